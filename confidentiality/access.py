@@ -1,0 +1,205 @@
+"""The one access policy: the only code that decides who may see or change what.
+
+Views, the API, exports and tasks ask it; nothing else calls ``has_perm``,
+``get_objects_for_user`` or ``assign_perm``. Rules (DESIGN.md §2):
+
+- Deny by default. Anything outside someone's need-to-know answers 404, not 403, so its
+  existence is not confirmed; read-but-not-write answers 403.
+- ``is_superuser`` opens nothing here. Guardian's ``ObjectPermissionChecker`` grants a
+  superuser every object, so object checks go through ``get_objects_for_user`` with
+  ``with_superuser=False, accept_global_perms=False`` and never through the checker.
+- An inactive user, or one without exactly one role, may do nothing.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
+
+from confidentiality.roles import STAFF_ROLES, Role
+
+if TYPE_CHECKING:
+    from engagements.models import Engagement
+
+
+class Capability(enum.StrEnum):
+    """What can be asked of the policy without an object."""
+
+    MANAGE_PRACTICE = "manage_practice"  # organisations, clients, engagements, people
+    LIST_CLIENTS = "list_clients"  # policies 001 and 003: no client lists but the administrator's
+    READ_AUDIT_LOG = "read_audit_log"
+    VIEW_OWN_ENGAGEMENTS = "view_own_engagements"
+    USE_API = "use_api"
+
+
+_ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
+    Role.ADMIN: frozenset(
+        {Capability.MANAGE_PRACTICE, Capability.LIST_CLIENTS, Capability.READ_AUDIT_LOG, Capability.USE_API}
+    ),
+    Role.COACH: frozenset({Capability.VIEW_OWN_ENGAGEMENTS, Capability.USE_API}),
+    Role.AUDITOR: frozenset({Capability.READ_AUDIT_LOG, Capability.USE_API}),
+    Role.CLIENT: frozenset({Capability.VIEW_OWN_ENGAGEMENTS, Capability.USE_API}),
+    Role.SPONSOR: frozenset({Capability.VIEW_OWN_ENGAGEMENTS, Capability.USE_API}),
+}
+
+
+class EngagementAccess(enum.StrEnum):
+    """What a person may do with one engagement; each is a guardian object permission."""
+
+    VIEW = "view_engagement"  # the engagement's metadata
+    READ_CONFIDENTIAL = "read_confidential"  # private notes, documents: the coaches on it only
+    READ_SHARED = "read_shared"  # what the coach shared with the client
+    READ_RELEASED = "read_released"  # released reports
+
+
+# What joining an engagement as each kind of member grants.
+MEMBER_GRANTS: dict[str, tuple[EngagementAccess, ...]] = {
+    "coach": (
+        EngagementAccess.VIEW,
+        EngagementAccess.READ_CONFIDENTIAL,
+        EngagementAccess.READ_SHARED,
+        EngagementAccess.READ_RELEASED,
+    ),
+    "client": (EngagementAccess.VIEW, EngagementAccess.READ_SHARED, EngagementAccess.READ_RELEASED),
+    "sponsor": (EngagementAccess.VIEW, EngagementAccess.READ_RELEASED),
+}
+
+
+def role_of(user: Any) -> Role | None:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    return user.role
+
+
+def is_staff_role(user: Any) -> bool:
+    return role_of(user) in STAFF_ROLES
+
+
+def can(user: Any, capability: Capability) -> bool:
+    role = role_of(user)
+    return role is not None and capability in _ROLE_CAPABILITIES[role]
+
+
+def require(user: Any, capability: Capability) -> None:
+    """404 when the capability is missing: the page does not exist for this person."""
+    if not can(user, capability):
+        raise Http404
+
+
+# --- engagements -------------------------------------------------------------------
+
+
+def engagements_visible_to(user: Any) -> QuerySet[Engagement]:
+    """Engagements whose metadata the user may see.
+
+    Lists filter on the membership relation itself, which is ten times faster than the
+    permission join; it is safe because ``engagements.services`` writes membership and
+    permissions together in one transaction.
+    """
+    from engagements.models import Engagement
+
+    role = role_of(user)
+    if role == Role.ADMIN:
+        return Engagement.objects.all()
+    if role in (Role.COACH, Role.CLIENT, Role.SPONSOR):
+        return Engagement.objects.filter(members__user=user, members__kind=role.value)
+    return Engagement.objects.none()
+
+
+def has_engagement_access(user: Any, engagement: Engagement, access: EngagementAccess) -> bool:
+    role = role_of(user)
+    if role is None:
+        return False
+    if role == Role.ADMIN and access in (EngagementAccess.VIEW, EngagementAccess.READ_RELEASED):
+        return True
+    if role not in (Role.COACH, Role.CLIENT, Role.SPONSOR):
+        return False
+    from engagements.models import Engagement
+
+    return (
+        get_objects_for_user(
+            user,
+            f"engagements.{access.value}",
+            klass=Engagement.objects.filter(pk=engagement.pk),
+            use_groups=False,
+            with_superuser=False,
+            accept_global_perms=False,
+        )
+        .values("pk")
+        .exists()
+    )
+
+
+def engagement_get_for(user: Any, pk: Any, access: EngagementAccess = EngagementAccess.VIEW) -> Engagement:
+    """The engagement, or 404 when it does not exist or is outside the user's need-to-know."""
+    from django.core.exceptions import ValidationError
+
+    from engagements.models import Engagement
+
+    try:
+        engagement = engagements_visible_to(user).select_related("organisation").get(pk=pk)
+    except (ValidationError, ValueError, Engagement.DoesNotExist):
+        raise Http404 from None
+    if access != EngagementAccess.VIEW and not has_engagement_access(user, engagement, access):
+        raise Http404
+    return engagement
+
+
+def can_change_engagement(user: Any) -> bool:
+    return role_of(user) == Role.ADMIN
+
+
+# --- granting (called only by the services that change membership) ------------------
+
+
+def grant_engagement_member(*, user: Any, engagement: Engagement, kind: str) -> None:
+    for access in MEMBER_GRANTS[kind]:
+        assign_perm(f"engagements.{access.value}", user, engagement)
+
+
+def revoke_engagement_member(*, user: Any, engagement: Engagement) -> None:
+    for access in EngagementAccess:
+        remove_perm(f"engagements.{access.value}", user, engagement)
+
+
+def grant_organisation_contact(*, user: Any, organisation: Any) -> None:
+    assign_perm("engagements.view_organisation_record", user, organisation)
+
+
+def revoke_organisation_contact(*, user: Any, organisation: Any) -> None:
+    remove_perm("engagements.view_organisation_record", user, organisation)
+
+
+def organisations_visible_to(user: Any) -> QuerySet[Any]:
+    from engagements.models import Organisation
+
+    role = role_of(user)
+    if role == Role.ADMIN:
+        return Organisation.objects.all()
+    if role == Role.SPONSOR:
+        return get_objects_for_user(
+            user,
+            "engagements.view_organisation_record",
+            klass=Organisation,
+            use_groups=False,
+            with_superuser=False,
+            accept_global_perms=False,
+        )
+    if role == Role.COACH:
+        return Organisation.objects.filter(
+            engagements__members__user=user, engagements__members__kind="coach"
+        ).distinct()
+    return Organisation.objects.none()
+
+
+def clients_visible_to(user: Any) -> QuerySet[Any]:
+    """Only the administrator may list clients (policies 001 and 003)."""
+    from engagements.models import Client
+
+    if can(user, Capability.LIST_CLIENTS):
+        return Client.objects.all()
+    return Client.objects.none()

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
+
+from confidentiality.crypto import open_with_kek, seal_with_kek
+
+MFA_SECRET_PURPOSE = "mfa-secret"
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request: Any) -> bool:
+        # Accounts are made by the practice administrator, never by sign-up.
+        return False
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """Second-factor secrets are stored sealed by the key-encryption keys, not in plain text."""
+
+    def encrypt(self, text: str) -> str:
+        return seal_with_kek(text, purpose=MFA_SECRET_PURPOSE)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return open_with_kek(encrypted_text, purpose=MFA_SECRET_PURPOSE)
+
+
+def axes_username(request: Any, credentials: dict[str, Any] | None = None) -> str | None:
+    """The login name axes counts failures against: allauth posts it as ``login``."""
+    credentials = credentials or {}
+    value = credentials.get("email") or credentials.get("username") or credentials.get("login")
+    if value is None and request is not None and hasattr(request, "POST"):
+        value = request.POST.get("login")
+    return value.strip().lower() if isinstance(value, str) else None

@@ -1,0 +1,366 @@
+"""Envelope encryption of fields, ours, on AES-GCM (DESIGN.md §3 says why no package fits).
+
+- Key-encryption keys (KEKs) come from ``FIELD_ENCRYPTION_KEYS``: the first wraps, all unwrap.
+- Each subject (an engagement, a client) has its own data key, stored wrapped in ``DataKey``.
+- A ciphertext names its data key and binds the model, field and row id as associated data,
+  so a value moved to another row or column does not decrypt.
+- Decryption fails closed with ``DecryptionError``; it never returns ciphertext or ``""``.
+- Destroying a data key crypto-shreds every ciphertext made with it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import threading
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+from django.db.models.query_utils import DeferredAttribute
+
+TOKEN_PREFIX = "enc1."
+_NONCE = 12
+
+
+class DecryptionError(Exception):
+    """A value could not be decrypted. The message names the row, never the content."""
+
+
+@dataclass(frozen=True)
+class KeyEncryptionKeys:
+    primary_id: str
+    keys: dict[str, AESGCM]
+
+
+def parse_kek_setting(raw: str, *, variable: str = "FIELD_ENCRYPTION_KEYS") -> KeyEncryptionKeys:
+    keys: dict[str, AESGCM] = {}
+    order: list[str] = []
+    for item in raw.split(","):
+        item = item.strip()
+        key_id, sep, encoded = item.partition(":")
+        if not sep or not key_id or not encoded:
+            raise ImproperlyConfigured(f"{variable}: each key must look like 'id:base64key'.")
+        if key_id in keys:
+            raise ImproperlyConfigured(f"{variable}: key id {key_id!r} appears twice.")
+        try:
+            material = base64.urlsafe_b64decode(encoded.encode("ascii"))
+        except (binascii.Error, ValueError, UnicodeEncodeError):
+            raise ImproperlyConfigured(f"{variable}: key {key_id!r} is not valid base64.") from None
+        if len(material) != 32:
+            raise ImproperlyConfigured(f"{variable}: key {key_id!r} must be 32 bytes, not {len(material)}.")
+        keys[key_id] = AESGCM(material)
+        order.append(key_id)
+    return KeyEncryptionKeys(primary_id=order[0], keys=keys)
+
+
+_kek_lock = threading.Lock()
+_kek_cache: tuple[str, KeyEncryptionKeys] | None = None
+
+
+def key_encryption_keys() -> KeyEncryptionKeys:
+    global _kek_cache
+    raw = settings.FIELD_ENCRYPTION_KEYS_RAW
+    with _kek_lock:
+        if _kek_cache is None or _kek_cache[0] != raw:
+            _kek_cache = (raw, parse_kek_setting(raw))
+        return _kek_cache[1]
+
+
+def _wrap_aad(key_id: uuid.UUID) -> bytes:
+    return b"datakey:" + key_id.bytes
+
+
+def wrap(key_id: uuid.UUID, material: bytes) -> tuple[str, bytes]:
+    keks = key_encryption_keys()
+    nonce = os.urandom(_NONCE)
+    return keks.primary_id, nonce + keks.keys[keks.primary_id].encrypt(nonce, material, _wrap_aad(key_id))
+
+
+def unwrap(key_id: uuid.UUID, kek_id: str, wrapped: bytes) -> bytes:
+    keks = key_encryption_keys()
+    kek = keks.keys.get(kek_id)
+    if kek is None:
+        raise DecryptionError(f"Data key {key_id} is wrapped by key {kek_id!r}, which is not configured.")
+    try:
+        return kek.decrypt(wrapped[:_NONCE], wrapped[_NONCE:], _wrap_aad(key_id))
+    except InvalidTag:
+        raise DecryptionError(f"Data key {key_id} does not unwrap with key {kek_id!r}.") from None
+
+
+class _DataKeyCache:
+    """Unwrapped data keys per process, for a short time (DATA_KEY_CACHE_SECONDS).
+
+    The time bound matters for crypto-shredding: a key destroyed in one process stops
+    working everywhere within that many seconds.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[uuid.UUID, tuple[float, AESGCM]] = {}
+
+    def get(self, key_id: uuid.UUID) -> AESGCM | None:
+        with self._lock:
+            item = self._items.get(key_id)
+            if item is None or item[0] < time.monotonic():
+                self._items.pop(key_id, None)
+                return None
+            return item[1]
+
+    def put(self, key_id: uuid.UUID, aead: AESGCM) -> None:
+        ttl = settings.DATA_KEY_CACHE_SECONDS
+        if ttl <= 0:
+            return
+        with self._lock:
+            if len(self._items) > 10000:
+                self._items.clear()
+            self._items[key_id] = (time.monotonic() + ttl, aead)
+
+    def forget(self, key_id: uuid.UUID) -> None:
+        with self._lock:
+            self._items.pop(key_id, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+data_key_cache = _DataKeyCache()
+
+
+def data_key_create(*, purpose: str) -> Any:
+    from confidentiality.models import DataKey
+
+    key_id = uuid.uuid4()
+    material = AESGCM.generate_key(bit_length=256)
+    kek_id, wrapped = wrap(key_id, material)
+    key = DataKey.objects.create(id=key_id, purpose=purpose, kek_id=kek_id, wrapped=wrapped)
+    data_key_cache.put(key_id, AESGCM(material))
+    return key
+
+
+def data_key_destroy(*, key_id: uuid.UUID) -> None:
+    """Crypto-shred: once the row is gone, no copy of a ciphertext made with it decrypts."""
+    from confidentiality.models import DataKey
+
+    DataKey.objects.filter(id=key_id).delete()
+    data_key_cache.forget(key_id)
+
+
+def load_data_keys(key_ids: Iterable[uuid.UUID]) -> None:
+    """Unwrap many keys in one query (list pages call this before reading fields)."""
+    from confidentiality.models import DataKey
+
+    missing = {k for k in key_ids if k is not None and data_key_cache.get(k) is None}
+    if not missing:
+        return
+    for key in DataKey.objects.filter(id__in=missing):
+        data_key_cache.put(key.id, AESGCM(unwrap(key.id, key.kek_id, bytes(key.wrapped))))
+
+
+def _aead_for(key_id: uuid.UUID) -> AESGCM:
+    from confidentiality.models import DataKey
+
+    aead = data_key_cache.get(key_id)
+    if aead is not None:
+        return aead
+    try:
+        key = DataKey.objects.get(id=key_id)
+    except DataKey.DoesNotExist:
+        raise DecryptionError(f"Data key {key_id} no longer exists (the content was deleted).") from None
+    aead = AESGCM(unwrap(key.id, key.kek_id, bytes(key.wrapped)))
+    data_key_cache.put(key_id, aead)
+    return aead
+
+
+def associated_data(model: type[models.Model], field_name: str, pk: Any) -> bytes:
+    return f"{model._meta.label_lower}.{field_name}:{pk}".encode()
+
+
+def encrypt_value(plaintext: str, *, key_id: uuid.UUID, aad: bytes) -> str:
+    nonce = os.urandom(_NONCE)
+    sealed = _aead_for(key_id).encrypt(nonce, plaintext.encode("utf-8"), aad)
+    return TOKEN_PREFIX + base64.urlsafe_b64encode(key_id.bytes + nonce + sealed).decode("ascii")
+
+
+def token_key_id(token: str) -> uuid.UUID:
+    raw = _decode_token(token, "?")
+    return uuid.UUID(bytes=raw[:16])
+
+
+def _decode_token(token: str, where: str) -> bytes:
+    if not token.startswith(TOKEN_PREFIX):
+        raise DecryptionError(f"{where}: stored value is not an encrypted token.")
+    try:
+        raw = base64.urlsafe_b64decode(token[len(TOKEN_PREFIX) :].encode("ascii"))
+    except (binascii.Error, ValueError):
+        raise DecryptionError(f"{where}: stored value is malformed.") from None
+    if len(raw) < 16 + _NONCE + 16:
+        raise DecryptionError(f"{where}: stored value is truncated.")
+    return raw
+
+
+def decrypt_value(token: str, *, aad: bytes, where: str) -> str:
+    raw = _decode_token(token, where)
+    key_id = uuid.UUID(bytes=raw[:16])
+    aead = _aead_for(key_id)
+    try:
+        return aead.decrypt(raw[16 : 16 + _NONCE], raw[16 + _NONCE :], aad).decode("utf-8")
+    except InvalidTag:
+        raise DecryptionError(f"{where}: value does not decrypt for this row and field.") from None
+
+
+class Sealed:
+    """A ciphertext as loaded from the database, not yet decrypted."""
+
+    __slots__ = ("token",)
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def __repr__(self) -> str:
+        return "<encrypted>"
+
+    __str__ = __repr__
+
+
+class _PreparedToken(str):
+    """A token produced by ``pre_save``: the only str the field lets reach the database."""
+
+
+class EncryptedAttribute(DeferredAttribute):
+    """Decrypts on first read, so list pages pay only for the fields they show."""
+
+    def __get__(self, instance: Any, cls: Any = None) -> Any:
+        if instance is None:
+            return self
+        value = super().__get__(instance, cls)
+        if isinstance(value, Sealed):
+            field: EncryptedTextField = self.field  # type: ignore[assignment]
+            value = decrypt_value(
+                value.token,
+                aad=associated_data(type(instance), field.name, instance.pk),
+                where=f"{type(instance)._meta.label}.{field.name} of {instance.pk}",
+            )
+            instance.__dict__[field.attname] = value
+        return value
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        # Defining __set__ makes this a data descriptor, so reads always pass through
+        # __get__ even though the value lives in the instance's __dict__.
+        instance.__dict__[self.field.attname] = value
+
+
+class EncryptedTextField(models.TextField):
+    """Text encrypted under the data key of the record named by ``key_from``.
+
+    ``key_from`` is a dotted path from the instance to the object owning a
+    ``data_key_id`` (``"engagement"``, or ``"self"`` for the instance itself). The model
+    must have a primary key known before insert (a UUID), so that it can be bound in.
+    Plain strings never reach the database: ``QuerySet.update()`` or a filter with a
+    plain value raises ``TypeError`` instead of storing or comparing plaintext.
+    """
+
+    descriptor_class = EncryptedAttribute
+
+    def __init__(self, *args: Any, key_from: str = "self", **kwargs: Any) -> None:
+        self.key_from = key_from
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["key_from"] = self.key_from
+        return name, path, args, kwargs
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        if value is None:
+            return None
+        return Sealed(value)
+
+    def key_id_for(self, instance: Any) -> uuid.UUID:
+        holder = instance
+        if self.key_from != "self":
+            for part in self.key_from.split("."):
+                holder = getattr(holder, part)
+        key_id = getattr(holder, "data_key_id", None)
+        if key_id is None:
+            raise ValueError(f"{type(instance)._meta.label}.{self.name}: the record has no data key to encrypt with.")
+        return key_id
+
+    def pre_save(self, model_instance: Any, add: bool) -> Any:
+        value = model_instance.__dict__.get(self.attname)
+        if value is None:
+            return None
+        if isinstance(value, Sealed):
+            return _PreparedToken(value.token)
+        if not isinstance(value, str):
+            raise TypeError(f"{type(model_instance)._meta.label}.{self.name} takes text.")
+        return _PreparedToken(
+            encrypt_value(
+                value,
+                key_id=self.key_id_for(model_instance),
+                aad=associated_data(type(model_instance), self.name, model_instance.pk),
+            )
+        )
+
+    def get_prep_value(self, value: Any) -> Any:
+        if value is None or isinstance(value, _PreparedToken):
+            return str(value) if value is not None else None
+        if isinstance(value, Sealed):
+            return value.token
+        raise TypeError(f"{self.name} is encrypted: save the model instead of updating or filtering with plaintext.")
+
+    def to_python(self, value: Any) -> Any:
+        return value
+
+    def value_to_string(self, obj: Any) -> str:
+        raise TypeError(f"{self.name} is encrypted and is never serialised in plain text.")
+
+
+def encrypted_fields() -> list[tuple[type[models.Model], EncryptedTextField]]:
+    from django.apps import apps
+
+    found = []
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if isinstance(field, EncryptedTextField):
+                found.append((model, field))
+    return found
+
+
+# --- small secrets sealed directly by the key-encryption keys -----------------------
+# (second-factor secrets: they belong to no engagement or client, so no data key.)
+_KEK_PREFIX = "kek1."
+
+
+def seal_with_kek(plaintext: str, *, purpose: str) -> str:
+    keks = key_encryption_keys()
+    nonce = os.urandom(_NONCE)
+    sealed = keks.keys[keks.primary_id].encrypt(nonce, plaintext.encode("utf-8"), purpose.encode("utf-8"))
+    return f"{_KEK_PREFIX}{keks.primary_id}.{base64.urlsafe_b64encode(nonce + sealed).decode('ascii')}"
+
+
+def open_with_kek(token: str, *, purpose: str) -> str:
+    if not token.startswith(_KEK_PREFIX):
+        raise DecryptionError(f"{purpose}: stored value is not sealed.")
+    kek_id, _, encoded = token[len(_KEK_PREFIX) :].partition(".")
+    kek = key_encryption_keys().keys.get(kek_id)
+    if kek is None:
+        raise DecryptionError(f"{purpose}: sealed with key {kek_id!r}, which is not configured.")
+    try:
+        raw = base64.urlsafe_b64decode(encoded.encode("ascii"))
+        return kek.decrypt(raw[:_NONCE], raw[_NONCE:], purpose.encode("utf-8")).decode("utf-8")
+    except (InvalidTag, binascii.Error, ValueError):
+        raise DecryptionError(f"{purpose}: sealed value does not open.") from None
+
+
+def kek_id_of_sealed(token: str) -> str:
+    return token[len(_KEK_PREFIX) :].partition(".")[0]

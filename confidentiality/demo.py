@@ -1,0 +1,167 @@
+"""The demo practice: believable people and engagements, built through the services.
+
+Idempotent: people are found by e-mail and engagements by reference, so running it again
+adds only what is missing. It grows with every feature so the demo shows all the product does.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from confidentiality.adapters import MFA_SECRET_PURPOSE
+from confidentiality.crypto import open_with_kek
+from confidentiality.models import User
+from confidentiality.roles import STAFF_ROLES, Role
+from confidentiality.services import api_token_issue, user_create
+
+DEMO_PASSWORD = "demo-practice-2026"  # embedded demo only; seed_demo refuses to run in production
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    key: str
+    email: str
+    name: str
+    role: Role
+    organisation: str | None = None
+
+
+PEOPLE = (
+    DemoPerson("admin", "admin@practice.example", "Ada Okafor", Role.ADMIN),
+    DemoPerson("auditor", "auditor@audit.example", "Ravi Menon", Role.AUDITOR),
+    DemoPerson("coach", "maya.coach@practice.example", "Maya Lindqvist", Role.COACH),
+    DemoPerson("other_coach", "tom.coach@practice.example", "Tom Achebe", Role.COACH),
+    DemoPerson("sponsor", "priya@northwind.example", "Priya Shah", Role.SPONSOR, "Northwind Trading"),
+    DemoPerson("other_sponsor", "li@harbour.example", "Li Wei", Role.SPONSOR, "Harbour Health Trust"),
+    DemoPerson("client", "sam@client.example", "Sam Carter", Role.CLIENT),
+    DemoPerson("other_client", "zoe@client.example", "Zoë Ñúñez-Øyen", Role.CLIENT),
+)
+
+# (reference, title, organisation, client key, coach key, status, months ago it started)
+ENGAGEMENTS = (
+    ("ENG-2026-001", "Leadership coaching", "Northwind Trading", "client", "coach", "active", 2),
+    ("ENG-2026-002", "Career transition coaching", "Harbour Health Trust", "other_client", "other_coach", "active", 1),
+    ("ENG-2026-003", "New manager programme", "Northwind Trading", "client", "other_coach", "proposed", 0),
+)
+
+
+def _person(spec: DemoPerson) -> User:
+    user = User.objects.filter(email=spec.email).first()
+    if user is None:
+        user = user_create(actor=None, email=spec.email, role=spec.role, display_name=spec.name, password=DEMO_PASSWORD)
+    if spec.role in STAFF_ROLES and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, generate_totp_secret())
+    return user
+
+
+def totp_secret(user: User) -> str | None:
+    authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if authenticator is None:
+        return None
+    return open_with_kek(authenticator.data["secret"], purpose=MFA_SECRET_PURPOSE)
+
+
+def current_totp_code(email: str) -> str | None:
+    user = User.objects.filter(email__iexact=email.strip(), email__endswith=".example").first()
+    secret = totp_secret(user) if user else None
+    if secret is None:
+        return None
+    counter = int(timezone.now().timestamp()) // 30
+    return format_hotp_value(hotp_value(secret, counter))
+
+
+@transaction.atomic
+def seed_demo(*, scale: int = 0, issue_tokens: bool = False) -> dict[str, Any]:
+    from engagements.models import Client, Engagement, Organisation, SponsorContact
+    from engagements.services import client_create, engagement_create, organisation_create, sponsor_contact_add
+
+    if not settings.DEMO_TOOLS_ENABLED:
+        raise RuntimeError("seed_demo builds demo accounts with a known password; it does not run in production.")
+    people = {spec.key: _person(spec) for spec in PEOPLE}
+    organisations: dict[str, Organisation] = {}
+    for spec in PEOPLE:
+        if spec.organisation is None:
+            continue
+        organisation = Organisation.objects.filter(name=spec.organisation).first() or organisation_create(
+            actor=None, name=spec.organisation, keep_hard_copies=spec.organisation.startswith("Harbour")
+        )
+        organisations[spec.organisation] = organisation
+        if not SponsorContact.objects.filter(user=people[spec.key]).exists():
+            sponsor_contact_add(
+                actor=None, organisation=organisation, user=people[spec.key], job_title="Head of People"
+            )
+    clients: dict[str, Client] = {}
+    for key in ("client", "other_client"):
+        user = people[key]
+        clients[key] = Client.objects.filter(user=user).first() or client_create(
+            actor=None, full_name=user.display_name, contact_email=user.email, user=user
+        )
+    sponsors_of = {spec.organisation: people[spec.key] for spec in PEOPLE if spec.organisation}
+    today = timezone.localdate()
+    engagements: dict[str, Engagement] = {}
+    for reference, title, org_name, client_key, coach_key, status, months_ago in ENGAGEMENTS:
+        engagement = Engagement.objects.filter(reference=reference).first() or engagement_create(
+            actor=None,
+            reference=reference,
+            title=title,
+            organisation=organisations[org_name],
+            client=clients[client_key],
+            coaches=[people[coach_key]],
+            sponsors=[sponsors_of[org_name]],
+            starts_on=today - datetime.timedelta(days=30 * months_ago),
+            ends_on=today + datetime.timedelta(days=180),
+            status=status,
+        )
+        engagements[reference] = engagement
+    _seed_scale(scale, people, organisations, sponsors_of, today)
+    result: dict[str, Any] = {
+        "password": DEMO_PASSWORD,
+        "people": [],
+        "organisations": {name: str(org.id) for name, org in organisations.items()},
+        "clients": {key: str(client.id) for key, client in clients.items()},
+        "engagements": {ref: str(e.id) for ref, e in engagements.items()},
+    }
+    for spec in PEOPLE:
+        user = people[spec.key]
+        entry: dict[str, Any] = {"persona": spec.key, "role": spec.role.value, "login": spec.email, "name": spec.name}
+        secret = totp_secret(user)
+        if secret:
+            entry["totp_secret"] = secret
+        if issue_tokens:
+            entry["api_token"] = api_token_issue(actor=None, user=user, name="demo")[1]
+        result["people"].append(entry)
+    return result
+
+
+def _seed_scale(
+    scale: int, people: dict[str, User], organisations: dict[str, Any], sponsors_of: dict, today: Any
+) -> None:
+    """Extra engagements (``--scale N``): N more, spread over both coaches and organisations."""
+    from engagements.models import Engagement
+    from engagements.services import client_create, engagement_create
+
+    existing = Engagement.objects.filter(reference__startswith="ENG-DEMO-").count()
+    org_names = sorted(organisations)
+    coaches = [people["coach"], people["other_coach"]]
+    for index in range(existing, scale):
+        org_name = org_names[index % len(org_names)]
+        client = client_create(actor=None, full_name=f"Demo client {index + 1:05d}")
+        engagement_create(
+            actor=None,
+            reference=f"ENG-DEMO-{index + 1:05d}",
+            title="Coaching programme",
+            organisation=organisations[org_name],
+            client=client,
+            coaches=[coaches[index % 2]],
+            sponsors=[sponsors_of[org_name]],
+            starts_on=today - datetime.timedelta(days=index % 365),
+            status=Engagement.Status.ACTIVE,
+        )

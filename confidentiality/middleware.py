@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from allauth.account.authentication import get_authentication_records
+from allauth.mfa.models import Authenticator
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from confidentiality import access
+
+# Pages a staff member must reach before their second factor is in place.
+_MFA_EXEMPT = (
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/accounts/password/reset/",
+    "/accounts/2fa/",
+    "/accounts/reauthenticate/",
+    "/static/",
+    "/healthz",
+    "/api/",  # the API authenticates with tokens, which only a second-factor session can issue
+)
+
+
+class StaffSecondFactorMiddleware:
+    """Administrators, coaches and auditors use TOTP, and their session must have used it.
+
+    A staff member without an authenticator is sent to set one up; one whose session was
+    opened without the second factor (any login that did not go through allauth's MFA
+    stage) is logged out.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user: Any = request.user
+        if user.is_authenticated and not request.path.startswith(_MFA_EXEMPT) and access.is_staff_role(user):
+            has_totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+            if not has_totp:
+                messages.info(request, "Your role needs two-factor authentication. Set it up to continue.")
+                return redirect("mfa_activate_totp")
+            if not any(record.get("method") == "mfa" for record in get_authentication_records(request, user)):
+                logout(request)
+                messages.info(request, "Sign in with your password and your authenticator code.")
+                return redirect("account_login")
+        return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Pages for a signed-in person are never kept by browsers or proxies."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if getattr(request, "user", None) is not None and request.user.is_authenticated:
+            response["Cache-Control"] = "no-store"
+        return response

@@ -1,0 +1,158 @@
+"""Key rotation.
+
+- ``rotate_key_encryption_keys``: re-wraps every data key (and every sealed second-factor
+  secret) under the first key in FIELD_ENCRYPTION_KEYS. Content is untouched, so it is fast;
+  afterwards the old key can be removed from the setting.
+- ``rotate_data_keys``: gives each subject a fresh data key and re-encrypts its content.
+  One subject per transaction (new key, its rows re-encrypted, old key destroyed), so a
+  crash part-way leaves every row readable and a rerun finishes the job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
+
+from confidentiality.adapters import MFA_SECRET_PURPOSE
+from confidentiality.crypto import (
+    EncryptedTextField,
+    data_key_cache,
+    data_key_create,
+    encrypted_fields,
+    kek_id_of_sealed,
+    key_encryption_keys,
+    open_with_kek,
+    seal_with_kek,
+    unwrap,
+    wrap,
+)
+from confidentiality.models import DataKey
+
+
+@dataclass
+class RotationReport:
+    data_keys_rewrapped: int = 0
+    secrets_resealed: int = 0
+    subjects_rekeyed: int = 0
+    values_reencrypted: int = 0
+    by_field: dict[str, int] = field(default_factory=dict)
+
+
+def rotate_key_encryption_keys(*, batch_size: int | None = None) -> RotationReport:
+    from allauth.mfa.models import Authenticator
+
+    batch_size = batch_size or settings.ENCRYPTION_BATCH_SIZE
+    primary = key_encryption_keys().primary_id
+    report = RotationReport()
+    while True:
+        with transaction.atomic():
+            batch = list(DataKey.objects.select_for_update().exclude(kek_id=primary).order_by("id")[:batch_size])
+            if not batch:
+                break
+            for key in batch:
+                material = unwrap(key.id, key.kek_id, bytes(key.wrapped))
+                key.kek_id, key.wrapped = wrap(key.id, material)
+                key.rewrapped_at = timezone.now()
+            DataKey.objects.bulk_update(batch, ["kek_id", "wrapped", "rewrapped_at"])
+            report.data_keys_rewrapped += len(batch)
+    with transaction.atomic():
+        for authenticator in Authenticator.objects.select_for_update().filter(type=Authenticator.Type.TOTP):
+            sealed = authenticator.data.get("secret", "")
+            if kek_id_of_sealed(sealed) != primary:
+                secret = open_with_kek(sealed, purpose=MFA_SECRET_PURPOSE)
+                authenticator.data["secret"] = seal_with_kek(secret, purpose=MFA_SECRET_PURPOSE)
+                authenticator.save(update_fields=["data"])
+                report.secrets_resealed += 1
+    return report
+
+
+def _holder_model(model: type[models.Model], path: str) -> type[models.Model]:
+    current = model
+    if path != "self":
+        for part in path.split("."):
+            current = current._meta.get_field(part).related_model  # type: ignore[assignment]
+    return current
+
+
+def _fields_by_holder() -> dict[type[models.Model], list[tuple[type[models.Model], EncryptedTextField]]]:
+    grouped: dict[type[models.Model], list[tuple[type[models.Model], EncryptedTextField]]] = {}
+    for model, enc_field in encrypted_fields():
+        grouped.setdefault(_holder_model(model, enc_field.key_from), []).append((model, enc_field))
+    return grouped
+
+
+def _rows_of(model: type[models.Model], enc_field: EncryptedTextField, holder: Any) -> Any:
+    if enc_field.key_from == "self":
+        return model._default_manager.filter(pk=holder.pk)
+    return model._default_manager.filter(**{enc_field.key_from.replace(".", "__"): holder})
+
+
+def rotate_data_keys(*, batch_size: int | None = None) -> RotationReport:
+    batch_size = batch_size or settings.ENCRYPTION_BATCH_SIZE
+    report = RotationReport()
+    started = timezone.now()
+    for holder_model, fields in _fields_by_holder().items():
+        last_pk = None
+        while True:
+            holders = holder_model._default_manager.filter(data_key__created_at__lt=started).order_by("pk")
+            if last_pk is not None:
+                holders = holders.filter(pk__gt=last_pk)
+            chunk = list(holders[:batch_size])
+            if not chunk:
+                break
+            for holder in chunk:
+                _rekey_one(holder, fields, report)
+                last_pk = holder.pk
+    return report
+
+
+@transaction.atomic
+def _rekey_one(
+    holder: Any, fields: list[tuple[type[models.Model], EncryptedTextField]], report: RotationReport
+) -> None:
+    holder = type(holder)._default_manager.select_for_update().get(pk=holder.pk)
+    old_key = DataKey.objects.get(pk=holder.data_key_id)
+    # Read every value under the old key first, then switch keys and write them back.
+    by_model: dict[type[models.Model], list[str]] = {}
+    for model, enc_field in fields:
+        by_model.setdefault(model, []).append(enc_field.name)
+    pending: list[tuple[Any, list[str]]] = []
+    for model, names in by_model.items():
+        probe = next(f for m, f in fields if m is model)
+        for row in _rows_of(model, probe, holder).iterator(chunk_size=500):
+            present = [name for name in names if row.__dict__.get(name) is not None]
+            for name in present:
+                getattr(row, name)  # decrypt now, while the old key exists
+            pending.append((row, present))
+    new_key = data_key_create(purpose=old_key.purpose)
+    type(holder)._default_manager.filter(pk=holder.pk).update(data_key=new_key)
+    holder.data_key = new_key
+    for row, names in pending:
+        if row.pk == holder.pk and type(row) is type(holder):
+            row.data_key = new_key
+        else:
+            # Point the row's path at the re-keyed holder so key_id_for finds the new key.
+            for model, enc_field in fields:
+                if type(row) is model and enc_field.key_from != "self":
+                    _set_path(row, enc_field.key_from, holder)
+        if names:
+            row.save(update_fields=names)
+            report.values_reencrypted += len(names)
+            for name in names:
+                label = f"{type(row)._meta.label}.{name}"
+                report.by_field[label] = report.by_field.get(label, 0) + 1
+    old_key.delete()
+    data_key_cache.forget(old_key.id)
+    report.subjects_rekeyed += 1
+
+
+def _set_path(row: Any, path: str, holder: Any) -> None:
+    parts = path.split(".")
+    target = row
+    for part in parts[:-1]:
+        target = getattr(target, part)
+    setattr(target, parts[-1], holder)

@@ -1,0 +1,50 @@
+"""Every periodic schedule, declared here and nowhere else. Times are UTC.
+
+``manage.py sync_schedules`` writes them to django-celery-beat, where the administrator
+sees them in the admin; it is idempotent and runs on every deploy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Schedule:
+    name: str
+    task: str
+    every_seconds: int | None = None
+    crontab: str | None = None  # "minute hour day_of_month month_of_year day_of_week"
+
+
+SCHEDULES: tuple[Schedule, ...] = (
+    Schedule("worker heartbeat", "confidentiality.tasks.heartbeat_task", every_seconds=60),
+    Schedule("verify the audit chain", "confidentiality.tasks.audit_verify_chain_task", crontab="15 2 * * *"),
+)
+
+
+def sync_schedules() -> list[str]:
+    from django.db import transaction
+    from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
+
+    names = []
+    with transaction.atomic():
+        for schedule in SCHEDULES:
+            defaults: dict = {"task": schedule.task, "enabled": True, "interval": None, "crontab": None}
+            if schedule.every_seconds is not None:
+                interval, _ = IntervalSchedule.objects.get_or_create(
+                    every=schedule.every_seconds, period=IntervalSchedule.SECONDS
+                )
+                defaults["interval"] = interval
+            else:
+                assert schedule.crontab is not None
+                minute, hour, dom, month, dow = schedule.crontab.split()
+                crontab, _ = CrontabSchedule.objects.get_or_create(
+                    minute=minute, hour=hour, day_of_month=dom, month_of_year=month, day_of_week=dow, timezone="UTC"
+                )
+                defaults["crontab"] = crontab
+            PeriodicTask.objects.update_or_create(name=schedule.name, defaults=defaults)
+            names.append(schedule.name)
+        # Schedules removed from this file are removed from the database too.
+        PeriodicTask.objects.exclude(name__in=names).exclude(name__startswith="celery.").delete()
+    return names

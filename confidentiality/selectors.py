@@ -1,0 +1,28 @@
+"""Reads of the core that depend on who is asking."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from confidentiality import access
+from confidentiality.models import ApiToken, AuditEvent
+
+
+def audit_events_for(*, user: Any) -> QuerySet[AuditEvent]:
+    access.require(user, access.Capability.READ_AUDIT_LOG)
+    return AuditEvent.objects.order_by("-seq")
+
+
+def api_tokens_for(*, user: Any) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+
+
+def api_token_get_for(*, user: Any, pk: int) -> ApiToken:
+    from django.http import Http404
+
+    token = ApiToken.objects.filter(user=user, pk=pk, revoked_at__isnull=True).first()
+    if token is None:
+        raise Http404
+    return token

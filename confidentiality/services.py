@@ -1,0 +1,100 @@
+"""Writes of the core: people, roles and API tokens. Each audits in its own transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from confidentiality.audit import audit_record
+from confidentiality.models import ApiToken, User
+from confidentiality.roles import Role
+
+API_TOKEN_PREFIX = "cpt_"
+
+
+def ensure_role_groups() -> None:
+    for role in Role:
+        Group.objects.get_or_create(name=role.value)
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: Any,
+    email: str,
+    role: Role,
+    display_name: str = "",
+    password: str | None = None,
+) -> User:
+    """Create a person with exactly one role. ``password=None`` leaves them to set one by reset."""
+    email = email.strip().lower()
+    validate_email(email)
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": "A person with this e-mail address already exists."})
+    user = User(email=email, display_name=display_name.strip())
+    if password is not None:
+        validate_password(password, user)
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    ensure_role_groups()
+    user.groups.set([Group.objects.get(name=Role(role).value)])
+    audit_record(actor=actor, action="user.create", obj=user, detail={"role": Role(role).value})
+    return user
+
+
+def _token_hash(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def api_token_issue(*, actor: Any, user: User, name: str) -> tuple[ApiToken, str]:
+    """Issue a token. The key is returned once and stored only as its hash."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Give the token a name, e.g. the tool that will use it."})
+    if len(name) > 80:
+        raise ValidationError({"name": "A token name has at most 80 characters."})
+    if not user.is_active:
+        raise ValidationError("An inactive account cannot have API tokens.")
+    key = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user=user, name=name, prefix=key[:12], key_hash=_token_hash(key))
+    token.full_clean()
+    token.save()
+    audit_record(actor=actor, action="api_token.issue", obj=token, detail={"user": user.pk})
+    return token, key
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: Any, token: ApiToken) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, action="api_token.revoke", obj=token, detail={"user": token.user_id})
+
+
+def api_token_authenticate(key: str) -> ApiToken | None:
+    if not key.startswith(API_TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=_token_hash(key), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    # Written at most once a minute: a busy integration should not turn reads into writes.
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token

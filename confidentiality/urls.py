@@ -1,0 +1,32 @@
+from django.contrib import admin
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from confidentiality import api, health, views
+from engagements.api import EngagementViewSet
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("engagements", EngagementViewSet, basename="engagement")
+
+# The technical admin site signs in through allauth, so its sessions pass the second factor too.
+admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]
+admin.site.site_header = "Coaching practice: technical administration"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("account/", views.account_settings, name="account_settings"),
+    path("account/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
+    path("audit/", views.audit_log, name="audit_log"),
+    path("engagements/", include("engagements.urls")),
+    path("healthz", health.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/me/", api.me, name="api_me"),
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
+]

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from confidentiality import access, selectors, services
+from confidentiality.audit import audit_verify_chain
+from confidentiality.forms import ApiTokenForm
+from confidentiality.roles import Role
+from engagements import selectors as engagement_selectors
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("dashboard" if request.user.is_authenticated else "account_login")
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    role = access.role_of(user)
+    if role is None:
+        # A superuser or a person without a role: the product shows them nothing.
+        return render(request, "confidentiality/dashboard_none.html")
+    context: dict[str, Any] = {"role": role}
+    if role == Role.ADMIN:
+        context["counts"] = engagement_selectors.practice_counts_for(user=user)
+    elif role in (Role.COACH, Role.CLIENT, Role.SPONSOR):
+        context["engagements"] = engagement_selectors.dashboard_engagements_for(user=user)
+    return render(request, f"confidentiality/dashboard_{role.value}.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_settings(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    new_key = None
+    form = ApiTokenForm(request.POST or None)
+    if request.method == "POST":
+        if not access.can(user, access.Capability.USE_API):
+            return HttpResponse("Your account cannot use the API.", status=403)
+        if form.is_valid():
+            try:
+                _, new_key = services.api_token_issue(actor=user, user=user, name=form.cleaned_data["name"])
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                form = ApiTokenForm()
+    return render(
+        request,
+        "confidentiality/account_settings.html",
+        {"form": form, "tokens": selectors.api_tokens_for(user=user), "new_key": new_key},
+    )
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = selectors.api_token_get_for(user=request.user, pk=pk)
+    services.api_token_revoke(actor=request.user, token=token)
+    messages.success(request, "The token was revoked. Anything using it stops working now.")
+    return redirect("account_settings")
+
+
+@login_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    events = selectors.audit_events_for(user=request.user)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    report = audit_verify_chain() if request.GET.get("verify") == "1" else None
+    return render(request, "confidentiality/audit_log.html", {"page": page, "report": report})
+
+
+def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
+    return render(request, "confidentiality/locked_out.html", status=429)

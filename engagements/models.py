@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from confidentiality.crypto import EncryptedTextField
+
+
+class Organisation(models.Model):
+    """An organisation that commissions and pays for coaching (a sponsor)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+    keep_hard_copies = models.BooleanField(
+        default=False, help_text="The organisation lets the practice keep hard copies at contract end (policy 000)."
+    )
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [("view_organisation_record", "May see the organisation's record")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SponsorContact(models.Model):
+    """A person at an organisation who signs agreements and reads released reports."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="contacts")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sponsor_contact")
+    job_title = models.CharField(max_length=150, blank=True)
+    active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.organisation}"
+
+
+class Client(models.Model):
+    """The person being coached. Their personal details are encrypted under their own key."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    data_key = models.ForeignKey("confidentiality.DataKey", on_delete=models.PROTECT, related_name="+")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="client_profile"
+    )
+    full_name = EncryptedTextField(key_from="self")
+    contact_email = EncryptedTextField(key_from="self", blank=True)
+    phone = EncryptedTextField(key_from="self", blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"Client {str(self.id)[:8]}"
+
+
+class Engagement(models.Model):
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Proposed"
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "Paused"
+        CLOSED = "closed", "Closed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    reference = models.CharField(max_length=40, unique=True, help_text="A code that names no one, e.g. ENG-2026-014.")
+    title = models.CharField(max_length=200, help_text="A neutral title, e.g. 'Leadership coaching'.")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="engagements")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="engagements")
+    data_key = models.ForeignKey("confidentiality.DataKey", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROPOSED)
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1, help_text="Bumped on every change, to refuse stale edits.")
+
+    class Meta:
+        ordering = ["-starts_on", "reference"]
+        indexes = [models.Index(fields=["organisation", "status"]), models.Index(fields=["status", "closed_at"])]
+        permissions = [
+            ("read_confidential", "May read and write private notes and documents"),
+            ("read_shared", "May read what is shared with the client"),
+            ("read_released", "May read released reports"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+
+class EngagementMember(models.Model):
+    """Who is on an engagement, and as what. Written together with object permissions."""
+
+    class Kind(models.TextChoices):
+        COACH = "coach", "Coach"
+        SPONSOR = "sponsor", "Sponsor contact"
+        CLIENT = "client", "Client"
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="engagement_memberships")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["engagement", "user"], name="one_membership_per_person")]
+        indexes = [models.Index(fields=["user", "kind", "engagement"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.kind} on {self.engagement_id}"
+
+
+# Direct foreign-key object permissions (DESIGN.md §2): the generic table casts keys to
+# text and loses the index, and its rows outlive the objects they name.
+class EngagementUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Engagement, on_delete=models.CASCADE)
+
+
+class EngagementGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Engagement, on_delete=models.CASCADE)
+
+
+class OrganisationUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+
+
+class OrganisationGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Organisation, on_delete=models.CASCADE)

@@ -1,0 +1,212 @@
+"""Every persona against every page and endpoint of the foundation.
+
+Expected outcomes live in one table per subject. Anything outside a persona's
+need-to-know answers 404, and no denied response carries confidential text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from confidentiality import access
+from tests.conftest import PERSONAS, World
+
+OWN_CLIENT_NAME = "Samira Quentin-Marsh"
+OTHER_CLIENT_NAME = "Bartholomew Xerxes-Lund"
+LOGIN = 302  # anonymous people are sent to sign in
+
+# page -> persona -> expected status
+PAGES: dict[str, dict[str, int]] = {
+    "engagement": {
+        "coach": 200,
+        "other_coach": 404,
+        "client": 200,
+        "sponsor": 200,
+        "other_sponsor": 404,
+        "admin": 200,
+        "auditor": 404,
+        "superuser": 404,
+        "anonymous": LOGIN,
+    },
+    "other_engagement": {
+        "coach": 404,
+        "other_coach": 200,
+        "client": 404,
+        "sponsor": 404,
+        "other_sponsor": 200,
+        "admin": 200,
+        "auditor": 404,
+        "superuser": 404,
+        "anonymous": LOGIN,
+    },
+    "engagement_list": {
+        "coach": 200,
+        "other_coach": 200,
+        "client": 200,
+        "sponsor": 200,
+        "other_sponsor": 200,
+        "admin": 200,
+        "auditor": 200,
+        "superuser": 200,
+        "anonymous": LOGIN,
+    },
+    "clients": {
+        "coach": 404,
+        "other_coach": 404,
+        "client": 404,
+        "sponsor": 404,
+        "other_sponsor": 404,
+        "admin": 200,
+        "auditor": 404,
+        "superuser": 404,
+        "anonymous": LOGIN,
+    },
+    "audit_log": {
+        "coach": 404,
+        "other_coach": 404,
+        "client": 404,
+        "sponsor": 404,
+        "other_sponsor": 404,
+        "admin": 200,
+        "auditor": 200,
+        "superuser": 404,
+        "anonymous": LOGIN,
+    },
+    "dashboard": {p: 200 for p in PERSONAS} | {"anonymous": LOGIN},
+    "account": {p: 200 for p in PERSONAS} | {"anonymous": LOGIN},
+}
+
+# Which client names each persona may ever see, on any page.
+MAY_SEE_NAME: dict[str, set[str]] = {
+    "coach": {OWN_CLIENT_NAME},
+    "other_coach": {OTHER_CLIENT_NAME},
+    "client": {OWN_CLIENT_NAME},
+    "admin": {OWN_CLIENT_NAME, OTHER_CLIENT_NAME},
+}
+
+
+def url_for(page: str, world: World) -> str:
+    return {
+        "engagement": reverse("engagements:detail", args=[world.engagement.pk]),
+        "other_engagement": reverse("engagements:detail", args=[world.other_engagement.pk]),
+        "engagement_list": reverse("engagements:list"),
+        "clients": reverse("engagements:clients"),
+        "audit_log": reverse("audit_log"),
+        "dashboard": reverse("dashboard"),
+        "account": reverse("account_settings"),
+    }[page]
+
+
+@pytest.mark.django_db
+class TestPagesByPersona:
+    @pytest.mark.parametrize("persona", PERSONAS)
+    @pytest.mark.parametrize("page", sorted(PAGES))
+    def test_it_answers_each_persona_as_the_table_says(self, world: World, page: str, persona: str) -> None:
+        response = world.http(persona).get(url_for(page, world))
+        assert response.status_code == PAGES[page][persona]
+        body = response.content.decode()
+        for name in (OWN_CLIENT_NAME, OTHER_CLIENT_NAME):
+            if name not in MAY_SEE_NAME.get(persona, set()):
+                assert name not in body, f"{persona} saw {name} on {page}"
+
+    def test_a_missing_engagement_looks_like_a_forbidden_one(self, world: World) -> None:
+        http = world.http("coach")
+        missing = http.get(reverse("engagements:detail", args=["00000000-0000-0000-0000-000000000000"]))
+        forbidden = http.get(reverse("engagements:detail", args=[world.other_engagement.pk]))
+        assert missing.status_code == forbidden.status_code == 404
+        assert missing.content == forbidden.content
+
+    def test_lists_show_only_what_the_persona_may_see(self, world: World) -> None:
+        refs = {world.engagement.reference, world.other_engagement.reference}
+        expected = {
+            "coach": {world.engagement.reference},
+            "client": {world.engagement.reference},
+            "sponsor": {world.engagement.reference},
+            "other_sponsor": {world.other_engagement.reference},
+            "admin": refs,
+            "auditor": set(),
+            "superuser": set(),
+        }
+        for persona, visible in expected.items():
+            body = world.http(persona).get(reverse("engagements:list")).content.decode()
+            assert {r for r in refs if r in body} == visible, persona
+
+    def test_the_sponsor_never_sees_the_clients_name(self, world: World) -> None:
+        body = world.http("sponsor").get(url_for("engagement", world)).content.decode()
+        assert world.engagement.reference in body
+        assert OWN_CLIENT_NAME not in body
+
+    def test_the_staff_pages_answer_in_a_constant_number_of_queries(
+        self, world: World, django_assert_max_num_queries: Any
+    ) -> None:
+        from tests.factories import EngagementFactory
+
+        for _ in range(10):
+            EngagementFactory(organisation=world.organisation, coaches=[world.people["coach"]])
+        http = world.http("coach")
+        with django_assert_max_num_queries(12):
+            assert http.get(reverse("dashboard")).status_code == 200
+        with django_assert_max_num_queries(12):
+            assert http.get(reverse("engagements:list")).status_code == 200
+        admin = world.http("admin")
+        with django_assert_max_num_queries(12):
+            assert admin.get(reverse("engagements:clients")).status_code == 200
+
+
+@pytest.mark.django_db
+class TestPolicy:
+    def test_superuser_status_opens_no_engagement(self, world: World) -> None:
+        root = world.people["superuser"]
+        assert not access.engagements_visible_to(root).exists()
+        for grant in access.EngagementAccess:
+            assert not access.has_engagement_access(root, world.engagement, grant)
+
+    def test_only_coaches_on_it_may_read_confidential_content(self, world: World) -> None:
+        allowed = {
+            p
+            for p in PERSONAS
+            if access.has_engagement_access(
+                world.people[p], world.engagement, access.EngagementAccess.READ_CONFIDENTIAL
+            )
+        }
+        assert allowed == {"coach"}
+
+    def test_removing_a_member_revokes_access_at_once(self, world: World) -> None:
+        from guardian.shortcuts import get_perms
+
+        from engagements.services import engagement_member_remove
+
+        coach = world.people["coach"]
+        engagement_member_remove(actor=world.people["admin"], engagement=world.engagement, user=coach)
+        assert not access.engagements_visible_to(coach).exists()
+        assert get_perms(coach, world.engagement) == []
+        assert world.http("coach").get(url_for("engagement", world)).status_code == 404
+
+    def test_an_inactive_person_may_do_nothing(self, world: World) -> None:
+        coach = world.people["coach"]
+        coach.is_active = False
+        coach.save()
+        assert not access.engagements_visible_to(coach).exists()
+        assert not access.can(coach, access.Capability.VIEW_OWN_ENGAGEMENTS)
+
+    def test_object_permissions_use_the_direct_foreign_key_tables(self, world: World) -> None:
+        from guardian.models import UserObjectPermission
+
+        from engagements.models import EngagementUserObjectPermission
+
+        assert EngagementUserObjectPermission.objects.filter(user=world.people["coach"]).exists()
+        assert not UserObjectPermission.objects.exists()
+
+    def test_only_the_administrator_changes_membership(self, world: World) -> None:
+        from django.core.exceptions import PermissionDenied
+
+        from engagements.services import engagement_member_remove
+
+        for persona in ("coach", "client", "sponsor", "auditor", "superuser"):
+            with pytest.raises(PermissionDenied):
+                engagement_member_remove(
+                    actor=world.people[persona], engagement=world.engagement, user=world.people["coach"]
+                )

@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client as HttpClient
+from django.urls import reverse
+
+from confidentiality.models import ApiToken
+from confidentiality.services import api_token_issue, api_token_revoke
+from tests.conftest import PERSONAS, World
+
+# persona -> (status of the list, references it returns) for /api/v1/engagements/
+LIST_EXPECTED: dict[str, int] = {
+    "coach": 200,
+    "other_coach": 200,
+    "client": 200,
+    "sponsor": 200,
+    "other_sponsor": 200,
+    "admin": 200,
+    "auditor": 404,
+    "superuser": 404,
+    "anonymous": 401,
+}
+DETAIL_EXPECTED: dict[str, int] = {
+    "coach": 200,
+    "other_coach": 404,
+    "client": 200,
+    "sponsor": 200,
+    "other_sponsor": 404,
+    "admin": 200,
+    "auditor": 404,
+    "superuser": 404,
+    "anonymous": 401,
+}
+
+
+def bearer(world: World, persona: str) -> HttpClient:
+    user = world.people[persona]
+    if user is None:
+        return HttpClient()
+    _, key = api_token_issue(actor=user, user=user, name="test")
+    return HttpClient(HTTP_AUTHORIZATION=f"Bearer {key}")
+
+
+@pytest.mark.django_db
+class TestEngagementApi:
+    @pytest.mark.parametrize("persona", PERSONAS)
+    def test_the_list_holds_only_what_the_persona_may_see(self, world: World, persona: str) -> None:
+        response = bearer(world, persona).get("/api/v1/engagements/")
+        assert response.status_code == LIST_EXPECTED[persona]
+        body = response.content.decode()
+        assert "Samira" not in body and "Bartholomew" not in body  # metadata only, never names
+        if response.status_code == 200:
+            ids = {item["id"] for item in response.json()["results"]}
+            visible = {str(world.engagement.pk), str(world.other_engagement.pk)}
+            can_see_own = DETAIL_EXPECTED[persona] == 200
+            assert (str(world.engagement.pk) in ids) == can_see_own
+            if persona != "admin":
+                assert len(ids & visible) == 1
+
+    @pytest.mark.parametrize("persona", PERSONAS)
+    def test_an_unseen_engagement_answers_404(self, world: World, persona: str) -> None:
+        response = bearer(world, persona).get(f"/api/v1/engagements/{world.engagement.pk}/")
+        assert response.status_code == DETAIL_EXPECTED[persona]
+        if response.status_code == 200:
+            assert response.json()["reference"] == world.engagement.reference
+
+    def test_a_malformed_id_answers_404_not_500(self, world: World) -> None:
+        assert bearer(world, "coach").get("/api/v1/engagements/not-a-uuid/").status_code == 404
+
+    def test_the_list_costs_a_constant_number_of_queries(
+        self, world: World, django_assert_max_num_queries: Any
+    ) -> None:
+        from tests.factories import EngagementFactory
+
+        http = bearer(world, "coach")
+        for _ in range(15):
+            EngagementFactory(coaches=[world.people["coach"]])
+        with django_assert_max_num_queries(8):
+            assert len(http.get("/api/v1/engagements/").json()["results"]) == 16
+
+
+@pytest.mark.django_db
+class TestTokens:
+    def test_a_token_authenticates_as_its_owner(self, world: World) -> None:
+        response = bearer(world, "coach").get("/api/v1/me/")
+        assert response.status_code == 200
+        assert response.json()["email"] == "coach@example.org" and response.json()["role"] == "coach"
+
+    def test_only_a_hash_of_the_key_is_stored(self, world: World) -> None:
+        user = world.people["client"]
+        token, key = api_token_issue(actor=user, user=user, name="script")
+        stored = ApiToken.objects.get(pk=token.pk)
+        assert key not in (stored.key_hash, stored.prefix) and key.startswith(stored.prefix)
+
+    def test_a_revoked_token_is_refused_on_the_next_request(self, world: World) -> None:
+        user = world.people["client"]
+        token, key = api_token_issue(actor=user, user=user, name="script")
+        http = HttpClient(HTTP_AUTHORIZATION=f"Bearer {key}")
+        assert http.get("/api/v1/me/").status_code == 200
+        api_token_revoke(actor=user, token=token)
+        assert http.get("/api/v1/me/").status_code == 401
+
+    def test_a_deactivated_persons_token_is_refused(self, world: World) -> None:
+        http = bearer(world, "coach")
+        coach = world.people["coach"]
+        coach.is_active = False
+        coach.save()
+        assert http.get("/api/v1/me/").status_code == 401
+
+    @pytest.mark.parametrize("header", ["Bearer", "Bearer a b", "Bearer cpt_nonsense", "Bearer ünïcode"])
+    def test_a_bad_header_gets_a_clear_401(self, world: World, header: str) -> None:
+        response = HttpClient(HTTP_AUTHORIZATION=header.encode("utf-8").decode("latin-1")).get("/api/v1/me/")
+        assert response.status_code == 401
+        assert "detail" in response.json()
+
+    def test_the_settings_page_issues_shows_once_and_revokes(self, world: World) -> None:
+        http = world.http("coach")
+        page = http.post(reverse("account_settings"), {"name": "my script"})
+        key = page.context["new_key"]
+        assert key.startswith("cpt_") and key in page.content.decode()
+        assert key not in http.get(reverse("account_settings")).content.decode()  # shown only once
+        token = ApiToken.objects.get(user=world.people["coach"], name="my script")
+        assert HttpClient(HTTP_AUTHORIZATION=f"Bearer {key}").get("/api/v1/me/").status_code == 200
+        http.post(reverse("api_token_revoke", args=[token.pk]))
+        assert HttpClient(HTTP_AUTHORIZATION=f"Bearer {key}").get("/api/v1/me/").status_code == 401
+
+    def test_nobody_revokes_another_persons_token(self, world: World) -> None:
+        coach = world.people["coach"]
+        token, _ = api_token_issue(actor=coach, user=coach, name="mine")
+        response = world.http("other_coach").post(reverse("api_token_revoke", args=[token.pk]))
+        assert response.status_code == 404
+        assert ApiToken.objects.get(pk=token.pk).revoked_at is None
+
+    def test_an_empty_token_name_is_refused_and_changes_nothing(self, world: World) -> None:
+        http = world.http("coach")
+        page = http.post(reverse("account_settings"), {"name": "   "})
+        assert page.status_code == 200 and page.context["new_key"] is None
+        assert not ApiToken.objects.filter(user=world.people["coach"]).exists()
+
+
+@pytest.mark.django_db
+class TestSchema:
+    def test_the_openapi_schema_documents_the_api(self) -> None:
+        response = HttpClient().get("/api/schema/", HTTP_ACCEPT="application/json")
+        assert response.status_code == 200
+        schema = response.json()
+        assert "/api/v1/engagements/{id}/" in schema["paths"]
+        assert "apiToken" in schema["components"]["securitySchemes"]
+
+    def test_the_docs_page_uses_no_cdn_and_no_inline_script(self) -> None:
+        body = HttpClient().get("/api/docs/").content.decode()
+        assert "cdn" not in body.lower() and "unpkg" not in body.lower()
+        assert "<script>" not in body.replace(" ", "")

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, transaction
+
+from confidentiality.audit import audit_record, audit_verify_chain
+from confidentiality.models import AuditEvent
+
+
+@contextmanager
+def tampering() -> Iterator[None]:
+    """Lift the append-only triggers, as an attacker with database access could."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE confidentiality_auditevent DISABLE TRIGGER USER")
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("ALTER TABLE confidentiality_auditevent ENABLE TRIGGER USER")
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TRIGGER confidentiality_auditevent_no_update")
+            cursor.execute("DROP TRIGGER confidentiality_auditevent_no_delete")
+        yield  # the test transaction's rollback restores them
+
+
+def make_events(n: int) -> list[AuditEvent]:
+    return [audit_record(actor=None, action="test.event", object_type="test", object_id=str(i)) for i in range(n)]
+
+
+def verify_command() -> str:
+    out = io.StringIO()
+    call_command("verify_audit_chain", stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+class TestAuditChain:
+    def test_it_verifies_an_untouched_chain(self) -> None:
+        make_events(5)
+        report = audit_verify_chain()
+        assert report.ok and report.checked == 5
+        assert "5 events verified" in verify_command()
+
+    def test_it_detects_an_edited_row(self) -> None:
+        events = make_events(5)
+        with tampering():
+            AuditEvent.objects.filter(pk=events[2].pk).update(action="test.innocent")
+        report = audit_verify_chain()
+        assert not report.ok and report.first_bad_seq == events[2].seq
+        with pytest.raises(CommandError, match=f"seq {events[2].seq}"):
+            verify_command()
+
+    def test_it_detects_a_deleted_row(self) -> None:
+        events = make_events(5)
+        with tampering():
+            AuditEvent.objects.filter(pk=events[1].pk).delete()
+        report = audit_verify_chain()
+        assert not report.ok and report.first_bad_seq == events[2].seq
+        assert "missing" in report.reason
+
+    def test_it_detects_the_last_row_deleted(self) -> None:
+        events = make_events(4)
+        with tampering():
+            AuditEvent.objects.filter(pk=events[-1].pk).delete()
+        report = audit_verify_chain()
+        assert not report.ok
+        assert "head" in report.reason
+
+    def test_it_detects_reordered_rows(self) -> None:
+        events = make_events(5)
+        a, b = events[1], events[3]
+        with tampering():
+            # Swap the two events' positions: each keeps its own content and hash.
+            AuditEvent.objects.filter(pk=a.pk).update(seq=-1)
+            AuditEvent.objects.filter(pk=b.pk).update(seq=a.seq)
+            AuditEvent.objects.filter(pk=a.pk).update(seq=b.seq)
+        report = audit_verify_chain()
+        assert not report.ok and report.first_bad_seq == a.seq
+
+    def test_it_detects_a_rewritten_row_with_a_recomputed_hash(self) -> None:
+        from confidentiality.audit import event_hash
+
+        events = make_events(4)
+        forged = AuditEvent.objects.get(pk=events[1].pk)
+        forged.action = "test.forged"
+        forged.hash = event_hash(forged)
+        with tampering():
+            AuditEvent.objects.filter(pk=forged.pk).update(action=forged.action, hash=forged.hash)
+        report = audit_verify_chain()
+        assert not report.ok and report.first_bad_seq == events[2].seq
+
+    def test_the_table_refuses_update_and_delete(self) -> None:
+        event = make_events(1)[0]
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            AuditEvent.objects.filter(pk=event.pk).update(action="changed")
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            AuditEvent.objects.filter(pk=event.pk).delete()
+        assert AuditEvent.objects.get(pk=event.pk).action == "test.event"
+
+    def test_it_refuses_free_text_in_details(self) -> None:
+        with pytest.raises(ValueError, match="too long"):
+            audit_record(actor=None, action="test", detail={"note": "x" * 500})

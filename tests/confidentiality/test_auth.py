@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+import time_machine
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from django.core import mail
+from django.test import Client as HttpClient
+from django.urls import reverse
+from django.utils import timezone
+
+from confidentiality.roles import Role
+from tests.conftest import World, enrol_totp, login
+from tests.factories import PASSWORD, UserFactory
+
+
+def totp_now(secret: str) -> str:
+    return format_hotp_value(hotp_value(secret, int(timezone.now().timestamp()) // 30))
+
+
+def sign_in(http: HttpClient, email: str, password: str = PASSWORD) -> Any:
+    return http.post(reverse("account_login"), {"login": email, "password": password})
+
+
+@pytest.mark.django_db
+class TestLogin:
+    def test_it_signs_a_client_in_with_a_password(self) -> None:
+        user = UserFactory(role=Role.CLIENT)
+        http = HttpClient()
+        response = sign_in(http, user.email)
+        assert response.status_code == 302
+        assert http.get(reverse("dashboard")).status_code == 200
+
+    def test_it_asks_staff_for_their_authenticator_code(self) -> None:
+        user = UserFactory(role=Role.COACH)
+        secret = enrol_totp(user)
+        http = HttpClient()
+        response = sign_in(http, user.email)
+        assert response.status_code == 302 and response["Location"] == reverse("mfa_authenticate")
+        assert http.get(reverse("dashboard")).status_code != 200  # not signed in yet
+        response = http.post(reverse("mfa_authenticate"), {"code": totp_now(secret)})
+        assert response.status_code == 302
+        assert http.get(reverse("dashboard")).status_code == 200
+
+    def test_a_wrong_code_is_refused(self) -> None:
+        user = UserFactory(role=Role.COACH)
+        enrol_totp(user)
+        http = HttpClient()
+        sign_in(http, user.email)
+        response = http.post(reverse("mfa_authenticate"), {"code": "000000"})
+        assert response.status_code == 200  # the form again, with an error
+        assert http.get(reverse("dashboard")).status_code == 302
+
+    @pytest.mark.parametrize("role", [Role.ADMIN, Role.COACH, Role.AUDITOR])
+    def test_staff_without_a_second_factor_must_set_one_up(self, role: Role) -> None:
+        user = UserFactory(role=role)
+        http = HttpClient()
+        sign_in(http, user.email)
+        response = http.get(reverse("dashboard"))
+        assert response.status_code == 302 and response["Location"] == reverse("mfa_activate_totp")
+        # Adding a second factor asks for the password once more, then shows the QR code.
+        response = http.get(reverse("mfa_activate_totp"))
+        assert response["Location"].startswith(reverse("account_reauthenticate"))
+        http.post(response["Location"], {"password": PASSWORD})
+        page = http.get(reverse("mfa_activate_totp"))
+        assert page.status_code == 200
+        assert "data:image/svg+xml" in page.content.decode() or "<svg" in page.content.decode()
+
+    @pytest.mark.parametrize("role", [Role.CLIENT, Role.SPONSOR])
+    def test_clients_and_sponsors_are_not_forced_to_use_one(self, role: Role) -> None:
+        user = UserFactory(role=role)
+        http = HttpClient()
+        sign_in(http, user.email)
+        assert http.get(reverse("dashboard")).status_code == 200
+
+    def test_a_staff_session_opened_without_the_second_factor_is_ended(self) -> None:
+        user = UserFactory(role=Role.ADMIN)
+        enrol_totp(user)
+        http = HttpClient()
+        http.force_login(user)  # as any login path that skipped the MFA stage would
+        response = http.get(reverse("dashboard"))
+        assert response.status_code == 302 and response["Location"] == reverse("account_login")
+        assert "_auth_user_id" not in http.session
+
+    def test_it_locks_an_account_after_repeated_failures(self, settings: Any) -> None:
+        user = UserFactory(role=Role.CLIENT)
+        http = HttpClient()
+        for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+            assert sign_in(http, user.email, "wrong password").status_code == 200
+        assert sign_in(http, user.email, "wrong password").status_code == 429  # the limit-th failure locks
+        response = sign_in(http, user.email)  # even the right password, now
+        assert response.status_code == 429
+        assert "temporarily locked" in response.content.decode()
+        assert "_auth_user_id" not in http.session
+
+    def test_a_lockout_does_not_spread_to_other_accounts(self, settings: Any) -> None:
+        victim, bystander = UserFactory(role=Role.CLIENT), UserFactory(role=Role.CLIENT)
+        http = HttpClient()
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            sign_in(http, victim.email, "wrong password")
+        assert sign_in(http, bystander.email).status_code == 302
+
+    def test_sign_up_is_closed(self) -> None:
+        response = HttpClient().get(reverse("account_signup"))
+        assert "closed" in response.content.decode().lower()
+
+    def test_password_reset_sends_a_link_and_nothing_else(self, world: World) -> None:
+        response = HttpClient().post(reverse("account_reset_password"), {"email": "client@example.org"})
+        assert response.status_code == 302
+        assert len(mail.outbox) == 1
+        body = mail.outbox[0].body
+        assert "/accounts/password/reset/key/" in body
+        assert "Samira" not in body and world.engagement.reference not in body
+
+    def test_passwords_are_hashed_with_argon2_in_production_settings(self) -> None:
+        from django.conf import settings as django_settings
+
+        from confidentiality import settings as project_settings
+
+        assert project_settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+        assert django_settings.AUTH_USER_MODEL == "confidentiality.User"
+
+
+@pytest.mark.django_db
+class TestSessions:
+    def test_an_idle_session_ends_after_thirty_minutes(self, world: World) -> None:
+        start = timezone.now()
+        with time_machine.travel(start, tick=False):
+            http = world.http("client")
+            assert http.get(reverse("dashboard")).status_code == 200
+        with time_machine.travel(start + datetime.timedelta(minutes=29), tick=False):
+            assert http.get(reverse("dashboard")).status_code == 200  # activity pushes expiry on
+        with time_machine.travel(start + datetime.timedelta(minutes=29 + 31), tick=False):
+            assert http.get(reverse("dashboard")).status_code == 302
+
+    def test_deactivating_a_person_ends_their_session_at_once(self, world: World) -> None:
+        http = world.http("coach")
+        assert http.get(reverse("dashboard")).status_code == 200
+        coach = world.people["coach"]
+        coach.is_active = False
+        coach.save()
+        assert http.get(reverse("dashboard")).status_code == 302
+
+    def test_signed_in_pages_are_not_cached(self, world: World) -> None:
+        response = world.http("coach").get(reverse("dashboard"))
+        assert response["Cache-Control"] == "no-store"
+
+    def test_security_headers_are_set(self, world: World) -> None:
+        response = login(HttpClient(), None).get(reverse("account_login"))
+        csp = response["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert "frame-ancestors 'none'" in csp
+        assert response["X-Frame-Options"] == "DENY"
+        assert response["Referrer-Policy"] == "same-origin"

@@ -1,0 +1,104 @@
+"""Strict parsing: a bad value stops start-up with a message naming the variable."""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from confidentiality import env
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class TestEnvParsing:
+    def test_it_parses_booleans_strictly(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("X_FLAG", "yes")
+        assert env.env_bool("X_FLAG", False) is True
+        monkeypatch.setenv("X_FLAG", "Off")
+        assert env.env_bool("X_FLAG", True) is False
+        monkeypatch.setenv("X_FLAG", "maybe")
+        with pytest.raises(ImproperlyConfigured, match="X_FLAG"):
+            env.env_bool("X_FLAG", False)
+
+    def test_it_parses_integers_with_bounds(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("X_NUM", "12")
+        assert env.env_int("X_NUM", 1, minimum=1, maximum=20) == 12
+        monkeypatch.setenv("X_NUM", "twelve")
+        with pytest.raises(ImproperlyConfigured, match="X_NUM must be a whole number"):
+            env.env_int("X_NUM", 1)
+        monkeypatch.setenv("X_NUM", "0")
+        with pytest.raises(ImproperlyConfigured, match="X_NUM must be at least 1"):
+            env.env_int("X_NUM", 1, minimum=1)
+
+    def test_it_refuses_empty_list_items(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("X_HOSTS", "a.example,,b.example")
+        with pytest.raises(ImproperlyConfigured, match="X_HOSTS"):
+            env.env_list("X_HOSTS", [])
+
+    def test_it_reads_secrets_from_a_file(self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+        secret = tmp_path / "secret"
+        secret.write_text("from-a-file\n")
+        monkeypatch.setenv("X_SECRET_FILE", str(secret))
+        assert env.env_str("X_SECRET") == "from-a-file"
+        monkeypatch.setenv("X_SECRET", "also-set")
+        with pytest.raises(ImproperlyConfigured, match="X_SECRET or X_SECRET_FILE"):
+            env.env_str("X_SECRET")
+
+    def test_it_refuses_unknown_database_schemes(self) -> None:
+        os.environ["X_DB"] = "mysql://root@localhost/db"
+        try:
+            with pytest.raises(ImproperlyConfigured, match="X_DB"):
+                env.env_database_url("X_DB", "sqlite:///x")
+        finally:
+            del os.environ["X_DB"]
+
+
+def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
+    # A minimal environment, as a production host would have: nothing from the test run leaks in.
+    base = {k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}
+    base.update(
+        {
+            "DEPLOYMENT": "production",
+            "SECRET_KEY": "p" * 20 + "roduction-secret-key-that-is-long-enough-0123456789",
+            "FIELD_ENCRYPTION_KEYS": "k1:" + base64.urlsafe_b64encode(b"\x01" * 32).decode(),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+            "ALLOWED_HOSTS": "practice.example",
+            "VAR_DIR": str(tmp_path / "var"),
+        }
+    )
+    base.update(overrides)
+    return {k: v for k, v in base.items() if v != ""}
+
+
+def run_manage(env_vars: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env_vars, capture_output=True, text=True, timeout=120
+    )
+
+
+class TestStartup:
+    @pytest.mark.parametrize("missing", ["SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "ALLOWED_HOSTS"])
+    def test_production_refuses_to_start_without(self, tmp_path: Path, missing: str) -> None:
+        result = run_manage(production_env(tmp_path, **{missing: ""}), "check")
+        assert result.returncode != 0
+        assert f"{missing} must be set" in result.stderr
+
+    @pytest.mark.parametrize(
+        ("variable", "value"),
+        [("DEBUG", "perhaps"), ("SESSION_IDLE_SECONDS", "soon"), ("REDIS_URL", "http://x"), ("DEPLOYMENT", "staging")],
+    )
+    def test_a_bad_value_names_its_variable(self, tmp_path: Path, variable: str, value: str) -> None:
+        result = run_manage(production_env(tmp_path, **{variable: value}), "check")
+        assert result.returncode != 0
+        assert variable in result.stderr
+
+    def test_check_deploy_is_clean_with_production_settings(self, tmp_path: Path) -> None:
+        result = run_manage(production_env(tmp_path), "check", "--deploy", "--fail-level", "WARNING")
+        assert result.returncode == 0, result.stderr
+        assert "no issues" in result.stdout
