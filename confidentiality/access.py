@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.http import Http404
-from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
+from django.utils import timezone
+from guardian.shortcuts import assign_perm, get_objects_for_user, get_user_perms, remove_perm
 
 from confidentiality.roles import STAFF_ROLES, Role
 
 if TYPE_CHECKING:
-    from engagements.models import Engagement
+    from engagements.models import CoachingSession, Document, Engagement, Note
 
 
 class Capability(enum.StrEnum):
@@ -110,28 +111,32 @@ def engagements_visible_to(user: Any) -> QuerySet[Engagement]:
     return Engagement.objects.none()
 
 
-def has_engagement_access(user: Any, engagement: Engagement, access: EngagementAccess) -> bool:
+def engagement_access_for(user: Any, engagement: Engagement) -> frozenset[EngagementAccess]:
+    """Everything the user may do with one engagement, in one query, cached for the request.
+
+    ``get_user_perms`` reads the user's own rows of the direct foreign-key table and, unlike
+    guardian's checker, grants a superuser nothing extra. Groups are not used for objects.
+    """
     role = role_of(user)
     if role is None:
-        return False
-    if role == Role.ADMIN and access in (EngagementAccess.VIEW, EngagementAccess.READ_RELEASED):
-        return True
+        return frozenset()
+    if role == Role.ADMIN:
+        return frozenset({EngagementAccess.VIEW, EngagementAccess.READ_RELEASED})
     if role not in (Role.COACH, Role.CLIENT, Role.SPONSOR):
-        return False
-    from engagements.models import Engagement
+        return frozenset()
+    cache: dict[Any, frozenset[EngagementAccess]] = user.__dict__.setdefault("_engagement_access_cache", {})
+    if engagement.pk not in cache:
+        codenames = set(get_user_perms(user, engagement))
+        cache[engagement.pk] = frozenset(a for a in EngagementAccess if a.value in codenames)
+    return cache[engagement.pk]
 
-    return (
-        get_objects_for_user(
-            user,
-            f"engagements.{access.value}",
-            klass=Engagement.objects.filter(pk=engagement.pk),
-            use_groups=False,
-            with_superuser=False,
-            accept_global_perms=False,
-        )
-        .values("pk")
-        .exists()
-    )
+
+def has_engagement_access(user: Any, engagement: Engagement, access: EngagementAccess) -> bool:
+    return access in engagement_access_for(user, engagement)
+
+
+def forget_cached_access(user: Any) -> None:
+    user.__dict__.pop("_engagement_access_cache", None)
 
 
 def engagement_get_for(user: Any, pk: Any, access: EngagementAccess = EngagementAccess.VIEW) -> Engagement:
@@ -159,11 +164,13 @@ def can_change_engagement(user: Any) -> bool:
 def grant_engagement_member(*, user: Any, engagement: Engagement, kind: str) -> None:
     for access in MEMBER_GRANTS[kind]:
         assign_perm(f"engagements.{access.value}", user, engagement)
+    forget_cached_access(user)
 
 
 def revoke_engagement_member(*, user: Any, engagement: Engagement) -> None:
     for access in EngagementAccess:
         remove_perm(f"engagements.{access.value}", user, engagement)
+    forget_cached_access(user)
 
 
 def grant_organisation_contact(*, user: Any, organisation: Any) -> None:
@@ -203,3 +210,138 @@ def clients_visible_to(user: Any) -> QuerySet[Any]:
     if can(user, Capability.LIST_CLIENTS):
         return Client.objects.all()
     return Client.objects.none()
+
+
+# --- confidential content: sessions, notes, documents --------------------------------
+
+
+def can_write_confidential(user: Any, engagement: Engagement) -> bool:
+    """Coaches on the engagement write sessions, notes and documents while it is not closed."""
+    from engagements.models import Engagement as EngagementModel
+
+    return (
+        has_engagement_access(user, engagement, EngagementAccess.READ_CONFIDENTIAL)
+        and engagement.status != EngagementModel.Status.CLOSED
+    )
+
+
+def can_see_sessions(user: Any, engagement: Engagement) -> bool:
+    """Sessions are dates and durations: the coaches, the client and the administrator."""
+    if role_of(user) == Role.ADMIN:
+        return True
+    return has_engagement_access(user, engagement, EngagementAccess.READ_SHARED)
+
+
+def sessions_visible_to(user: Any, engagement: Engagement) -> QuerySet[CoachingSession]:
+    from engagements.models import CoachingSession
+
+    if not can_see_sessions(user, engagement):
+        return CoachingSession.objects.none()
+    return CoachingSession.objects.filter(engagement=engagement)
+
+
+def notes_visible_to(user: Any, engagement: Engagement) -> QuerySet[Note]:
+    """All notes for the coaches on it; shared ones for the client; none for anyone else.
+
+    The administrator reaches a private note only through a break-glass grant, one note at
+    a time (``note_get_for``), never through a list.
+    """
+    from engagements.models import Note
+
+    granted = engagement_access_for(user, engagement)
+    if EngagementAccess.READ_CONFIDENTIAL in granted:
+        return Note.objects.filter(engagement=engagement)
+    if EngagementAccess.READ_SHARED in granted and role_of(user) == Role.CLIENT:
+        return Note.objects.filter(engagement=engagement, shared_with_client=True)
+    return Note.objects.none()
+
+
+def active_break_glass(user: Any, note: Note) -> Any:
+    from engagements.models import BreakGlassGrant
+
+    if role_of(user) != Role.ADMIN:
+        return None
+    return BreakGlassGrant.objects.filter(granted_to=user, note=note, expires_at__gt=timezone.now()).first()
+
+
+def note_get_for(user: Any, pk: Any, *, for_change: bool = False) -> Note:
+    """One note, or 404. ``for_change``: only the coaches on the engagement may change it."""
+    from django.core.exceptions import ValidationError
+
+    from engagements.models import Note
+
+    try:
+        note = Note.objects.select_related("engagement", "engagement__organisation").get(pk=pk)
+    except (Note.DoesNotExist, ValidationError, ValueError):
+        raise Http404 from None
+    granted = engagement_access_for(user, note.engagement)
+    if EngagementAccess.READ_CONFIDENTIAL in granted:
+        if for_change and not can_write_confidential(user, note.engagement):
+            raise Http404
+        return note
+    if for_change:
+        raise Http404
+    if note.shared_with_client and EngagementAccess.READ_SHARED in granted and role_of(user) == Role.CLIENT:
+        return note
+    if active_break_glass(user, note) is not None:
+        return note
+    raise Http404
+
+
+def documents_visible_to(user: Any, engagement: Engagement) -> QuerySet[Document]:
+    """Coaches: all. Client: those shared with them. Sponsor: those their organisation supplied.
+
+    The administrator sees documents' metadata through ``document_metadata_for`` only.
+    """
+    from engagements.models import Document
+
+    granted = engagement_access_for(user, engagement)
+    role = role_of(user)
+    if EngagementAccess.READ_CONFIDENTIAL in granted:
+        return Document.objects.filter(engagement=engagement)
+    if role == Role.CLIENT and EngagementAccess.READ_SHARED in granted:
+        return Document.objects.filter(engagement=engagement, shared_with_client=True)
+    if role == Role.SPONSOR and EngagementAccess.VIEW in granted:
+        return Document.objects.filter(engagement=engagement, supplied_by_organisation=True)
+    return Document.objects.none()
+
+
+def document_metadata_for(user: Any, engagement: Engagement) -> QuerySet[Document]:
+    """Type, size and date of every document, without names or content: the administrator's view."""
+    from engagements.models import Document
+
+    if role_of(user) != Role.ADMIN:
+        return Document.objects.none()
+    return Document.objects.filter(engagement=engagement).only(
+        "id", "engagement_id", "content_type", "size", "created_at", "shared_with_client", "supplied_by_organisation"
+    )
+
+
+def document_get_for(user: Any, pk: Any) -> Document:
+    from django.core.exceptions import ValidationError
+
+    from engagements.models import Document
+
+    try:
+        document = Document.objects.select_related("engagement").get(pk=pk)
+    except (Document.DoesNotExist, ValidationError, ValueError):
+        raise Http404 from None
+    if not documents_visible_to(user, document.engagement).filter(pk=document.pk).exists():
+        raise Http404
+    return document
+
+
+def can_see_hard_copies(user: Any, engagement: Engagement) -> bool:
+    return role_of(user) == Role.ADMIN or has_engagement_access(user, engagement, EngagementAccess.READ_CONFIDENTIAL)
+
+
+def can_manage_hard_copies(user: Any, engagement: Engagement) -> bool:
+    return can_see_hard_copies(user, engagement)
+
+
+def can_break_glass(user: Any) -> bool:
+    return role_of(user) == Role.ADMIN
+
+
+def can_see_own_access_log(user: Any) -> bool:
+    return role_of(user) == Role.CLIENT

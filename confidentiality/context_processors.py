@@ -22,6 +22,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append(("Engagements", reverse("engagements:list")))
         if access.can(user, access.Capability.LIST_CLIENTS):
             items.append(("Clients", reverse("engagements:clients")))
+        if access.can(user, access.Capability.MANAGE_PRACTICE):
+            items.append(("Organisations", reverse("engagements:organisations")))
+        if access.can_see_own_access_log(user):
+            items.append(("Who has read my file", reverse("engagements:access_log")))
         if access.can(user, access.Capability.READ_AUDIT_LOG):
             items.append(("Audit log", reverse("audit_log")))
         items.append(("My account", reverse("account_settings")))

@@ -364,3 +364,21 @@ def open_with_kek(token: str, *, purpose: str) -> str:
 
 def kek_id_of_sealed(token: str) -> str:
     return token[len(_KEK_PREFIX) :].partition(".")[0]
+
+
+# --- file content --------------------------------------------------------------------
+
+
+def encrypt_blob(content: bytes, *, key_id: uuid.UUID, aad: bytes) -> bytes:
+    nonce = os.urandom(_NONCE)
+    return key_id.bytes + nonce + _aead_for(key_id).encrypt(nonce, content, aad)
+
+
+def decrypt_blob(blob: bytes, *, aad: bytes, where: str) -> bytes:
+    if len(blob) < 16 + _NONCE + 16:
+        raise DecryptionError(f"{where}: stored file is truncated.")
+    key_id = uuid.UUID(bytes=blob[:16])
+    try:
+        return _aead_for(key_id).decrypt(blob[16 : 16 + _NONCE], blob[16 + _NONCE :], aad)
+    except InvalidTag:
+        raise DecryptionError(f"{where}: stored file does not decrypt for this document.") from None

@@ -121,6 +121,7 @@ def seed_demo(*, scale: int = 0, issue_tokens: bool = False) -> dict[str, Any]:
             status=status,
         )
         engagements[reference] = engagement
+    _seed_daily_work(engagements, people, today)
     _seed_scale(scale, people, organisations, sponsors_of, today)
     result: dict[str, Any] = {
         "password": DEMO_PASSWORD,
@@ -139,6 +140,68 @@ def seed_demo(*, scale: int = 0, issue_tokens: bool = False) -> dict[str, Any]:
             entry["api_token"] = api_token_issue(actor=None, user=user, name="demo")[1]
         result["people"].append(entry)
     return result
+
+
+DEMO_NOTES = (
+    # (engagement, coach, text, shared with the client)
+    (
+        "ENG-2026-001",
+        "coach",
+        "Sam wants to delegate more to the two team leads. Agreed experiment: hand over the weekly "
+        "planning meeting for a month and notice what feels uncomfortable.",
+        True,
+    ),
+    (
+        "ENG-2026-001",
+        "coach",
+        "Private: Sam mentioned tension with the finance director over the budget cut. Explore next "
+        "time whether this is about trust or about workload.",
+        False,
+    ),
+    (
+        "ENG-2026-002",
+        "other_coach",
+        "Zoë is weighing a move into policy work. Mapped what she would keep and what she would leave.",
+        False,
+    ),
+)
+
+
+def _seed_daily_work(engagements: dict[str, Any], people: dict[str, User], today: Any) -> None:
+    """Sessions, notes private and shared, a document and a hard copy: what a coach keeps."""
+    from engagements.models import Note
+    from engagements.services import document_upload, hard_copy_record, note_create, session_record
+
+    for reference, coach_key, text, shared in DEMO_NOTES:
+        engagement = engagements[reference]
+        coach = people[coach_key]
+        if Note.objects.filter(engagement=engagement).count() >= sum(1 for n in DEMO_NOTES if n[0] == reference):
+            continue
+        session = engagement.sessions.first() or session_record(
+            actor=coach,
+            engagement=engagement,
+            held_on=today - datetime.timedelta(days=7),
+            duration_minutes=60,
+            mode="video",
+        )
+        note_create(actor=coach, engagement=engagement, body=text, session=session, shared_with_client=shared)
+    first = engagements["ENG-2026-001"]
+    if not first.documents.exists():
+        document_upload(
+            actor=people["coach"],
+            engagement=first,
+            name="Development plan - Sam.txt",
+            content=b"Development plan\n\n1. Delegate weekly planning.\n2. Monthly check-in with sponsor.\n",
+            shared_with_client=True,
+        )
+    if not first.hard_copies.exists():
+        hard_copy_record(
+            actor=people["coach"],
+            engagement=first,
+            description="Organisation chart and 360 feedback summary (paper, 6 pages)",
+            location="Locked cabinet B, practice office",
+            received_on=today - datetime.timedelta(days=20),
+        )
 
 
 def _seed_scale(

@@ -146,3 +146,20 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Notice(models.Model):
+    """Something a person should know, shown on their dashboard. Never confidential content."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notices")
+    text = models.CharField(max_length=200)
+    link = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.text

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
@@ -35,6 +35,11 @@ def user_create(
     password: str | None = None,
 ) -> User:
     """Create a person with exactly one role. ``password=None`` leaves them to set one by reset."""
+    from confidentiality import access
+
+    # actor=None is the system itself (a management command run with server access).
+    if actor is not None and not access.can(actor, access.Capability.MANAGE_PRACTICE):
+        raise PermissionDenied("Only the practice administrator can add people.")
     email = email.strip().lower()
     validate_email(email)
     if User.objects.filter(email__iexact=email).exists():

@@ -322,6 +322,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 
 # Product settings.
+# The address links in e-mails point at.
+SITE_URL = (_required_in_production("SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
+DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024, maximum=500 * 1024 * 1024)
+BREAK_GLASS_MINUTES = env_int("BREAK_GLASS_MINUTES", 30, minimum=5, maximum=24 * 60)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 AUDIT_VERIFY_BATCH = 2000
 ENCRYPTION_BATCH_SIZE = env_int("ENCRYPTION_BATCH_SIZE", 500, minimum=1, maximum=100000)
 DATA_KEY_CACHE_SECONDS = env_int("DATA_KEY_CACHE_SECONDS", 60, minimum=0, maximum=3600)

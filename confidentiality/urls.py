@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from confidentiality import api, health, views
+from engagements import api as engagements_api
 from engagements.api import EngagementViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -26,6 +27,13 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/me/", api.me, name="api_me"),
+    path("api/v1/organisations/", engagements_api.OrganisationList.as_view(), name="api_organisations"),
+    path("api/v1/clients/", engagements_api.ClientList.as_view(), name="api_clients"),
+    path("api/v1/engagements/<uuid:pk>/sessions/", engagements_api.SessionList.as_view(), name="api_sessions"),
+    path("api/v1/engagements/<uuid:pk>/notes/", engagements_api.NoteList.as_view(), name="api_notes"),
+    path("api/v1/engagements/<uuid:pk>/documents/", engagements_api.DocumentList.as_view(), name="api_documents"),
+    path("api/v1/notes/<uuid:pk>/", engagements_api.NoteDetail.as_view(), name="api_note"),
+    path("api/v1/documents/<uuid:pk>/download/", engagements_api.DocumentDownload.as_view(), name="api_download"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),

@@ -28,7 +28,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if role is None:
         # A superuser or a person without a role: the product shows them nothing.
         return render(request, "confidentiality/dashboard_none.html")
-    context: dict[str, Any] = {"role": role}
+    context: dict[str, Any] = {"role": role, "notices": engagement_selectors.notices_for(user=user)}
     if role == Role.ADMIN:
         context["counts"] = engagement_selectors.practice_counts_for(user=user)
     elif role in (Role.COACH, Role.CLIENT, Role.SPONSOR):

@@ -1,16 +1,25 @@
+"""The JSON API: the same selectors, services and policy as the pages. Unseen ids answer 404."""
+
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
-from django.http import Http404
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, viewsets
+from rest_framework import generics, serializers, status, viewsets
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from confidentiality import access
-from engagements import selectors
-from engagements.models import Engagement
+from confidentiality.crypto import load_data_keys
+from confidentiality.roles import Role
+from engagements import selectors, services
+from engagements.models import CoachingSession, Document, Engagement, Organisation
 
 
 class OrganisationRefSerializer(serializers.Serializer):
@@ -47,3 +56,260 @@ class EngagementViewSet(viewsets.ReadOnlyModelViewSet):
         ):
             raise Http404
         return super().list(request, *args, **kwargs)
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organisation
+        fields = ["id", "name", "keep_hard_copies", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+
+@extend_schema(tags=["organisations"])
+class OrganisationList(generics.ListCreateAPIView):
+    """Organisations: all for the administrator, their own for a sponsor, theirs for a coach."""
+
+    serializer_class = OrganisationSerializer
+
+    def get_queryset(self) -> Any:
+        return access.organisations_visible_to(self.request.user)
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.instance = services.organisation_create(actor=self.request.user, **serializer.validated_data)
+
+
+class ClientSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    full_name = serializers.CharField(max_length=200)
+    contact_email = serializers.EmailField(required=False, allow_blank=True, default="")
+    phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
+    has_portal_login = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField(read_only=True)
+
+    def get_has_portal_login(self, obj: Any) -> bool:
+        return obj.user_id is not None
+
+
+@extend_schema(tags=["clients"])
+class ClientList(generics.ListCreateAPIView):
+    """Clients: the administrator only (policies 001 and 003: no client lists). Others get 404."""
+
+    serializer_class = ClientSerializer
+
+    def get_queryset(self) -> Any:
+        return selectors.client_list_for(user=self.request.user).order_by("-created_at")
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        load_data_keys(c.data_key_id for c in page or [])
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def perform_create(self, serializer: Any) -> None:
+        access.require(self.request.user, access.Capability.MANAGE_PRACTICE)
+        serializer.instance = services.client_create(actor=self.request.user, **serializer.validated_data)
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CoachingSession
+        fields = ["id", "held_on", "duration_minutes", "mode", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+
+@extend_schema(tags=["sessions"])
+class SessionList(generics.ListCreateAPIView):
+    """Sessions of an engagement: coaches record them; the client and administrator read them."""
+
+    serializer_class = SessionSerializer
+
+    def engagement(self) -> Engagement:
+        return selectors.engagement_get_for(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_queryset(self) -> Any:
+        engagement = self.engagement()
+        if not access.can_see_sessions(self.request.user, engagement):
+            raise Http404
+        return selectors.sessions_for(user=self.request.user, engagement=engagement).order_by("-created_at")
+
+    def perform_create(self, serializer: Any) -> None:
+        engagement = self.engagement()
+        if not access.has_engagement_access(self.request.user, engagement, access.EngagementAccess.READ_CONFIDENTIAL):
+            raise Http404
+        serializer.instance = services.session_record(
+            actor=self.request.user, engagement=engagement, **serializer.validated_data
+        )
+
+
+class NoteSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    body = serializers.CharField(max_length=services.NOTE_MAX_CHARS, trim_whitespace=False)
+    shared_with_client = serializers.BooleanField(default=False)
+    session = serializers.UUIDField(required=False, allow_null=True, source="session_id")
+    version = serializers.IntegerField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+
+class NoteUpdateSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=services.NOTE_MAX_CHARS, required=False, trim_whitespace=False)
+    shared_with_client = serializers.BooleanField(required=False)
+    version = serializers.IntegerField(help_text="The version you read; a stale version answers 409.")
+
+
+@extend_schema(tags=["notes"])
+class NoteList(generics.ListCreateAPIView):
+    """Notes of an engagement: all for its coaches, shared ones for the client. Reads are audited."""
+
+    serializer_class = NoteSerializer
+
+    def engagement(self) -> Engagement:
+        engagement = selectors.engagement_get_for(user=self.request.user, pk=self.kwargs["pk"])
+        if not access.has_engagement_access(self.request.user, engagement, access.EngagementAccess.READ_SHARED):
+            raise Http404
+        return engagement
+
+    def get_queryset(self) -> Any:
+        return selectors.notes_for(user=self.request.user, engagement=self.engagement())
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        engagement = self.engagement()
+        page = self.paginate_queryset(selectors.notes_for(user=request.user, engagement=engagement)) or []
+        load_data_keys([engagement.data_key_id])
+        data = self.get_serializer(page, many=True).data
+        is_coach = access.has_engagement_access(request.user, engagement, access.EngagementAccess.READ_CONFIDENTIAL)
+        with transaction.atomic():
+            services.audit_reads(
+                actor=request.user,
+                action="note.read" if is_coach else "shared.read",
+                engagement=engagement,
+                objects=page,
+            )
+        return self.get_paginated_response(data)
+
+    def perform_create(self, serializer: Any) -> None:
+        engagement = self.engagement()
+        data = dict(serializer.validated_data)
+        session_id = data.pop("session_id", None)
+        session = None
+        if session_id is not None:
+            session = CoachingSession.objects.filter(pk=session_id, engagement=engagement).first()
+            if session is None:
+                raise serializers.ValidationError({"session": "No such session on this engagement."})
+        serializer.instance = services.note_create(
+            actor=self.request.user, engagement=engagement, session=session, **data
+        )
+
+
+@extend_schema(tags=["notes"])
+class NoteDetail(APIView):
+    """One note. PATCH changes its text or sharing; send the version you read."""
+
+    @extend_schema(responses=NoteSerializer)
+    def get(self, request: Request, pk: str) -> Response:
+        note = selectors.note_get_for(user=request.user, pk=pk)
+        load_data_keys([note.engagement.data_key_id])
+        is_coach = access.has_engagement_access(
+            request.user, note.engagement, access.EngagementAccess.READ_CONFIDENTIAL
+        )
+        grant = access.active_break_glass(request.user, note)
+        action = "note.read" if is_coach else ("note.read_break_glass" if grant else "shared.read")
+        data = NoteSerializer(note).data
+        with transaction.atomic():
+            services.audit_reads(actor=request.user, action=action, engagement=note.engagement, objects=[note])
+        return Response(data)
+
+    @extend_schema(request=NoteUpdateSerializer, responses={200: NoteSerializer, 409: OpenApiTypes.OBJECT})
+    def patch(self, request: Request, pk: str) -> Response:
+        note = selectors.note_get_for(user=request.user, pk=pk, for_change=True)
+        incoming = NoteUpdateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        if data["version"] != note.version:
+            return Response(
+                {"detail": "This note was changed since you read it. Read it again and resend your change."},
+                status=status.HTTP_409_CONFLICT,
+            )
+        try:
+            with transaction.atomic():
+                if "body" in data:
+                    note = services.note_update(
+                        actor=request.user, note=note, body=data["body"], expected_version=data["version"]
+                    )
+                if "shared_with_client" in data:
+                    note = services.note_set_shared(actor=request.user, note=note, shared=data["shared_with_client"])
+        except services.ConflictError as exc:
+            return Response({"detail": exc.messages[0]}, status=status.HTTP_409_CONFLICT)
+        return Response(NoteSerializer(note).data)
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="original_name", read_only=True)
+
+    class Meta:
+        model = Document
+        fields = ["id", "name", "content_type", "size", "shared_with_client", "supplied_by_organisation", "created_at"]
+        read_only_fields = fields
+
+
+class DocumentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=True)
+    shared_with_client = serializers.BooleanField(default=False)
+    supplied_by_organisation = serializers.BooleanField(default=False)
+
+
+@extend_schema(tags=["documents"])
+class DocumentList(APIView):
+    """Documents of an engagement the caller may see. POST uploads (multipart), coaches only."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(responses=DocumentSerializer(many=True))
+    def get(self, request: Request, pk: str) -> Response:
+        engagement = selectors.engagement_get_for(user=request.user, pk=pk)
+        documents = list(selectors.documents_for(user=request.user, engagement=engagement)[:200])
+        if (
+            not documents
+            and not access.has_engagement_access(request.user, engagement, access.EngagementAccess.READ_SHARED)
+            and access.role_of(request.user) != Role.SPONSOR
+        ):
+            raise Http404
+        load_data_keys([engagement.data_key_id])
+        return Response(DocumentSerializer(documents, many=True).data)
+
+    @extend_schema(request=DocumentUploadSerializer, responses={201: DocumentSerializer})
+    def post(self, request: Request, pk: str) -> Response:
+        from django.conf import settings
+
+        engagement = selectors.engagement_get_for(user=request.user, pk=pk)
+        if not access.has_engagement_access(request.user, engagement, access.EngagementAccess.READ_CONFIDENTIAL):
+            raise Http404
+        incoming = DocumentUploadSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        upload = incoming.validated_data["file"]
+        if upload.size > settings.DOCUMENT_MAX_BYTES:
+            raise serializers.ValidationError({"file": "The file is larger than the limit."})
+        document = services.document_upload(
+            actor=request.user,
+            engagement=engagement,
+            name=upload.name or "document",
+            content=upload.read(),
+            shared_with_client=incoming.validated_data["shared_with_client"],
+            supplied_by_organisation=incoming.validated_data["supplied_by_organisation"],
+        )
+        return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["documents"], responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+class DocumentDownload(APIView):
+    """The document's content, decrypted, for someone who may see it. Every download is audited."""
+
+    def get(self, request: Request, pk: str) -> HttpResponse:
+        document = selectors.document_get_for(user=request.user, pk=pk)
+        load_data_keys([document.engagement.data_key_id])
+        content = services.document_read(actor=request.user, document=document)
+        response = HttpResponse(content, content_type=document.content_type)
+        ascii_name = document.original_name.encode("ascii", "replace").decode().replace('"', "'").replace("?", "_")
+        response["Content-Disposition"] = (
+            f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(document.original_name)}"
+        )
+        return response

@@ -130,3 +130,119 @@ class OrganisationUserObjectPermission(UserObjectPermissionBase):
 
 class OrganisationGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+
+
+class CoachingSession(models.Model):
+    """A session held: when, how long, how. Its content lives in notes."""
+
+    class Mode(models.TextChoices):
+        IN_PERSON = "in_person", "In person"
+        VIDEO = "video", "Video call"
+        PHONE = "phone", "Phone"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="sessions")
+    held_on = models.DateField()
+    duration_minutes = models.PositiveSmallIntegerField()
+    mode = models.CharField(max_length=12, choices=Mode.choices)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-held_on", "-created_at"]
+        indexes = [models.Index(fields=["engagement", "held_on"])]
+
+    def __str__(self) -> str:
+        return f"Session on {self.held_on}"
+
+
+class Note(models.Model):
+    """A coach's note. Private unless the coach shares it with the client. Encrypted at rest."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="notes")
+    session = models.ForeignKey(CoachingSession, null=True, blank=True, on_delete=models.SET_NULL, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = EncryptedTextField(key_from="engagement")
+    shared_with_client = models.BooleanField(default=False)
+    shared_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["engagement", "created_at"]),
+            models.Index(fields=["engagement", "shared_with_client", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Note {str(self.id)[:8]}"
+
+
+class Document(models.Model):
+    """An uploaded file, stored encrypted under a random name; its original name is encrypted too."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="documents")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    original_name = EncryptedTextField(key_from="engagement")
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    blob_name = models.CharField(max_length=100, unique=True)
+    shared_with_client = models.BooleanField(default=False)
+    supplied_by_organisation = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["engagement", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Document {str(self.id)[:8]}"
+
+
+class HardCopy(models.Model):
+    """Paper received from the organisation (policy 000: returned at contract end unless kept)."""
+
+    class State(models.TextChoices):
+        HELD = "held", "Held by the practice"
+        RETURN_DUE = "return_due", "To be returned"
+        RETURNED = "returned", "Returned"
+        KEPT = "kept", "Kept with the organisation's agreement"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="hard_copies")
+    description = EncryptedTextField(key_from="engagement")
+    location = models.CharField(max_length=120, help_text="Where it is kept, e.g. 'locked cabinet B'.")
+    received_on = models.DateField()
+    state = models.CharField(max_length=12, choices=State.choices, default=State.HELD)
+    return_due_on = models.DateField(null=True, blank=True)
+    returned_on = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["received_on"]
+
+    def __str__(self) -> str:
+        return f"Hard copy {str(self.id)[:8]}"
+
+
+class BreakGlassGrant(models.Model):
+    """An administrator's time-boxed access to one private note, with a stated reason."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="break_glass_grants")
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="+")
+    granted_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = EncryptedTextField(key_from="engagement")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["granted_to", "note", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"Break-glass grant {str(self.id)[:8]}"

@@ -16,8 +16,40 @@ def engagement_list_for(*, user: Any) -> QuerySet[Engagement]:
     return access.engagements_visible_to(user).select_related("organisation").order_by("-starts_on", "reference")
 
 
-def dashboard_engagements_for(*, user: Any) -> QuerySet[Engagement]:
-    return engagement_list_for(user=user).exclude(status=Engagement.Status.CLOSED)[:50]
+def dashboard_engagements_for(*, user: Any) -> list[Any]:
+    """Open engagements with what to do next, in one query whatever the practice's size."""
+    from django.db.models import OuterRef, Subquery
+    from django.utils import timezone
+
+    from engagements.models import CoachingSession, HardCopy
+
+    last_session = CoachingSession.objects.filter(engagement=OuterRef("pk")).order_by("-held_on").values("held_on")[:1]
+    due = (
+        HardCopy.objects.filter(engagement=OuterRef("pk"), state=HardCopy.State.RETURN_DUE)
+        .values("engagement")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    engagements = list(
+        engagement_list_for(user=user)
+        .exclude(status=Engagement.Status.CLOSED)
+        .annotate(last_session_on=Subquery(last_session), hard_copies_due=Subquery(due))[:50]
+    )
+    today = timezone.localdate()
+    is_coach = access.role_of(user) == Role.COACH
+    for engagement in engagements:
+        actions = []
+        if is_coach:
+            if engagement.status == Engagement.Status.PROPOSED:
+                actions.append("Not started yet")
+            elif engagement.last_session_on is None:
+                actions.append("Record the first session")
+            elif (today - engagement.last_session_on).days > 30:
+                actions.append(f"No session for {(today - engagement.last_session_on).days} days")
+        if engagement.hard_copies_due:
+            actions.append("Return hard copies to the organisation")
+        engagement.next_actions = actions  # type: ignore[attr-defined]
+    return engagements
 
 
 def engagement_get_for(*, user: Any, pk: Any) -> Engagement:
@@ -63,3 +95,114 @@ def practice_counts_for(*, user: Any) -> dict[str, int]:
         "organisations": Organisation.objects.count(),
         "clients": Client.objects.count(),
     }
+
+
+# --- confidential content ---------------------------------------------------------------
+
+
+def sessions_for(*, user: Any, engagement: Engagement) -> QuerySet[Any]:
+    return access.sessions_visible_to(user, engagement).order_by("-held_on", "-created_at")
+
+
+def notes_for(*, user: Any, engagement: Engagement) -> QuerySet[Any]:
+    """Notes the user may read. Reading their text must be audited by the caller (audit_reads)."""
+    return access.notes_visible_to(user, engagement).select_related("author", "session").order_by("-created_at")
+
+
+def note_get_for(*, user: Any, pk: Any, for_change: bool = False) -> Any:
+    return access.note_get_for(user, pk, for_change=for_change)
+
+
+def documents_for(*, user: Any, engagement: Engagement) -> QuerySet[Any]:
+    return access.documents_visible_to(user, engagement).select_related("uploaded_by").order_by("-created_at")
+
+
+def document_metadata_for(*, user: Any, engagement: Engagement) -> QuerySet[Any]:
+    return access.document_metadata_for(user, engagement).order_by("-created_at")
+
+
+def document_get_for(*, user: Any, pk: Any) -> Any:
+    return access.document_get_for(user, pk)
+
+
+def hard_copies_for(*, user: Any, engagement: Engagement) -> QuerySet[Any]:
+    from engagements.models import HardCopy
+
+    if not access.can_see_hard_copies(user, engagement):
+        return HardCopy.objects.none()
+    return HardCopy.objects.filter(engagement=engagement).order_by("received_on")
+
+
+def hard_copy_get_for(*, user: Any, pk: Any) -> Any:
+    from django.core.exceptions import ValidationError
+    from django.http import Http404
+
+    from engagements.models import HardCopy
+
+    try:
+        copy = HardCopy.objects.select_related("engagement").get(pk=pk)
+    except (HardCopy.DoesNotExist, ValidationError, ValueError):
+        raise Http404 from None
+    if not access.can_manage_hard_copies(user, copy.engagement):
+        raise Http404
+    return copy
+
+
+def note_index_for_admin(*, user: Any, engagement: Engagement) -> QuerySet[Any]:
+    """Which notes exist (date, author, shared), without their text: for break-glass requests."""
+    from engagements.models import Note
+
+    if not access.can_break_glass(user):
+        return Note.objects.none()
+    return (
+        Note.objects.filter(engagement=engagement)
+        .only("id", "engagement_id", "author_id", "created_at", "shared_with_client")
+        .select_related("author")
+        .order_by("-created_at")
+    )
+
+
+# What a client is told when someone reads their records.
+READ_ACTIONS = {
+    "note.read": "Notes",
+    "note.read_break_glass": "A private note (break-glass)",
+    "document.download": "A document",
+    "shared.read": "Notes shared with you",
+    "client.read": "Your personal details",
+}
+
+
+def access_log_for_client(*, user: Any, limit: int = 200) -> list[dict[str, Any]]:
+    """Every read of the client's records by another person: who, in what role, when, what kind."""
+    from confidentiality.models import AuditEvent, User
+
+    if not access.can_see_own_access_log(user):
+        return []
+    client = getattr(user, "client_profile", None)
+    if client is None:
+        return []
+    events = list(
+        AuditEvent.objects.filter(client_id=client.id, action__in=READ_ACTIONS)
+        .exclude(actor_id=user.pk)
+        .order_by("-seq")[:limit]
+    )
+    names = {u.pk: u for u in User.objects.filter(pk__in={e.actor_id for e in events if e.actor_id})}
+    rows = []
+    for event in events:
+        reader = names.get(event.actor_id) if event.actor_id else None
+        rows.append(
+            {
+                "when": event.created_at,
+                "who": (reader.display_name or reader.email) if reader else "The system",
+                "role": event.actor_role or "system",
+                "what": READ_ACTIONS[event.action],
+                "count": event.detail.get("count", 1),
+            }
+        )
+    return rows
+
+
+def notices_for(*, user: Any) -> QuerySet[Any]:
+    from confidentiality.models import Notice
+
+    return Notice.objects.filter(user=user, read_at__isnull=True).order_by("-created_at")[:10]

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from confidentiality import access
 from confidentiality.audit import audit_record
@@ -168,3 +169,430 @@ def engagement_member_remove(*, actor: Any, engagement: Engagement, user: Any) -
         client_id=engagement.client_id,
         detail={"user": user.pk},
     )
+
+
+# --- engagement changes ------------------------------------------------------------------
+
+
+class ConflictError(ValidationError):
+    """Someone else changed the record since it was opened; nothing was overwritten."""
+
+
+@transaction.atomic
+def engagement_update(
+    *,
+    actor: Any,
+    engagement: Engagement,
+    expected_version: int,
+    title: str,
+    status: str,
+    starts_on: datetime.date,
+    ends_on: datetime.date | None,
+) -> Engagement:
+    """Change an engagement's details, refusing a stale form instead of overwriting."""
+    _require_admin(actor)
+    if status == Engagement.Status.CLOSED:
+        raise ValidationError(
+            {"status": "Close an engagement with 'Close engagement', which starts the retention clock."}
+        )
+    if ends_on is not None and ends_on < starts_on:
+        raise ValidationError({"ends_on": "The end date is before the start date."})
+    if not title.strip():
+        raise ValidationError({"title": "An engagement needs a title."})
+    if engagement.status == Engagement.Status.CLOSED:
+        raise ValidationError("A closed engagement cannot be changed.")
+    changed = Engagement.objects.filter(pk=engagement.pk, version=expected_version).update(
+        title=title.strip(), status=status, starts_on=starts_on, ends_on=ends_on, version=expected_version + 1
+    )
+    if not changed:
+        raise ConflictError(
+            "Someone else changed this engagement since you opened it. Reload it and make your change again."
+        )
+    engagement.refresh_from_db()
+    audit_record(
+        actor=actor,
+        action="engagement.update",
+        obj=engagement,
+        engagement_id=engagement.id,
+        client_id=engagement.client_id,
+        detail={"status": status, "version": engagement.version},
+    )
+    return engagement
+
+
+@transaction.atomic
+def engagement_close(*, actor: Any, engagement: Engagement) -> Engagement:
+    """Close an engagement: hard copies become due for return (unless the organisation lets the
+    practice keep them, policy 000) and the retention clock starts."""
+    from engagements.models import HardCopy
+
+    _require_admin(actor)
+    engagement = Engagement.objects.select_for_update().select_related("organisation").get(pk=engagement.pk)
+    if engagement.status == Engagement.Status.CLOSED:
+        raise ValidationError("This engagement is already closed.")
+    now = timezone.now()
+    engagement.status = Engagement.Status.CLOSED
+    engagement.closed_at = now
+    engagement.ends_on = engagement.ends_on or timezone.localdate()
+    engagement.version += 1
+    engagement.save(update_fields=["status", "closed_at", "ends_on", "version"])
+    held = HardCopy.objects.filter(engagement=engagement, state=HardCopy.State.HELD)
+    if engagement.organisation.keep_hard_copies:
+        returned = 0
+        kept = held.update(state=HardCopy.State.KEPT)
+    else:
+        kept = 0
+        returned = held.update(
+            state=HardCopy.State.RETURN_DUE, return_due_on=timezone.localdate() + datetime.timedelta(days=14)
+        )
+    audit_record(
+        actor=actor,
+        action="engagement.close",
+        obj=engagement,
+        engagement_id=engagement.id,
+        client_id=engagement.client_id,
+        detail={"hard_copies_to_return": returned, "hard_copies_kept": kept},
+    )
+    return engagement
+
+
+# --- sessions and notes --------------------------------------------------------------------
+
+
+def _require_writer(actor: Any, engagement: Engagement) -> None:
+    if not access.can_write_confidential(actor, engagement):
+        if engagement.status == Engagement.Status.CLOSED and access.has_engagement_access(
+            actor, engagement, access.EngagementAccess.READ_CONFIDENTIAL
+        ):
+            raise ValidationError("This engagement is closed: nothing more can be recorded.")
+        raise PermissionDenied("Only a coach on this engagement can do this.")
+
+
+@transaction.atomic
+def session_record(
+    *, actor: Any, engagement: Engagement, held_on: datetime.date, duration_minutes: int, mode: str
+) -> Any:
+    from engagements.models import CoachingSession
+
+    _require_writer(actor, engagement)
+    if held_on > timezone.localdate():
+        raise ValidationError({"held_on": "A session cannot be recorded before it has happened."})
+    if not 5 <= duration_minutes <= 600:
+        raise ValidationError({"duration_minutes": "A session lasts between 5 minutes and 10 hours."})
+    session = CoachingSession(
+        engagement=engagement, held_on=held_on, duration_minutes=duration_minutes, mode=mode, recorded_by=actor
+    )
+    session.full_clean()
+    session.save()
+    audit_record(
+        actor=actor, action="session.record", obj=session, engagement_id=engagement.id, client_id=engagement.client_id
+    )
+    return session
+
+
+NOTE_MAX_CHARS = 50_000
+
+
+def _clean_note_body(body: str) -> str:
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": "A note cannot be empty."})
+    if len(body) > NOTE_MAX_CHARS:
+        raise ValidationError({"body": f"A note has at most {NOTE_MAX_CHARS:,} characters."})
+    return body
+
+
+@transaction.atomic
+def note_create(
+    *, actor: Any, engagement: Engagement, body: str, session: Any = None, shared_with_client: bool = False
+) -> Any:
+    """A note is private unless the coach chooses to share it with the client."""
+    from engagements.models import Note
+
+    _require_writer(actor, engagement)
+    if session is not None and session.engagement_id != engagement.pk:
+        raise ValidationError({"session": "That session belongs to another engagement."})
+    now = timezone.now()
+    note = Note(
+        engagement=engagement,
+        session=session,
+        author=actor,
+        body=_clean_note_body(body),
+        shared_with_client=shared_with_client,
+        shared_at=now if shared_with_client else None,
+    )
+    note.full_clean()
+    note.save()
+    audit_record(
+        actor=actor,
+        action="note.create",
+        obj=note,
+        engagement_id=engagement.id,
+        client_id=engagement.client_id,
+        detail={"shared": shared_with_client},
+    )
+    return note
+
+
+@transaction.atomic
+def note_update(*, actor: Any, note: Any, body: str, expected_version: int) -> Any:
+    """Change a note's text; a stale edit is refused, so no one's change is lost silently."""
+    from engagements.models import Note
+
+    _require_writer(actor, note.engagement)
+    body = _clean_note_body(body)
+    locked = Note.objects.select_for_update().select_related("engagement").get(pk=note.pk)
+    if locked.version != expected_version:
+        raise ConflictError(
+            "This note was changed by someone else since you opened it. Your text is kept below: "
+            "compare it with the current note and save again."
+        )
+    locked.body = body
+    locked.version += 1
+    locked.updated_at = timezone.now()
+    locked.save(update_fields=["body", "version", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="note.update",
+        obj=locked,
+        engagement_id=locked.engagement_id,
+        client_id=locked.engagement.client_id,
+        detail={"version": locked.version},
+    )
+    return locked
+
+
+@transaction.atomic
+def note_set_shared(*, actor: Any, note: Any, shared: bool) -> Any:
+    from engagements.models import Note
+
+    _require_writer(actor, note.engagement)
+    locked = Note.objects.select_for_update().select_related("engagement").get(pk=note.pk)
+    if locked.shared_with_client == shared:
+        return locked
+    locked.shared_with_client = shared
+    locked.shared_at = timezone.now() if shared else None
+    locked.version += 1
+    locked.save(update_fields=["shared_with_client", "shared_at", "version"])
+    audit_record(
+        actor=actor,
+        action="note.share" if shared else "note.unshare",
+        obj=locked,
+        engagement_id=locked.engagement_id,
+        client_id=locked.engagement.client_id,
+    )
+    if shared and locked.engagement.client.user_id:
+        from confidentiality.notify import notify
+
+        notify(
+            users=[locked.engagement.client.user],
+            text="Your coach shared a note with you.",
+            link=f"/engagements/{locked.engagement_id}/notes/",
+        )
+    return locked
+
+
+def audit_reads(*, actor: Any, action: str, engagement: Engagement, objects: list[Any]) -> None:
+    """One event per page of confidential records read: who, which records, when."""
+    if not objects:
+        return
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type=objects[0]._meta.label_lower,
+        object_id=str(objects[0].pk) if len(objects) == 1 else "",
+        engagement_id=engagement.id,
+        client_id=engagement.client_id,
+        detail={"ids": [str(o.pk) for o in objects], "count": len(objects)},
+    )
+
+
+# --- documents -----------------------------------------------------------------------------
+
+
+def _document_aad(document_id: Any) -> bytes:
+    return f"engagements.document.content:{document_id}".encode()
+
+
+@transaction.atomic
+def document_upload(
+    *,
+    actor: Any,
+    engagement: Engagement,
+    name: str,
+    content: bytes,
+    shared_with_client: bool = False,
+    supplied_by_organisation: bool = False,
+) -> Any:
+    """Store a document encrypted under a random name; type and size are checked first."""
+    import uuid as uuid_module
+
+    from django.conf import settings
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from confidentiality.crypto import encrypt_blob
+    from engagements.documents import clean_name, detect_type
+    from engagements.models import Document
+
+    _require_writer(actor, engagement)
+    content_type = detect_type(name, content, max_bytes=settings.DOCUMENT_MAX_BYTES)
+    document_id = uuid_module.uuid4()
+    blob_name = f"documents/{uuid_module.uuid4().hex}.bin"
+    document = Document(
+        id=document_id,
+        engagement=engagement,
+        uploaded_by=actor,
+        original_name=clean_name(name),
+        content_type=content_type,
+        size=len(content),
+        blob_name=blob_name,
+        shared_with_client=shared_with_client,
+        supplied_by_organisation=supplied_by_organisation,
+    )
+    document.full_clean()
+    sealed = encrypt_blob(content, key_id=engagement.data_key_id, aad=_document_aad(document_id))
+    stored_name = default_storage.save(blob_name, ContentFile(sealed))
+    if stored_name != blob_name:
+        default_storage.delete(stored_name)
+        raise ValidationError("Could not store the file; try again.")
+    # If the row cannot be written, the blob must not linger on disk.
+    try:
+        document.save(force_insert=True)
+        audit_record(
+            actor=actor,
+            action="document.upload",
+            obj=document,
+            engagement_id=engagement.id,
+            client_id=engagement.client_id,
+            detail={"size": len(content), "type": content_type},
+        )
+    except Exception:
+        default_storage.delete(blob_name)
+        raise
+    return document
+
+
+@transaction.atomic
+def document_read(*, actor: Any, document: Any) -> bytes:
+    """The decrypted content, for someone the policy already let see the document. Audited."""
+    from django.core.files.storage import default_storage
+
+    from confidentiality.crypto import decrypt_blob
+
+    with default_storage.open(document.blob_name, "rb") as handle:
+        blob = handle.read()
+    content = decrypt_blob(blob, aad=_document_aad(document.pk), where=f"document {document.pk}")
+    audit_record(
+        actor=actor,
+        action="document.download",
+        obj=document,
+        engagement_id=document.engagement_id,
+        client_id=document.engagement.client_id,
+    )
+    return content
+
+
+# --- hard copies ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def hard_copy_record(
+    *, actor: Any, engagement: Engagement, description: str, location: str, received_on: datetime.date
+) -> Any:
+    from engagements.models import HardCopy
+
+    if not access.can_manage_hard_copies(actor, engagement):
+        raise PermissionDenied("Only the administrator or a coach on this engagement can do this.")
+    if not description.strip():
+        raise ValidationError({"description": "Say what the paper is, e.g. 'Organisation chart, 3 pages'."})
+    if not location.strip():
+        raise ValidationError({"location": "Say where it is kept."})
+    if received_on > timezone.localdate():
+        raise ValidationError({"received_on": "The date received cannot be in the future."})
+    copy = HardCopy(
+        engagement=engagement,
+        description=description.strip(),
+        location=location.strip(),
+        received_on=received_on,
+        recorded_by=actor,
+        state=HardCopy.State.HELD,
+    )
+    copy.full_clean()
+    copy.save()
+    audit_record(
+        actor=actor, action="hard_copy.record", obj=copy, engagement_id=engagement.id, client_id=engagement.client_id
+    )
+    return copy
+
+
+@transaction.atomic
+def hard_copy_mark_returned(*, actor: Any, hard_copy: Any, returned_on: datetime.date) -> Any:
+    from engagements.models import HardCopy
+
+    if not access.can_manage_hard_copies(actor, hard_copy.engagement):
+        raise PermissionDenied("Only the administrator or a coach on this engagement can do this.")
+    if hard_copy.state == HardCopy.State.RETURNED:
+        raise ValidationError("This hard copy was already returned.")
+    if returned_on > timezone.localdate() or returned_on < hard_copy.received_on:
+        raise ValidationError({"returned_on": "The return date must be between the day it was received and today."})
+    hard_copy.state = HardCopy.State.RETURNED
+    hard_copy.returned_on = returned_on
+    hard_copy.save(update_fields=["state", "returned_on"])
+    audit_record(
+        actor=actor,
+        action="hard_copy.return",
+        obj=hard_copy,
+        engagement_id=hard_copy.engagement_id,
+        client_id=hard_copy.engagement.client_id,
+    )
+    return hard_copy
+
+
+# --- break-glass ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def break_glass_open(*, actor: Any, note: Any, reason: str) -> Any:
+    """The administrator opens one private note: a stated reason, a time-boxed grant, an audit
+    event, and a notice to every coach on the engagement."""
+    from django.conf import settings
+
+    from confidentiality.notify import notify
+    from engagements.models import BreakGlassGrant, EngagementMember
+
+    if not access.can_break_glass(actor):
+        raise PermissionDenied("Only the practice administrator can use break-glass access.")
+    reason = reason.strip()
+    if len(reason) < 20:
+        raise ValidationError({"reason": "State the reason in at least 20 characters; it is shown to the coach."})
+    if len(reason) > 2000:
+        raise ValidationError({"reason": "Keep the reason under 2,000 characters."})
+    grant = BreakGlassGrant(
+        note=note,
+        engagement=note.engagement,
+        granted_to=actor,
+        reason=reason,
+        expires_at=timezone.now() + datetime.timedelta(minutes=settings.BREAK_GLASS_MINUTES),
+    )
+    grant.full_clean()
+    grant.save()
+    audit_record(
+        actor=actor,
+        action="break_glass.open",
+        obj=note,
+        engagement_id=note.engagement_id,
+        client_id=note.engagement.client_id,
+        detail={"grant": str(grant.pk), "minutes": settings.BREAK_GLASS_MINUTES},
+    )
+    coaches = [
+        m.user for m in EngagementMember.objects.filter(engagement=note.engagement, kind="coach").select_related("user")
+    ]
+    notify(
+        users=coaches,
+        text=(
+            f"The practice administrator opened one of your private notes on {note.engagement.reference} (break-glass)."
+        ),
+        link=f"/engagements/{note.engagement_id}/",
+    )
+    return grant

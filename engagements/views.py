@@ -1,13 +1,40 @@
+"""Thin views: parse, ask the selectors and services, render. The policy decides everything."""
+
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import quote
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
 
 from confidentiality import access
 from confidentiality.crypto import load_data_keys
-from engagements import selectors
+from engagements import forms, selectors, services
+from engagements.models import Engagement
+
+
+def _errors_to_form(form: Any, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _form_error_text(form: Any) -> str:
+    return "; ".join(str(error) for errors in form.errors.values() for error in errors)
+
+
+def _back(engagement: Engagement, anchor: str = "") -> HttpResponse:
+    return redirect(reverse("engagements:detail", args=[engagement.pk]) + (f"#{anchor}" if anchor else ""))
 
 
 @login_required
@@ -18,17 +45,294 @@ def engagement_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def engagement_detail(request: HttpRequest, pk: str) -> HttpResponse:
-    engagement = selectors.engagement_get_for(user=request.user, pk=pk)
+    user: Any = request.user
+    engagement = selectors.engagement_get_for(user=user, pk=pk)
+    granted = access.engagement_access_for(user, engagement)
+    role = access.role_of(user)
+    is_coach = access.EngagementAccess.READ_CONFIDENTIAL in granted
+    can_write = access.can_write_confidential(user, engagement)
+    sessions = list(selectors.sessions_for(user=user, engagement=engagement)[:20])
+    notes = list(selectors.notes_for(user=user, engagement=engagement)[:5])
+    documents = list(selectors.documents_for(user=user, engagement=engagement)[:50])
+    with transaction.atomic():
+        services.audit_reads(
+            actor=user, action="note.read" if is_coach else "shared.read", engagement=engagement, objects=notes
+        )
+    context = {
+        "engagement": engagement,
+        "role": role,
+        "is_coach": is_coach,
+        "can_write": can_write,
+        "people": selectors.engagement_people_for(user=user, engagement=engagement),
+        "client": selectors.client_for_engagement(user=user, engagement=engagement),
+        "sessions": sessions,
+        "can_see_sessions": access.can_see_sessions(user, engagement),
+        "notes": notes,
+        "documents": documents,
+        "document_metadata": list(selectors.document_metadata_for(user=user, engagement=engagement)[:50]),
+        "hard_copies": list(selectors.hard_copies_for(user=user, engagement=engagement)),
+        "can_manage_hard_copies": access.can_manage_hard_copies(user, engagement),
+        "note_index": list(selectors.note_index_for_admin(user=user, engagement=engagement)[:50]),
+        "can_change": access.can_change_engagement(user),
+        "session_form": forms.SessionForm() if can_write else None,
+        "note_form": forms.NoteForm(sessions=selectors.sessions_for(user=user, engagement=engagement))
+        if can_write
+        else None,
+        "document_form": forms.DocumentForm() if can_write else None,
+        "hard_copy_form": forms.HardCopyForm() if access.can_manage_hard_copies(user, engagement) else None,
+    }
+    if notes or documents:
+        load_data_keys([engagement.data_key_id])
+    return render(request, "engagements/engagement_detail.html", context)
+
+
+@login_required
+def note_list(request: HttpRequest, pk: str) -> HttpResponse:
+    user: Any = request.user
+    engagement = selectors.engagement_get_for(user=user, pk=pk)
+    notes = selectors.notes_for(user=user, engagement=engagement)
+    if not access.has_engagement_access(user, engagement, access.EngagementAccess.READ_SHARED):
+        raise Http404
+    page = Paginator(notes, 25).get_page(request.GET.get("page"))
+    is_coach = access.has_engagement_access(user, engagement, access.EngagementAccess.READ_CONFIDENTIAL)
+    with transaction.atomic():
+        services.audit_reads(
+            actor=user,
+            action="note.read" if is_coach else "shared.read",
+            engagement=engagement,
+            objects=list(page.object_list),
+        )
     return render(
         request,
-        "engagements/engagement_detail.html",
+        "engagements/note_list.html",
         {
             "engagement": engagement,
-            "people": selectors.engagement_people_for(user=request.user, engagement=engagement),
-            "client": selectors.client_for_engagement(user=request.user, engagement=engagement),
-            "can_change": access.can_change_engagement(request.user),
+            "page": page,
+            "is_coach": is_coach,
+            "can_write": access.can_write_confidential(user, engagement),
         },
     )
+
+
+@login_required
+@require_POST
+def session_create(request: HttpRequest, pk: str) -> HttpResponse:
+    engagement = selectors.engagement_get_for(user=request.user, pk=pk)
+    form = forms.SessionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The session was not recorded: " + _form_error_text(form))
+        return _back(engagement, "sessions")
+    try:
+        services.session_record(actor=request.user, engagement=engagement, **form.cleaned_data)
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        messages.error(request, "The session was not recorded: " + "; ".join(exc.messages))
+        return _back(engagement, "sessions")
+    messages.success(request, "Session recorded.")
+    return _back(engagement, "sessions")
+
+
+@login_required
+@require_POST
+def note_create(request: HttpRequest, pk: str) -> HttpResponse:
+    user: Any = request.user
+    engagement = selectors.engagement_get_for(user=user, pk=pk)
+    form = forms.NoteForm(request.POST, sessions=selectors.sessions_for(user=user, engagement=engagement))
+    if not form.is_valid():
+        messages.error(request, "The note was not saved: " + _form_error_text(form))
+        return _back(engagement, "notes")
+    try:
+        services.note_create(actor=user, engagement=engagement, **form.cleaned_data)
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        messages.error(request, "The note was not saved: " + "; ".join(exc.messages))
+        return _back(engagement, "notes")
+    shared = form.cleaned_data["shared_with_client"]
+    messages.success(request, "Note saved and shared with the client." if shared else "Private note saved.")
+    return _back(engagement, "notes")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def note_edit(request: HttpRequest, pk: str) -> HttpResponse:
+    user: Any = request.user
+    note = selectors.note_get_for(user=user, pk=pk, for_change=True)
+    form = forms.NoteEditForm(request.POST or None, initial={"body": note.body, "version": note.version})
+    conflict_current = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.note_update(
+                actor=user, note=note, body=form.cleaned_data["body"], expected_version=form.cleaned_data["version"]
+            )
+        except services.ConflictError as exc:
+            note.refresh_from_db()
+            conflict_current = note.body
+            # Keep the coach's text; the next save is made against the current version.
+            data = request.POST.copy()
+            data["version"] = str(note.version)
+            form = forms.NoteEditForm(data)
+            form.is_valid()
+            form.add_error(None, exc.messages)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, "Note updated.")
+            return _back(note.engagement, "notes")
+    with transaction.atomic():
+        services.audit_reads(actor=user, action="note.read", engagement=note.engagement, objects=[note])
+    return render(
+        request,
+        "engagements/note_edit.html",
+        {"note": note, "form": form, "conflict_current": conflict_current, "engagement": note.engagement},
+    )
+
+
+@login_required
+@require_POST
+def note_share(request: HttpRequest, pk: str) -> HttpResponse:
+    note = selectors.note_get_for(user=request.user, pk=pk, for_change=True)
+    shared = request.POST.get("shared") == "1"
+    try:
+        services.note_set_shared(actor=request.user, note=note, shared=shared)
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    else:
+        messages.success(request, "The note is now shared with the client." if shared else "The note is private again.")
+    return _back(note.engagement, "notes")
+
+
+@login_required
+def note_view(request: HttpRequest, pk: str) -> HttpResponse:
+    """One note: for a coach, a client (shared), or an administrator holding a break-glass grant."""
+    user: Any = request.user
+    note = selectors.note_get_for(user=user, pk=pk)
+    grant = access.active_break_glass(user, note)
+    is_coach = access.has_engagement_access(user, note.engagement, access.EngagementAccess.READ_CONFIDENTIAL)
+    action = (
+        "note.read"
+        if is_coach
+        else ("shared.read" if note.shared_with_client and not grant else "note.read_break_glass")
+    )
+    with transaction.atomic():
+        services.audit_reads(actor=user, action=action, engagement=note.engagement, objects=[note])
+    return render(request, "engagements/note_view.html", {"note": note, "grant": grant, "engagement": note.engagement})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def break_glass(request: HttpRequest, pk: str) -> HttpResponse:
+    user: Any = request.user
+    if not access.can_break_glass(user):
+        raise Http404
+    from engagements.models import Note
+
+    note = Note.objects.select_related("engagement").filter(pk=pk).first() if _is_uuid(pk) else None
+    if note is None:
+        raise Http404
+    form = forms.BreakGlassForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.break_glass_open(actor=user, note=note, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            return redirect("engagements:note_view", pk=note.pk)
+    return render(request, "engagements/break_glass.html", {"note": note, "form": form, "engagement": note.engagement})
+
+
+def _is_uuid(value: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+@login_required
+@require_POST
+def document_upload(request: HttpRequest, pk: str) -> HttpResponse:
+    user: Any = request.user
+    engagement = selectors.engagement_get_for(user=user, pk=pk)
+    if not access.can_write_confidential(user, engagement):
+        raise Http404
+    form = forms.DocumentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "The file was not uploaded: choose a file.")
+        return _back(engagement, "documents")
+    upload = form.cleaned_data["file"]
+    from django.conf import settings
+
+    if upload.size > settings.DOCUMENT_MAX_BYTES:
+        messages.error(
+            request, f"The file is larger than the limit of {settings.DOCUMENT_MAX_BYTES // (1024 * 1024)} MB."
+        )
+        return _back(engagement, "documents")
+    try:
+        services.document_upload(
+            actor=user,
+            engagement=engagement,
+            name=upload.name or "document",
+            content=upload.read(),
+            shared_with_client=form.cleaned_data["shared_with_client"],
+            supplied_by_organisation=form.cleaned_data["supplied_by_organisation"],
+        )
+    except ValidationError as exc:
+        messages.error(request, "The file was not uploaded: " + "; ".join(exc.messages))
+    else:
+        messages.success(request, "Document uploaded and stored encrypted.")
+    return _back(engagement, "documents")
+
+
+@login_required
+def document_download(request: HttpRequest, pk: str) -> HttpResponse:
+    document = selectors.document_get_for(user=request.user, pk=pk)
+    load_data_keys([document.engagement.data_key_id])
+    content = services.document_read(actor=request.user, document=document)
+    name = document.original_name
+    response = HttpResponse(content, content_type=document.content_type)
+    # RFC 6266: the name as UTF-8, and an ASCII fallback; never a path.
+    ascii_name = name.encode("ascii", "replace").decode().replace('"', "'").replace("?", "_")
+    response["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_POST
+def hard_copy_create(request: HttpRequest, pk: str) -> HttpResponse:
+    engagement = selectors.engagement_get_for(user=request.user, pk=pk)
+    if not access.can_manage_hard_copies(request.user, engagement):
+        raise Http404
+    form = forms.HardCopyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Not recorded: " + _form_error_text(form))
+        return _back(engagement, "hard-copies")
+    try:
+        services.hard_copy_record(actor=request.user, engagement=engagement, **form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, "Not recorded: " + "; ".join(exc.messages))
+    else:
+        messages.success(request, "Hard copy recorded.")
+    return _back(engagement, "hard-copies")
+
+
+@login_required
+@require_POST
+def hard_copy_return(request: HttpRequest, pk: str) -> HttpResponse:
+    from django.utils import timezone
+
+    copy = selectors.hard_copy_get_for(user=request.user, pk=pk)
+    try:
+        services.hard_copy_mark_returned(actor=request.user, hard_copy=copy, returned_on=timezone.localdate())
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    else:
+        messages.success(request, "Marked as returned to the organisation.")
+    return _back(copy.engagement, "hard-copies")
 
 
 @login_required
@@ -37,3 +341,11 @@ def client_list(request: HttpRequest) -> HttpResponse:
     # One query unwraps every key the page needs, instead of one per client.
     load_data_keys(client.data_key_id for client in page.object_list)
     return render(request, "engagements/client_list.html", {"page": page})
+
+
+@login_required
+def access_log(request: HttpRequest) -> HttpResponse:
+    """'Who has read my file': every access to the client's records by a person."""
+    if not access.can_see_own_access_log(request.user):
+        raise Http404
+    return render(request, "engagements/access_log.html", {"rows": selectors.access_log_for_client(user=request.user)})

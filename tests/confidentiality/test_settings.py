@@ -69,6 +69,7 @@ def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
             "FIELD_ENCRYPTION_KEYS": "k1:" + base64.urlsafe_b64encode(b"\x01" * 32).decode(),
             "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
             "ALLOWED_HOSTS": "practice.example",
+            "SITE_URL": "https://practice.example",
             "VAR_DIR": str(tmp_path / "var"),
         }
     )
@@ -83,7 +84,7 @@ def run_manage(env_vars: dict[str, str], *args: str) -> subprocess.CompletedProc
 
 
 class TestStartup:
-    @pytest.mark.parametrize("missing", ["SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "ALLOWED_HOSTS"])
+    @pytest.mark.parametrize("missing", ["SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "ALLOWED_HOSTS", "SITE_URL"])
     def test_production_refuses_to_start_without(self, tmp_path: Path, missing: str) -> None:
         result = run_manage(production_env(tmp_path, **{missing: ""}), "check")
         assert result.returncode != 0

@@ -1,0 +1,33 @@
+"""Notices and e-mails. They say that something happened and link to it; never what it says.
+
+Policy 003: "no confidential information … will be shared electronically unless access to
+the information can be controlled", so e-mails carry a link behind sign-in and nothing else.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+
+from confidentiality.models import Notice
+
+
+def notify(*, users: list[Any], text: str, link: str = "", email: bool = True) -> None:
+    for user in users:
+        Notice.objects.create(user=user, text=text[:200], link=link[:200])
+        if email and user.email:
+            body = f"{text}\n\nSign in to see it: {settings.SITE_URL}{link}\n"
+            transaction.on_commit(
+                partial(
+                    send_mail,
+                    "Coaching practice: something needs your attention",
+                    body,
+                    settings.DEFAULT_FROM_EMAIL,
+                    [user.email],
+                    fail_silently=True,
+                )
+            )

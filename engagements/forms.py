@@ -1,0 +1,113 @@
+"""Forms validate shape; the services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from confidentiality.models import User
+from confidentiality.roles import Role
+from engagements.models import CoachingSession, Engagement, Organisation
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class SessionForm(forms.Form):
+    held_on = forms.DateField(label="Date held", widget=DateInput, initial=timezone.localdate)
+    duration_minutes = forms.IntegerField(label="Length in minutes", min_value=5, max_value=600, initial=60)
+    mode = forms.ChoiceField(label="How", choices=CoachingSession.Mode.choices)
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 6}), max_length=50_000)
+    shared_with_client = forms.BooleanField(
+        label="Share this note with the client", required=False, help_text="Notes are private unless you tick this."
+    )
+    session = forms.ModelChoiceField(queryset=CoachingSession.objects.none(), required=False, label="Session")
+
+    def __init__(self, *args: Any, sessions: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if sessions is not None:
+            self.fields["session"].queryset = sessions  # type: ignore[attr-defined]
+
+
+class NoteEditForm(forms.Form):
+    body = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 10}), max_length=50_000)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class DocumentForm(forms.Form):
+    file = forms.FileField(label="File", allow_empty_file=True)
+    shared_with_client = forms.BooleanField(label="Share with the client", required=False)
+    supplied_by_organisation = forms.BooleanField(label="Supplied by the organisation", required=False)
+
+
+class HardCopyForm(forms.Form):
+    description = forms.CharField(label="What it is", max_length=500)
+    location = forms.CharField(label="Where it is kept", max_length=120)
+    received_on = forms.DateField(label="Received on", widget=DateInput, initial=timezone.localdate)
+
+
+class BreakGlassForm(forms.Form):
+    reason = forms.CharField(
+        label="Why you need to read this note",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        min_length=20,
+        max_length=2000,
+        help_text="The coach is told that you opened the note. Access ends after a short time.",
+    )
+
+
+class OrganisationForm(forms.Form):
+    name = forms.CharField(label="Organisation name", max_length=200)
+    keep_hard_copies = forms.BooleanField(
+        label="The organisation lets us keep hard copies at contract end", required=False
+    )
+
+
+class SponsorContactForm(forms.Form):
+    email = forms.EmailField(label="Contact's e-mail")
+    display_name = forms.CharField(label="Contact's name", max_length=150)
+    job_title = forms.CharField(label="Job title", max_length=150, required=False)
+
+
+class ClientForm(forms.Form):
+    full_name = forms.CharField(label="Full name", max_length=200)
+    contact_email = forms.EmailField(label="E-mail", required=False)
+    phone = forms.CharField(label="Phone", max_length=40, required=False)
+    portal_login = forms.BooleanField(
+        label="Give the client a portal login (they set their password through the e-mailed link)", required=False
+    )
+
+
+class EngagementForm(forms.Form):
+    reference = forms.CharField(label="Reference", max_length=40, help_text="A code that names no one.")
+    title = forms.CharField(label="Title", max_length=200, help_text="A neutral title, e.g. 'Leadership coaching'.")
+    organisation = forms.ModelChoiceField(queryset=Organisation.objects.order_by("name"))
+    client = forms.ChoiceField(label="Client")
+    coaches = forms.ModelMultipleChoiceField(queryset=User.objects.none(), label="Coaches")
+    sponsors = forms.ModelMultipleChoiceField(queryset=User.objects.none(), label="Sponsor contacts", required=False)
+    starts_on = forms.DateField(label="Starts on", widget=DateInput)
+    ends_on = forms.DateField(label="Ends on", widget=DateInput, required=False)
+    status = forms.ChoiceField(choices=[c for c in Engagement.Status.choices if c[0] != "closed"])
+
+    def __init__(self, *args: Any, clients: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["client"].choices = clients  # type: ignore[attr-defined]
+        self.fields["coaches"].queryset = User.objects.filter(groups__name=Role.COACH, is_active=True)  # type: ignore[attr-defined]
+        self.fields["sponsors"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+            groups__name=Role.SPONSOR, is_active=True
+        ).select_related("sponsor_contact__organisation")
+        self.fields["sponsors"].label_from_instance = lambda u: f"{u} ({u.sponsor_contact.organisation})"  # type: ignore[attr-defined]
+
+
+class EngagementEditForm(forms.Form):
+    title = forms.CharField(label="Title", max_length=200)
+    status = forms.ChoiceField(choices=[c for c in Engagement.Status.choices if c[0] != "closed"])
+    starts_on = forms.DateField(label="Starts on", widget=DateInput)
+    ends_on = forms.DateField(label="Ends on", widget=DateInput, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput)

@@ -1,0 +1,191 @@
+"""The administrator sets up organisations, contacts, clients and engagements."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from confidentiality import access
+from confidentiality.crypto import load_data_keys
+from confidentiality.roles import Role
+from confidentiality.services import user_create
+from engagements import forms, selectors, services
+from engagements.models import Organisation
+from engagements.views import _errors_to_form
+
+
+def _admin(request: HttpRequest) -> Any:
+    access.require(request.user, access.Capability.MANAGE_PRACTICE)
+    return request.user
+
+
+@login_required
+def organisation_list(request: HttpRequest) -> HttpResponse:
+    _admin(request)
+    organisations = access.organisations_visible_to(request.user).prefetch_related("contacts__user").order_by("name")
+    return render(request, "engagements/organisation_list.html", {"organisations": organisations})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisation_create(request: HttpRequest) -> HttpResponse:
+    actor = _admin(request)
+    form = forms.OrganisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organisation = services.organisation_create(actor=actor, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, f"{organisation.name} added. Now add its sponsor contact.")
+            return redirect("engagements:organisation_detail", pk=organisation.pk)
+    return render(request, "engagements/form_page.html", {"form": form, "title": "Add an organisation"})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisation_detail(request: HttpRequest, pk: str) -> HttpResponse:
+    actor = _admin(request)
+    try:
+        organisation = Organisation.objects.get(pk=pk)
+    except (Organisation.DoesNotExist, ValidationError, ValueError):
+        from django.http import Http404
+
+        raise Http404 from None
+    form = forms.SponsorContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                user = user_create(
+                    actor=actor,
+                    email=form.cleaned_data["email"],
+                    role=Role.SPONSOR,
+                    display_name=form.cleaned_data["display_name"],
+                )
+                services.sponsor_contact_add(
+                    actor=actor, organisation=organisation, user=user, job_title=form.cleaned_data["job_title"]
+                )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, "Contact added. They set their password with 'Forgot your password?'.")
+            return redirect("engagements:organisation_detail", pk=organisation.pk)
+    return render(
+        request,
+        "engagements/organisation_detail.html",
+        {"organisation": organisation, "contacts": organisation.contacts.select_related("user"), "form": form},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def client_create(request: HttpRequest) -> HttpResponse:
+    actor = _admin(request)
+    form = forms.ClientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                user = None
+                if data["portal_login"]:
+                    if not data["contact_email"]:
+                        raise ValidationError({"contact_email": "A portal login needs the client's e-mail."})
+                    user = user_create(
+                        actor=actor, email=data["contact_email"], role=Role.CLIENT, display_name=data["full_name"]
+                    )
+                services.client_create(
+                    actor=actor,
+                    full_name=data["full_name"],
+                    contact_email=data["contact_email"],
+                    phone=data["phone"],
+                    user=user,
+                )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, "Client added. Next: record their consent and create the engagement.")
+            return redirect("engagements:engagement_create")
+    return render(request, "engagements/form_page.html", {"form": form, "title": "Add a client"})
+
+
+def _client_choices(user: Any) -> list[tuple[str, str]]:
+    clients = list(selectors.client_list_for(user=user))
+    load_data_keys(c.data_key_id for c in clients)
+    return [("", "Choose a client")] + [(str(c.pk), c.full_name) for c in clients]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def engagement_create(request: HttpRequest) -> HttpResponse:
+    actor = _admin(request)
+    form = forms.EngagementForm(request.POST or None, clients=_client_choices(actor))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            engagement = services.engagement_create(
+                actor=actor,
+                reference=data["reference"],
+                title=data["title"],
+                organisation=data["organisation"],
+                client=selectors.client_list_for(user=actor).get(pk=data["client"]),
+                coaches=list(data["coaches"]),
+                sponsors=list(data["sponsors"]),
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+                status=data["status"],
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, "Engagement created. Its people can now see it.")
+            return redirect("engagements:detail", pk=engagement.pk)
+    return render(request, "engagements/form_page.html", {"form": form, "title": "Create an engagement"})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def engagement_edit(request: HttpRequest, pk: str) -> HttpResponse:
+    actor = _admin(request)
+    engagement = selectors.engagement_get_for(user=actor, pk=pk)
+    initial = {
+        "title": engagement.title,
+        "status": engagement.status,
+        "starts_on": engagement.starts_on,
+        "ends_on": engagement.ends_on,
+        "version": engagement.version,
+    }
+    form = forms.EngagementEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        try:
+            services.engagement_update(actor=actor, engagement=engagement, expected_version=version, **data)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, "Engagement updated.")
+            return redirect("engagements:detail", pk=engagement.pk)
+    return render(request, "engagements/form_page.html", {"form": form, "title": f"Change {engagement.reference}"})
+
+
+@login_required
+@require_POST
+def engagement_close(request: HttpRequest, pk: str) -> HttpResponse:
+    actor = _admin(request)
+    engagement = selectors.engagement_get_for(user=actor, pk=pk)
+    try:
+        services.engagement_close(actor=actor, engagement=engagement)
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    else:
+        messages.success(
+            request, "Engagement closed. Hard copies are due for return and the retention clock has started."
+        )
+    return redirect("engagements:detail", pk=engagement.pk)
