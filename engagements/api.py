@@ -140,9 +140,18 @@ class SessionList(generics.ListCreateAPIView):
         )
 
 
+class StrictCharField(serializers.CharField):
+    """Text must arrive as a JSON string: a number or a list is refused, not turned into text."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class NoteSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
-    body = serializers.CharField(max_length=services.NOTE_MAX_CHARS, trim_whitespace=False)
+    body = StrictCharField(max_length=services.NOTE_MAX_CHARS, trim_whitespace=False)
     shared_with_client = serializers.BooleanField(default=False)
     session = serializers.UUIDField(required=False, allow_null=True, source="session_id")
     version = serializers.IntegerField(read_only=True)
@@ -151,7 +160,7 @@ class NoteSerializer(serializers.Serializer):
 
 
 class NoteUpdateSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=services.NOTE_MAX_CHARS, required=False, trim_whitespace=False)
+    body = StrictCharField(max_length=services.NOTE_MAX_CHARS, required=False, trim_whitespace=False)
     shared_with_client = serializers.BooleanField(required=False)
     version = serializers.IntegerField(help_text="The version you read; a stale version answers 409.")
 
