@@ -89,8 +89,15 @@ class EngagementForm(forms.Form):
     title = forms.CharField(label="Title", max_length=200, help_text="A neutral title, e.g. 'Leadership coaching'.")
     organisation = forms.ModelChoiceField(queryset=Organisation.objects.order_by("name"))
     client = forms.ChoiceField(label="Client")
-    coaches = forms.ModelMultipleChoiceField(queryset=User.objects.none(), label="Coaches")
-    sponsors = forms.ModelMultipleChoiceField(queryset=User.objects.none(), label="Sponsor contacts", required=False)
+    coaches = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(), label="Coaches", help_text="Hold Ctrl (⌘ on a Mac) to choose more than one."
+    )
+    sponsors = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(),
+        label="Sponsor contacts",
+        required=False,
+        help_text="Contacts of the chosen organisation. Hold Ctrl (⌘ on a Mac) to choose more than one.",
+    )
     starts_on = forms.DateField(label="Starts on", widget=DateInput)
     ends_on = forms.DateField(label="Ends on", widget=DateInput, required=False)
     status = forms.ChoiceField(choices=[c for c in Engagement.Status.choices if c[0] != "closed"])
@@ -111,3 +118,17 @@ class EngagementEditForm(forms.Form):
     starts_on = forms.DateField(label="Starts on", widget=DateInput)
     ends_on = forms.DateField(label="Ends on", widget=DateInput, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class MemberAddForm(forms.Form):
+    user = forms.ModelChoiceField(queryset=User.objects.none(), label="Person")
+    kind = forms.ChoiceField(choices=[("coach", "Coach"), ("sponsor", "Sponsor contact")], label="As")
+
+    def __init__(self, *args: Any, organisation: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = (  # type: ignore[attr-defined]
+            User.objects.filter(is_active=True, groups__name=Role.COACH)
+            | User.objects.filter(
+                is_active=True, sponsor_contact__organisation=organisation, sponsor_contact__active=True
+            )
+        ).distinct()

@@ -189,3 +189,42 @@ def engagement_close(request: HttpRequest, pk: str) -> HttpResponse:
             request, "Engagement closed. Hard copies are due for return and the retention clock has started."
         )
     return redirect("engagements:detail", pk=engagement.pk)
+
+
+@login_required
+@require_POST
+def member_add(request: HttpRequest, pk: str) -> HttpResponse:
+    actor = _admin(request)
+    engagement = selectors.engagement_get_for(user=actor, pk=pk)
+    form = forms.MemberAddForm(request.POST, organisation=engagement.organisation)
+    if not form.is_valid():
+        messages.error(request, "Choose a coach or one of the organisation's sponsor contacts.")
+    else:
+        try:
+            services.engagement_member_add(
+                actor=actor, engagement=engagement, user=form.cleaned_data["user"], kind=form.cleaned_data["kind"]
+            )
+        except ValidationError as exc:
+            messages.error(request, "; ".join(exc.messages))
+        else:
+            messages.success(request, "Added. Their access starts now.")
+    return redirect("engagements:detail", pk=engagement.pk)
+
+
+@login_required
+@require_POST
+def member_remove(request: HttpRequest, pk: str, user_id: int) -> HttpResponse:
+    from confidentiality.models import User
+
+    actor = _admin(request)
+    engagement = selectors.engagement_get_for(user=actor, pk=pk)
+    person = User.objects.filter(pk=user_id).first()
+    try:
+        if person is None:
+            raise ValidationError("This person is not on the engagement.")
+        services.engagement_member_remove(actor=actor, engagement=engagement, user=person)
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    else:
+        messages.success(request, "Removed. Their access ended now; nothing they wrote was lost.")
+    return redirect("engagements:detail", pk=engagement.pk)

@@ -80,6 +80,9 @@ def engagement_detail(request: HttpRequest, pk: str) -> HttpResponse:
         else None,
         "document_form": forms.DocumentForm() if can_write else None,
         "hard_copy_form": forms.HardCopyForm() if access.can_manage_hard_copies(user, engagement) else None,
+        "member_form": forms.MemberAddForm(organisation=engagement.organisation)
+        if access.can_change_engagement(user) and engagement.status != Engagement.Status.CLOSED
+        else None,
     }
     if notes or documents:
         load_data_keys([engagement.data_key_id])

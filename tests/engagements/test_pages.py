@@ -176,3 +176,42 @@ class TestWritesByPersona:
         )
         assert response.status_code == {"admin": 302, "anonymous": LOGIN}.get(persona, 404)
         assert BreakGlassGrant.objects.count() == (1 if persona == "admin" else 0)
+
+
+@pytest.mark.django_db
+class TestMembership:
+    @pytest.mark.parametrize("persona", PERSONAS)
+    def test_only_the_administrator_adds_a_person(self, world: World, persona: str) -> None:
+        from engagements.models import EngagementMember
+
+        response = world.http(persona).post(
+            reverse("engagements:member_add", args=[world.engagement.pk]),
+            {"user": world.people["other_coach"].pk, "kind": "coach"},
+        )
+        assert response.status_code == {"admin": 302, "anonymous": LOGIN}.get(persona, 404)
+        added = EngagementMember.objects.filter(engagement=world.engagement, user=world.people["other_coach"]).exists()
+        assert added == (persona == "admin")
+
+    def test_adding_and_removing_opens_and_closes_access_at_once(self, world: World, content: Content) -> None:
+        admin, other = world.http("admin"), world.http("other_coach")
+        note_url = reverse("engagements:note_view", args=[content.private_note.pk])
+        assert other.get(note_url).status_code == 404
+        admin.post(
+            reverse("engagements:member_add", args=[world.engagement.pk]),
+            {"user": world.people["other_coach"].pk, "kind": "coach"},
+        )
+        assert other.get(note_url).status_code == 200
+        admin.post(reverse("engagements:member_remove", args=[world.engagement.pk, world.people["other_coach"].pk]))
+        assert other.get(note_url).status_code == 404
+        assert Note.objects.filter(pk=content.private_note.pk).exists()  # nothing they could read was lost
+
+    def test_a_sponsor_of_another_organisation_cannot_be_added(self, world: World) -> None:
+        from engagements.models import EngagementMember
+
+        world.http("admin").post(
+            reverse("engagements:member_add", args=[world.engagement.pk]),
+            {"user": world.people["other_sponsor"].pk, "kind": "sponsor"},
+        )
+        assert not EngagementMember.objects.filter(
+            user=world.people["other_sponsor"], engagement=world.engagement
+        ).exists()
