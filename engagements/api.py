@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from django.db import transaction
 from django.http import Http404, HttpResponse
@@ -19,6 +18,7 @@ from confidentiality import access
 from confidentiality.crypto import load_data_keys
 from confidentiality.roles import Role
 from engagements import selectors, services
+from engagements.documents import attachment_response
 from engagements.models import CoachingSession, Document, Engagement, Organisation
 
 
@@ -316,9 +316,4 @@ class DocumentDownload(APIView):
         document = selectors.document_get_for(user=request.user, pk=pk)
         load_data_keys([document.engagement.data_key_id])
         content = services.document_read(actor=request.user, document=document)
-        response = HttpResponse(content, content_type=document.content_type)
-        ascii_name = document.original_name.encode("ascii", "replace").decode().replace('"', "'").replace("?", "_")
-        response["Content-Disposition"] = (
-            f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(document.original_name)}"
-        )
-        return response
+        return attachment_response(content, content_type=document.content_type, name=document.original_name)

@@ -20,6 +20,18 @@ from confidentiality.roles import Role
 from engagements.models import Client, Engagement, EngagementMember, Organisation, SponsorContact
 
 
+def _audit(actor: Any, action: str, engagement: Engagement, obj: Any = None, **detail: Any) -> None:
+    """An audit event about an engagement's record, filed under the engagement and its client."""
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=obj if obj is not None else engagement,
+        engagement_id=engagement.pk,
+        client_id=engagement.client_id,
+        detail=detail,
+    )
+
+
 def _require_admin(actor: Any) -> None:
     # actor=None is the system itself (a management command run with server access).
     if actor is not None and not access.can(actor, access.Capability.MANAGE_PRACTICE):
@@ -101,9 +113,7 @@ def engagement_create(
     )
     engagement.full_clean()
     engagement.save()
-    audit_record(
-        actor=actor, action="engagement.create", obj=engagement, engagement_id=engagement.id, client_id=client.id
-    )
+    _audit(actor, "engagement.create", engagement)
     for coach in coaches:
         engagement_member_add(actor=actor, engagement=engagement, user=coach, kind=EngagementMember.Kind.COACH)
     for sponsor in sponsors:
@@ -142,14 +152,7 @@ def engagement_member_add(*, actor: Any, engagement: Engagement, user: Any, kind
         raise ValidationError("This person is already on the engagement.")
     member = EngagementMember.objects.create(engagement=engagement, user=user, kind=kind)
     access.grant_engagement_member(user=user, engagement=engagement, kind=kind.value)
-    audit_record(
-        actor=actor,
-        action="engagement.member_add",
-        obj=engagement,
-        engagement_id=engagement.id,
-        client_id=engagement.client_id,
-        detail={"user": user.pk, "kind": kind.value},
-    )
+    _audit(actor, "engagement.member_add", engagement, user=user.pk, kind=kind.value)
     return member
 
 
@@ -161,14 +164,7 @@ def engagement_member_remove(*, actor: Any, engagement: Engagement, user: Any) -
     if not deleted:
         raise ValidationError("This person is not on the engagement.")
     access.revoke_engagement_member(user=user, engagement=engagement)
-    audit_record(
-        actor=actor,
-        action="engagement.member_remove",
-        obj=engagement,
-        engagement_id=engagement.id,
-        client_id=engagement.client_id,
-        detail={"user": user.pk},
-    )
+    _audit(actor, "engagement.member_remove", engagement, user=user.pk)
 
 
 # --- engagement changes ------------------------------------------------------------------
@@ -209,14 +205,7 @@ def engagement_update(
             "Someone else changed this engagement since you opened it. Reload it and make your change again."
         )
     engagement.refresh_from_db()
-    audit_record(
-        actor=actor,
-        action="engagement.update",
-        obj=engagement,
-        engagement_id=engagement.id,
-        client_id=engagement.client_id,
-        detail={"status": status, "version": engagement.version},
-    )
+    _audit(actor, "engagement.update", engagement, status=status, version=engagement.version)
     return engagement
 
 
@@ -245,14 +234,7 @@ def engagement_close(*, actor: Any, engagement: Engagement) -> Engagement:
         returned = held.update(
             state=HardCopy.State.RETURN_DUE, return_due_on=timezone.localdate() + datetime.timedelta(days=14)
         )
-    audit_record(
-        actor=actor,
-        action="engagement.close",
-        obj=engagement,
-        engagement_id=engagement.id,
-        client_id=engagement.client_id,
-        detail={"hard_copies_to_return": returned, "hard_copies_kept": kept},
-    )
+    _audit(actor, "engagement.close", engagement, hard_copies_to_return=returned, hard_copies_kept=kept)
     return engagement
 
 
@@ -284,9 +266,7 @@ def session_record(
     )
     session.full_clean()
     session.save()
-    audit_record(
-        actor=actor, action="session.record", obj=session, engagement_id=engagement.id, client_id=engagement.client_id
-    )
+    _audit(actor, "session.record", engagement, session)
     return session
 
 
@@ -323,14 +303,7 @@ def note_create(
     )
     note.full_clean()
     note.save()
-    audit_record(
-        actor=actor,
-        action="note.create",
-        obj=note,
-        engagement_id=engagement.id,
-        client_id=engagement.client_id,
-        detail={"shared": shared_with_client},
-    )
+    _audit(actor, "note.create", engagement, note, shared=shared_with_client)
     return note
 
 
@@ -351,14 +324,7 @@ def note_update(*, actor: Any, note: Any, body: str, expected_version: int) -> A
     locked.version += 1
     locked.updated_at = timezone.now()
     locked.save(update_fields=["body", "version", "updated_at"])
-    audit_record(
-        actor=actor,
-        action="note.update",
-        obj=locked,
-        engagement_id=locked.engagement_id,
-        client_id=locked.engagement.client_id,
-        detail={"version": locked.version},
-    )
+    _audit(actor, "note.update", locked.engagement, locked, version=locked.version)
     return locked
 
 
@@ -374,13 +340,7 @@ def note_set_shared(*, actor: Any, note: Any, shared: bool) -> Any:
     locked.shared_at = timezone.now() if shared else None
     locked.version += 1
     locked.save(update_fields=["shared_with_client", "shared_at", "version"])
-    audit_record(
-        actor=actor,
-        action="note.share" if shared else "note.unshare",
-        obj=locked,
-        engagement_id=locked.engagement_id,
-        client_id=locked.engagement.client_id,
-    )
+    _audit(actor, "note.share" if shared else "note.unshare", locked.engagement, locked)
     if shared and locked.engagement.client.user_id:
         from confidentiality.notify import notify
 
@@ -459,14 +419,7 @@ def document_upload(
     # If the row cannot be written, the blob must not linger on disk.
     try:
         document.save(force_insert=True)
-        audit_record(
-            actor=actor,
-            action="document.upload",
-            obj=document,
-            engagement_id=engagement.id,
-            client_id=engagement.client_id,
-            detail={"size": len(content), "type": content_type},
-        )
+        _audit(actor, "document.upload", engagement, document, size=len(content), type=content_type)
     except Exception:
         default_storage.delete(blob_name)
         raise
@@ -483,13 +436,7 @@ def document_read(*, actor: Any, document: Any) -> bytes:
     with default_storage.open(document.blob_name, "rb") as handle:
         blob = handle.read()
     content = decrypt_blob(blob, aad=_document_aad(document.pk), where=f"document {document.pk}")
-    audit_record(
-        actor=actor,
-        action="document.download",
-        obj=document,
-        engagement_id=document.engagement_id,
-        client_id=document.engagement.client_id,
-    )
+    _audit(actor, "document.download", document.engagement, document)
     return content
 
 
@@ -520,9 +467,7 @@ def hard_copy_record(
     )
     copy.full_clean()
     copy.save()
-    audit_record(
-        actor=actor, action="hard_copy.record", obj=copy, engagement_id=engagement.id, client_id=engagement.client_id
-    )
+    _audit(actor, "hard_copy.record", engagement, copy)
     return copy
 
 
@@ -539,13 +484,7 @@ def hard_copy_mark_returned(*, actor: Any, hard_copy: Any, returned_on: datetime
     hard_copy.state = HardCopy.State.RETURNED
     hard_copy.returned_on = returned_on
     hard_copy.save(update_fields=["state", "returned_on"])
-    audit_record(
-        actor=actor,
-        action="hard_copy.return",
-        obj=hard_copy,
-        engagement_id=hard_copy.engagement_id,
-        client_id=hard_copy.engagement.client_id,
-    )
+    _audit(actor, "hard_copy.return", hard_copy.engagement, hard_copy)
     return hard_copy
 
 
@@ -577,14 +516,7 @@ def break_glass_open(*, actor: Any, note: Any, reason: str) -> Any:
     )
     grant.full_clean()
     grant.save()
-    audit_record(
-        actor=actor,
-        action="break_glass.open",
-        obj=note,
-        engagement_id=note.engagement_id,
-        client_id=note.engagement.client_id,
-        detail={"grant": str(grant.pk), "minutes": settings.BREAK_GLASS_MINUTES},
-    )
+    _audit(actor, "break_glass.open", note.engagement, note, grant=str(grant.pk), minutes=settings.BREAK_GLASS_MINUTES)
     coaches = [
         m.user for m in EngagementMember.objects.filter(engagement=note.engagement, kind="coach").select_related("user")
     ]

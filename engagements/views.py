@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from confidentiality import access
 from confidentiality.crypto import load_data_keys
 from engagements import forms, selectors, services
+from engagements.documents import attachment_response
 from engagements.models import Engagement
 
 
@@ -295,13 +295,7 @@ def document_download(request: HttpRequest, pk: str) -> HttpResponse:
     document = selectors.document_get_for(user=request.user, pk=pk)
     load_data_keys([document.engagement.data_key_id])
     content = services.document_read(actor=request.user, document=document)
-    name = document.original_name
-    response = HttpResponse(content, content_type=document.content_type)
-    # RFC 6266: the name as UTF-8, and an ASCII fallback; never a path.
-    ascii_name = name.encode("ascii", "replace").decode().replace('"', "'").replace("?", "_")
-    response["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment_response(content, content_type=document.content_type, name=document.original_name)
 
 
 @login_required

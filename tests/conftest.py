@@ -97,6 +97,16 @@ def login(http: HttpClient, user: User | None) -> HttpClient:
     return http
 
 
+def bearer(user: User | None) -> HttpClient:
+    """An API client authenticated as an integration would be: with a personal token."""
+    if user is None:
+        return HttpClient()
+    from confidentiality.services import api_token_issue
+
+    _, key = api_token_issue(actor=user, user=user, name="test")
+    return HttpClient(HTTP_AUTHORIZATION=f"Bearer {key}")
+
+
 @dataclass
 class World:
     """One practice with two organisations, as every access test needs it."""
@@ -110,6 +120,9 @@ class World:
 
     def http(self, persona: str) -> HttpClient:
         return login(HttpClient(), self.people[persona])
+
+    def api(self, persona: str) -> HttpClient:
+        return bearer(self.people[persona])
 
 
 @pytest.fixture

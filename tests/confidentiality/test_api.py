@@ -36,11 +36,7 @@ DETAIL_EXPECTED: dict[str, int] = {
 
 
 def bearer(world: World, persona: str) -> HttpClient:
-    user = world.people[persona]
-    if user is None:
-        return HttpClient()
-    _, key = api_token_issue(actor=user, user=user, name="test")
-    return HttpClient(HTTP_AUTHORIZATION=f"Bearer {key}")
+    return world.api(persona)
 
 
 @pytest.mark.django_db

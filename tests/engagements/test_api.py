@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 from django.test import Client as HttpClient
 
-from confidentiality.services import api_token_issue
 from engagements.models import Note
 from tests.conftest import PERSONAS, World
 from tests.engagements.conftest import DOCUMENT_BYTES, DOCUMENT_NAME, PRIVATE_TEXT, SHARED_TEXT, Content
@@ -16,10 +15,7 @@ ANON = 401
 
 
 def api(world: World, persona: str) -> HttpClient:
-    user = world.people[persona]
-    if user is None:
-        return HttpClient()
-    return HttpClient(HTTP_AUTHORIZATION=f"Bearer {api_token_issue(actor=user, user=user, name='t')[1]}")
+    return world.api(persona)
 
 
 def only(allowed: dict[str, int], default: int = 404) -> dict[str, int]:
