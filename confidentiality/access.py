@@ -345,3 +345,61 @@ def can_break_glass(user: Any) -> bool:
 
 def can_see_own_access_log(user: Any) -> bool:
     return role_of(user) == Role.CLIENT
+
+
+# --- agreements and consent ---------------------------------------------------------------
+
+
+def can_draft_agreement(user: Any, engagement: Engagement) -> bool:
+    """The administrator and the coaches on the engagement draft its agreement."""
+    return role_of(user) == Role.ADMIN or has_engagement_access(user, engagement, EngagementAccess.READ_CONFIDENTIAL)
+
+
+def agreement_party(user: Any, engagement: Engagement) -> str | None:
+    """Which party of the agreement the user signs for, if any."""
+    role = role_of(user)
+    granted = engagement_access_for(user, engagement)
+    if EngagementAccess.VIEW not in granted or role not in (Role.CLIENT, Role.SPONSOR, Role.COACH):
+        return None
+    return role.value
+
+
+def can_read_agreements(user: Any, engagement: Engagement) -> bool:
+    return role_of(user) == Role.ADMIN or agreement_party(user, engagement) is not None
+
+
+def consents_visible_to(user: Any) -> QuerySet[Any]:
+    """The administrator: all. A client: their own. A coach: their engagements' clients'. No one else."""
+    from consent.models import ConsentRecord
+
+    role = role_of(user)
+    if role == Role.ADMIN:
+        return ConsentRecord.objects.all()
+    if role == Role.CLIENT:
+        return ConsentRecord.objects.filter(client__user=user)
+    if role == Role.COACH:
+        return ConsentRecord.objects.filter(
+            client__engagements__members__user=user, client__engagements__members__kind="coach"
+        ).distinct()
+    return ConsentRecord.objects.none()
+
+
+def can_record_consent(user: Any, client: Any) -> bool:
+    role = role_of(user)
+    if role == Role.ADMIN:
+        return True
+    if role == Role.CLIENT:
+        return client.user_id == user.pk
+    if role == Role.COACH:
+        return client.engagements.filter(members__user=user, members__kind="coach").exists()
+    return False
+
+
+def can_withdraw_consent(user: Any, consent: Any) -> bool:
+    """The client withdraws their own; the administrator or their coach records a withdrawal for them."""
+    return can_record_consent(user, consent.client)
+
+
+def can_record_consent_anywhere(user: Any) -> bool:
+    """Whether the consents page exists for this person at all."""
+    return role_of(user) in (Role.ADMIN, Role.CLIENT, Role.COACH)

@@ -81,7 +81,7 @@ def current_totp_code(email: str) -> str | None:
 @transaction.atomic
 def seed_demo(*, scale: int = 0, issue_tokens: bool = False) -> dict[str, Any]:
     from engagements.models import Client, Engagement, Organisation, SponsorContact
-    from engagements.services import client_create, engagement_create, organisation_create, sponsor_contact_add
+    from engagements.services import engagement_create, organisation_create, sponsor_contact_add
 
     if not settings.DEMO_TOOLS_ENABLED:
         raise RuntimeError("seed_demo builds demo accounts with a known password; it does not run in production.")
@@ -101,8 +101,8 @@ def seed_demo(*, scale: int = 0, issue_tokens: bool = False) -> dict[str, Any]:
     clients: dict[str, Client] = {}
     for key in ("client", "other_client"):
         user = people[key]
-        clients[key] = Client.objects.filter(user=user).first() or client_create(
-            actor=None, full_name=user.display_name, contact_email=user.email, user=user
+        clients[key] = Client.objects.filter(user=user).first() or _consented_client(
+            full_name=user.display_name, contact_email=user.email, user=user
         )
     sponsors_of = {spec.organisation: people[spec.key] for spec in PEOPLE if spec.organisation}
     today = timezone.localdate()
@@ -121,6 +121,7 @@ def seed_demo(*, scale: int = 0, issue_tokens: bool = False) -> dict[str, Any]:
             status=status,
         )
         engagements[reference] = engagement
+    _seed_agreements(engagements, people)
     _seed_daily_work(engagements, people, today)
     _seed_scale(scale, people, organisations, sponsors_of, today)
     result: dict[str, Any] = {
@@ -140,6 +141,47 @@ def seed_demo(*, scale: int = 0, issue_tokens: bool = False) -> dict[str, Any]:
             entry["api_token"] = api_token_issue(actor=None, user=user, name="demo")[1]
         result["people"].append(entry)
     return result
+
+
+BASIC_CONSENT = "I agree that the practice holds my basic contact information so that it can provide coaching."
+
+
+def _consented_client(**fields: Any) -> Any:
+    from consent.models import ConsentRecord
+    from consent.services import consent_record
+    from engagements.services import client_create
+
+    client = client_create(actor=None, **fields)
+    consent_record(
+        actor=None,
+        client=client,
+        kind=ConsentRecord.Kind.BASIC_INFORMATION,
+        wording=BASIC_CONSENT,
+        method=ConsentRecord.Method.PORTAL,
+    )
+    return client
+
+
+def _seed_agreements(engagements: dict[str, Any], people: dict[str, User]) -> None:
+    """ENG-2026-001 and 002 signed by everyone; ENG-2026-003 waiting for the client and sponsor."""
+    from consent.defaults import install_current
+    from consent.services import agreement_send, agreement_sign, agreement_start, current_agreement, latest_draft
+
+    template = install_current()
+    plan = {
+        "ENG-2026-001": ("coach", ["client", "sponsor", "coach"]),
+        "ENG-2026-002": ("other_coach", ["other_client", "other_sponsor", "other_coach"]),
+        "ENG-2026-003": ("other_coach", []),
+    }
+    for reference, (coach_key, signers) in plan.items():
+        engagement = engagements[reference]
+        if current_agreement(engagement) is not None:
+            continue
+        coach = people[coach_key]
+        draft = latest_draft(engagement) or agreement_start(actor=coach, engagement=engagement, template=template)
+        sent = agreement_send(actor=coach, agreement=draft)
+        for key in signers:
+            agreement_sign(actor=people[key], agreement=sent, shown_hash=sent.text_hash)
 
 
 DEMO_NOTES = (
@@ -209,14 +251,14 @@ def _seed_scale(
 ) -> None:
     """Extra engagements (``--scale N``): N more, spread over both coaches and organisations."""
     from engagements.models import Engagement
-    from engagements.services import client_create, engagement_create
+    from engagements.services import engagement_create
 
     existing = Engagement.objects.filter(reference__startswith="ENG-DEMO-").count()
     org_names = sorted(organisations)
     coaches = [people["coach"], people["other_coach"]]
     for index in range(existing, scale):
         org_name = org_names[index % len(org_names)]
-        client = client_create(actor=None, full_name=f"Demo client {index + 1:05d}")
+        client = _consented_client(full_name=f"Demo client {index + 1:05d}")
         engagement_create(
             actor=None,
             reference=f"ENG-DEMO-{index + 1:05d}",

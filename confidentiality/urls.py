@@ -23,6 +23,7 @@ urlpatterns = [
     path("account/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("audit/", views.audit_log, name="audit_log"),
     path("engagements/", include("engagements.urls")),
+    path("", include("consent.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -82,6 +82,11 @@ class ClientForm(forms.Form):
     portal_login = forms.BooleanField(
         label="Give the client a portal login (they set their password through the e-mailed link)", required=False
     )
+    basic_consent = forms.BooleanField(
+        label="The client agreed that we hold their basic information",
+        required=False,
+        help_text="Without this consent no engagement can start (policy 002). The exact wording is recorded.",
+    )
 
 
 class EngagementForm(forms.Form):

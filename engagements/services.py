@@ -17,6 +17,7 @@ from confidentiality import access
 from confidentiality.audit import audit_record
 from confidentiality.crypto import data_key_create
 from confidentiality.roles import Role
+from consent.services import require_signed_agreement
 from engagements.models import Client, Engagement, EngagementMember, Organisation, SponsorContact
 
 
@@ -30,6 +31,20 @@ def _audit(actor: Any, action: str, engagement: Engagement, obj: Any = None, **d
         client_id=engagement.client_id,
         detail=detail,
     )
+
+
+def _require_basic_consent(client: Client, status: str) -> None:
+    """Policy 002: without consent to hold basic information, no service can be provided."""
+    from consent.models import ConsentRecord
+    from consent.services import has_active_consent
+
+    if status == Engagement.Status.ACTIVE and not has_active_consent(client, ConsentRecord.Kind.BASIC_INFORMATION):
+        raise ValidationError(
+            {
+                "status": "The client has not consented to the practice holding their basic information, "
+                "so the engagement cannot start. Record their consent first."
+            }
+        )
 
 
 def _require_admin(actor: Any) -> None:
@@ -101,6 +116,7 @@ def engagement_create(
         raise ValidationError({"ends_on": "The end date is before the start date."})
     if not coaches:
         raise ValidationError({"coaches": "An engagement needs at least one coach."})
+    _require_basic_consent(client, status)
     engagement = Engagement(
         reference=reference.strip(),
         title=title.strip(),
@@ -197,6 +213,7 @@ def engagement_update(
         raise ValidationError({"title": "An engagement needs a title."})
     if engagement.status == Engagement.Status.CLOSED:
         raise ValidationError("A closed engagement cannot be changed.")
+    _require_basic_consent(engagement.client, status)
     changed = Engagement.objects.filter(pk=engagement.pk, version=expected_version).update(
         title=title.strip(), status=status, starts_on=starts_on, ends_on=ends_on, version=expected_version + 1
     )
@@ -290,6 +307,7 @@ def note_create(
     from engagements.models import Note
 
     _require_writer(actor, engagement)
+    require_signed_agreement(engagement, "notes")
     if session is not None and session.engagement_id != engagement.pk:
         raise ValidationError({"session": "That session belongs to another engagement."})
     now = timezone.now()

@@ -100,13 +100,25 @@ def client_create(request: HttpRequest) -> HttpResponse:
                     user = user_create(
                         actor=actor, email=data["contact_email"], role=Role.CLIENT, display_name=data["full_name"]
                     )
-                services.client_create(
+                client = services.client_create(
                     actor=actor,
                     full_name=data["full_name"],
                     contact_email=data["contact_email"],
                     phone=data["phone"],
                     user=user,
                 )
+                if data["basic_consent"]:
+                    from consent.defaults import BASIC_INFORMATION_WORDING
+                    from consent.models import ConsentRecord
+                    from consent.services import consent_record
+
+                    consent_record(
+                        actor=actor,
+                        client=client,
+                        kind=ConsentRecord.Kind.BASIC_INFORMATION,
+                        wording=BASIC_INFORMATION_WORDING,
+                        method=ConsentRecord.Method.RECORDED_BY_COACH,
+                    )
         except ValidationError as exc:
             _errors_to_form(form, exc)
         else:

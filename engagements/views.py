@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from confidentiality import access
 from confidentiality.crypto import load_data_keys
+from confidentiality.roles import Role
 from engagements import forms, selectors, services
 from engagements.documents import attachment_response
 from engagements.models import Engagement
@@ -58,8 +59,18 @@ def engagement_detail(request: HttpRequest, pk: str) -> HttpResponse:
         services.audit_reads(
             actor=user, action="note.read" if is_coach else "shared.read", engagement=engagement, objects=notes
         )
+    from consent import services as consent_services
+
+    reads_agreement = access.can_read_agreements(user, engagement)
+    current = consent_services.current_agreement(engagement) if reads_agreement else None
     context = {
         "engagement": engagement,
+        "agreement_missing": consent_services.agreement_missing(engagement) if reads_agreement else None,
+        "agreement_to_sign": current is not None
+        and current.state == "out_for_signature"
+        and access.agreement_party(user, engagement) is not None
+        and not current.signatures.filter(user=user).exists(),
+        "can_record_consent": role in (Role.ADMIN, Role.COACH) and access.can_record_consent(user, engagement.client),
         "role": role,
         "is_coach": is_coach,
         "can_write": can_write,

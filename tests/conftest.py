@@ -152,7 +152,7 @@ def world(db: Any) -> World:
     )
     other_engagement = EngagementFactory(
         organisation=other_organisation,
-        client=ClientFactory(full_name="Bartholomew Xerxes-Lund"),
+        client=ClientFactory(full_name="Bartholomew Xerxes-Lund", user=UserFactory(role=Role.CLIENT)),
         coaches=[people["other_coach"]],
         sponsors=[people["other_sponsor"]],
         title="Career transition coaching",

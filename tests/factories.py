@@ -46,16 +46,57 @@ class OrganisationFactory(factory.Factory):
 
 
 class ClientFactory(factory.Factory):
+    """A client who consented to the practice holding their basic information (policy 002)."""
+
     class Meta:
         model = Client
 
     full_name = factory.Faker("name")
     contact_email = factory.Sequence(lambda n: f"client{n}@example.org")
     user: Any = None
+    consented = True
 
     @classmethod
-    def _create(cls, model_class: Any, *args: Any, **kwargs: Any) -> Client:
-        return client_create(actor=None, **kwargs)
+    def _create(cls, model_class: Any, *args: Any, consented: bool = True, **kwargs: Any) -> Client:
+        from consent.models import ConsentRecord
+        from consent.services import consent_record
+
+        client = client_create(actor=None, **kwargs)
+        if consented:
+            consent_record(
+                actor=None,
+                client=client,
+                kind=ConsentRecord.Kind.BASIC_INFORMATION,
+                wording="I agree that the practice holds my basic contact information to provide coaching.",
+                method=ConsentRecord.Method.PORTAL,
+            )
+        return client
+
+
+def agree(engagement: Engagement) -> Any:
+    """Contract the engagement as users do: draft from the standard template, send, and sign by
+    the client, every sponsor contact on it, then the coach."""
+    from consent.defaults import install_current
+    from consent.services import agreement_send, agreement_sign, agreement_start
+
+    parties = required_parties_of(engagement)
+    coach = parties["coach"][0]
+    # install_current: a transactional test's flush also removes the migration's default template.
+    draft = agreement_start(actor=coach, engagement=engagement, template=install_current())
+    sent = agreement_send(actor=coach, agreement=draft)
+    for user in parties["client"] + parties["sponsor"][:1] + [coach]:
+        agreement_sign(actor=user, agreement=sent, shown_hash=sent.text_hash)
+    sent.refresh_from_db()
+    return sent
+
+
+def required_parties_of(engagement: Engagement) -> dict[str, list[Any]]:
+    from engagements.models import EngagementMember
+
+    parties: dict[str, list[Any]] = {"client": [], "sponsor": [], "coach": []}
+    for member in EngagementMember.objects.filter(engagement=engagement).select_related("user"):
+        parties[member.kind].append(member.user)
+    return parties
 
 
 class EngagementFactory(factory.Factory):
@@ -70,9 +111,15 @@ class EngagementFactory(factory.Factory):
     sponsors: Any = factory.LazyFunction(list)
     starts_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=30))
     status = Engagement.Status.ACTIVE
+    agreed = True
 
     @classmethod
-    def _create(cls, model_class: Any, *args: Any, **kwargs: Any) -> Engagement:
+    def _create(cls, model_class: Any, *args: Any, agreed: bool = True, **kwargs: Any) -> Engagement:
+        """An engagement whose agreement everyone signed, unless ``agreed=False`` or a party is missing."""
         if not kwargs["coaches"]:
             kwargs["coaches"] = [UserFactory(role=Role.COACH)]
-        return engagement_create(actor=None, **kwargs)
+        engagement = engagement_create(actor=None, **kwargs)
+        parties = required_parties_of(engagement)
+        if agreed and parties["client"] and parties["sponsor"]:
+            agree(engagement)
+        return engagement

@@ -17,7 +17,7 @@ from confidentiality.roles import Role
 from engagements.models import Engagement
 from engagements.services import note_create
 from tests.browser.conftest import assert_accessible
-from tests.factories import PASSWORD, EngagementFactory, UserFactory
+from tests.factories import PASSWORD, ClientFactory, EngagementFactory, OrganisationFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,7 +33,14 @@ def test_the_administrator_sets_up_an_engagement_without_seeing_any_note(live_se
     secret = generate_totp_secret()
     TOTP.activate(admin, secret)
     coach = UserFactory(role=Role.COACH, email="coach@example.org", display_name="Maya Lindqvist")
-    elsewhere = EngagementFactory(coaches=[coach], reference="ENG-OTHER-900")
+    other_org = OrganisationFactory(name="Other Org")
+    elsewhere = EngagementFactory(
+        coaches=[coach],
+        reference="ENG-OTHER-900",
+        organisation=other_org,
+        client=ClientFactory(user=UserFactory(role=Role.CLIENT)),
+        sponsors=[UserFactory(role=Role.SPONSOR, organisation=other_org)],
+    )
     note_create(actor=coach, engagement=elsewhere, body=SECRET)
 
     # Every page the administrator is shown, redirects included, is checked for the note's text.
@@ -87,7 +94,7 @@ def test_the_administrator_sets_up_an_engagement_without_seeing_any_note(live_se
     assert page.get_by_role("listitem").filter(has_text="Henrik Solberg (hr.lead@fjordline.example)").count() == 1
     no_secret()
 
-    # 3. A client with a portal login.
+    # 3. A client with a portal login and their consent to hold basic information (policy 002).
     nav.get_by_role("link", name="Dashboard").click()
     page.get_by_role("heading", level=1, name="Practice dashboard").wait_for()
     no_secret()
@@ -97,6 +104,7 @@ def test_the_administrator_sets_up_an_engagement_without_seeing_any_note(live_se
     page.get_by_label("Full name", exact=True).fill("Tomasz Wiśniewski")
     page.get_by_label("E-mail", exact=True).fill("tomasz@example.org")
     page.get_by_label(re.compile("portal login", re.I)).check()
+    page.get_by_label(re.compile("agreed that we hold their basic information", re.I)).check()
     page.get_by_role("button", name="Save").click()
 
     # 4. The engagement joining them.

@@ -2,6 +2,7 @@ import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.test.utils import override_settings
 
 from confidentiality.demo import seed_demo
 
@@ -17,7 +18,9 @@ class Command(BaseCommand):
         if options["scale"] < 0:
             raise CommandError("--scale must be zero or more.")
         try:
-            result = seed_demo(scale=options["scale"], issue_tokens=options["json"])
+            # The demo's own notifications (agreements sent, notes shared) are not mailed anywhere.
+            with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+                result = seed_demo(scale=options["scale"], issue_tokens=options["json"])
         except RuntimeError as exc:
             raise CommandError(str(exc)) from None
         if options["json"]:

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from consent.models import AgreementTemplate, ConsentRecord, FeedbackAnonymity
+
+
+class StartAgreementForm(forms.Form):
+    template = forms.ModelChoiceField(queryset=AgreementTemplate.objects.none(), label="Start from template")
+
+    def __init__(self, *args: Any, templates: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = templates  # type: ignore[attr-defined]
+
+
+class AgreementDraftForm(forms.Form):
+    introduction = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    sponsor_summary_includes = forms.CharField(
+        label="The summary report to the organisation will include", widget=forms.Textarea(attrs={"rows": 3})
+    )
+    sponsor_summary_excludes = forms.CharField(label="It will never include", widget=forms.Textarea(attrs={"rows": 2}))
+    feedback_anonymity = forms.ChoiceField(label="Feedback from others is reported", choices=FeedbackAnonymity.choices)
+    exceptions = forms.CharField(
+        label="When confidentiality may be broken (plain words)", widget=forms.Textarea(attrs={"rows": 4})
+    )
+    guidelines = forms.CharField(
+        label="Organisation's and professional body's guidelines",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+    edit_version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, terms: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.term_rows = []
+        for term in terms:
+            prefix = f"term_{term.category_id}_"
+            fields = {
+                "shared": forms.BooleanField(label="Shared", required=False, initial=term.shared),
+                "with_whom": forms.CharField(label="With whom", required=False, initial=term.with_whom, max_length=300),
+                "by_whom": forms.CharField(label="By whom", required=False, initial=term.by_whom, max_length=300),
+                "when": forms.CharField(label="When", required=False, initial=term.when, max_length=300),
+                "form": forms.CharField(label="In what form", required=False, initial=term.form, max_length=300),
+                "circumstances": forms.CharField(
+                    label="Under what circumstances", required=False, initial=term.circumstances, max_length=500
+                ),
+            }
+            for name, field in fields.items():
+                self.fields[prefix + name] = field
+            self.term_rows.append((term, [self[prefix + name] for name in fields]))
+
+    def term_values(self) -> dict[int, dict[str, Any]]:
+        values: dict[int, dict[str, Any]] = {}
+        for term, _ in self.term_rows:
+            prefix = f"term_{term.category_id}_"
+            values[term.category_id] = {
+                name: self.cleaned_data[prefix + name]
+                for name in ("shared", "with_whom", "by_whom", "when", "form", "circumstances")
+            }
+        return values
+
+
+class SignForm(forms.Form):
+    text_hash = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    confirm = forms.BooleanField(label="I have read this agreement and I agree to it.")
+
+
+class ConsentForm(forms.Form):
+    kind = forms.ChoiceField(choices=ConsentRecord.Kind.choices, label="Consent to")
+    wording = forms.CharField(label="The exact words agreed to", widget=forms.Textarea(attrs={"rows": 3}))
+    method = forms.ChoiceField(choices=ConsentRecord.Method.choices, label="How it was given")
+    evidence = forms.FileField(label="Scanned form (for consent on paper)", required=False)

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import Http404
+
+from confidentiality import access
+from consent.models import Agreement, AgreementTemplate, ConsentRecord
+
+
+def agreements_for(*, user: Any, engagement: Any) -> QuerySet[Agreement]:
+    """Every version the person may read: drafts only for those who draft."""
+    if not access.can_read_agreements(user, engagement):
+        return Agreement.objects.none()
+    versions = Agreement.objects.filter(engagement=engagement).order_by("-version")
+    if not access.can_draft_agreement(user, engagement):
+        versions = versions.exclude(state=Agreement.State.DRAFT)
+    return versions
+
+
+def agreement_get_for(*, user: Any, pk: Any) -> Agreement:
+    try:
+        agreement = Agreement.objects.select_related("engagement__organisation").get(pk=pk)
+    except (Agreement.DoesNotExist, ValidationError, ValueError):
+        raise Http404 from None
+    access.engagement_get_for(user, agreement.engagement.pk)  # 404 outside need-to-know
+    if not agreements_for(user=user, engagement=agreement.engagement).filter(pk=agreement.pk).exists():
+        raise Http404
+    return agreement
+
+
+def templates_for(*, user: Any) -> QuerySet[AgreementTemplate]:
+    from confidentiality.roles import Role
+
+    if access.role_of(user) not in (Role.ADMIN, Role.COACH):
+        return AgreementTemplate.objects.none()
+    return AgreementTemplate.objects.prefetch_related("terms__category").order_by("name")
+
+
+def consents_for(*, user: Any) -> QuerySet[ConsentRecord]:
+    return access.consents_visible_to(user).select_related("client", "engagement").order_by("-given_at")
+
+
+def consent_get_for(*, user: Any, pk: Any) -> ConsentRecord:
+    try:
+        return consents_for(user=user).get(pk=pk)
+    except (ConsentRecord.DoesNotExist, ValidationError, ValueError):
+        raise Http404 from None

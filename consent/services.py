@@ -1,0 +1,309 @@
+"""Writes about agreements and consent. Each takes the acting person, asks the policy, audits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from confidentiality import access
+from confidentiality.audit import audit_record
+from consent.models import Agreement, AgreementTemplate, AgreementTerm, ConsentRecord, Signature
+from consent.text import agreement_text
+
+CONTENT_FIELDS = (
+    "introduction",
+    "sponsor_summary_includes",
+    "sponsor_summary_excludes",
+    "feedback_anonymity",
+    "exceptions",
+    "guidelines",
+)
+TERM_FIELDS = ("shared", "with_whom", "by_whom", "when", "form", "circumstances")
+
+
+def _audit(actor: Any, action: str, engagement: Any, obj: Any, **detail: Any) -> None:
+    audit_record(
+        actor=actor, action=action, obj=obj, engagement_id=engagement.pk, client_id=engagement.client_id, detail=detail
+    )
+
+
+# --- consent -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def consent_record(
+    *,
+    actor: Any,
+    client: Any,
+    kind: str,
+    wording: str,
+    method: str,
+    engagement: Any = None,
+    evidence: Any = None,
+) -> ConsentRecord:
+    if actor is not None and not access.can_record_consent(actor, client):
+        raise PermissionDenied("You cannot record consent for this client.")
+    if not wording.strip():
+        raise ValidationError({"wording": "Record the exact words the client agreed to."})
+    if method == ConsentRecord.Method.PAPER and evidence is None:
+        raise ValidationError({"evidence": "Consent on paper needs the scanned form as evidence."})
+    if engagement is not None and engagement.client_id != client.pk:
+        raise ValidationError({"engagement": "That engagement is not this client's."})
+    consent = ConsentRecord(
+        client=client,
+        engagement=engagement,
+        kind=kind,
+        wording=wording.strip(),
+        method=method,
+        evidence=evidence,
+        recorded_by=actor,
+    )
+    consent.full_clean()
+    consent.save()
+    audit_record(actor=actor, action="consent.record", obj=consent, client_id=client.pk, detail={"kind": kind})
+    return consent
+
+
+@transaction.atomic
+def consent_withdraw(*, actor: Any, consent: ConsentRecord) -> ConsentRecord:
+    """Withdrawal takes effect at once: every check reads withdrawn_at."""
+    if not access.can_withdraw_consent(actor, consent):
+        raise PermissionDenied("You cannot withdraw this consent.")
+    locked = ConsentRecord.objects.select_for_update().get(pk=consent.pk)
+    if locked.withdrawn_at is not None:
+        raise ValidationError("This consent was already withdrawn.")
+    locked.withdrawn_at = timezone.now()
+    locked.withdrawn_by = actor
+    locked.save(update_fields=["withdrawn_at", "withdrawn_by"])
+    audit_record(
+        actor=actor, action="consent.withdraw", obj=locked, client_id=locked.client_id, detail={"kind": locked.kind}
+    )
+    return locked
+
+
+def has_active_consent(client: Any, kind: str) -> bool:
+    return ConsentRecord.objects.filter(client=client, kind=kind, withdrawn_at__isnull=True).exists()
+
+
+# --- agreements --------------------------------------------------------------------------
+
+
+def current_agreement(engagement: Any) -> Agreement | None:
+    """The version in force or waiting for signatures; drafts are not current."""
+    return (
+        Agreement.objects.filter(
+            engagement=engagement, state__in=[Agreement.State.OUT_FOR_SIGNATURE, Agreement.State.SIGNED]
+        )
+        .order_by("-version")
+        .first()
+    )
+
+
+def latest_draft(engagement: Any) -> Agreement | None:
+    return Agreement.objects.filter(engagement=engagement, state=Agreement.State.DRAFT).order_by("-version").first()
+
+
+def required_parties(agreement: Agreement) -> dict[str, list[Any]]:
+    """Who must sign: the client, the organisation's sponsor contacts on it, then a coach."""
+    from engagements.models import EngagementMember
+
+    members = EngagementMember.objects.filter(engagement=agreement.engagement).select_related("user")
+    parties: dict[str, list[Any]] = {"client": [], "sponsor": [], "coach": []}
+    for member in members:
+        parties[member.kind].append(member.user)
+    return parties
+
+
+def agreement_missing(engagement: Any) -> list[str]:
+    """What still stands between this engagement and holding notes, reports or feedback."""
+    agreement = current_agreement(engagement)
+    if agreement is None:
+        return ["No confidentiality agreement has been put out for signing yet."]
+    if agreement.state == Agreement.State.SIGNED:
+        return []
+    signed = set(agreement.signatures.values_list("party", flat=True))
+    parties = required_parties(agreement)
+    missing = []
+    if "client" not in signed:
+        missing.append(
+            "The client must sign the agreement."
+            if parties["client"]
+            else "The client needs a portal login to sign the agreement."
+        )
+    if "sponsor" not in signed:
+        missing.append(
+            "The organisation's sponsor contact must sign the agreement."
+            if parties["sponsor"]
+            else "Add the organisation's sponsor contact to the engagement so they can sign."
+        )
+    if "coach" not in signed:
+        missing.append("The coach must countersign the agreement.")
+    return missing
+
+
+def require_signed_agreement(engagement: Any, what: str) -> None:
+    missing = agreement_missing(engagement)
+    if missing:
+        raise ValidationError(f"No {what} can be written until everyone has signed the agreement. " + " ".join(missing))
+
+
+def _copy_content(source: Any, target: Any) -> None:
+    for name in CONTENT_FIELDS:
+        setattr(target, name, getattr(source, name))
+
+
+@transaction.atomic
+def agreement_start(*, actor: Any, engagement: Any, template: AgreementTemplate | None = None) -> Agreement:
+    """A new draft: from a template, or from the current version when changing a signed agreement."""
+    if not access.can_draft_agreement(actor, engagement):
+        raise PermissionDenied("Only the administrator or a coach on this engagement drafts its agreement.")
+    if latest_draft(engagement) is not None:
+        raise ValidationError("A draft already exists: finish it or put it out for signing first.")
+    source: Any = template or current_agreement(engagement)
+    if source is None:
+        raise ValidationError({"template": "Choose a template to start from."})
+    version = (Agreement.objects.filter(engagement=engagement).aggregate(m=Max("version"))["m"] or 0) + 1
+    draft = Agreement(engagement=engagement, version=version, created_by=actor)
+    _copy_content(source, draft)
+    draft.full_clean()
+    draft.save()
+    AgreementTerm.objects.bulk_create(
+        [
+            AgreementTerm(agreement=draft, category_id=term.category_id, **{f: getattr(term, f) for f in TERM_FIELDS})
+            for term in source.terms.all()
+        ]
+    )
+    _audit(actor, "agreement.start", engagement, draft, version=version)
+    return draft
+
+
+@transaction.atomic
+def agreement_update_draft(
+    *,
+    actor: Any,
+    agreement: Agreement,
+    expected_edit_version: int,
+    content: dict[str, Any],
+    terms: dict[int, dict[str, Any]],
+) -> Agreement:
+    """Change a draft's wording and terms. ``terms`` maps category id to its fields."""
+    if not access.can_draft_agreement(actor, agreement.engagement):
+        raise PermissionDenied("Only the administrator or a coach on this engagement drafts its agreement.")
+    locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    if locked.state != Agreement.State.DRAFT:
+        raise ValidationError("Only a draft can be changed; change a signed agreement by starting a new version.")
+    if locked.edit_version != expected_edit_version:
+        raise ValidationError(
+            "Someone else changed this draft since you opened it. Reload it and make your change again."
+        )
+    for name in CONTENT_FIELDS:
+        if name in content:
+            setattr(locked, name, content[name])
+    if not (locked.exceptions or "").strip():
+        raise ValidationError({"exceptions": "Say in plain words when confidentiality may be broken."})
+    for category_id, values in terms.items():
+        term = locked.terms.filter(category_id=category_id).first()
+        if term is None:
+            term = AgreementTerm(agreement=locked, category_id=category_id)
+        for name in TERM_FIELDS:
+            if name in values:
+                setattr(term, name, values[name])
+        if term.shared and not (term.with_whom.strip() and term.by_whom.strip()):
+            raise ValidationError(f"Say with whom and by whom '{term.category.name}' is shared.")
+        term.full_clean(exclude=["agreement"])
+        term.save()
+    locked.edit_version += 1
+    locked.full_clean()
+    locked.save()
+    _audit(actor, "agreement.edit", locked.engagement, locked, version=locked.version)
+    return locked
+
+
+@transaction.atomic
+def agreement_send(*, actor: Any, agreement: Agreement) -> Agreement:
+    """Put a draft out for signing: its exact text is fixed by hash, and earlier versions step aside."""
+    from confidentiality.notify import notify
+
+    if not access.can_draft_agreement(actor, agreement.engagement):
+        raise PermissionDenied("Only the administrator or a coach on this engagement sends its agreement.")
+    locked = Agreement.objects.select_for_update().select_related("engagement__organisation").get(pk=agreement.pk)
+    if locked.state != Agreement.State.DRAFT:
+        raise ValidationError("This version was already sent.")
+    Agreement.objects.filter(
+        engagement=locked.engagement, state__in=[Agreement.State.SIGNED, Agreement.State.OUT_FOR_SIGNATURE]
+    ).update(state=Agreement.State.SUPERSEDED)
+    locked.text_hash = agreement_text(locked).sha256
+    locked.state = Agreement.State.OUT_FOR_SIGNATURE
+    locked.sent_at = timezone.now()
+    locked.save(update_fields=["text_hash", "state", "sent_at"])
+    _audit(actor, "agreement.send", locked.engagement, locked, version=locked.version)
+    parties = required_parties(locked)
+    notify(
+        users=parties["client"] + parties["sponsor"],
+        text="A confidentiality agreement is waiting for your signature.",
+        link=f"/agreements/{locked.pk}/",
+    )
+    return locked
+
+
+@transaction.atomic
+def agreement_sign(
+    *, actor: Any, agreement: Agreement, shown_hash: str, ip_address: str | None = None, user_agent: str = ""
+) -> Signature:
+    """Sign the exact text the person was shown. The coach countersigns after client and sponsor."""
+    locked = Agreement.objects.select_for_update().select_related("engagement__organisation").get(pk=agreement.pk)
+    party = access.agreement_party(actor, locked.engagement)
+    if party is None:
+        raise PermissionDenied("You are not a party to this agreement.")
+    if locked.state != Agreement.State.OUT_FOR_SIGNATURE:
+        raise ValidationError("This version is not waiting for signatures.")
+    current_hash = agreement_text(locked).sha256
+    if shown_hash != locked.text_hash or current_hash != locked.text_hash:
+        raise ValidationError("The agreement's text changed since it was shown to you. Read it again before signing.")
+    if locked.signatures.filter(user=actor).exists():
+        raise ValidationError("You have already signed this version.")
+    signed = set(locked.signatures.values_list("party", flat=True))
+    if party == "coach" and not {"client", "sponsor"} <= signed:
+        raise ValidationError("The coach countersigns after the client and the sponsor have signed.")
+    signature = Signature(
+        agreement=locked,
+        party=party,
+        user=actor,
+        ip_address=ip_address,
+        user_agent=user_agent[:300],
+        text_hash=current_hash,
+    )
+    signature.full_clean()
+    signature.save()
+    _audit(actor, "agreement.sign", locked.engagement, locked, party=party, version=locked.version)
+    if {"client", "sponsor", "coach"} <= signed | {party}:
+        locked.state = Agreement.State.SIGNED
+        locked.signed_at = timezone.now()
+        locked.save(update_fields=["state", "signed_at"])
+        _audit(actor, "agreement.complete", locked.engagement, locked, version=locked.version)
+    return signature
+
+
+@transaction.atomic
+def agreement_template_create(*, actor: Any, name: str, source: AgreementTemplate) -> AgreementTemplate:
+    """A practice's own template, copied from an existing one and then adapted."""
+    from confidentiality.roles import Role
+
+    if access.role_of(actor) not in (Role.ADMIN, Role.COACH):
+        raise PermissionDenied("Only the administrator and coaches keep agreement templates.")
+    if not name.strip():
+        raise ValidationError({"name": "Give the template a name."})
+    if AgreementTemplate.objects.filter(name=name.strip()).exists():
+        raise ValidationError({"name": "A template with this name already exists."})
+    template = AgreementTemplate(name=name.strip())
+    _copy_content(source, template)
+    template.full_clean()
+    template.save()
+    for term in source.terms.all():
+        template.terms.create(category_id=term.category_id, **{f: getattr(term, f) for f in TERM_FIELDS})
+    audit_record(actor=actor, action="agreement_template.create", obj=template)
+    return template

@@ -1,0 +1,239 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from confidentiality import access
+from confidentiality.audit import audit_record
+from confidentiality.roles import Role
+from consent import forms, selectors, services
+from consent.models import Agreement
+from consent.text import agreement_text
+from engagements.documents import attachment_response
+from engagements.views import _errors_to_form
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def engagement_agreement(request: HttpRequest, pk: str) -> HttpResponse:
+    """The agreement of one engagement: where it stands, its versions, and drafting."""
+    user: Any = request.user
+    engagement = access.engagement_get_for(user, pk)
+    if not access.can_read_agreements(user, engagement):
+        raise Http404
+    can_draft = access.can_draft_agreement(user, engagement)
+    start_form = forms.StartAgreementForm(request.POST or None, templates=selectors.templates_for(user=user))
+    if request.method == "POST":
+        if not can_draft:
+            raise Http404
+        template = start_form.cleaned_data["template"] if start_form.is_valid() else None
+        try:
+            draft = services.agreement_start(actor=user, engagement=engagement, template=template)
+        except ValidationError as exc:
+            messages.error(request, "; ".join(exc.messages))
+        else:
+            return redirect("consent:agreement_edit", pk=draft.pk)
+    return render(
+        request,
+        "consent/engagement_agreement.html",
+        {
+            "engagement": engagement,
+            "versions": selectors.agreements_for(user=user, engagement=engagement),
+            "current": services.current_agreement(engagement),
+            "missing": services.agreement_missing(engagement),
+            "can_draft": can_draft,
+            "draft": services.latest_draft(engagement) if can_draft else None,
+            "start_form": start_form,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def agreement_detail(request: HttpRequest, pk: str) -> HttpResponse:
+    """Read one version in plain words, and sign it if it waits for you."""
+    user: Any = request.user
+    agreement = selectors.agreement_get_for(user=user, pk=pk)
+    if agreement.state == Agreement.State.DRAFT:
+        return redirect("consent:agreement_edit", pk=agreement.pk)
+    text = agreement_text(agreement)
+    party = access.agreement_party(user, agreement.engagement)
+    signatures = list(agreement.signatures.select_related("user"))
+    already = any(s.user_id == user.pk for s in signatures)
+    can_sign = party is not None and agreement.state == Agreement.State.OUT_FOR_SIGNATURE and not already
+    form = forms.SignForm(request.POST or None, initial={"text_hash": text.sha256})
+    if request.method == "POST":
+        if not can_sign:
+            raise Http404
+        if form.is_valid():
+            try:
+                services.agreement_sign(
+                    actor=user,
+                    agreement=agreement,
+                    shown_hash=form.cleaned_data["text_hash"],
+                    ip_address=request.META.get("REMOTE_ADDR"),
+                    user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc.messages)
+            else:
+                messages.success(request, "Thank you: your signature is recorded.")
+                return redirect("consent:agreement_detail", pk=agreement.pk)
+    return render(
+        request,
+        "consent/agreement_detail.html",
+        {
+            "agreement": agreement,
+            "engagement": agreement.engagement,
+            "text": text,
+            "signatures": signatures,
+            "can_sign": can_sign,
+            "party": party,
+            "form": form,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def agreement_edit(request: HttpRequest, pk: str) -> HttpResponse:
+    user: Any = request.user
+    agreement = selectors.agreement_get_for(user=user, pk=pk)
+    if not access.can_draft_agreement(user, agreement.engagement) or agreement.state != Agreement.State.DRAFT:
+        raise Http404
+    terms = list(agreement.terms.select_related("category").order_by("category__position"))
+    initial = {name: getattr(agreement, name) for name in services.CONTENT_FIELDS} | {
+        "edit_version": agreement.edit_version
+    }
+    form = forms.AgreementDraftForm(request.POST or None, initial=initial, terms=terms)
+    if request.method == "POST" and form.is_valid():
+        content = {name: form.cleaned_data[name] for name in services.CONTENT_FIELDS}
+        try:
+            with transaction.atomic():
+                updated = services.agreement_update_draft(
+                    actor=user,
+                    agreement=agreement,
+                    expected_edit_version=form.cleaned_data["edit_version"],
+                    content=content,
+                    terms=form.term_values(),
+                )
+                if "send" in request.POST:
+                    services.agreement_send(actor=user, agreement=updated)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            if "send" in request.POST:
+                messages.success(request, "Sent for signing. The client and the sponsor have been told.")
+                return redirect("consent:engagement_agreement", pk=agreement.engagement_id)
+            messages.success(request, "Draft saved.")
+            return redirect("consent:agreement_edit", pk=agreement.pk)
+    return render(
+        request,
+        "consent/agreement_edit.html",
+        {"agreement": agreement, "engagement": agreement.engagement, "form": form},
+    )
+
+
+@login_required
+def agreement_pdf(request: HttpRequest, pk: str) -> HttpResponse:
+    """The agreement as a PDF, watermarked with who downloaded it and when. Audited."""
+    from confidentiality.pdf import render_pdf
+
+    user: Any = request.user
+    agreement = selectors.agreement_get_for(user=user, pk=pk)
+    if agreement.state == Agreement.State.DRAFT:
+        raise Http404
+    now = timezone.localtime()
+    pdf = render_pdf(
+        "pdf/agreement.html",
+        {
+            "agreement": agreement,
+            "text": agreement_text(agreement),
+            "signatures": agreement.signatures.select_related("user"),
+            "watermark": f"{user.display_name or user.email} · {now:%d %b %Y %H:%M}",
+        },
+    )
+    with transaction.atomic():
+        audit_record(
+            actor=user,
+            action="agreement.download",
+            obj=agreement,
+            engagement_id=agreement.engagement_id,
+            client_id=agreement.engagement.client_id,
+        )
+    return attachment_response(
+        pdf, content_type="application/pdf", name=f"agreement-{agreement.engagement.reference}-v{agreement.version}.pdf"
+    )
+
+
+@login_required
+def consent_list(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    consents = list(selectors.consents_for(user=user)[:200])
+    if not consents and not access.can_record_consent_anywhere(user):
+        raise Http404
+    from confidentiality.crypto import load_data_keys
+
+    load_data_keys({c.client.data_key_id for c in consents})
+    return render(request, "consent/consent_list.html", {"consents": consents, "role": access.role_of(user)})
+
+
+@login_required
+@require_POST
+def consent_withdraw(request: HttpRequest, pk: str) -> HttpResponse:
+    consent = selectors.consent_get_for(user=request.user, pk=pk)
+    try:
+        services.consent_withdraw(actor=request.user, consent=consent)
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    else:
+        messages.success(request, "Consent withdrawn. It no longer applies, from now on.")
+    return redirect("consent:consents")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consent_create(request: HttpRequest, pk: str) -> HttpResponse:
+    """Record a consent for the client of an engagement (administrator or the coach on it)."""
+    from engagements import services as engagement_services
+
+    user: Any = request.user
+    engagement = access.engagement_get_for(user, pk)
+    client = engagement.client
+    if not access.can_record_consent(user, client) or access.role_of(user) not in (Role.ADMIN, Role.COACH):
+        raise Http404
+    form = forms.ConsentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                evidence = None
+                if data["evidence"] is not None:
+                    evidence = engagement_services.document_upload(
+                        actor=user, engagement=engagement, name=data["evidence"].name, content=data["evidence"].read()
+                    )
+                services.consent_record(
+                    actor=user,
+                    client=client,
+                    engagement=engagement,
+                    kind=data["kind"],
+                    wording=data["wording"],
+                    method=data["method"],
+                    evidence=evidence,
+                )
+        except (ValidationError, PermissionDenied) as exc:
+            _errors_to_form(form, exc if isinstance(exc, ValidationError) else ValidationError(str(exc)))
+        else:
+            messages.success(request, "Consent recorded.")
+            return redirect("engagements:detail", pk=engagement.pk)
+    return render(request, "consent/consent_form.html", {"form": form, "engagement": engagement})
