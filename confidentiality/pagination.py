@@ -8,3 +8,7 @@ class CursorPage(CursorPagination):
     page_size = 50
     max_page_size = 200
     page_size_query_param = "page_size"
+
+
+class GivenAtCursorPage(CursorPage):
+    ordering = "-given_at"

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from confidentiality import api, health, views
+from consent import api as consent_api
 from engagements import api as engagements_api
 from engagements.api import EngagementViewSet
 
@@ -34,6 +35,13 @@ urlpatterns = [
     path("api/v1/engagements/<uuid:pk>/notes/", engagements_api.NoteList.as_view(), name="api_notes"),
     path("api/v1/engagements/<uuid:pk>/documents/", engagements_api.DocumentList.as_view(), name="api_documents"),
     path("api/v1/notes/<uuid:pk>/", engagements_api.NoteDetail.as_view(), name="api_note"),
+    path("api/v1/engagements/<uuid:pk>/agreement/", consent_api.CurrentAgreement.as_view(), name="api_agreement"),
+    path(
+        "api/v1/engagements/<uuid:pk>/agreement/sign/", consent_api.SignAgreement.as_view(), name="api_agreement_sign"
+    ),
+    path("api/v1/agreement-templates/", consent_api.TemplateList.as_view(), name="api_agreement_templates"),
+    path("api/v1/consents/", consent_api.ConsentList.as_view(), name="api_consents"),
+    path("api/v1/consents/<uuid:pk>/withdraw/", consent_api.WithdrawConsent.as_view(), name="api_consent_withdraw"),
     path("api/v1/documents/<uuid:pk>/download/", engagements_api.DocumentDownload.as_view(), name="api_download"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

@@ -7,7 +7,8 @@ missing browser fails the run instead of passing silently.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -62,3 +63,41 @@ def assert_accessible(page: Any, name: str) -> None:
     results = Axe().run(page)
     bad = [v for v in results.response["violations"] if v.get("impact") in {"serious", "critical"}]
     assert not bad, f"{name}: " + "; ".join(f"{v['id']}: {v['help']}" for v in bad)
+
+
+@pytest.fixture
+def new_page(browser: Any) -> Iterator[Callable[[], Any]]:
+    """A fresh browser context per person, so no cookie is shared between them."""
+    contexts: list[Any] = []
+
+    def make() -> Any:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def totp_now(secret: str) -> str:
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+    from django.utils import timezone
+
+    return format_hotp_value(hotp_value(secret, int(timezone.now().timestamp()) // 30))
+
+
+def sign_in(page: Any, base_url: str, email: str, totp_secret: str | None = None) -> None:
+    """Through the login page as a person does: password, then the code for staff."""
+    from tests.factories import PASSWORD
+
+    page.goto(f"{base_url}/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name=re.compile("Sign in", re.I)).click()
+    if totp_secret is not None:
+        page.get_by_label(re.compile("^Code", re.I)).fill(totp_now(totp_secret))
+        page.get_by_role("button", name=re.compile("Sign in|Verify|Confirm", re.I)).click()
+    page.get_by_role("button", name="Sign out").wait_for()

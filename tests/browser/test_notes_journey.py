@@ -7,42 +7,21 @@ the client signs in and sees exactly that note; the sponsor signs in and sees no
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
-from django.utils import timezone
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from confidentiality.roles import Role
 from tests.browser.conftest import assert_accessible
-from tests.factories import PASSWORD, ClientFactory, EngagementFactory, OrganisationFactory, UserFactory
+from tests.browser.conftest import sign_in as browser_sign_in
+from tests.factories import ClientFactory, EngagementFactory, OrganisationFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PRIVATE_NOTE = "PRIVATE-NOTE-A: the client hinted at leaving the company."
 SHARED_NOTE = "SHARED-NOTE-B: agreed to practise delegating one task a week."
-
-
-def totp_now(secret: str) -> str:
-    return format_hotp_value(hotp_value(secret, int(timezone.now().timestamp()) // 30))
-
-
-@pytest.fixture
-def new_page(browser: Any) -> Iterator[Callable[[], Any]]:
-    """A fresh browser context per person, so no cookie is shared between them."""
-    contexts: list[Any] = []
-
-    def make() -> Any:
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 # Every page's <title> seen on the way, as a screen reader announces it on arrival.
@@ -54,14 +33,7 @@ def note_title(page: Any) -> None:
 
 
 def sign_in(page: Any, base_url: str, email: str, totp_secret: str | None = None) -> None:
-    page.goto(f"{base_url}/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("Sign in", re.I)).click()
-    if totp_secret is not None:
-        page.get_by_label(re.compile("^Code", re.I)).fill(totp_now(totp_secret))
-        page.get_by_role("button", name=re.compile("Sign in|Verify|Confirm", re.I)).click()
-    page.get_by_role("button", name="Sign out").wait_for()
+    browser_sign_in(page, base_url, email, totp_secret)
     note_title(page)
 
 

@@ -1,0 +1,196 @@
+"""Agreements and consents over the API: the same services, the same policy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from confidentiality import access
+from confidentiality.pagination import GivenAtCursorPage
+from confidentiality.roles import Role
+from consent import selectors, services
+from consent.models import Agreement, AgreementTemplate, ConsentRecord
+from consent.text import agreement_text
+
+
+class TermSerializer(serializers.Serializer):
+    category = serializers.CharField(source="category.name")
+    category_key = serializers.CharField(source="category.key")
+    shared = serializers.BooleanField()
+    with_whom = serializers.CharField()
+    by_whom = serializers.CharField()
+    when = serializers.CharField()
+    form = serializers.CharField()
+    circumstances = serializers.CharField()
+
+
+class SignatureSerializer(serializers.Serializer):
+    party = serializers.CharField()
+    name = serializers.SerializerMethodField()
+    signed_at = serializers.DateTimeField()
+
+    def get_name(self, obj: Any) -> str:
+        return str(obj.user.display_name or obj.user.email)
+
+
+class AgreementSerializer(serializers.ModelSerializer):
+    terms = TermSerializer(many=True, read_only=True)
+    signatures = SignatureSerializer(many=True, read_only=True)
+    text = serializers.SerializerMethodField()
+    missing = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Agreement
+        fields = [
+            "id",
+            "version",
+            "state",
+            "text_hash",
+            "sent_at",
+            "signed_at",
+            "introduction",
+            "sponsor_summary_includes",
+            "sponsor_summary_excludes",
+            "feedback_anonymity",
+            "exceptions",
+            "guidelines",
+            "terms",
+            "signatures",
+            "text",
+            "missing",
+        ]
+        read_only_fields = fields
+
+    def get_text(self, obj: Agreement) -> str:
+        """The exact text; its SHA-256 is what a signature binds."""
+        return agreement_text(obj).as_plain_text()
+
+    def get_missing(self, obj: Agreement) -> list[str]:
+        return services.agreement_missing(obj.engagement)
+
+
+@extend_schema(tags=["agreements"])
+class CurrentAgreement(APIView):
+    """The engagement's agreement in force or waiting for signatures, with its terms and signatures."""
+
+    @extend_schema(responses=AgreementSerializer)
+    def get(self, request: Request, pk: str) -> Response:
+        engagement = access.engagement_get_for(request.user, pk)
+        if not access.can_read_agreements(request.user, engagement):
+            raise Http404
+        agreement = services.current_agreement(engagement)
+        if agreement is None:
+            raise Http404
+        return Response(AgreementSerializer(agreement).data)
+
+
+class SignSerializer(serializers.Serializer):
+    text_hash = serializers.RegexField(r"^[0-9a-f]{64}$", help_text="The SHA-256 of the text you read.")
+
+
+@extend_schema(tags=["agreements"])
+class SignAgreement(APIView):
+    """Sign the current version. Refused (400) when the text changed since you read it."""
+
+    @extend_schema(request=SignSerializer, responses={201: SignatureSerializer})
+    def post(self, request: Request, pk: str) -> Response:
+        engagement = access.engagement_get_for(request.user, pk)
+        if access.agreement_party(request.user, engagement) is None:
+            raise Http404
+        agreement = services.current_agreement(engagement)
+        if agreement is None:
+            raise Http404
+        incoming = SignSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        signature = services.agreement_sign(
+            actor=request.user,
+            agreement=agreement,
+            shown_hash=incoming.validated_data["text_hash"],
+            ip_address=request.META.get("REMOTE_ADDR"),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        )
+        return Response(SignatureSerializer(signature).data, status=status.HTTP_201_CREATED)
+
+
+class TemplateSerializer(serializers.ModelSerializer):
+    terms = TermSerializer(many=True, read_only=True)
+    copy_from = serializers.PrimaryKeyRelatedField(
+        queryset=AgreementTemplate.objects.all(), write_only=True, help_text="The template to adapt."
+    )
+
+    class Meta:
+        model = AgreementTemplate
+        fields = [
+            "id",
+            "name",
+            "introduction",
+            "sponsor_summary_includes",
+            "sponsor_summary_excludes",
+            "feedback_anonymity",
+            "exceptions",
+            "guidelines",
+            "terms",
+            "created_at",
+            "copy_from",
+        ]
+        read_only_fields = [f for f in fields if f not in ("name", "copy_from")]
+
+
+@extend_schema(tags=["agreements"])
+class TemplateList(generics.ListCreateAPIView):
+    """The practice's agreement templates: the administrator and coaches only."""
+
+    serializer_class = TemplateSerializer
+
+    def get_queryset(self) -> Any:
+        if access.role_of(self.request.user) not in (Role.ADMIN, Role.COACH):
+            raise Http404
+        return selectors.templates_for(user=self.request.user).order_by("-created_at")
+
+    def perform_create(self, serializer: Any) -> None:
+        if access.role_of(self.request.user) not in (Role.ADMIN, Role.COACH):
+            raise Http404
+        serializer.instance = services.agreement_template_create(
+            actor=self.request.user,
+            name=serializer.validated_data["name"],
+            source=serializer.validated_data["copy_from"],
+        )
+
+
+class ConsentSerializer(serializers.ModelSerializer):
+    client = serializers.UUIDField(source="client_id", read_only=True)
+    active = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ConsentRecord
+        fields = ["id", "client", "engagement", "kind", "wording", "method", "given_at", "withdrawn_at", "active"]
+        read_only_fields = fields
+
+
+@extend_schema(tags=["consents"])
+class ConsentList(generics.ListAPIView):
+    """Consents that concern the caller: their own (client), their clients' (coach), all (administrator)."""
+
+    serializer_class = ConsentSerializer
+    pagination_class = GivenAtCursorPage
+
+    def get_queryset(self) -> Any:
+        if not access.can_record_consent_anywhere(self.request.user):
+            raise Http404
+        return selectors.consents_for(user=self.request.user)
+
+
+@extend_schema(tags=["consents"])
+class WithdrawConsent(APIView):
+    """Withdraw a consent. It takes effect at once."""
+
+    @extend_schema(request=None, responses=ConsentSerializer)
+    def post(self, request: Request, pk: str) -> Response:
+        consent = selectors.consent_get_for(user=request.user, pk=pk)
+        return Response(ConsentSerializer(services.consent_withdraw(actor=request.user, consent=consent)).data)
