@@ -31,7 +31,7 @@ typecheck: $(STAMP)
 	$(VENV)/bin/mypy .
 
 bench: $(STAMP)
-	$(PY) -m benchmarks
+	@$(PY) -m benchmarks $(BENCH_ARGS)
 
 # Print the current authenticator code of a demo account: make totp EMAIL=maya.coach@practice.example
 totp: $(STAMP)

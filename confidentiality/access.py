@@ -146,7 +146,7 @@ def engagement_get_for(user: Any, pk: Any, access: EngagementAccess = Engagement
     from engagements.models import Engagement
 
     try:
-        engagement = engagements_visible_to(user).select_related("organisation").get(pk=pk)
+        engagement = engagements_visible_to(user).select_related("organisation", "client").get(pk=pk)
     except (ValidationError, ValueError, Engagement.DoesNotExist):
         raise Http404 from None
     if access != EngagementAccess.VIEW and not has_engagement_access(user, engagement, access):
