@@ -54,12 +54,7 @@ class AgreementSerializer(serializers.ModelSerializer):
             "text_hash",
             "sent_at",
             "signed_at",
-            "introduction",
-            "sponsor_summary_includes",
-            "sponsor_summary_excludes",
-            "feedback_anonymity",
-            "exceptions",
-            "guidelines",
+            *services.CONTENT_FIELDS,
             "terms",
             "signatures",
             "text",
@@ -126,19 +121,7 @@ class TemplateSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AgreementTemplate
-        fields = [
-            "id",
-            "name",
-            "introduction",
-            "sponsor_summary_includes",
-            "sponsor_summary_excludes",
-            "feedback_anonymity",
-            "exceptions",
-            "guidelines",
-            "terms",
-            "created_at",
-            "copy_from",
-        ]
+        fields = ["id", "name", *services.CONTENT_FIELDS, "terms", "created_at", "copy_from"]
         read_only_fields = [f for f in fields if f not in ("name", "copy_from")]
 
 
