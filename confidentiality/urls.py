@@ -40,6 +40,7 @@ urlpatterns = [
         "api/v1/engagements/<uuid:pk>/agreement/sign/", consent_api.SignAgreement.as_view(), name="api_agreement_sign"
     ),
     path("api/v1/agreement-templates/", consent_api.TemplateList.as_view(), name="api_agreement_templates"),
+    path("api/v1/information-categories/", consent_api.CategoryList.as_view(), name="api_categories"),
     path("api/v1/consents/", consent_api.ConsentList.as_view(), name="api_consents"),
     path("api/v1/consents/<uuid:pk>/withdraw/", consent_api.WithdrawConsent.as_view(), name="api_consent_withdraw"),
     path("api/v1/documents/<uuid:pk>/download/", engagements_api.DocumentDownload.as_view(), name="api_download"),

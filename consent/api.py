@@ -15,7 +15,7 @@ from confidentiality import access
 from confidentiality.pagination import GivenAtCursorPage
 from confidentiality.roles import Role
 from consent import selectors, services
-from consent.models import Agreement, AgreementTemplate, ConsentRecord
+from consent.models import Agreement, AgreementTemplate, ConsentRecord, InformationCategory
 from consent.text import agreement_text
 
 
@@ -177,3 +177,27 @@ class WithdrawConsent(APIView):
     def post(self, request: Request, pk: str) -> Response:
         consent = selectors.consent_get_for(user=request.user, pk=pk)
         return Response(ConsentSerializer(services.consent_withdraw(actor=request.user, consent=consent)).data)
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = InformationCategory
+        fields = ["id", "key", "name", "description", "builtin"]
+        read_only_fields = ["id", "key", "builtin"]
+
+
+@extend_schema(tags=["agreements"])
+class CategoryList(generics.ListCreateAPIView):
+    """Information categories: read by those who draft agreements; added by the administrator."""
+
+    serializer_class = CategorySerializer
+    pagination_class = None
+
+    def get_queryset(self) -> Any:
+        if access.role_of(self.request.user) not in (Role.ADMIN, Role.COACH):
+            raise Http404
+        return InformationCategory.objects.all()
+
+    def perform_create(self, serializer: Any) -> None:
+        access.require(self.request.user, access.Capability.MANAGE_PRACTICE)
+        serializer.instance = services.information_category_create(actor=self.request.user, **serializer.validated_data)

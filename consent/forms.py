@@ -72,3 +72,8 @@ class ConsentForm(forms.Form):
     wording = forms.CharField(label="The exact words agreed to", widget=forms.Textarea(attrs={"rows": 3}))
     method = forms.ChoiceField(choices=ConsentRecord.Method.choices, label="How it was given")
     evidence = forms.FileField(label="Scanned form (for consent on paper)", required=False)
+
+
+class CategoryForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=120)
+    description = forms.CharField(label="What it covers", max_length=300, required=False)

@@ -11,7 +11,14 @@ from django.utils import timezone
 
 from confidentiality import access
 from confidentiality.audit import audit_record
-from consent.models import Agreement, AgreementTemplate, AgreementTerm, ConsentRecord, Signature
+from consent.models import (
+    Agreement,
+    AgreementTemplate,
+    AgreementTerm,
+    ConsentRecord,
+    InformationCategory,
+    Signature,
+)
 from consent.text import agreement_text
 
 CONTENT_FIELDS = (
@@ -171,12 +178,17 @@ def agreement_start(*, actor: Any, engagement: Any, template: AgreementTemplate 
     _copy_content(source, draft)
     draft.full_clean()
     draft.save()
-    AgreementTerm.objects.bulk_create(
-        [
-            AgreementTerm(agreement=draft, category_id=term.category_id, **{f: getattr(term, f) for f in TERM_FIELDS})
-            for term in source.terms.all()
-        ]
-    )
+    terms = [
+        AgreementTerm(agreement=draft, category_id=term.category_id, **{f: getattr(term, f) for f in TERM_FIELDS})
+        for term in source.terms.all()
+    ]
+    # Categories the practice added since the source was written join as "not shared" until decided.
+    covered = {term.category_id for term in terms}
+    terms += [
+        AgreementTerm(agreement=draft, category=category, shared=False)
+        for category in InformationCategory.objects.exclude(pk__in=covered)
+    ]
+    AgreementTerm.objects.bulk_create(terms)
     _audit(actor, "agreement.start", engagement, draft, version=version)
     return draft
 
@@ -307,3 +319,28 @@ def agreement_template_create(*, actor: Any, name: str, source: AgreementTemplat
         template.terms.create(category_id=term.category_id, **{f: getattr(term, f) for f in TERM_FIELDS})
     audit_record(actor=actor, action="agreement_template.create", obj=template)
     return template
+
+
+@transaction.atomic
+def information_category_create(*, actor: Any, name: str, description: str = "") -> InformationCategory:
+    """The practice's own kind of information, beside the nine of policy 003."""
+    from django.utils.text import slugify
+
+    if actor is not None and not access.can(actor, access.Capability.MANAGE_PRACTICE):
+        raise PermissionDenied("Only the practice administrator adds information categories.")
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Name the kind of information."})
+    key = slugify(name)[:60]
+    if not key:
+        raise ValidationError({"name": "Use at least one letter or digit in the name."})
+    if (
+        InformationCategory.objects.filter(key=key).exists()
+        or InformationCategory.objects.filter(name__iexact=name).exists()
+    ):
+        raise ValidationError({"name": "This category already exists."})
+    category = InformationCategory(key=key, name=name, description=description.strip(), builtin=False, position=200)
+    category.full_clean()
+    category.save()
+    audit_record(actor=actor, action="information_category.create", obj=category)
+    return category

@@ -10,5 +10,6 @@ urlpatterns = [
     path("agreements/<uuid:pk>/edit/", views.agreement_edit, name="agreement_edit"),
     path("agreements/<uuid:pk>/pdf/", views.agreement_pdf, name="agreement_pdf"),
     path("consents/", views.consent_list, name="consents"),
+    path("agreements/categories/", views.category_list, name="categories"),
     path("consents/<uuid:pk>/withdraw/", views.consent_withdraw, name="consent_withdraw"),
 ]

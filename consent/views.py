@@ -237,3 +237,25 @@ def consent_create(request: HttpRequest, pk: str) -> HttpResponse:
             messages.success(request, "Consent recorded.")
             return redirect("engagements:detail", pk=engagement.pk)
     return render(request, "consent/consent_form.html", {"form": form, "engagement": engagement})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def category_list(request: HttpRequest) -> HttpResponse:
+    """The kinds of information agreements settle; the administrator adds the practice's own."""
+    from consent.models import InformationCategory
+
+    user: Any = request.user
+    access.require(user, access.Capability.MANAGE_PRACTICE)
+    form = forms.CategoryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.information_category_create(actor=user, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, "Category added. New agreement drafts include it, not shared until decided.")
+            return redirect("consent:categories")
+    return render(
+        request, "consent/category_list.html", {"categories": InformationCategory.objects.all(), "form": form}
+    )

@@ -287,3 +287,35 @@ class TestConsent:
         assert response.status_code == (302 if allowed or persona == "anonymous" else 404)
         consent.refresh_from_db()
         assert (consent.withdrawn_at is not None) == allowed
+
+
+@pytest.mark.django_db
+class TestCategories:
+    def test_the_practice_adds_its_own_and_new_drafts_include_it(self, fresh: dict[str, Any], world: World) -> None:
+        from django.test import Client as HttpClient
+
+        from tests.conftest import login
+
+        admin = world.people["admin"]
+        response = login(HttpClient(), admin).post(
+            reverse("consent:categories"), {"name": "Health and wellbeing", "description": "Anything medical"}
+        )
+        assert response.status_code == 302
+        draft = services.agreement_start(
+            actor=fresh["coach"], engagement=fresh["engagement"], template=install_current()
+        )
+        term = draft.terms.get(category__key="health-and-wellbeing")
+        assert term.shared is False
+        with pytest.raises(ValidationError, match="already exists"):
+            services.information_category_create(actor=admin, name="health and wellbeing")
+
+    @pytest.mark.parametrize("persona", PERSONAS)
+    def test_only_the_administrator_adds_one(self, world: World, persona: str) -> None:
+        before = InformationCategory.objects.count()
+        response = world.http(persona).post(reverse("consent:categories"), {"name": "Family matters"})
+        assert response.status_code == {"admin": 302, "anonymous": 302}.get(persona, 404)
+        assert InformationCategory.objects.count() == before + (1 if persona == "admin" else 0)
+        api = world.api(persona).post(
+            "/api/v1/information-categories/", {"name": "Other"}, content_type="application/json"
+        )
+        assert api.status_code == {"admin": 201, "anonymous": 401}.get(persona, 404)
