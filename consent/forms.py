@@ -77,3 +77,12 @@ class ConsentForm(forms.Form):
 class CategoryForm(forms.Form):
     name = forms.CharField(label="Name", max_length=120)
     description = forms.CharField(label="What it covers", max_length=300, required=False)
+
+
+class TemplateCopyForm(forms.Form):
+    name = forms.CharField(label="New template's name", max_length=150)
+    copy_from = forms.ModelChoiceField(queryset=AgreementTemplate.objects.none(), label="Start from")
+
+    def __init__(self, *args: Any, templates: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["copy_from"].queryset = templates  # type: ignore[attr-defined]

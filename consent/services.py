@@ -212,26 +212,51 @@ def agreement_update_draft(
         raise ValidationError(
             "Someone else changed this draft since you opened it. Reload it and make your change again."
         )
+    _apply_wording(
+        locked, content, terms, new_term=lambda category_id: AgreementTerm(agreement=locked, category_id=category_id)
+    )
+    locked.edit_version += 1
+    locked.full_clean()
+    locked.save()
+    _audit(actor, "agreement.edit", locked.engagement, locked, version=locked.version)
+    return locked
+
+
+def _apply_wording(holder: Any, content: dict[str, Any], terms: dict[int, dict[str, Any]], new_term: Any) -> None:
+    """Set an agreement's or a template's wording and terms, checking what every agreement needs."""
     for name in CONTENT_FIELDS:
         if name in content:
-            setattr(locked, name, content[name])
-    if not (locked.exceptions or "").strip():
+            setattr(holder, name, content[name])
+    if not (holder.exceptions or "").strip():
         raise ValidationError({"exceptions": "Say in plain words when confidentiality may be broken."})
     for category_id, values in terms.items():
-        term = locked.terms.filter(category_id=category_id).first()
-        if term is None:
-            term = AgreementTerm(agreement=locked, category_id=category_id)
+        term = holder.terms.filter(category_id=category_id).first() or new_term(category_id)
         for name in TERM_FIELDS:
             if name in values:
                 setattr(term, name, values[name])
         if term.shared and not (term.with_whom.strip() and term.by_whom.strip()):
             raise ValidationError(f"Say with whom and by whom '{term.category.name}' is shared.")
-        term.full_clean(exclude=["agreement"])
+        term.full_clean(exclude=["agreement", "template"])
         term.save()
-    locked.edit_version += 1
+
+
+@transaction.atomic
+def agreement_template_update(
+    *, actor: Any, template: AgreementTemplate, content: dict[str, Any], terms: dict[int, dict[str, Any]]
+) -> AgreementTemplate:
+    """Change a template. Agreements already made from it keep their own wording."""
+    from confidentiality.roles import Role
+    from consent.models import TemplateTerm
+
+    if access.role_of(actor) not in (Role.ADMIN, Role.COACH):
+        raise PermissionDenied("Only the administrator and coaches keep agreement templates.")
+    locked = AgreementTemplate.objects.select_for_update().get(pk=template.pk)
+    _apply_wording(
+        locked, content, terms, new_term=lambda category_id: TemplateTerm(template=locked, category_id=category_id)
+    )
     locked.full_clean()
     locked.save()
-    _audit(actor, "agreement.edit", locked.engagement, locked, version=locked.version)
+    audit_record(actor=actor, action="agreement_template.edit", obj=locked)
     return locked
 
 

@@ -11,5 +11,7 @@ urlpatterns = [
     path("agreements/<uuid:pk>/pdf/", views.agreement_pdf, name="agreement_pdf"),
     path("consents/", views.consent_list, name="consents"),
     path("agreements/categories/", views.category_list, name="categories"),
+    path("agreements/templates/", views.template_list, name="templates"),
+    path("agreements/templates/<uuid:pk>/", views.template_edit, name="template_edit"),
     path("consents/<uuid:pk>/withdraw/", views.consent_withdraw, name="consent_withdraw"),
 ]

@@ -259,3 +259,52 @@ def category_list(request: HttpRequest) -> HttpResponse:
     return render(
         request, "consent/category_list.html", {"categories": InformationCategory.objects.all(), "form": form}
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def template_list(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    templates = selectors.templates_for(user=user)
+    if access.role_of(user) not in (Role.ADMIN, Role.COACH):
+        raise Http404
+    form = forms.TemplateCopyForm(request.POST or None, templates=templates)
+    if request.method == "POST" and form.is_valid():
+        try:
+            template = services.agreement_template_create(
+                actor=user, name=form.cleaned_data["name"], source=form.cleaned_data["copy_from"]
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            return redirect("consent:template_edit", pk=template.pk)
+    return render(request, "consent/template_list.html", {"templates": templates, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def template_edit(request: HttpRequest, pk: str) -> HttpResponse:
+    from consent.models import AgreementTemplate
+
+    user: Any = request.user
+    template = selectors.templates_for(user=user).filter(pk=pk).first()
+    if template is None:
+        raise Http404
+    terms = list(template.terms.select_related("category").order_by("category__position"))
+    initial = {name: getattr(template, name) for name in services.CONTENT_FIELDS} | {"edit_version": 0}
+    form = forms.AgreementDraftForm(request.POST or None, initial=initial, terms=terms)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.agreement_template_update(
+                actor=user,
+                template=template,
+                content={name: form.cleaned_data[name] for name in services.CONTENT_FIELDS},
+                terms=form.term_values(),
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, "Template saved. Agreements already drafted keep their own wording.")
+            return redirect("consent:templates")
+    assert isinstance(template, AgreementTemplate)
+    return render(request, "consent/agreement_edit.html", {"form": form, "template": template})

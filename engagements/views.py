@@ -242,7 +242,7 @@ def break_glass(request: HttpRequest, pk: str) -> HttpResponse:
         raise Http404
     from engagements.models import Note
 
-    note = Note.objects.select_related("engagement").filter(pk=pk).first() if _is_uuid(pk) else None
+    note = Note.objects.select_related("engagement").filter(pk=pk).first()
     if note is None:
         raise Http404
     form = forms.BreakGlassForm(request.POST or None)
@@ -254,16 +254,6 @@ def break_glass(request: HttpRequest, pk: str) -> HttpResponse:
         else:
             return redirect("engagements:note_view", pk=note.pk)
     return render(request, "engagements/break_glass.html", {"note": note, "form": form, "engagement": note.engagement})
-
-
-def _is_uuid(value: str) -> bool:
-    import uuid
-
-    try:
-        uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return True
 
 
 @login_required

@@ -319,3 +319,39 @@ class TestCategories:
             "/api/v1/information-categories/", {"name": "Other"}, content_type="application/json"
         )
         assert api.status_code == {"admin": 201, "anonymous": 401}.get(persona, 404)
+
+
+@pytest.mark.django_db
+class TestTemplates:
+    @pytest.mark.parametrize("persona", PERSONAS)
+    def test_only_administrator_and_coaches_keep_templates(self, world: World, persona: str) -> None:
+        template = install_current()
+        list_status = world.http(persona).get(reverse("consent:templates")).status_code
+        edit_status = world.http(persona).get(reverse("consent:template_edit", args=[template.pk])).status_code
+        allowed = persona in {"admin", "coach", "other_coach"}
+        expected = 200 if allowed else (302 if persona == "anonymous" else 404)
+        assert (list_status, edit_status) == (expected, expected)
+
+    def test_a_coach_copies_and_adapts_one(self, world: World) -> None:
+        from consent.models import AgreementTemplate
+
+        source = install_current()
+        http = world.http("coach")
+        response = http.post(reverse("consent:templates"), {"name": "Board members", "copy_from": source.pk})
+        template = AgreementTemplate.objects.get(name="Board members")
+        assert response["Location"] == reverse("consent:template_edit", args=[template.pk])
+        page = http.get(response["Location"])
+        data = {k: v for k, v in page.context["form"].initial.items() if v is not None}
+        data["exceptions"] = "Only a court order or serious danger."
+        career = InformationCategory.objects.get(key="career")
+        data[f"term_{career.pk}_shared"] = "on"
+        saved = http.post(response["Location"], data)
+        assert saved.status_code == 200 and "with whom and by whom" in saved.content.decode()  # a clear error
+        data[f"term_{career.pk}_with_whom"] = "The board chair"
+        data[f"term_{career.pk}_by_whom"] = "The client"
+        assert http.post(response["Location"], data).status_code == 302
+        template.refresh_from_db()
+        assert template.exceptions == "Only a court order or serious danger."
+        assert template.terms.get(category=career).shared is True
+        source.refresh_from_db()
+        assert source.terms.get(category=career).shared is False  # the original is untouched
