@@ -91,3 +91,16 @@ def install_current() -> Any:
     from consent.models import AgreementTemplate, InformationCategory, TemplateTerm
 
     return install(InformationCategory, AgreementTemplate, TemplateTerm)
+
+
+# Policies 001 and 003: no marketing use and no testimonials without explicit permission.
+PORTAL_CONSENT_WORDING = {
+    "testimonial": (
+        "I agree that the practice may quote me, by name, as a testimonial about its coaching. "
+        "I can withdraw this at any time, and it will not be used from then on."
+    ),
+    "marketing": (
+        "I agree that the practice may mention that it coached me in its marketing. "
+        "I can withdraw this at any time, and it will not be used from then on."
+    ),
+}

@@ -10,6 +10,7 @@ urlpatterns = [
     path("agreements/<uuid:pk>/edit/", views.agreement_edit, name="agreement_edit"),
     path("agreements/<uuid:pk>/pdf/", views.agreement_pdf, name="agreement_pdf"),
     path("consents/", views.consent_list, name="consents"),
+    path("consents/give/", views.consent_give, name="consent_give"),
     path("agreements/categories/", views.category_list, name="categories"),
     path("agreements/templates/", views.template_list, name="templates"),
     path("agreements/templates/<uuid:pk>/", views.template_edit, name="template_edit"),

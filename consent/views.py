@@ -183,7 +183,43 @@ def consent_list(request: HttpRequest) -> HttpResponse:
     from confidentiality.crypto import load_data_keys
 
     load_data_keys({c.client.data_key_id for c in consents})
-    return render(request, "consent/consent_list.html", {"consents": consents, "role": access.role_of(user)})
+    from consent.defaults import PORTAL_CONSENT_WORDING
+
+    active = {c.kind for c in consents if c.withdrawn_at is None}
+    offers = (
+        [(kind, wording) for kind, wording in PORTAL_CONSENT_WORDING.items() if kind not in active]
+        if access.role_of(user) == Role.CLIENT
+        else []
+    )
+    return render(
+        request, "consent/consent_list.html", {"consents": consents, "role": access.role_of(user), "offers": offers}
+    )
+
+
+@login_required
+@require_POST
+def consent_give(request: HttpRequest) -> HttpResponse:
+    """A client gives, in the portal, a consent the practice never assumes (testimonial, marketing)."""
+    from consent.defaults import PORTAL_CONSENT_WORDING
+    from consent.models import ConsentRecord
+
+    user: Any = request.user
+    client = getattr(user, "client_profile", None)
+    kind = request.POST.get("kind", "")
+    if access.role_of(user) != Role.CLIENT or client is None or kind not in PORTAL_CONSENT_WORDING:
+        raise Http404
+    if services.has_active_consent(client, kind):
+        messages.info(request, "You have already given this consent.")
+    else:
+        services.consent_record(
+            actor=user,
+            client=client,
+            kind=kind,
+            wording=PORTAL_CONSENT_WORDING[kind],
+            method=ConsentRecord.Method.PORTAL,
+        )
+        messages.success(request, "Consent given. You can withdraw it here at any time.")
+    return redirect("consent:consents")
 
 
 @login_required

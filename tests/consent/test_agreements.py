@@ -355,3 +355,27 @@ class TestTemplates:
         assert template.terms.get(category=career).shared is True
         source.refresh_from_db()
         assert source.terms.get(category=career).shared is False  # the original is untouched
+
+
+@pytest.mark.django_db
+class TestConsentInThePortal:
+    def test_a_client_gives_and_withdraws_a_testimonial_consent(self, world: World) -> None:
+        http = world.http("client")
+        page = http.get(reverse("consent:consents")).content.decode()
+        assert "quote me, by name, as a testimonial" in page
+        http.post(reverse("consent:consent_give"), {"kind": "testimonial"})
+        consent = ConsentRecord.objects.get(client=world.client_record, kind="testimonial")
+        assert consent.method == "portal" and consent.recorded_by == world.people["client"]
+        assert "quote me, by name" in consent.wording
+        http.post(reverse("consent:consent_withdraw", args=[consent.pk]))
+        assert not services.has_active_consent(world.client_record, "testimonial")
+
+    @pytest.mark.parametrize("persona", ["coach", "sponsor", "admin", "auditor", "superuser"])
+    def test_no_one_else_gives_it_for_them(self, world: World, persona: str) -> None:
+        response = world.http(persona).post(reverse("consent:consent_give"), {"kind": "testimonial"})
+        assert response.status_code == 404
+        assert not ConsentRecord.objects.filter(kind="testimonial").exists()
+
+    def test_an_unknown_kind_is_refused(self, world: World) -> None:
+        response = world.http("client").post(reverse("consent:consent_give"), {"kind": "basic_information"})
+        assert response.status_code == 404
