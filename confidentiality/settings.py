@@ -347,6 +347,8 @@ LOGGING = {
 }
 
 os.makedirs(VAR_DIR, exist_ok=True)
+# Whitenoise warns on every start when STATIC_ROOT is missing (a fresh clone before collectstatic).
+os.makedirs(STATIC_ROOT, exist_ok=True)
 
 # Guardian's authentication backend is deliberately not installed: it would answer
 # user.has_perm(perm, obj) outside the access policy, and grants superusers everything.
