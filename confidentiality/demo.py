@@ -123,6 +123,7 @@ def seed_demo(*, scale: int = 0, issue_tokens: bool = False) -> dict[str, Any]:
         engagements[reference] = engagement
     _seed_agreements(engagements, people)
     _seed_daily_work(engagements, people, today)
+    _seed_reports(engagements, people)
     _seed_scale(scale, people, organisations, sponsors_of, today)
     result: dict[str, Any] = {
         "password": DEMO_PASSWORD,
@@ -243,6 +244,43 @@ def _seed_daily_work(engagements: dict[str, Any], people: dict[str, User], today
             description="Organisation chart and 360 feedback summary (paper, 6 pages)",
             location="Locked cabinet B, practice office",
             received_on=today - datetime.timedelta(days=20),
+        )
+
+
+def _seed_reports(engagements: dict[str, Any], people: dict[str, User]) -> None:
+    """A released report, one waiting for the client's review, and a draft."""
+    from consent.models import InformationCategory
+    from engagements import reports
+
+    goals = InformationCategory.objects.get(key="goals")
+    first, second = engagements["ENG-2026-001"], engagements["ENG-2026-002"]
+    if not first.reports.exists():
+        coach, client = people["coach"], people["client"]
+        report = reports.report_create(
+            actor=coach,
+            engagement=first,
+            title="Starting point",
+            sections={
+                goals.pk: "Sam and I agreed three goals: delegate weekly planning, lead the budget review, "
+                "and prepare for a larger team."
+            },
+        )
+        reports.report_submit(actor=coach, report=report, expected_version=1)
+        reports.report_approve(actor=client, report=report, version_number=1)
+        reports.report_release(actor=coach, report=report, expected_version=1)
+        review = reports.report_create(
+            actor=coach,
+            engagement=first,
+            title="Mid-point summary",
+            sections={goals.pk: "Weekly planning is now delegated. The budget review is next."},
+        )
+        reports.report_submit(actor=coach, report=review, expected_version=1)
+    if not second.reports.exists():
+        reports.report_create(
+            actor=people["other_coach"],
+            engagement=second,
+            title="Starting point",
+            sections={goals.pk: "Zoë's goals: decide on a move into policy work by the spring."},
         )
 
 

@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from confidentiality import api, health, views
 from consent import api as consent_api
 from engagements import api as engagements_api
+from engagements import report_api
 from engagements.api import EngagementViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -35,6 +36,16 @@ urlpatterns = [
     path("api/v1/engagements/<uuid:pk>/notes/", engagements_api.NoteList.as_view(), name="api_notes"),
     path("api/v1/engagements/<uuid:pk>/documents/", engagements_api.DocumentList.as_view(), name="api_documents"),
     path("api/v1/notes/<uuid:pk>/", engagements_api.NoteDetail.as_view(), name="api_note"),
+    path("api/v1/engagements/<uuid:pk>/reports/", report_api.ReportList.as_view(), name="api_reports"),
+    path("api/v1/reports/<uuid:pk>/", report_api.ReportDetail.as_view(), name="api_report"),
+    path("api/v1/reports/<uuid:pk>/submit/", report_api.ReportSubmit.as_view(), name="api_report_submit"),
+    path("api/v1/reports/<uuid:pk>/approve/", report_api.ReportApprove.as_view(), name="api_report_approve"),
+    path(
+        "api/v1/reports/<uuid:pk>/request-changes/",
+        report_api.ReportRequestChanges.as_view(),
+        name="api_report_request_changes",
+    ),
+    path("api/v1/reports/<uuid:pk>/release/", report_api.ReportRelease.as_view(), name="api_report_release"),
     path("api/v1/engagements/<uuid:pk>/agreement/", consent_api.CurrentAgreement.as_view(), name="api_agreement"),
     path(
         "api/v1/engagements/<uuid:pk>/agreement/sign/", consent_api.SignAgreement.as_view(), name="api_agreement_sign"

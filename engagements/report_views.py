@@ -1,0 +1,196 @@
+"""Pages for sponsor reports: the coach drafts and releases, the client reviews, the sponsor reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from confidentiality import access
+from confidentiality.audit import audit_record
+from confidentiality.crypto import load_data_keys
+from confidentiality.roles import Role
+from engagements import reports
+from engagements.documents import attachment_response
+from engagements.models import SponsorReport
+
+
+def _sections_from(request: HttpRequest, categories: list[Any]) -> dict[int, str]:
+    return {c.pk: request.POST.get(f"section_{c.pk}", "") for c in categories}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_list(request: HttpRequest, pk: str) -> HttpResponse:
+    user: Any = request.user
+    engagement = access.engagement_get_for(user, pk)
+    visible = reports.reports_visible_to(user, engagement)
+    is_coach = access.has_engagement_access(user, engagement, access.EngagementAccess.READ_CONFIDENTIAL)
+    if not is_coach and not visible.exists() and access.role_of(user) not in (Role.CLIENT, Role.SPONSOR, Role.ADMIN):
+        raise Http404
+    categories = reports.allowed_categories(engagement) if is_coach else []
+    if request.method == "POST":
+        if not is_coach:
+            raise Http404
+        try:
+            report = reports.report_create(
+                actor=user,
+                engagement=engagement,
+                title=request.POST.get("title", ""),
+                sections=_sections_from(request, categories),
+            )
+        except ValidationError as exc:
+            messages.error(request, "The report was not saved: " + " ".join(exc.messages))
+        except PermissionDenied:
+            raise Http404 from None
+        else:
+            return redirect("engagements:report_detail", pk=report.pk)
+    return render(
+        request,
+        "engagements/report_list.html",
+        {"engagement": engagement, "reports": visible, "is_coach": is_coach, "categories": categories},
+    )
+
+
+@login_required
+def report_detail(request: HttpRequest, pk: str) -> HttpResponse:
+    user: Any = request.user
+    report = reports.report_get_for(user, pk)
+    version = reports.version_for(user, report)
+    is_coach = reports.is_report_author_side(user, report)
+    is_client = access.role_of(user) == Role.CLIENT
+    load_data_keys([report.engagement.data_key_id])
+    sections = list(version.sections.select_related("category")) if version else []
+    changes = []
+    if is_client and version is not None:
+        previous = reports.previous_submitted(version)
+        if previous is not None:
+            before = {s.category_id: s.body for s in previous.sections.all()}
+            changes = [(s, reports.word_diff(before.get(s.category_id, ""), s.body)) for s in sections]
+    comments = (
+        list(version.comments.select_related("section__category", "author"))
+        if version and (is_coach or is_client)
+        else []
+    )
+    with transaction.atomic():
+        if version is not None:
+            audit_record(
+                actor=user,
+                action="report.read",
+                obj=report,
+                engagement_id=report.engagement_id,
+                client_id=report.engagement.client_id,
+                detail={"version": version.number},
+            )
+    return render(
+        request,
+        "engagements/report_detail.html",
+        {
+            "report": report,
+            "engagement": report.engagement,
+            "version": version,
+            "sections": sections,
+            "changes": changes,
+            "comments": comments,
+            "is_coach": is_coach,
+            "is_client": is_client,
+            "can_edit": is_coach and report.state in (SponsorReport.State.DRAFT, SponsorReport.State.CHANGES_REQUESTED),
+            "categories": reports.allowed_categories(report.engagement) if is_coach else [],
+            "section_text": {s.category_id: s.body for s in sections},
+        },
+    )
+
+
+ACTIONS = {"revise", "submit", "comment", "request-changes", "approve", "release"}
+
+
+@login_required
+@require_POST
+def report_action(request: HttpRequest, pk: str, action: str) -> HttpResponse:
+    user: Any = request.user
+    if action not in ACTIONS:
+        raise Http404
+    report = reports.report_get_for(user, pk)
+    try:
+        seen = int(request.POST.get("version", ""))
+    except ValueError:
+        messages.error(request, "The form was incomplete; reload the report and try again.")
+        return redirect("engagements:report_detail", pk=report.pk)
+    done = {
+        "revise": "Saved.",
+        "submit": "Sent to the client for review.",
+        "comment": "Comment added.",
+        "request-changes": "Your coach has been asked for changes.",
+        "approve": "Approved. Your coach can now release this version to your organisation.",
+        "release": "Released to the sponsor.",
+    }[action]
+    try:
+        if action == "revise":
+            reports.report_revise(
+                actor=user,
+                report=report,
+                expected_version=seen,
+                sections=_sections_from(request, reports.allowed_categories(report.engagement)),
+            )
+        elif action == "submit":
+            reports.report_submit(actor=user, report=report, expected_version=seen)
+        elif action == "comment":
+            section = None
+            if request.POST.get("section"):
+                section = report.versions.get(number=seen).sections.filter(pk=request.POST["section"]).first()
+            reports.report_comment(
+                actor=user, report=report, version_number=seen, body=request.POST.get("body", ""), section=section
+            )
+        elif action == "request-changes":
+            reports.report_request_changes(actor=user, report=report, version_number=seen)
+        elif action == "approve":
+            reports.report_approve(actor=user, report=report, version_number=seen)
+        else:
+            reports.report_release(actor=user, report=report, expected_version=seen)
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, done)
+    return redirect("engagements:report_detail", pk=report.pk)
+
+
+@login_required
+def report_pdf(request: HttpRequest, pk: str) -> HttpResponse:
+    """The released report, watermarked on every page with the recipient and the time. Audited."""
+    from confidentiality.pdf import render_pdf
+
+    user: Any = request.user
+    report = reports.report_get_for(user, pk)
+    if report.state != SponsorReport.State.RELEASED or report.approved_version is None:
+        raise Http404
+    version = report.versions.get(number=report.approved_version)
+    load_data_keys([report.engagement.data_key_id])
+    now = timezone.localtime()
+    pdf = render_pdf(
+        "pdf/report.html",
+        {
+            "report": report,
+            "engagement": report.engagement,
+            "version": version,
+            "sections": version.sections.select_related("category"),
+            "watermark": f"{user.display_name or user.email} · {now:%d %b %Y %H:%M}",
+        },
+    )
+    with transaction.atomic():
+        audit_record(
+            actor=user,
+            action="report.download",
+            obj=report,
+            engagement_id=report.engagement_id,
+            client_id=report.engagement.client_id,
+        )
+    return attachment_response(pdf, content_type="application/pdf", name=f"report-{report.engagement.reference}.pdf")

@@ -1,0 +1,283 @@
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from pypdf import PdfReader
+
+from confidentiality.models import AuditEvent
+from consent.models import InformationCategory
+from engagements import reports
+from engagements.models import SponsorReport
+from engagements.services import ConflictError
+from tests.conftest import PERSONAS, World
+
+GOALS_V1 = "Sam set three goals and has met the first: weekly planning is now delegated."
+GOALS_V2 = "Sam set three goals and has met two: weekly planning and budget reviews are delegated."
+
+
+def goals() -> InformationCategory:
+    return InformationCategory.objects.get(key="goals")
+
+
+def draft(world: World, text: str = GOALS_V1) -> SponsorReport:
+    return reports.report_create(
+        actor=world.people["coach"],
+        engagement=world.engagement,
+        title="Mid-point summary",
+        sections={goals().pk: text},
+    )
+
+
+def to_client(world: World) -> SponsorReport:
+    report = draft(world)
+    return reports.report_submit(actor=world.people["coach"], report=report, expected_version=1)
+
+
+def approved(world: World) -> SponsorReport:
+    report = to_client(world)
+    return reports.report_approve(actor=world.people["client"], report=report, version_number=1)
+
+
+def released(world: World) -> SponsorReport:
+    report = approved(world)
+    return reports.report_release(actor=world.people["coach"], report=report, expected_version=1)
+
+
+@pytest.mark.django_db
+class TestStateMachine:
+    def test_the_whole_journey(self, world: World, django_capture_on_commit_callbacks: Any) -> None:
+        coach, client = world.people["coach"], world.people["client"]
+        with django_capture_on_commit_callbacks(execute=True):
+            report = to_client(world)
+            reports.report_comment(
+                actor=client, report=report, version_number=1, body="Please mention the budget reviews."
+            )
+            report = reports.report_request_changes(actor=client, report=report, version_number=1)
+            assert report.state == "changes_requested"
+            report = reports.report_revise(
+                actor=coach, report=report, expected_version=1, sections={goals().pk: GOALS_V2}
+            )
+            assert report.current_version == 2 and report.state == "draft"
+            report = reports.report_submit(actor=coach, report=report, expected_version=2)
+            report = reports.report_approve(actor=client, report=report, version_number=2)
+            report = reports.report_release(actor=coach, report=report, expected_version=2)
+        assert report.state == "released" and report.approved_version == 2
+        assert [v.number for v in report.versions.all()] == [1, 2]  # every version is kept
+        for message in mail.outbox:  # notifications say that, never what
+            assert GOALS_V1 not in message.body and GOALS_V2 not in message.body and "budget" not in message.body
+
+    @pytest.mark.parametrize(
+        ("setup", "action"),
+        [
+            ("draft", "approve"),
+            ("draft", "release"),
+            ("draft", "request_changes"),
+            ("draft", "comment"),
+            ("to_client", "submit"),
+            ("to_client", "release"),
+            ("to_client", "revise"),
+            ("approved", "submit"),
+            ("approved", "approve"),
+            ("approved", "revise"),
+            ("released", "release"),
+            ("released", "approve"),
+            ("released", "revise"),
+            ("released", "submit"),
+        ],
+    )
+    def test_every_illegal_transition_is_refused_and_changes_nothing(
+        self, world: World, setup: str, action: str
+    ) -> None:
+        report = {"draft": draft, "to_client": to_client, "approved": approved, "released": released}[setup](world)
+        before = (report.state, report.current_version, report.approved_version)
+        coach, client = world.people["coach"], world.people["client"]
+        calls = {
+            "submit": lambda: reports.report_submit(actor=coach, report=report, expected_version=1),
+            "release": lambda: reports.report_release(actor=coach, report=report, expected_version=1),
+            "revise": lambda: reports.report_revise(
+                actor=coach, report=report, expected_version=1, sections={goals().pk: "x"}
+            ),
+            "approve": lambda: reports.report_approve(actor=client, report=report, version_number=1),
+            "request_changes": lambda: reports.report_request_changes(actor=client, report=report, version_number=1),
+            "comment": lambda: reports.report_comment(actor=client, report=report, version_number=1, body="hm"),
+        }
+        with pytest.raises(ValidationError):
+            calls[action]()
+        report.refresh_from_db()
+        assert (report.state, report.current_version, report.approved_version) == before
+
+    def test_only_the_client_approves_and_only_the_coach_releases(self, world: World) -> None:
+        report = to_client(world)
+        for persona in ("coach", "sponsor", "admin", "other_coach", "superuser"):
+            with pytest.raises(PermissionDenied):
+                reports.report_approve(actor=world.people[persona], report=report, version_number=1)
+        report = reports.report_approve(actor=world.people["client"], report=report, version_number=1)
+        for persona in ("client", "sponsor", "admin", "other_coach"):
+            with pytest.raises(PermissionDenied):
+                reports.report_release(actor=world.people[persona], report=report, expected_version=1)
+
+    def test_a_stale_approval_is_refused(self, world: World) -> None:
+        coach, client = world.people["coach"], world.people["client"]
+        report = to_client(world)
+        reports.report_request_changes(actor=client, report=report, version_number=1)
+        reports.report_revise(actor=coach, report=report, expected_version=1, sections={goals().pk: GOALS_V2})
+        reports.report_submit(actor=coach, report=report, expected_version=2)
+        with pytest.raises(ConflictError, match="you saw version 1"):
+            reports.report_approve(actor=client, report=report, version_number=1)  # an old tab
+        report.refresh_from_db()
+        assert report.state == "with_client" and report.approved_version is None
+
+    def test_editing_an_old_version_is_refused(self, world: World) -> None:
+        coach, client = world.people["coach"], world.people["client"]
+        report = to_client(world)
+        reports.report_request_changes(actor=client, report=report, version_number=1)
+        reports.report_revise(actor=coach, report=report, expected_version=1, sections={goals().pk: GOALS_V2})
+        with pytest.raises(ConflictError):
+            reports.report_revise(actor=coach, report=report, expected_version=1, sections={goals().pk: "older"})
+        assert reports.version_for(coach, report).sections.get().body == GOALS_V2
+
+    def test_a_section_outside_the_agreement_cannot_be_added(self, world: World) -> None:
+        career = InformationCategory.objects.get(key="career")
+        with pytest.raises(ValidationError, match="does not let the sponsor see 'Job hunting"):
+            reports.report_create(
+                actor=world.people["coach"], engagement=world.engagement, title="T", sections={career.pk: "Leaving?"}
+            )
+        assert not SponsorReport.objects.exists()
+
+    def test_no_report_before_the_agreement_is_signed(self, world: World) -> None:
+        from consent.services import agreement_send, agreement_start
+
+        agreement_send(
+            actor=world.people["coach"],
+            agreement=agreement_start(actor=world.people["coach"], engagement=world.engagement),
+        )
+        with pytest.raises(ValidationError, match="No reports can be written"):
+            draft(world)
+
+
+@pytest.mark.django_db
+class TestWhoSeesWhat:
+    def test_the_sponsor_sees_nothing_before_release(self, world: World) -> None:
+        report = approved(world)
+        sponsor = world.http("sponsor")
+        assert sponsor.get(reverse("engagements:report_detail", args=[report.pk])).status_code == 404
+        assert (
+            GOALS_V1 not in sponsor.get(reverse("engagements:report_list", args=[world.engagement.pk])).content.decode()
+        )
+        assert not reports.reports_visible_to(world.people["sponsor"], world.engagement).exists()
+
+    def test_after_release_the_sponsor_reads_exactly_the_approved_version(self, world: World) -> None:
+        report = released(world)
+        page = world.http("sponsor").get(reverse("engagements:report_detail", args=[report.pk])).content.decode()
+        assert GOALS_V1 in page
+        assert (
+            world.http("other_sponsor").get(reverse("engagements:report_detail", args=[report.pk])).status_code == 404
+        )
+
+    def test_the_client_does_not_see_an_unsent_draft(self, world: World) -> None:
+        report = draft(world)
+        assert world.http("client").get(reverse("engagements:report_detail", args=[report.pk])).status_code == 404
+
+    def test_the_client_sees_what_changed_between_versions(self, world: World) -> None:
+        coach, client = world.people["coach"], world.people["client"]
+        report = to_client(world)
+        reports.report_request_changes(actor=client, report=report, version_number=1)
+        reports.report_revise(actor=coach, report=report, expected_version=1, sections={goals().pk: GOALS_V2})
+        reports.report_submit(actor=coach, report=report, expected_version=2)
+        page = world.http("client").get(reverse("engagements:report_detail", args=[report.pk])).content.decode()
+        assert "<del>the first:</del>" in page.replace("\n", "") or "<del>" in page
+        assert "<ins>" in page and "budget" in page
+
+    def test_a_comment_with_markup_comes_back_escaped(self, world: World) -> None:
+        report = to_client(world)
+        reports.report_comment(actor=world.people["client"], report=report, version_number=1, body="<b>bold</b> claim")
+        page = world.http("coach").get(reverse("engagements:report_detail", args=[report.pk])).content.decode()
+        assert "&lt;b&gt;bold&lt;/b&gt; claim" in page
+
+    @pytest.mark.parametrize("persona", PERSONAS)
+    def test_every_persona_on_a_released_report(self, world: World, persona: str) -> None:
+        report = released(world)
+        expected = {"coach": 200, "client": 200, "sponsor": 200, "admin": 200, "anonymous": 302}.get(persona, 404)
+        response = world.http(persona).get(reverse("engagements:report_detail", args=[report.pk]))
+        assert response.status_code == expected
+        if expected != 200:
+            assert GOALS_V1 not in response.content.decode()
+        pdf = world.http(persona).get(reverse("engagements:report_pdf", args=[report.pk]))
+        assert pdf.status_code == expected
+
+    @pytest.mark.parametrize("persona", PERSONAS)
+    def test_every_persona_on_a_report_under_review(self, world: World, persona: str) -> None:
+        report = to_client(world)
+        expected = {"coach": 200, "client": 200, "anonymous": 302}.get(persona, 404)
+        response = world.http(persona).get(reverse("engagements:report_detail", args=[report.pk]))
+        assert response.status_code == expected
+        approve = world.http(persona).post(
+            reverse("engagements:report_action", args=[report.pk, "approve"]), {"version": "1"}
+        )
+        assert approve.status_code == (302 if persona in ("client", "anonymous") else 404)
+        report.refresh_from_db()
+        assert (report.state == "approved") == (persona == "client")
+
+
+@pytest.mark.django_db
+class TestPdf:
+    def test_the_pdf_is_watermarked_on_every_page_and_audited(self, world: World) -> None:
+        long_text = " ".join([GOALS_V1] * 120)
+        report = reports.report_create(
+            actor=world.people["coach"],
+            engagement=world.engagement,
+            title="Final report",
+            sections={goals().pk: long_text},
+        )
+        reports.report_submit(actor=world.people["coach"], report=report, expected_version=1)
+        reports.report_approve(actor=world.people["client"], report=report, version_number=1)
+        reports.report_release(actor=world.people["coach"], report=report, expected_version=1)
+        response = world.http("sponsor").get(reverse("engagements:report_pdf", args=[report.pk]))
+        pages = PdfReader(io.BytesIO(response.content)).pages
+        assert len(pages) >= 2
+        sponsor_name = world.people["sponsor"].display_name
+        for page in pages:
+            assert sponsor_name in " ".join(page.extract_text().split())
+        assert "Final report" in pages[0].extract_text()
+        assert AuditEvent.objects.filter(action="report.download", actor_id=world.people["sponsor"].pk).exists()
+
+
+@pytest.mark.django_db
+class TestApi:
+    def test_the_journey_through_the_api(self, world: World) -> None:
+        coach, client, sponsor = world.api("coach"), world.api("client"), world.api("sponsor")
+        url = f"/api/v1/engagements/{world.engagement.pk}/reports/"
+        refused = coach.post(url, {"title": "T", "sections": {"career": "Leaving"}}, content_type="application/json")
+        assert refused.status_code == 400 and "does not let the sponsor see" in str(refused.json())
+        created = coach.post(
+            url, {"title": "Summary", "sections": {"goals": GOALS_V1}}, content_type="application/json"
+        )
+        assert created.status_code == 201
+        report_id = created.json()["id"]
+        base = f"/api/v1/reports/{report_id}/"
+        assert client.get(base).status_code == 404  # not sent yet
+        assert coach.post(base + "submit/", {"version": 1}, content_type="application/json").status_code == 200
+        assert client.get(base).json()["sections"][0]["body"] == GOALS_V1
+        assert sponsor.get(base).status_code == 404
+        stale = client.post(base + "approve/", {"version": 2}, content_type="application/json")
+        assert stale.status_code == 409
+        assert client.post(base + "approve/", {"version": 1}, content_type="application/json").status_code == 200
+        assert sponsor.get(base).status_code == 404  # approved is not released
+        assert client.post(base + "release/", {"version": 1}, content_type="application/json").status_code == 403
+        assert coach.post(base + "release/", {"version": 1}, content_type="application/json").status_code == 200
+        body = sponsor.get(base).json()
+        assert body["state"] == "released" and body["sections"][0]["body"] == GOALS_V1
+        assert world.api("other_sponsor").get(base).status_code == 404
+        assert [r["id"] for r in sponsor.get(url).json()] == [report_id]
+
+    @pytest.mark.parametrize("persona", PERSONAS)
+    def test_every_persona_on_the_list(self, world: World, persona: str) -> None:
+        released(world)
+        response = world.api(persona).get(f"/api/v1/engagements/{world.engagement.pk}/reports/")
+        expected = {"coach": 200, "client": 200, "sponsor": 200, "admin": 200, "anonymous": 401}.get(persona, 404)
+        assert response.status_code == expected
