@@ -16,7 +16,7 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, get_objects_for_user, get_user_perms, remove_perm
@@ -369,7 +369,7 @@ def can_read_agreements(user: Any, engagement: Engagement) -> bool:
 
 
 def consents_visible_to(user: Any) -> QuerySet[Any]:
-    """The administrator: all. A client: their own. A coach: their engagements' clients'. No one else."""
+    """The administrator: all. A client: their own. A coach: those of their engagements. No one else."""
     from consent.models import ConsentRecord
 
     role = role_of(user)
@@ -378,10 +378,19 @@ def consents_visible_to(user: Any) -> QuerySet[Any]:
     if role == Role.CLIENT:
         return ConsentRecord.objects.filter(client__user=user)
     if role == Role.COACH:
+        # A consent tied to an engagement concerns that engagement's coaches only; a client-wide
+        # one (to hold basic information, testimonials) concerns every coach of that client.
+        mine = coach_engagements_of(user)
         return ConsentRecord.objects.filter(
-            client__engagements__members__user=user, client__engagements__members__kind="coach"
+            Q(engagement__in=mine) | Q(engagement__isnull=True, client__engagements__in=mine)
         ).distinct()
     return ConsentRecord.objects.none()
+
+
+def coach_engagements_of(user: Any) -> QuerySet[Any]:
+    from engagements.models import Engagement
+
+    return Engagement.objects.filter(members__user=user, members__kind="coach")
 
 
 def can_record_consent(user: Any, client: Any) -> bool:
@@ -396,7 +405,9 @@ def can_record_consent(user: Any, client: Any) -> bool:
 
 
 def can_withdraw_consent(user: Any, consent: Any) -> bool:
-    """The client withdraws their own; the administrator or their coach records a withdrawal for them."""
+    """The client withdraws their own; the administrator or a coach it concerns records it for them."""
+    if role_of(user) == Role.COACH:
+        return consents_visible_to(user).filter(pk=consent.pk).exists()
     return can_record_consent(user, consent.client)
 
 

@@ -15,15 +15,17 @@ from confidentiality.models import AuditEvent, User
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "display_name", "is_active", "is_staff"]
-    search_fields = ["email", "display_name"]
+    # No names in the list (a client's login could otherwise make it a client list), and roles are
+    # read-only here: a role change must go through a service that audits and revokes permissions.
+    list_display = ["email", "is_active", "is_staff"]
+    search_fields = ["email"]
+    readonly_fields = ["groups", "last_login", "date_joined"]
     fieldsets = (
         (None, {"fields": ("email", "password", "display_name")}),
         ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
-    filter_horizontal = ["groups"]
 
 
 @admin.register(AuditEvent)

@@ -101,6 +101,41 @@ def audit_record(
     return event
 
 
+@transaction.atomic
+def audit_record_many(*, actor: Any, action: str, object_type: str, items: list[dict[str, Any]]) -> None:
+    """Append one event per item under a single head lock: a page listing fifty records costs a
+    constant three queries, not three per record. Each item gives object_id, client_id, engagement_id."""
+    if not items:
+        return
+    actor_role = ""
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        actor_role = actor.role.value if actor.role else ("superuser" if actor.is_superuser else "")
+    head = AuditChainHead.objects.select_for_update().get(pk=1)
+    seq, prev = head.seq, head.hash
+    now = timezone.now()
+    events = []
+    for item in items:
+        seq += 1
+        event = AuditEvent(
+            seq=seq,
+            created_at=now,
+            actor_id=getattr(actor, "pk", None),
+            actor_role=actor_role,
+            action=action,
+            object_type=object_type,
+            object_id=str(item.get("object_id", "")),
+            engagement_id=item.get("engagement_id"),
+            client_id=item.get("client_id"),
+            detail={},
+            prev_hash=prev,
+        )
+        event.hash = event_hash(event)
+        prev = event.hash
+        events.append(event)
+    AuditEvent.objects.bulk_create(events)
+    AuditChainHead.objects.filter(pk=1).update(seq=seq, hash=prev)
+
+
 @dataclass
 class ChainReport:
     ok: bool

@@ -21,7 +21,7 @@ _MFA_EXEMPT = (
     "/accounts/reauthenticate/",
     "/static/",
     "/healthz",
-    "/api/",  # the API authenticates with tokens, which only a second-factor session can issue
+    "/api/",  # the API takes tokens only (no sessions), and only a second-factor session issues them
 )
 
 
@@ -38,7 +38,11 @@ class StaffSecondFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user: Any = request.user
-        if user.is_authenticated and not request.path.startswith(_MFA_EXEMPT) and access.is_staff_role(user):
+        # The technical admin site's users (is_staff, is_superuser) need the second factor too.
+        needs_mfa = (
+            access.is_staff_role(user) or getattr(user, "is_staff", False) or getattr(user, "is_superuser", False)
+        )
+        if user.is_authenticated and not request.path.startswith(_MFA_EXEMPT) and needs_mfa:
             has_totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
             if not has_totp:
                 messages.info(request, "Your role needs two-factor authentication. Set it up to continue.")

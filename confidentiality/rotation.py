@@ -131,6 +131,7 @@ def _rekey_one(
     new_key = data_key_create(purpose=old_key.purpose)
     type(holder)._default_manager.filter(pk=holder.pk).update(data_key=new_key)
     holder.data_key = new_key
+    old_blobs = _reencrypt_blobs(holder, new_key.id, report)
     for row, names in pending:
         if row.pk == holder.pk and type(row) is type(holder):
             row.data_key = new_key
@@ -148,6 +149,8 @@ def _rekey_one(
     old_key.delete()
     data_key_cache.forget(old_key.id)
     report.subjects_rekeyed += 1
+    # The old files go only once the new ones are committed; before that they are still the truth.
+    transaction.on_commit(lambda: _delete_blobs(old_blobs))
 
 
 def _set_path(row: Any, path: str, holder: Any) -> None:
@@ -156,3 +159,39 @@ def _set_path(row: Any, path: str, holder: Any) -> None:
     for part in parts[:-1]:
         target = getattr(target, part)
     setattr(target, parts[-1], holder)
+
+
+def _reencrypt_blobs(holder: Any, new_key_id: Any, report: RotationReport) -> list[str]:
+    """Documents' stored files are encrypted under the engagement key too: re-encrypt each into a
+    new file under the new key and point the row at it. Returns the old files' names."""
+    import uuid as uuid_module
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from confidentiality.crypto import decrypt_blob, encrypt_blob
+    from engagements.models import Document, Engagement
+    from engagements.services import document_aad
+
+    if not isinstance(holder, Engagement):
+        return []
+    old_names = []
+    for document in Document.objects.filter(engagement=holder).iterator(chunk_size=100):
+        with default_storage.open(document.blob_name, "rb") as handle:
+            content = decrypt_blob(handle.read(), aad=document_aad(document.pk), where=f"document {document.pk}")
+        new_name = default_storage.save(
+            f"documents/{uuid_module.uuid4().hex}.bin",
+            ContentFile(encrypt_blob(content, key_id=new_key_id, aad=document_aad(document.pk))),
+        )
+        Document.objects.filter(pk=document.pk).update(blob_name=new_name)
+        old_names.append(document.blob_name)
+        report.values_reencrypted += 1
+        report.by_field["engagements.Document.file"] = report.by_field.get("engagements.Document.file", 0) + 1
+    return old_names
+
+
+def _delete_blobs(names: list[str]) -> None:
+    from django.core.files.storage import default_storage
+
+    for name in names:
+        default_storage.delete(name)

@@ -270,10 +270,9 @@ if PRODUCTION:
 
 # Django REST framework and the OpenAPI schema.
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "confidentiality.authentication.ApiTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
-    ],
+    # Tokens only: a browser session must not reach the API, or a staff member signed in with a
+    # password alone (before setting up the second factor) could read through it.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["confidentiality.authentication.ApiTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "confidentiality.pagination.CursorPage",

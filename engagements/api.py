@@ -75,6 +75,7 @@ class OrganisationList(generics.ListCreateAPIView):
         return access.organisations_visible_to(self.request.user)
 
     def perform_create(self, serializer: Any) -> None:
+        access.require(self.request.user, access.Capability.MANAGE_PRACTICE)
         serializer.instance = services.organisation_create(actor=self.request.user, **serializer.validated_data)
 
 
@@ -245,7 +246,9 @@ class NoteDetail(APIView):
                         actor=request.user, note=note, body=data["body"], expected_version=data["version"]
                     )
                 if "shared_with_client" in data:
-                    note = services.note_set_shared(actor=request.user, note=note, shared=data["shared_with_client"])
+                    note = services.note_set_shared(
+                        actor=request.user, note=note, shared=data["shared_with_client"], expected_version=note.version
+                    )
         except services.ConflictError as exc:
             return Response({"detail": exc.messages[0]}, status=status.HTTP_409_CONFLICT)
         return Response(NoteSerializer(note).data)

@@ -50,6 +50,17 @@ class ReportSerializer(serializers.Serializer):
         return list(SectionSerializer(version.sections.select_related("category"), many=True).data)
 
 
+class ReportSummarySerializer(serializers.Serializer):
+    """A list entry: no text, so listing reads nothing confidential (the detail is audited)."""
+
+    id = serializers.UUIDField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    state = serializers.CharField(read_only=True)
+    current_version = serializers.IntegerField(read_only=True)
+    approved_version = serializers.IntegerField(read_only=True, allow_null=True)
+    released_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
 class ReportWriteSerializer(serializers.Serializer):
     title = StrictCharField(max_length=200, required=False)
     sections = serializers.DictField(
@@ -89,12 +100,11 @@ def _read(request: Request, report: SponsorReport) -> Response:
 class ReportList(APIView):
     """Reports of an engagement the caller may see; coaches create drafts."""
 
-    @extend_schema(responses=ReportSerializer(many=True))
+    @extend_schema(responses=ReportSummarySerializer(many=True))
     def get(self, request: Request, pk: str) -> Response:
         engagement = access.engagement_get_for(request.user, pk)
-        visible = list(reports.reports_visible_to(request.user, engagement).select_related("engagement")[:100])
-        load_data_keys([engagement.data_key_id])
-        return Response(ReportSerializer(visible, many=True, context={"request": request}).data)
+        visible = reports.reports_visible_to(request.user, engagement).order_by("-created_at")[:100]
+        return Response(ReportSummarySerializer(visible, many=True).data)
 
     @extend_schema(request=ReportWriteSerializer, responses={201: ReportSerializer})
     def post(self, request: Request, pk: str) -> Response:

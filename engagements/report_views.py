@@ -143,8 +143,9 @@ def report_action(request: HttpRequest, pk: str, action: str) -> HttpResponse:
             reports.report_submit(actor=user, report=report, expected_version=seen)
         elif action == "comment":
             section = None
-            if request.POST.get("section"):
-                section = report.versions.get(number=seen).sections.filter(pk=request.POST["section"]).first()
+            version = report.versions.filter(number=seen).first()
+            if request.POST.get("section") and version is not None:
+                section = version.sections.filter(pk=request.POST["section"]).first()
             reports.report_comment(
                 actor=user, report=report, version_number=seen, body=request.POST.get("body", ""), section=section
             )

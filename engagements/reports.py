@@ -213,7 +213,7 @@ def report_submit(*, actor: Any, report: SponsorReport, expected_version: int) -
         notify(
             users=[engagement.client.user],
             text="A report about your coaching is waiting for your review.",
-            link=f"/reports/{locked.pk}/",
+            link=_link(locked),
         )
     return locked
 
@@ -251,7 +251,7 @@ def report_request_changes(*, actor: Any, report: SponsorReport, version_number:
     notify(
         users=_coaches(locked.engagement),
         text="The client asked for changes to a report.",
-        link=f"/reports/{locked.pk}/",
+        link=_link(locked),
     )
     return locked
 
@@ -271,7 +271,7 @@ def report_approve(*, actor: Any, report: SponsorReport, version_number: int) ->
     notify(
         users=_coaches(locked.engagement),
         text="The client approved a report. You may release it.",
-        link=f"/reports/{locked.pk}/",
+        link=_link(locked),
     )
     return locked
 
@@ -287,6 +287,15 @@ def report_release(*, actor: Any, report: SponsorReport, expected_version: int) 
     _expect(locked, expected_version, (State.APPROVED,), "released")
     if locked.approved_version != locked.current_version:
         raise ValidationError("Only the version the client approved can be released.")
+    # The agreement may have changed since the report was written: release only what it still shares.
+    require_signed_agreement(engagement, "reports")
+    allowed = {c.pk for c in allowed_categories(engagement)}
+    approved = locked.versions.get(number=locked.approved_version)
+    if approved.sections.exclude(category_id__in=allowed).exists():
+        raise ValidationError(
+            "The agreement in force no longer lets the sponsor see every section of this report. "
+            "Revise it and ask the client to approve it again."
+        )
     locked.state = State.RELEASED
     locked.released_at = timezone.now()
     locked.save(update_fields=["state", "released_at"])
@@ -294,7 +303,7 @@ def report_release(*, actor: Any, report: SponsorReport, expected_version: int) 
     sponsors = [
         m.user for m in EngagementMember.objects.filter(engagement=engagement, kind="sponsor").select_related("user")
     ]
-    notify(users=sponsors, text="A coaching report has been released to you.", link=f"/reports/{locked.pk}/")
+    notify(users=sponsors, text="A coaching report has been released to you.", link=_link(locked))
     return locked
 
 
@@ -302,3 +311,9 @@ def _coaches(engagement: Engagement) -> list[Any]:
     from engagements.models import EngagementMember
 
     return [m.user for m in EngagementMember.objects.filter(engagement=engagement, kind="coach").select_related("user")]
+
+
+def _link(report: SponsorReport) -> str:
+    from django.urls import reverse
+
+    return reverse("engagements:report_detail", args=[report.pk])

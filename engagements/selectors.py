@@ -73,8 +73,21 @@ def client_for_engagement(*, user: Any, engagement: Engagement) -> Client | None
             return None
         client = engagement.client
         load_data_keys([client.data_key_id])
+        audit_client_reads(user=user, clients=[client])
         return client
     return None
+
+
+def audit_client_reads(*, user: Any, clients: list[Any]) -> None:
+    """Reading a client's personal details is a read of their file: it shows in 'who has read my file'."""
+    from confidentiality.audit import audit_record_many
+
+    audit_record_many(
+        actor=user,
+        action="client.read",
+        object_type="engagements.client",
+        items=[{"object_id": client.pk, "client_id": client.pk} for client in clients],
+    )
 
 
 def client_list_for(*, user: Any) -> QuerySet[Client]:
@@ -206,3 +219,16 @@ def notices_for(*, user: Any) -> QuerySet[Any]:
     from confidentiality.models import Notice
 
     return Notice.objects.filter(user=user, read_at__isnull=True).order_by("-created_at")[:10]
+
+
+def break_glass_for_coach(*, user: Any, engagement: Engagement) -> list[Any]:
+    """Every break-glass opening of this engagement's notes, with its reason: the coach is told."""
+    from engagements.models import BreakGlassGrant
+
+    if not access.has_engagement_access(user, engagement, access.EngagementAccess.READ_CONFIDENTIAL):
+        return []
+    return list(
+        BreakGlassGrant.objects.filter(engagement=engagement)
+        .select_related("note", "granted_to")
+        .order_by("-created_at")[:20]
+    )

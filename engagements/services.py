@@ -150,6 +150,8 @@ _KIND_ROLE = {
 def engagement_member_add(*, actor: Any, engagement: Engagement, user: Any, kind: str) -> EngagementMember:
     """Put someone on an engagement: membership and permissions in one transaction."""
     _require_admin(actor)
+    if engagement.status == Engagement.Status.CLOSED:
+        raise ValidationError("A closed engagement takes no new people.")
     kind = EngagementMember.Kind(kind)
     if access.role_of(user) != _KIND_ROLE[kind]:
         raise ValidationError(
@@ -259,12 +261,22 @@ def engagement_close(*, actor: Any, engagement: Engagement) -> Engagement:
 
 
 def _require_writer(actor: Any, engagement: Engagement) -> None:
+    from consent.models import ConsentRecord
+    from consent.services import has_active_consent
+
     if not access.can_write_confidential(actor, engagement):
         if engagement.status == Engagement.Status.CLOSED and access.has_engagement_access(
             actor, engagement, access.EngagementAccess.READ_CONFIDENTIAL
         ):
             raise ValidationError("This engagement is closed: nothing more can be recorded.")
         raise PermissionDenied("Only a coach on this engagement can do this.")
+    # Policy 002: without consent to hold their basic information, nothing more is recorded about
+    # the client; a withdrawal stops new records at once.
+    if not has_active_consent(engagement.client, ConsentRecord.Kind.BASIC_INFORMATION):
+        raise ValidationError(
+            "The client has not consented (or has withdrawn consent) to the practice holding their "
+            "information, so nothing more can be recorded for this engagement."
+        )
 
 
 @transaction.atomic
@@ -347,11 +359,14 @@ def note_update(*, actor: Any, note: Any, body: str, expected_version: int) -> A
 
 
 @transaction.atomic
-def note_set_shared(*, actor: Any, note: Any, shared: bool) -> Any:
+def note_set_shared(*, actor: Any, note: Any, shared: bool, expected_version: int) -> Any:
+    """Share exactly the text the coach saw: if the note changed since, nothing is shared."""
     from engagements.models import Note
 
     _require_writer(actor, note.engagement)
     locked = Note.objects.select_for_update().select_related("engagement").get(pk=note.pk)
+    if locked.version != expected_version:
+        raise ConflictError("This note changed since you opened the page, so it was not shared. Read it again first.")
     if locked.shared_with_client == shared:
         return locked
     locked.shared_with_client = shared
@@ -388,7 +403,7 @@ def audit_reads(*, actor: Any, action: str, engagement: Engagement, objects: lis
 # --- documents -----------------------------------------------------------------------------
 
 
-def _document_aad(document_id: Any) -> bytes:
+def document_aad(document_id: Any) -> bytes:
     return f"engagements.document.content:{document_id}".encode()
 
 
@@ -429,7 +444,7 @@ def document_upload(
         supplied_by_organisation=supplied_by_organisation,
     )
     document.full_clean()
-    sealed = encrypt_blob(content, key_id=engagement.data_key_id, aad=_document_aad(document_id))
+    sealed = encrypt_blob(content, key_id=engagement.data_key_id, aad=document_aad(document_id))
     stored_name = default_storage.save(blob_name, ContentFile(sealed))
     if stored_name != blob_name:
         default_storage.delete(stored_name)
@@ -453,7 +468,7 @@ def document_read(*, actor: Any, document: Any) -> bytes:
 
     with default_storage.open(document.blob_name, "rb") as handle:
         blob = handle.read()
-    content = decrypt_blob(blob, aad=_document_aad(document.pk), where=f"document {document.pk}")
+    content = decrypt_blob(blob, aad=document_aad(document.pk), where=f"document {document.pk}")
     _audit(actor, "document.download", document.engagement, document)
     return content
 
@@ -469,6 +484,8 @@ def hard_copy_record(
 
     if not access.can_manage_hard_copies(actor, engagement):
         raise PermissionDenied("Only the administrator or a coach on this engagement can do this.")
+    if engagement.status == Engagement.Status.CLOSED:
+        raise ValidationError("This engagement is closed: record paper received before closing it.")
     if not description.strip():
         raise ValidationError({"description": "Say what the paper is, e.g. 'Organisation chart, 3 pages'."})
     if not location.strip():

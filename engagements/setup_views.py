@@ -97,9 +97,9 @@ def client_create(request: HttpRequest) -> HttpResponse:
                 if data["portal_login"]:
                     if not data["contact_email"]:
                         raise ValidationError({"contact_email": "A portal login needs the client's e-mail."})
-                    user = user_create(
-                        actor=actor, email=data["contact_email"], role=Role.CLIENT, display_name=data["full_name"]
-                    )
+                    # No display name: the client's name lives only in their encrypted record, so
+                    # destroying their key shreds it everywhere.
+                    user = user_create(actor=actor, email=data["contact_email"], role=Role.CLIENT)
                 client = services.client_create(
                     actor=actor,
                     full_name=data["full_name"],

@@ -84,6 +84,7 @@ def engagement_detail(request: HttpRequest, pk: str) -> HttpResponse:
         "hard_copies": list(selectors.hard_copies_for(user=user, engagement=engagement)),
         "can_manage_hard_copies": access.can_manage_hard_copies(user, engagement),
         "note_index": list(selectors.note_index_for_admin(user=user, engagement=engagement)[:50]),
+        "break_glass_openings": selectors.break_glass_for_coach(user=user, engagement=engagement),
         "can_change": access.can_change_engagement(user),
         "session_form": forms.SessionForm() if can_write else None,
         "note_form": forms.NoteForm(sessions=selectors.sessions_for(user=user, engagement=engagement))
@@ -209,7 +210,11 @@ def note_share(request: HttpRequest, pk: str) -> HttpResponse:
     note = selectors.note_get_for(user=request.user, pk=pk, for_change=True)
     shared = request.POST.get("shared") == "1"
     try:
-        services.note_set_shared(actor=request.user, note=note, shared=shared)
+        seen = int(request.POST.get("version", ""))
+    except ValueError:
+        seen = -1
+    try:
+        services.note_set_shared(actor=request.user, note=note, shared=shared, expected_version=seen)
     except ValidationError as exc:
         messages.error(request, "; ".join(exc.messages))
     else:
@@ -338,6 +343,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.client_list_for(user=request.user), 50).get_page(request.GET.get("page"))
     # One query unwraps every key the page needs, instead of one per client.
     load_data_keys(client.data_key_id for client in page.object_list)
+    selectors.audit_client_reads(user=request.user, clients=list(page.object_list))
     return render(request, "engagements/client_list.html", {"page": page})
 
 

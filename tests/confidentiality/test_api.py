@@ -149,3 +149,30 @@ class TestSchema:
         body = HttpClient().get("/api/docs/").content.decode()
         assert "cdn" not in body.lower() and "unpkg" not in body.lower()
         assert "<script>" not in body.replace(" ", "")
+
+
+@pytest.mark.django_db
+class TestNoSessionsOnTheApi:
+    def test_a_browser_session_does_not_reach_the_api(self, world: World) -> None:
+        from django.test import Client as HttpClient
+
+        from tests.factories import PASSWORD, UserFactory
+
+        # A coach who has not set up the second factor signs in with a password alone.
+        coach = UserFactory(role="coach")
+        http = HttpClient()
+        http.post(reverse("account_login"), {"login": coach.email, "password": PASSWORD})
+        assert http.get(reverse("dashboard")).status_code == 302  # pages send them to set up TOTP
+        assert http.get("/api/v1/engagements/").status_code == 401  # and the API does not take the session
+        assert http.get("/api/v1/clients/").status_code == 401
+
+    def test_a_superuser_needs_the_second_factor_for_the_admin_site(self) -> None:
+        from django.test import Client as HttpClient
+
+        from confidentiality.models import User
+
+        root = User.objects.create_superuser("root2@example.org", "a long test password 2026")
+        http = HttpClient()
+        http.post(reverse("account_login"), {"login": root.email, "password": "a long test password 2026"})
+        response = http.get("/admin/")
+        assert response.status_code == 302 and response["Location"] == reverse("mfa_activate_totp")

@@ -107,3 +107,17 @@ class TestAuditChain:
     def test_it_refuses_free_text_in_details(self) -> None:
         with pytest.raises(ValueError, match="too long"):
             audit_record(actor=None, action="test", detail={"note": "x" * 500})
+
+
+@pytest.mark.django_db
+class TestBatchAppend:
+    def test_a_batch_keeps_the_chain_whole(self) -> None:
+        from confidentiality.audit import audit_record_many
+
+        make_events(2)
+        audit_record_many(
+            actor=None, action="test.batch", object_type="test", items=[{"object_id": i} for i in range(5)]
+        )
+        make_events(1)
+        report = audit_verify_chain()
+        assert report.ok and report.checked == 8

@@ -167,3 +167,40 @@ class TestRotation:
         settings.FIELD_ENCRYPTION_KEYS_RAW = settings.FIELD_ENCRYPTION_KEYS_RAW.split(",")[0]
         resealed = Authenticator.objects.get(user=user).data["secret"]
         assert crypto.open_with_kek(resealed, purpose="mfa-secret") == secret
+
+
+@pytest.mark.django_db
+class TestRotationOfFiles:
+    def test_data_key_rotation_keeps_documents_readable(self, settings: Any, tmp_path: Any) -> None:
+        from django.test import Client as HttpClient
+        from django.urls import reverse
+
+        from engagements.services import document_upload
+        from tests.conftest import login
+        from tests.factories import EngagementFactory, UserFactory
+
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": str(tmp_path)},
+            },
+        }
+        coach = UserFactory(role="coach")
+        engagement = EngagementFactory(coaches=[coach])
+        document = document_upload(actor=coach, engagement=engagement, name="plan.txt", content=b"The plan, kept safe")
+        old_file = tmp_path / document.blob_name
+        assert old_file.exists()
+        with self._run_on_commit():
+            call_command("rotate_encryption_keys", "--data-keys", stdout=io.StringIO())
+        crypto.data_key_cache.clear()
+        document.refresh_from_db()
+        response = login(HttpClient(), coach).get(reverse("engagements:document_download", args=[document.pk]))
+        assert response.content == b"The plan, kept safe"
+        assert not old_file.exists()  # the file under the destroyed key is gone too
+
+    @staticmethod
+    def _run_on_commit() -> Any:
+        from django.test import TestCase
+
+        return TestCase.captureOnCommitCallbacks(execute=True)

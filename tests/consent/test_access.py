@@ -138,3 +138,31 @@ class TestEndpoints:
             content_type="application/json",
         )
         assert refused.status_code == 404
+
+
+@pytest.mark.django_db
+class TestCoachConsentScope:
+    def test_a_coach_does_not_see_a_consent_tied_to_another_coachs_engagement(self, world: World) -> None:
+        from consent.models import ConsentRecord
+        from tests.factories import EngagementFactory
+
+        other = EngagementFactory(
+            organisation=world.organisation,
+            client=world.client_record,
+            coaches=[world.people["other_coach"]],
+            sponsors=[world.people["sponsor"]],
+        )
+        consent = services.consent_record(
+            actor=world.people["other_coach"],
+            client=world.client_record,
+            engagement=other,
+            kind="disclosure",
+            wording="Tell HR about my health",
+            method="recorded_by_coach",
+        )
+        body = world.http("coach").get(reverse("consent:consents")).content.decode()
+        assert "Tell HR about my health" not in body
+        response = world.http("coach").post(reverse("consent:consent_withdraw", args=[consent.pk]))
+        assert response.status_code == 404
+        assert ConsentRecord.objects.get(pk=consent.pk).withdrawn_at is None
+        assert "Tell HR about my health" in world.http("other_coach").get(reverse("consent:consents")).content.decode()

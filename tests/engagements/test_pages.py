@@ -99,7 +99,7 @@ class TestPagesByPersona:
         for i in range(10):
             services.note_create(actor=world.people["coach"], engagement=world.engagement, body=f"note {i}")
         http = world.http("coach")
-        with django_assert_max_num_queries(30):
+        with django_assert_max_num_queries(36):
             assert http.get(url("engagement", world, content)).status_code == 200
         with django_assert_max_num_queries(20):
             assert http.get(url("note_list", world, content)).status_code == 200
@@ -132,7 +132,7 @@ class TestWritesByPersona:
     @pytest.mark.parametrize("persona", PERSONAS)
     def test_only_the_coach_on_it_shares_a_note(self, world: World, content: Content, persona: str) -> None:
         response = world.http(persona).post(
-            reverse("engagements:note_share", args=[content.private_note.pk]), {"shared": "1"}
+            reverse("engagements:note_share", args=[content.private_note.pk]), {"shared": "1", "version": "1"}
         )
         assert response.status_code == {"coach": 302, "anonymous": LOGIN}.get(persona, 404)
         content.private_note.refresh_from_db()

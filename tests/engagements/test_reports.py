@@ -281,3 +281,36 @@ class TestApi:
         response = world.api(persona).get(f"/api/v1/engagements/{world.engagement.pk}/reports/")
         expected = {"coach": 200, "client": 200, "sponsor": 200, "admin": 200, "anonymous": 401}.get(persona, 404)
         assert response.status_code == expected
+
+
+@pytest.mark.django_db
+class TestReleaseRechecksTheAgreement:
+    def test_a_section_no_longer_agreed_is_not_released(self, world: World) -> None:
+        from consent.services import agreement_send, agreement_sign, agreement_start, agreement_update_draft
+
+        report = approved(world)
+        coach = world.people["coach"]
+        draft_v2 = agreement_start(actor=coach, engagement=world.engagement)
+        agreement_update_draft(
+            actor=coach,
+            agreement=draft_v2,
+            expected_edit_version=draft_v2.edit_version,
+            content={},
+            terms={goals().pk: {"shared": False}},
+        )
+        sent = agreement_send(actor=coach, agreement=draft_v2)
+        for person in ("client", "sponsor", "coach"):
+            agreement_sign(actor=world.people[person], agreement=sent, shown_hash=sent.text_hash)
+        with pytest.raises(ValidationError, match="no longer lets the sponsor see"):
+            reports.report_release(actor=coach, report=report, expected_version=1)
+        report.refresh_from_db()
+        assert report.state == "approved"
+
+    def test_an_unknown_version_in_a_comment_form_is_a_clear_error(self, world: World) -> None:
+        report = to_client(world)
+        response = world.http("client").post(
+            reverse("engagements:report_action", args=[report.pk, "comment"]),
+            {"version": "99", "section": "x", "body": "hello"},
+            follow=True,
+        )
+        assert response.status_code == 200 and "changed since you opened it" in response.content.decode()

@@ -66,7 +66,9 @@ class TestNotes:
         self, world: World, content: Content, django_capture_on_commit_callbacks: Any
     ) -> None:
         with django_capture_on_commit_callbacks(execute=True):
-            services.note_set_shared(actor=world.people["coach"], note=content.private_note, shared=True)
+            services.note_set_shared(
+                actor=world.people["coach"], note=content.private_note, shared=True, expected_version=1
+            )
         assert Notice.objects.filter(user=world.people["client"]).exists()
         message = mail.outbox[-1]
         assert PRIVATE_TEXT not in message.body and "shared a note" in message.body
@@ -297,3 +299,79 @@ class TestWhoHasReadMyFile:
         world.http("other_coach").get(reverse("engagements:detail", args=[other.pk]))
         text = world.http("client").get(reverse("engagements:access_log")).content.decode()
         assert world.people["other_coach"].display_name not in text
+
+
+@pytest.mark.django_db
+class TestReviewFindings:
+    def test_sharing_a_note_that_changed_since_it_was_seen_is_refused(self, world: World, content: Content) -> None:
+        note = content.private_note
+        services.note_update(actor=world.people["coach"], note=note, body="Now with private detail", expected_version=1)
+        with pytest.raises(services.ConflictError):
+            services.note_set_shared(actor=world.people["coach"], note=note, shared=True, expected_version=1)
+        assert Note.objects.get(pk=note.pk).shared_with_client is False
+
+    def test_the_share_button_carries_the_version_seen(self, world: World, content: Content) -> None:
+        http = world.http("coach")
+        services.note_update(actor=world.people["coach"], note=content.private_note, body="Changed", expected_version=1)
+        http.post(reverse("engagements:note_share", args=[content.private_note.pk]), {"shared": "1", "version": "1"})
+        assert Note.objects.get(pk=content.private_note.pk).shared_with_client is False
+        http.post(reverse("engagements:note_share", args=[content.private_note.pk]), {"shared": "1", "version": "2"})
+        assert Note.objects.get(pk=content.private_note.pk).shared_with_client is True
+
+    def test_withdrawn_basic_consent_stops_new_records_at_once(self, world: World) -> None:
+        from consent.models import ConsentRecord
+        from consent.services import consent_withdraw
+
+        consent = ConsentRecord.objects.get(client=world.client_record, kind="basic_information")
+        consent_withdraw(actor=world.people["client"], consent=consent)
+        with pytest.raises(ValidationError, match="withdrawn consent"):
+            services.note_create(actor=world.people["coach"], engagement=world.engagement, body="After withdrawal")
+
+    def test_a_closed_engagement_takes_no_hard_copy_and_no_new_person(self, world: World) -> None:
+        services.engagement_close(actor=world.people["admin"], engagement=world.engagement)
+        world.engagement.refresh_from_db()
+        with pytest.raises(ValidationError, match="closed"):
+            services.hard_copy_record(
+                actor=world.people["admin"],
+                engagement=world.engagement,
+                description="Late paper",
+                location="B",
+                received_on=timezone.localdate(),
+            )
+        with pytest.raises(ValidationError, match="closed"):
+            services.engagement_member_add(
+                actor=world.people["admin"], engagement=world.engagement, user=world.people["other_coach"], kind="coach"
+            )
+
+
+@pytest.mark.django_db
+class TestMoreFindings:
+    def test_the_coach_sees_why_a_note_was_opened(self, world: World, content: Content) -> None:
+        services.break_glass_open(
+            actor=world.people["admin"], note=content.private_note, reason="Court order 2026/114 requires review"
+        )
+        page = world.http("coach").get(reverse("engagements:detail", args=[world.engagement.pk])).content.decode()
+        assert "Court order 2026/114 requires review" in page
+        assert (
+            "Court order"
+            not in world.http("client").get(reverse("engagements:detail", args=[world.engagement.pk])).content.decode()
+        )
+
+    def test_reading_a_clients_details_shows_in_their_access_log(self, world: World) -> None:
+        world.http("admin").get(reverse("engagements:clients"))
+        text = world.http("client").get(reverse("engagements:access_log")).content.decode()
+        assert "Your personal details" in text and world.people["admin"].display_name in text
+
+    def test_a_portal_login_made_for_a_client_carries_no_name(self, world: World) -> None:
+        from confidentiality.models import User
+
+        world.http("admin").post(
+            reverse("engagements:client_create"),
+            {
+                "full_name": "Quentin Unlisted",
+                "contact_email": "q@example.org",
+                "portal_login": "on",
+                "basic_consent": "on",
+            },
+        )
+        assert User.objects.get(email="q@example.org").display_name == ""
