@@ -71,6 +71,7 @@ class AgreementTemplate(AgreementContent):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=150, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
+    edit_version = models.PositiveIntegerField(default=1, help_text="Bumped on every edit, to refuse stale ones.")
 
     class Meta:
         ordering = ["name"]

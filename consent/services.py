@@ -242,7 +242,12 @@ def _apply_wording(holder: Any, content: dict[str, Any], terms: dict[int, dict[s
 
 @transaction.atomic
 def agreement_template_update(
-    *, actor: Any, template: AgreementTemplate, content: dict[str, Any], terms: dict[int, dict[str, Any]]
+    *,
+    actor: Any,
+    template: AgreementTemplate,
+    expected_edit_version: int,
+    content: dict[str, Any],
+    terms: dict[int, dict[str, Any]],
 ) -> AgreementTemplate:
     """Change a template. Agreements already made from it keep their own wording."""
     from confidentiality.roles import Role
@@ -251,6 +256,11 @@ def agreement_template_update(
     if access.role_of(actor) not in (Role.ADMIN, Role.COACH):
         raise PermissionDenied("Only the administrator and coaches keep agreement templates.")
     locked = AgreementTemplate.objects.select_for_update().get(pk=template.pk)
+    if locked.edit_version != expected_edit_version:
+        raise ValidationError(
+            "Someone else changed this template since you opened it. Reload it and make your change again."
+        )
+    locked.edit_version += 1
     _apply_wording(
         locked, content, terms, new_term=lambda category_id: TemplateTerm(template=locked, category_id=category_id)
     )

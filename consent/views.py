@@ -327,13 +327,16 @@ def template_edit(request: HttpRequest, pk: str) -> HttpResponse:
     if template is None:
         raise Http404
     terms = list(template.terms.select_related("category").order_by("category__position"))
-    initial = {name: getattr(template, name) for name in services.CONTENT_FIELDS} | {"edit_version": 0}
+    initial = {name: getattr(template, name) for name in services.CONTENT_FIELDS} | {
+        "edit_version": template.edit_version
+    }
     form = forms.AgreementDraftForm(request.POST or None, initial=initial, terms=terms)
     if request.method == "POST" and form.is_valid():
         try:
             services.agreement_template_update(
                 actor=user,
                 template=template,
+                expected_edit_version=form.cleaned_data["edit_version"],
                 content={name: form.cleaned_data[name] for name in services.CONTENT_FIELDS},
                 terms=form.term_values(),
             )

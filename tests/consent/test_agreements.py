@@ -379,3 +379,26 @@ class TestConsentInThePortal:
     def test_an_unknown_kind_is_refused(self, world: World) -> None:
         response = world.http("client").post(reverse("consent:consent_give"), {"kind": "basic_information"})
         assert response.status_code == 404
+
+
+@pytest.mark.django_db
+class TestTemplateConflicts:
+    def test_a_stale_template_edit_is_refused(self, world: World) -> None:
+        template = install_current()
+        services.agreement_template_update(
+            actor=world.people["coach"],
+            template=template,
+            expected_edit_version=template.edit_version,
+            content={"guidelines": "First coach's guidelines"},
+            terms={},
+        )
+        with pytest.raises(ValidationError, match="Someone else changed"):
+            services.agreement_template_update(
+                actor=world.people["other_coach"],
+                template=template,
+                expected_edit_version=1,
+                content={"guidelines": "Second coach's guidelines"},
+                terms={},
+            )
+        template.refresh_from_db()
+        assert template.guidelines == "First coach's guidelines"
