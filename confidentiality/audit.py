@@ -53,6 +53,15 @@ def _check_detail(detail: dict[str, Any]) -> None:
             raise ValueError(f"Audit detail {key!r} is too long to be an id or a code.")
 
 
+def _actor_role(actor: Any) -> str:
+    """The role recorded with an event; ``actor=None`` is the system itself."""
+    if actor is None:
+        return "system"
+    if getattr(actor, "is_authenticated", False):
+        return actor.role.value if actor.role else ("superuser" if actor.is_superuser else "")
+    return ""
+
+
 @transaction.atomic
 def audit_record(
     *,
@@ -72,11 +81,7 @@ def audit_record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
     actor_id = getattr(actor, "pk", None) if actor is not None else None
-    actor_role = ""
-    if actor is not None and getattr(actor, "is_authenticated", False):
-        actor_role = actor.role.value if actor.role else ("superuser" if actor.is_superuser else "")
-    elif actor is None:
-        actor_role = "system"
+    actor_role = _actor_role(actor)
     # The head row is the lock: every appender waits here, in one order.
     head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
     if head is None:
@@ -101,15 +106,26 @@ def audit_record(
     return event
 
 
+def audit_engagement_event(actor: Any, action: str, engagement: Any, obj: Any = None, **detail: Any) -> AuditEvent:
+    """An event about one of an engagement's records, filed under the engagement and its client
+    (so it shows in the client's 'who has read my file')."""
+    return audit_record(
+        actor=actor,
+        action=action,
+        obj=obj if obj is not None else engagement,
+        engagement_id=engagement.pk,
+        client_id=engagement.client_id,
+        detail=detail,
+    )
+
+
 @transaction.atomic
 def audit_record_many(*, actor: Any, action: str, object_type: str, items: list[dict[str, Any]]) -> None:
     """Append one event per item under a single head lock: a page listing fifty records costs a
     constant three queries, not three per record. Each item gives object_id, client_id, engagement_id."""
     if not items:
         return
-    actor_role = ""
-    if actor is not None and getattr(actor, "is_authenticated", False):
-        actor_role = actor.role.value if actor.role else ("superuser" if actor.is_superuser else "")
+    actor_role = _actor_role(actor)
     head = AuditChainHead.objects.select_for_update().get(pk=1)
     seq, prev = head.seq, head.hash
     now = timezone.now()

@@ -45,9 +45,16 @@ def safe_url_fetcher_class() -> Any:
     return SafeURLFetcher
 
 
-def render_pdf(template: str, context: dict[str, Any]) -> bytes:
+def render_pdf(template: str, context: dict[str, Any], *, reader: Any = None) -> bytes:
+    """``reader``: the person downloading; every page then carries their name and the time."""
+    from django.utils import timezone
     from weasyprint import HTML
 
+    if reader is not None:
+        context = {
+            **context,
+            "watermark": f"{reader.display_name or reader.email} · {timezone.localtime():%d %b %Y %H:%M}",
+        }
     html = render_to_string(template, context)
     base = (Path(settings.BASE_DIR) / "static").as_uri() + "/"
     return HTML(string=html, base_url=base, url_fetcher=safe_url_fetcher_class()()).write_pdf()

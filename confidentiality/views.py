@@ -74,7 +74,3 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     report = audit_verify_chain() if request.GET.get("verify") == "1" else None
     return render(request, "confidentiality/audit_log.html", {"page": page, "report": report})
-
-
-def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
-    return render(request, "confidentiality/locked_out.html", status=429)

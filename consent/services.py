@@ -10,7 +10,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from confidentiality import access
-from confidentiality.audit import audit_record
+from confidentiality.audit import audit_engagement_event, audit_record
 from consent.models import (
     Agreement,
     AgreementTemplate,
@@ -30,12 +30,6 @@ CONTENT_FIELDS = (
     "guidelines",
 )
 TERM_FIELDS = ("shared", "with_whom", "by_whom", "when", "form", "circumstances")
-
-
-def _audit(actor: Any, action: str, engagement: Any, obj: Any, **detail: Any) -> None:
-    audit_record(
-        actor=actor, action=action, obj=obj, engagement_id=engagement.pk, client_id=engagement.client_id, detail=detail
-    )
 
 
 # --- consent -----------------------------------------------------------------------------
@@ -189,7 +183,7 @@ def agreement_start(*, actor: Any, engagement: Any, template: AgreementTemplate 
         for category in InformationCategory.objects.exclude(pk__in=covered)
     ]
     AgreementTerm.objects.bulk_create(terms)
-    _audit(actor, "agreement.start", engagement, draft, version=version)
+    audit_engagement_event(actor, "agreement.start", engagement, draft, version=version)
     return draft
 
 
@@ -218,7 +212,7 @@ def agreement_update_draft(
     locked.edit_version += 1
     locked.full_clean()
     locked.save()
-    _audit(actor, "agreement.edit", locked.engagement, locked, version=locked.version)
+    audit_engagement_event(actor, "agreement.edit", locked.engagement, locked, version=locked.version)
     return locked
 
 
@@ -287,7 +281,7 @@ def agreement_send(*, actor: Any, agreement: Agreement) -> Agreement:
     locked.state = Agreement.State.OUT_FOR_SIGNATURE
     locked.sent_at = timezone.now()
     locked.save(update_fields=["text_hash", "state", "sent_at"])
-    _audit(actor, "agreement.send", locked.engagement, locked, version=locked.version)
+    audit_engagement_event(actor, "agreement.send", locked.engagement, locked, version=locked.version)
     parties = required_parties(locked)
     notify(
         users=parties["client"] + parties["sponsor"],
@@ -326,12 +320,12 @@ def agreement_sign(
     )
     signature.full_clean()
     signature.save()
-    _audit(actor, "agreement.sign", locked.engagement, locked, party=party, version=locked.version)
+    audit_engagement_event(actor, "agreement.sign", locked.engagement, locked, party=party, version=locked.version)
     if {"client", "sponsor", "coach"} <= signed | {party}:
         locked.state = Agreement.State.SIGNED
         locked.signed_at = timezone.now()
         locked.save(update_fields=["state", "signed_at"])
-        _audit(actor, "agreement.complete", locked.engagement, locked, version=locked.version)
+        audit_engagement_event(actor, "agreement.complete", locked.engagement, locked, version=locked.version)
     return signature
 
 

@@ -8,11 +8,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from confidentiality import access
-from confidentiality.audit import audit_record
+from confidentiality.audit import audit_engagement_event
 from confidentiality.roles import Role
 from consent import forms, selectors, services
 from consent.models import Agreement
@@ -151,24 +150,16 @@ def agreement_pdf(request: HttpRequest, pk: str) -> HttpResponse:
     agreement = selectors.agreement_get_for(user=user, pk=pk)
     if agreement.state == Agreement.State.DRAFT:
         raise Http404
-    now = timezone.localtime()
     pdf = render_pdf(
         "pdf/agreement.html",
         {
             "agreement": agreement,
             "text": agreement_text(agreement),
             "signatures": agreement.signatures.select_related("user"),
-            "watermark": f"{user.display_name or user.email} · {now:%d %b %Y %H:%M}",
         },
+        reader=user,
     )
-    with transaction.atomic():
-        audit_record(
-            actor=user,
-            action="agreement.download",
-            obj=agreement,
-            engagement_id=agreement.engagement_id,
-            client_id=agreement.engagement.client_id,
-        )
+    audit_engagement_event(user, "agreement.download", agreement.engagement, agreement)
     return attachment_response(
         pdf, content_type="application/pdf", name=f"agreement-{agreement.engagement.reference}-v{agreement.version}.pdf"
     )
@@ -177,9 +168,9 @@ def agreement_pdf(request: HttpRequest, pk: str) -> HttpResponse:
 @login_required
 def consent_list(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    consents = list(selectors.consents_for(user=user)[:200])
-    if not consents and not access.can_record_consent_anywhere(user):
+    if not access.can_record_consent_anywhere(user):
         raise Http404
+    consents = list(selectors.consents_for(user=user)[:200])
     from confidentiality.crypto import load_data_keys
 
     load_data_keys({c.client.data_key_id for c in consents})

@@ -278,13 +278,14 @@ class DocumentList(APIView):
     @extend_schema(responses=DocumentSerializer(many=True))
     def get(self, request: Request, pk: str) -> Response:
         engagement = selectors.engagement_get_for(user=request.user, pk=pk)
-        documents = list(selectors.documents_for(user=request.user, engagement=engagement)[:200])
-        if (
-            not documents
-            and not access.has_engagement_access(request.user, engagement, access.EngagementAccess.READ_SHARED)
-            and access.role_of(request.user) != Role.SPONSOR
+        # Documents exist for the coaches and client (read_shared) and the sponsor (their own);
+        # for anyone else, such as the administrator, this list does not exist.
+        if not (
+            access.has_engagement_access(request.user, engagement, access.EngagementAccess.READ_SHARED)
+            or access.role_of(request.user) == Role.SPONSOR
         ):
             raise Http404
+        documents = list(selectors.documents_for(user=request.user, engagement=engagement)[:200])
         load_data_keys([engagement.data_key_id])
         return Response(DocumentSerializer(documents, many=True).data)
 

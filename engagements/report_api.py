@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -12,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from confidentiality import access
-from confidentiality.audit import audit_record
+from confidentiality.audit import audit_engagement_event
 from confidentiality.crypto import load_data_keys
 from engagements import reports
 from engagements.api import StrictCharField
@@ -84,15 +83,7 @@ def _read(request: Request, report: SponsorReport) -> Response:
     load_data_keys([report.engagement.data_key_id])
     data = ReportSerializer(report, context={"request": request}).data
     if data["version"] is not None:
-        with transaction.atomic():
-            audit_record(
-                actor=request.user,
-                action="report.read",
-                obj=report,
-                engagement_id=report.engagement_id,
-                client_id=report.engagement.client_id,
-                detail={"version": data["version"]},
-            )
+        audit_engagement_event(request.user, "report.read", report.engagement, report, version=data["version"])
     return Response(data)
 
 

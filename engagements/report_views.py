@@ -7,14 +7,12 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from confidentiality import access
-from confidentiality.audit import audit_record
+from confidentiality.audit import audit_engagement_event
 from confidentiality.crypto import load_data_keys
 from confidentiality.roles import Role
 from engagements import reports
@@ -33,8 +31,6 @@ def report_list(request: HttpRequest, pk: str) -> HttpResponse:
     engagement = access.engagement_get_for(user, pk)
     visible = reports.reports_visible_to(user, engagement)
     is_coach = access.has_engagement_access(user, engagement, access.EngagementAccess.READ_CONFIDENTIAL)
-    if not is_coach and not visible.exists() and access.role_of(user) not in (Role.CLIENT, Role.SPONSOR, Role.ADMIN):
-        raise Http404
     categories = reports.allowed_categories(engagement) if is_coach else []
     if request.method == "POST":
         if not is_coach:
@@ -79,16 +75,8 @@ def report_detail(request: HttpRequest, pk: str) -> HttpResponse:
         if version and (is_coach or is_client)
         else []
     )
-    with transaction.atomic():
-        if version is not None:
-            audit_record(
-                actor=user,
-                action="report.read",
-                obj=report,
-                engagement_id=report.engagement_id,
-                client_id=report.engagement.client_id,
-                detail={"version": version.number},
-            )
+    if version is not None:
+        audit_engagement_event(user, "report.read", report.engagement, report, version=version.number)
     return render(
         request,
         "engagements/report_detail.html",
@@ -175,7 +163,6 @@ def report_pdf(request: HttpRequest, pk: str) -> HttpResponse:
         raise Http404
     version = report.versions.get(number=report.approved_version)
     load_data_keys([report.engagement.data_key_id])
-    now = timezone.localtime()
     pdf = render_pdf(
         "pdf/report.html",
         {
@@ -183,15 +170,8 @@ def report_pdf(request: HttpRequest, pk: str) -> HttpResponse:
             "engagement": report.engagement,
             "version": version,
             "sections": version.sections.select_related("category"),
-            "watermark": f"{user.display_name or user.email} · {now:%d %b %Y %H:%M}",
         },
+        reader=user,
     )
-    with transaction.atomic():
-        audit_record(
-            actor=user,
-            action="report.download",
-            obj=report,
-            engagement_id=report.engagement_id,
-            client_id=report.engagement.client_id,
-        )
+    audit_engagement_event(user, "report.download", report.engagement, report)
     return attachment_response(pdf, content_type="application/pdf", name=f"report-{report.engagement.reference}.pdf")

@@ -18,10 +18,11 @@ from django.http import Http404
 from django.utils import timezone
 
 from confidentiality import access
+from confidentiality.audit import audit_engagement_event
 from confidentiality.roles import Role
 from consent.services import current_agreement, require_signed_agreement
 from engagements.models import Engagement, ReportComment, ReportSection, ReportVersion, SponsorReport
-from engagements.services import ConflictError, _audit
+from engagements.services import ConflictError
 
 State = SponsorReport.State
 SECTION_MAX_CHARS = 20_000
@@ -169,7 +170,7 @@ def report_create(*, actor: Any, engagement: Engagement, title: str, sections: d
     report = SponsorReport.objects.create(engagement=engagement, title=title.strip()[:200], created_by=actor)
     version = ReportVersion.objects.create(report=report, engagement=engagement, number=1, created_by=actor)
     _write_sections(version, cleaned)
-    _audit(actor, "report.create", engagement, report)
+    audit_engagement_event(actor, "report.create", engagement, report)
     return report
 
 
@@ -194,7 +195,7 @@ def report_revise(
         _write_sections(current, cleaned)
     locked.state = State.DRAFT
     locked.save(update_fields=["current_version", "state"])
-    _audit(actor, "report.revise", engagement, locked, version=locked.current_version)
+    audit_engagement_event(actor, "report.revise", engagement, locked, version=locked.current_version)
     return locked
 
 
@@ -208,7 +209,7 @@ def report_submit(*, actor: Any, report: SponsorReport, expected_version: int) -
     locked.versions.filter(number=locked.current_version).update(submitted_at=timezone.now())
     locked.state = State.WITH_CLIENT
     locked.save(update_fields=["state"])
-    _audit(actor, "report.submit", engagement, locked, version=locked.current_version)
+    audit_engagement_event(actor, "report.submit", engagement, locked, version=locked.current_version)
     if engagement.client.user is not None:
         notify(
             users=[engagement.client.user],
@@ -234,7 +235,7 @@ def report_comment(
     comment = ReportComment.objects.create(
         version=version, engagement=locked.engagement, section=section, author=actor, body=body
     )
-    _audit(actor, "report.comment", locked.engagement, locked, version=version_number)
+    audit_engagement_event(actor, "report.comment", locked.engagement, locked, version=version_number)
     return comment
 
 
@@ -247,7 +248,7 @@ def report_request_changes(*, actor: Any, report: SponsorReport, version_number:
     _expect(locked, version_number, (State.WITH_CLIENT,), "sent back for changes")
     locked.state = State.CHANGES_REQUESTED
     locked.save(update_fields=["state"])
-    _audit(actor, "report.request_changes", locked.engagement, locked, version=version_number)
+    audit_engagement_event(actor, "report.request_changes", locked.engagement, locked, version=version_number)
     notify(
         users=_coaches(locked.engagement),
         text="The client asked for changes to a report.",
@@ -267,7 +268,7 @@ def report_approve(*, actor: Any, report: SponsorReport, version_number: int) ->
     locked.state = State.APPROVED
     locked.approved_version = version_number
     locked.save(update_fields=["state", "approved_version"])
-    _audit(actor, "report.approve", locked.engagement, locked, version=version_number)
+    audit_engagement_event(actor, "report.approve", locked.engagement, locked, version=version_number)
     notify(
         users=_coaches(locked.engagement),
         text="The client approved a report. You may release it.",
@@ -299,7 +300,7 @@ def report_release(*, actor: Any, report: SponsorReport, expected_version: int) 
     locked.state = State.RELEASED
     locked.released_at = timezone.now()
     locked.save(update_fields=["state", "released_at"])
-    _audit(actor, "report.release", engagement, locked, version=locked.approved_version)
+    audit_engagement_event(actor, "report.release", engagement, locked, version=locked.approved_version)
     sponsors = [
         m.user for m in EngagementMember.objects.filter(engagement=engagement, kind="sponsor").select_related("user")
     ]

@@ -14,23 +14,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from confidentiality import access
-from confidentiality.audit import audit_record
+from confidentiality.audit import audit_engagement_event, audit_record
 from confidentiality.crypto import data_key_create
 from confidentiality.roles import Role
 from consent.services import require_signed_agreement
 from engagements.models import Client, Engagement, EngagementMember, Organisation, SponsorContact
-
-
-def _audit(actor: Any, action: str, engagement: Engagement, obj: Any = None, **detail: Any) -> None:
-    """An audit event about an engagement's record, filed under the engagement and its client."""
-    audit_record(
-        actor=actor,
-        action=action,
-        obj=obj if obj is not None else engagement,
-        engagement_id=engagement.pk,
-        client_id=engagement.client_id,
-        detail=detail,
-    )
 
 
 def _require_basic_consent(client: Client, status: str) -> None:
@@ -129,7 +117,7 @@ def engagement_create(
     )
     engagement.full_clean()
     engagement.save()
-    _audit(actor, "engagement.create", engagement)
+    audit_engagement_event(actor, "engagement.create", engagement)
     for coach in coaches:
         engagement_member_add(actor=actor, engagement=engagement, user=coach, kind=EngagementMember.Kind.COACH)
     for sponsor in sponsors:
@@ -170,7 +158,7 @@ def engagement_member_add(*, actor: Any, engagement: Engagement, user: Any, kind
         raise ValidationError("This person is already on the engagement.")
     member = EngagementMember.objects.create(engagement=engagement, user=user, kind=kind)
     access.grant_engagement_member(user=user, engagement=engagement, kind=kind.value)
-    _audit(actor, "engagement.member_add", engagement, user=user.pk, kind=kind.value)
+    audit_engagement_event(actor, "engagement.member_add", engagement, user=user.pk, kind=kind.value)
     return member
 
 
@@ -182,7 +170,7 @@ def engagement_member_remove(*, actor: Any, engagement: Engagement, user: Any) -
     if not deleted:
         raise ValidationError("This person is not on the engagement.")
     access.revoke_engagement_member(user=user, engagement=engagement)
-    _audit(actor, "engagement.member_remove", engagement, user=user.pk)
+    audit_engagement_event(actor, "engagement.member_remove", engagement, user=user.pk)
 
 
 # --- engagement changes ------------------------------------------------------------------
@@ -224,7 +212,7 @@ def engagement_update(
             "Someone else changed this engagement since you opened it. Reload it and make your change again."
         )
     engagement.refresh_from_db()
-    _audit(actor, "engagement.update", engagement, status=status, version=engagement.version)
+    audit_engagement_event(actor, "engagement.update", engagement, status=status, version=engagement.version)
     return engagement
 
 
@@ -253,7 +241,7 @@ def engagement_close(*, actor: Any, engagement: Engagement) -> Engagement:
         returned = held.update(
             state=HardCopy.State.RETURN_DUE, return_due_on=timezone.localdate() + datetime.timedelta(days=14)
         )
-    _audit(actor, "engagement.close", engagement, hard_copies_to_return=returned, hard_copies_kept=kept)
+    audit_engagement_event(actor, "engagement.close", engagement, hard_copies_to_return=returned, hard_copies_kept=kept)
     return engagement
 
 
@@ -295,7 +283,7 @@ def session_record(
     )
     session.full_clean()
     session.save()
-    _audit(actor, "session.record", engagement, session)
+    audit_engagement_event(actor, "session.record", engagement, session)
     return session
 
 
@@ -333,7 +321,7 @@ def note_create(
     )
     note.full_clean()
     note.save()
-    _audit(actor, "note.create", engagement, note, shared=shared_with_client)
+    audit_engagement_event(actor, "note.create", engagement, note, shared=shared_with_client)
     return note
 
 
@@ -354,7 +342,7 @@ def note_update(*, actor: Any, note: Any, body: str, expected_version: int) -> A
     locked.version += 1
     locked.updated_at = timezone.now()
     locked.save(update_fields=["body", "version", "updated_at"])
-    _audit(actor, "note.update", locked.engagement, locked, version=locked.version)
+    audit_engagement_event(actor, "note.update", locked.engagement, locked, version=locked.version)
     return locked
 
 
@@ -373,7 +361,7 @@ def note_set_shared(*, actor: Any, note: Any, shared: bool, expected_version: in
     locked.shared_at = timezone.now() if shared else None
     locked.version += 1
     locked.save(update_fields=["shared_with_client", "shared_at", "version"])
-    _audit(actor, "note.share" if shared else "note.unshare", locked.engagement, locked)
+    audit_engagement_event(actor, "note.share" if shared else "note.unshare", locked.engagement, locked)
     if shared and locked.engagement.client.user_id:
         from confidentiality.notify import notify
 
@@ -452,7 +440,7 @@ def document_upload(
     # If the row cannot be written, the blob must not linger on disk.
     try:
         document.save(force_insert=True)
-        _audit(actor, "document.upload", engagement, document, size=len(content), type=content_type)
+        audit_engagement_event(actor, "document.upload", engagement, document, size=len(content), type=content_type)
     except Exception:
         default_storage.delete(blob_name)
         raise
@@ -469,7 +457,7 @@ def document_read(*, actor: Any, document: Any) -> bytes:
     with default_storage.open(document.blob_name, "rb") as handle:
         blob = handle.read()
     content = decrypt_blob(blob, aad=document_aad(document.pk), where=f"document {document.pk}")
-    _audit(actor, "document.download", document.engagement, document)
+    audit_engagement_event(actor, "document.download", document.engagement, document)
     return content
 
 
@@ -502,7 +490,7 @@ def hard_copy_record(
     )
     copy.full_clean()
     copy.save()
-    _audit(actor, "hard_copy.record", engagement, copy)
+    audit_engagement_event(actor, "hard_copy.record", engagement, copy)
     return copy
 
 
@@ -519,7 +507,7 @@ def hard_copy_mark_returned(*, actor: Any, hard_copy: Any, returned_on: datetime
     hard_copy.state = HardCopy.State.RETURNED
     hard_copy.returned_on = returned_on
     hard_copy.save(update_fields=["state", "returned_on"])
-    _audit(actor, "hard_copy.return", hard_copy.engagement, hard_copy)
+    audit_engagement_event(actor, "hard_copy.return", hard_copy.engagement, hard_copy)
     return hard_copy
 
 
@@ -551,7 +539,9 @@ def break_glass_open(*, actor: Any, note: Any, reason: str) -> Any:
     )
     grant.full_clean()
     grant.save()
-    _audit(actor, "break_glass.open", note.engagement, note, grant=str(grant.pk), minutes=settings.BREAK_GLASS_MINUTES)
+    audit_engagement_event(
+        actor, "break_glass.open", note.engagement, note, grant=str(grant.pk), minutes=settings.BREAK_GLASS_MINUTES
+    )
     coaches = [
         m.user for m in EngagementMember.objects.filter(engagement=note.engagement, kind="coach").select_related("user")
     ]
