@@ -15,14 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
-from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
-
-from confidentiality.roles import STAFF_ROLES
 
 WARMUP = 3
 RUNS = 25
@@ -39,19 +34,10 @@ class PageResult:
 
 
 def login(user: Any) -> HttpClient:
-    """Sign in as the login page would, second factor included (as tests/conftest.py does)."""
-    http = HttpClient()
-    http.force_login(user, backend="allauth.account.auth_backends.AuthenticationBackend")
-    records: list[dict[str, Any]] = [{"method": "password", "at": time.time(), "email": user.email}]
-    if user.role in STAFF_ROLES:
-        if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
-            TOTP.activate(user, generate_totp_secret())
-        records.append({"method": "mfa", "at": time.time(), "type": "totp"})
-    session = http.session
-    session[AUTHENTICATION_METHODS_SESSION_KEY] = records
-    session["account_authentication_methods_user"] = str(user.pk)
-    session.save()
-    return http
+    """Sign in as the login page would, second factor included: the tests' own helper."""
+    from tests.conftest import login as sign_in
+
+    return sign_in(HttpClient(), user)
 
 
 def _get(http: HttpClient, url: str, check: Callable[[bytes], None]) -> None:
