@@ -198,6 +198,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--show-queries", action="store_true", help="print each page's SQL to stderr")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (its path is printed)")
+    parser.add_argument(
+        "--only",
+        choices=("pages", "retention", "finance", "subject-access"),
+        help="run only these figures (default: all)",
+    )
+    parser.add_argument(
+        "--retention-sizes",
+        default="10000,100000",
+        help="expired engagements swept, small then large (default: %(default)s, as issue 7 fixes them)",
+    )
+    parser.add_argument(
+        "--finance-records",
+        default="10000,1000000",
+        help="financial records for the auditor's pages, small then large (default: %(default)s, as issue 8 "
+        "fixes them; about four minutes on SQLite)",
+    )
     args = parser.parse_args(argv)
     try:
         small, large = (int(s) for s in args.sizes.split(","))
@@ -205,13 +221,39 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--sizes takes two counts: SMALL,LARGE")
     if not 50 <= small < large:
         parser.error("--sizes needs two counts, at least 50, the second larger")
+    try:
+        retention_sizes = tuple(int(s) for s in args.retention_sizes.split(","))
+    except ValueError:
+        parser.error("--retention-sizes takes two counts: SMALL,LARGE")
+    if len(retention_sizes) != 2 or not 1 <= retention_sizes[0] < retention_sizes[1]:
+        parser.error("--retention-sizes needs two counts, the second larger")
+
+    try:
+        finance_sizes = tuple(int(s) for s in args.finance_records.split(","))
+    except ValueError:
+        parser.error("--finance-records takes two counts: SMALL,LARGE")
+    if len(finance_sizes) != 2 or not 100 <= finance_sizes[0] < finance_sizes[1]:
+        parser.error("--finance-records needs two counts, at least 100, the second larger")
 
     started = time.perf_counter()
     var_dir = Path(tempfile.mkdtemp(prefix="coaching-bench-"))
     say(f"working in {var_dir}")
     try:
         configure(var_dir)
-        run((small, large), var_dir, show_queries=args.show_queries)
+        if args.only in (None, "pages"):
+            run((small, large), var_dir, show_queries=args.show_queries)
+        if args.only in (None, "retention"):
+            from benchmarks import retention
+
+            retention.run(var_dir, retention_sizes)
+        if args.only in (None, "finance"):
+            from benchmarks import finance
+
+            finance.run(var_dir, finance_sizes, show_queries=args.show_queries)
+        if args.only in (None, "subject-access"):
+            from benchmarks import subject_access
+
+            subject_access.run(var_dir)
     finally:
         try:
             from django.db import connections

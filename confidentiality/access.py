@@ -331,6 +331,54 @@ def document_get_for(user: Any, pk: Any) -> Document:
     return document
 
 
+# --- feedback from others ------------------------------------------------------------
+
+
+def can_see_all_feedback(user: Any, engagement: Engagement) -> bool:
+    """The coaches on the engagement read feedback as given; nobody else does (DESIGN.md §2)."""
+    return has_engagement_access(user, engagement, EngagementAccess.READ_CONFIDENTIAL)
+
+
+def feedback_requests_visible_to(user: Any, engagement: Engagement) -> QuerySet[Any]:
+    """Coaches: every request. The client: those the coach has shared, and only at the agreed
+    anonymity (``engagements.feedback.client_view``). Sponsors, the administrator: none."""
+    from engagements.models import FeedbackRequest
+
+    if can_see_all_feedback(user, engagement):
+        return FeedbackRequest.objects.filter(engagement=engagement)
+    if role_of(user) == Role.CLIENT and has_engagement_access(user, engagement, EngagementAccess.READ_SHARED):
+        return FeedbackRequest.objects.filter(engagement=engagement, shared_at__isnull=False)
+    return FeedbackRequest.objects.none()
+
+
+def can_see_feedback_at_all(user: Any, engagement: Engagement) -> bool:
+    return can_see_all_feedback(user, engagement) or (
+        role_of(user) == Role.CLIENT and has_engagement_access(user, engagement, EngagementAccess.READ_SHARED)
+    )
+
+
+def feedback_request_get_for(user: Any, pk: Any) -> Any:
+    from django.core.exceptions import ValidationError
+
+    from engagements.models import FeedbackRequest
+
+    try:
+        request = FeedbackRequest.objects.select_related("engagement").get(pk=pk)
+    except (FeedbackRequest.DoesNotExist, ValidationError, ValueError):
+        raise Http404 from None
+    if not feedback_requests_visible_to(user, request.engagement).filter(pk=request.pk).exists():
+        raise Http404
+    return request
+
+
+# --- retention ------------------------------------------------------------------------
+
+
+def can_manage_retention(user: Any) -> bool:
+    """The retention schedule, legal holds, sweeps and receipts: the administrator only (DESIGN.md §2)."""
+    return role_of(user) == Role.ADMIN
+
+
 def can_see_hard_copies(user: Any, engagement: Engagement) -> bool:
     return role_of(user) == Role.ADMIN or has_engagement_access(user, engagement, EngagementAccess.READ_CONFIDENTIAL)
 
@@ -414,3 +462,434 @@ def can_withdraw_consent(user: Any, consent: Any) -> bool:
 def can_record_consent_anywhere(user: Any) -> bool:
     """Whether the consents page exists for this person at all."""
     return role_of(user) in (Role.ADMIN, Role.CLIENT, Role.COACH)
+
+
+# --- complaints and breaches --------------------------------------------------------------
+# Policy 002: clients "will be made aware of their right to complain if they feel
+# confidentiality has been breached", and "breaches of confidentiality will be dealt with
+# through the company's staff and volunteer disciplinary procedures". The register of both is
+# the administrator's. A client sees their own complaints; a coach sees the breaches they
+# reported (not how they were handled: the follow-up may concern them); no one else sees any.
+
+
+def client_record_of(user: Any) -> Any:
+    """The client record behind a client's login, or None."""
+    if role_of(user) != Role.CLIENT:
+        return None
+    return getattr(user, "client_profile", None)
+
+
+def can_see_register(user: Any) -> bool:
+    return role_of(user) == Role.ADMIN
+
+
+def can_lodge_complaint(user: Any) -> bool:
+    return client_record_of(user) is not None
+
+
+def shows_complaints_link(user: Any) -> bool:
+    """Whether the navigation offers "Complaints": every client, decided without a query."""
+    return role_of(user) == Role.CLIENT
+
+
+def complaints_visible_to(user: Any) -> QuerySet[Any]:
+    from confidentiality.models import Complaint
+
+    role = role_of(user)
+    if role == Role.ADMIN:
+        return Complaint.objects.all()
+    if role == Role.CLIENT:
+        return Complaint.objects.filter(client__user=user)
+    return Complaint.objects.none()
+
+
+def complaint_get_for(user: Any, pk: Any) -> Any:
+    """One complaint, or 404 when it does not exist or is not the caller's to see."""
+    from django.core.exceptions import ValidationError
+
+    from confidentiality.models import Complaint
+
+    try:
+        return complaints_visible_to(user).select_related("client", "engagement").get(pk=pk)
+    except (Complaint.DoesNotExist, ValidationError, ValueError):
+        raise Http404 from None
+
+
+def can_respond_to_complaint(user: Any, complaint: Any) -> bool:
+    return role_of(user) == Role.ADMIN
+
+
+def complaint_engagements_for(user: Any) -> QuerySet[Engagement]:
+    """The engagements a client may name in a complaint: their own."""
+    from engagements.models import Engagement
+
+    if client_record_of(user) is None:
+        return Engagement.objects.none()
+    return engagements_visible_to(user)
+
+
+def can_report_breach(user: Any) -> bool:
+    """The administrator records a breach; a coach reports a suspected one."""
+    return role_of(user) in (Role.ADMIN, Role.COACH)
+
+
+def breaches_visible_to(user: Any) -> QuerySet[Any]:
+    from confidentiality.models import Breach
+
+    role = role_of(user)
+    if role == Role.ADMIN:
+        return Breach.objects.all()
+    if role == Role.COACH:
+        return Breach.objects.filter(reported_by=user)
+    return Breach.objects.none()
+
+
+def breach_get_for(user: Any, pk: Any) -> Any:
+    from django.core.exceptions import ValidationError
+
+    from confidentiality.models import Breach
+
+    try:
+        return breaches_visible_to(user).get(pk=pk)
+    except (Breach.DoesNotExist, ValidationError, ValueError):
+        raise Http404 from None
+
+
+def can_handle_breach(user: Any, breach: Any) -> bool:
+    """Containment, the decision to notify, the outcome and disciplinary follow-up: the administrator."""
+    return role_of(user) == Role.ADMIN
+
+
+# --- disclosures and concerns -------------------------------------------------------------
+# DESIGN.md §2: "disclosures, concerns: admin read, coach write (own engagements), client read
+# those about them, sponsor/auditor none". Two additions, both need-to-know: a supervisor named on
+# a concern or disclosure reads it, to give the second approval policy 004 asks for; and a client
+# does not see a serious-danger concern while it is open, because the coach agrees with them the
+# "method, time and place" of telling (policy 004), and telling early may add to the danger.
+
+
+def can_write_disclosures(user: Any, engagement: Engagement) -> bool:
+    """The coaches on the engagement, even after it closed: confidentiality "will remain
+    confidential forever" (policy 001), and a legal requirement can arrive after the end."""
+    return role_of(user) == Role.COACH and has_engagement_access(user, engagement, EngagementAccess.READ_CONFIDENTIAL)
+
+
+def can_read_disclosures(user: Any, engagement: Engagement) -> bool:
+    role = role_of(user)
+    if role == Role.ADMIN or can_write_disclosures(user, engagement):
+        return True
+    return role == Role.CLIENT and engagement.client.user_id == user.pk
+
+
+def can_read_disclosure_register(user: Any) -> bool:
+    """The register across clients: the administrator only (policies 001 and 003: no client lists)."""
+    return role_of(user) == Role.ADMIN
+
+
+def disclosures_visible_to(user: Any, engagement: Engagement | None = None) -> QuerySet[Any]:
+    """Administrator: all. Coach: their engagements' and those they are named to approve.
+    Client: those made about them (one waiting for approval has not happened)."""
+    from consent.models import Disclosure
+
+    role = role_of(user)
+    found = Disclosure.objects.all() if engagement is None else Disclosure.objects.filter(engagement=engagement)
+    if role == Role.ADMIN:
+        return found
+    if role == Role.COACH:
+        return found.filter(Q(engagement__in=coach_engagements_of(user)) | Q(supervisor=user))
+    if role == Role.CLIENT:
+        return found.filter(client__user=user, state=Disclosure.State.MADE)
+    return Disclosure.objects.none()
+
+
+def disclosure_get_for(user: Any, pk: Any) -> Any:
+    from django.core.exceptions import ValidationError
+
+    from consent.models import Disclosure
+
+    try:
+        return (
+            disclosures_visible_to(user)
+            .select_related("engagement__organisation", "client", "authorised_by", "second_approved_by", "supervisor")
+            .get(pk=pk)
+        )
+    except (Disclosure.DoesNotExist, ValidationError, ValueError):
+        raise Http404 from None
+
+
+def can_approve_disclosure(user: Any, disclosure: Any) -> bool:
+    """The second person: the administrator, or the supervisor named on it; never its author."""
+    from consent.models import Disclosure
+
+    if disclosure.state != Disclosure.State.AWAITING_APPROVAL or user.pk == disclosure.authorised_by_id:
+        return False
+    role = role_of(user)
+    return role == Role.ADMIN or (role == Role.COACH and disclosure.supervisor_id == user.pk)
+
+
+def supervisors_for(user: Any) -> QuerySet[Any]:
+    """Whom a coach may name as supervisor: another active coach of the practice."""
+    from confidentiality.models import User
+
+    if role_of(user) != Role.COACH:
+        return User.objects.none()
+    return User.objects.filter(groups__name=Role.COACH.value, is_active=True).exclude(pk=user.pk).order_by("email")
+
+
+def can_be_supervisor(user: Any, *, for_user: Any) -> bool:
+    return supervisors_for(for_user).filter(pk=user.pk).exists()
+
+
+def approvers_of(disclosure: Any) -> list[Any]:
+    """Who is asked for the second approval: the named supervisor, else the administrators."""
+    from confidentiality.models import User
+
+    if disclosure.supervisor_id is not None:
+        return [disclosure.supervisor]
+    return list(User.objects.filter(groups__name=Role.ADMIN.value, is_active=True))
+
+
+def concerns_visible_to(user: Any) -> QuerySet[Any]:
+    from consent.models import Concern
+
+    role = role_of(user)
+    if role == Role.ADMIN:
+        return Concern.objects.all()
+    if role == Role.COACH:
+        return Concern.objects.filter(Q(engagement__in=coach_engagements_of(user)) | Q(supervisor=user))
+    if role == Role.CLIENT:
+        # A concern about the organisation's conduct is not about the client.
+        return Concern.objects.filter(
+            engagement__client__user=user, kind=Concern.Kind.BREAKING_CONFIDENTIALITY
+        ).exclude(serious_danger=True, state=Concern.State.OPEN)
+    return Concern.objects.none()
+
+
+def concern_get_for(user: Any, pk: Any) -> Any:
+    from django.core.exceptions import ValidationError
+
+    from consent.models import Concern
+
+    try:
+        return (
+            concerns_visible_to(user)
+            .select_related("engagement__organisation", "engagement__client", "opened_by", "supervisor")
+            .get(pk=pk)
+        )
+    except (Concern.DoesNotExist, ValidationError, ValueError):
+        raise Http404 from None
+
+
+def can_work_on_concern(user: Any, concern: Any) -> bool:
+    return can_write_disclosures(user, concern.engagement)
+
+
+# --- finance ------------------------------------------------------------------------------
+# Policy 000: "We keep our own financial records for five years ... These files are also
+# confidential but are open to scrutiny by auditors". DESIGN.md §2, invoices and payments: the
+# administrator reads and writes; a sponsor reads their own organisation's; an auditor reads
+# all, never writes, and only while an audit (a window of dates) is open for them; nobody else
+# sees any. Drafts are the administrator's work in progress, not yet records: only they see them.
+# Read-but-not-write answers 403; no read at all answers 404.
+
+
+class FinanceAccess(enum.IntEnum):
+    NONE = 0
+    READ = 1
+    WRITE = 2
+
+
+def active_audit_for(user: Any) -> Any:
+    """The auditor's audit open today (first and last day included, practice time zone), or None.
+    Cached per user object and day: a page asks several times."""
+    from finance.models import Audit
+
+    if role_of(user) != Role.AUDITOR:
+        return None
+    today = timezone.localdate()
+    cache: dict[Any, Any] = user.__dict__.setdefault("_active_audit_cache", {})
+    if today not in cache:
+        cache[today] = (
+            Audit.objects.filter(auditor=user, starts_on__lte=today, ends_on__gte=today, ended_at__isnull=True)
+            .order_by("-ends_on")
+            .first()
+        )
+    return cache[today]
+
+
+def forget_cached_audit(user: Any) -> None:
+    user.__dict__.pop("_active_audit_cache", None)
+
+
+def sponsor_organisation_id(user: Any) -> Any:
+    """The organisation a sponsor contact speaks for, while the contact is active; else None."""
+    from engagements.models import SponsorContact
+
+    if role_of(user) != Role.SPONSOR:
+        return None
+    try:
+        contact = user.sponsor_contact
+    except SponsorContact.DoesNotExist:  # a sponsor not (yet) at an organisation
+        return None
+    return contact.organisation_id if contact.active else None
+
+
+def finance_access_for(user: Any) -> FinanceAccess:
+    role = role_of(user)
+    if role == Role.ADMIN:
+        return FinanceAccess.WRITE
+    if role == Role.AUDITOR and active_audit_for(user) is not None:
+        return FinanceAccess.READ
+    if role == Role.SPONSOR and sponsor_organisation_id(user) is not None:
+        return FinanceAccess.READ
+    return FinanceAccess.NONE
+
+
+def require_finance_read(user: Any) -> None:
+    if finance_access_for(user) < FinanceAccess.READ:
+        raise Http404
+
+
+def require_finance_write(user: Any) -> None:
+    """403 for those who may read but not write (an auditor, a sponsor); 404 for everyone else."""
+    from django.core.exceptions import PermissionDenied
+
+    granted = finance_access_for(user)
+    if granted == FinanceAccess.WRITE:
+        return
+    if granted == FinanceAccess.READ:
+        raise PermissionDenied("Financial records are read-only for you.")
+    raise Http404
+
+
+def can_write_finance(user: Any) -> bool:
+    return finance_access_for(user) == FinanceAccess.WRITE
+
+
+def shows_finance_link(user: Any) -> str | None:
+    """The navigation's label for finance, decided by role alone (no query): an auditor outside
+    an audit window follows it to a page that says so, not to any record."""
+    role = role_of(user)
+    if role in (Role.ADMIN, Role.AUDITOR):
+        return "Finance"
+    if role == Role.SPONSOR:
+        return "Invoices"
+    return None
+
+
+def _financial_records_visible_to(user: Any, model: Any) -> QuerySet[Any]:
+    role = role_of(user)
+    if role == Role.ADMIN:
+        return model.objects.all()
+    if role == Role.AUDITOR and active_audit_for(user) is not None:
+        return model.objects.all()
+    organisation_id = sponsor_organisation_id(user)
+    if organisation_id is not None:
+        return model.objects.filter(organisation_id=organisation_id)
+    return model.objects.none()
+
+
+def invoices_visible_to(user: Any) -> QuerySet[Any]:
+    from finance.models import Invoice
+
+    found = _financial_records_visible_to(user, Invoice)
+    if role_of(user) != Role.ADMIN:
+        found = found.exclude(state=Invoice.State.DRAFT)
+    return found
+
+
+def payments_visible_to(user: Any) -> QuerySet[Any]:
+    from finance.models import Payment
+
+    return _financial_records_visible_to(user, Payment)
+
+
+def credit_notes_visible_to(user: Any) -> QuerySet[Any]:
+    from finance.models import CreditNote
+
+    return _financial_records_visible_to(user, CreditNote)
+
+
+def finance_organisations_for(user: Any) -> QuerySet[Any]:
+    """Organisations a person may filter financial records by: all for the administrator and an
+    auditor in their window (names only: "no client data beyond the organisation named on an
+    invoice"); a sponsor sees only their own records, so needs no choice."""
+    from engagements.models import Organisation
+
+    if role_of(user) in (Role.ADMIN, Role.AUDITOR) and finance_access_for(user) >= FinanceAccess.READ:
+        return Organisation.objects.order_by("name")
+    return Organisation.objects.none()
+
+
+def can_manage_audits(user: Any) -> bool:
+    return role_of(user) == Role.ADMIN
+
+
+# --- subject access -----------------------------------------------------------------------
+# DESIGN.md §2: "subject-access exports: admin run; client request, download own; sponsor
+# request, download own org's; others none". A client's request is theirs alone: the sponsor
+# is not told that a client asked. The administrator runs the export but never downloads a
+# client's copy (it holds private notes, which the administrator may not read).
+
+
+def sponsor_organisations_of(user: Any) -> QuerySet[Any]:
+    """The organisations a sponsor contact may request a copy for: their own."""
+    from engagements.models import Organisation
+
+    if role_of(user) != Role.SPONSOR:
+        return Organisation.objects.none()
+    return organisations_visible_to(user)
+
+
+def can_request_subject_access(user: Any) -> bool:
+    """Whether the request pages exist for this person: a client, a sponsor contact, the administrator."""
+    return role_of(user) in (Role.CLIENT, Role.SPONSOR, Role.ADMIN)
+
+
+def can_run_subject_access(user: Any) -> bool:
+    """Open on someone's behalf, start the export, extend, refuse, release: the administrator."""
+    return role_of(user) == Role.ADMIN
+
+
+def shows_subject_access_link(user: Any) -> bool:
+    return role_of(user) in (Role.CLIENT, Role.SPONSOR, Role.ADMIN)
+
+
+def subject_access_requests_visible_to(user: Any) -> QuerySet[Any]:
+    from retention.models import SubjectAccessRequest
+
+    role = role_of(user)
+    if role == Role.ADMIN:
+        return SubjectAccessRequest.objects.all()
+    if role == Role.CLIENT:
+        return SubjectAccessRequest.objects.filter(subject_kind="client", client__user=user)
+    if role == Role.SPONSOR:
+        return SubjectAccessRequest.objects.filter(
+            subject_kind="organisation", organisation__in=sponsor_organisations_of(user)
+        )
+    return SubjectAccessRequest.objects.none()
+
+
+def subject_access_request_get_for(user: Any, pk: Any) -> Any:
+    """One request, or 404 when it does not exist or is not the caller's to see."""
+    from django.core.exceptions import ValidationError
+
+    from retention.models import SubjectAccessRequest
+
+    try:
+        return subject_access_requests_visible_to(user).select_related("client", "organisation").get(pk=pk)
+    except (SubjectAccessRequest.DoesNotExist, ValidationError, ValueError):
+        raise Http404 from None
+
+
+def can_download_subject_access_export(user: Any, request: Any) -> bool:
+    """The client whose copy it is; a contact of the organisation whose copy it is. Nobody else."""
+    role = role_of(user)
+    if role == Role.CLIENT:
+        return request.subject_kind == "client" and request.client.user_id == user.pk
+    if role == Role.SPONSOR:
+        return (
+            request.subject_kind == "organisation"
+            and sponsor_organisations_of(user).filter(pk=request.organisation_id).exists()
+        )
+    return False

@@ -26,9 +26,29 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append(("Organisations", reverse("engagements:organisations")))
         if access.can_record_consent_anywhere(user):
             items.append(("My consents" if role == Role.CLIENT else "Consents", reverse("consent:consents")))
+        if role in (Role.ADMIN, Role.COACH):
+            items.append(("Concerns", reverse("consent:concerns")))
+        if access.can_read_disclosure_register(user):
+            items.append(("Disclosure register", reverse("consent:register")))
         if access.can_see_own_access_log(user):
             items.append(("Who has read my file", reverse("engagements:access_log")))
+        if access.can_see_register(user):
+            items.append(("Complaints & breaches", reverse("complaints:register")))
+        elif access.shows_complaints_link(user):
+            items.append(("Complaints", reverse("complaints:complaint_list")))
+        finance_label = access.shows_finance_link(user)
+        if finance_label is not None:
+            finance_page = "finance:invoice_list" if role == Role.SPONSOR else "finance:overview"
+            items.append((finance_label, reverse(finance_page)))
         if access.can(user, access.Capability.READ_AUDIT_LOG):
             items.append(("Audit log", reverse("audit_log")))
+        if access.can_manage_retention(user):
+            items.append(("Retention", reverse("retention:overview")))
+        if access.shows_subject_access_link(user):
+            subject_access_label = {
+                Role.CLIENT: "Request a copy of my information",
+                Role.SPONSOR: "A copy of our information",
+            }.get(role, "Subject-access requests")
+            items.append((subject_access_label, reverse("subject_access:list")))
         items.append(("My account", reverse("account_settings")))
     return {"nav_items": items, "nav_role": role.label if role else "", "Role": Role}

@@ -124,6 +124,12 @@ def seed_demo(*, scale: int = 0, issue_tokens: bool = False) -> dict[str, Any]:
     _seed_agreements(engagements, people)
     _seed_daily_work(engagements, people, today)
     _seed_reports(engagements, people)
+    _seed_disclosures(engagements)
+    _seed_feedback(engagements, people)
+    _seed_complaints(engagements, people)
+    from finance.demo import seed_finance
+
+    seed_finance(people=people, organisations=organisations, engagements=engagements)
     _seed_scale(scale, people, organisations, sponsors_of, today)
     result: dict[str, Any] = {
         "password": DEMO_PASSWORD,
@@ -282,6 +288,97 @@ def _seed_reports(engagements: dict[str, Any], people: dict[str, User]) -> None:
             title="Starting point",
             sections={goals.pk: "Zoë's goals: decide on a move into policy work by the spring."},
         )
+
+
+def _seed_feedback(engagements: dict[str, Any], people: dict[str, User]) -> None:
+    """Three peers answered and the coach shared their words; the line manager has not answered yet
+    (their link is in the e-mail printed by the console backend)."""
+    from engagements import feedback
+
+    first = engagements["ENG-2026-001"]
+    if first.feedback_requests.exists():
+        return
+    coach = people["coach"]
+    peers, tokens = feedback.feedback_request_create(
+        actor=coach,
+        engagement=first,
+        kind="category",
+        source_category="peer",
+        prompt="What does Sam do that helps the team, and what could Sam do differently?",
+        sources=[
+            feedback.NewSource(email="ada.peer@example.org", name="Ada Brightwater"),
+            feedback.NewSource(email="ben.peer@example.org", name="Ben Okafor"),
+            feedback.NewSource(email="cy.peer@example.org", name="Cy Lam"),
+        ],
+    )
+    answers = [
+        "Sam credits the team generously in meetings.",
+        "Sam could hand over the quarterly forecast.",
+        "Sam is easier to approach than a year ago.",
+    ]
+    for (_, token), answer in zip(tokens, answers, strict=True):
+        feedback.feedback_answer(token=token, answer=answer)
+    peers.refresh_from_db()
+    feedback.feedback_share(
+        actor=coach,
+        request=peers,
+        expected_version=peers.version,
+        summary="Your peers value how you credit the team and find you more approachable; one suggests "
+        "handing over the quarterly forecast.",
+        presentation="verbatim",
+        share=True,
+    )
+    feedback.feedback_request_create(
+        actor=coach,
+        engagement=first,
+        kind="named",
+        source_category="line_manager",
+        prompt="What change have you seen in Sam since the coaching began?",
+        sources=[feedback.NewSource(email="line.manager@example.org", name="Dana Whitfield")],
+    )
+
+
+def _seed_complaints(engagements: dict[str, Any], people: dict[str, User]) -> None:
+    """A complaint from Sam, acknowledged, and a breach a coach reported, waiting to be assessed."""
+    from confidentiality import complaints
+    from confidentiality.models import Breach, Complaint
+
+    client = people["client"]
+    if not Complaint.objects.filter(lodged_by=client).exists():
+        complaint = complaints.complaint_lodge(
+            actor=client,
+            about=Complaint.About.SHARED,
+            engagement=engagements["ENG-2026-001"],
+            body="My line manager mentioned something I had only said in a coaching session. "
+            "I would like to know how it reached her.",
+        )
+        complaints.complaint_respond(
+            actor=people["admin"],
+            complaint=complaint,
+            message="Thank you for telling us. We are looking into how this happened and will reply in full "
+            "by the date shown.",
+        )
+    coach = people["other_coach"]
+    if not Breach.objects.filter(reported_by=coach).exists():
+        complaints.breach_record(
+            actor=coach,
+            discovered_at=timezone.now() - datetime.timedelta(hours=5),
+            what_happened="A session summary was e-mailed to a colleague of the client with a similar name.",
+            information_involved="One session summary: goals and next steps.",
+            people_affected="One client.",
+            people_affected_count=1,
+        )
+
+
+def _seed_disclosures(engagements: dict[str, Any]) -> None:
+    """The released report is in the disclosure register (its release records it); a demo seeded
+    before the register existed gets its entry here."""
+    from consent.disclosures import disclosure_record_for_report
+    from consent.models import Disclosure
+
+    for report in engagements["ENG-2026-001"].reports.filter(state="released").select_related("created_by"):
+        if not Disclosure.objects.filter(report=report).exists():
+            disclosure_record_for_report(actor=report.created_by, report=report)
 
 
 def _seed_scale(

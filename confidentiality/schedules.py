@@ -20,6 +20,12 @@ class Schedule:
 SCHEDULES: tuple[Schedule, ...] = (
     Schedule("worker heartbeat", "confidentiality.tasks.heartbeat_task", every_seconds=60),
     Schedule("verify the audit chain", "confidentiality.tasks.audit_verify_chain_task", crontab="15 2 * * *"),
+    Schedule("retention sweep", "retention.tasks.retention_sweep_task", crontab="30 1 * * *"),
+    Schedule(
+        "re-queue stale subject-access exports",
+        "retention.tasks.subject_access_requeue_stale_task",
+        every_seconds=10 * 60,
+    ),
 )
 
 

@@ -325,11 +325,37 @@ DJANGO_CELERY_BEAT_TZ_AWARE = True
 SITE_URL = (_required_in_production("SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024, maximum=500 * 1024 * 1024)
 BREAK_GLASS_MINUTES = env_int("BREAK_GLASS_MINUTES", 30, minimum=5, maximum=24 * 60)
+# Feedback from others: how long a link works, and how many answers of one kind of person
+# must come in before they are shown verbatim without naming anyone (policy 003).
+# Retention (policy 000): periods are settings, never literals in code.
+RETENTION_ENGAGEMENT_YEARS = env_int("RETENTION_ENGAGEMENT_YEARS", 2, minimum=1, maximum=50)
+FINANCE_RETENTION_YEARS = env_int("FINANCE_RETENTION_YEARS", 5, minimum=1, maximum=50)
+RETENTION_BREACH_YEARS = env_int("RETENTION_BREACH_YEARS", 5, minimum=1, maximum=50)
+RETENTION_NOTICE_DAYS = env_int("RETENTION_NOTICE_DAYS", 365, minimum=30, maximum=3650)
+RETENTION_SIGN_IN_DAYS = env_int("RETENTION_SIGN_IN_DAYS", 90, minimum=7, maximum=3650)
+RETENTION_BATCH_SIZE = env_int("RETENTION_BATCH_SIZE", 500, minimum=1, maximum=10000)
+RETENTION_LEASE_SECONDS = env_int("RETENTION_LEASE_SECONDS", 15 * 60, minimum=30, maximum=24 * 3600)
+RETENTION_WARNING_DAYS = env_int("RETENTION_WARNING_DAYS", 7, minimum=1, maximum=60)
+# Receipts are also written here, outside the database, so a restored backup can be swept
+# again (retention_reapply). In production keep it on storage the database backups do not restore.
+RETENTION_JOURNAL = Path(env_str("RETENTION_JOURNAL", str(VAR_DIR / "retention" / "receipts.jsonl")) or "")
+FEEDBACK_LINK_DAYS = env_int("FEEDBACK_LINK_DAYS", 14, minimum=1, maximum=90)
+FEEDBACK_MINIMUM_SOURCES = env_int("FEEDBACK_MINIMUM_SOURCES", 3, minimum=2, maximum=50)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 AUDIT_VERIFY_BATCH = 2000
 ENCRYPTION_BATCH_SIZE = env_int("ENCRYPTION_BATCH_SIZE", 500, minimum=1, maximum=100000)
 DATA_KEY_CACHE_SECONDS = env_int("DATA_KEY_CACHE_SECONDS", 60, minimum=0, maximum=3600)
+# Complaints and breaches (policy 002). A breach the regulator must hear of is notified within
+# 72 hours of the practice becoming aware of it (UK GDPR art. 33); complaints are acknowledged,
+# then answered, within these many days of being lodged.
+BREACH_NOTIFICATION_HOURS = env_int("BREACH_NOTIFICATION_HOURS", 72, minimum=1, maximum=30 * 24)
+COMPLAINT_ACKNOWLEDGE_DAYS = env_int("COMPLAINT_ACKNOWLEDGE_DAYS", 5, minimum=1, maximum=60)
+COMPLAINT_RESPONSE_DAYS = env_int("COMPLAINT_RESPONSE_DAYS", 28, minimum=1, maximum=180)
+if COMPLAINT_RESPONSE_DAYS < COMPLAINT_ACKNOWLEDGE_DAYS:
+    raise ImproperlyConfigured("COMPLAINT_RESPONSE_DAYS must not be shorter than COMPLAINT_ACKNOWLEDGE_DAYS.")
+# Subject access (policy 002): a released copy can be downloaded for this many days, then it is deleted.
+SUBJECT_ACCESS_DOWNLOAD_DAYS = env_int("SUBJECT_ACCESS_DOWNLOAD_DAYS", 7, minimum=1, maximum=30)
 DEMO_TOOLS_ENABLED = not PRODUCTION
 
 LOGGING = {

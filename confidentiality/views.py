@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from confidentiality import access, selectors, services
+from confidentiality import access, complaints, selectors, services
 from confidentiality.audit import audit_verify_chain
 from confidentiality.forms import ApiTokenForm
 from confidentiality.roles import Role
@@ -31,8 +31,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"role": role, "notices": engagement_selectors.notices_for(user=user)}
     if role == Role.ADMIN:
         context["counts"] = engagement_selectors.practice_counts_for(user=user)
+        context["deadlines"] = complaints.deadlines_for(user=user)
+        from retention.subject_access import dashboard_deadlines_for
+
+        context["subject_access_due"] = dashboard_deadlines_for(user=user)
     elif role in (Role.COACH, Role.CLIENT, Role.SPONSOR):
         context["engagements"] = engagement_selectors.dashboard_engagements_for(user=user)
+    elif role == Role.AUDITOR:
+        from finance.selectors import audits_of
+
+        context["audits"] = audits_of(user=user)[:5]
+        context["audit_open"] = access.active_audit_for(user)
     return render(request, f"confidentiality/dashboard_{role.value}.html", context)
 
 

@@ -301,6 +301,9 @@ def report_release(*, actor: Any, report: SponsorReport, expected_version: int) 
     locked.released_at = timezone.now()
     locked.save(update_fields=["state", "released_at"])
     audit_engagement_event(actor, "report.release", engagement, locked, version=locked.approved_version)
+    from consent.disclosures import disclosure_record_for_report  # the register: who was told what, why
+
+    disclosure_record_for_report(actor=actor, report=locked)
     sponsors = [
         m.user for m in EngagementMember.objects.filter(engagement=engagement, kind="sponsor").select_related("user")
     ]

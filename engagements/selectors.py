@@ -182,6 +182,7 @@ READ_ACTIONS = {
     "document.download": "A document",
     "shared.read": "Notes shared with you",
     "client.read": "Your personal details",
+    "complaint.read": "Your complaint",
 }
 
 

@@ -74,6 +74,7 @@ def engagement_detail(request: HttpRequest, pk: str) -> HttpResponse:
         "role": role,
         "is_coach": is_coach,
         "can_write": can_write,
+        "sees_feedback": access.can_see_feedback_at_all(user, engagement),
         "people": selectors.engagement_people_for(user=user, engagement=engagement),
         "client": selectors.client_for_engagement(user=user, engagement=engagement),
         "sessions": sessions,

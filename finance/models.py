@@ -1,1 +1,244 @@
-"""Models arrive with their issue; the app exists so the layout is stable."""
+"""The practice's own financial records: invoices, their lines, payments, credit notes; and the
+audits that open them, for a time, to an auditor.
+
+Policy 000: "We keep our own financial records for five years and these will refer to any
+financial transactions between alliance and the organisation. These files are also
+confidential but are open to scrutiny by auditors".
+
+- Money is ``Decimal`` with two places, never float; sums are taken in whole pence by the
+  database (``finance.money``), because SQLite adds decimals as floating point.
+- An issued invoice never changes: its number, parties, amounts and dates are final (the
+  services refuse, and a trigger refuses any UPDATE that would change them). A mistake is put
+  right with a credit note. Only its settlement ``state`` moves, as payments and credits arrive.
+- Every record has one date the retention sweep reads (``finance.retention``): an invoice's
+  ``issued_on``, a payment's ``received_on``, a credit note's ``issued_on``.
+- No client is named anywhere here: an invoice names the organisation and, at most, the
+  reference of the engagement, which names no one.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+MONEY_DIGITS = 12  # up to 9,999,999,999.99
+MONEY_PLACES = 2
+
+
+class Currency(models.TextChoices):
+    """Currencies with two minor-unit places (the sums are taken in hundredths)."""
+
+    GBP = "GBP", "Pound sterling (GBP)"
+    EUR = "EUR", "Euro (EUR)"
+    USD = "USD", "US dollar (USD)"
+
+
+class NumberSeries(models.Model):
+    """The last number used in a series. Issuing locks this row (``select_for_update``) and
+    takes the next number in the same transaction, so numbers are unique and have no gaps even
+    when two people issue at once: a rolled-back issue gives its number back."""
+
+    INVOICE = "invoice"
+    CREDIT_NOTE = "credit_note"
+
+    series = models.CharField(max_length=20, primary_key=True)
+    last_number = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.series}: {self.last_number}"
+
+
+class Invoice(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        UNPAID = "unpaid", "Issued, unpaid"
+        PART_PAID = "part_paid", "Part paid"
+        PAID = "paid", "Paid"
+        CREDITED = "credited", "Cancelled by credit note"
+
+    OPEN_STATES = (State.UNPAID, State.PART_PAID)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    number = models.PositiveBigIntegerField(
+        unique=True, null=True, blank=True, help_text="Given when the invoice is issued, in sequence."
+    )
+    organisation = models.ForeignKey("engagements.Organisation", on_delete=models.PROTECT, related_name="invoices")
+    # The organisation's name as it was when the invoice was issued: the document never changes.
+    organisation_name = models.CharField(max_length=200, blank=True)
+    # SET_NULL: an engagement's files go two years after it closes, its invoices stay five;
+    # the reference is kept on the invoice itself.
+    engagement = models.ForeignKey(
+        "engagements.Engagement", null=True, blank=True, on_delete=models.SET_NULL, related_name="invoices"
+    )
+    engagement_reference = models.CharField(max_length=40, blank=True)
+    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.GBP)
+    net = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, default=0)
+    tax = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, default=0)
+    gross = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, default=0)
+    payment_terms_days = models.PositiveSmallIntegerField(
+        default=30, validators=[MaxValueValidator(365)], help_text="Days from the issue date until payment is due."
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
+    issued_on = models.DateField(null=True, blank=True, help_text="The invoice's date; retention counts from it.")
+    due_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField(null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-issued_on", "-number"]
+        indexes = [
+            # The list: newest first, by period; the same with an organisation or a state.
+            models.Index(fields=["issued_on", "number"], name="finance_inv_issued"),
+            models.Index(fields=["organisation", "issued_on", "number"], name="finance_inv_org_issued"),
+            models.Index(fields=["state", "issued_on", "number"], name="finance_inv_state_issued"),
+            # Aged debt and overdue: open invoices by due date.
+            models.Index(fields=["state", "due_on"], name="finance_inv_state_due"),
+            models.Index(fields=["created_at"], name="finance_inv_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state="draft") | Q(number__isnull=False, issued_on__isnull=False, due_on__isnull=False),
+                name="finance_issued_invoice_is_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        return f"INV-{self.number:06d}" if self.number else f"Draft {str(self.id)[:8]}"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.state == self.State.DRAFT
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField()
+    description = models.CharField(
+        max_length=200, help_text="What was supplied, e.g. 'Coaching sessions, March (ENG-2026-001)'. Name no client."
+    )
+    quantity = models.DecimalField(max_digits=8, decimal_places=2, validators=[MinValueValidator(0)])
+    unit_price = models.DecimalField(
+        max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, validators=[MinValueValidator(0)]
+    )
+    tax_rate = models.DecimalField(
+        max_digits=5, decimal_places=2, default=20, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    net = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
+    tax = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["invoice", "position"], name="finance_one_line_per_position")]
+
+    def __str__(self) -> str:
+        return f"Line {self.position}"
+
+
+class Payment(models.Model):
+    """Money received against an invoice. Recorded once and never changed."""
+
+    class Method(models.TextChoices):
+        BANK_TRANSFER = "bank_transfer", "Bank transfer"
+        CARD = "card", "Card"
+        CHEQUE = "cheque", "Cheque"
+        OTHER = "other", "Other"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    # Copied from the invoice: lists filter on it without a join, and a legal hold on an
+    # organisation finds its payments directly.
+    organisation = models.ForeignKey("engagements.Organisation", on_delete=models.PROTECT, related_name="+")
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    amount = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
+    received_on = models.DateField(help_text="The payment's date; retention counts from it.")
+    method = models.CharField(max_length=15, choices=Method.choices, default=Method.BANK_TRANSFER)
+    reference = models.CharField(max_length=80, blank=True, help_text="The bank's or payer's reference.")
+    created_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-received_on", "-created_at"]
+        indexes = [
+            models.Index(fields=["received_on", "id"], name="finance_pay_received"),
+            models.Index(fields=["organisation", "received_on", "id"], name="finance_pay_org_received"),
+            models.Index(fields=["created_at"], name="finance_pay_created"),
+        ]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="finance_payment_positive")]
+
+    def __str__(self) -> str:
+        return f"Payment {str(self.id)[:8]}"
+
+
+class CreditNote(models.Model):
+    """Reduces what an invoice asks for: the only way to correct an issued invoice."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    number = models.PositiveBigIntegerField(unique=True)
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes")
+    organisation = models.ForeignKey("engagements.Organisation", on_delete=models.PROTECT, related_name="+")
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    net = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
+    tax = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
+    gross = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
+    reason = models.CharField(max_length=200, help_text="Why the invoice is credited. Name no client.")
+    issued_on = models.DateField(help_text="The credit note's date; retention counts from it.")
+    created_at = models.DateTimeField(default=timezone.now)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-issued_on", "-number"]
+        indexes = [
+            models.Index(fields=["issued_on", "number"], name="finance_cn_issued"),
+            models.Index(fields=["organisation", "issued_on", "number"], name="finance_cn_org_issued"),
+            models.Index(fields=["created_at"], name="finance_cn_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(gross__gt=0), name="finance_credit_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        return f"CN-{self.number:06d}"
+
+
+class Audit(models.Model):
+    """An auditor's engagement: from its first to its last day (inclusive, in the practice's
+    time zone) the auditor reads every financial record, and nothing at any other time."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    auditor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="audits")
+    purpose = models.CharField(max_length=120, help_text="e.g. 'Annual accounts, year to 31 March 2026'.")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    ended_at = models.DateTimeField(null=True, blank=True, help_text="Set when the administrator ends it early.")
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-starts_on"]
+        indexes = [models.Index(fields=["auditor", "starts_on", "ends_on"], name="finance_audit_window")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="finance_audit_ends_after")
+        ]
+
+    def __str__(self) -> str:
+        return f"Audit {self.starts_on} to {self.ends_on}"

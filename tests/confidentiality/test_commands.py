@@ -71,10 +71,15 @@ class TestApiTokenCommand:
 @pytest.mark.django_db
 class TestSeedDemo:
     def test_it_is_idempotent(self) -> None:
+        from engagements.models import FeedbackRequest, FeedbackSource
+
         run("seed_demo")
         counts = (User.objects.count(), Client.objects.count(), Engagement.objects.count())
+        assert FeedbackRequest.objects.count() == 2
+        assert FeedbackSource.objects.filter(answered_at__isnull=False).count() == 3
         run("seed_demo")
         assert (User.objects.count(), Client.objects.count(), Engagement.objects.count()) == counts
+        assert FeedbackRequest.objects.count() == 2
         assert {u.role for u in User.objects.all()} == set(Role)
 
     def test_json_gives_every_persona_a_login_and_a_working_token(self) -> None:

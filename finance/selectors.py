@@ -1,0 +1,505 @@
+"""Reads of the financial records, always through the access policy's querysets.
+
+Lists are keyset-paginated on indexed columns (date, then number), so the hundredth page costs
+what the first does and nothing counts the whole table. Every total is computed by the
+database (``aggregate``/``annotate``), in whole hundredths (``finance.money``); Python only
+subtracts a handful of sums and lays them out.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, TruncMonth
+from django.http import Http404
+from django.utils import timezone
+
+from confidentiality import access
+from finance import money
+from finance.models import Audit, CreditNote, Invoice, Payment
+
+PAGE_SIZE = 50
+
+STATE_CHOICES: tuple[tuple[str, str], ...] = (
+    ("", "Any state"),
+    ("open", "Open (something outstanding)"),
+    ("overdue", "Overdue"),
+    (Invoice.State.UNPAID, Invoice.State.UNPAID.label),
+    (Invoice.State.PART_PAID, Invoice.State.PART_PAID.label),
+    (Invoice.State.PAID, Invoice.State.PAID.label),
+    (Invoice.State.CREDITED, Invoice.State.CREDITED.label),
+)
+
+
+@dataclass(frozen=True)
+class FinanceFilter:
+    """What a list or summary is narrowed to. Dates are inclusive."""
+
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    organisation_id: uuid.UUID | None = None
+    state: str = ""
+
+    def invoice_q(self, prefix: str = "", *, today: datetime.date | None = None) -> Q:
+        """The filter on invoices: on the invoice itself (prefix "") or through a relation."""
+        q = Q()
+        if self.date_from:
+            q &= Q(**{f"{prefix}issued_on__gte": self.date_from})
+        if self.date_to:
+            q &= Q(**{f"{prefix}issued_on__lte": self.date_to})
+        if self.organisation_id:
+            q &= Q(**{f"{prefix}organisation_id": self.organisation_id})
+        return q & self.state_q(prefix, today=today)
+
+    def state_q(self, prefix: str = "", *, today: datetime.date | None = None) -> Q:
+        if not self.state:
+            return Q()
+        if self.state == "open":
+            return Q(**{f"{prefix}state__in": Invoice.OPEN_STATES})
+        if self.state == "overdue":
+            return Q(
+                **{f"{prefix}state__in": Invoice.OPEN_STATES, f"{prefix}due_on__lt": today or timezone.localdate()}
+            )
+        return Q(**{f"{prefix}state": self.state})
+
+    def dated_q(self, date_field: str) -> Q:
+        """The period on another date than the invoice's (a payment's, a credit note's)."""
+        q = Q()
+        if self.date_from:
+            q &= Q(**{f"{date_field}__gte": self.date_from})
+        if self.date_to:
+            q &= Q(**{f"{date_field}__lte": self.date_to})
+        if self.organisation_id:
+            q &= Q(organisation_id=self.organisation_id)
+        return q
+
+    def as_detail(self) -> dict[str, str]:
+        """For the audit log: what was looked at, never what was seen."""
+        detail = {}
+        if self.date_from:
+            detail["from"] = self.date_from.isoformat()
+        if self.date_to:
+            detail["to"] = self.date_to.isoformat()
+        if self.organisation_id:
+            detail["organisation"] = str(self.organisation_id)
+        if self.state:
+            detail["state"] = self.state
+        return detail
+
+    @property
+    def period_label(self) -> str:
+        if self.date_from and self.date_to:
+            return f"{self.date_from:%d %b %Y} to {self.date_to:%d %b %Y}"
+        if self.date_from:
+            return f"from {self.date_from:%d %b %Y}"
+        if self.date_to:
+            return f"up to {self.date_to:%d %b %Y}"
+        return "all dates"
+
+
+# --- lists ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Page:
+    rows: list[Any]
+    next_cursor: str | None
+    first: bool
+
+
+def _paid_pence(outer: str = "pk") -> Subquery:
+    return Subquery(
+        Payment.objects.filter(invoice=OuterRef(outer))
+        .order_by()
+        .values("invoice")
+        .annotate(total=money.pence_sum("amount"))
+        .values("total"),
+        output_field=IntegerField(),
+    )
+
+
+def _credited_pence(outer: str = "pk") -> Subquery:
+    return Subquery(
+        CreditNote.objects.filter(invoice=OuterRef(outer))
+        .order_by()
+        .values("invoice")
+        .annotate(total=money.pence_sum("gross"))
+        .values("total"),
+        output_field=IntegerField(),
+    )
+
+
+def with_balances(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
+    """Each invoice with what was paid and credited against it, in hundredths, by the database."""
+    return invoices.annotate(
+        paid_pence=Coalesce(_paid_pence(), Value(0)),
+        credited_pence=Coalesce(_credited_pence(), Value(0)),
+    )
+
+
+def balance_of(invoice: Any) -> tuple[Decimal, Decimal, Decimal]:
+    """(paid, credited, outstanding) of an invoice annotated by ``with_balances``."""
+    paid = money.from_pence(invoice.paid_pence)
+    credited = money.from_pence(invoice.credited_pence)
+    return paid, credited, invoice.gross - paid - credited
+
+
+def _parse_cursor(cursor: str | None, parse_tie: Any) -> tuple[datetime.date, Any] | None:
+    if not cursor:
+        return None
+    try:
+        day, tie = cursor.split("_", 1)
+        return datetime.date.fromisoformat(day), parse_tie(tie)
+    except (ValueError, TypeError):
+        raise ValidationError("That page link is not valid.") from None
+
+
+def _keyset(
+    found: QuerySet[Any], *, date_field: str, tie_field: str, cursor: str | None, parse_tie: Any, limit: int
+) -> Page:
+    """Newest first by (date, tie); the next page starts strictly after the cursor's row.
+
+    ``date <= d AND (date < d OR tie < t)``: the first term bounds the index range, the second
+    places the cursor inside a day, so page N reads no more rows than page 1.
+    """
+    position = _parse_cursor(cursor, parse_tie)
+    if position is not None:
+        day, tie = position
+        found = found.filter(
+            Q(**{f"{date_field}__lte": day}), Q(**{f"{date_field}__lt": day}) | Q(**{f"{tie_field}__lt": tie})
+        )
+    rows = list(found.order_by(f"-{date_field}", f"-{tie_field}")[: limit + 1])
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = f"{getattr(last, date_field).isoformat()}_{_tie_text(getattr(last, tie_field))}"
+    return Page(rows=rows, next_cursor=next_cursor, first=position is None)
+
+
+def _tie_text(value: Any) -> str:
+    return value.hex if isinstance(value, uuid.UUID) else str(value)
+
+
+def invoices_for(*, user: Any, filters: FinanceFilter) -> QuerySet[Invoice]:
+    """Issued invoices the user may see, filtered, each with its balance."""
+    found = access.invoices_visible_to(user).exclude(state=Invoice.State.DRAFT).filter(filters.invoice_q())
+    return with_balances(found)
+
+
+def invoice_page_for(*, user: Any, filters: FinanceFilter, cursor: str | None, limit: int = PAGE_SIZE) -> Page:
+    return _keyset(
+        invoices_for(user=user, filters=filters),
+        date_field="issued_on",
+        tie_field="number",
+        cursor=cursor,
+        parse_tie=int,
+        limit=limit,
+    )
+
+
+def invoices_in_order(*, user: Any, filters: FinanceFilter) -> Iterator[Invoice]:
+    """Every row of the list, in the list's order, streamed in batches (the CSV export)."""
+    return invoices_for(user=user, filters=filters).order_by("-issued_on", "-number").iterator(chunk_size=2000)
+
+
+def drafts_for(*, user: Any) -> QuerySet[Invoice]:
+    """Drafts: the administrator's only."""
+    if not access.can_write_finance(user):
+        return Invoice.objects.none()
+    return (
+        access.invoices_visible_to(user)
+        .filter(state=Invoice.State.DRAFT)
+        .select_related("organisation", "engagement")
+        .order_by("-created_at")[:PAGE_SIZE]
+    )
+
+
+def payments_for(*, user: Any, filters: FinanceFilter) -> QuerySet[Payment]:
+    return (
+        access.payments_visible_to(user)
+        .filter(filters.dated_q("received_on"), filters.state_q("invoice__"))
+        .select_related("invoice")
+    )
+
+
+def payment_page_for(*, user: Any, filters: FinanceFilter, cursor: str | None, limit: int = PAGE_SIZE) -> Page:
+    return _keyset(
+        payments_for(user=user, filters=filters),
+        date_field="received_on",
+        tie_field="id",
+        cursor=cursor,
+        parse_tie=uuid.UUID,
+        limit=limit,
+    )
+
+
+def payments_in_order(*, user: Any, filters: FinanceFilter) -> Iterator[Payment]:
+    return payments_for(user=user, filters=filters).order_by("-received_on", "-id").iterator(chunk_size=2000)
+
+
+def credit_notes_for(*, user: Any, filters: FinanceFilter) -> QuerySet[CreditNote]:
+    return (
+        access.credit_notes_visible_to(user)
+        .filter(filters.dated_q("issued_on"), filters.state_q("invoice__"))
+        .select_related("invoice")
+    )
+
+
+def credit_note_page_for(*, user: Any, filters: FinanceFilter, cursor: str | None, limit: int = PAGE_SIZE) -> Page:
+    return _keyset(
+        credit_notes_for(user=user, filters=filters),
+        date_field="issued_on",
+        tie_field="number",
+        cursor=cursor,
+        parse_tie=int,
+        limit=limit,
+    )
+
+
+def credit_notes_in_order(*, user: Any, filters: FinanceFilter) -> Iterator[CreditNote]:
+    return credit_notes_for(user=user, filters=filters).order_by("-issued_on", "-number").iterator(chunk_size=2000)
+
+
+def _get(found: QuerySet[Any], pk: Any) -> Any:
+    try:
+        return found.get(pk=pk)
+    except (found.model.DoesNotExist, ValidationError, ValueError):
+        raise Http404 from None
+
+
+def invoice_get_for(*, user: Any, pk: Any) -> Invoice:
+    """One invoice with its balance, or 404 outside the user's need-to-know."""
+    return _get(with_balances(access.invoices_visible_to(user)).select_related("organisation", "engagement"), pk)
+
+
+# --- the summary ------------------------------------------------------------------------------
+
+AGED_BUCKETS: tuple[tuple[str, str], ...] = (
+    ("current", "Not yet due"),
+    ("days_1_30", "1 to 30 days overdue"),
+    ("days_31_60", "31 to 60 days overdue"),
+    ("days_61_90", "61 to 90 days overdue"),
+    ("days_over_90", "More than 90 days overdue"),
+)
+
+
+def _aged_q(bucket: str, today: datetime.date, prefix: str = "") -> Q:
+    """Open invoices whose due date puts them in the bucket, as of ``today``."""
+
+    def ago(days: int) -> datetime.date:
+        return today - datetime.timedelta(days=days)
+
+    due = f"{prefix}due_on"
+    by_bucket = {
+        "current": Q(**{f"{due}__gte": today}),
+        "days_1_30": Q(**{f"{due}__lt": today, f"{due}__gte": ago(30)}),
+        "days_31_60": Q(**{f"{due}__lt": ago(30), f"{due}__gte": ago(60)}),
+        "days_61_90": Q(**{f"{due}__lt": ago(60), f"{due}__gte": ago(90)}),
+        "days_over_90": Q(**{f"{due}__lt": ago(90)}),
+    }
+    return Q(**{f"{prefix}state__in": Invoice.OPEN_STATES}) & by_bucket[bucket]
+
+
+@dataclass
+class AgedBucket:
+    key: str
+    label: str
+    count: int
+    outstanding: Decimal
+
+
+@dataclass
+class Month:
+    month: datetime.date
+    invoiced: Decimal = money.ZERO
+    received: Decimal = money.ZERO
+    credited: Decimal = money.ZERO
+
+
+@dataclass
+class CurrencySummary:
+    currency: str
+    invoice_count: int = 0
+    invoiced: Decimal = money.ZERO
+    paid: Decimal = money.ZERO
+    credited: Decimal = money.ZERO
+    aged: list[AgedBucket] = field(default_factory=list)
+    months: list[Month] = field(default_factory=list)
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.invoiced - self.paid - self.credited
+
+    @property
+    def aged_total(self) -> Decimal:
+        return sum((bucket.outstanding for bucket in self.aged), money.ZERO)
+
+
+@dataclass
+class Summary:
+    filters: FinanceFilter
+    today: datetime.date
+    currencies: list[CurrencySummary]
+
+
+class MonthOf(TruncMonth):
+    """TruncMonth, with SQLite's own ``strftime`` instead of Django's Python function, which is
+    called once per row (seconds at a million rows)."""
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, Any]:
+        sql, params = compiler.compile(self.lhs)
+        return f"strftime('%%Y-%%m-01', {sql})", params
+
+
+def summary_for(*, user: Any, filters: FinanceFilter) -> Summary:
+    """Totals that reconcile, aged debt and income by month: seven grouped queries, whatever the size.
+
+    Totals cover the invoices issued in the period (and matching the filters) and everything
+    paid or credited against them to date: outstanding = invoiced - paid - credited. The aged
+    debt is what is outstanding on the open ones among them, by how long it is overdue today.
+    The months show the flows dated in each month: invoices issued, payments received, credits.
+    """
+    access.require_finance_read(user)
+    today = timezone.localdate()
+    invoices = (
+        access.invoices_visible_to(user).exclude(state=Invoice.State.DRAFT).filter(filters.invoice_q(today=today))
+    )
+    payments = access.payments_visible_to(user)
+    credits = access.credit_notes_visible_to(user)
+
+    by_currency: dict[str, CurrencySummary] = {}
+
+    def summary(currency: str) -> CurrencySummary:
+        return by_currency.setdefault(currency, CurrencySummary(currency=currency))
+
+    for row in invoices.order_by().values("currency").annotate(count=Count("id"), total=money.pence_sum("gross")):
+        entry = summary(row["currency"])
+        entry.invoice_count = row["count"]
+        entry.invoiced = money.from_pence(row["total"])
+    against = filters.invoice_q("invoice__", today=today)
+    for source, amount, attribute in ((payments, "amount", "paid"), (credits, "gross", "credited")):
+        for row in source.filter(against).order_by().values("currency").annotate(total=money.pence_sum(amount)):
+            setattr(summary(row["currency"]), attribute, money.from_pence(row["total"]))
+
+    # Aged debt: only open invoices (the state index finds them), each with its own outstanding.
+    open_invoices = invoices.filter(state__in=Invoice.OPEN_STATES).annotate(
+        outstanding_pence=money.pence("gross")
+        - Coalesce(_paid_pence(), Value(0))
+        - Coalesce(_credited_pence(), Value(0))
+    )
+    aged_rows = (
+        open_invoices.order_by()
+        .values("currency")
+        .annotate(
+            **{
+                f"aged_{key}": Coalesce(Sum("outstanding_pence", filter=_aged_q(key, today)), Value(0))
+                for key, _label in AGED_BUCKETS
+            },
+            **{f"count_{key}": Count("id", filter=_aged_q(key, today)) for key, _label in AGED_BUCKETS},
+        )
+    )
+    for row in aged_rows:
+        summary(row["currency"]).aged = [
+            AgedBucket(
+                key=key, label=label, count=row[f"count_{key}"], outstanding=money.from_pence(row[f"aged_{key}"])
+            )
+            for key, label in AGED_BUCKETS
+        ]
+
+    months: dict[tuple[str, datetime.date], Month] = {}
+    flows = (
+        (invoices, "issued_on", "gross", "invoiced"),
+        (
+            payments.filter(filters.dated_q("received_on"), filters.state_q("invoice__", today=today)),
+            "received_on",
+            "amount",
+            "received",
+        ),
+        (
+            credits.filter(filters.dated_q("issued_on"), filters.state_q("invoice__", today=today)),
+            "issued_on",
+            "gross",
+            "credited",
+        ),
+    )
+    for source, date_field, amount, attribute in flows:
+        rows = (
+            source.order_by()
+            .annotate(month=MonthOf(date_field))
+            .values("currency", "month")
+            .annotate(total=money.pence_sum(amount))
+        )
+        for row in rows:
+            month = _as_date(row["month"])
+            entry_month = months.setdefault((row["currency"], month), Month(month=month))
+            setattr(entry_month, attribute, money.from_pence(row["total"]))
+            summary(row["currency"])
+    for currency, entry in by_currency.items():
+        found = {month: value for (cur, month), value in months.items() if cur == currency}
+        entry.months = [found.get(month) or Month(month=month) for month in _month_range(filters, found)]
+        if not entry.aged:
+            entry.aged = [
+                AgedBucket(key=key, label=label, count=0, outstanding=money.ZERO) for key, label in AGED_BUCKETS
+            ]
+    return Summary(filters=filters, today=today, currencies=sorted(by_currency.values(), key=lambda s: s.currency))
+
+
+def _as_date(value: Any) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, str):  # some backends hand a truncated date back as text
+        return datetime.date.fromisoformat(value[:10])
+    return value
+
+
+def _month_range(filters: FinanceFilter, found: dict[datetime.date, Month]) -> list[datetime.date]:
+    """Every month of the period, the empty ones too, so a chart shows a gap as a gap."""
+    first = filters.date_from.replace(day=1) if filters.date_from else min(found, default=None)
+    last = filters.date_to.replace(day=1) if filters.date_to else max(found, default=None)
+    if first is None or last is None:
+        return sorted(found)
+    months: list[datetime.date] = []
+    month = first
+    while month <= last and len(months) < 240:
+        months.append(month)
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    return months
+
+
+# --- audits -----------------------------------------------------------------------------------
+
+
+def audits_of(*, user: Any) -> QuerySet[Audit]:
+    """An auditor's own audits, for their dashboard."""
+    if access.role_of(user) is None:
+        return Audit.objects.none()
+    return Audit.objects.filter(auditor=user).order_by("-starts_on")
+
+
+def audits_for(*, user: Any) -> QuerySet[Audit]:
+    if not access.can_manage_audits(user):
+        raise Http404
+    return Audit.objects.select_related("auditor").order_by("-starts_on")
+
+
+def audit_get_for(*, user: Any, pk: Any) -> Audit:
+    if not access.can_manage_audits(user):
+        raise Http404
+    return _get(Audit.objects.all(), pk)
+
+
+def auditors_for(*, user: Any) -> QuerySet[Any]:
+    from confidentiality.models import User
+    from confidentiality.roles import Role
+
+    if not access.can_manage_audits(user):
+        return User.objects.none()
+    return User.objects.filter(groups__name=Role.AUDITOR.value, is_active=True).order_by("email")

@@ -1,0 +1,436 @@
+"""Every write to the financial records: the administrator's alone, each audited in its transaction.
+
+An issued invoice never changes (policy 000 asks that the records stand up to an auditor): once
+issued, its number, parties, lines, amounts and dates are final, and a mistake is put right with
+a credit note. Only its settlement state moves as payments and credits arrive. The database
+refuses the same changes with a trigger (migration 0002), so no other path can make them either.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from confidentiality import access
+from confidentiality.audit import audit_record
+from confidentiality.roles import Role
+from finance import money
+from finance.models import Audit, CreditNote, Invoice, InvoiceLine, NumberSeries, Payment
+
+MAX_LINES = 50
+ISSUED_IS_FINAL = "An issued invoice never changes. Issue a credit note to correct it."
+
+
+@dataclass(frozen=True)
+class LineInput:
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    tax_rate: Decimal
+
+
+def _require_writer(actor: Any) -> None:
+    # actor=None is the system itself (the demo, a management command run with server access).
+    if actor is not None and not access.can_write_finance(actor):
+        raise PermissionDenied("Only the practice administrator changes financial records.")
+
+
+def next_number(series: str) -> int:
+    """The next number of a series, taken under a row lock in the caller's transaction: unique,
+    and without gaps, because a rolled-back issue rolls the counter back too."""
+    counter = NumberSeries.objects.select_for_update().filter(series=series).first()
+    if counter is None:
+        # Created by migration 0002; a test database's flush removes it.
+        try:
+            with transaction.atomic():
+                NumberSeries.objects.create(series=series, last_number=0)
+        except IntegrityError:
+            pass  # another transaction created it first
+        counter = NumberSeries.objects.select_for_update().get(series=series)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return counter.last_number
+
+
+def _priced(lines: list[LineInput]) -> list[InvoiceLine]:
+    if not lines:
+        raise ValidationError("An invoice needs at least one line.")
+    if len(lines) > MAX_LINES:
+        raise ValidationError(f"An invoice has at most {MAX_LINES} lines.")
+    priced = []
+    for position, line in enumerate(lines, 1):
+        description = line.description.strip()
+        if not description:
+            raise ValidationError(f"Line {position} needs a description.")
+        quantity = money.parse_amount(line.quantity, what=f"Line {position}'s quantity")
+        unit_price = money.parse_amount(line.unit_price, what=f"Line {position}'s unit price", allow_zero=True)
+        tax_rate = money.parse_amount(line.tax_rate, what=f"Line {position}'s tax rate", allow_zero=True)
+        if tax_rate > 100:
+            raise ValidationError(f"Line {position}'s tax rate must be a percentage between 0 and 100.")
+        net = money.quantize(quantity * unit_price)
+        tax = money.quantize(net * tax_rate / 100)
+        priced.append(
+            InvoiceLine(
+                position=position,
+                description=description,
+                quantity=quantity,
+                unit_price=unit_price,
+                tax_rate=tax_rate,
+                net=net,
+                tax=tax,
+            )
+        )
+    return priced
+
+
+def _write_lines(invoice: Invoice, lines: list[InvoiceLine]) -> None:
+    invoice.net = sum((line.net for line in lines), money.ZERO)
+    invoice.tax = sum((line.tax for line in lines), money.ZERO)
+    invoice.gross = invoice.net + invoice.tax
+    if invoice.gross <= 0:
+        raise ValidationError("An invoice must ask for more than nothing.")
+    if invoice.gross > money.MAXIMUM:
+        raise ValidationError("The invoice's total is larger than the records can hold.")
+    invoice.full_clean()
+    invoice.save()
+    invoice.lines.all().delete()
+    for line in lines:
+        line.invoice = invoice
+        line.full_clean()
+    InvoiceLine.objects.bulk_create(lines)
+
+
+def _check_parties(organisation: Any, engagement: Any) -> None:
+    if engagement is not None and engagement.organisation_id != organisation.pk:
+        raise ValidationError({"engagement": "The engagement belongs to another organisation."})
+
+
+@transaction.atomic
+def invoice_create(
+    *,
+    actor: Any,
+    organisation: Any,
+    lines: list[LineInput],
+    engagement: Any = None,
+    currency: str = "GBP",
+    payment_terms_days: int = 30,
+) -> Invoice:
+    """A draft: no number yet, seen by the administrator only, free to change until issued."""
+    _require_writer(actor)
+    _check_parties(organisation, engagement)
+    invoice = Invoice(
+        organisation=organisation,
+        engagement=engagement,
+        currency=currency,
+        payment_terms_days=payment_terms_days,
+        created_by=actor if actor is not None else _system_user(),
+    )
+    _write_lines(invoice, _priced(lines))
+    audit_record(actor=actor, action="finance.invoice.draft", obj=invoice, detail={"lines": len(lines)})
+    return invoice
+
+
+@transaction.atomic
+def invoice_update(
+    *,
+    actor: Any,
+    invoice: Invoice,
+    organisation: Any,
+    lines: list[LineInput],
+    engagement: Any = None,
+    currency: str = "GBP",
+    payment_terms_days: int = 30,
+) -> Invoice:
+    _require_writer(actor)
+    locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if locked.state != Invoice.State.DRAFT:
+        raise ValidationError(ISSUED_IS_FINAL)
+    _check_parties(organisation, engagement)
+    locked.organisation = organisation
+    locked.engagement = engagement
+    locked.currency = currency
+    locked.payment_terms_days = payment_terms_days
+    _write_lines(locked, _priced(lines))
+    audit_record(actor=actor, action="finance.invoice.draft_change", obj=locked, detail={"lines": len(lines)})
+    return locked
+
+
+@transaction.atomic
+def invoice_delete(*, actor: Any, invoice: Invoice) -> None:
+    """Only a draft goes: it has no number, so no gap is left in the sequence."""
+    _require_writer(actor)
+    locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if locked.state != Invoice.State.DRAFT:
+        raise ValidationError(ISSUED_IS_FINAL)
+    audit_record(actor=actor, action="finance.invoice.draft_delete", obj=locked)
+    locked.delete()
+
+
+@transaction.atomic
+def invoice_issue(*, actor: Any, invoice: Invoice, issued_on: datetime.date | None = None) -> Invoice:
+    """Give the draft the next number and its date; from now on it never changes.
+
+    The date may be earlier than today (an invoice written up late) but never earlier than the
+    last invoice issued, so that numbers and dates run in the same order, as an auditor expects.
+    """
+    _require_writer(actor)
+    locked = (
+        Invoice.objects.select_for_update(of=("self",)).select_related("organisation", "engagement").get(pk=invoice.pk)
+    )
+    if locked.state != Invoice.State.DRAFT:
+        raise ValidationError("This invoice has already been issued.")
+    if not locked.lines.exists():
+        raise ValidationError("An invoice needs at least one line.")
+    today = timezone.localdate()
+    issued_on = issued_on or today
+    if issued_on > today:
+        raise ValidationError({"issued_on": "An invoice cannot be dated in the future."})
+    number = next_number(NumberSeries.INVOICE)  # holds the series lock until commit
+    latest = Invoice.objects.filter(number__isnull=False).aggregate(latest=Max("issued_on"))["latest"]
+    if latest is not None and issued_on < latest:
+        raise ValidationError(
+            {"issued_on": f"The last invoice was issued on {latest:%d %B %Y}; this one cannot be dated earlier."}
+        )
+    locked.number = number
+    locked.issued_on = issued_on
+    locked.due_on = issued_on + datetime.timedelta(days=locked.payment_terms_days)
+    locked.state = Invoice.State.UNPAID
+    locked.organisation_name = locked.organisation.name
+    locked.engagement_reference = locked.engagement.reference if locked.engagement else ""
+    locked.issued_at = timezone.now()
+    locked.issued_by = actor if actor is not None else _system_user()
+    locked.full_clean()
+    locked.save(
+        update_fields=[
+            "number",
+            "issued_on",
+            "due_on",
+            "state",
+            "organisation_name",
+            "engagement_reference",
+            "issued_at",
+            "issued_by",
+        ]
+    )
+    audit_record(
+        actor=actor,
+        action="finance.invoice.issue",
+        obj=locked,
+        detail={"number": number, "gross": str(locked.gross), "currency": locked.currency},
+    )
+    return locked
+
+
+@dataclass(frozen=True)
+class Balance:
+    gross: Decimal
+    paid: Decimal
+    credited: Decimal
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.gross - self.paid - self.credited
+
+
+def invoice_balance(invoice: Invoice) -> Balance:
+    """What was paid and credited against one invoice, summed by the database."""
+    paid = Payment.objects.filter(invoice=invoice).aggregate(total=money.pence_sum("amount"))["total"]
+    credited = CreditNote.objects.filter(invoice=invoice).aggregate(total=money.pence_sum("gross"))["total"]
+    return Balance(gross=invoice.gross, paid=money.from_pence(paid), credited=money.from_pence(credited))
+
+
+def _settle(invoice: Invoice) -> None:
+    balance = invoice_balance(invoice)
+    if balance.outstanding == 0:
+        state = Invoice.State.PAID if balance.paid > 0 else Invoice.State.CREDITED
+    elif balance.paid or balance.credited:
+        state = Invoice.State.PART_PAID
+    else:
+        state = Invoice.State.UNPAID
+    if state != invoice.state:
+        invoice.state = state
+        invoice.save(update_fields=["state"])
+
+
+def _lock_open_invoice(invoice: Invoice) -> Invoice:
+    # The lock serialises two payments against one invoice, so together they cannot overpay it.
+    locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if locked.state == Invoice.State.DRAFT:
+        raise ValidationError("A draft cannot be paid or credited; issue it first.")
+    if locked.state not in Invoice.OPEN_STATES:
+        raise ValidationError("Nothing is outstanding on this invoice.")
+    return locked
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    actor: Any,
+    invoice: Invoice,
+    amount: Any,
+    received_on: datetime.date,
+    method: str = Payment.Method.BANK_TRANSFER,
+    reference: str = "",
+) -> Payment:
+    _require_writer(actor)
+    locked = _lock_open_invoice(invoice)
+    amount = money.parse_amount(amount)
+    outstanding = invoice_balance(locked).outstanding
+    if amount > outstanding:
+        raise ValidationError(
+            {"amount": f"Only {money.display(outstanding)} {locked.currency} is outstanding on this invoice."}
+        )
+    if received_on > timezone.localdate():
+        raise ValidationError({"received_on": "A payment cannot be received in the future."})
+    if locked.issued_on is not None and received_on < locked.issued_on:
+        raise ValidationError({"received_on": "A payment cannot be received before the invoice was issued."})
+    payment = Payment(
+        invoice=locked,
+        organisation_id=locked.organisation_id,
+        currency=locked.currency,
+        amount=amount,
+        received_on=received_on,
+        method=method,
+        reference=reference.strip(),
+        recorded_by=actor if actor is not None else _system_user(),
+    )
+    payment.full_clean()
+    payment.save()
+    _settle(locked)
+    audit_record(
+        actor=actor,
+        action="finance.payment.record",
+        obj=payment,
+        detail={"invoice": locked.number, "amount": str(amount), "currency": locked.currency},
+    )
+    return payment
+
+
+@transaction.atomic
+def credit_note_issue(
+    *,
+    actor: Any,
+    invoice: Invoice,
+    net: Any,
+    tax: Any,
+    reason: str,
+    issued_on: datetime.date | None = None,
+) -> CreditNote:
+    """Credit part or all of what is outstanding; numbered in its own gapless series."""
+    _require_writer(actor)
+    locked = _lock_open_invoice(invoice)
+    net = money.parse_amount(net, what="The net amount", allow_zero=True)
+    tax = money.parse_amount(tax, what="The tax", allow_zero=True)
+    gross = net + tax
+    if gross <= 0:
+        raise ValidationError("A credit note must credit more than nothing.")
+    outstanding = invoice_balance(locked).outstanding
+    if gross > outstanding:
+        raise ValidationError(
+            f"Only {money.display(outstanding)} {locked.currency} is outstanding; a credit note cannot exceed it."
+        )
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the invoice is credited."})
+    today = timezone.localdate()
+    issued_on = issued_on or today
+    if issued_on > today:
+        raise ValidationError({"issued_on": "A credit note cannot be dated in the future."})
+    if locked.issued_on is not None and issued_on < locked.issued_on:
+        raise ValidationError({"issued_on": "A credit note cannot be dated before its invoice."})
+    number = next_number(NumberSeries.CREDIT_NOTE)
+    latest = CreditNote.objects.aggregate(latest=Max("issued_on"))["latest"]
+    if latest is not None and issued_on < latest:
+        raise ValidationError(
+            {"issued_on": f"The last credit note was dated {latest:%d %B %Y}; this one cannot be dated earlier."}
+        )
+    credit = CreditNote(
+        number=number,
+        invoice=locked,
+        organisation_id=locked.organisation_id,
+        currency=locked.currency,
+        net=net,
+        tax=tax,
+        gross=gross,
+        reason=reason,
+        issued_on=issued_on,
+        issued_by=actor if actor is not None else _system_user(),
+    )
+    credit.full_clean()
+    credit.save()
+    _settle(locked)
+    audit_record(
+        actor=actor,
+        action="finance.credit_note.issue",
+        obj=credit,
+        detail={"invoice": locked.number, "number": number, "gross": str(gross), "currency": locked.currency},
+    )
+    return credit
+
+
+# --- audits: an auditor's window ------------------------------------------------------------
+
+
+@transaction.atomic
+def audit_open(*, actor: Any, auditor: Any, starts_on: datetime.date, ends_on: datetime.date, purpose: str) -> Audit:
+    """Give an auditor read access to every financial record from ``starts_on`` to ``ends_on``."""
+    if actor is not None and not access.can_manage_audits(actor):
+        raise PermissionDenied("Only the practice administrator opens an audit.")
+    if access.role_of(auditor) != Role.AUDITOR:
+        raise ValidationError({"auditor": "Only a person with the auditor role can be given an audit."})
+    if ends_on < starts_on:
+        raise ValidationError({"ends_on": "The audit must end on or after the day it starts."})
+    if ends_on < timezone.localdate():
+        raise ValidationError({"ends_on": "The audit would already be over."})
+    if (ends_on - starts_on).days > 366:
+        raise ValidationError({"ends_on": "An audit lasts at most a year; open another one after it."})
+    audit = Audit(
+        auditor=auditor,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        purpose=purpose.strip(),
+        created_by=actor if actor is not None else _system_user(),
+    )
+    audit.full_clean()
+    audit.save()
+    access.forget_cached_audit(auditor)
+    audit_record(
+        actor=actor,
+        action="finance.audit.open",
+        obj=audit,
+        detail={"auditor": auditor.pk, "starts_on": str(starts_on), "ends_on": str(ends_on)},
+    )
+    return audit
+
+
+@transaction.atomic
+def audit_end(*, actor: Any, audit: Audit) -> Audit:
+    """End an audit now: the auditor loses access at once."""
+    if actor is not None and not access.can_manage_audits(actor):
+        raise PermissionDenied("Only the practice administrator ends an audit.")
+    locked = Audit.objects.select_for_update().get(pk=audit.pk)
+    if locked.ended_at is not None:
+        raise ValidationError("This audit has already ended.")
+    locked.ended_at = timezone.now()
+    locked.ended_by = actor if actor is not None else _system_user()
+    locked.save(update_fields=["ended_at", "ended_by"])
+    access.forget_cached_audit(locked.auditor)
+    audit_record(actor=actor, action="finance.audit.end", obj=locked, detail={"auditor": locked.auditor_id})
+    return locked
+
+
+def _system_user() -> Any:
+    """Records need a person: the system (the demo) acts as the first active administrator."""
+    from confidentiality.models import User
+
+    user = User.objects.filter(groups__name=Role.ADMIN.value, is_active=True).order_by("pk").first()
+    if user is None:
+        raise ValidationError("The practice has no administrator to record this.")
+    return user

@@ -1,0 +1,302 @@
+"""The retention schedule: for every kind of record, how long it lives and what deletes it.
+
+Policy 000: electronic files of an engagement are deleted two years after the work ends;
+financial records are kept five years. Every model in the project is named here, either by a
+rule that deletes it (directly, or as something that belongs to a rule's record) or with the
+reason it is kept; ``tests/retention`` fails for a model that is in neither.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from retention.engine import Plan, make_plan
+
+
+def add_years(day: datetime.date, years: int) -> datetime.date:
+    """The anniversary; 29 February's falls on 1 March, so a period is never cut short."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return datetime.date(day.year + years, 3, 1)
+
+
+def latest_anchor(as_of: datetime.date, years: int) -> datetime.date:
+    """The last day whose anniversary (``add_years``) is on or before ``as_of``."""
+    try:
+        return as_of.replace(year=as_of.year - years)
+    except ValueError:  # as_of is 29 February: the day before's anniversary is the 28th
+        return datetime.date(as_of.year - years, 2, 28)
+
+
+def start_of_day(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _active_holds() -> QuerySet[Any]:
+    from retention.models import LegalHold
+
+    return LegalHold.objects.filter(released_at__isnull=True)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A kind of record that is deleted ``years`` (or ``days``) after the date in ``anchor``."""
+
+    key: str
+    title: str
+    root: str  # app_label.model
+    anchor: str
+    years: Callable[[], int] | None = None
+    days: Callable[[], int] | None = None
+    base: Callable[[], Q] = field(default=lambda: Q())
+    not_held: Callable[[QuerySet[Any], datetime.date], QuerySet[Any]] = field(default=lambda qs, as_of: qs)
+    blocking: tuple[str, ...] = ()
+    shred_key: str = ""  # the field naming the record's data key, destroyed with it
+    note: str = ""
+
+    @property
+    def model(self) -> Any:
+        return apps.get_model(self.root)
+
+    def period(self) -> str:
+        if self.years is not None:
+            n = self.years()
+            return f"{n} year{'s' if n != 1 else ''}"
+        assert self.days is not None
+        n = self.days()
+        return f"{n} day{'s' if n != 1 else ''}"
+
+    def due_date(self, anchor: datetime.date) -> datetime.date:
+        if self.years is not None:
+            return add_years(anchor, self.years())
+        assert self.days is not None
+        return anchor + datetime.timedelta(days=self.days())
+
+    def cutoff(self, as_of: datetime.date) -> datetime.date:
+        """Records whose anchor date is on or before this day are due on ``as_of``."""
+        if self.years is not None:
+            return latest_anchor(as_of, self.years())
+        assert self.days is not None
+        return as_of - datetime.timedelta(days=self.days())
+
+    def _anchored(self, up_to: datetime.date) -> Q:
+        return Q(**{f"{self.anchor}__lt": start_of_day(up_to + datetime.timedelta(days=1))})
+
+    def due(self, as_of: datetime.date) -> QuerySet[Any]:
+        """Records past their period on ``as_of`` and under no legal hold."""
+        records = self.model._default_manager.filter(self.base(), self._anchored(self.cutoff(as_of)))
+        return self.not_held(records, as_of)
+
+    def held(self, as_of: datetime.date) -> int:
+        records = self.model._default_manager.filter(self.base(), self._anchored(self.cutoff(as_of)))
+        return records.count() - self.not_held(records, as_of).count()
+
+    def plan(self) -> Plan:
+        return _plan(self.root, self.blocking)
+
+
+@cache
+def _plan(root: str, blocking: tuple[str, ...]) -> Plan:
+    return make_plan(apps.get_model(root), blocking=blocking)
+
+
+def _engagement_not_held(qs: QuerySet[Any], as_of: datetime.date) -> QuerySet[Any]:
+    holds = _active_holds()
+    return qs.exclude(
+        Exists(holds.filter(engagement=OuterRef("pk")))
+        | Exists(holds.filter(client=OuterRef("client_id")))
+        | Exists(holds.filter(organisation=OuterRef("organisation_id")))
+    )
+
+
+def _client_not_held(qs: QuerySet[Any], as_of: datetime.date) -> QuerySet[Any]:
+    from confidentiality.models import Complaint
+
+    years = settings.RETENTION_ENGAGEMENT_YEARS
+    recent = Complaint.objects.filter(client=OuterRef("pk")).filter(
+        Q(closed_at__isnull=True)
+        | Q(closed_at__gte=start_of_day(latest_anchor(as_of, years) + datetime.timedelta(days=1)))
+    )
+    return qs.exclude(Exists(_active_holds().filter(client=OuterRef("pk")))).exclude(Exists(recent))
+
+
+def _organisation_not_held(qs: QuerySet[Any], as_of: datetime.date) -> QuerySet[Any]:
+    return qs.exclude(Exists(_active_holds().filter(organisation=OuterRef("pk"))))
+
+
+def _years(setting: str) -> Callable[[], int]:
+    return lambda: int(getattr(settings, setting))
+
+
+def _days(setting: str) -> Callable[[], int]:
+    return lambda: int(getattr(settings, setting))
+
+
+RULES: list[Rule] = [
+    Rule(
+        key="engagement_files",
+        title="An engagement and all its electronic files: sessions, notes, documents (and their stored "
+        "files), feedback, report drafts and versions, agreements, consents, disclosures, concerns",
+        root="engagements.engagement",
+        anchor="closed_at",
+        years=_years("RETENTION_ENGAGEMENT_YEARS"),
+        base=lambda: Q(status="closed"),
+        not_held=_engagement_not_held,
+        shred_key="data_key_id",
+        note="after the engagement closes (policy 000). Its data key is destroyed, so backups cannot be read.",
+    ),
+    Rule(
+        key="client_record",
+        title="A client's personal details, client-wide consents and complaints; their portal login is closed",
+        root="engagements.client",
+        anchor="created_at",
+        years=_years("RETENTION_ENGAGEMENT_YEARS"),
+        not_held=_client_not_held,
+        blocking=("engagements.engagement",),
+        shred_key="data_key_id",
+        note="after the later of: their last engagement's files were deleted, their last complaint closed.",
+    ),
+    Rule(
+        key="breaches",
+        title="Closed entries of the breach register",
+        root="confidentiality.breach",
+        anchor="closed_at",
+        years=_years("RETENTION_BREACH_YEARS"),
+        base=lambda: Q(closed_at__isnull=False),
+        shred_key="data_key_id",
+        note="after the entry is closed: the practice's own record of how it handled a breach.",
+    ),
+    Rule(
+        key="organisation_record",
+        title="An organisation's own record, once it has no engagements, contacts or financial records",
+        root="engagements.organisation",
+        anchor="created_at",
+        years=_years("FINANCE_RETENTION_YEARS"),
+        not_held=_organisation_not_held,
+        blocking=(
+            "engagements.engagement",
+            "engagements.sponsorcontact",
+            "finance.invoice",
+            "finance.payment",
+            "finance.creditnote",
+        ),
+        note="after it was added, and never while anything of it remains.",
+    ),
+    Rule(
+        key="notices",
+        title="In-app notices (they say that something happened, never what)",
+        root="confidentiality.notice",
+        anchor="created_at",
+        days=_days("RETENTION_NOTICE_DAYS"),
+        note="after they were sent.",
+    ),
+    Rule(
+        key="sign_in_records",
+        title="Sign-in records (successes and failures, with IP addresses)",
+        root="axes.accesslog",
+        anchor="attempt_time",
+        days=_days("RETENTION_SIGN_IN_DAYS"),
+        note="after the attempt.",
+    ),
+    Rule(
+        key="sign_in_failures",
+        title="Failed sign-in records",
+        root="axes.accessfailurelog",
+        anchor="attempt_time",
+        days=_days("RETENTION_SIGN_IN_DAYS"),
+        note="after the attempt.",
+    ),
+    Rule(
+        key="admin_log",
+        title="The technical admin site's change log",
+        root="admin.logentry",
+        anchor="action_time",
+        years=_years("RETENTION_ENGAGEMENT_YEARS"),
+        note="after the change.",
+    ),
+]
+
+# Records that are not deleted by age, and why. Each must be true of every row.
+KEPT: dict[str, str] = {
+    "sessions.session": "Sign-in sessions: each sweep deletes those that have expired, by the clock, whatever "
+    "day it sweeps as of.",
+    "confidentiality.user": "Accounts. A client's login is closed and their name and e-mail erased when their "
+    "record is deleted; staff accounts are closed when they leave the practice.",
+    "confidentiality.auditevent": "The audit trail: ids, actions and times, never names or content. It is the "
+    "proof of who knew what and that deletions happened.",
+    "confidentiality.auditchainhead": "One row: the end of the audit trail's hash chain.",
+    "confidentiality.datakey": "Destroyed with the engagement or client whose key it is (crypto-shredding); "
+    "the master-key wrapping keys are not records.",
+    "confidentiality.apitoken": "Kept while the account exists; a revoked token opens nothing.",
+    "confidentiality.workerheartbeat": "One row per background worker, overwritten every minute.",
+    "retention.deletionreceipt": "The proof of deletion: rule, kind, count and ids only.",
+    "retention.retentionsweep": "When each sweep ran and how many records it deleted.",
+    "retention.sweeplease": "One row: which sweep is running.",
+    "retention.legalhold": "The case record of a hold; detached from what it held once that is deleted.",
+    "retention.policydocument": "Each version of the practice's policies: the record of what applied when.",
+    "consent.informationcategory": "Configuration: the kinds of information agreements settle. No personal data.",
+    "consent.agreementtemplate": "Configuration: the practice's standard agreement wording. No personal data.",
+    "consent.templateterm": "Configuration: a standard agreement's terms. No personal data.",
+    "engagements.sponsorcontact": "Kept while the person is the organisation's contact; removed by the "
+    "administrator when they leave it.",
+    "account.emailaddress": "The sign-in address of an account; erased when the account is closed.",
+    "account.emailconfirmation": "Not used: sign-up is closed and addresses are not confirmed by e-mail.",
+    "mfa.authenticator": "A second factor of an account; removed when the account is closed.",
+    "auth.group": "Configuration: the five roles.",
+    "auth.permission": "Configuration: Django's permission names.",
+    "contenttypes.contenttype": "Configuration: Django's model names.",
+    "guardian.userobjectpermission": "Not used: object permissions live in the direct tables, deleted with "
+    "their records.",
+    "guardian.groupobjectpermission": "Not used, as above.",
+    "axes.accessattempt": "Current lockouts; removed when the cool-off ends or the person signs in.",
+    "axes.accessattemptexpiration": "Current lockouts' expiry; removed with them.",
+    "finance.audit": "The record of which auditor was given access to the books, and for which dates.",
+    "finance.numberseries": "Configuration: the next invoice and credit-note numbers.",
+    "django_celery_beat.periodictask": "Configuration: the schedules.",
+    "django_celery_beat.periodictasks": "Configuration: the schedules' change marker.",
+    "django_celery_beat.crontabschedule": "Configuration: the schedules.",
+    "django_celery_beat.intervalschedule": "Configuration: the schedules.",
+    "django_celery_beat.clockedschedule": "Configuration: the schedules.",
+    "django_celery_beat.solarschedule": "Configuration: the schedules.",
+}
+
+# Rules whose due records are chosen by their own app's code (``retention.sweep._external``):
+# rule key → (root model, what, period).
+EXTERNAL_RULES: dict[str, tuple[str, str, str]] = {
+    "financial_records": (
+        "finance.invoice",
+        "Invoices with their lines, payments and credit notes",
+        "5 years after their date (policy 000), once everything against the invoice is that old",
+    ),
+}
+
+
+def rule_for(key: str) -> Rule:
+    for rule in RULES:
+        if rule.key == key:
+            return rule
+    raise KeyError(key)
+
+
+def covered_kinds() -> dict[str, str]:
+    """Every model the schedule covers → the rule key (or 'kept')."""
+    covered: dict[str, str] = {}
+    for rule in RULES:
+        for kind in rule.plan().kinds():
+            covered.setdefault(kind, rule.key)
+    for key, (root, _what, _period) in EXTERNAL_RULES.items():
+        for kind in make_plan(apps.get_model(root)).kinds():
+            covered.setdefault(kind, key)
+    for kind in KEPT:
+        covered.setdefault(kind, "kept")
+    return covered

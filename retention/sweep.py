@@ -1,0 +1,389 @@
+"""The retention sweep: deletes what is past its period, batch by batch, leaving receipts.
+
+- One sweep at a time: a lease row, taken with a conditional UPDATE and renewed each batch.
+  A second sweep started meanwhile records itself as skipped and touches nothing; a crashed
+  sweep's lease lapses after ``RETENTION_LEASE_SECONDS`` and the next run finishes the job.
+- Each batch is one transaction: find due records (oldest first), delete them and everything
+  they own (``retention.engine``), destroy their data keys, write the receipts to the database
+  and to the journal file. Stored files are removed in the same step; if the transaction then
+  fails, the rows are still due and the next run deletes them.
+- Memory depends on the batch size, not on how much is due.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+import os
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from confidentiality.audit import audit_record
+from retention import engine
+from retention.models import DeletionReceipt, RetentionSweep, SweepLease
+from retention.schedule import RULES, Rule
+
+log = logging.getLogger(__name__)
+
+
+# --- the lease ---------------------------------------------------------------------------
+
+
+def _take_lease(holder: uuid.UUID) -> bool:
+    SweepLease.objects.get_or_create(pk=1)
+    now = timezone.now()
+    taken = (
+        SweepLease.objects.filter(pk=1)
+        .filter(Q(held_until__isnull=True) | Q(held_until__lt=now) | Q(holder=holder))
+        .update(holder=holder, held_until=now + datetime.timedelta(seconds=settings.RETENTION_LEASE_SECONDS))
+    )
+    return taken == 1
+
+
+def _give_back_lease(holder: uuid.UUID) -> None:
+    SweepLease.objects.filter(pk=1, holder=holder).update(holder=None, held_until=None)
+
+
+# --- what happens to special kinds as they are deleted --------------------------------------
+
+
+def _before_delete(model: Any, ids: list[Any]) -> None:
+    """Stored files go with their rows."""
+    from django.core.files.storage import default_storage
+
+    from engagements.models import Document
+    from retention.models import SubjectAccessExport
+
+    if model in (Document, SubjectAccessExport):
+        for name in model.objects.filter(pk__in=ids).values_list("blob_name", flat=True):
+            if name:
+                default_storage.delete(name)
+    # An export's data key has no other owner: ``purge_expired_exports`` (at the end of every
+    # sweep) destroys keys whose export is gone.
+
+
+def _shred(key_ids: list[Any]) -> list[str]:
+    from confidentiality.crypto import data_key_cache
+    from confidentiality.models import DataKey
+
+    keys = DataKey.objects.filter(pk__in=key_ids)
+    found = [str(pk) for pk in keys.values_list("pk", flat=True)]
+    keys._raw_delete(keys.db)
+    for key_id in key_ids:
+        data_key_cache.forget(key_id)
+    return found
+
+
+def _close_logins(user_ids: list[Any]) -> list[str]:
+    """A deleted client's portal login: closed, and their name and e-mail erased."""
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+
+    from confidentiality.models import ApiToken, Notice, User
+
+    closed = []
+    for user in User.objects.filter(pk__in=user_ids):
+        user.email = f"deleted-{user.pk}@deleted.invalid"
+        user.display_name = ""
+        user.is_active = False
+        user.set_unusable_password()
+        user.save(update_fields=["email", "display_name", "is_active", "password"])
+        closed.append(str(user.pk))
+    for model in (EmailAddress, Authenticator, ApiToken, Notice):
+        model.objects.filter(user_id__in=user_ids).delete()
+    return closed
+
+
+# --- receipts ----------------------------------------------------------------------------
+
+
+def _journal(receipts: list[DeletionReceipt]) -> None:
+    """Append the receipts outside the database and make sure they are on disk."""
+    path = settings.RETENTION_JOURNAL
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as handle:
+        for r in receipts:
+            line = {
+                "receipt": str(r.pk),
+                "sweep": str(r.sweep_id) if r.sweep_id else None,
+                "rule": r.rule,
+                "kind": r.kind,
+                "count": r.count,
+                "ids": r.object_ids,
+                "as_of": r.as_of.isoformat(),
+                "deleted_at": r.deleted_at.isoformat(),
+            }
+            handle.write(json.dumps(line, sort_keys=True) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def read_journal() -> Iterator[dict[str, Any]]:
+    path = settings.RETENTION_JOURNAL
+    if not path.exists():
+        return
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError:
+                # A line cut short by a crash while writing: that batch's transaction did not commit.
+                log.warning("retention journal: line %d is incomplete and was skipped", number)
+
+
+def _receipts(
+    sweep: RetentionSweep | None, rule_key: str, as_of: datetime.date, deleted: dict[str, list[str]]
+) -> list[DeletionReceipt]:
+    now = timezone.now()
+    receipts = [
+        DeletionReceipt(
+            sweep=sweep, rule=rule_key, kind=kind, count=len(ids), object_ids=ids, as_of=as_of, deleted_at=now
+        )
+        for kind, ids in deleted.items()
+        if ids
+    ]
+    DeletionReceipt.objects.bulk_create(receipts)
+    _journal(receipts)
+    return receipts
+
+
+# --- one rule, batch by batch --------------------------------------------------------------
+
+
+def delete_records(rule: Rule, ids: list[Any]) -> tuple[dict[str, list[str]], list[str]]:
+    """Delete these records of ``rule`` with all they own; the caller holds the transaction.
+    Returns the ids deleted by kind, and the ids kept because something still blocks them."""
+    model = rule.model
+    keys = (
+        list(model._default_manager.filter(pk__in=ids).values_list(rule.shred_key, flat=True)) if rule.shred_key else []
+    )
+    logins = []
+    if rule.root == "engagements.client":
+        logins = list(model._default_manager.filter(pk__in=ids, user__isnull=False).values_list("user_id", flat=True))
+    outcome = engine.execute(rule.plan(), ids, before_delete=_before_delete)
+    deleted: dict[str, list[str]] = dict(outcome.deleted)
+    if outcome.kept and keys:
+        kept_keys = set(model._default_manager.filter(pk__in=outcome.kept).values_list(rule.shred_key, flat=True))
+        keys = [k for k in keys if k not in kept_keys]
+    if keys:
+        deleted["confidentiality.datakey"] = _shred(keys)
+    if logins:
+        kept_logins = set(model._default_manager.filter(pk__in=outcome.kept).values_list("user_id", flat=True))
+        closing = [u for u in logins if u not in kept_logins]
+        if closing:
+            deleted["confidentiality.user"] = _close_logins(closing)
+    return deleted, outcome.kept
+
+
+def after_batch_hook() -> None:
+    """Called after each committed batch (tests use it to stop a sweep part-way)."""
+
+
+@dataclass
+class SweepOutcome:
+    sweep: RetentionSweep
+    deleted: Counter[str] = field(default_factory=Counter)
+    kept_blocked: Counter[str] = field(default_factory=Counter)
+
+
+def _sweep_rule(
+    rule: Rule, as_of: datetime.date, sweep: RetentionSweep, holder: uuid.UUID, batch_size: int, result: SweepOutcome
+) -> None:
+    skip: set[str] = set()
+    while True:
+        with transaction.atomic():
+            if not _take_lease(holder):
+                raise RuntimeError("The sweep lost its lease to another sweep; it stops here.")
+            due = rule.due(as_of).order_by(rule.anchor, "pk")
+            if skip:
+                due = due.exclude(pk__in=skip)
+            ids = list(due.values_list("pk", flat=True)[:batch_size])
+            if not ids:
+                return
+            deleted, kept = delete_records(rule, ids)
+            skip.update(kept)
+            result.kept_blocked[rule.key] += len(kept)
+            _receipts(sweep, rule.key, as_of, deleted)
+            for kind, kind_ids in deleted.items():
+                result.deleted[kind] += len(kind_ids)
+        after_batch_hook()
+
+
+def _external(as_of: datetime.date) -> list[tuple[str, Any]]:
+    """Rules whose records' own code says what is due: financial records (``finance.retention``).
+
+    An invoice is the root: its lines, payments and credit notes go with it. Legal holds on its
+    organisation keep it."""
+    return [("financial_records", _external_due("financial_records", as_of))]
+
+
+def _external_due(key: str, as_of: datetime.date, *, held_too: bool = False) -> Any:
+    from finance.retention import due_for_deletion
+    from retention.models import LegalHold
+
+    assert key == "financial_records"
+    invoices = due_for_deletion(as_of)["invoices"]
+    if held_too:
+        return invoices
+    held = LegalHold.objects.filter(released_at__isnull=True, organisation__isnull=False).values("organisation_id")
+    return invoices.exclude(organisation_id__in=held)
+
+
+def run_sweep(*, as_of: datetime.date | None = None, actor: Any = None, batch_size: int | None = None) -> SweepOutcome:
+    as_of = as_of or timezone.localdate()
+    batch_size = batch_size or settings.RETENTION_BATCH_SIZE
+    holder = uuid.uuid4()
+    if not _take_lease(holder):
+        skipped = RetentionSweep.objects.create(
+            as_of=as_of, triggered_by=actor, state=RetentionSweep.State.SKIPPED, finished_at=timezone.now()
+        )
+        return SweepOutcome(sweep=skipped)
+    # Sweeps left running by a crash are marked as stopped; this one finishes their work.
+    RetentionSweep.objects.filter(state=RetentionSweep.State.RUNNING).update(state=RetentionSweep.State.FAILED)
+    sweep = RetentionSweep.objects.create(as_of=as_of, triggered_by=actor, id=holder)
+    result = SweepOutcome(sweep=sweep)
+    try:
+        # Financial records first: an organisation's own record waits for them.
+        _sweep_external(as_of, sweep, holder, batch_size, result)
+        for rule in RULES:
+            _sweep_rule(rule, as_of, sweep, holder, batch_size, result)
+        _purge_exports(result)
+        _clear_expired_sessions(result)
+    except BaseException:
+        RetentionSweep.objects.filter(pk=sweep.pk).update(
+            state=RetentionSweep.State.FAILED, finished_at=timezone.now(), deleted=dict(result.deleted)
+        )
+        raise
+    finally:
+        _give_back_lease(holder)
+    sweep.state = RetentionSweep.State.FINISHED
+    sweep.finished_at = timezone.now()
+    sweep.deleted = dict(result.deleted)
+    sweep.save(update_fields=["state", "finished_at", "deleted"])
+    audit_record(actor=actor, action="retention.sweep", obj=sweep, detail={"deleted": dict(result.deleted)})
+    return result
+
+
+def _sweep_external(
+    as_of: datetime.date, sweep: RetentionSweep, holder: uuid.UUID, batch_size: int, result: SweepOutcome
+) -> None:
+    for rule_key, queryset in _external(as_of):
+        plan = engine.make_plan(queryset.model)
+        while True:
+            with transaction.atomic():
+                if not _take_lease(holder):
+                    raise RuntimeError("The sweep lost its lease to another sweep; it stops here.")
+                ids = list(queryset.order_by("pk").values_list("pk", flat=True)[:batch_size])
+                if not ids:
+                    break
+                outcome = engine.execute(plan, ids, before_delete=_before_delete)
+                if outcome.kept:
+                    result.kept_blocked[rule_key] += len(outcome.kept)
+                    queryset = queryset.exclude(pk__in=outcome.kept)
+                _receipts(sweep, rule_key, as_of, dict(outcome.deleted))
+                for kind, kind_ids in outcome.deleted.items():
+                    result.deleted[kind] += len(kind_ids)
+            after_batch_hook()
+
+
+def _clear_expired_sessions(result: SweepOutcome) -> None:
+    """As Django's clearsessions: by the clock, never by ``as_of`` (a sweep as of a later day
+    must not sign anyone out)."""
+    from django.contrib.sessions.models import Session
+
+    count, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    if count:
+        result.deleted["sessions.session"] += count
+
+
+def _purge_exports(result: SweepOutcome) -> None:
+    try:
+        from retention.subject_access import purge_expired_exports
+    except ImportError:
+        return
+    purged = purge_expired_exports(timezone.now())
+    if purged:
+        result.deleted["retention.subjectaccessexport"] += purged
+
+
+# --- what will go, and when ------------------------------------------------------------------
+
+
+def _month_starts(as_of: datetime.date, months: int) -> list[datetime.date]:
+    first = as_of.replace(day=1)
+    out = []
+    for i in range(months + 1):
+        year, month = divmod(first.month - 1 + i, 12)
+        out.append(datetime.date(first.year + year, month + 1, 1))
+    return out
+
+
+def preview(as_of: datetime.date | None = None, months: int = 12) -> dict[str, Any]:
+    """What is due now, what holds keep, and what falls due in each of the next months."""
+    as_of = as_of or timezone.localdate()
+    starts = _month_starts(as_of, months)
+    rules: list[dict[str, Any]] = []
+    for rule in RULES:
+        due_now = rule.due(as_of).count()
+        # Cumulative counts at the end of each month; each month gets what becomes due in it.
+        ends = [start - datetime.timedelta(days=1) for start in starts[1:]]
+        cumulative = [due_now] + [rule.due(end).count() for end in ends]
+        by_month = [
+            {"month": starts[i].isoformat()[:7], "count": max(cumulative[i + 1] - cumulative[i], 0)}
+            for i in range(months)
+        ]
+        rules.append(
+            {
+                "rule": rule.key,
+                "what": rule.title,
+                "period": f"{rule.period()} {rule.note}".strip(),
+                "due_now": due_now,
+                "held": rule.held(as_of),
+                "by_month": by_month,
+            }
+        )
+    from retention.schedule import EXTERNAL_RULES
+
+    for key, (_root, what, period) in EXTERNAL_RULES.items():
+        due_now = _external_due(key, as_of).count()
+        cumulative = [due_now] + [
+            _external_due(key, start - datetime.timedelta(days=1)).count() for start in starts[1:]
+        ]
+        rules.append(
+            {
+                "rule": key,
+                "what": what,
+                "period": period,
+                "due_now": due_now,
+                "held": _external_due(key, as_of, held_too=True).count() - due_now,
+                "by_month": [
+                    {"month": starts[i].isoformat()[:7], "count": max(cumulative[i + 1] - cumulative[i], 0)}
+                    for i in range(months)
+                ],
+            }
+        )
+    totals = [
+        {"month": starts[i].isoformat()[:7], "count": sum(r["by_month"][i]["count"] for r in rules)}
+        for i in range(months)
+    ]
+    return {"as_of": as_of.isoformat(), "rules": rules, "timeline": totals}
+
+
+def due_in(days: int, as_of: datetime.date | None = None) -> int:
+    """How many records become due exactly ``days`` from ``as_of`` (for the week-ahead warning)."""
+    as_of = as_of or timezone.localdate()
+    day = as_of + datetime.timedelta(days=days)
+    before = day - datetime.timedelta(days=1)
+    return sum(max(rule.due(day).count() - rule.due(before).count(), 0) for rule in RULES)

@@ -1,0 +1,148 @@
+"""The administrator's retention pages: the schedule, what will go and when, holds, policies."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from confidentiality import access
+from retention import services
+from retention.models import DeletionReceipt, LegalHold, PolicyDocument, RetentionSweep
+from retention.schedule import KEPT, RULES
+from retention.sweep import preview
+
+
+def _admin(request: HttpRequest) -> Any:
+    if not access.can_manage_retention(request.user):
+        raise Http404
+    return request.user
+
+
+def _as_of(request: HttpRequest) -> datetime.date:
+    raw = request.GET.get("as_of", "")
+    if not raw:
+        return timezone.localdate()
+    try:
+        return datetime.date.fromisoformat(raw)
+    except ValueError:
+        raise Http404 from None
+
+
+def _hold_target(scope: str, reference: str) -> Any:
+    """Find the record to hold by what the administrator knows: a reference or an id."""
+    from django.core.exceptions import ValidationError as DjangoValidationError
+
+    from engagements.models import Client, Engagement, Organisation
+
+    reference = reference.strip()
+    try:
+        if scope == "engagement":
+            return Engagement.objects.filter(reference=reference).first() or Engagement.objects.get(pk=reference)
+        if scope == "client":
+            return Client.objects.get(pk=reference)
+        if scope == "organisation":
+            return Organisation.objects.get(pk=reference)
+    except (Engagement.DoesNotExist, Client.DoesNotExist, Organisation.DoesNotExist, DjangoValidationError, ValueError):
+        pass
+    raise ValidationError(
+        {"target": "No such record: give an engagement's reference, or a client's or organisation's id."}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def overview(request: HttpRequest) -> HttpResponse:
+    user = _admin(request)
+    if request.method == "POST":
+        try:
+            target = _hold_target(request.POST.get("scope", ""), request.POST.get("target", ""))
+            services.hold_place(
+                actor=user,
+                target=target,
+                case_reference=request.POST.get("case_reference", ""),
+                reason=request.POST.get("reason", ""),
+            )
+        except ValidationError as exc:
+            messages.error(request, "The hold was not placed: " + " ".join(exc.messages))
+        else:
+            messages.success(request, "Hold placed. Nothing under it will be deleted until it is released.")
+        return redirect("retention:overview")
+    as_of = _as_of(request)
+    forecast = preview(as_of)
+    peak = max([m["count"] for m in forecast["timeline"]] + [1])
+    return render(
+        request,
+        "retention/overview.html",
+        {
+            "as_of": as_of,
+            "forecast": forecast,
+            "bars": [(m["month"], m["count"]) for m in forecast["timeline"]],
+            "peak": peak,
+            "rules": RULES,
+            "kept": sorted(KEPT.items()),
+            "holds": LegalHold.objects.filter(released_at__isnull=True).select_related("placed_by"),
+            "released": LegalHold.objects.filter(released_at__isnull=False)[:20],
+            "sweeps": RetentionSweep.objects.all()[:10],
+            "receipts": DeletionReceipt.objects.all()[:20],
+            "scopes": LegalHold.Scope.choices,
+            "policies_due": services.policies_due(as_of),
+        },
+    )
+
+
+@login_required
+@require_POST
+def hold_release(request: HttpRequest, pk: str) -> HttpResponse:
+    user = _admin(request)
+    hold = LegalHold.objects.filter(pk=pk).first()
+    if hold is None:
+        raise Http404
+    try:
+        services.hold_release(actor=user, hold=hold, reason=request.POST.get("release_reason", ""))
+    except ValidationError as exc:
+        messages.error(request, "The hold was not released: " + " ".join(exc.messages))
+    else:
+        messages.success(request, "Hold released. The next sweep deletes what is past its period.")
+    return redirect("retention:overview")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def policies(request: HttpRequest) -> HttpResponse:
+    user = _admin(request)
+    if request.method == "POST":
+        try:
+            reviewed_on = datetime.date.fromisoformat(request.POST.get("reviewed_on", ""))
+        except ValueError:
+            messages.error(request, "Give the date of the review, e.g. 2026-11-22.")
+            return redirect("retention:policies")
+        try:
+            services.policy_record(
+                actor=user,
+                kind=request.POST.get("kind", ""),
+                text=request.POST.get("text", ""),
+                reviewed_on=reviewed_on,
+            )
+        except ValidationError as exc:
+            messages.error(request, "Nothing was recorded: " + " ".join(exc.messages))
+        else:
+            messages.success(request, "New version recorded. Its next review falls due in two years.")
+        return redirect("retention:policies")
+    return render(
+        request,
+        "retention/policies.html",
+        {
+            "current": services.current_policies(),
+            "history": PolicyDocument.objects.all()[:50],
+            "kinds": PolicyDocument.Kind.choices,
+            "today": timezone.localdate(),
+        },
+    )

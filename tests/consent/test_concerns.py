@@ -1,0 +1,499 @@
+"""Concerns: the steps of policy 004 in order, serious danger, second approval, policy 000, personas."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from pypdf import PdfReader
+
+from confidentiality.models import AuditEvent
+from consent import concerns, disclosures
+from consent.models import Concern, ConcernStep, ConsentRecord, Disclosure
+from consent.services import consent_record
+from tests.conftest import PERSONAS, World
+
+LOGIN, ANON = 302, 401
+HEARD = "Samira said her manager Wendeline Osterhout-Pyke has been falsifying patient safety records."
+MINIMUM = "A report that safety records at the ward may have been falsified by one named manager."
+
+
+def only(allowed: dict[str, int], default: int = 404, anonymous: int = LOGIN) -> dict[str, int]:
+    return {p: allowed.get(p, default) for p in PERSONAS} | {"anonymous": anonymous}
+
+
+def start(world: World, **extra: Any) -> Concern:
+    values: dict[str, Any] = {
+        "actor": world.people["coach"],
+        "engagement": world.engagement,
+        "kind": Concern.Kind.BREAKING_CONFIDENTIALITY,
+        "text": HEARD,
+    } | extra
+    return concerns.concern_start(**values)
+
+
+def take(world: World, concern: Concern, step: str, text: str = "Recorded.", **extra: Any) -> Any:
+    return concerns.concern_record_step(actor=world.people["coach"], concern=concern, step=step, text=text, **extra)
+
+
+def skip(
+    world: World, concern: Concern, step: str, reason: str = "Telling the client first adds to the danger."
+) -> Any:
+    return concerns.concern_skip_step(actor=world.people["coach"], concern=concern, step=step, reason=reason)
+
+
+def decide(world: World, concern: Concern, basis: str = "serious_danger") -> Any:
+    return take(
+        world,
+        concern,
+        "decision",
+        "Compelling evidence that patients are at risk.",
+        outcome="disclose",
+        recipient_kind="regulator_ombudsman",
+        detail="The Care Quality Commission",
+        basis=basis,
+    )
+
+
+def danger_up_to_disclosure(world: World, **extra: Any) -> Concern:
+    concern = start(world, serious_danger=True, **extra)
+    for step in ("verify", "examine", "client_view"):
+        skip(world, concern, step)
+    decide(world, concern)
+    take(world, concern, "minimum", MINIMUM)
+    skip(world, concern, "method")
+    skip(world, concern, "support")
+    return concern
+
+
+def keys(concern: Concern) -> list[str]:
+    return list(ConcernStep.objects.filter(concern=concern).order_by("recorded_at").values_list("step", flat=True))
+
+
+def give_disclosure_consent(world: World) -> ConsentRecord:
+    return consent_record(
+        actor=world.people["coach"],
+        client=world.client_record,
+        engagement=world.engagement,
+        kind=ConsentRecord.Kind.DISCLOSURE,
+        wording="I agree my coach tells the ward's board what I said about the records.",
+        method=ConsentRecord.Method.RECORDED_BY_COACH,
+    )
+
+
+@pytest.mark.django_db
+class TestOrder:
+    def test_starting_notes_the_issue_as_the_first_step(self, world: World) -> None:
+        concern = start(world)
+        assert keys(concern) == ["pause"] and concerns.next_step(concern).key == "verify"  # type: ignore[union-attr]
+        step = ConcernStep.objects.get(concern=concern)
+        assert step.recorded_by == world.people["coach"] and step.recorded_at is not None
+        assert step.text == HEARD
+
+    def test_a_step_out_of_order_is_refused_and_changes_nothing(self, world: World) -> None:
+        concern = start(world)
+        with pytest.raises(ValidationError, match="the next step is “Verify with the client what you heard”"):
+            decide(world, concern, basis="legal_requirement")
+        assert keys(concern) == ["pause"]
+
+    def test_no_step_may_be_skipped_without_serious_danger(self, world: World) -> None:
+        concern = start(world)
+        with pytest.raises(ValidationError, match="only in a concern of serious danger"):
+            skip(world, concern, "verify")
+        assert keys(concern) == ["pause"]
+
+    def test_a_step_needs_its_text(self, world: World) -> None:
+        concern = start(world)
+        with pytest.raises(ValidationError, match="Write what the client confirmed"):
+            take(world, concern, "verify", "   ")
+
+    def test_a_refusal_records_the_clauses_pointed_to(self, world: World) -> None:
+        concern = start(world)
+        take(world, concern, "verify")
+        take(world, concern, "examine")
+        with pytest.raises(ValidationError, match="clauses of the agreement"):
+            take(world, concern, "client_view", "Afraid of losing her job.", outcome="refused")
+        take(world, concern, "client_view", "Afraid of losing her job.", outcome="refused", detail="Clause 7")
+        with pytest.raises(ValidationError, match="did not agree"):
+            decide(world, concern, basis="client_consent")
+        with pytest.raises(ValidationError, match="not opened as one of serious danger"):
+            decide(world, concern, basis="serious_danger")
+        decide(world, concern, basis="legal_requirement")
+        assert concerns.next_step(concern).key == "minimum"  # type: ignore[union-attr]
+
+    def test_the_whole_way_on_the_clients_consent(self, world: World) -> None:
+        concern = start(world)
+        take(world, concern, "verify")
+        take(world, concern, "examine")
+        take(world, concern, "client_view", "She wants it reported.", outcome="agreed")
+        decide(world, concern, basis="client_consent")
+        take(world, concern, "minimum", MINIMUM)
+        take(world, concern, "method", "A letter on Friday; she sees it first.")
+        take(world, concern, "support", "Her union representative.")
+        with pytest.raises(ValidationError, match="needs their written consent"):
+            take(world, concern, "disclosure", "")
+        assert not Disclosure.objects.exists()
+        disclosure = take(world, concern, "disclosure", "", consent=give_disclosure_consent(world))
+        assert isinstance(disclosure, Disclosure) and disclosure.state == "made"  # no second approval needed
+        assert disclosure.what == MINIMUM and disclosure.recipient == "The Care Quality Commission"
+        assert disclosure.concern == concern and disclosure.confirmation_sent_at is not None
+        take(world, concern, "review", "We will continue; both comfortable.")
+        assert concern.state == "open"
+        take(world, concern, "supervision", "Spoke with my supervisor on Monday.")
+        concern.refresh_from_db()
+        assert concern.state == "closed" and concern.closed_at is not None
+        assert keys(concern) == [s.key for s in concerns.BREAKING_STEPS]
+        with pytest.raises(ValidationError, match="closed"):
+            take(world, concern, "review")
+
+    def test_deciding_not_to_disclose_goes_straight_to_the_review(self, world: World) -> None:
+        concern = start(world)
+        take(world, concern, "verify")
+        take(world, concern, "examine", "It was about a past event already reported.")
+        take(world, concern, "client_view", "Agrees nothing needs disclosing.", outcome="agreed")
+        take(world, concern, "decision", "Already reported; no risk now.", outcome="no_disclosure")
+        assert concerns.next_step(concern).key == "review"  # type: ignore[union-attr]
+        statuses = {v.step.key: v.status for v in concerns.step_views(concern, concerns.taken_steps(concern))}
+        assert statuses["minimum"] == statuses["disclosure"] == "not_needed" and statuses["review"] == "current"
+        take(world, concern, "review")
+        take(world, concern, "supervision")
+        concern.refresh_from_db()
+        assert concern.state == "closed" and not Disclosure.objects.exists()
+
+    def test_steps_are_audited_without_their_text(self, world: World) -> None:
+        concern = start(world)
+        take(world, concern, "verify", "Wendeline again")
+        events = AuditEvent.objects.filter(action__startswith="concern.", object_id=str(concern.pk))
+        assert {e.action for e in events} == {"concern.start", "concern.step"}
+        assert all("Wendeline" not in str(e.detail) for e in events)
+        tokens = [getattr(sealed, "token") for sealed in ConcernStep.objects.values_list("text", flat=True)]  # noqa: B009
+        assert all(token.startswith("enc1.") and "Wendeline" not in token for token in tokens)
+
+
+@pytest.mark.django_db
+class TestSeriousDanger:
+    def test_skipping_needs_a_reason(self, world: World) -> None:
+        concern = start(world, serious_danger=True)
+        with pytest.raises(ValidationError, match="Write why this step is skipped"):
+            skip(world, concern, "verify", reason=" ")
+        assert keys(concern) == ["pause"]
+        record = skip(world, concern, "verify")
+        assert record.skipped and record.text.startswith("Telling the client")
+
+    def test_the_decision_the_minimum_and_the_disclosure_cannot_be_skipped(self, world: World) -> None:
+        concern = start(world, serious_danger=True)
+        for step in ("verify", "examine", "client_view"):
+            skip(world, concern, step)
+        with pytest.raises(ValidationError, match="cannot be skipped"):
+            skip(world, concern, "decision")
+        decide(world, concern)
+        with pytest.raises(ValidationError, match="cannot be skipped"):
+            skip(world, concern, "minimum")
+
+    def test_the_disclosure_waits_for_the_second_approval(self, world: World) -> None:
+        concern = danger_up_to_disclosure(world, supervisor=world.people["other_coach"])
+        disclosure = take(world, concern, "disclosure", "")
+        assert disclosure.state == "awaiting_approval" and disclosure.supervisor == world.people["other_coach"]
+        assert "disclosure" not in keys(concern)  # not made, so not taken
+        with pytest.raises(ValidationError, match="already waiting"):
+            take(world, concern, "disclosure", "")
+        with pytest.raises(ValidationError, match="the next step is “The disclosure”"):
+            take(world, concern, "review")
+        with pytest.raises(PermissionDenied):
+            disclosures.disclosure_decide(actor=world.people["coach"], disclosure=disclosure, approve=True)
+        disclosures.disclosure_decide(actor=world.people["other_coach"], disclosure=disclosure, approve=True)
+        step = ConcernStep.objects.get(concern=concern, step="disclosure")
+        assert step.disclosure == disclosure and step.recorded_by == world.people["coach"]
+        take(world, concern, "review")
+        take(world, concern, "supervision")
+        concern.refresh_from_db()
+        assert concern.state == "closed"
+        letter = world.http("client").get(reverse("consent:disclosure_letter", args=[disclosure.pk]))
+        text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(letter.content)).pages).split())
+        assert MINIMUM in text and "The Care Quality Commission" in text
+        assert (
+            "Compelling evidence that patients are at risk." in text
+            and world.people["other_coach"].display_name in text
+        )
+
+    def test_a_declined_disclosure_may_be_asked_for_again(self, world: World) -> None:
+        concern = danger_up_to_disclosure(world)
+        first = take(world, concern, "disclosure", "")
+        disclosures.disclosure_decide(actor=world.people["admin"], disclosure=first, approve=False)
+        assert concerns.next_step(concern).key == "disclosure"  # type: ignore[union-attr]
+        second = take(world, concern, "disclosure", "")
+        assert second.state == "awaiting_approval" and second.pk != first.pk
+
+    def test_only_a_concern_about_something_said_is_one_of_serious_danger(self, world: World) -> None:
+        with pytest.raises(ValidationError, match="Serious danger applies"):
+            start(world, kind=Concern.Kind.ORGANISATION_CONDUCT, serious_danger=True)
+        assert not Concern.objects.exists()
+
+
+@pytest.mark.django_db
+class TestOrganisationConduct:
+    def org(self, world: World) -> Concern:
+        return start(world, kind=Concern.Kind.ORGANISATION_CONDUCT, text="Invoices to a charity look inflated.")
+
+    def test_escalating_records_the_path_the_reasons_and_the_body(self, world: World) -> None:
+        concern = self.org(world)
+        assert keys(concern) == ["note"]
+        with pytest.raises(ValidationError, match="Choose: path"):
+            take(world, concern, "path", "The board chair is involved.")
+        take(world, concern, "path", "The board chair is involved.", outcome="escalate")
+        assert concerns.next_step(concern).key == "escalation"  # type: ignore[union-attr]
+        with pytest.raises(ValidationError, match="governing body or ombudsman"):
+            take(world, concern, "escalation", "Reported on 4 May.")
+        take(world, concern, "escalation", "Reported on 4 May.", detail="OSCR")
+        take(world, concern, "supervision")
+        concern.refresh_from_db()
+        assert concern.state == "closed" and keys(concern) == ["note", "path", "escalation", "supervision"]
+
+    def test_resolved_with_the_board_needs_no_escalation(self, world: World) -> None:
+        concern = self.org(world)
+        take(world, concern, "path", "The board is not involved.", outcome="board")
+        take(world, concern, "board_discussion", "Met the chair; an audit is ordered.", outcome="resolved")
+        assert concerns.next_step(concern).key == "supervision"  # type: ignore[union-attr]
+
+    def test_unresolved_with_the_board_is_escalated(self, world: World) -> None:
+        concern = self.org(world)
+        take(world, concern, "path", "The board is not involved.", outcome="board")
+        take(world, concern, "board_discussion", "They refused to act.", outcome="unresolved")
+        assert concerns.next_step(concern).key == "escalation"  # type: ignore[union-attr]
+
+    def test_the_client_does_not_see_a_concern_about_the_organisation(self, world: World) -> None:
+        concern = self.org(world)
+        assert world.http("client").get(reverse("consent:concern_detail", args=[concern.pk])).status_code == 404
+
+
+@pytest.mark.django_db
+class TestWho:
+    @pytest.mark.parametrize("persona", ["other_coach", "client", "sponsor", "admin", "auditor", "superuser"])
+    def test_only_the_coach_on_the_engagement_starts_or_takes_steps(self, world: World, persona: str) -> None:
+        with pytest.raises(PermissionDenied):
+            start(world, actor=world.people[persona])
+        concern = start(world)
+        with pytest.raises(PermissionDenied):
+            concerns.concern_record_step(actor=world.people[persona], concern=concern, step="verify", text="x")
+        assert keys(concern) == ["pause"]
+
+    def test_the_supervisor_must_be_another_coach(self, world: World) -> None:
+        with pytest.raises(ValidationError, match="another coach"):
+            start(world, supervisor=world.people["admin"])
+
+
+@pytest.fixture
+def concern_set(world: World) -> dict[str, Concern]:
+    danger = danger_up_to_disclosure(world)
+    take(world, danger, "disclosure", "")
+    return {"ordinary": start(world), "danger": danger}
+
+
+PAGES = {
+    "detail": only({"coach": 200, "client": 200, "admin": 200}),
+    "danger_detail": only({"coach": 200, "admin": 200}),
+    "start": only({"coach": 200}),
+    "list": only({"coach": 200, "other_coach": 200, "client": 200, "admin": 200}),
+}
+
+
+@pytest.mark.django_db
+class TestPages:
+    @pytest.mark.parametrize("persona", PERSONAS)
+    @pytest.mark.parametrize("page", sorted(PAGES))
+    def test_it_answers_as_the_table_says(
+        self, world: World, concern_set: dict[str, Concern], page: str, persona: str
+    ) -> None:
+        url = {
+            "detail": reverse("consent:concern_detail", args=[concern_set["ordinary"].pk]),
+            "danger_detail": reverse("consent:concern_detail", args=[concern_set["danger"].pk]),
+            "start": reverse("consent:concern_start", args=[world.engagement.pk]),
+            "list": reverse("consent:concerns"),
+        }[page]
+        response = world.http(persona).get(url)
+        assert response.status_code == PAGES[page][persona]
+        body = response.content.decode()
+        if response.status_code == 200 and page == "list":
+            import re
+
+            shown = len(re.findall(r'href="/concerns/[0-9a-f-]{36}/"', body))
+            assert shown == {"coach": 2, "admin": 2, "client": 1, "other_coach": 0}[persona]
+        if page == "detail" and persona == "client" and response.status_code == 200:
+            assert "Wendeline" in body and "Record this step" not in body
+
+    def test_the_step_form_shows_the_next_step_and_its_guidance(self, world: World, concern_set: Any) -> None:
+        body = world.http("coach").get(reverse("consent:concern_detail", args=[concern_set["ordinary"].pk]))
+        text = body.content.decode()
+        assert 'aria-current="step"' in text and "Double-check with the client" in text
+        assert 'name="step" value="verify"' in text and "Skip this step" not in text
+
+    def test_the_pending_disclosure_shows_its_approval_to_the_approver_only(
+        self, world: World, concern_set: Any
+    ) -> None:
+        url = reverse("consent:concern_detail", args=[concern_set["danger"].pk])
+        assert "Approve the disclosure" in world.http("admin").get(url).content.decode()
+        coach_view = world.http("coach").get(url).content.decode()
+        assert "waits for the second approval" in coach_view and "Approve the disclosure" not in coach_view
+
+    def test_the_client_learns_of_a_disclosure_only_once_it_is_made(self, world: World) -> None:
+        concern = start(world)
+        take(world, concern, "verify")
+        take(world, concern, "examine")
+        take(world, concern, "client_view", "Refuses.", outcome="refused", detail="Clause 7")
+        decide(world, concern, basis="legal_requirement")
+        take(world, concern, "minimum", MINIMUM)
+        take(world, concern, "method")
+        take(world, concern, "support")
+        disclosure = take(world, concern, "disclosure", "")
+        url = reverse("consent:concern_detail", args=[concern.pk])
+        waiting = world.http("client").get(url).content.decode()
+        assert "waits for the second approval" in waiting and "<dt>Second approval</dt>" not in waiting
+        disclosures.disclosure_decide(actor=world.people["admin"], disclosure=disclosure, approve=True)
+        made = world.http("client").get(url).content.decode()
+        assert "Download the confirmation letter" in made
+
+    def test_taking_and_skipping_steps_through_the_page(self, world: World) -> None:
+        concern = start(world, serious_danger=True)
+        url = reverse("consent:concern_step", args=[concern.pk])
+        http = world.http("coach")
+        wrong = http.post(url, {"step": "decision", "text": "x"}, follow=True)
+        assert "no longer the next one" in wrong.content.decode() and keys(concern) == ["pause"]
+        missing = http.post(url, {"step": "verify", "skip": "1", "reason": ""})
+        assert missing.status_code == 200 and keys(concern) == ["pause"]
+        http.post(url, {"step": "verify", "skip": "1", "reason": "Immediate risk"})
+        http.post(url, {"step": "examine", "text": "Who, when, how: established."})
+        assert keys(concern) == ["pause", "verify", "examine"]
+        assert world.http("client").post(url, {"step": "client_view", "text": "x"}).status_code == 404  # open danger
+        assert world.http("admin").post(url, {"step": "client_view", "text": "x"}).status_code == 403
+        assert world.http("other_coach").post(url, {"step": "client_view", "text": "x"}).status_code == 404
+
+    def test_starting_through_the_page(self, world: World) -> None:
+        url = reverse("consent:concern_start", args=[world.engagement.pk])
+        response = world.http("coach").post(
+            url, {"kind": "breaking_confidentiality", "text": HEARD, "supervisor": world.people["other_coach"].pk}
+        )
+        concern = Concern.objects.get()
+        assert response.status_code == 302 and concern.supervisor == world.people["other_coach"]
+        assert world.http("other_coach").get(reverse("consent:concern_detail", args=[concern.pk])).status_code == 200
+
+    def test_the_pages_cost_the_same_for_many_concerns(
+        self, world: World, concern_set: Any, django_assert_max_num_queries: Any
+    ) -> None:
+        for _ in range(10):
+            start(world)
+        http = world.http("coach")
+        with django_assert_max_num_queries(20):
+            http.get(reverse("consent:concerns"))
+        with django_assert_max_num_queries(30):
+            http.get(reverse("consent:concern_detail", args=[concern_set["danger"].pk]))
+
+
+ENDPOINTS = {
+    "list": only({"coach": 200, "other_coach": 200, "client": 200, "admin": 200}, anonymous=ANON),
+    "detail": only({"coach": 200, "client": 200, "admin": 200}, anonymous=ANON),
+}
+
+
+@pytest.mark.django_db
+class TestEndpoints:
+    @pytest.mark.parametrize("persona", PERSONAS)
+    @pytest.mark.parametrize("endpoint", sorted(ENDPOINTS))
+    def test_it_answers_as_the_table_says(
+        self, world: World, concern_set: dict[str, Concern], endpoint: str, persona: str
+    ) -> None:
+        url = {"list": "/api/v1/concerns/", "detail": f"/api/v1/concerns/{concern_set['ordinary'].pk}/"}[endpoint]
+        response = world.api(persona).get(url)
+        assert response.status_code == ENDPOINTS[endpoint][persona]
+        if endpoint == "list" and response.status_code == 200:
+            seen = {c["id"] for c in response.json()}
+            expected = {
+                "coach": {str(c.pk) for c in concern_set.values()},
+                "admin": {str(c.pk) for c in concern_set.values()},
+                "client": {str(concern_set["ordinary"].pk)},  # not the open serious-danger one
+                "other_coach": set(),
+            }[persona]
+            assert seen == expected
+
+    @pytest.mark.parametrize("persona", PERSONAS)
+    def test_only_the_coach_takes_a_step(self, world: World, concern_set: dict[str, Concern], persona: str) -> None:
+        concern = concern_set["ordinary"]
+        response = world.api(persona).post(
+            f"/api/v1/concerns/{concern.pk}/step/", {"step": "verify", "text": "x"}, content_type="application/json"
+        )
+        expected = only({"coach": 200, "client": 403, "admin": 403}, anonymous=ANON)[persona]
+        assert response.status_code == expected
+        assert ("verify" in keys(concern)) == (expected == 200)
+
+    @pytest.mark.parametrize("persona", PERSONAS)
+    def test_only_the_administrator_or_supervisor_approves(
+        self, world: World, concern_set: dict[str, Concern], persona: str
+    ) -> None:
+        concern = concern_set["danger"]
+        response = world.api(persona).post(
+            f"/api/v1/concerns/{concern.pk}/approve/", {"approve": True}, content_type="application/json"
+        )
+        # The coach reads it but is its author; the client does not see an open serious-danger concern.
+        expected = only({"admin": 200, "coach": 403}, anonymous=ANON)[persona]
+        assert response.status_code == expected
+        assert Disclosure.objects.get(concern=concern).state == ("made" if expected == 200 else "awaiting_approval")
+
+    def test_a_concern_from_start_to_close_through_the_api(self, world: World) -> None:
+        api = world.api("coach")
+        created = api.post(
+            "/api/v1/concerns/",
+            {
+                "engagement": str(world.engagement.pk),
+                "kind": "breaking_confidentiality",
+                "text": HEARD,
+                "serious_danger": True,
+            },
+            content_type="application/json",
+        )
+        assert created.status_code == 201 and created.json()["next_step"] == "verify"
+        pk = created.json()["id"]
+        step_url = f"/api/v1/concerns/{pk}/step/"
+
+        def post(body: dict[str, Any], persona: str = "coach") -> Any:
+            return (api if persona == "coach" else world.api(persona)).post(
+                step_url, body, content_type="application/json"
+            )
+
+        assert post({"step": "decision", "text": "x"}).status_code == 400
+        assert post({"step": "verify", "skip": True, "text": ""}).status_code == 400
+        assert post({"step": "verify", "skip": True, "text": "Immediate risk"}).status_code == 200
+        assert post({"step": "examine", "text": "x"}, "client").status_code == 404
+        assert post({"step": "examine", "text": "x"}, "admin").status_code == 403
+        post({"step": "examine", "skip": True, "text": "Immediate risk"})
+        post({"step": "client_view", "skip": True, "text": "Immediate risk"})
+        post(
+            {
+                "step": "decision",
+                "text": "Risk to patients",
+                "outcome": "disclose",
+                "recipient_kind": "government_body",
+                "detail": "The health department",
+                "basis": "serious_danger",
+            }
+        )
+        post({"step": "minimum", "text": MINIMUM})
+        post({"step": "method", "text": "By phone today"})
+        post({"step": "support", "text": "Helpline"})
+        waiting = post({"step": "disclosure"}).json()
+        assert waiting["next_step"] == "disclosure" and waiting["awaiting_approval"]
+        approve_url = f"/api/v1/concerns/{pk}/approve/"
+        assert api.post(approve_url, {"approve": True}, content_type="application/json").status_code == 403
+        assert (
+            world.api("sponsor").post(approve_url, {"approve": True}, content_type="application/json").status_code
+            == 404
+        )
+        approved = world.api("admin").post(approve_url, {"approve": True}, content_type="application/json")
+        assert approved.status_code == 200 and approved.json()["state"] == "made"
+        post({"step": "review", "text": "Continue"})
+        closed = post({"step": "supervision", "text": "Supervisor agreed"}).json()
+        assert closed["state"] == "closed" and closed["next_step"] is None
+        statuses = {s["step"]: s["status"] for s in closed["steps"]}
+        assert statuses["verify"] == "skipped" and statuses["disclosure"] == "done"
+        assert world.api("client").get(f"/api/v1/concerns/{pk}/").status_code == 200  # closed: the client reads it
