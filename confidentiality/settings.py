@@ -333,7 +333,7 @@ FINANCE_RETENTION_YEARS = env_int("FINANCE_RETENTION_YEARS", 5, minimum=1, maxim
 RETENTION_BREACH_YEARS = env_int("RETENTION_BREACH_YEARS", 5, minimum=1, maximum=50)
 RETENTION_NOTICE_DAYS = env_int("RETENTION_NOTICE_DAYS", 365, minimum=30, maximum=3650)
 RETENTION_SIGN_IN_DAYS = env_int("RETENTION_SIGN_IN_DAYS", 90, minimum=7, maximum=3650)
-RETENTION_BATCH_SIZE = env_int("RETENTION_BATCH_SIZE", 500, minimum=1, maximum=10000)
+RETENTION_BATCH_SIZE = env_int("RETENTION_BATCH_SIZE", 2000, minimum=1, maximum=10000)
 RETENTION_LEASE_SECONDS = env_int("RETENTION_LEASE_SECONDS", 15 * 60, minimum=30, maximum=24 * 3600)
 RETENTION_WARNING_DAYS = env_int("RETENTION_WARNING_DAYS", 7, minimum=1, maximum=60)
 # Receipts are also written here, outside the database, so a restored backup can be swept

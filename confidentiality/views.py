@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from confidentiality import access, complaints, selectors, services
@@ -35,6 +36,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         from retention.subject_access import dashboard_deadlines_for
 
         context["subject_access_due"] = dashboard_deadlines_for(user=user)
+        from retention.services import policies_due
+
+        context["policies_due"] = policies_due(timezone.localdate())
     elif role in (Role.COACH, Role.CLIENT, Role.SPONSOR):
         context["engagements"] = engagement_selectors.dashboard_engagements_for(user=user)
     elif role == Role.AUDITOR:

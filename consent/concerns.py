@@ -319,7 +319,7 @@ def concern_start(
 
 def _locked(concern: Concern) -> Concern:
     return (
-        Concern.objects.select_for_update()
+        Concern.objects.select_for_update(of=("self",))
         .select_related("engagement__client", "engagement__organisation", "supervisor")
         .get(pk=concern.pk)
     )

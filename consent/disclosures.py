@@ -215,7 +215,7 @@ def disclosure_decide(*, actor: Any, disclosure: Disclosure, approve: bool) -> D
     from confidentiality.notify import notify
 
     locked = (
-        Disclosure.objects.select_for_update()
+        Disclosure.objects.select_for_update(of=("self",))
         .select_related("engagement__client", "client", "authorised_by")
         .get(pk=disclosure.pk)
     )

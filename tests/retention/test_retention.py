@@ -398,6 +398,11 @@ class TestPreviewAndCommand:
         assert document.version == 1 and document.review_due_on == datetime.date(2028, 1, 5)
         assert retention_services.policies_due(datetime.date(2027, 12, 1)) == []
         assert retention_services.policies_due(datetime.date(2027, 12, 10)) == [document]
+        with time_machine.travel(datetime.datetime(2027, 12, 10, 12, tzinfo=datetime.UTC)):
+            page = world.http("admin").get("/dashboard/").content.decode()
+        assert "Policy review due" in page and "5 Jan 2028" in page
+        with time_machine.travel(datetime.datetime(2027, 11, 1, 12, tzinfo=datetime.UTC)):
+            assert "Policy review due" not in world.http("admin").get("/dashboard/").content.decode()
 
 
 @pytest.mark.django_db
