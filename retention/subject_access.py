@@ -114,7 +114,11 @@ def _require_runner(actor: Any) -> None:
 
 
 def _locked(request: SubjectAccessRequest) -> SubjectAccessRequest:
-    return SubjectAccessRequest.objects.select_for_update(of=("self",)).select_related("client", "organisation").get(pk=request.pk)
+    return (
+        SubjectAccessRequest.objects.select_for_update(of=("self",))
+        .select_related("client", "organisation")
+        .get(pk=request.pk)
+    )
 
 
 def _refresh(stale: SubjectAccessRequest, fresh: SubjectAccessRequest) -> SubjectAccessRequest:
