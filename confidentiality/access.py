@@ -816,8 +816,15 @@ def finance_organisations_for(user: Any) -> QuerySet[Any]:
     invoice"); a sponsor sees only their own records, so needs no choice."""
     from engagements.models import Organisation
 
-    if role_of(user) in (Role.ADMIN, Role.AUDITOR) and finance_access_for(user) >= FinanceAccess.READ:
+    role = role_of(user)
+    if role == Role.ADMIN:
         return Organisation.objects.order_by("name")
+    if role == Role.AUDITOR and finance_access_for(user) >= FinanceAccess.READ:
+        # Only organisations named on an issued record: the filter must not become a client list.
+        from finance.models import Invoice
+
+        named = Invoice.objects.exclude(state=Invoice.State.DRAFT).values("organisation_id")
+        return Organisation.objects.filter(pk__in=named).order_by("name")
     return Organisation.objects.none()
 
 

@@ -233,7 +233,9 @@ def feedback_share(
     locked.presentation = presentation
     locked.version += 1
     was_shared = locked.shared_at is not None
-    if share and not was_shared:
+    if share:
+        # The client sees the answers the coach had when sharing; a later answer waits for the
+        # coach to share again, so it cannot be spotted as "the new one" and tied to its source.
         locked.shared_at = timezone.now()
     locked.save(update_fields=["summary", "presentation", "version", "shared_at"])
     audit_engagement_event(actor, "feedback.share" if share else "feedback.summary", locked.engagement, locked)
@@ -265,7 +267,7 @@ def client_view(request: FeedbackRequest) -> ClientView:
     if request.shared_at is None:
         view.withheld_reason = "Not shared yet."
         return view
-    answered = list(request.sources.filter(answered_at__isnull=False))
+    answered = list(request.sources.filter(answered_at__isnull=False, answered_at__lte=request.shared_at))
     if request.presentation != FeedbackRequest.Presentation.VERBATIM:
         view.withheld_reason = "Your coach shares this feedback as a summary."
         return view

@@ -108,4 +108,6 @@ class RetentionPreview(APIView):
             as_of = datetime.date.fromisoformat(raw) if raw else None
         except ValueError:
             raise serializers.ValidationError({"as_of": "Give a date as YYYY-MM-DD."}) from None
+        if as_of is not None and not 1900 <= as_of.year <= 9000:
+            raise serializers.ValidationError({"as_of": "Give a date between the years 1900 and 9000."})
         return Response(preview(as_of))

@@ -151,11 +151,11 @@ def _batch_table(root: type[models.Model], roots: list[Any]) -> Iterator[RawSQL]
         values = [(pk_field.get_db_prep_value(pk, connection),) for pk in roots]
         for chunk in _chunks(values, 1000):
             cursor.executemany("INSERT INTO retention_batch_roots (id) VALUES (%s)", chunk)
-    try:
-        yield RawSQL("SELECT id FROM retention_batch_roots", ())
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    yield RawSQL("SELECT id FROM retention_batch_roots", ())
+    # Not in a ``finally``: after an error the transaction is rolled back, and the table with it
+    # (DDL is transactional on PostgreSQL and SQLite); a DROP there would hide the real error.
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def execute(plan: Plan, root_ids: list[Any], *, before_delete: BeforeDelete | None = None) -> Outcome:

@@ -83,6 +83,22 @@ class Contents:
         }
 
 
+# The kinds of audit event a client's copy includes (the records the copy itself holds).
+SHOWN_AUDIT_PREFIXES = (
+    "note.",
+    "shared.",
+    "document.",
+    "session.",
+    "report.",
+    "agreement.",
+    "consent.",
+    "client.",
+    "complaint.",
+    "engagement.",
+    "subject_access.",
+)
+
+
 def _person(user: Any) -> str:
     if user is None:
         return ""
@@ -420,8 +436,16 @@ def client_contents(client: Any, *, progress: Reading | None = None) -> Contents
         return Section("complaints", "Your complaints", items)
 
     def access_log() -> Section:
+        # Reads and changes of the records the client sees in this copy, and nothing else: the audit
+        # trail also holds events the client may not learn of yet (an open serious-danger concern, a
+        # disclosure awaiting approval, feedback not shared, when each source answered).
+        from django.db.models import Q
+
+        shown = Q()
+        for prefix in SHOWN_AUDIT_PREFIXES:
+            shown |= Q(action__startswith=prefix)
         events = list(
-            AuditEvent.objects.filter(client_id=client.id)
+            AuditEvent.objects.filter(shown, client_id=client.id)
             .only("created_at", "actor_id", "actor_role", "action", "object_type", "object_id")
             .order_by("seq")
         )

@@ -14,12 +14,14 @@ from typing import Any
 
 from django.apps import apps
 from django.db import transaction
+from django.utils import timezone
 
 from confidentiality.audit import audit_record
 from retention import engine
+from retention.engine import label
 from retention.models import DeletionReceipt
-from retention.schedule import RULES
-from retention.sweep import _close_logins, _shred, delete_records, read_journal
+from retention.schedule import EXTERNAL_RULES, RULES, Rule
+from retention.sweep import _shred, delete_records, read_journal
 
 
 def reapply() -> Counter[str]:
@@ -29,29 +31,30 @@ def reapply() -> Counter[str]:
         ids_by_kind[entry["kind"]].update(entry["ids"])
     deleted: Counter[str] = Counter()
     with transaction.atomic():
-        # Whole records first (with all they own), then anything that came back on its own.
-        for rule in RULES:
-            back = engine.existing(rule.model, ids_by_kind.get(rule.root, ()))
-            if back:
+        # Only through the records the rules delete, whose ids are UUIDs and never reused: what
+        # they own goes with them (files, keys, logins). Rows with integer ids (notices, sign-in
+        # records) are not touched by id, since a restored database hands those ids out again;
+        # the next sweep deletes them by age. A record under a legal hold now is left alone.
+        roots: list[tuple[Rule | None, Any]] = [(rule, rule.model) for rule in RULES]
+        roots += [(None, apps.get_model(root)) for root, _what, _period in EXTERNAL_RULES.values()]
+        for rule, model in roots:
+            if not _uuid_keyed(model):
+                continue
+            back = engine.existing(model, ids_by_kind.get(label(model), ()))
+            if rule is not None and back:
+                kept = rule.not_held(model._default_manager.filter(pk__in=back), timezone.localdate())
+                allowed = set(kept.values_list("pk", flat=True))
+                back = [pk for pk in back if pk in allowed]
+            if not back:
+                continue
+            if rule is not None:
                 done, _kept = delete_records(rule, back)
-                for done_kind, done_ids in done.items():
-                    deleted[done_kind] += len(done_ids)
-        for kind, ids in ids_by_kind.items():
-            if kind == "confidentiality.user":
-                deleted[kind] += len(_close_logins(list(ids)))
-                continue
-            if kind == "confidentiality.datakey":
-                deleted[kind] += len(_shred(list(ids)))
-                continue
-            try:
-                model = apps.get_model(kind)
-            except LookupError:
-                continue
-            back = engine.existing(model, ids)
-            if back:
-                outcome = engine.execute(engine.make_plan(model), back)
-                for done_kind, done_ids in outcome.deleted.items():
-                    deleted[done_kind] += len(done_ids)
+            else:
+                done = dict(engine.execute(engine.make_plan(model), back).deleted)
+            for kind, ids in done.items():
+                deleted[kind] += len(ids)
+        # Data keys are UUIDs too: one that came back from a key backup is destroyed again.
+        deleted["confidentiality.datakey"] += len(_shred(list(ids_by_kind.get("confidentiality.datakey", ()))))
         known = set(DeletionReceipt.objects.values_list("pk", flat=True))
         missing = [e for e in entries if e.get("receipt") and _uuid(e["receipt"]) not in known]
         DeletionReceipt.objects.bulk_create(
@@ -71,6 +74,12 @@ def reapply() -> Counter[str]:
         deleted["receipts restored"] = len(missing)
         audit_record(actor=None, action="retention.reapply", detail=dict(deleted))
     return deleted
+
+
+def _uuid_keyed(model: Any) -> bool:
+    from django.db import models
+
+    return isinstance(model._meta.pk, models.UUIDField)
 
 
 def _uuid(value: Any) -> Any:

@@ -111,27 +111,59 @@ def _plan(root: str, blocking: tuple[str, ...]) -> Plan:
 
 
 def _engagement_not_held(qs: QuerySet[Any], as_of: datetime.date) -> QuerySet[Any]:
+    """Not under a hold on it, its client or its organisation; and no paper of the organisation's
+    still held or due back (policy 000: the register is the record of what must be returned)."""
+    from engagements.models import HardCopy
+
     holds = _active_holds()
+    paper = HardCopy.objects.filter(
+        engagement=OuterRef("pk"), state__in=[HardCopy.State.HELD, HardCopy.State.RETURN_DUE]
+    )
     return qs.exclude(
         Exists(holds.filter(engagement=OuterRef("pk")))
         | Exists(holds.filter(client=OuterRef("client_id")))
         | Exists(holds.filter(organisation=OuterRef("organisation_id")))
+        | Exists(paper)
     )
 
 
+def _open_subject_access(field: str) -> Any:
+    from retention.models import OPEN_SUBJECT_ACCESS_STATES, SubjectAccessRequest
+
+    return Exists(SubjectAccessRequest.objects.filter(**{field: OuterRef("pk")}, state__in=OPEN_SUBJECT_ACCESS_STATES))
+
+
 def _client_not_held(qs: QuerySet[Any], as_of: datetime.date) -> QuerySet[Any]:
+    """No hold, no engagement left, no complaint open or closed within the period, no open
+    subject-access request. (The engagement block is also the plan's; checking it here keeps
+    clients who still have engagements out of every night's batches.)"""
     from confidentiality.models import Complaint
+    from engagements.models import Engagement
 
     years = settings.RETENTION_ENGAGEMENT_YEARS
     recent = Complaint.objects.filter(client=OuterRef("pk")).filter(
         Q(closed_at__isnull=True)
         | Q(closed_at__gte=start_of_day(latest_anchor(as_of, years) + datetime.timedelta(days=1)))
     )
-    return qs.exclude(Exists(_active_holds().filter(client=OuterRef("pk")))).exclude(Exists(recent))
+    return (
+        qs.exclude(Exists(_active_holds().filter(client=OuterRef("pk"))))
+        .exclude(Exists(recent))
+        .exclude(Exists(Engagement.objects.filter(client=OuterRef("pk"))))
+        .exclude(_open_subject_access("client"))
+    )
 
 
 def _organisation_not_held(qs: QuerySet[Any], as_of: datetime.date) -> QuerySet[Any]:
-    return qs.exclude(Exists(_active_holds().filter(organisation=OuterRef("pk"))))
+    from engagements.models import Engagement, SponsorContact
+    from finance.models import Invoice
+
+    return (
+        qs.exclude(Exists(_active_holds().filter(organisation=OuterRef("pk"))))
+        .exclude(Exists(Engagement.objects.filter(organisation=OuterRef("pk"))))
+        .exclude(Exists(SponsorContact.objects.filter(organisation=OuterRef("pk"))))
+        .exclude(Exists(Invoice.objects.filter(organisation=OuterRef("pk"))))
+        .exclude(_open_subject_access("organisation"))
+    )
 
 
 def _years(setting: str) -> Callable[[], int]:

@@ -155,7 +155,9 @@ def _receipts(
         if ids
     ]
     DeletionReceipt.objects.bulk_create(receipts)
-    _journal(receipts)
+    # Journalled once the batch has committed: the journal never claims a deletion that a failed
+    # commit undid (a crash in between leaves the receipt in the database only).
+    transaction.on_commit(lambda: _journal(receipts))
     return receipts
 
 
@@ -237,8 +239,10 @@ def _external_due(key: str, as_of: datetime.date, *, held_too: bool = False) -> 
     invoices = due_for_deletion(as_of)["invoices"]
     if held_too:
         return invoices
-    held = LegalHold.objects.filter(released_at__isnull=True, organisation__isnull=False).values("organisation_id")
-    return invoices.exclude(organisation_id__in=held)
+    holds = LegalHold.objects.filter(released_at__isnull=True)
+    return invoices.exclude(
+        organisation_id__in=holds.filter(organisation__isnull=False).values("organisation_id")
+    ).exclude(engagement_id__in=holds.filter(engagement__isnull=False).values("engagement_id"))
 
 
 def run_sweep(*, as_of: datetime.date | None = None, actor: Any = None, batch_size: int | None = None) -> SweepOutcome:

@@ -31,9 +31,12 @@ def _as_of(request: HttpRequest) -> datetime.date:
     if not raw:
         return timezone.localdate()
     try:
-        return datetime.date.fromisoformat(raw)
+        day = datetime.date.fromisoformat(raw)
     except ValueError:
         raise Http404 from None
+    if not 1900 <= day.year <= 9000:
+        raise Http404
+    return day
 
 
 def _hold_target(scope: str, reference: str) -> Any:

@@ -449,3 +449,18 @@ class TestApiJourney:
             .status_code
             == 403
         )
+
+
+@pytest.mark.django_db
+def test_an_answer_after_sharing_waits_for_the_coach_to_share_again(world: World) -> None:
+    people = PEOPLE + [("Dee Four", "dee@example.net")]
+    fr, tokens = ask(world, anonymity=FeedbackAnonymity.BY_CATEGORY, people=people)
+    answer_all(tokens[:3])
+    share(world, fr)
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=5)):
+        feedback.feedback_answer(token=tokens[3], answer="A late and very recognisable answer")
+    shown = feedback.client_view(FeedbackRequest.objects.get(pk=fr.pk))
+    assert len(shown.answers) == 3 and "recognisable" not in str(shown.answers)
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=10)):
+        share(world, fr)
+    assert len(feedback.client_view(FeedbackRequest.objects.get(pk=fr.pk)).answers) == 4

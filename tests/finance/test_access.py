@@ -297,3 +297,13 @@ def test_pages_are_listed_for_every_url(books: Any = None) -> None:
     covered = {url_name.split(":")[1] for url_name, _ in PAGES.values()}
     covered |= {"invoice_delete", "invoice_issue", "audit_end"}  # POST only: tried in the write test
     assert {p.name for p in urlpatterns} == covered
+
+
+@pytest.mark.django_db
+def test_the_auditors_organisation_filter_names_only_organisations_on_issued_records(world: World, books: Any) -> None:
+    from tests.factories import OrganisationFactory
+
+    OrganisationFactory(name="Quiet Prospect Ltd")  # no financial record: a client list must not leak
+    auditor_page = world.http("auditor").get("/finance/invoices/").content.decode()
+    assert "Quiet Prospect Ltd" not in auditor_page and world.organisation.name in auditor_page
+    assert "Quiet Prospect Ltd" in world.http("admin").get("/finance/invoices/").content.decode()

@@ -124,7 +124,9 @@ class TestBoundaries:
 
 @pytest.mark.django_db
 class TestDeletion:
-    def test_everything_of_the_engagement_goes_with_its_files_and_key(self, world: World) -> None:
+    def test_everything_of_the_engagement_goes_with_its_files_and_key(
+        self, world: World, django_capture_on_commit_callbacks: Any
+    ) -> None:
         from consent.models import Agreement, Signature
 
         engagement, note, document = filled(world)
@@ -132,7 +134,8 @@ class TestDeletion:
         assert default_storage.exists(document.blob_name)
         assert Agreement.objects.filter(engagement=engagement).exists()
         closed_on(engagement, datetime.date(2024, 1, 15))
-        outcome = run_sweep(as_of=datetime.date(2026, 1, 15))
+        with django_capture_on_commit_callbacks(execute=True):  # the journal is written once a batch commits
+            outcome = run_sweep(as_of=datetime.date(2026, 1, 15))
         assert not default_storage.exists(document.blob_name)
         assert not DataKey.objects.filter(pk=key_id).exists()
         assert not Agreement.objects.filter(engagement_id=engagement.pk).exists()
@@ -195,6 +198,24 @@ class TestDeletion:
         run_sweep(as_of=datetime.date(2026, 4, 1))
         assert not Breach.objects.filter(pk=breach.pk).exists()
         assert not DataKey.objects.filter(pk=breach.data_key_id).exists()
+
+    def test_paper_still_held_or_due_back_keeps_the_engagement(self, world: World) -> None:
+        from engagements.models import HardCopy
+
+        engagement, _, _ = filled(world)
+        paper = services.hard_copy_record(
+            actor=world.people["coach"],
+            engagement=engagement,
+            description="Printed 360 pack",
+            location="Cabinet B",
+            received_on=datetime.date(2023, 5, 1),
+        )
+        closed_on(engagement, datetime.date(2024, 1, 15))
+        run_sweep(as_of=datetime.date(2026, 6, 1))
+        assert Engagement.objects.filter(pk=engagement.pk).exists()  # the paper is due back
+        HardCopy.objects.filter(pk=paper.pk).update(state=HardCopy.State.RETURNED)
+        run_sweep(as_of=datetime.date(2026, 6, 1))
+        assert not Engagement.objects.filter(pk=engagement.pk).exists()
 
     def test_old_notices_go(self, world: World) -> None:
         Notice.objects.create(user=world.people["coach"], text="A report awaits", link="/")
@@ -328,7 +349,9 @@ def _restore(snapshot: dict[str, tuple[list[str], list[tuple[Any, ...]]]]) -> No
 
 @pytest.mark.django_db
 class TestRestore:
-    def test_a_restore_followed_by_reapply_cannot_bring_files_back(self, world: World) -> None:
+    def test_a_restore_followed_by_reapply_cannot_bring_files_back(
+        self, world: World, django_capture_on_commit_callbacks: Any
+    ) -> None:
         engagement, note, document = filled(world)
         closed_on(engagement, datetime.date(2024, 1, 15))
         blob = default_storage.open(document.blob_name).read()
@@ -341,7 +364,8 @@ class TestRestore:
             "retention_deletionreceipt",
         ]
         backup = _snapshot(tables)
-        run_sweep(as_of=datetime.date(2026, 1, 15))
+        with django_capture_on_commit_callbacks(execute=True):
+            run_sweep(as_of=datetime.date(2026, 1, 15))
         assert not Note.objects.filter(pk=note.pk).exists()
         _restore(backup)  # the database and the files come back from last night's backup
         default_storage.save(document.blob_name, __import__("io").BytesIO(blob))
@@ -373,11 +397,22 @@ class TestPreviewAndCommand:
         call_command("retention_sweep", "--json", "--as-of", "2026-05-20", stdout=out)
         assert json.loads(out.getvalue())["deleted"]["engagements.engagement"] == 1
 
-    def test_a_bad_date_is_refused(self) -> None:
+    def test_a_bad_or_future_date_is_refused(self, world: World) -> None:
+        import io
+
         from django.core.management.base import CommandError
 
         with pytest.raises(CommandError, match="YYYY-MM-DD"):
             call_command("retention_sweep", "--as-of", "20/05/2026")
+        engagement, _, _ = filled(world)
+        closed_on(engagement, datetime.date(2024, 5, 20))
+        future = (timezone.localdate() + datetime.timedelta(days=3 * 365)).isoformat()
+        with pytest.raises(CommandError, match="in the future"):
+            call_command("retention_sweep", "--as-of", future)
+        assert Engagement.objects.filter(pk=engagement.pk).exists()
+        call_command("retention_sweep", "--as-of", future, "--dry-run", stdout=io.StringIO())
+        assert world.api("admin").get("/api/v1/retention/preview/?as_of=0001-01-01").status_code == 400
+        assert world.http("admin").get("/retention/?as_of=9999-12-31").status_code == 404
 
     def test_the_administrator_is_told_a_week_ahead(self, world: World) -> None:
         engagement, _, _ = filled(world)
@@ -398,6 +433,15 @@ class TestPreviewAndCommand:
         assert document.version == 1 and document.review_due_on == datetime.date(2028, 1, 5)
         assert retention_services.policies_due(datetime.date(2027, 12, 1)) == []
         assert retention_services.policies_due(datetime.date(2027, 12, 10)) == [document]
+        from confidentiality.policies import policy_accept, text_hash  # staff accept a recorded policy first
+
+        policy_accept(
+            actor=world.people["admin"],
+            document=document,
+            shown_hash=text_hash(document.text),
+            ip_address=None,
+            user_agent="",
+        )
         with time_machine.travel(datetime.datetime(2027, 12, 10, 12, tzinfo=datetime.UTC)):
             page = world.http("admin").get("/dashboard/").content.decode()
         assert "Policy review due" in page and "5 Jan 2028" in page
@@ -499,3 +543,17 @@ class TestFinancialRecords:
         assert DeletionReceipt.objects.filter(rule="financial_records", kind="finance.invoice").exists()
         # With its financial records gone, the organisation's own record goes in the same sweep.
         assert outcome.deleted["engagements.organisation"] == 1
+
+    def test_a_hold_on_the_engagement_keeps_its_invoices(self, world: World) -> None:
+        from finance.models import Invoice
+        from tests.finance.conftest import make_invoice
+
+        admin = world.people["admin"]
+        invoice = make_invoice(
+            admin, world.organisation, engagement=world.engagement, issued_on=datetime.date(2020, 6, 1)
+        )
+        retention_services.hold_place(
+            actor=admin, target=world.engagement, case_reference="Fee dispute", reason="Claim"
+        )
+        run_sweep(as_of=datetime.date(2025, 6, 2))
+        assert Invoice.objects.filter(pk=invoice.pk).exists()

@@ -500,6 +500,9 @@ class TestClientCopy:
         assert [c["text"] for c in data["complaints"]] == [COMPLAINT_TEXT]
         actions = {e["action"] for e in data["access_log"]}
         assert {"note.create", "document.upload"} <= actions
+        # Nothing the client may not learn of yet: when each feedback source answered, concerns, pending disclosures.
+        assert not any(a.startswith(("feedback.", "concern.", "disclosure.")) for a in actions)
+        assert AuditEvent.objects.filter(client_id=world.client_record.pk, action="feedback.answer").exists()
         assert all(e["who"] != "coach@example.org" or e["role"] == "coach" for e in data["access_log"])
         assert data["subject_access_requests"][0]["reference"] == request.reference
 

@@ -26,6 +26,11 @@ class Command(BaseCommand):
                 as_of = datetime.date.fromisoformat(options["as_of"])
             except ValueError:
                 raise CommandError("--as-of takes a date as YYYY-MM-DD, e.g. 2026-11-22.") from None
+        if as_of > timezone.localdate() and not options["dry_run"]:
+            raise CommandError(
+                f"--as-of {as_of} is in the future: a sweep as of a later day would delete records before "
+                "their time. Use it with --dry-run to see what will go then."
+            )
         if options["dry_run"]:
             result: dict[str, Any] = preview(as_of)
             if options["json"]:
