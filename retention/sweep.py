@@ -20,6 +20,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -200,27 +201,45 @@ class SweepOutcome:
     kept_blocked: Counter[str] = field(default_factory=Counter)
 
 
-def _sweep_rule(
-    rule: Rule, as_of: datetime.date, sweep: RetentionSweep, holder: uuid.UUID, batch_size: int, result: SweepOutcome
+def _sweep_batches(
+    key: str,
+    due: Any,
+    delete: Any,
+    as_of: datetime.date,
+    sweep: RetentionSweep,
+    holder: uuid.UUID,
+    batch_size: int,
+    result: SweepOutcome,
 ) -> None:
-    skip: set[str] = set()
+    """Delete what ``due`` lists, a batch per transaction, until nothing is left. ``delete(ids)``
+    returns the ids deleted by kind and the ids kept because something still blocks them; those
+    are left out of the following batches."""
+    skip: set[Any] = set()
     while True:
         with transaction.atomic():
             if not _take_lease(holder):
                 raise RuntimeError("The sweep lost its lease to another sweep; it stops here.")
-            due = rule.due(as_of).order_by(rule.anchor, "pk")
-            if skip:
-                due = due.exclude(pk__in=skip)
-            ids = list(due.values_list("pk", flat=True)[:batch_size])
+            batch = due.exclude(pk__in=skip) if skip else due
+            ids = list(batch.values_list("pk", flat=True)[:batch_size])
             if not ids:
                 return
-            deleted, kept = delete_records(rule, ids)
+            deleted, kept = delete(ids)
             skip.update(kept)
-            result.kept_blocked[rule.key] += len(kept)
-            _receipts(sweep, rule.key, as_of, deleted)
+            result.kept_blocked[key] += len(kept)
+            _receipts(sweep, key, as_of, deleted)
             for kind, kind_ids in deleted.items():
                 result.deleted[kind] += len(kind_ids)
         after_batch_hook()
+
+
+def _delete_external(model: Any) -> Any:
+    plan = engine.make_plan(model)
+
+    def delete(ids: list[Any]) -> tuple[dict[str, list[str]], list[str]]:
+        outcome = engine.execute(plan, ids, before_delete=_before_delete)
+        return dict(outcome.deleted), outcome.kept
+
+    return delete
 
 
 def _external(as_of: datetime.date) -> list[tuple[str, Any]]:
@@ -260,9 +279,13 @@ def run_sweep(*, as_of: datetime.date | None = None, actor: Any = None, batch_si
     result = SweepOutcome(sweep=sweep)
     try:
         # Financial records first: an organisation's own record waits for them.
-        _sweep_external(as_of, sweep, holder, batch_size, result)
+        for key, invoices in _external(as_of):
+            batches = invoices.order_by("pk")
+            _sweep_batches(key, batches, _delete_external(invoices.model), as_of, sweep, holder, batch_size, result)
         for rule in RULES:
-            _sweep_rule(rule, as_of, sweep, holder, batch_size, result)
+            due = rule.due(as_of).order_by(rule.anchor, "pk")
+            delete = partial(delete_records, rule)
+            _sweep_batches(rule.key, due, delete, as_of, sweep, holder, batch_size, result)
         _purge_exports(result)
         _clear_expired_sessions(result)
     except BaseException:
@@ -278,28 +301,6 @@ def run_sweep(*, as_of: datetime.date | None = None, actor: Any = None, batch_si
     sweep.save(update_fields=["state", "finished_at", "deleted"])
     audit_record(actor=actor, action="retention.sweep", obj=sweep, detail={"deleted": dict(result.deleted)})
     return result
-
-
-def _sweep_external(
-    as_of: datetime.date, sweep: RetentionSweep, holder: uuid.UUID, batch_size: int, result: SweepOutcome
-) -> None:
-    for rule_key, queryset in _external(as_of):
-        plan = engine.make_plan(queryset.model)
-        while True:
-            with transaction.atomic():
-                if not _take_lease(holder):
-                    raise RuntimeError("The sweep lost its lease to another sweep; it stops here.")
-                ids = list(queryset.order_by("pk").values_list("pk", flat=True)[:batch_size])
-                if not ids:
-                    break
-                outcome = engine.execute(plan, ids, before_delete=_before_delete)
-                if outcome.kept:
-                    result.kept_blocked[rule_key] += len(outcome.kept)
-                    queryset = queryset.exclude(pk__in=outcome.kept)
-                _receipts(sweep, rule_key, as_of, dict(outcome.deleted))
-                for kind, kind_ids in outcome.deleted.items():
-                    result.deleted[kind] += len(kind_ids)
-            after_batch_hook()
 
 
 def _clear_expired_sessions(result: SweepOutcome) -> None:
@@ -334,20 +335,27 @@ def _month_starts(as_of: datetime.date, months: int) -> list[datetime.date]:
     return out
 
 
+def _by_month(count_due_on: Any, starts: list[datetime.date]) -> tuple[int, list[dict[str, Any]]]:
+    """How many are due on ``starts[0]``'s day, and how many fall due in each month after: the
+    difference of the cumulative counts at the end of each month."""
+    ends = [start - datetime.timedelta(days=1) for start in starts[1:]]
+    cumulative = [count_due_on(None)] + [count_due_on(end) for end in ends]
+    months = [
+        {"month": starts[i].isoformat()[:7], "count": max(cumulative[i + 1] - cumulative[i], 0)}
+        for i in range(len(ends))
+    ]
+    return cumulative[0], months
+
+
 def preview(as_of: datetime.date | None = None, months: int = 12) -> dict[str, Any]:
     """What is due now, what holds keep, and what falls due in each of the next months."""
+    from retention.schedule import EXTERNAL_RULES
+
     as_of = as_of or timezone.localdate()
     starts = _month_starts(as_of, months)
     rules: list[dict[str, Any]] = []
     for rule in RULES:
-        due_now = rule.due(as_of).count()
-        # Cumulative counts at the end of each month; each month gets what becomes due in it.
-        ends = [start - datetime.timedelta(days=1) for start in starts[1:]]
-        cumulative = [due_now] + [rule.due(end).count() for end in ends]
-        by_month = [
-            {"month": starts[i].isoformat()[:7], "count": max(cumulative[i + 1] - cumulative[i], 0)}
-            for i in range(months)
-        ]
+        due_now, by_month = _by_month(lambda day, rule=rule: rule.due(day or as_of).count(), starts)
         rules.append(
             {
                 "rule": rule.key,
@@ -358,13 +366,8 @@ def preview(as_of: datetime.date | None = None, months: int = 12) -> dict[str, A
                 "by_month": by_month,
             }
         )
-    from retention.schedule import EXTERNAL_RULES
-
     for key, (_root, what, period) in EXTERNAL_RULES.items():
-        due_now = _external_due(key, as_of).count()
-        cumulative = [due_now] + [
-            _external_due(key, start - datetime.timedelta(days=1)).count() for start in starts[1:]
-        ]
+        due_now, by_month = _by_month(lambda day, key=key: _external_due(key, day or as_of).count(), starts)
         rules.append(
             {
                 "rule": key,
@@ -372,10 +375,7 @@ def preview(as_of: datetime.date | None = None, months: int = 12) -> dict[str, A
                 "period": period,
                 "due_now": due_now,
                 "held": _external_due(key, as_of, held_too=True).count() - due_now,
-                "by_month": [
-                    {"month": starts[i].isoformat()[:7], "count": max(cumulative[i + 1] - cumulative[i], 0)}
-                    for i in range(months)
-                ],
+                "by_month": by_month,
             }
         )
     totals = [
