@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck bench totp clean
+.PHONY: run test install lint typecheck bench totp clean prod-smoke load faults
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)."; exit 1; }
@@ -32,6 +32,16 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)
 	@$(PY) -m benchmarks $(BENCH_ARGS)
+
+# The production run of the README (deploy/): its smoke test (CI runs it), the load test and the fault drills.
+prod-smoke: $(STAMP)
+	$(PY) -m deploy.smoke $(SMOKE_ARGS)
+
+load: $(STAMP)
+	@$(PY) -m deploy.load $(LOAD_ARGS)
+
+faults: $(STAMP)
+	$(PY) -m deploy.faults $(FAULTS_ARGS)
 
 # Print the current authenticator code of a demo account: make totp EMAIL=maya.coach@practice.example
 totp: $(STAMP)

@@ -8,7 +8,11 @@ Views, the API, exports and tasks ask it; nothing else calls ``has_perm``,
 - ``is_superuser`` opens nothing here. Guardian's ``ObjectPermissionChecker`` grants a
   superuser every object, so object checks go through ``get_objects_for_user`` with
   ``with_superuser=False, accept_global_perms=False`` and never through the checker.
-- An inactive user, or one without exactly one role, may do nothing.
+- An inactive user, or one without exactly one role, may do nothing; nor may anyone after the
+  last day of their contract (an associate), from the first moment of the next day.
+- Staff (and the technical admin site's users) reach nothing confidential until they have
+  accepted the current version of each policy in ``policies.REQUIRED_KINDS``
+  (``policies_to_accept``); the middleware and the API's permission class ask it.
 """
 
 from __future__ import annotations
@@ -70,10 +74,106 @@ MEMBER_GRANTS: dict[str, tuple[EngagementAccess, ...]] = {
 }
 
 
+def account_in_force(user: Any) -> bool:
+    """Active, and not past the last day of a contract (in the practice's time zone)."""
+    if not user.is_active:
+        return False
+    ends_on = getattr(user, "contract_ends_on", None)
+    return ends_on is None or timezone.localdate() <= ends_on
+
+
+def people_in_force(role: Role) -> QuerySet[Any]:
+    """People of a role whose account works today: active, and not past a contract's last day.
+    Whom the practice may ask, name or tell anything (``account_in_force``, for a set)."""
+    from confidentiality.models import User
+
+    in_force = Q(contract_ends_on__isnull=True) | Q(contract_ends_on__gte=timezone.localdate())
+    return User.objects.filter(in_force, groups__name=role.value, is_active=True)
+
+
+def administrators() -> list[Any]:
+    """The practice's administrators who can act now: the fallback for everything to be told."""
+    return list(people_in_force(Role.ADMIN).order_by("pk"))
+
+
 def role_of(user: Any) -> Role | None:
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+    if user is None or not getattr(user, "is_authenticated", False) or not account_in_force(user):
         return None
     return user.role
+
+
+def credentials_valid_from(user: Any) -> Any:
+    """Sessions begun and API tokens made before this moment no longer work, or None.
+
+    The person was signed out everywhere when they were offboarded; an auditor's credentials
+    end with each audit window (its last day's midnight, or the moment it was ended early), so
+    whatever was signed in during an audit stops working the moment it closes.
+    """
+    cutoff = getattr(user, "signed_out_everywhere_at", None)
+    if getattr(user, "is_authenticated", False) and user.role == Role.AUDITOR:
+        ended = last_audit_end(user)
+        if ended is not None and (cutoff is None or ended > cutoff):
+            cutoff = ended
+    return cutoff
+
+
+def last_audit_end(user: Any) -> Any:
+    """The moment the auditor's most recent audit window closed, if one has."""
+    import datetime
+
+    now = timezone.now()
+    ends = []
+    for audit in audits_of(user):
+        natural = timezone.make_aware(
+            datetime.datetime.combine(audit.ends_on + datetime.timedelta(days=1), datetime.time())
+        )
+        ends.append(min(audit.ended_at, natural) if audit.ended_at is not None else natural)
+    past = [moment for moment in ends if moment <= now]
+    return max(past) if past else None
+
+
+def needs_policy_acceptance(user: Any) -> bool:
+    """Everyone who works inside the practice (associates are coaches), and the technical admin
+    site's users: policy 002 binds "staff and volunteers"."""
+    if role_of(user) in STAFF_ROLES:
+        return True
+    return (
+        getattr(user, "is_authenticated", False)
+        and account_in_force(user)
+        and bool(getattr(user, "is_staff", False) or getattr(user, "is_superuser", False))
+    )
+
+
+def policies_to_accept(user: Any) -> list[Any]:
+    """The current versions of the required policies this person has not accepted yet, cached
+    for the request. Empty for clients, sponsors and anonymous people, and while no policy has
+    been recorded (the administrator is told on the dashboard: ``policies.missing_kinds``)."""
+    if not needs_policy_acceptance(user):
+        return []
+    if "_policies_to_accept" not in user.__dict__:
+        from confidentiality.policies import pending_for, settle
+
+        # The flag on the person's own row makes this free on every request until a version
+        # they have not accepted exists. The technical admin site's users, made outside the
+        # services that set it, are always checked (there are few of them).
+        if user.must_accept_policies or role_of(user) is None:
+            pending = pending_for(user)
+            if user.must_accept_policies:
+                settle(user, pending)
+        else:
+            pending = []
+        user.__dict__["_policies_to_accept"] = pending
+    return user.__dict__["_policies_to_accept"]
+
+
+def forget_cached_policies(user: Any) -> None:
+    user.__dict__.pop("_policies_to_accept", None)
+
+
+def can_manage_people(user: Any) -> bool:
+    """Add people, offboard and reactivate them, reassign their engagements, see who accepted
+    which policy: the administrator."""
+    return role_of(user) == Role.ADMIN
 
 
 def is_staff_role(user: Any) -> bool:
@@ -127,8 +227,26 @@ def engagement_access_for(user: Any, engagement: Engagement) -> frozenset[Engage
     cache: dict[Any, frozenset[EngagementAccess]] = user.__dict__.setdefault("_engagement_access_cache", {})
     if engagement.pk not in cache:
         codenames = set(get_user_perms(user, engagement))
-        cache[engagement.pk] = frozenset(a for a in EngagementAccess if a.value in codenames)
+        granted = frozenset(a for a in EngagementAccess if a.value in codenames)
+        if role in (Role.CLIENT, Role.SPONSOR) and engagement.status == _closed_status():
+            granted &= KEPT_AFTER_CLOSE
+        cache[engagement.pk] = granted
     return cache[engagement.pk]
+
+
+# Policy 001: confidentiality "does not stop when the relationship with the consumer comes to an
+# end". Once an engagement has closed, its client and sponsor contacts keep what policy lets them
+# keep until retention deletes it: the engagement's record and its released reports (and, through
+# their own pages, their agreement, consents, complaints, disclosures about them and the right to
+# a copy of everything: retention/subject_access.py). Working material (shared notes, documents
+# shared with the client, sessions, feedback, reports under review) is no longer theirs to browse.
+KEPT_AFTER_CLOSE = frozenset({EngagementAccess.VIEW, EngagementAccess.READ_RELEASED})
+
+
+def _closed_status() -> str:
+    from engagements.models import Engagement
+
+    return Engagement.Status.CLOSED
 
 
 def has_engagement_access(user: Any, engagement: Engagement, access: EngagementAccess) -> bool:
@@ -179,6 +297,21 @@ def grant_organisation_contact(*, user: Any, organisation: Any) -> None:
 
 def revoke_organisation_contact(*, user: Any, organisation: Any) -> None:
     remove_perm("engagements.view_organisation_record", user, organisation)
+
+
+def revoke_all_object_permissions(user: Any) -> int:
+    """Every object permission the person holds, on every object, gone from the database: the
+    direct foreign-key tables and guardian's generic one (unused, but nothing may survive there).
+    Called by the offboarding service after the membership services took them off everything."""
+    from django.apps import apps
+    from guardian.models import UserObjectPermissionBase
+
+    removed = 0
+    for model in apps.get_models():
+        if issubclass(model, UserObjectPermissionBase):
+            removed += model.objects.filter(user=user).delete()[0]
+    forget_cached_access(user)
+    return removed
 
 
 def organisations_visible_to(user: Any) -> QuerySet[Any]:
@@ -633,7 +766,8 @@ def supervisors_for(user: Any) -> QuerySet[Any]:
 
     if role_of(user) != Role.COACH:
         return User.objects.none()
-    return User.objects.filter(groups__name=Role.COACH.value, is_active=True).exclude(pk=user.pk).order_by("email")
+    # Associates are limited to the engagements they are put on: they supervise no one else's.
+    return people_in_force(Role.COACH).filter(is_associate=False).exclude(pk=user.pk).order_by("email")
 
 
 def can_be_supervisor(user: Any, *, for_user: Any) -> bool:
@@ -641,12 +775,11 @@ def can_be_supervisor(user: Any, *, for_user: Any) -> bool:
 
 
 def approvers_of(disclosure: Any) -> list[Any]:
-    """Who is asked for the second approval: the named supervisor, else the administrators."""
-    from confidentiality.models import User
-
-    if disclosure.supervisor_id is not None:
+    """Who is asked for the second approval: the named supervisor while their account is in force,
+    else the administrators."""
+    if disclosure.supervisor_id is not None and account_in_force(disclosure.supervisor):
         return [disclosure.supervisor]
-    return list(User.objects.filter(groups__name=Role.ADMIN.value, is_active=True))
+    return administrators()
 
 
 def concerns_visible_to(user: Any) -> QuerySet[Any]:
@@ -699,22 +832,27 @@ class FinanceAccess(enum.IntEnum):
     WRITE = 2
 
 
-def active_audit_for(user: Any) -> Any:
-    """The auditor's audit open today (first and last day included, practice time zone), or None.
-    Cached per user object and day: a page asks several times."""
+def audits_of(user: Any) -> list[Any]:
+    """Every audit of the auditor, latest end first: one query per user object and day, shared by
+    ``active_audit_for`` and ``last_audit_end`` (a page and the session check both ask)."""
     from finance.models import Audit
 
-    if role_of(user) != Role.AUDITOR:
-        return None
     today = timezone.localdate()
     cache: dict[Any, Any] = user.__dict__.setdefault("_active_audit_cache", {})
     if today not in cache:
-        cache[today] = (
-            Audit.objects.filter(auditor=user, starts_on__lte=today, ends_on__gte=today, ended_at__isnull=True)
-            .order_by("-ends_on")
-            .first()
-        )
+        cache[today] = list(Audit.objects.filter(auditor=user).order_by("-ends_on", "-starts_on"))
     return cache[today]
+
+
+def active_audit_for(user: Any) -> Any:
+    """The auditor's audit open today (first and last day included, practice time zone), or None."""
+    if role_of(user) != Role.AUDITOR:
+        return None
+    today = timezone.localdate()
+    return next(
+        (a for a in audits_of(user) if a.starts_on <= today <= a.ends_on and a.ended_at is None),
+        None,
+    )
 
 
 def forget_cached_audit(user: Any) -> None:

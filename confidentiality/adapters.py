@@ -15,6 +15,18 @@ class AccountAdapter(DefaultAccountAdapter):
         # Accounts are made by the practice administrator, never by sign-up.
         return False
 
+    def pre_login(self, request: Any, user: Any, **kwargs: Any) -> Any:
+        """After the last day of their contract a person cannot sign in, as if inactive (the
+        periodic offboarding will make them so)."""
+        from confidentiality import access
+
+        if user.is_active and not access.account_in_force(user):
+            from allauth.account.internal.stagekit import clear_login
+
+            clear_login(request)
+            return self.respond_user_inactive(request, user)
+        return super().pre_login(request, user, **kwargs)
+
 
 class MFAAdapter(DefaultMFAAdapter):
     """Second-factor secrets are stored sealed by the key-encryption keys, not in plain text."""

@@ -19,7 +19,12 @@ class UserAdmin(BaseUserAdmin):
     # read-only here: a role change must go through a service that audits and revokes permissions.
     list_display = ["email", "is_active", "is_staff"]
     search_fields = ["email"]
-    readonly_fields = ["groups", "last_login", "date_joined"]
+    # No bulk actions: Django labels each row's action checkbox with str(user), the display name,
+    # which put every client's name back into the list (found by tests/matrix).
+    actions = None
+    # Nor is anyone deactivated here: leaving goes through offboarding (the People page), which
+    # ends sessions and tokens and revokes every permission in the same transaction.
+    readonly_fields = ["groups", "is_active", "last_login", "date_joined"]
     fieldsets = (
         (None, {"fields": ("email", "password", "display_name")}),
         ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),

@@ -3,10 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
-from rest_framework.decorators import api_view
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -19,12 +21,16 @@ class MeSerializer(serializers.Serializer):
     email = serializers.EmailField()
     display_name = serializers.CharField()
     role = serializers.CharField(allow_null=True)
+    policies_to_accept = serializers.ListField(
+        child=serializers.CharField(), help_text="Policies to accept in the web app before any other endpoint answers."
+    )
 
 
 @extend_schema(responses=MeSerializer, tags=["account"])
 @api_view(["GET"])
+@permission_classes([IsAuthenticated])  # answers before the policies are accepted, to say which
 def me(request: Request) -> Response:
-    """Who the token or session belongs to, and their role."""
+    """Who the token belongs to, their role, and any policy they must accept first."""
     user: Any = request.user
     role = access.role_of(user)
     return Response(
@@ -34,6 +40,10 @@ def me(request: Request) -> Response:
                 "email": user.email,
                 "display_name": user.display_name,
                 "role": role.value if role else None,
+                "policies_to_accept": [
+                    f"{document.get_kind_display()} (version {document.version})"
+                    for document in access.policies_to_accept(user)
+                ],
             }
         ).data
     )
@@ -49,3 +59,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or "You may not do this.")
     return drf_exception_handler(exc, context)
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The project's 404 (``handler404``). Under ``/api/`` a path no route matches (an id that is
+    not a UUID) answers JSON like every other API refusal, not the web app's HTML page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -5,6 +5,7 @@ from typing import Any
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
+from confidentiality import access
 from confidentiality.services import api_token_authenticate
 
 
@@ -26,6 +27,15 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         token = api_token_authenticate(key)
         if token is None:
             raise exceptions.AuthenticationFailed("The token is not valid, or it was revoked.")
+        # Checked on every request, so a token stops working the moment its person's access ends:
+        # the last day of a contract passed, they were signed out everywhere, an audit closed.
+        if not access.account_in_force(token.user):
+            raise exceptions.AuthenticationFailed("This account's access to the practice has ended.")
+        cutoff = access.credentials_valid_from(token.user)
+        if cutoff is not None and token.created_at < cutoff:
+            raise exceptions.AuthenticationFailed(
+                "This token no longer works: its person's access changed after it was made."
+            )
         return token.user, token
 
     def authenticate_header(self, request: Any) -> str:

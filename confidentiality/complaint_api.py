@@ -9,7 +9,7 @@ from typing import Any
 
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -247,6 +247,15 @@ class BreachVersionSerializer(serializers.Serializer):
     version = serializers.IntegerField(help_text="The version you read; a stale version answers 409.")
 
 
+# What GET and POST answer depends on the caller, and the administrator's record has every field of
+# the reporter's: documented as the reporter's, which both answers are (a ``oneOf`` would match both).
+BREACH_AS_SEEN = OpenApiResponse(
+    BreachReportSerializer,
+    description="The coach who reported the breach gets these fields; the administrator gets the whole "
+    "record, as PATCH answers it.",
+)
+
+
 def _read_breach(request: Request, breach: Breach, code: int = status.HTTP_200_OK) -> Response:
     complaints.breach_read(user=request.user, breach=breach)
     serializer = BreachSerializer if access.can_handle_breach(request.user, breach) else BreachReportSerializer
@@ -270,7 +279,7 @@ class BreachList(generics.ListAPIView):
             raise Http404
         return complaints.breaches_for(user=self.request.user)
 
-    @extend_schema(request=BreachRecordSerializer, responses={201: BreachSerializer})
+    @extend_schema(request=BreachRecordSerializer, responses={201: BREACH_AS_SEEN})
     def post(self, request: Request) -> Response:
         if not access.can_report_breach(request.user):
             raise Http404
@@ -294,7 +303,7 @@ class BreachDetail(APIView):
     """One breach. The administrator sees and changes (PATCH) the whole record; a coach sees what
     they reported and where it stands. Reading it is audited."""
 
-    @extend_schema(responses=BreachSerializer)
+    @extend_schema(responses=BREACH_AS_SEEN)
     def get(self, request: Request, pk: str) -> Response:
         return _read_breach(request, access.breach_get_for(request.user, pk))
 

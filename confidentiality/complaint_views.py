@@ -23,17 +23,9 @@ from confidentiality.complaint_forms import (
     VersionForm,
     breach_initial,
 )
+from confidentiality.forms import errors_to_form
 from confidentiality.models import Breach
 from engagements.services import ConflictError
-
-
-def _errors_to_form(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
 
 # --- complaints -----------------------------------------------------------------------------
 
@@ -66,7 +58,7 @@ def complaint_lodge(request: HttpRequest) -> HttpResponse:
                 engagement=form.cleaned_data["engagement"],
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(
                 request, f"Your complaint {complaint.reference} is lodged. The practice will acknowledge it."
@@ -111,7 +103,7 @@ def complaint_respond(request: HttpRequest, pk: str) -> HttpResponse:
         try:
             complaints.complaint_respond(actor=user, complaint=complaint, message=form.cleaned_data["message"])
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, "Your response is sent. The client was told it is there to read.")
             return redirect("complaints:complaint_detail", pk=complaint.pk)
@@ -135,7 +127,7 @@ def complaint_close(request: HttpRequest, pk: str) -> HttpResponse:
                 message=form.cleaned_data["message"],
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, "The complaint is closed and the client has the final response.")
             return redirect("complaints:complaint_detail", pk=complaint.pk)
@@ -203,7 +195,7 @@ def breach_new(request: HttpRequest) -> HttpResponse:
         try:
             breach = complaints.breach_record(actor=user, complaint=complaint, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             if is_admin:
                 messages.success(request, f"Breach {breach.reference} is recorded. The notification clock is running.")
@@ -257,7 +249,7 @@ def breach_detail(request: HttpRequest, pk: str) -> HttpResponse:
             messages.error(request, " ".join(exc.messages))
             return redirect("complaints:breach_detail", pk=breach.pk)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, "The breach record is saved.")
             return redirect("complaints:breach_detail", pk=breach.pk)

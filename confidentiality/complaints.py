@@ -28,7 +28,6 @@ from confidentiality.audit import audit_record
 from confidentiality.crypto import data_key_create, load_data_keys
 from confidentiality.models import Breach, Complaint, ComplaintResponse, User
 from confidentiality.notify import notify
-from confidentiality.roles import Role
 from engagements.services import ConflictError
 
 COMPLAINT_MAX_CHARS = 10_000
@@ -36,6 +35,10 @@ BREACH_TEXT_MAX_CHARS = 10_000
 REFERENCE_MAX_CHARS = 80
 # A clock a few minutes fast must not refuse a discovery time of "now".
 _FUTURE_SKEW = datetime.timedelta(minutes=5)
+# A moment before this is a typing mistake (a breach "discovered" in 222). Shown in the practice's
+# time zone it would also carry a local mean time offset in seconds (London's was -00:01:15), which
+# an RFC 3339 date-time, the API's format, cannot state: API clients could not read it back.
+_EARLIEST = datetime.datetime(1900, 1, 1, tzinfo=datetime.UTC)
 
 
 # --- clocks ---------------------------------------------------------------------------------
@@ -114,6 +117,8 @@ def _moment(value: Any, field: str, label: str, *, not_before: datetime.datetime
         value = timezone.make_aware(value)
     if value > timezone.now() + _FUTURE_SKEW:
         raise ValidationError({field: f"{label} cannot be in the future."})
+    if value < _EARLIEST:
+        raise ValidationError({field: f"{label} cannot be before {_EARLIEST.year}."})
     if not_before is not None and value < not_before:
         raise ValidationError({field: f"{label} cannot be before the breach was discovered."})
     return value
@@ -126,7 +131,7 @@ def _choice(value: Any, field: str, choices: Any, label: str) -> str:
 
 
 def _admins() -> list[User]:
-    return list(User.objects.filter(groups__name=Role.ADMIN.value, is_active=True))
+    return access.administrators()
 
 
 def _audit_complaint(actor: Any, action: str, complaint: Complaint, **detail: Any) -> None:

@@ -24,6 +24,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append(("Clients", reverse("engagements:clients")))
         if access.can(user, access.Capability.MANAGE_PRACTICE):
             items.append(("Organisations", reverse("engagements:organisations")))
+        if access.can_manage_people(user):
+            items.append(("People", reverse("people:list")))
         if access.can_record_consent_anywhere(user):
             items.append(("My consents" if role == Role.CLIENT else "Consents", reverse("consent:consents")))
         if role in (Role.ADMIN, Role.COACH):

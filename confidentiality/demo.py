@@ -43,7 +43,11 @@ PEOPLE = (
     DemoPerson("other_sponsor", "li@harbour.example", "Li Wei", Role.SPONSOR, "Harbour Health Trust"),
     DemoPerson("client", "sam@client.example", "Sam Carter", Role.CLIENT),
     DemoPerson("other_client", "zoe@client.example", "Zoë Ñúñez-Øyen", Role.CLIENT),
+    # An associate coach (external contractor) on ENG-2026-003 until their contract ends, who has
+    # not accepted the practice's policies yet: signing in shows the page to read and accept them.
+    DemoPerson("associate", "jo.associate@practice.example", "Jo Bell", Role.COACH),
 )
+ASSOCIATE_CONTRACT_DAYS = 90
 
 # (reference, title, organisation, client key, coach key, status, months ago it started)
 ENGAGEMENTS = (
@@ -122,6 +126,8 @@ def seed_demo(*, scale: int = 0, issue_tokens: bool = False) -> dict[str, Any]:
         )
         engagements[reference] = engagement
     _seed_agreements(engagements, people)
+    _seed_policies(people, today)
+    _seed_associate(people["associate"], engagements["ENG-2026-003"], today)
     _seed_daily_work(engagements, people, today)
     _seed_reports(engagements, people)
     _seed_disclosures(engagements)
@@ -148,6 +154,75 @@ def seed_demo(*, scale: int = 0, issue_tokens: bool = False) -> dict[str, Any]:
             entry["api_token"] = api_token_issue(actor=None, user=user, name="demo")[1]
         result["people"].append(entry)
     return result
+
+
+DEMO_POLICIES = {
+    "confidentiality": (
+        "Confidentiality policy\n\n"
+        "Why we have it: to protect the interests of our clients and the organisations that commission our "
+        "coaching, so that they can trust us, and to comply with data protection law.\n\n"
+        "What it means for you:\n"
+        "- Everything a client tells us is confidential. Staff, associates and volunteers receiving personal "
+        "information about clients treat it as confidential.\n"
+        "- Under no circumstances do you share personal information with your own partners, family or friends.\n"
+        "- Information is collected only when it is necessary for the work, held securely, and reachable only "
+        "by those who need to know it.\n"
+        "- Reports to an organisation contain only what was agreed in writing beforehand, and only after the "
+        "client has approved their content.\n"
+        "- Information is disclosed only with written consent, when the law requires it, or when there is "
+        "compelling evidence of serious danger; the client is told in writing, with the reason.\n"
+        "- Confidentiality does not stop when the coaching ends: it lasts for ever.\n"
+        "- Breaches of confidentiality are dealt with through the practice's disciplinary procedures.\n"
+    ),
+    "data_protection": (
+        "Data protection policy\n\n"
+        "- We store a client's basic information only with their consent, and they may withdraw it.\n"
+        "- Everyone whose data we hold may see it and ask for a copy; we answer within one month.\n"
+        "- Associates hold any information gathered from organisations securely, on the practice's system "
+        "only.\n"
+        "- Electronic files of our work with an organisation are deleted two years after the work ends; "
+        "financial records are kept five years and are open to auditors.\n"
+        "- Hard copies are returned to the organisation at the end of the contract unless it asks us to keep "
+        "them.\n"
+        "- Nothing confidential is sent by e-mail: messages carry a link behind sign-in.\n"
+        "- A suspected breach is reported at once to the practice administrator, who decides within 72 hours "
+        "whether the regulator must be told.\n"
+    ),
+}
+
+
+def _seed_policies(people: dict[str, User], today: Any) -> None:
+    """The practice's confidentiality and data protection policies, version 1, accepted by every demo
+    member of staff except the associate (who is asked at their first sign-in)."""
+    from confidentiality.policies import policy_accept, text_hash
+    from retention.models import PolicyDocument
+    from retention.services import policy_record
+
+    for kind, text in DEMO_POLICIES.items():
+        latest = PolicyDocument.objects.filter(kind=kind).order_by("-version").first()
+        if latest is not None and latest.version > 1:
+            continue  # a newer version was recorded in the demo: everyone is asked again, as in life
+        document = latest or policy_record(actor=people["admin"], kind=kind, text=text, reviewed_on=today)
+        for key in ("admin", "auditor", "coach", "other_coach"):
+            policy_accept(
+                actor=people[key],
+                document=document,
+                shown_hash=text_hash(document.text),
+                ip_address=None,
+                user_agent="seed_demo",
+            )
+
+
+def _seed_associate(user: User, engagement: Any, today: Any) -> None:
+    from engagements.models import EngagementMember
+    from engagements.services import engagement_member_add
+
+    if not user.is_associate:
+        user.is_associate = True
+        user.contract_ends_on = today + datetime.timedelta(days=ASSOCIATE_CONTRACT_DAYS)
+        user.save(update_fields=["is_associate", "contract_ends_on"])
+    if user.is_active and not EngagementMember.objects.filter(engagement=engagement, user=user).exists():
+        engagement_member_add(actor=None, engagement=engagement, user=user, kind=EngagementMember.Kind.COACH)
 
 
 BASIC_CONSENT = "I agree that the practice holds my basic contact information so that it can provide coaching."

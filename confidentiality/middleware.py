@@ -9,8 +9,13 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from confidentiality import access
+
+# Where a session stores when its person signed in (set on every login, confidentiality.apps).
+SIGNED_IN_AT = "signed_in_at"
 
 # Pages a staff member must reach before their second factor is in place.
 _MFA_EXEMPT = (
@@ -51,6 +56,66 @@ class StaffSecondFactorMiddleware:
                 logout(request)
                 messages.info(request, "Sign in with your password and your authenticator code.")
                 return redirect("account_login")
+        return self.get_response(request)
+
+
+class SessionInForceMiddleware:
+    """A session stops working on the very next request once its person's access ends.
+
+    An inactive account is already anonymous to Django. This adds the rest: the last day of an
+    associate's contract has passed, the person was signed out everywhere when offboarded (so a
+    session from before does not come back if they are reactivated), or, for an auditor, an audit
+    window closed after the session began. The API takes tokens only and checks them itself.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user: Any = request.user
+        if not request.path.startswith(("/api/", "/static/")) and user.is_authenticated and _ended(request, user):
+            logout(request)
+            messages.info(request, "Your session has ended because your access to the practice changed.")
+            return redirect("account_login")
+        return self.get_response(request)
+
+
+def _ended(request: HttpRequest, user: Any) -> bool:
+    if not access.account_in_force(user):
+        return True
+    cutoff = access.credentials_valid_from(user)
+    if cutoff is None:
+        return False
+    started = request.session.get(SIGNED_IN_AT)
+    return not isinstance(started, int | float) or started < cutoff.timestamp()
+
+
+# Pages a member of staff reaches before accepting the current policies: signing in and out,
+# their second factor, their own account (sessions, tokens, their own history) and the policies.
+_POLICY_EXEMPT = (
+    "/accounts/",
+    "/account/",
+    "/policies/",
+    "/static/",
+    "/healthz",
+    "/api/",  # the API answers 403 with its own message (confidentiality.permissions)
+    "/feedback/give/",  # people without an account
+)
+
+
+class PolicyAcceptanceMiddleware:
+    """Until a member of staff has accepted the current version of each required policy, every
+    other page sends them to read and accept it (access.policies_to_accept)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith(_POLICY_EXEMPT) and access.policies_to_accept(request.user):
+            target = reverse("policies:accept")
+            if request.method == "GET":
+                target += "?" + urlencode({"next": request.get_full_path()})
+            return redirect(target)
         return self.get_response(request)
 
 

@@ -29,7 +29,11 @@ class UserManager(BaseUserManager["User"]):
     def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)
-        return self.create_user(email, password, **extra)
+        user = self.create_user(email, password, **extra)
+        from confidentiality.policies import ask_newcomer
+
+        ask_newcomer(user)
+        return user
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -40,6 +44,17 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May open the technical admin site.")
     date_joined = models.DateTimeField(default=timezone.now)
+    # Policy 000: "Associates will hold any information gathered from organisations securely".
+    # An associate is a coach under a contract: on the engagements they are put on, and nothing
+    # after the contract's last day.
+    is_associate = models.BooleanField(default=False, help_text="An associate coach: an external contractor.")
+    contract_ends_on = models.DateField(
+        null=True, blank=True, help_text="The last day of their contract; from the next day they can reach nothing."
+    )
+    # Sessions begun and API tokens made before this moment no longer work (offboarding).
+    signed_out_everywhere_at = models.DateTimeField(null=True, blank=True)
+    # A version of a policy they must accept exists that they have not accepted (policies.py).
+    must_accept_policies = models.BooleanField(default=False)
 
     objects = UserManager()
 
@@ -57,9 +72,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     def role(self) -> Role | None:
         """The user's role, cached on the instance (one query per request at most)."""
         if not hasattr(self, "_role_cache"):
-            names = list(self.groups.values_list("name", flat=True)[:2])
-            self._role_cache = Role(names[0]) if len(names) == 1 and names[0] in Role.values else None
+            self._role_cache = self.role_from_group_names(list(self.groups.values_list("name", flat=True)[:2]))
         return self._role_cache
+
+    @staticmethod
+    def role_from_group_names(names: list[str]) -> Role | None:
+        """Exactly one group, and a known role: anything else is no role at all (fails closed)."""
+        return Role(names[0]) if len(names) == 1 and names[0] in Role.values else None
 
 
 class DataKey(models.Model):
@@ -339,3 +358,78 @@ class Breach(models.Model):
             and self.notification != self.Notification.NOT_REQUIRED
             and self.regulator_notified_at is None
         )
+
+
+# --- people who join and leave (policies 002, 000, 001) -----------------------------------
+
+
+class PolicyAcceptance(models.Model):
+    """A staff member read and accepted one version of a practice policy.
+
+    Policy 002: staff "should treat this information as confidential … under no circumstances
+    should staff and volunteers share personal information with their own partners, family or
+    friends". The SHA-256 of the exact text shown binds the acceptance to the words read; the
+    time, address and browser say when and where.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="policy_acceptances")
+    document = models.ForeignKey("retention.PolicyDocument", on_delete=models.PROTECT, related_name="acceptances")
+    text_sha256 = models.CharField(max_length=64)
+    accepted_at = models.DateTimeField(default=timezone.now)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-accepted_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "document"], name="one_acceptance_per_version")]
+        indexes = [models.Index(fields=["document", "accepted_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} accepted {self.document_id}"
+
+
+class Offboarding(models.Model):
+    """Someone left: every session, token and object permission of theirs ended at this moment."""
+
+    class Reason(models.TextChoices):
+        DEACTIVATED = "deactivated", "Deactivated by the administrator"
+        CONTRACT_ENDED = "contract_ended", "Their contract ended"
+        LEFT_ORGANISATION = "left_organisation", "They left their organisation"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="offboardings")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    offboarded_at = models.DateTimeField(default=timezone.now)
+    offboarded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    sessions_ended = models.PositiveIntegerField(default=0)
+    tokens_revoked = models.PositiveIntegerField(default=0)
+    permissions_revoked = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-offboarded_at"]
+        indexes = [models.Index(fields=["user", "offboarded_at"])]
+
+    def __str__(self) -> str:
+        return f"Offboarding of {self.user_id} on {self.offboarded_at:%Y-%m-%d}"
+
+
+class OffboardingEngagement(models.Model):
+    """An open engagement the person was on when they left, until someone takes it over."""
+
+    offboarding = models.ForeignKey(Offboarding, on_delete=models.CASCADE, related_name="engagements")
+    engagement = models.ForeignKey("engagements.Engagement", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, help_text="What they were on it as: coach or sponsor.")
+    reassigned_to = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    settled_at = models.DateTimeField(null=True, blank=True)
+    settled_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["offboarding", "engagement__reference"]
+        constraints = [
+            models.UniqueConstraint(fields=["offboarding", "engagement"], name="one_handover_per_engagement")
+        ]
+        indexes = [models.Index(fields=["engagement", "settled_at"])]
+
+    def __str__(self) -> str:
+        return f"Handover of {self.engagement_id}"

@@ -17,7 +17,12 @@ from confidentiality.models import Notice
 
 
 def notify(*, users: list[Any], text: str, link: str = "", email: bool = True) -> None:
+    from confidentiality.access import account_in_force
+
     for user in users:
+        # Someone who has left (or whose contract has ended) is told nothing more.
+        if not account_in_force(user):
+            continue
         Notice.objects.create(user=user, text=text[:200], link=link[:200])
         if email and user.email:
             body = f"{text}\n\nSign in to see it: {settings.SITE_URL}{link}\n"

@@ -21,6 +21,11 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule("worker heartbeat", "confidentiality.tasks.heartbeat_task", every_seconds=60),
     Schedule("verify the audit chain", "confidentiality.tasks.audit_verify_chain_task", crontab="15 2 * * *"),
     Schedule("retention sweep", "retention.tasks.retention_sweep_task", crontab="30 1 * * *"),
+    # Access already ends at the contract's last midnight (the access policy checks the date);
+    # this takes away what is left soon after: permissions, tokens, sessions.
+    Schedule(
+        "offboard people whose contract ended", "confidentiality.tasks.offboard_lapsed_task", every_seconds=15 * 60
+    ),
     Schedule(
         "re-queue stale subject-access exports",
         "retention.tasks.subject_access_requeue_stale_task",

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from confidentiality.audit import audit_record
 from confidentiality.models import ApiToken, User
-from confidentiality.roles import Role
+from confidentiality.roles import STAFF_ROLES, Role
 
 API_TOKEN_PREFIX = "cpt_"
 
@@ -54,6 +54,10 @@ def user_create(
     user.save()
     ensure_role_groups()
     user.groups.set([Group.objects.get(name=Role(role).value)])
+    if Role(role) in STAFF_ROLES:
+        from confidentiality.policies import ask_newcomer
+
+        ask_newcomer(user)
     audit_record(actor=actor, action="user.create", obj=user, detail={"role": Role(role).value})
     return user
 

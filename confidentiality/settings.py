@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.usersessions",  # a person's own sessions and devices, and ending one
     "axes",
     "csp",
     "guardian",
@@ -100,8 +101,12 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "confidentiality.middleware.SessionInForceMiddleware",
     "confidentiality.middleware.StaffSecondFactorMiddleware",
+    "confidentiality.middleware.PolicyAcceptanceMiddleware",
     "confidentiality.middleware.NoStoreMiddleware",
+    # Redis down: sign-in answers 503 with a clear message instead of a server error.
+    "confidentiality.unavailable.CacheUnavailableMiddleware",
     # Axes last: it answers a locked-out login with its own response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -199,6 +204,9 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_TOTP_ISSUER = "Coaching practice"
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
+# allauth.usersessions records each sign-in (address, browser, when) so a person can see and end
+# their sessions. Not updated on every request: that would turn every page view into a write.
+USERSESSIONS_TRACK_ACTIVITY = False
 
 # django-axes: lock an account+address pair after repeated failures.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1, maximum=100)
@@ -273,7 +281,10 @@ REST_FRAMEWORK = {
     # Tokens only: a browser session must not reach the API, or a staff member signed in with a
     # password alone (before setting up the second factor) could read through it.
     "DEFAULT_AUTHENTICATION_CLASSES": ["confidentiality.authentication.ApiTokenAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "confidentiality.permissions.PoliciesAccepted",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "confidentiality.pagination.CursorPage",
     "PAGE_SIZE": 50,

@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from confidentiality import api, complaint_api, health, views
+from confidentiality import account_views, api, complaint_api, health, views
 from consent import api as consent_api
 from consent import disclosure_api
 from engagements import api as engagements_api
@@ -26,6 +26,11 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("account/", views.account_settings, name="account_settings"),
     path("account/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
+    path("account/sessions/<int:pk>/end/", account_views.session_end, name="account_session_end"),
+    path("account/sessions/end-others/", account_views.sessions_end_others, name="account_sessions_end_others"),
+    path("account/activity/", account_views.activity, name="account_activity"),
+    path("people/", include("confidentiality.people_urls")),
+    path("policies/", include("confidentiality.policy_urls")),
     path("audit/", views.audit_log, name="audit_log"),
     path("engagements/", include("engagements.urls")),
     path("retention/", include("retention.urls")),
@@ -112,3 +117,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
 ]
+
+handler404 = api.not_found
+handler500 = "confidentiality.unavailable.server_error"

@@ -36,9 +36,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         from retention.subject_access import dashboard_deadlines_for
 
         context["subject_access_due"] = dashboard_deadlines_for(user=user)
-        from retention.services import policies_due
+        from confidentiality.policies import missing_kinds
+        from retention.services import current_policies, policies_due
 
-        context["policies_due"] = policies_due(timezone.localdate())
+        current = current_policies()
+        context["policies_due"] = policies_due(timezone.localdate(), current=current)
+        # Staff are asked to accept only what is recorded: say so while a required one is not.
+        context["policies_missing"] = missing_kinds(current)
     elif role in (Role.COACH, Role.CLIENT, Role.SPONSOR):
         context["engagements"] = engagement_selectors.dashboard_engagements_for(user=user)
     elif role == Role.AUDITOR:
@@ -65,10 +69,12 @@ def account_settings(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, exc)
             else:
                 form = ApiTokenForm()
+    from confidentiality.account_views import account_extras
+
     return render(
         request,
         "confidentiality/account_settings.html",
-        {"form": form, "tokens": selectors.api_tokens_for(user=user), "new_key": new_key},
+        {"form": form, "tokens": selectors.api_tokens_for(user=user), "new_key": new_key, **account_extras(request)},
     )
 
 

@@ -17,6 +17,7 @@ from confidentiality.roles import Role
 from consent import selectors, services
 from consent.models import Agreement, AgreementTemplate, ConsentRecord, InformationCategory
 from consent.text import agreement_text
+from engagements.api import StrictModelSerializer
 
 
 class TermSerializer(serializers.Serializer):
@@ -113,7 +114,7 @@ class SignAgreement(APIView):
         return Response(SignatureSerializer(signature).data, status=status.HTTP_201_CREATED)
 
 
-class TemplateSerializer(serializers.ModelSerializer):
+class TemplateSerializer(StrictModelSerializer):
     terms = TermSerializer(many=True, read_only=True)
     copy_from = serializers.PrimaryKeyRelatedField(
         queryset=AgreementTemplate.objects.all(), write_only=True, help_text="The template to adapt."
@@ -179,7 +180,7 @@ class WithdrawConsent(APIView):
         return Response(ConsentSerializer(services.consent_withdraw(actor=request.user, consent=consent)).data)
 
 
-class CategorySerializer(serializers.ModelSerializer):
+class CategorySerializer(StrictModelSerializer):
     class Meta:
         model = InformationCategory
         fields = ["id", "key", "name", "description", "builtin"]

@@ -16,10 +16,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from confidentiality import access
 from confidentiality.audit import audit_engagement_event, audit_record_many
 from confidentiality.crypto import load_data_keys
+from confidentiality.forms import errors_to_form
 from consent import concerns, disclosures, forms
 from consent.models import Concern, Disclosure
 from engagements.documents import attachment_response
-from engagements.views import _errors_to_form
 
 
 def _documents(engagement: Any) -> Any:
@@ -79,7 +79,7 @@ def _record_from_form(request: HttpRequest, engagement: Any, form: forms.Disclos
 
     data = form.cleaned_data
     try:
-        with transaction.atomic():
+        with engagement_services.atomic_with_uploads():
             document = data["document"]
             if data["evidence"] is not None:
                 document = engagement_services.document_upload(
@@ -101,7 +101,7 @@ def _record_from_form(request: HttpRequest, engagement: Any, form: forms.Disclos
                 supervisor=data["supervisor"],
             )
     except ValidationError as exc:
-        _errors_to_form(form, exc)
+        errors_to_form(form, exc)
         return None
     if made.state == Disclosure.State.MADE:
         messages.success(request, "Disclosure recorded. The client has been sent the confirmation letter.")
@@ -252,7 +252,7 @@ def concern_start(request: HttpRequest, pk: str) -> HttpResponse:
         try:
             concern = concerns.concern_start(actor=user, engagement=engagement, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, "Concern opened and the issue noted. Take the next step below.")
             return redirect("consent:concern_detail", pk=concern.pk)
@@ -335,7 +335,7 @@ def concern_step(request: HttpRequest, pk: str) -> HttpResponse:
             else:
                 result = concerns.concern_record_step(actor=user, concern=concern, step=shown, **data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             if not skipping and isinstance(result, Disclosure) and result.state != Disclosure.State.MADE:
                 messages.success(request, "Disclosure recorded. It waits for the second approval before it is made.")

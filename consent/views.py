@@ -12,12 +12,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from confidentiality import access
 from confidentiality.audit import audit_engagement_event
+from confidentiality.forms import errors_to_form
 from confidentiality.roles import Role
 from consent import forms, selectors, services
 from consent.models import Agreement
 from consent.text import agreement_text
 from engagements.documents import attachment_response
-from engagements.views import _errors_to_form
 
 
 @login_required
@@ -127,7 +127,7 @@ def agreement_edit(request: HttpRequest, pk: str) -> HttpResponse:
                 if "send" in request.POST:
                     services.agreement_send(actor=user, agreement=updated)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             if "send" in request.POST:
                 messages.success(request, "Sent for signing. The client and the sponsor have been told.")
@@ -243,7 +243,7 @@ def consent_create(request: HttpRequest, pk: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
+            with engagement_services.atomic_with_uploads():
                 evidence = None
                 if data["evidence"] is not None:
                     evidence = engagement_services.document_upload(
@@ -259,7 +259,7 @@ def consent_create(request: HttpRequest, pk: str) -> HttpResponse:
                     evidence=evidence,
                 )
         except (ValidationError, PermissionDenied) as exc:
-            _errors_to_form(form, exc if isinstance(exc, ValidationError) else ValidationError(str(exc)))
+            errors_to_form(form, exc if isinstance(exc, ValidationError) else ValidationError(str(exc)))
         else:
             messages.success(request, "Consent recorded.")
             return redirect("engagements:detail", pk=engagement.pk)
@@ -279,7 +279,7 @@ def category_list(request: HttpRequest) -> HttpResponse:
         try:
             services.information_category_create(actor=user, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, "Category added. New agreement drafts include it, not shared until decided.")
             return redirect("consent:categories")
@@ -302,7 +302,7 @@ def template_list(request: HttpRequest) -> HttpResponse:
                 actor=user, name=form.cleaned_data["name"], source=form.cleaned_data["copy_from"]
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             return redirect("consent:template_edit", pk=template.pk)
     return render(request, "consent/template_list.html", {"templates": templates, "form": form})
@@ -332,7 +332,7 @@ def template_edit(request: HttpRequest, pk: str) -> HttpResponse:
                 terms=form.term_values(),
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, "Template saved. Agreements already drafted keep their own wording.")
             return redirect("consent:templates")

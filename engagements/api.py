@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -18,8 +18,27 @@ from confidentiality import access
 from confidentiality.crypto import load_data_keys
 from confidentiality.roles import Role
 from engagements import selectors, services
-from engagements.documents import attachment_response
+from engagements.documents import KINDS, attachment_response
 from engagements.models import CoachingSession, Document, Engagement, Organisation
+
+
+class StrictCharField(serializers.CharField):
+    """Text must arrive as a JSON string: a number or a list is refused, not turned into text."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictModelSerializer(serializers.ModelSerializer):
+    """A model serializer whose text fields are ``StrictCharField``: a number is refused, not stored as text."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+    }
 
 
 class OrganisationRefSerializer(serializers.Serializer):
@@ -58,7 +77,7 @@ class EngagementViewSet(viewsets.ReadOnlyModelViewSet):
         return super().list(request, *args, **kwargs)
 
 
-class OrganisationSerializer(serializers.ModelSerializer):
+class OrganisationSerializer(StrictModelSerializer):
     class Meta:
         model = Organisation
         fields = ["id", "name", "keep_hard_copies", "created_at"]
@@ -81,9 +100,9 @@ class OrganisationList(generics.ListCreateAPIView):
 
 class ClientSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
-    full_name = serializers.CharField(max_length=200)
+    full_name = StrictCharField(max_length=200)
     contact_email = serializers.EmailField(required=False, allow_blank=True, default="")
-    phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
+    phone = StrictCharField(required=False, allow_blank=True, default="", max_length=40)
     has_portal_login = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField(read_only=True)
 
@@ -139,15 +158,6 @@ class SessionList(generics.ListCreateAPIView):
         serializer.instance = services.session_record(
             actor=self.request.user, engagement=engagement, **serializer.validated_data
         )
-
-
-class StrictCharField(serializers.CharField):
-    """Text must arrive as a JSON string: a number or a list is refused, not turned into text."""
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class NoteSerializer(serializers.Serializer):
@@ -312,7 +322,8 @@ class DocumentList(APIView):
         return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(tags=["documents"], responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+# Answered with the type decided from the file's own bytes when it was uploaded.
+@extend_schema(tags=["documents"], responses={(200, kind.content_type): OpenApiTypes.BINARY for kind in KINDS})
 class DocumentDownload(APIView):
     """The document's content, decrypted, for someone who may see it. Every download is audited."""
 

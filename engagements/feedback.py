@@ -289,6 +289,36 @@ def client_label(request: FeedbackRequest) -> str:
     return f"Feedback: {request.get_source_category_display()}"
 
 
+@dataclass
+class FeedbackRow:
+    request: FeedbackRequest
+    title: str  # the kind of person asked, for the coaches; ``client_label`` for the client
+    label: str  # the title, and for the coaches how it was asked (named or anonymous)
+    asked: int
+    answered: int
+
+
+def feedback_rows_for(*, user: Any, engagement: Engagement, limit: int | None = None) -> list[FeedbackRow]:
+    """The engagement's feedback requests as the person may see them listed (the page and the API),
+    newest first: two queries however many."""
+    is_coach = access.can_see_all_feedback(user, engagement)
+    found = access.feedback_requests_visible_to(user, engagement).prefetch_related("sources")
+    rows = []
+    for request in found[:limit] if limit is not None else found:
+        sources = list(request.sources.all())
+        title = request.get_source_category_display() if is_coach else client_label(request)
+        rows.append(
+            FeedbackRow(
+                request=request,
+                title=title,
+                label=f"{title} ({request.get_kind_display().lower()})" if is_coach else title,
+                asked=len(sources),
+                answered=sum(1 for source in sources if source.answered_at),
+            )
+        )
+    return rows
+
+
 # --- the source (no account) ---------------------------------------------------------------
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -134,19 +134,17 @@ class FeedbackRequestList(APIView):
     def get(self, request: Request, pk: str) -> Response:
         engagement = self._engagement(request, pk)
         is_coach = access.can_see_all_feedback(request.user, engagement)
-        items = []
-        for fr in access.feedback_requests_visible_to(request.user, engagement).prefetch_related("sources")[:100]:
-            sources = list(fr.sources.all())
-            items.append(
-                {
-                    "id": fr.pk,
-                    "title": fr.get_source_category_display() if is_coach else feedback.client_label(fr),
-                    "asked": len(sources) if is_coach else None,
-                    "answered": sum(1 for s in sources if s.answered_at) if is_coach else None,
-                    "expires_at": fr.expires_at if is_coach else None,
-                    "shared_at": fr.shared_at,
-                }
-            )
+        items = [
+            {
+                "id": row.request.pk,
+                "title": row.title,
+                "asked": row.asked if is_coach else None,
+                "answered": row.answered if is_coach else None,
+                "expires_at": row.request.expires_at if is_coach else None,
+                "shared_at": row.request.shared_at,
+            }
+            for row in feedback.feedback_rows_for(user=request.user, engagement=engagement, limit=100)
+        ]
         return Response(FeedbackListItemSerializer(items, many=True).data)
 
     @extend_schema(request=FeedbackCreateSerializer, responses={201: CoachFeedbackSerializer})
@@ -176,7 +174,13 @@ class FeedbackDetail(APIView):
     PATCH (a coach) saves the summary and how the client sees it, and with ``share`` shares it.
     """
 
-    @extend_schema(responses=CoachFeedbackSerializer)
+    @extend_schema(
+        responses=PolymorphicProxySerializer(
+            component_name="FeedbackAsSeen",
+            serializers=[CoachFeedbackSerializer, ClientFeedbackSerializer],
+            resource_type_field_name=None,
+        )
+    )
     def get(self, request: Request, pk: str) -> Response:
         return Response(_read(request, access.feedback_request_get_for(request.user, pk)))
 

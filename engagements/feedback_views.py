@@ -66,18 +66,7 @@ def feedback_list(request: HttpRequest, pk: str) -> HttpResponse:
                 "Each was e-mailed their own link.",
             )
             return redirect("engagements:feedback_detail", pk=created.pk)
-    requests = list(access.feedback_requests_visible_to(user, engagement).prefetch_related("sources"))
-    rows = [
-        {
-            "request": r,
-            "label": f"{r.get_source_category_display()} ({r.get_kind_display().lower()})"
-            if is_coach
-            else feedback.client_label(r),
-            "asked": len(r.sources.all()),
-            "answered": sum(1 for s in r.sources.all() if s.answered_at),
-        }
-        for r in requests
-    ]
+    rows = feedback.feedback_rows_for(user=user, engagement=engagement)
     return render(
         request,
         "engagements/feedback_list.html",

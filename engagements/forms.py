@@ -7,13 +7,10 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from confidentiality.forms import DateInput
 from confidentiality.models import User
 from confidentiality.roles import Role
 from engagements.models import CoachingSession, Engagement, Organisation
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class SessionForm(forms.Form):

@@ -48,7 +48,8 @@ def reports_visible_to(user: Any, engagement: Engagement) -> QuerySet[SponsorRep
     if role == Role.CLIENT and access.EngagementAccess.READ_SHARED in granted:
         # The client sees a report once a version has been sent to them, never before.
         return reports.filter(versions__submitted_at__isnull=False).distinct()
-    if role in (Role.SPONSOR, Role.ADMIN) and access.EngagementAccess.READ_RELEASED in granted:
+    # A client keeps the released reports of a closed engagement (access.KEPT_AFTER_CLOSE).
+    if role in (Role.CLIENT, Role.SPONSOR, Role.ADMIN) and access.EngagementAccess.READ_RELEASED in granted:
         return reports.filter(state=State.RELEASED)
     return SponsorReport.objects.none()
 

@@ -6,7 +6,10 @@ list pages may filter on membership alone (DESIGN.md §2).
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -136,11 +139,26 @@ _KIND_ROLE = {
 
 @transaction.atomic
 def engagement_member_add(*, actor: Any, engagement: Engagement, user: Any, kind: str) -> EngagementMember:
-    """Put someone on an engagement: membership and permissions in one transaction."""
+    """Put someone on an engagement: membership and permissions in one transaction.
+
+    A closed engagement takes no one new, except a coach when none is left on it (theirs left the
+    practice): confidentiality lasts "forever" (policy 001) and a legal requirement to disclose can
+    arrive after the end, so someone must be able to read the file and record the disclosure."""
+    from confidentiality.models import User
+
     _require_admin(actor)
-    if engagement.status == Engagement.Status.CLOSED:
-        raise ValidationError("A closed engagement takes no new people.")
     kind = EngagementMember.Kind(kind)
+    # Read again under a lock: the caller's copy may predate the engagement's closing.
+    engagement = Engagement.objects.select_for_update().get(pk=engagement.pk)
+    if engagement.status == Engagement.Status.CLOSED and (
+        kind != EngagementMember.Kind.COACH
+        or EngagementMember.objects.filter(engagement=engagement, kind=EngagementMember.Kind.COACH).exists()
+    ):
+        raise ValidationError("A closed engagement takes no new people, except a coach when it has none left.")
+    # Locked, and read again, so that someone offboarded at this moment is not put back on.
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not access.account_in_force(user):
+        raise ValidationError("This person's account is not active.")
     if access.role_of(user) != _KIND_ROLE[kind]:
         raise ValidationError(
             f"Only a person with the {_KIND_ROLE[kind].label.lower()} role can join as {kind.label.lower()}."
@@ -171,6 +189,122 @@ def engagement_member_remove(*, actor: Any, engagement: Engagement, user: Any) -
         raise ValidationError("This person is not on the engagement.")
     access.revoke_engagement_member(user=user, engagement=engagement)
     audit_engagement_event(actor, "engagement.member_remove", engagement, user=user.pk)
+
+
+# --- people who leave (issue: offboarding) -------------------------------------------------
+
+
+@transaction.atomic
+def memberships_end_for(*, actor: Any, user: Any) -> list[tuple[Engagement, str]]:
+    """Take someone off every engagement and organisation at once: membership and permissions go
+    together, as everywhere. Returns the open engagements they were on, with what they were on
+    them as, for the administrator to hand over. Called by ``confidentiality.people.person_offboard``
+    inside its transaction."""
+    _require_admin(actor)
+    left: list[tuple[Engagement, str]] = []
+    members = list(
+        EngagementMember.objects.filter(user=user).select_related("engagement").order_by("engagement__reference")
+    )
+    for member in members:
+        engagement = member.engagement
+        member.delete()
+        access.revoke_engagement_member(user=user, engagement=engagement)
+        audit_engagement_event(
+            actor, "engagement.member_remove", engagement, user=user.pk, kind=member.kind, leaving=True
+        )
+        if engagement.status != Engagement.Status.CLOSED:
+            left.append((engagement, member.kind))
+    for contact in SponsorContact.objects.filter(user=user, active=True).select_related("organisation"):
+        contact.active = False
+        contact.save(update_fields=["active"])
+        access.revoke_organisation_contact(user=user, organisation=contact.organisation)
+        audit_record(
+            actor=actor, action="organisation.contact_remove", obj=contact.organisation, detail={"user": user.pk}
+        )
+    return left
+
+
+@transaction.atomic
+def sponsor_contact_remove(*, actor: Any, contact: SponsorContact) -> Any:
+    """A sponsor contact left their organisation: they lose everything at once, exactly as a
+    member of staff who leaves (``person_offboard``), and their open engagements are listed
+    for another contact of the organisation to take over."""
+    from confidentiality.models import Offboarding
+    from confidentiality.people import person_offboard
+
+    _require_admin(actor)
+    if not contact.active:
+        raise ValidationError("This contact has already left the organisation.")
+    return person_offboard(actor=actor, user=contact.user, reason=Offboarding.Reason.LEFT_ORGANISATION)
+
+
+@transaction.atomic
+def engagement_reassign(*, actor: Any, engagement: Engagement, from_user: Any, to_user: Any) -> EngagementMember:
+    """Hand an engagement from one person to another of the same kind (coach to coach, sponsor
+    contact to sponsor contact): the permissions move with the membership, and nothing else
+    changes. Notes, documents and reports keep their author; the newcomer reads them because they
+    are the engagement's, not the author's."""
+    from confidentiality.models import OffboardingEngagement
+    from confidentiality.notify import notify
+
+    _require_admin(actor)
+    engagement = Engagement.objects.select_for_update().get(pk=engagement.pk)
+    if engagement.status == Engagement.Status.CLOSED:
+        raise ValidationError("A closed engagement is not handed over: nothing more is done on it.")
+    if to_user is None:
+        raise ValidationError({"to_user": "Choose who takes the engagement over."})
+    if to_user.pk == from_user.pk:
+        raise ValidationError({"to_user": "Choose someone else to take the engagement over."})
+    current = EngagementMember.objects.filter(engagement=engagement, user=from_user).first()
+    handovers = OffboardingEngagement.objects.select_for_update().filter(
+        engagement=engagement, offboarding__user=from_user, settled_at__isnull=True
+    )
+    if current is not None:
+        kind = current.kind
+    else:
+        pending = handovers.first()
+        if pending is None:
+            raise ValidationError("This person is not on the engagement, and no handover of it is waiting.")
+        kind = pending.kind
+    if not access.account_in_force(to_user):
+        raise ValidationError({"to_user": "This person's account is not active."})
+    if current is not None:
+        current.delete()
+        access.revoke_engagement_member(user=from_user, engagement=engagement)
+        audit_engagement_event(actor, "engagement.member_remove", engagement, user=from_user.pk, kind=kind)
+    member = engagement_member_add(actor=actor, engagement=engagement, user=to_user, kind=kind)
+    handovers.update(reassigned_to=to_user, settled_at=timezone.now(), settled_by=actor)
+    audit_engagement_event(
+        actor, "engagement.reassign", engagement, from_user=from_user.pk, to_user=to_user.pk, kind=kind
+    )
+    from django.urls import reverse
+
+    notify(
+        users=[to_user],
+        text=f"You have been put on engagement {engagement.reference} in place of a colleague.",
+        link=reverse("engagements:detail", args=[engagement.pk]),
+    )
+    return member
+
+
+@transaction.atomic
+def handover_settle_without_replacement(*, actor: Any, handover: Any) -> Any:
+    """Nobody needs to take over: another coach (or contact) of the same kind is still on it."""
+    _require_admin(actor)
+    if handover.settled_at is not None:
+        raise ValidationError("This handover is already settled.")
+    # Once the engagement has closed there is nothing more to hand over; should a coach be needed
+    # later (a disclosure required by law), one can still be put on it (``engagement_member_add``).
+    remaining = EngagementMember.objects.filter(
+        engagement_id=handover.engagement_id, kind=handover.kind, user__is_active=True
+    )
+    if handover.engagement.status != Engagement.Status.CLOSED and not remaining.exists():
+        raise ValidationError(f"Nobody else is on this engagement as {handover.kind}: choose who takes it over.")
+    handover.settled_at = timezone.now()
+    handover.settled_by = actor
+    handover.save(update_fields=["settled_at", "settled_by"])
+    audit_engagement_event(actor, "engagement.handover_settled", handover.engagement, kind=handover.kind)
+    return handover
 
 
 # --- engagement changes ------------------------------------------------------------------
@@ -391,6 +525,30 @@ def audit_reads(*, actor: Any, action: str, engagement: Engagement, objects: lis
 # --- documents -----------------------------------------------------------------------------
 
 
+# The stored files of documents uploaded inside ``atomic_with_uploads``, to delete on a rollback.
+_uploads_in_block: ContextVar[list[str] | None] = ContextVar("uploads_in_block", default=None)
+
+
+@contextlib.contextmanager
+def atomic_with_uploads() -> Iterator[None]:
+    """``transaction.atomic``, and if it rolls back, the stored files of documents uploaded inside it
+    are deleted: their rows went with the rollback, and a file must not stay behind, unowned and out
+    of retention's reach (evidence uploaded with a consent or a disclosure the service refuses)."""
+    stored: list[str] = []
+    token = _uploads_in_block.set(stored)
+    try:
+        with transaction.atomic():
+            yield
+    except BaseException:
+        from django.core.files.storage import default_storage
+
+        for name in stored:
+            default_storage.delete(name)
+        raise
+    finally:
+        _uploads_in_block.reset(token)
+
+
 def document_aad(document_id: Any) -> bytes:
     return f"engagements.document.content:{document_id}".encode()
 
@@ -444,6 +602,9 @@ def document_upload(
     except Exception:
         default_storage.delete(blob_name)
         raise
+    pending = _uploads_in_block.get()
+    if pending is not None:
+        pending.append(blob_name)
     return document
 
 

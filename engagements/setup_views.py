@@ -14,11 +14,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from confidentiality import access
 from confidentiality.crypto import load_data_keys
+from confidentiality.forms import errors_to_form
 from confidentiality.roles import Role
 from confidentiality.services import user_create
 from engagements import forms, selectors, services
 from engagements.models import Organisation
-from engagements.views import _errors_to_form
 
 
 def _admin(request: HttpRequest) -> Any:
@@ -42,7 +42,7 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
         try:
             organisation = services.organisation_create(actor=actor, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, f"{organisation.name} added. Now add its sponsor contact.")
             return redirect("engagements:organisation_detail", pk=organisation.pk)
@@ -73,7 +73,7 @@ def organisation_detail(request: HttpRequest, pk: str) -> HttpResponse:
                     actor=actor, organisation=organisation, user=user, job_title=form.cleaned_data["job_title"]
                 )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, "Contact added. They set their password with 'Forgot your password?'.")
             return redirect("engagements:organisation_detail", pk=organisation.pk)
@@ -120,7 +120,7 @@ def client_create(request: HttpRequest) -> HttpResponse:
                         method=ConsentRecord.Method.RECORDED_BY_COACH,
                     )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, "Client added. Next: record their consent and create the engagement.")
             return redirect("engagements:engagement_create")
@@ -154,7 +154,7 @@ def engagement_create(request: HttpRequest) -> HttpResponse:
                 status=data["status"],
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, "Engagement created. Its people can now see it.")
             return redirect("engagements:detail", pk=engagement.pk)
@@ -180,7 +180,7 @@ def engagement_edit(request: HttpRequest, pk: str) -> HttpResponse:
         try:
             services.engagement_update(actor=actor, engagement=engagement, expected_version=version, **data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, "Engagement updated.")
             return redirect("engagements:detail", pk=engagement.pk)

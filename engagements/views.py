@@ -16,18 +16,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from confidentiality import access
 from confidentiality.crypto import load_data_keys
+from confidentiality.forms import errors_to_form
 from confidentiality.roles import Role
 from engagements import forms, selectors, services
 from engagements.documents import attachment_response
 from engagements.models import Engagement
-
-
-def _errors_to_form(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _form_error_text(form: Any) -> str:
@@ -192,7 +185,7 @@ def note_edit(request: HttpRequest, pk: str) -> HttpResponse:
             form.is_valid()
             form.add_error(None, exc.messages)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, "Note updated.")
             return _back(note.engagement, "notes")
@@ -256,7 +249,7 @@ def break_glass(request: HttpRequest, pk: str) -> HttpResponse:
         try:
             services.break_glass_open(actor=user, note=note, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             return redirect("engagements:note_view", pk=note.pk)
     return render(request, "engagements/break_glass.html", {"note": note, "form": form, "engagement": note.engagement})

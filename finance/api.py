@@ -167,12 +167,14 @@ class InvoiceList(APIView):
     """Issued invoices the caller may see, newest number first, with what is paid and outstanding.
     POST (administrator): a draft, or with ``issue: true`` an issued invoice."""
 
+    pagination_class = ByNumberPage  # also tells the schema the list comes in pages
+
     @extend_schema(parameters=FILTER_PARAMETERS, responses=InvoiceSerializer(many=True))
     def get(self, request: Request) -> Response:
         access.require_finance_read(request.user)
         filters = _filters(request)
         found: QuerySet[Invoice] = selectors.invoices_for(user=request.user, filters=filters).prefetch_related("lines")
-        paginator = ByNumberPage()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(found, request, view=self) or []
         _audit(request, "finance.invoices.read", object_type="finance.invoice", rows=len(page), **filters.as_detail())
         return paginator.get_paginated_response(InvoiceSerializer(page, many=True).data)
@@ -263,11 +265,13 @@ class PaymentWriteSerializer(serializers.Serializer):
 class PaymentList(APIView):
     """Payments the caller may see, filtered by the date received. POST (administrator) records one."""
 
+    pagination_class = CursorPage
+
     @extend_schema(parameters=FILTER_PARAMETERS, responses=PaymentSerializer(many=True))
     def get(self, request: Request) -> Response:
         access.require_finance_read(request.user)
         filters = _filters(request)
-        paginator = CursorPage()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(
             selectors.payments_for(user=request.user, filters=filters), request, view=self
         )
@@ -312,11 +316,13 @@ class CreditNoteWriteSerializer(serializers.Serializer):
 class CreditNoteList(APIView):
     """Credit notes the caller may see, filtered by their date. POST (administrator) issues one."""
 
+    pagination_class = ByNumberPage
+
     @extend_schema(parameters=FILTER_PARAMETERS, responses=CreditNoteSerializer(many=True))
     def get(self, request: Request) -> Response:
         access.require_finance_read(request.user)
         filters = _filters(request)
-        paginator = ByNumberPage()
+        paginator = self.pagination_class()
         found = selectors.credit_notes_for(user=request.user, filters=filters)
         rows = paginator.paginate_queryset(found, request, view=self) or []
         _audit(

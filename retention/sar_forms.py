@@ -7,15 +7,9 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from confidentiality.forms import DateInput
 from engagements.models import Organisation
 from retention.subject_access import MAX_EXTENSION_MONTHS, REASON_MAX_CHARS, REFUSAL_MAX_CHARS
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class OrganisationChoiceForm(forms.Form):

@@ -21,20 +21,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from confidentiality import access
 from confidentiality.crypto import load_data_keys
+from confidentiality.forms import errors_to_form
 from confidentiality.roles import Role
 from engagements.selectors import audit_client_reads
 from retention import exports
 from retention import subject_access as sar
 from retention.models import SubjectAccessExport, SubjectAccessRequest
 from retention.sar_forms import ExtendForm, OnBehalfForm, OrganisationChoiceForm, RefuseForm
-
-
-def _errors_to_form(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _get(request: HttpRequest, pk: Any) -> SubjectAccessRequest:
@@ -161,7 +154,7 @@ def _on_behalf(request: HttpRequest) -> HttpResponse:
                     received_on=data["received_on"],
                 )
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                errors_to_form(form, exc)
             else:
                 messages.success(request, f"Request {opened.reference} recorded. The requester has been told.")
                 return redirect("subject_access:detail", pk=opened.pk)
@@ -255,7 +248,7 @@ def request_extend(request: HttpRequest, pk: str) -> HttpResponse:
                 actor=request.user, request=item, months=form.cleaned_data["months"], reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, "The deadline is extended and the requester has been told why.")
             return redirect("subject_access:detail", pk=item.pk)
@@ -272,7 +265,7 @@ def request_refuse(request: HttpRequest, pk: str) -> HttpResponse:
         try:
             sar.subject_access_refuse(actor=request.user, request=item, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, "The request is refused and the requester has been told why.")
             return redirect("subject_access:detail", pk=item.pk)

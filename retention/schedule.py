@@ -271,6 +271,12 @@ KEPT: dict[str, str] = {
     "the master-key wrapping keys are not records.",
     "confidentiality.apitoken": "Kept while the account exists; a revoked token opens nothing.",
     "confidentiality.workerheartbeat": "One row per background worker, overwritten every minute.",
+    "confidentiality.policyacceptance": "Proof that a member of staff accepted a version of a policy (which "
+    "text, when, from where); kept with their account.",
+    "confidentiality.offboarding": "The record that someone left and what ended at that moment (counts "
+    "only); kept with their account. Its list of engagements to hand over goes with each engagement.",
+    "usersessions.usersession": "Which browser holds a signed-in session; purged when the person signs in "
+    "or opens their account page once the session has ended, and ended when they are offboarded.",
     "retention.deletionreceipt": "The proof of deletion: rule, kind, count and ids only.",
     "retention.retentionsweep": "When each sweep ran and how many records it deleted.",
     "retention.sweeplease": "One row: which sweep is running.",

@@ -95,6 +95,10 @@ def policy_record(*, actor: Any, kind: str, text: str, reviewed_on: datetime.dat
         recorded_by=actor,
     )
     audit_record(actor=actor, action="retention.policy_record", obj=document, detail={"version": document.version})
+    # A new version of a policy staff accept asks every one of them again (confidentiality/policies.py).
+    from confidentiality.policies import ask_everyone_again
+
+    ask_everyone_again(document)
     return document
 
 
@@ -105,24 +109,24 @@ def current_policies() -> list[PolicyDocument]:
     return list(latest.values())
 
 
-def policies_due(as_of: datetime.date, within_days: int = 30) -> list[PolicyDocument]:
-    """Policies whose review is due within a month, or overdue (for the dashboard)."""
+def policies_due(
+    as_of: datetime.date, within_days: int = 30, current: list[PolicyDocument] | None = None
+) -> list[PolicyDocument]:
+    """Policies whose review is due within a month, or overdue (for the dashboard). ``current``:
+    the current versions, when the caller has them already."""
     horizon = as_of + datetime.timedelta(days=within_days)
-    return [p for p in current_policies() if p.review_due_on <= horizon]
+    return [p for p in (current_policies() if current is None else current) if p.review_due_on <= horizon]
 
 
 def warn_week_ahead(as_of: datetime.date, days: int) -> int:
     """Tell the administrators, a week ahead, that records fall due for deletion on a day."""
-    from confidentiality.models import User
-    from confidentiality.roles import Role
     from retention.sweep import due_in
 
     count = due_in(days, as_of)
     if count:
         day = as_of + datetime.timedelta(days=days)
-        admins = [u for u in User.objects.filter(is_active=True, groups__name=Role.ADMIN.value)]
         notify(
-            users=admins,
+            users=access.administrators(),
             text=f"{count} record{'s' if count != 1 else ''} will be deleted on {day:%d %B %Y} unless a legal hold "
             "is placed.",
             link=reverse("retention:overview"),

@@ -89,9 +89,7 @@ def days_left(request: SubjectAccessRequest, today: datetime.date | None = None)
 
 
 def _admins() -> list[Any]:
-    from confidentiality.models import User
-
-    return list(User.objects.filter(groups__name=Role.ADMIN.value, is_active=True))
+    return access.administrators()
 
 
 def _link(request: SubjectAccessRequest) -> str:

@@ -65,6 +65,33 @@ class TestEngagementApi:
     def test_a_malformed_id_answers_404_not_500(self, world: World) -> None:
         assert bearer(world, "coach").get("/api/v1/engagements/not-a-uuid/").status_code == 404
 
+    @pytest.mark.parametrize("path", ["/api/v1/notes/not-a-uuid/", "/api/v1/engagements/0/notes/", "/api/v1/nothing/"])
+    def test_a_path_no_route_matches_answers_json_like_the_rest_of_the_api(self, world: World, path: str) -> None:
+        """Found by the API fuzzing: these answered the web app's HTML page."""
+        response = bearer(world, "coach").get(path)
+        assert response.status_code == 404
+        assert response.json() == {"detail": "Not found."}
+
+    def test_outside_the_api_a_missing_page_is_still_a_page(self, world: World) -> None:
+        response = world.http("coach").get("/engagements/not-a-uuid/")
+        assert response.status_code == 404
+        assert response["Content-Type"].startswith("text/html")
+
+    @pytest.mark.parametrize("page_size", ["ten", "0", "-5", "2.5", "1e3", "\u0661"])
+    def test_a_page_size_that_is_not_a_whole_number_is_refused(self, world: World, page_size: str) -> None:
+        """Found by the API fuzzing: DRF answered the default page as if nothing was wrong."""
+        response = bearer(world, "coach").get("/api/v1/engagements/", {"page_size": page_size})
+        assert response.status_code == 400
+        assert "whole number" in response.json()["page_size"][0]
+
+    def test_a_page_size_gives_that_many(self, world: World) -> None:
+        from tests.factories import EngagementFactory
+
+        EngagementFactory(coaches=[world.people["coach"]])
+        response = bearer(world, "coach").get("/api/v1/engagements/", {"page_size": "1"})
+        assert response.status_code == 200
+        assert len(response.json()["results"]) == 1 and response.json()["next"]
+
     def test_the_list_costs_a_constant_number_of_queries(
         self, world: World, django_assert_max_num_queries: Any
     ) -> None:
@@ -144,6 +171,29 @@ class TestSchema:
         schema = response.json()
         assert "/api/v1/engagements/{id}/" in schema["paths"]
         assert "apiToken" in schema["components"]["securitySchemes"]
+
+    def test_each_answer_is_documented_as_it_is_given(self) -> None:
+        """Found by the API fuzzing: these answers did not match what the schema said."""
+        from engagements.documents import KINDS
+
+        paths = HttpClient().get("/api/schema/", HTTP_ACCEPT="application/json").json()["paths"]
+
+        def answer(path: str, method: str, status: str = "200") -> dict[str, Any]:
+            return paths[path][method]["responses"][status]["content"]
+
+        for listed in ("invoices", "payments", "credit-notes"):  # in pages, like every other list
+            ref = answer(f"/api/v1/{listed}/", "get")["application/json"]["schema"]["$ref"]
+            assert ref.startswith("#/components/schemas/Paginated")
+            assert {"cursor", "page_size"} <= {p["name"] for p in paths[f"/api/v1/{listed}/"]["get"]["parameters"]}
+        # The coach and the client are answered differently.
+        feedback = answer("/api/v1/feedback/{id}/", "get")["application/json"]["schema"]["$ref"]
+        assert feedback == "#/components/schemas/FeedbackAsSeen"
+        # The coach who reported a breach is answered with less than the administrator.
+        for method, status in (("get", "200"), ("post", "201")):
+            path = "/api/v1/breaches/{id}/" if method == "get" else "/api/v1/breaches/"
+            assert answer(path, method, status)["application/json"]["schema"]["$ref"].endswith("/BreachReport")
+        download = answer("/api/v1/documents/{id}/download/", "get")
+        assert set(download) == {kind.content_type for kind in KINDS}
 
     def test_the_docs_page_uses_no_cdn_and_no_inline_script(self) -> None:
         body = HttpClient().get("/api/docs/").content.decode()

@@ -644,6 +644,7 @@ class TestBadInputChangesNothing:
         [
             {"discovered_at": "yesterday"},
             {"discovered_at": timezone.now() + datetime.timedelta(days=1)},
+            {"discovered_at": datetime.datetime(1899, 12, 31, 23, 59, tzinfo=datetime.UTC)},
             {"what_happened": ""},
             {"people_affected_count": -1},
             {"people_affected_count": True},
@@ -737,6 +738,8 @@ class TestBadInputChangesNothing:
             {"what_happened": ""},
             {"discovered_at": timezone.now() + datetime.timedelta(hours=1)},
             {"discovered_at": datetime.date(2026, 1, 1)},
+            # Found by the API fuzzing: shown back with a local mean time offset no client could read.
+            {"discovered_at": datetime.datetime(222, 5, 26, 3, 54, tzinfo=datetime.UTC)},
             {"people_affected_count": -3},
         ],
     )

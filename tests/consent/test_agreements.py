@@ -320,9 +320,31 @@ class TestCategories:
         )
         assert api.status_code == {"admin": 201, "anonymous": 401}.get(persona, 404)
 
+    def test_a_number_is_not_taken_for_a_name(self, world: World) -> None:
+        """Found by the API fuzzing: the number was stored as the name."""
+        before = InformationCategory.objects.count()
+        response = world.api("admin").post(
+            "/api/v1/information-categories/", {"name": 123, "description": 456}, content_type="application/json"
+        )
+        assert response.status_code == 400
+        assert response.json() == {"name": ["Not a valid string."], "description": ["Not a valid string."]}
+        assert InformationCategory.objects.count() == before
+
 
 @pytest.mark.django_db
 class TestTemplates:
+    def test_a_number_is_not_taken_for_a_template_name(self, world: World) -> None:
+        """Found by the API fuzzing: the number was stored as the name."""
+        from consent.models import AgreementTemplate
+
+        source = install_current()
+        before = AgreementTemplate.objects.count()
+        response = world.api("coach").post(
+            "/api/v1/agreement-templates/", {"name": 123, "copy_from": str(source.pk)}, content_type="application/json"
+        )
+        assert response.status_code == 400 and response.json() == {"name": ["Not a valid string."]}
+        assert AgreementTemplate.objects.count() == before
+
     @pytest.mark.parametrize("persona", PERSONAS)
     def test_only_administrator_and_coaches_keep_templates(self, world: World, persona: str) -> None:
         template = install_current()

@@ -163,6 +163,26 @@ class TestWrites:
         if persona == "admin":
             assert response.json()["full_name"] == "New Client"
 
+    @pytest.mark.parametrize(
+        ("url", "payload", "field"),
+        [
+            ("/api/v1/organisations/", {"name": 123}, "name"),
+            ("/api/v1/clients/", {"full_name": 12345}, "full_name"),
+            ("/api/v1/clients/", {"full_name": "New Client", "phone": 7700900123}, "phone"),
+        ],
+    )
+    def test_a_number_is_refused_where_text_is_expected(
+        self, world: World, url: str, payload: dict[str, Any], field: str
+    ) -> None:
+        """Found by the API fuzzing: the number was stored as text and answered 201."""
+        from engagements.models import Client, Organisation
+
+        before = (Organisation.objects.count(), Client.objects.count())
+        response = api(world, "admin").post(url, payload, content_type="application/json")
+        assert response.status_code == 400
+        assert response.json() == {field: ["Not a valid string."]}
+        assert (Organisation.objects.count(), Client.objects.count()) == before
+
     def test_the_notes_endpoint_costs_a_constant_number_of_queries(
         self, world: World, content: Content, django_assert_max_num_queries: Any
     ) -> None:

@@ -433,6 +433,15 @@ class TestPreviewAndCommand:
         assert document.version == 1 and document.review_due_on == datetime.date(2028, 1, 5)
         assert retention_services.policies_due(datetime.date(2027, 12, 1)) == []
         assert retention_services.policies_due(datetime.date(2027, 12, 10)) == [document]
+        from confidentiality.policies import policy_accept, text_hash  # staff accept a recorded policy first
+
+        policy_accept(
+            actor=world.people["admin"],
+            document=document,
+            shown_hash=text_hash(document.text),
+            ip_address=None,
+            user_agent="",
+        )
         with time_machine.travel(datetime.datetime(2027, 12, 10, 12, tzinfo=datetime.UTC)):
             page = world.http("admin").get("/dashboard/").content.decode()
         assert "Policy review due" in page and "5 Jan 2028" in page

@@ -1,0 +1,311 @@
+"""The main journeys by keyboard alone (JOURNEYS.md): no click, no mouse. Tab and Shift+Tab move
+the focus, Enter and Space act, and text is typed into whatever has the focus.
+
+Every element the focus lands on must show it (an outline or a box shadow, WCAG 2.4.7), and
+the "Skip to main content" link is the first stop on a page and takes the focus into <main>.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any
+
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.utils import timezone
+
+from confidentiality.models import PolicyAcceptance
+from confidentiality.people import staff_add
+from confidentiality.roles import Role
+from engagements import feedback, reports
+from engagements.models import CoachingSession, FeedbackSource, Note, SponsorReport
+from retention.models import LegalHold
+from retention.services import policy_record
+from tests.browser.conftest import assert_accessible, totp_now
+from tests.factories import PASSWORD, ClientFactory, EngagementFactory, OrganisationFactory, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 390, "height": 844}
+
+# What has the focus, and whether it shows: an outline (any style but none) or a box shadow.
+FOCUSED = """() => {
+    const e = document.activeElement;
+    if (!e || e === document.body) return null;
+    const style = getComputedStyle(e);
+    const label = e.getAttribute('aria-label') || e.labels?.[0]?.innerText || e.innerText || e.value || '';
+    return {
+        element: `<${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}> ${label.trim().slice(0, 50)}`,
+        visible: (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0) || style.boxShadow !== 'none',
+        style: `outline: ${style.outlineStyle} ${style.outlineWidth}; box-shadow: ${style.boxShadow}`,
+    };
+}"""
+
+
+def tab_to(page: Any, target: Any, *, key: str = "Tab", limit: int = 80) -> None:
+    """Press Tab (or Shift+Tab) until ``target`` (a locator) has the focus, checking on the way
+    that every element reached shows its focus. Fails, naming the path taken, if it is not
+    reached within ``limit`` presses."""
+    path: list[str] = []
+    for _ in range(limit + 1):
+        if target.evaluate_all("(elements) => elements.includes(document.activeElement)"):
+            return
+        page.keyboard.press(key)
+        focused = page.evaluate(FOCUSED)
+        if focused is not None:
+            path.append(focused["element"])
+            assert focused["visible"], f"no visible focus on {focused['element']} at {page.url} ({focused['style']})"
+    pytest.fail(f"{target} was not reached in {limit} presses of {key} on {page.url}; the focus went: {path}")
+
+
+def press_and_wait(page: Any, key: str) -> None:
+    """Press a key that submits a form or follows a link, and wait for the next page."""
+    with page.expect_navigation():
+        page.keyboard.press(key)
+
+
+def check_skip_link(page: Any) -> None:
+    """The first Tab on a page reaches the skip link; Enter on it puts the focus in <main>, and
+    the next Tab goes to the page's own content, not back through the navigation."""
+    page.evaluate("() => { document.activeElement?.blur(); window.scrollTo(0, 0); }")
+    page.keyboard.press("Tab")
+    focused = page.evaluate(FOCUSED)
+    assert focused is not None and focused["element"].endswith("Skip to main content"), focused
+    assert focused["visible"]
+    assert page.evaluate("document.activeElement.getBoundingClientRect().left") >= 0  # shown, not off-screen
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.keyboard.press("Tab")
+    assert page.evaluate("!!document.activeElement.closest('main')"), page.evaluate(FOCUSED)
+
+
+def sign_in(page: Any, base_url: str, email: str, totp_secret: str | None = None) -> None:
+    """The login page by keyboard: e-mail, password, Enter; then the code for staff."""
+    page.goto(f"{base_url}/accounts/login/")
+    tab_to(page, page.get_by_label("Email"))
+    page.keyboard.type(email)
+    tab_to(page, page.get_by_label("Password"))
+    page.keyboard.type(PASSWORD)
+    press_and_wait(page, "Enter")
+    if totp_secret is not None:
+        code = page.get_by_label(re.compile("^Code", re.I))
+        tab_to(page, code)
+        page.keyboard.type(totp_now(totp_secret))
+        press_and_wait(page, "Enter")
+    # On a phone the button is behind the menu: present, not shown.
+    page.get_by_role("button", name="Sign out", include_hidden=True).wait_for(state="attached")
+
+
+def staff(role: Role, **fields: Any) -> tuple[Any, str]:
+    user = UserFactory(role=role, **fields)
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return user, secret
+
+
+def test_a_coach_records_a_session_writes_a_note_and_shares_it(live_server: Any, page: Any) -> None:
+    coach, secret = staff(Role.COACH, email="coach@example.org", display_name="Maya Lindqvist")
+    organisation = OrganisationFactory(name="Northwind Trading")
+    engagement = EngagementFactory(
+        organisation=organisation,
+        client=ClientFactory(user=UserFactory(role=Role.CLIENT)),
+        coaches=[coach],
+        sponsors=[UserFactory(role=Role.SPONSOR, organisation=organisation)],
+        reference="ENG-KEYS-001",
+    )
+
+    sign_in(page, live_server.url, coach.email, secret)
+    page.get_by_role("heading", level=1, name="Your engagements").wait_for()
+    check_skip_link(page)
+    tab_to(page, page.get_by_role("link", name="ENG-KEYS-001", exact=True))
+    press_and_wait(page, "Enter")
+    page.get_by_role("heading", level=1, name=re.compile("ENG-KEYS-001")).wait_for()
+
+    # Record today's session: open the panel with Enter, type the date (month, day, year in the
+    # browser's en-US locale), keep the other defaults, submit.
+    tab_to(page, page.locator("summary", has_text="Record a session"))
+    page.keyboard.press("Enter")
+    held_on = page.get_by_label("Date held")
+    tab_to(page, held_on)
+    today = timezone.localdate()
+    page.keyboard.type(today.strftime("%m%d%Y"))
+    assert held_on.input_value() == today.isoformat()
+    tab_to(page, page.get_by_role("button", name="Record session"))
+    press_and_wait(page, "Enter")
+    page.get_by_text("Session recorded.").wait_for()
+
+    # Write a note: Space toggles the panel (already open while there is no note); it ends open.
+    write = page.locator("details", has=page.locator("summary", has_text="Write a note"))
+    tab_to(page, write.locator("summary"))
+    page.keyboard.press("Space")
+    if write.get_attribute("open") is None:
+        page.keyboard.press("Space")
+    assert write.get_attribute("open") is not None
+    tab_to(page, page.get_by_label("Note", exact=True))
+    page.keyboard.type("Agreed to hand over the weekly planning meeting for a month.")
+    tab_to(page, page.get_by_role("button", name="Save note"))
+    press_and_wait(page, "Enter")
+    page.get_by_text("Private note saved.").wait_for()
+
+    # Share it with the client.
+    tab_to(page, page.get_by_role("button", name="Share with the client"))
+    press_and_wait(page, "Enter")
+    page.get_by_text("The note is now shared with the client.").wait_for()
+
+    note = Note.objects.get(engagement=engagement)
+    assert note.shared_with_client
+    assert CoachingSession.objects.filter(engagement=engagement).count() == 1
+
+
+def test_a_client_approves_a_report_on_a_phone(live_server: Any, page: Any) -> None:
+    from consent.models import InformationCategory
+
+    organisation = OrganisationFactory(name="Northwind Trading")
+    client = UserFactory(role=Role.CLIENT, email="client@example.org", display_name="Ines Client")
+    coach = UserFactory(role=Role.COACH)
+    engagement = EngagementFactory(
+        organisation=organisation,
+        client=ClientFactory(user=client),
+        coaches=[coach],
+        sponsors=[UserFactory(role=Role.SPONSOR, organisation=organisation)],
+        reference="ENG-KEYS-002",
+    )
+    goals = InformationCategory.objects.get(key="goals")
+    report = reports.report_create(
+        actor=coach, engagement=engagement, title="Mid-point summary", sections={goals.pk: "Ines leads the review."}
+    )
+    reports.report_submit(actor=coach, report=report, expected_version=1)
+
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server.url, client.email)
+    page.get_by_role("heading", level=1, name="My coaching").wait_for()
+
+    # On a phone the navigation is behind the Menu button: it opens from the keyboard.
+    menu = page.get_by_role("button", name="Menu")
+    tab_to(page, menu)
+    page.keyboard.press("Enter")
+    assert menu.get_attribute("aria-expanded") == "true"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Dashboard"
+
+    tab_to(page, page.get_by_role("link", name="ENG-KEYS-002", exact=True))
+    press_and_wait(page, "Enter")
+    tab_to(page, page.get_by_role("link", name="Reports to the sponsor"))
+    press_and_wait(page, "Enter")
+    tab_to(page, page.get_by_role("link", name="Mid-point summary"))
+    press_and_wait(page, "Enter")
+    page.get_by_role("heading", level=1, name="Mid-point summary").wait_for()
+
+    # A comment on the section, then the approval.
+    tab_to(page, page.get_by_label("Comment on this section"))
+    page.keyboard.type("Please say that the budget review is shared with Omar.")
+    tab_to(page, page.get_by_role("button", name="Add comment"))
+    press_and_wait(page, "Enter")
+    page.get_by_text("Comment added.").wait_for()
+    tab_to(page, page.get_by_role("button", name="Approve this version"))
+    press_and_wait(page, "Enter")
+    page.get_by_text("Approved.").wait_for()
+    assert SponsorReport.objects.get(pk=report.pk).state == "approved"
+
+
+def test_the_administrator_places_a_legal_hold_on_an_organisation(live_server: Any, page: Any) -> None:
+    admin, secret = staff(Role.ADMIN, email="admin@example.org", display_name="Ada Okafor")
+    organisation = OrganisationFactory(name="Northwind Trading")
+
+    sign_in(page, live_server.url, admin.email, secret)
+    page.get_by_role("heading", level=1, name="Practice dashboard").wait_for()
+    tab_to(page, page.get_by_role("navigation", name="Main").get_by_role("link", name="Retention"))
+    press_and_wait(page, "Enter")
+    page.get_by_role("heading", level=1, name=re.compile("^Retention")).wait_for()
+    check_skip_link(page)
+
+    # The arrow keys choose in a closed <select>; Shift+Tab goes back to check the choice.
+    scope = page.get_by_label("Hold", exact=True)
+    tab_to(page, scope)
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    assert scope.input_value() == "organisation"
+    tab_to(page, page.get_by_label("Engagement reference, or client or organisation id"))
+    page.keyboard.type(str(organisation.pk))
+    tab_to(page, page.get_by_label("Case or matter"))
+    page.keyboard.type("Tribunal claim 2026/114")
+    tab_to(page, page.get_by_label("Why the records must be kept (no client content)"))
+    page.keyboard.type("Evidence for the tribunal")
+    tab_to(page, scope, key="Shift+Tab")
+    assert scope.input_value() == "organisation"
+    tab_to(page, page.get_by_role("button", name="Place the hold"))
+    press_and_wait(page, "Enter")
+    page.get_by_text("Hold placed.").wait_for()
+
+    hold = LegalHold.objects.get()
+    assert (hold.scope, hold.organisation_id, hold.placed_by_id) == ("organisation", organisation.pk, admin.pk)
+
+
+def test_an_associate_accepts_the_policies_at_their_first_sign_in(live_server: Any, page: Any) -> None:
+    admin = UserFactory(role=Role.ADMIN)
+    today = timezone.localdate()
+    associate = staff_add(
+        actor=admin,
+        email="jo.associate@example.org",
+        role=Role.COACH,
+        display_name="Jo Bell",
+        is_associate=True,
+        contract_ends_on=today + datetime.timedelta(days=90),
+    )
+    associate.set_password(PASSWORD)  # they would set it from the e-mailed reset link
+    associate.save(update_fields=["password"])
+    secret = generate_totp_secret()
+    TOTP.activate(associate, secret)
+    policy_record(
+        actor=admin, kind="confidentiality", text="Everything a client says is confidential.", reviewed_on=today
+    )
+    policy_record(actor=admin, kind="data_protection", text="Files are deleted two years on.", reviewed_on=today)
+
+    sign_in(page, live_server.url, associate.email, secret)
+    page.get_by_role("heading", level=1, name="The practice's policies").wait_for()
+    check_skip_link(page)
+    assert_accessible(page, "keyboard-policies-to-accept")
+    for kind, name in (("confidentiality", "confidentiality policy"), ("data_protection", "data protection policy")):
+        box = page.get_by_label(f"I have read the {name} (version 1) and I accept it.")
+        tab_to(page, box)
+        page.keyboard.press("Space")
+        assert box.is_checked()
+        tab_to(page, page.get_by_role("button", name=f"Accept the {name}"))
+        press_and_wait(page, "Enter")
+        page.get_by_text(f"you accepted the {name}, version 1").wait_for()
+        assert PolicyAcceptance.objects.filter(user=associate, document__kind=kind).exists()
+    page.get_by_role("heading", level=1, name="Your engagements").wait_for()
+
+
+def test_a_feedback_giver_answers_without_an_account(live_server: Any, page: Any) -> None:
+    coach = UserFactory(role=Role.COACH, display_name="Cora Coach")
+    organisation = OrganisationFactory(name="Northwind Trading")
+    engagement = EngagementFactory(
+        organisation=organisation,
+        client=ClientFactory(user=UserFactory(role=Role.CLIENT), full_name="Ines Quarry"),
+        coaches=[coach],
+        sponsors=[UserFactory(role=Role.SPONSOR, organisation=organisation)],
+    )
+    _, links = feedback.feedback_request_create(
+        actor=coach,
+        engagement=engagement,
+        kind="named",
+        source_category="line_manager",
+        prompt="What change have you seen?",
+        sources=[feedback.NewSource(email="dana@example.net", name="Dana Whitfield")],
+    )
+
+    page.goto(f"{live_server.url}/feedback/give/{links[0][1]}/")
+    page.get_by_role("heading", level=1, name="Feedback about Ines Quarry").wait_for()
+    check_skip_link(page)
+    tab_to(page, page.get_by_label("Your feedback"))
+    page.keyboard.type("Ines now delegates the weekly planning.")
+    terms = page.get_by_label("I have read the terms above")
+    tab_to(page, terms)
+    page.keyboard.press("Space")
+    assert terms.is_checked()
+    tab_to(page, page.get_by_role("button", name="Send my feedback"))
+    press_and_wait(page, "Enter")
+    page.get_by_role("heading", level=1, name="Thank you").wait_for()
+    assert FeedbackSource.objects.get().answered_at is not None

@@ -1,0 +1,146 @@
+"""The world the API is fuzzed against: the access matrix's (``tests/matrix/world.py``), built once
+for the module inside a transaction rolled back at the end, plus one member of staff who has not
+accepted the current policy.
+
+Every generated request then runs in a savepoint of its own that is rolled back (``test_api_fuzz``),
+so each one meets the same world and the world's fingerprint before any request is ``baseline``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from tests.conftest import PERSONAS as CONVENTION_PERSONAS
+from tests.matrix.runner import Matrix, built_world, fingerprint
+
+# The personas of CONVENTIONS.md, and a coach on side A's engagement who has not accepted the
+# practice's current policy: the API must refuse them everything but ``/api/v1/me/`` (policy 002).
+PERSONAS = (*CONVENTION_PERSONAS, "coach_without_policy")
+
+# What the fuzzing covered in this run, for the summary line (``pytest_terminal_summary``).
+SIZE: Counter[str] = Counter()
+
+
+@dataclass
+class FuzzWorld:
+    matrix: Matrix
+    keys: dict[str, str | None]  # persona -> API token (None: anonymous)
+    baseline: str  # the world's fingerprint before any request
+    server_errors: list[BaseException] = field(default_factory=list)  # raised inside a view
+
+    def headers(self, persona: str) -> dict[str, str]:
+        key = self.keys[persona]
+        return {} if key is None else {"Authorization": f"Bearer {key}"}
+
+
+def _coach_without_policy(matrix: Matrix) -> Any:
+    from confidentiality import access
+    from engagements.services import engagement_member_add
+    from tests.factories import UserFactory
+
+    world = matrix.world
+    coach = UserFactory(email="new.coach@example.org", display_name="Noor Newcoach")
+    # On side A's engagement, so it is the policy gate, not need-to-know, that refuses them.
+    engagement_member_add(
+        actor=world.people["admin"], engagement=world.objects["engagementA"], user=coach, kind="coach"
+    )
+    coach.refresh_from_db()
+    assert access.policies_to_accept(coach), "the new coach should have the current policy to accept"
+    return coach
+
+
+def _quiet_tokens() -> None:
+    """A token's ``last_used_at`` is written at most once a minute. Marked as used tomorrow, no
+    request writes it, so a request that wrote no row at all is known to have changed nothing
+    without comparing every table (``changed_since``)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from confidentiality.models import ApiToken
+
+    ApiToken.objects.update(last_used_at=timezone.now() + datetime.timedelta(days=1))
+
+
+def rows_written() -> int | None:
+    """Rows inserted, updated or deleted on this connection so far (SQLite counts them, triggers
+    included, rolled back or not); None on a database that does not."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    return getattr(connection.connection, "total_changes", None)
+
+
+def changed_since(written_before: int | None, baseline: str) -> bool:
+    """Whether the world differs from ``baseline``, the fingerprint of every row of every table.
+    If no row was written since ``written_before`` it cannot, and the tables need not be read."""
+    written = rows_written()
+    if written is not None and written == written_before:
+        return False
+    return fingerprint() != baseline
+
+
+@contextmanager
+def in_process_requests(errors: list[BaseException]) -> Iterator[None]:
+    """Requests go through the real WSGI handler in this thread, on the test's connection.
+
+    As Django's own test client does, the handler must not close the connection at the start and
+    end of each request (it would end the test's transaction), and an exception a view raised is kept
+    so a 500 can be reported with its traceback.
+    """
+    from django.core import signals
+    from django.db import close_old_connections
+
+    def keep(sender: Any, request: Any = None, **kwargs: Any) -> None:
+        import sys
+
+        exc = sys.exc_info()[1]
+        if exc is not None:
+            errors.append(exc)
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    signals.got_request_exception.connect(keep)
+    try:
+        yield
+    finally:
+        signals.got_request_exception.disconnect(keep)
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture(scope="module")
+def fuzz_world(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[FuzzWorld]:
+    from confidentiality.services import api_token_issue
+
+    with built_world(django_db_blocker, tmp_path_factory.mktemp("fuzz-media")) as built:
+        with django_db_blocker.unblock():
+            newcomer = _coach_without_policy(built)
+            keys = dict(built.personas.keys)
+            keys["coach_without_policy"] = api_token_issue(actor=newcomer, user=newcomer, name="fuzz")[1]
+            _quiet_tokens()
+            world = FuzzWorld(built, keys, fingerprint())
+        assert set(PERSONAS) <= set(keys)
+        with in_process_requests(world.server_errors):
+            yield world
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """The fuzzing's size, printed whether or not ``-s`` is given (``make test`` shows it)."""
+    if not SIZE["requests"]:
+        return
+    terminalreporter.write_sep("-", "API fuzzing")
+    terminalreporter.write_line(
+        f"{SIZE['operations']} operations of /api/schema/ × {SIZE['personas']} personas"
+        f" × up to {SIZE['max_examples']} examples: {SIZE['requests']} requests,"
+        f" {SIZE['2xx']} answered 2xx, {SIZE['4xx']} refused with 4xx (each checked to change nothing),"
+        f" {SIZE['aimed']} aimed at the world's objects"
+    )

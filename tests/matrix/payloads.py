@@ -1,0 +1,225 @@
+"""Well-formed bodies for the matrix's writes, so a write is refused for who is asking and not for
+being empty. A body that fails validation would answer 400 to everyone and test nothing.
+
+Keyed like the table's first column. A write without a body here is sent empty: that is enough
+where the view decides access before it reads the form (every administrator-only page does).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from tests.matrix.world import MatrixWorld
+
+Body = tuple[str, dict[str, Any]]  # ("json" | "form" | "multipart", data)
+TEXT = "Written by the access matrix: QZ-Posted-A"
+
+
+def _today() -> str:
+    return timezone.localdate().isoformat()
+
+
+def _goals() -> Any:
+    from consent.models import InformationCategory
+
+    return InformationCategory.objects.get(key="goals")
+
+
+def _template() -> Any:
+    from consent.defaults import install_current
+
+    return install_current()
+
+
+def _version(world: MatrixWorld, key: str) -> int:
+    obj = world.objects[key]
+    obj.refresh_from_db()
+    return int(getattr(obj, "current_version", None) or obj.version)
+
+
+def _agreement_of(world: MatrixWorld, engagement_key: str) -> Any:
+    """The agreement a party of the engagement would be shown to sign."""
+    if engagement_key == "engagementProposed":
+        return world.objects["agreementsent"]
+    return world.objects[f"agreement{engagement_key[-1]}"]
+
+
+def _line() -> list[dict[str, str]]:
+    return [{"description": TEXT, "quantity": "1", "unit_price": "100.00", "tax_rate": "20"}]
+
+
+BODIES: dict[str, Callable[[MatrixWorld, str], Body]] = {
+    # --- the API: every write ----------------------------------------------------------------
+    "POST /api/v1/agreement-templates/": lambda w, k: ("json", {"name": "Matrix copy", "copy_from": str(w.pk(k))}),
+    "POST /api/v1/breaches/": lambda w, k: (
+        "json",
+        {
+            "discovered_at": (timezone.now() - datetime.timedelta(hours=1)).isoformat(),
+            "what_happened": TEXT,
+            "information_involved": TEXT,
+            "people_affected": "One client.",
+        },
+    ),
+    "PATCH /api/v1/breaches/{id}/": lambda w, k: ("json", {"version": _version(w, k), "containment": TEXT}),
+    "POST /api/v1/breaches/{id}/confirm/": lambda w, k: ("json", {"version": _version(w, k)}),
+    "POST /api/v1/breaches/{id}/close/": lambda w, k: ("json", {"version": _version(w, k)}),
+    "POST /api/v1/clients/": lambda w, k: ("json", {"full_name": "Matrix Client"}),
+    "POST /api/v1/complaints/": lambda w, k: ("json", {"about": "shared", "body": TEXT}),
+    "POST /api/v1/complaints/{id}/responses/": lambda w, k: ("json", {"message": TEXT}),
+    "POST /api/v1/concerns/": lambda w, k: (
+        "json",
+        {"engagement": str(w.pk(k)), "kind": "breaking_confidentiality", "text": TEXT},
+    ),
+    "POST /api/v1/concerns/{id}/approve/": lambda w, k: ("json", {"approve": True}),
+    # concern_start records the first step ("pause"); the next one is to verify with the client.
+    "POST /api/v1/concerns/{id}/step/": lambda w, k: ("json", {"step": "verify", "text": TEXT}),
+    "POST /api/v1/credit-notes/": lambda w, k: (
+        "json",
+        {"invoice": str(w.pk(k)), "net": "10.00", "tax": "0.00", "reason": TEXT},
+    ),
+    "POST /api/v1/engagements/{id}/agreement/sign/": lambda w, k: (
+        "json",
+        {"text_hash": _agreement_of(w, k).text_hash},
+    ),
+    "POST /api/v1/engagements/{id}/disclosures/": lambda w, k: (
+        "json",
+        {
+            "what": TEXT,
+            "recipient_kind": "government_body",
+            "recipient": "A court",
+            "reason": "A court order.",
+            "basis": "legal_requirement",
+        },
+    ),
+    "POST /api/v1/engagements/{id}/documents/": lambda w, k: (
+        "multipart",
+        {"file": SimpleUploadedFile("matrix.txt", b"matrix upload", content_type="text/plain")},
+    ),
+    "POST /api/v1/engagements/{id}/feedback-requests/": lambda w, k: (
+        "json",
+        {
+            "kind": "named",
+            "source_category": "peer",
+            "prompt": TEXT,
+            "sources": [{"email": "matrix.peer@example.net", "name": "Matrix Peer"}],
+        },
+    ),
+    "POST /api/v1/engagements/{id}/notes/": lambda w, k: ("json", {"body": TEXT}),
+    "POST /api/v1/engagements/{id}/reports/": lambda w, k: (
+        "json",
+        {"title": "Matrix report", "sections": {"goals": TEXT}},
+    ),
+    "POST /api/v1/engagements/{id}/sessions/": lambda w, k: (
+        "json",
+        {"held_on": _today(), "duration_minutes": 60, "mode": "video"},
+    ),
+    "PATCH /api/v1/feedback/{id}/": lambda w, k: (
+        "json",
+        {"version": _version(w, k), "summary": TEXT, "presentation": "summary", "share": True},
+    ),
+    "POST /api/v1/information-categories/": lambda w, k: ("json", {"name": "Matrix category"}),
+    "POST /api/v1/invoices/": lambda w, k: ("json", {"organisation": str(w.pk(k)), "lines": _line()}),
+    "PATCH /api/v1/invoices/{id}/": lambda w, k: (
+        "json",
+        {"organisation": str(w.objects[k].organisation_id), "lines": _line()},
+    ),
+    "POST /api/v1/invoices/{id}/issue/": lambda w, k: ("json", {}),
+    "POST /api/v1/legal-holds/": lambda w, k: (
+        "json",
+        {"scope": "engagement", "target": str(w.pk(k)), "case_reference": "CASE-M", "reason": TEXT},
+    ),
+    "POST /api/v1/legal-holds/{id}/release/": lambda w, k: ("json", {"release_reason": TEXT}),
+    "PATCH /api/v1/notes/{id}/": lambda w, k: ("json", {"body": TEXT, "version": _version(w, k)}),
+    "POST /api/v1/organisations/": lambda w, k: ("json", {"name": "Matrix Organisation"}),
+    "POST /api/v1/payments/": lambda w, k: (
+        "json",
+        {"invoice": str(w.pk(k)), "amount": "10.00", "received_on": _today()},
+    ),
+    "PATCH /api/v1/reports/{id}/": lambda w, k: (
+        "json",
+        {"version": _version(w, k), "sections": {"goals": TEXT}},
+    ),
+    "POST /api/v1/reports/{id}/approve/": lambda w, k: ("json", {"version": _version(w, k)}),
+    "POST /api/v1/reports/{id}/release/": lambda w, k: ("json", {"version": _version(w, k)}),
+    "POST /api/v1/reports/{id}/request-changes/": lambda w, k: ("json", {"version": _version(w, k)}),
+    "POST /api/v1/reports/{id}/submit/": lambda w, k: ("json", {"version": _version(w, k)}),
+    "POST /api/v1/subject-access-requests/": lambda w, k: ("json", {"client": str(w.pk(k))} if k != "-" else {}),
+    # --- pages: the writes a persona who may read the object must still be refused ------------
+    "POST engagements/<uuid:pk>/sessions/": lambda w, k: (
+        "form",
+        {"held_on": _today(), "duration_minutes": "60", "mode": "video"},
+    ),
+    "POST engagements/<uuid:pk>/notes/new/": lambda w, k: ("form", {"body": TEXT}),
+    "POST engagements/<uuid:pk>/documents/": lambda w, k: (
+        "multipart",
+        {"file": SimpleUploadedFile("matrix.txt", b"matrix upload", content_type="text/plain")},
+    ),
+    "POST engagements/<uuid:pk>/hard-copies/": lambda w, k: (
+        "form",
+        {"description": TEXT, "location": "Cabinet C", "received_on": _today()},
+    ),
+    "POST engagements/<uuid:pk>/reports/": lambda w, k: (
+        "form",
+        {"title": "Matrix report", f"section_{_goals().pk}": TEXT},
+    ),
+    "POST engagements/reports/<uuid:pk>/<slug:action>/": lambda w, k: (
+        "form",
+        {"version": str(_version(w, k.partition(":")[0])), "body": TEXT},
+    ),
+    "POST engagements/<uuid:pk>/feedback/": lambda w, k: (
+        "form",
+        {
+            "kind": "named",
+            "source_category": "peer",
+            "prompt": TEXT,
+            "email_0": "matrix.peer@example.net",
+            "name_0": "Matrix Peer",
+        },
+    ),
+    "POST engagements/feedback/<uuid:pk>/": lambda w, k: (
+        "form",
+        {"version": str(_version(w, k)), "summary": TEXT, "presentation": "summary", "share": "1"},
+    ),
+    "POST engagements/notes/<uuid:pk>/edit/": lambda w, k: ("form", {"body": TEXT, "version": str(_version(w, k))}),
+    "POST engagements/notes/<uuid:pk>/share/": lambda w, k: ("form", {"shared": "1", "version": str(_version(w, k))}),
+    "POST engagements/notes/<uuid:pk>/break-glass/": lambda w, k: (
+        "form",
+        {"reason": "A court order requires the practice to produce this note."},
+    ),
+    "POST agreements/<uuid:pk>/": lambda w, k: ("form", {"text_hash": w.objects[k].text_hash, "confirm": "on"}),
+    "POST engagements/<uuid:pk>/agreement/": lambda w, k: ("form", {"template": str(_template().pk)}),
+    "POST engagements/<uuid:pk>/consents/new/": lambda w, k: (
+        "form",
+        {"kind": "disclosure", "wording": TEXT, "method": "recorded_by_coach"},
+    ),
+    "POST engagements/<uuid:pk>/disclosures/": lambda w, k: (
+        "form",
+        {
+            "what": TEXT,
+            "recipient_kind": "government_body",
+            "recipient": "A court",
+            "reason": "A court order.",
+            "basis": "legal_requirement",
+        },
+    ),
+    "POST engagements/<uuid:pk>/concerns/new/": lambda w, k: (
+        "form",
+        {"kind": "breaking_confidentiality", "text": TEXT},
+    ),
+    "POST disclosures/<uuid:pk>/decide/": lambda w, k: ("form", {"decision": "approve"}),
+    "POST concerns/<uuid:pk>/step/": lambda w, k: ("form", {"step": "verify", "text": TEXT}),
+    "POST consents/give/": lambda w, k: ("form", {"kind": "testimonial"}),
+    "POST complaints/new/": lambda w, k: ("form", {"about": "shared", "body": TEXT}),
+    "POST complaints/<uuid:pk>/respond/": lambda w, k: ("form", {"message": TEXT}),
+    "POST account/": lambda w, k: ("form", {"name": "Matrix token"}),
+}
+
+
+def body_for(what: str, world: MatrixWorld, key: str) -> Body | None:
+    make = BODIES.get(what)
+    return make(world, key) if make is not None else None
