@@ -23,7 +23,7 @@ from confidentiality.complaint_forms import (
     VersionForm,
     breach_initial,
 )
-from confidentiality.forms import errors_to_form
+from confidentiality.forms import act_on, errors_to_form
 from confidentiality.models import Breach
 from engagements.services import ConflictError
 
@@ -49,21 +49,15 @@ def complaint_lodge(request: HttpRequest) -> HttpResponse:
     if not access.can_lodge_complaint(user):
         raise Http404
     form = ComplaintForm(request.POST or None, engagements=access.complaint_engagements_for(user))
-    if request.method == "POST" and form.is_valid():
-        try:
-            complaint = complaints.complaint_lodge(
-                actor=user,
-                about=form.cleaned_data["about"],
-                body=form.cleaned_data["body"],
-                engagement=form.cleaned_data["engagement"],
-            )
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(
-                request, f"Your complaint {complaint.reference} is lodged. The practice will acknowledge it."
-            )
-            return redirect("complaints:complaint_detail", pk=complaint.pk)
+    complaint = act_on(
+        form,
+        lambda data: complaints.complaint_lodge(
+            actor=user, about=data["about"], body=data["body"], engagement=data["engagement"]
+        ),
+    )
+    if complaint is not None:
+        messages.success(request, f"Your complaint {complaint.reference} is lodged. The practice will acknowledge it.")
+        return redirect("complaints:complaint_detail", pk=complaint.pk)
     return render(request, "confidentiality/complaint_form.html", {"form": form})
 
 
@@ -99,14 +93,11 @@ def complaint_respond(request: HttpRequest, pk: str) -> HttpResponse:
     if not access.can_respond_to_complaint(user, complaint):
         raise Http404
     form = ComplaintResponseForm(request.POST)
-    if form.is_valid():
-        try:
-            complaints.complaint_respond(actor=user, complaint=complaint, message=form.cleaned_data["message"])
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, "Your response is sent. The client was told it is there to read.")
-            return redirect("complaints:complaint_detail", pk=complaint.pk)
+    if act_on(
+        form, lambda data: complaints.complaint_respond(actor=user, complaint=complaint, message=data["message"])
+    ):
+        messages.success(request, "Your response is sent. The client was told it is there to read.")
+        return redirect("complaints:complaint_detail", pk=complaint.pk)
     return _complaint_page(request, complaint, respond_form=form, status=400)
 
 
@@ -118,19 +109,14 @@ def complaint_close(request: HttpRequest, pk: str) -> HttpResponse:
     if not access.can_respond_to_complaint(user, complaint):
         raise Http404
     form = ComplaintCloseForm(request.POST)
-    if form.is_valid():
-        try:
-            complaints.complaint_close(
-                actor=user,
-                complaint=complaint,
-                outcome=form.cleaned_data["outcome"],
-                message=form.cleaned_data["message"],
-            )
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, "The complaint is closed and the client has the final response.")
-            return redirect("complaints:complaint_detail", pk=complaint.pk)
+    if act_on(
+        form,
+        lambda data: complaints.complaint_close(
+            actor=user, complaint=complaint, outcome=data["outcome"], message=data["message"]
+        ),
+    ):
+        messages.success(request, "The complaint is closed and the client has the final response.")
+        return redirect("complaints:complaint_detail", pk=complaint.pk)
     return _complaint_page(request, complaint, close_form=form, status=400)
 
 
@@ -191,17 +177,13 @@ def breach_new(request: HttpRequest) -> HttpResponse:
     form = BreachReportForm(request.POST or None)
     if not is_admin:
         del form.fields["containment"]
-    if request.method == "POST" and form.is_valid():
-        try:
-            breach = complaints.breach_record(actor=user, complaint=complaint, **form.cleaned_data)
-        except ValidationError as exc:
-            errors_to_form(form, exc)
+    breach = act_on(form, lambda data: complaints.breach_record(actor=user, complaint=complaint, **data))
+    if breach is not None:
+        if is_admin:
+            messages.success(request, f"Breach {breach.reference} is recorded. The notification clock is running.")
         else:
-            if is_admin:
-                messages.success(request, f"Breach {breach.reference} is recorded. The notification clock is running.")
-            else:
-                messages.success(request, f"Thank you: {breach.reference} is with the practice administrator.")
-            return redirect("complaints:breach_detail", pk=breach.pk)
+            messages.success(request, f"Thank you: {breach.reference} is with the practice administrator.")
+        return redirect("complaints:breach_detail", pk=breach.pk)
     return render(
         request, "confidentiality/breach_form.html", {"form": form, "is_admin": is_admin, "complaint": complaint}
     )

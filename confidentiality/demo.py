@@ -10,6 +10,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from allauth.mfa import app_settings
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.conf import settings
@@ -78,7 +79,12 @@ def current_totp_code(email: str) -> str | None:
     secret = totp_secret(user) if user else None
     if secret is None:
         return None
-    counter = int(timezone.now().timestamp()) // 30
+    return totp_code(secret)
+
+
+def totp_code(secret: str, *, steps_back: int = 0) -> str:
+    """The code an authenticator app shows now for ``secret`` (or ``steps_back`` periods ago)."""
+    counter = int(timezone.now().timestamp()) // app_settings.TOTP_PERIOD - steps_back
     return format_hotp_value(hotp_value(secret, counter))
 
 

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
+
+T = TypeVar("T")
 
 
 class DateInput(forms.DateInput):
@@ -97,3 +100,17 @@ def errors_to_form(form: Any, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+def act_on(form: Any, action: Callable[[dict[str, Any]], T]) -> T | None:
+    """A form's one way to a service: when the form is bound and valid, ``action`` runs with its
+    cleaned data and what it returns is returned; a refusal lands on the form (``errors_to_form``)
+    and None is returned, as it is for a form to show again. ``action`` returns something that is
+    not None, e.g. the object it made or changed."""
+    if not form.is_valid():
+        return None
+    try:
+        return action(form.cleaned_data)
+    except ValidationError as exc:
+        errors_to_form(form, exc)
+        return None

@@ -114,16 +114,7 @@ def staff_add(
         raise ValidationError({"role": "Add clients and sponsor contacts from their own pages."})
     _check_contract(role=role, is_associate=is_associate, contract_ends_on=contract_ends_on)
     user = user_create(actor=actor, email=email, role=role, display_name=display_name)
-    user.is_associate = is_associate
-    user.contract_ends_on = contract_ends_on
-    user.save(update_fields=["is_associate", "contract_ends_on"])
-    audit_record(
-        actor=actor,
-        action="person.contract_set",
-        obj=user,
-        detail={"associate": is_associate, "ends_on": str(contract_ends_on) if contract_ends_on else ""},
-    )
-    return user
+    return contract_set(actor=actor, user=user, is_associate=is_associate, contract_ends_on=contract_ends_on)
 
 
 def _check_contract(*, role: Role | None, is_associate: bool, contract_ends_on: datetime.date | None) -> None:

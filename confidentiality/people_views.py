@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from confidentiality import access, people, policies
-from confidentiality.forms import ContractForm, OffboardForm, ReactivateForm, ReassignForm, StaffAddForm, errors_to_form
+from confidentiality.forms import ContractForm, OffboardForm, ReactivateForm, ReassignForm, StaffAddForm, act_on
 from confidentiality.models import OffboardingEngagement, PolicyAcceptance, User
 from confidentiality.roles import Role
 
@@ -30,26 +30,24 @@ def _manager(request: HttpRequest) -> Any:
 def people_list(request: HttpRequest) -> HttpResponse:
     actor = _manager(request)
     form = StaffAddForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        kind = form.cleaned_data["kind"]
-        try:
-            person = people.staff_add(
-                actor=actor,
-                email=form.cleaned_data["email"],
-                role=Role.COACH if kind == "associate" else Role(kind),
-                display_name=form.cleaned_data["display_name"],
-                is_associate=kind == "associate",
-                contract_ends_on=form.cleaned_data["contract_ends_on"],
-            )
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(
-                request,
-                f"{person.display_name or person.email} added. They set a password with 'Forgot your password?', "
-                "then their second factor, then accept the practice's policies.",
-            )
-            return redirect("people:person", pk=person.pk)
+    person = act_on(
+        form,
+        lambda data: people.staff_add(
+            actor=actor,
+            email=data["email"],
+            role=Role.COACH if data["kind"] == "associate" else Role(data["kind"]),
+            display_name=data["display_name"],
+            is_associate=data["kind"] == "associate",
+            contract_ends_on=data["contract_ends_on"],
+        ),
+    )
+    if person is not None:
+        messages.success(
+            request,
+            f"{person.display_name or person.email} added. They set a password with 'Forgot your password?', "
+            "then their second factor, then accept the practice's policies.",
+        )
+        return redirect("people:person", pk=person.pk)
     current_ids = [document.pk for document in policies.current_required()]
     accepted_all = set(
         PolicyAcceptance.objects.filter(document_id__in=current_ids)
@@ -118,19 +116,15 @@ def person_contract(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _manager(request)
     person = people.person_get_for(user=actor, pk=pk)
     form = ContractForm(request.POST)
-    if form.is_valid():
-        try:
-            people.contract_set(
-                actor=actor,
-                user=person,
-                is_associate=form.cleaned_data["is_associate"],
-                contract_ends_on=form.cleaned_data["contract_ends_on"],
-            )
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, "Contract saved.")
-            return redirect("people:person", pk=person.pk)
+    saved = act_on(
+        form,
+        lambda data: people.contract_set(
+            actor=actor, user=person, is_associate=data["is_associate"], contract_ends_on=data["contract_ends_on"]
+        ),
+    )
+    if saved is not None:
+        messages.success(request, "Contract saved.")
+        return redirect("people:person", pk=person.pk)
     return _person_page(request, actor, person, contract_form=form, status=400)
 
 
@@ -142,18 +136,16 @@ def person_offboard(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _manager(request)
     person = people.person_get_for(user=actor, pk=pk)
     form = OffboardForm(request.POST)
-    if form.is_valid():
-        try:
-            offboarding = people.person_offboard(actor=actor, user=person, reason=Offboarding.Reason.DEACTIVATED)
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(
-                request,
-                f"{person.display_name or person.email} has been offboarded: every session, API token and "
-                "permission of theirs has ended.",
-            )
-            return redirect("people:offboarding", pk=offboarding.pk)
+    offboarding = act_on(
+        form, lambda _: people.person_offboard(actor=actor, user=person, reason=Offboarding.Reason.DEACTIVATED)
+    )
+    if offboarding is not None:
+        messages.success(
+            request,
+            f"{person.display_name or person.email} has been offboarded: every session, API token and "
+            "permission of theirs has ended.",
+        )
+        return redirect("people:offboarding", pk=offboarding.pk)
     return _person_page(request, actor, person, offboard_form=form, status=400)
 
 
@@ -163,14 +155,12 @@ def person_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _manager(request)
     person = people.person_get_for(user=actor, pk=pk)
     form = ReactivateForm(request.POST)
-    if form.is_valid():
-        try:
-            people.person_reactivate(actor=actor, user=person, contract_ends_on=form.cleaned_data["contract_ends_on"])
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, "Reactivated. They are on no engagement until you put them on one.")
-            return redirect("people:person", pk=person.pk)
+    if act_on(
+        form,
+        lambda data: people.person_reactivate(actor=actor, user=person, contract_ends_on=data["contract_ends_on"]),
+    ):
+        messages.success(request, "Reactivated. They are on no engagement until you put them on one.")
+        return redirect("people:person", pk=person.pk)
     return _person_page(request, actor, person, reactivate_form=form, status=400)
 
 

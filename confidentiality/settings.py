@@ -203,6 +203,9 @@ MFA_ADAPTER = "confidentiality.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_TOTP_ISSUER = "Coaching practice"
+# A code typed as the app turns over to the next one is still accepted (RFC 6238 §5.2 allows one
+# step of delay); allauth refuses a code used once already.
+MFA_TOTP_TOLERANCE = 1
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
 # allauth.usersessions records each sign-in (address, browser, when) so a person can see and end
 # their sessions. Not updated on every request: that would turn every page view into a write.

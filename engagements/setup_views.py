@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from confidentiality import access
 from confidentiality.crypto import load_data_keys
-from confidentiality.forms import errors_to_form
+from confidentiality.forms import act_on, errors_to_form
 from confidentiality.roles import Role
 from confidentiality.services import user_create
 from engagements import forms, selectors, services
@@ -38,14 +38,10 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 def organisation_create(request: HttpRequest) -> HttpResponse:
     actor = _admin(request)
     form = forms.OrganisationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            organisation = services.organisation_create(actor=actor, **form.cleaned_data)
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, f"{organisation.name} added. Now add its sponsor contact.")
-            return redirect("engagements:organisation_detail", pk=organisation.pk)
+    organisation = act_on(form, lambda data: services.organisation_create(actor=actor, **data))
+    if organisation is not None:
+        messages.success(request, f"{organisation.name} added. Now add its sponsor contact.")
+        return redirect("engagements:organisation_detail", pk=organisation.pk)
     return render(request, "engagements/form_page.html", {"form": form, "title": "Add an organisation"})
 
 
@@ -138,26 +134,24 @@ def _client_choices(user: Any) -> list[tuple[str, str]]:
 def engagement_create(request: HttpRequest) -> HttpResponse:
     actor = _admin(request)
     form = forms.EngagementForm(request.POST or None, clients=_client_choices(actor))
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            engagement = services.engagement_create(
-                actor=actor,
-                reference=data["reference"],
-                title=data["title"],
-                organisation=data["organisation"],
-                client=selectors.client_list_for(user=actor).get(pk=data["client"]),
-                coaches=list(data["coaches"]),
-                sponsors=list(data["sponsors"]),
-                starts_on=data["starts_on"],
-                ends_on=data["ends_on"],
-                status=data["status"],
-            )
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, "Engagement created. Its people can now see it.")
-            return redirect("engagements:detail", pk=engagement.pk)
+    engagement = act_on(
+        form,
+        lambda data: services.engagement_create(
+            actor=actor,
+            reference=data["reference"],
+            title=data["title"],
+            organisation=data["organisation"],
+            client=selectors.client_list_for(user=actor).get(pk=data["client"]),
+            coaches=list(data["coaches"]),
+            sponsors=list(data["sponsors"]),
+            starts_on=data["starts_on"],
+            ends_on=data["ends_on"],
+            status=data["status"],
+        ),
+    )
+    if engagement is not None:
+        messages.success(request, "Engagement created. Its people can now see it.")
+        return redirect("engagements:detail", pk=engagement.pk)
     return render(request, "engagements/form_page.html", {"form": form, "title": "Create an engagement"})
 
 
@@ -174,16 +168,17 @@ def engagement_edit(request: HttpRequest, pk: str) -> HttpResponse:
         "version": engagement.version,
     }
     form = forms.EngagementEditForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        version = data.pop("version")
-        try:
-            services.engagement_update(actor=actor, engagement=engagement, expected_version=version, **data)
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, "Engagement updated.")
-            return redirect("engagements:detail", pk=engagement.pk)
+    if act_on(
+        form,
+        lambda data: services.engagement_update(
+            actor=actor,
+            engagement=engagement,
+            expected_version=data["version"],
+            **{name: value for name, value in data.items() if name != "version"},
+        ),
+    ):
+        messages.success(request, "Engagement updated.")
+        return redirect("engagements:detail", pk=engagement.pk)
     return render(request, "engagements/form_page.html", {"form": form, "title": f"Change {engagement.reference}"})
 
 

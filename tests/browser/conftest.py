@@ -83,10 +83,9 @@ def new_page(browser: Any) -> Iterator[Callable[[], Any]]:
 
 
 def totp_now(secret: str) -> str:
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
-    from django.utils import timezone
+    from confidentiality.demo import totp_code
 
-    return format_hotp_value(hotp_value(secret, int(timezone.now().timestamp()) // 30))
+    return totp_code(secret)
 
 
 def sign_in(page: Any, base_url: str, email: str, totp_secret: str | None = None) -> None:

@@ -10,9 +10,10 @@ import re
 from typing import Any
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.utils import timezone
 
+from confidentiality.demo import totp_code as totp_now
 from confidentiality.roles import Role
 from engagements.models import Engagement
 from engagements.services import note_create
@@ -22,10 +23,6 @@ from tests.factories import PASSWORD, ClientFactory, EngagementFactory, Organisa
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SECRET = "SECRET-NOTE-TEXT"
-
-
-def totp_now(secret: str) -> str:
-    return format_hotp_value(hotp_value(secret, int(timezone.now().timestamp()) // 30))
 
 
 def test_the_administrator_sets_up_an_engagement_without_seeing_any_note(live_server: Any, page: Any) -> None:

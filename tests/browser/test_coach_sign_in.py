@@ -4,18 +4,14 @@ import re
 from typing import Any
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
-from django.utils import timezone
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
+from confidentiality.demo import totp_code as totp_now
 from confidentiality.roles import Role
 from tests.browser.conftest import assert_accessible
 from tests.factories import PASSWORD, ClientFactory, EngagementFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def totp_now(secret: str) -> str:
-    return format_hotp_value(hotp_value(secret, int(timezone.now().timestamp()) // 30))
 
 
 def test_a_coach_signs_in_with_the_second_factor_and_sees_their_dashboard(live_server: Any, page: Any) -> None:

@@ -5,19 +5,15 @@ from typing import Any
 
 import pytest
 import time_machine
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core import mail
 from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
 
+from confidentiality.demo import totp_code
 from confidentiality.roles import Role
 from tests.conftest import World, enrol_totp, login
 from tests.factories import PASSWORD, UserFactory
-
-
-def totp_now(secret: str) -> str:
-    return format_hotp_value(hotp_value(secret, int(timezone.now().timestamp()) // 30))
 
 
 def sign_in(http: HttpClient, email: str, password: str = PASSWORD) -> Any:
@@ -40,7 +36,7 @@ class TestLogin:
         response = sign_in(http, user.email)
         assert response.status_code == 302 and response["Location"] == reverse("mfa_authenticate")
         assert http.get(reverse("dashboard")).status_code != 200  # not signed in yet
-        response = http.post(reverse("mfa_authenticate"), {"code": totp_now(secret)})
+        response = http.post(reverse("mfa_authenticate"), {"code": totp_code(secret)})
         assert response.status_code == 302
         assert http.get(reverse("dashboard")).status_code == 200
 
@@ -52,6 +48,30 @@ class TestLogin:
         response = http.post(reverse("mfa_authenticate"), {"code": "000000"})
         assert response.status_code == 200  # the form again, with an error
         assert http.get(reverse("dashboard")).status_code == 302
+
+    @pytest.mark.parametrize(("steps_back", "accepted"), [(1, True), (2, False)])
+    def test_a_code_that_just_turned_over_is_accepted_and_an_older_one_is_not(
+        self, steps_back: int, accepted: bool
+    ) -> None:
+        user = UserFactory(role=Role.COACH)
+        secret = enrol_totp(user)
+        http = HttpClient()
+        sign_in(http, user.email)
+        http.post(reverse("mfa_authenticate"), {"code": totp_code(secret, steps_back=steps_back)})
+        assert (http.get(reverse("dashboard")).status_code == 200) is accepted
+
+    def test_a_code_is_accepted_once_only(self) -> None:
+        user = UserFactory(role=Role.COACH)
+        secret = enrol_totp(user)
+        code = totp_code(secret)
+        first, second = HttpClient(), HttpClient()
+        sign_in(first, user.email)
+        first.post(reverse("mfa_authenticate"), {"code": code})
+        assert first.get(reverse("dashboard")).status_code == 200
+        sign_in(second, user.email)
+        response = second.post(reverse("mfa_authenticate"), {"code": code})
+        assert response.status_code == 200  # the form again: a code seen once is spent
+        assert second.get(reverse("dashboard")).status_code == 302
 
     @pytest.mark.parametrize("role", [Role.ADMIN, Role.COACH, Role.AUDITOR])
     def test_staff_without_a_second_factor_must_set_one_up(self, role: Role) -> None:
