@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from confidentiality.adapters import MFA_SECRET_PURPOSE
 from confidentiality.crypto import open_with_kek
-from confidentiality.models import User
+from confidentiality.models import Offboarding, User
 from confidentiality.roles import STAFF_ROLES, Role
 from confidentiality.services import api_token_issue, user_create
 
@@ -134,6 +134,9 @@ def seed_demo(*, scale: int = 0, issue_tokens: bool = False) -> dict[str, Any]:
     _seed_agreements(engagements, people)
     _seed_policies(people, today)
     _seed_associate(people["associate"], engagements["ENG-2026-003"], today)
+    _seed_leaver(
+        organisations["Harbour Health Trust"], clients["other_client"], sponsors_of["Harbour Health Trust"], today
+    )
     _seed_daily_work(engagements, people, today)
     _seed_reports(engagements, people)
     _seed_disclosures(engagements)
@@ -229,6 +232,38 @@ def _seed_associate(user: User, engagement: Any, today: Any) -> None:
         user.save(update_fields=["is_associate", "contract_ends_on"])
     if user.is_active and not EngagementMember.objects.filter(engagement=engagement, user=user).exists():
         engagement_member_add(actor=None, engagement=engagement, user=user, kind=EngagementMember.Kind.COACH)
+
+
+LEAVER = DemoPerson("leaver", "ben.associate@practice.example", "Ben Okonjo", Role.COACH)
+
+
+def _seed_leaver(organisation: Any, client: Any, sponsor: User, today: Any) -> None:
+    """An associate whose contract ended yesterday and who was offboarded then, leaving ENG-2026-004
+    without a coach: the People page shows its handover waiting for the administrator. Not a demo
+    login: a leaver cannot sign in."""
+    from confidentiality.people import person_offboard
+    from engagements.models import Engagement
+    from engagements.services import engagement_create
+
+    if User.objects.filter(email=LEAVER.email).exists():
+        return
+    leaver = _person(LEAVER)
+    Engagement.objects.filter(reference="ENG-2026-004").exists() or engagement_create(
+        actor=None,
+        reference="ENG-2026-004",
+        title="Resilience coaching",
+        organisation=organisation,
+        client=client,
+        coaches=[leaver],
+        sponsors=[sponsor],
+        starts_on=today - datetime.timedelta(days=90),
+        ends_on=today + datetime.timedelta(days=90),
+        status=Engagement.Status.ACTIVE,
+    )
+    leaver.is_associate = True
+    leaver.contract_ends_on = today - datetime.timedelta(days=1)
+    leaver.save(update_fields=["is_associate", "contract_ends_on"])
+    person_offboard(actor=None, user=leaver, reason=Offboarding.Reason.CONTRACT_ENDED)
 
 
 BASIC_CONSENT = "I agree that the practice holds my basic contact information so that it can provide coaching."

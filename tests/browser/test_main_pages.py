@@ -58,6 +58,7 @@ MAIN_PAGES: list[tuple[str, str, str, str]] = [
     ("admin", "engagements", "/engagements/", "Engagements"),
     ("admin", "clients", "/engagements/clients/", "Clients"),
     ("admin", "people", "/people/", "People"),
+    ("admin", "leaver", "/people/offboarding/{leaver_offboarding}/", "Ben Okonjo has left"),
     ("admin", "policies-status", "/policies/status/", "Who has accepted the practice's policies"),
     ("admin", "retention", "/retention/", "Retention: what is kept, and when it is deleted"),
     ("admin", "subject-access", "/subject-access/", "Subject-access requests"),
@@ -122,8 +123,8 @@ class Practice:
 
 def _seed() -> tuple[dict[str, str], dict[str, str | None]]:
     """The demo practice, and what a few main pages need that it does not hold yet."""
-    from confidentiality.demo import seed_demo, totp_secret
-    from confidentiality.models import Complaint, User
+    from confidentiality.demo import LEAVER, seed_demo, totp_secret
+    from confidentiality.models import Complaint, Offboarding, User
     from confidentiality.policies import current_required, policy_accept, text_hash
     from consent.models import InformationCategory
     from engagements import feedback, reports
@@ -167,6 +168,7 @@ def _seed() -> tuple[dict[str, str], dict[str, str | None]]:
         "feedback_token": tokens[0][1],
         "complaint": str(complaint.pk),
         "complaint_reference": complaint.reference,
+        "leaver_offboarding": str(Offboarding.objects.get(user__email=LEAVER.email).pk),
     }
     return values, {role: totp_secret(user) for role, user in people.items()}
 

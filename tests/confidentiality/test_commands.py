@@ -82,6 +82,21 @@ class TestSeedDemo:
         assert FeedbackRequest.objects.count() == 2
         assert {u.role for u in User.objects.all()} == set(Role)
 
+    def test_it_shows_a_leaver_whose_engagement_waits_for_a_new_coach(self) -> None:
+        from confidentiality.demo import LEAVER
+        from confidentiality.models import OffboardingEngagement
+
+        result: dict[str, Any] = json.loads(run("seed_demo", "--json"))
+        leaver = User.objects.get(email=LEAVER.email)
+        assert not leaver.is_active and leaver.offboardings.get().reason == "contract_ended"
+        waiting = OffboardingEngagement.objects.get(settled_at__isnull=True)
+        assert waiting.engagement.reference == "ENG-2026-004"
+        assert not waiting.engagement.members.filter(kind="coach").exists()
+        assert LEAVER.email not in {person["login"] for person in result["people"]}  # not a demo login
+        http = HttpClient()
+        http.post("/accounts/login/", {"login": LEAVER.email, "password": result["password"]})
+        assert "_auth_user_id" not in http.session  # a leaver cannot sign in
+
     def test_json_gives_every_persona_a_login_and_a_working_token(self) -> None:
         result: dict[str, Any] = json.loads(run("seed_demo", "--json"))
         roles = {person["role"] for person in result["people"]}
