@@ -34,7 +34,9 @@ if TYPE_CHECKING:
 class Capability(enum.StrEnum):
     """What can be asked of the policy without an object."""
 
-    MANAGE_PRACTICE = "manage_practice"  # organisations, clients, engagements, people
+    MANAGE_PRACTICE = "manage_practice"  # organisations, clients, engagements
+    MANAGE_PEOPLE = "manage_people"  # staff who join and leave, handovers, who accepted which policy
+    MANAGE_RETENTION = "manage_retention"  # the schedule, legal holds, sweeps, receipts (DESIGN.md §2)
     LIST_CLIENTS = "list_clients"  # policies 001 and 003: no client lists but the administrator's
     READ_AUDIT_LOG = "read_audit_log"
     VIEW_OWN_ENGAGEMENTS = "view_own_engagements"
@@ -43,7 +45,14 @@ class Capability(enum.StrEnum):
 
 _ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.ADMIN: frozenset(
-        {Capability.MANAGE_PRACTICE, Capability.LIST_CLIENTS, Capability.READ_AUDIT_LOG, Capability.USE_API}
+        {
+            Capability.MANAGE_PRACTICE,
+            Capability.MANAGE_PEOPLE,
+            Capability.MANAGE_RETENTION,
+            Capability.LIST_CLIENTS,
+            Capability.READ_AUDIT_LOG,
+            Capability.USE_API,
+        }
     ),
     Role.COACH: frozenset({Capability.VIEW_OWN_ENGAGEMENTS, Capability.USE_API}),
     Role.AUDITOR: frozenset({Capability.READ_AUDIT_LOG, Capability.USE_API}),
@@ -173,7 +182,7 @@ def forget_cached_policies(user: Any) -> None:
 def can_manage_people(user: Any) -> bool:
     """Add people, offboard and reactivate them, reassign their engagements, see who accepted
     which policy: the administrator."""
-    return role_of(user) == Role.ADMIN
+    return can(user, Capability.MANAGE_PEOPLE)
 
 
 def is_staff_role(user: Any) -> bool:
@@ -509,7 +518,7 @@ def feedback_request_get_for(user: Any, pk: Any) -> Any:
 
 def can_manage_retention(user: Any) -> bool:
     """The retention schedule, legal holds, sweeps and receipts: the administrator only (DESIGN.md §2)."""
-    return role_of(user) == Role.ADMIN
+    return can(user, Capability.MANAGE_RETENTION)
 
 
 def can_see_hard_copies(user: Any, engagement: Engagement) -> bool:

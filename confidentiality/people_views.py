@@ -20,8 +20,7 @@ from confidentiality.roles import Role
 
 
 def _manager(request: HttpRequest) -> Any:
-    if not access.can_manage_people(request.user):
-        raise Http404
+    access.require(request.user, access.Capability.MANAGE_PEOPLE)
     return request.user
 
 

@@ -21,8 +21,7 @@ from retention.sweep import preview
 
 
 def _admin(request: Request) -> Any:
-    if not access.can_manage_retention(request.user):
-        raise NotFound("Not found.")
+    access.require(request.user, access.Capability.MANAGE_RETENTION)
     return request.user
 
 

@@ -21,8 +21,7 @@ from retention.sweep import preview
 
 
 def _admin(request: HttpRequest) -> Any:
-    if not access.can_manage_retention(request.user):
-        raise Http404
+    access.require(request.user, access.Capability.MANAGE_RETENTION)
     return request.user
 
 
