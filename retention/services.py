@@ -6,7 +6,7 @@ import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
@@ -74,6 +74,10 @@ def hold_release(*, actor: Any, hold: LegalHold, reason: str) -> LegalHold:
     return locked
 
 
+def _next_policy_version(kind: str) -> int:
+    return (PolicyDocument.objects.filter(kind=kind).aggregate(m=Max("version"))["m"] or 0) + 1
+
+
 @transaction.atomic
 def policy_record(*, actor: Any, kind: str, text: str, reviewed_on: datetime.date) -> PolicyDocument:
     """A new version of a policy after its review; the next review falls due two years later."""
@@ -85,15 +89,23 @@ def policy_record(*, actor: Any, kind: str, text: str, reviewed_on: datetime.dat
         raise ValidationError({"text": "Paste the policy's text (up to 100,000 characters)."})
     if reviewed_on > timezone.localdate():
         raise ValidationError({"reviewed_on": "A review date cannot be in the future."})
-    latest = PolicyDocument.objects.select_for_update().filter(kind=kind).aggregate(m=Max("version"))["m"] or 0
-    document = PolicyDocument.objects.create(
-        kind=kind,
-        version=latest + 1,
-        text=text,
-        reviewed_on=reviewed_on,
-        review_due_on=add_years(reviewed_on, POLICY_REVIEW_YEARS),
-        recorded_by=actor,
-    )
+    try:
+        with transaction.atomic():
+            document = PolicyDocument.objects.create(
+                kind=kind,
+                version=_next_policy_version(kind),
+                text=text,
+                reviewed_on=reviewed_on,
+                review_due_on=add_years(reviewed_on, POLICY_REVIEW_YEARS),
+                recorded_by=actor,
+            )
+    except IntegrityError:
+        # Two administrators recording a version at the same moment: one version wins (the
+        # database's one_policy_version), the other is told, and nothing of theirs is kept.
+        raise ValidationError(
+            "Another version of this policy was recorded at the same moment. Open the policies again, "
+            "check the version now in force, then record yours if it is still needed."
+        ) from None
     audit_record(actor=actor, action="retention.policy_record", obj=document, detail={"version": document.version})
     # A new version of a policy staff accept asks every one of them again (confidentiality/policies.py).
     from confidentiality.policies import ask_everyone_again

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 import time_machine
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.db import connection
@@ -22,7 +24,7 @@ from engagements import services
 from engagements.models import Client, Document, Engagement, Note
 from retention import services as retention_services
 from retention import sweep as sweep_module
-from retention.models import DeletionReceipt, LegalHold, RetentionSweep, SweepLease
+from retention.models import DeletionReceipt, LegalHold, PolicyDocument, RetentionSweep, SweepLease
 from retention.schedule import KEPT, RULES, add_years, covered_kinds, latest_anchor
 from retention.sweep import preview, run_sweep
 from tests.conftest import PERSONAS, World
@@ -447,6 +449,40 @@ class TestPreviewAndCommand:
         assert "Policy review due" in page and "5 Jan 2028" in page
         with time_machine.travel(datetime.datetime(2027, 11, 1, 12, tzinfo=datetime.UTC)):
             assert "Policy review due" not in world.http("admin").get("/dashboard/").content.decode()
+
+    def test_two_versions_recorded_at_once_keep_one_and_refuse_the_other_clearly(
+        self, world: World, monkeypatch: Any
+    ) -> None:
+        record = partial(
+            retention_services.policy_record,
+            actor=world.people["admin"],
+            kind="confidentiality",
+            reviewed_on=timezone.localdate(),
+        )
+        first = record(text="Version one")
+        events = AuditEvent.objects.count()
+        # The other administrator read the versions before the first one was written.
+        monkeypatch.setattr(retention_services, "_next_policy_version", lambda kind: 1)
+        with pytest.raises(ValidationError, match="at the same moment"):
+            record(text="Version one, too")
+        assert list(PolicyDocument.objects.values_list("pk", flat=True)) == [first.pk]
+        assert AuditEvent.objects.count() == events
+        from confidentiality.policies import policy_accept, text_hash  # the page opens once it is accepted
+
+        policy_accept(
+            actor=world.people["admin"],
+            document=first,
+            shown_hash=text_hash(first.text),
+            ip_address=None,
+            user_agent="",
+        )
+        response = world.http("admin").post(
+            "/retention/policies/",
+            {"kind": "confidentiality", "text": "Version one, again", "reviewed_on": timezone.localdate().isoformat()},
+            follow=True,
+        )
+        assert "Nothing was recorded" in response.content.decode() and "at the same moment" in response.content.decode()
+        assert PolicyDocument.objects.count() == 1
 
 
 @pytest.mark.django_db
