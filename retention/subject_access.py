@@ -188,6 +188,10 @@ def subject_access_request_open(
     else:
         raise PermissionDenied("You cannot ask for a copy here.")
 
+    # One open request per subject even when two arrive at the same moment: both wait on the
+    # subject's row, and the second sees the first's request.
+    subject_row = client if client is not None else organisation
+    type(subject_row).objects.select_for_update().filter(pk=subject_row.pk).exists()
     subject = Q(client=client) if client is not None else Q(organisation=organisation)
     already = SubjectAccessRequest.objects.select_for_update().filter(subject, state__in=OPEN_SUBJECT_ACCESS_STATES)
     existing = already.first()
