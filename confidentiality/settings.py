@@ -370,6 +370,9 @@ if COMPLAINT_RESPONSE_DAYS < COMPLAINT_ACKNOWLEDGE_DAYS:
     raise ImproperlyConfigured("COMPLAINT_RESPONSE_DAYS must not be shorter than COMPLAINT_ACKNOWLEDGE_DAYS.")
 # Subject access (policy 002): a released copy can be downloaded for this many days, then it is deleted.
 SUBJECT_ACCESS_DOWNLOAD_DAYS = env_int("SUBJECT_ACCESS_DOWNLOAD_DAYS", 7, minimum=1, maximum=30)
+# A copy made but not released within this many days is deleted (it grows stale, and it is a
+# second copy of everything held); the administrator makes it again when ready to release.
+SUBJECT_ACCESS_UNRELEASED_DAYS = env_int("SUBJECT_ACCESS_UNRELEASED_DAYS", 14, minimum=1, maximum=60)
 DEMO_TOOLS_ENABLED = not PRODUCTION
 
 LOGGING = {

@@ -534,9 +534,15 @@ def purge_expired_exports(now: datetime.datetime) -> int:
     from confidentiality.models import DataKey
 
     purged = 0
+    unreleased_before = now - datetime.timedelta(days=settings.SUBJECT_ACCESS_UNRELEASED_DAYS)
     while True:
         batch = list(
-            SubjectAccessExport.objects.filter(expires_at__lte=now).select_related("request").order_by("pk")[:100]
+            SubjectAccessExport.objects.filter(
+                Q(expires_at__lte=now)
+                | Q(expires_at__isnull=True, state=SubjectAccessExport.State.BUILT, finished_at__lte=unreleased_before)
+            )
+            .select_related("request")
+            .order_by("pk")[:100]
         )
         if not batch:
             break
@@ -545,7 +551,10 @@ def purge_expired_exports(now: datetime.datetime) -> int:
                 request = export.request
                 # The blob goes at once: the copy has expired, whatever becomes of this transaction.
                 _delete_export(export, blob_after_commit=False)
-                _audit(None, "subject_access.export_purged", request, export=str(export.pk))
+                if export.expires_at is None:
+                    _unreleased_copy_deleted(request, export)
+                else:
+                    _audit(None, "subject_access.export_purged", request, export=str(export.pk))
             purged += 1
     orphans = DataKey.objects.filter(purpose=EXPORT_KEY_PURPOSE).exclude(
         id__in=SubjectAccessExport.objects.values("data_key_id")
@@ -563,6 +572,18 @@ def purge_expired_exports(now: datetime.datetime) -> int:
             if path not in kept and not _being_written(path):
                 default_storage.delete(path)
     return purged
+
+
+def _unreleased_copy_deleted(request: SubjectAccessRequest, export: SubjectAccessExport) -> None:
+    """The request goes back to waiting for its copy, and the administrators are told."""
+    SubjectAccessRequest.objects.filter(pk=request.pk, state=State.READY).update(state=State.IN_PROGRESS)
+    _audit(None, "subject_access.export_purged_unreleased", request, export=str(export.pk))
+    notify(
+        users=_admins(),
+        text=f"The copy for subject-access request {request.reference} was not released within "
+        f"{settings.SUBJECT_ACCESS_UNRELEASED_DAYS} days and has been deleted. Make it again to release it.",
+        link=_link(request),
+    )
 
 
 def _being_written(path: str) -> bool:

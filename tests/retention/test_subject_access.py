@@ -716,6 +716,31 @@ class TestDownloadWindow:
         assert request.state == "completed"  # the register keeps the request
         assert AuditEvent.objects.filter(action="subject_access.export_purged").count() == 1
 
+    def test_a_copy_not_released_within_fourteen_days_is_deleted_and_can_be_made_again(
+        self, world: World, held: Held, media_dir: Path
+    ) -> None:
+        request = built(world, open_for(world, "client"))
+        export = SubjectAccessExport.objects.get(request=request)
+        assert export.finished_at is not None and export.expires_at is None
+        blob = media_dir / export.blob_name
+        deadline = export.finished_at + datetime.timedelta(days=14)
+        with time_machine.travel(deadline - datetime.timedelta(minutes=1), tick=False):
+            assert sar.purge_expired_exports(timezone.now()) == 0
+        assert blob.exists()
+        with time_machine.travel(deadline + datetime.timedelta(seconds=1), tick=False):
+            assert sar.purge_expired_exports(timezone.now()) == 1
+        assert not blob.exists() and not SubjectAccessExport.objects.exists()
+        assert not DataKey.objects.filter(pk=export.data_key_id).exists()
+        request.refresh_from_db()
+        assert request.state == "in_progress"  # still open, waiting for its copy
+        assert AuditEvent.objects.filter(action="subject_access.export_purged_unreleased").count() == 1
+        notice = Notice.objects.filter(user=world.people["admin"], text__contains="not released").get()
+        assert request.reference in notice.text
+        with pytest.raises(ValidationError):  # nothing to release now
+            sar.subject_access_release(actor=world.people["admin"], request=request)
+        again = built(world, request)
+        assert again.state == "ready" and SubjectAccessExport.objects.get(request=request).pk != export.pk
+
     def test_the_purge_removes_copies_whose_request_was_deleted(
         self, world: World, held: Held, media_dir: Path
     ) -> None:
