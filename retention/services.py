@@ -42,6 +42,9 @@ def hold_place(*, actor: Any, target: Any, case_reference: str, reason: str) -> 
     scope = scopes.get(type(target))
     if scope is None:
         raise ValidationError("A hold is placed on an engagement, a client or an organisation.")
+    from retention.sweep import wait_for_batch_in_flight
+
+    wait_for_batch_in_flight()
     hold = LegalHold(
         scope=scope,
         held_id=str(target.pk),

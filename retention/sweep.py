@@ -50,6 +50,14 @@ def _take_lease(holder: uuid.UUID) -> bool:
     return taken == 1
 
 
+def wait_for_batch_in_flight() -> None:
+    """Wait, inside the caller's transaction, for a sweep batch being deleted to commit. A sweep
+    batch holds the lease row from choosing its records to committing their deletion, so a legal
+    hold that waits here is either seen by the batch or placed after it: never missed by it."""
+    SweepLease.objects.get_or_create(pk=1)
+    SweepLease.objects.select_for_update().filter(pk=1).exists()
+
+
 def _give_back_lease(holder: uuid.UUID) -> None:
     SweepLease.objects.filter(pk=1, holder=holder).update(holder=None, held_until=None)
 
