@@ -16,6 +16,21 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from confidentiality import access
 
 
+class AccessBeforeBody:
+    """For a list that also creates: whether the caller may create here is asked before the body
+    is read, so a person who may not create learns nothing from a body's errors (404, never 400).
+    ``create_access`` raises Http404 or returns what ``perform_create`` needs (``self.allowed``)."""
+
+    allowed: Any = None
+
+    def create_access(self) -> Any:
+        raise NotImplementedError
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        self.allowed = self.create_access()
+        return super().create(request, *args, **kwargs)  # type: ignore[misc]
+
+
 class MeSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     email = serializers.EmailField()

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from confidentiality import access
+from confidentiality.api import AccessBeforeBody
 from confidentiality.pagination import GivenAtCursorPage
 from confidentiality.roles import Role
 from consent import selectors, services
@@ -127,7 +128,7 @@ class TemplateSerializer(StrictModelSerializer):
 
 
 @extend_schema(tags=["agreements"])
-class TemplateList(generics.ListCreateAPIView):
+class TemplateList(AccessBeforeBody, generics.ListCreateAPIView):
     """The practice's agreement templates: the administrator and coaches only."""
 
     serializer_class = TemplateSerializer
@@ -137,9 +138,11 @@ class TemplateList(generics.ListCreateAPIView):
             raise Http404
         return selectors.templates_for(user=self.request.user).order_by("-created_at")
 
-    def perform_create(self, serializer: Any) -> None:
+    def create_access(self) -> None:
         if access.role_of(self.request.user) not in (Role.ADMIN, Role.COACH):
             raise Http404
+
+    def perform_create(self, serializer: Any) -> None:
         serializer.instance = services.agreement_template_create(
             actor=self.request.user,
             name=serializer.validated_data["name"],
@@ -188,7 +191,7 @@ class CategorySerializer(StrictModelSerializer):
 
 
 @extend_schema(tags=["agreements"])
-class CategoryList(generics.ListCreateAPIView):
+class CategoryList(AccessBeforeBody, generics.ListCreateAPIView):
     """Information categories: read by those who draft agreements; added by the administrator."""
 
     serializer_class = CategorySerializer
@@ -199,6 +202,8 @@ class CategoryList(generics.ListCreateAPIView):
             raise Http404
         return InformationCategory.objects.all()
 
-    def perform_create(self, serializer: Any) -> None:
+    def create_access(self) -> None:
         access.require(self.request.user, access.Capability.MANAGE_PRACTICE)
+
+    def perform_create(self, serializer: Any) -> None:
         serializer.instance = services.information_category_create(actor=self.request.user, **serializer.validated_data)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -15,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from confidentiality import access
+from confidentiality.api import AccessBeforeBody
 from confidentiality.crypto import load_data_keys
 from confidentiality.roles import Role
 from engagements import selectors, services
@@ -85,7 +87,7 @@ class OrganisationSerializer(StrictModelSerializer):
 
 
 @extend_schema(tags=["organisations"])
-class OrganisationList(generics.ListCreateAPIView):
+class OrganisationList(AccessBeforeBody, generics.ListCreateAPIView):
     """Organisations: all for the administrator, their own for a sponsor, theirs for a coach."""
 
     serializer_class = OrganisationSerializer
@@ -93,8 +95,10 @@ class OrganisationList(generics.ListCreateAPIView):
     def get_queryset(self) -> Any:
         return access.organisations_visible_to(self.request.user)
 
-    def perform_create(self, serializer: Any) -> None:
+    def create_access(self) -> None:
         access.require(self.request.user, access.Capability.MANAGE_PRACTICE)
+
+    def perform_create(self, serializer: Any) -> None:
         serializer.instance = services.organisation_create(actor=self.request.user, **serializer.validated_data)
 
 
@@ -111,7 +115,7 @@ class ClientSerializer(serializers.Serializer):
 
 
 @extend_schema(tags=["clients"])
-class ClientList(generics.ListCreateAPIView):
+class ClientList(AccessBeforeBody, generics.ListCreateAPIView):
     """Clients: the administrator only (policies 001 and 003: no client lists). Others get 404."""
 
     serializer_class = ClientSerializer
@@ -124,8 +128,10 @@ class ClientList(generics.ListCreateAPIView):
         load_data_keys(c.data_key_id for c in page or [])
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    def perform_create(self, serializer: Any) -> None:
+    def create_access(self) -> None:
         access.require(self.request.user, access.Capability.MANAGE_PRACTICE)
+
+    def perform_create(self, serializer: Any) -> None:
         serializer.instance = services.client_create(actor=self.request.user, **serializer.validated_data)
 
 
@@ -137,7 +143,7 @@ class SessionSerializer(serializers.ModelSerializer):
 
 
 @extend_schema(tags=["sessions"])
-class SessionList(generics.ListCreateAPIView):
+class SessionList(AccessBeforeBody, generics.ListCreateAPIView):
     """Sessions of an engagement: coaches record them; the client and administrator read them."""
 
     serializer_class = SessionSerializer
@@ -151,12 +157,15 @@ class SessionList(generics.ListCreateAPIView):
             raise Http404
         return selectors.sessions_for(user=self.request.user, engagement=engagement).order_by("-created_at")
 
-    def perform_create(self, serializer: Any) -> None:
+    def create_access(self) -> Engagement:
         engagement = self.engagement()
         if not access.has_engagement_access(self.request.user, engagement, access.EngagementAccess.READ_CONFIDENTIAL):
             raise Http404
+        return engagement
+
+    def perform_create(self, serializer: Any) -> None:
         serializer.instance = services.session_record(
-            actor=self.request.user, engagement=engagement, **serializer.validated_data
+            actor=self.request.user, engagement=self.allowed, **serializer.validated_data
         )
 
 
@@ -177,7 +186,7 @@ class NoteUpdateSerializer(serializers.Serializer):
 
 
 @extend_schema(tags=["notes"])
-class NoteList(generics.ListCreateAPIView):
+class NoteList(AccessBeforeBody, generics.ListCreateAPIView):
     """Notes of an engagement: all for its coaches, shared ones for the client. Reads are audited."""
 
     serializer_class = NoteSerializer
@@ -206,8 +215,14 @@ class NoteList(generics.ListCreateAPIView):
             )
         return self.get_paginated_response(data)
 
-    def perform_create(self, serializer: Any) -> None:
+    def create_access(self) -> Engagement:
         engagement = self.engagement()
+        if not access.has_engagement_access(self.request.user, engagement, access.EngagementAccess.READ_CONFIDENTIAL):
+            raise PermissionDenied("Only a coach on this engagement can do this.")  # they read what is shared
+        return engagement
+
+    def perform_create(self, serializer: Any) -> None:
+        engagement = self.allowed
         data = dict(serializer.validated_data)
         session_id = data.pop("session_id", None)
         session = None
