@@ -15,12 +15,13 @@ import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.utils import timezone
 
-from confidentiality.models import PolicyAcceptance
+from confidentiality.models import Complaint, PolicyAcceptance
 from confidentiality.people import staff_add
 from confidentiality.roles import Role
 from engagements import feedback, reports
 from engagements.models import CoachingSession, FeedbackSource, Note, SponsorReport
-from retention.models import LegalHold
+from engagements.services import note_create
+from retention.models import LegalHold, SubjectAccessRequest
 from retention.services import policy_record
 from tests.browser.conftest import assert_accessible, totp_now
 from tests.factories import PASSWORD, ClientFactory, EngagementFactory, OrganisationFactory, UserFactory
@@ -309,3 +310,170 @@ def test_a_feedback_giver_answers_without_an_account(live_server: Any, page: Any
     press_and_wait(page, "Enter")
     page.get_by_role("heading", level=1, name="Thank you").wait_for()
     assert FeedbackSource.objects.get().answered_at is not None
+
+
+def test_a_client_makes_a_complaint(live_server: Any, page: Any) -> None:
+    organisation = OrganisationFactory(name="Northwind Trading")
+    client = UserFactory(role=Role.CLIENT, email="client@example.org", display_name="Ines Client")
+    coach = UserFactory(role=Role.COACH)
+    engagement = EngagementFactory(
+        organisation=organisation,
+        client=ClientFactory(user=client),
+        coaches=[coach],
+        sponsors=[UserFactory(role=Role.SPONSOR, organisation=organisation)],
+        reference="ENG-KEYS-003",
+    )
+    # Someone else's engagement, and the coach's private note: neither is for the client's eyes.
+    EngagementFactory(
+        organisation=organisation,
+        client=ClientFactory(user=UserFactory(role=Role.CLIENT)),
+        coaches=[coach],
+        reference="ENG-KEYS-OTHER",
+    )
+    private = "Private: she may be moving to the Okonkwo team."
+    note_create(actor=coach, engagement=engagement, body=private)
+    complaint_text = "My manager repeated something I had only said to my coach."
+
+    sign_in(page, live_server.url, client.email)
+    page.get_by_role("heading", level=1, name="My coaching").wait_for()
+    tab_to(page, page.get_by_role("navigation", name="Main").get_by_role("link", name="Complaints", exact=True))
+    press_and_wait(page, "Enter")
+    page.get_by_role("heading", level=1, name="My complaints").wait_for()
+    check_skip_link(page)
+    tab_to(page, page.get_by_role("link", name="Make a complaint"))
+    press_and_wait(page, "Enter")
+    page.get_by_role("heading", level=1, name="Make a complaint").wait_for()
+
+    # The arrow keys choose in the closed <select>s: the second reason, then the engagement
+    # (after "None in particular"), which is the client's own and the only one offered.
+    about = page.get_by_label("What is your complaint about?")
+    tab_to(page, about)
+    page.keyboard.press("ArrowDown")
+    assert about.input_value() == "seen"
+    which = page.get_by_label("Which coaching engagement does it concern?")
+    tab_to(page, which)
+    page.keyboard.press("ArrowDown")
+    assert which.input_value() == str(engagement.pk)
+    assert which.locator("option").all_inner_texts() == ["None in particular", f"ENG-KEYS-003 {engagement.title}"]
+    tab_to(page, page.get_by_label("Your complaint", exact=True))
+    page.keyboard.type(complaint_text)
+    tab_to(page, page.get_by_role("button", name="Send the complaint"))
+    press_and_wait(page, "Enter")
+
+    complaint = Complaint.objects.get()
+    assert (complaint.about, complaint.engagement_id, complaint.lodged_by_id) == ("seen", engagement.pk, client.pk)
+    assert complaint.body == complaint_text
+    page.get_by_role("heading", level=1, name=f"Complaint {complaint.reference}").wait_for()
+    page.get_by_text(f"Your complaint {complaint.reference} is lodged.").wait_for()
+    page.get_by_text(complaint_text).wait_for()
+    content = page.content()
+    assert private not in content
+    assert "ENG-KEYS-OTHER" not in content
+    assert_accessible(page, "keyboard-complaint-lodged")
+
+
+def test_a_client_asks_for_a_copy_of_their_information(live_server: Any, page: Any) -> None:
+    organisation = OrganisationFactory(name="Northwind Trading")
+    client = UserFactory(role=Role.CLIENT, email="client@example.org", display_name="Ines Client")
+    own = ClientFactory(user=client)
+    EngagementFactory(
+        organisation=organisation,
+        client=own,
+        coaches=[UserFactory(role=Role.COACH)],
+        sponsors=[UserFactory(role=Role.SPONSOR, organisation=organisation)],
+        reference="ENG-KEYS-004",
+    )
+
+    sign_in(page, live_server.url, client.email)
+    page.get_by_role("heading", level=1, name="My coaching").wait_for()
+    nav = page.get_by_role("navigation", name="Main")
+    tab_to(page, nav.get_by_role("link", name="Request a copy of my information", exact=True))
+    press_and_wait(page, "Enter")
+    page.get_by_role("heading", level=1, name="Request a copy of my information").wait_for()
+    check_skip_link(page)
+    page.get_by_text("No request yet.").wait_for()
+    tab_to(page, page.get_by_role("button", name="Ask for a copy of my information"))
+    press_and_wait(page, "Enter")
+
+    request = SubjectAccessRequest.objects.get()
+    today = timezone.localdate()
+    assert (request.client_id, request.requester_id, request.state) == (own.pk, client.pk, "received")
+    assert request.received_on == today
+    assert 28 <= (request.deadline_on - today).days <= 31  # one calendar month
+    page.get_by_role("heading", level=1, name=f"Request {request.reference}").wait_for()
+    page.get_by_text(
+        f"Your request {request.reference} is received. The practice will answer by {request.deadline_on:%d %b %Y}."
+    ).wait_for()
+    facts = page.locator("dl.facts")
+    assert facts.locator("dt:text-is('State') + dd").inner_text() == "Received"
+    due = facts.locator("dt:text-is('Answer due by') + dd").inner_text()
+    assert due.startswith(f"{request.deadline_on.day} {request.deadline_on:%b %Y}"), due
+    assert page.get_by_role("link", name=re.compile("Download the copy")).count() == 0  # nothing built yet
+    assert_accessible(page, "keyboard-subject-access-requested")
+
+
+def test_a_sponsor_downloads_a_released_report_as_pdf(live_server: Any, page: Any, tmp_path: Any) -> None:
+    from consent.models import InformationCategory
+
+    organisation = OrganisationFactory(name="Northwind Trading")
+    client = UserFactory(role=Role.CLIENT, email="client@example.org", display_name="Ines Client")
+    sponsor = UserFactory(
+        role=Role.SPONSOR, email="sponsor@example.org", organisation=organisation, display_name="Omar Sponsor"
+    )
+    coach = UserFactory(role=Role.COACH)
+    engagement = EngagementFactory(
+        organisation=organisation,
+        client=ClientFactory(user=client),
+        coaches=[coach],
+        sponsors=[sponsor],
+        reference="ENG-KEYS-005",
+    )
+    goals = InformationCategory.objects.get(key="goals")
+    released = reports.report_create(
+        actor=coach, engagement=engagement, title="Starting point", sections={goals.pk: "Ines leads the budget review."}
+    )
+    reports.report_submit(actor=coach, report=released, expected_version=1)
+    reports.report_approve(actor=client, report=released, version_number=1)
+    reports.report_release(actor=coach, report=released, expected_version=1)
+    # Not released: a draft, and one the client is still reading.
+    reports.report_create(
+        actor=coach, engagement=engagement, title="Closing summary", sections={goals.pk: "Ines may leave in June."}
+    )
+    with_client = reports.report_create(
+        actor=coach, engagement=engagement, title="Mid-point summary", sections={goals.pk: "Ines wants a new role."}
+    )
+    reports.report_submit(actor=coach, report=with_client, expected_version=1)
+    unreleased = ("Closing summary", "Ines may leave in June.", "Mid-point summary", "Ines wants a new role.")
+    seen: list[str] = []
+
+    sign_in(page, live_server.url, sponsor.email)
+    page.get_by_role("heading", level=1, name="Coaching for your organisation").wait_for()
+    seen.append(page.content())
+    tab_to(page, page.get_by_role("link", name="ENG-KEYS-005", exact=True))
+    press_and_wait(page, "Enter")
+    page.get_by_role("heading", level=1, name=re.compile("ENG-KEYS-005")).wait_for()
+    seen.append(page.content())
+    tab_to(page, page.get_by_role("link", name="Reports to the sponsor"))
+    press_and_wait(page, "Enter")
+    page.get_by_role("heading", level=1, name="Reports to the sponsor").wait_for()
+    seen.append(page.content())
+    tab_to(page, page.get_by_role("link", name="Starting point"))
+    press_and_wait(page, "Enter")
+    page.get_by_role("heading", level=1, name="Starting point").wait_for()
+    page.get_by_text("Ines leads the budget review.").wait_for()
+    seen.append(page.content())
+    check_skip_link(page)
+
+    tab_to(page, page.get_by_role("link", name="Download the PDF"))
+    with page.expect_download() as download:
+        page.keyboard.press("Enter")
+    assert download.value.suggested_filename == "report-ENG-KEYS-005.pdf"
+    saved = tmp_path / "report.pdf"
+    download.value.save_as(saved)
+    assert saved.read_bytes().startswith(b"%PDF")
+
+    for content in seen:
+        for text in unreleased:
+            assert text not in content
+    assert SponsorReport.objects.get(pk=released.pk).state == "released"
+    assert_accessible(page, "keyboard-sponsor-released-report")
