@@ -163,9 +163,10 @@ def policies_to_accept(user: Any) -> list[Any]:
         from confidentiality.policies import pending_for, settle
 
         # The flag on the person's own row makes this free on every request until a version
-        # they have not accepted exists. The technical admin site's users, made outside the
-        # services that set it, are always checked (there are few of them).
-        if user.must_accept_policies or role_of(user) is None:
+        # they have not accepted exists. The technical admin site's users (with no staff role,
+        # or a client or sponsor given is_staff by hand), made outside the services that set
+        # it, are always checked (there are few of them).
+        if user.must_accept_policies or role_of(user) not in STAFF_ROLES:
             pending = pending_for(user)
             if user.must_accept_policies:
                 settle(user, pending)

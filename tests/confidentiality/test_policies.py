@@ -11,13 +11,15 @@ import hashlib
 from typing import Any
 
 import pytest
+from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
 
+from confidentiality import access
 from confidentiality.models import AuditEvent, PolicyAcceptance
 from retention.models import PolicyDocument
 from retention.services import policy_record
-from tests.conftest import PERSONAS, World
+from tests.conftest import PERSONAS, World, login
 
 STAFF = ("coach", "other_coach", "admin", "auditor", "superuser")
 CONFIDENTIALITY_TEXT = "Under no circumstances share personal information with your partners, family or friends."
@@ -311,6 +313,20 @@ class TestCost:
         assert not User.objects.get(pk=client.pk).must_accept_policies
         superuser = User.objects.create_superuser("root2@example.org", "a long test password 2026")
         assert User.objects.get(pk=superuser.pk).must_accept_policies
+
+    @pytest.mark.parametrize("role", ["client", "sponsor"])
+    def test_a_client_or_sponsor_given_the_admin_site_by_hand_is_asked_too(
+        self, world: World, recorded: dict[str, PolicyDocument], role: str
+    ) -> None:
+        from confidentiality.models import User
+
+        person = User.objects.get(pk=world.people[role].pk)
+        User.objects.filter(pk=person.pk).update(is_staff=True)  # by hand, outside the services
+        person.refresh_from_db()
+        assert not person.must_accept_policies
+        assert {d.pk for d in access.policies_to_accept(person)} == {d.pk for d in recorded.values()}
+        response = login(HttpClient(), person).get(reverse("dashboard"))
+        assert response.status_code == 302 and response["Location"].startswith(reverse("policies:accept"))
 
 
 @pytest.mark.django_db
