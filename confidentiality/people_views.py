@@ -8,14 +8,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from confidentiality import access, people, policies
 from confidentiality.forms import ContractForm, OffboardForm, ReactivateForm, ReassignForm, StaffAddForm, act_on
-from confidentiality.models import OffboardingEngagement, PolicyAcceptance, User
+from confidentiality.models import OffboardingEngagement, User
 from confidentiality.roles import Role
 
 
@@ -47,22 +46,15 @@ def people_list(request: HttpRequest) -> HttpResponse:
             "then their second factor, then accept the practice's policies.",
         )
         return redirect("people:person", pk=person.pk)
-    current_ids = [document.pk for document in policies.current_required()]
-    accepted_all = set(
-        PolicyAcceptance.objects.filter(document_id__in=current_ids)
-        .values("user_id")
-        .annotate(n=Count("document_id", distinct=True))
-        .filter(n=len(current_ids))
-        .values_list("user_id", flat=True)
-    )
+    current = policies.current_required()
     staff = people.with_roles(people.people_for(user=actor))
     return render(
         request,
         "confidentiality/people_list.html",
         {
             "staff": staff,
-            "accepted_all": accepted_all,
-            "policies_recorded": bool(current_ids),
+            "accepted_all": policies.accepted_every_current(current),
+            "policies_recorded": bool(current),
             "handovers": list(people.open_handovers_for(user=actor)),
             "form": form,
         },
@@ -88,7 +80,6 @@ def _person_page(
 ) -> HttpResponse:
     in_force = access.account_in_force(person)
     memberships = person.engagement_memberships.select_related("engagement").order_by("engagement__reference")
-    acceptances = PolicyAcceptance.objects.filter(user=person).select_related("document")
     return render(
         request,
         "confidentiality/person_detail.html",
@@ -97,7 +88,7 @@ def _person_page(
             "in_force": in_force,
             "is_self": person.pk == actor.pk,
             "memberships": memberships,
-            "acceptances": acceptances,
+            "acceptances": policies.acceptances_of(user=person),
             "pending_policies": policies.pending_for(person) if person.is_active else [],
             "offboardings": person.offboardings.all(),
             "contract_form": contract_form

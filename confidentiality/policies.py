@@ -20,7 +20,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef
 
 from confidentiality import access
 from confidentiality.audit import audit_record
@@ -149,7 +149,7 @@ def policy_accept(
 
 
 def acceptances_of(*, user: Any) -> list[PolicyAcceptance]:
-    """A person's own acceptances, newest first (their account page)."""
+    """A person's acceptances, newest first (their account page; the administrator's page of them)."""
     return list(PolicyAcceptance.objects.filter(user=user).select_related("document"))
 
 
@@ -172,6 +172,18 @@ class DocumentStatus:
     @property
     def waiting(self) -> list[StatusRow]:
         return [row for row in self.rows if row.acceptance is None]
+
+
+def accepted_every_current(current: list[Any]) -> set[int]:
+    """The ids of the people who have accepted every one of the ``current`` required versions."""
+    ids = [document.pk for document in current]
+    return set(
+        PolicyAcceptance.objects.filter(document_id__in=ids)
+        .values("user_id")
+        .annotate(n=Count("document_id", distinct=True))
+        .filter(n=len(ids))
+        .values_list("user_id", flat=True)
+    )
 
 
 def acceptance_status_for(*, user: Any) -> list[DocumentStatus]:
