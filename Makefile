@@ -19,9 +19,12 @@ install: $(STAMP)
 run: $(STAMP)
 	bin/run-embedded
 
-# The whole suite. Browser tests need Debian's chromium (apt-get install chromium).
+# The whole suite. Browser tests need Debian's chromium (apt-get install chromium). It runs on
+# TEST_PROCESSES processes (pytest-xdist; a test file stays on one); TEST_PROCESSES=0 runs it in
+# this one (for pdb or -s).
+TEST_PROCESSES ?= 2
 test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

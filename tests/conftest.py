@@ -68,6 +68,24 @@ def _audit_triggers_around_flush(request: pytest.FixtureRequest) -> Any:
 
 
 @pytest.fixture(autouse=True)
+def _migration_data(request: pytest.FixtureRequest) -> None:
+    """A transactional test ends by flushing every table, and with them the rows the migrations
+    installed (the built-in information categories, the standard agreement template). Any test
+    may follow one (under pytest-xdist a worker runs whole files in any order), so a database
+    test puts them back first when they are gone: two reads when they are there."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and marker.kwargs.get("transaction")
+    if marker is None and "db" not in request.fixturenames and "transactional_db" not in request.fixturenames:
+        return
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from consent.defaults import install_current
+    from consent.models import AgreementTemplate, InformationCategory
+
+    if not (InformationCategory.objects.filter(builtin=True).exists() and AgreementTemplate.objects.exists()):
+        install_current()
+
+
+@pytest.fixture(autouse=True)
 def _isolated_cache(settings: Any, tmp_path: Any) -> None:
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(tmp_path)}
@@ -160,3 +178,46 @@ def world(db: Any) -> World:
         title="Career transition coaching",
     )
     return World(people, organisation, other_organisation, engagement, other_engagement, client_record)
+
+
+# --- the summary lines of the access matrix and the API fuzzing ------------------------------
+# Each module counts what it covered in its SIZE; the lines are printed at the end of the run.
+# Under pytest-xdist (``-n 2 --dist loadfile``, as CI runs) a module runs whole on one worker,
+# whose counts come back to the controller in ``workeroutput`` to be printed there.
+
+_SUMMARIES = (("access matrix", "tests.matrix.runner"), ("API fuzzing", "tests.fuzz.conftest"))
+
+
+def _sizes() -> dict[str, dict[str, int]]:
+    """What each module counted in this process (a module never imported here counted nothing)."""
+    import sys
+
+    return {module: dict(sys.modules[module].SIZE) for _, module in _SUMMARIES if module in sys.modules}
+
+
+_FROM_WORKERS: dict[str, dict[str, int]] = {}
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: hand the counts to the controller
+        workeroutput["sizes"] = _sizes()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    for module, size in getattr(node, "workeroutput", {}).get("sizes", {}).items():
+        if size.get("requests", 0) > _FROM_WORKERS.get(module, {}).get("requests", 0):
+            _FROM_WORKERS[module] = size  # the worker that ran the module
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """Printed whether or not ``-s`` is given (``make test`` shows them)."""
+    import importlib
+
+    local = _sizes()
+    for title, module in _SUMMARIES:
+        size = _FROM_WORKERS.get(module) or local.get(module) or {}
+        if size.get("requests"):
+            terminalreporter.write_sep("-", title)
+            terminalreporter.write_line(importlib.import_module(module).summary_line(size))

@@ -23,8 +23,17 @@ from tests.matrix.runner import Matrix, built_world, fingerprint
 # practice's current policy: the API must refuse them everything but ``/api/v1/me/`` (policy 002).
 PERSONAS = (*CONVENTION_PERSONAS, "coach_without_policy")
 
-# What the fuzzing covered in this run, for the summary line (``pytest_terminal_summary``).
+# What the fuzzing covered in this run, for the summary line (tests/conftest.py prints it).
 SIZE: Counter[str] = Counter()
+
+
+def summary_line(size: dict[str, int]) -> str:
+    return (
+        f"{size['operations']} operations of /api/schema/ × {size['personas']} personas"
+        f" × up to {size['max_examples']} examples: {size['requests']} requests,"
+        f" {size['2xx']} answered 2xx, {size['4xx']} refused with 4xx (each checked to change nothing),"
+        f" {size['aimed']} aimed at the world's objects"
+    )
 
 
 @dataclass
@@ -133,14 +142,11 @@ def fuzz_world(
             yield world
 
 
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    """The fuzzing's size, printed whether or not ``-s`` is given (``make test`` shows it)."""
-    if not SIZE["requests"]:
-        return
-    terminalreporter.write_sep("-", "API fuzzing")
-    terminalreporter.write_line(
-        f"{SIZE['operations']} operations of /api/schema/ × {SIZE['personas']} personas"
-        f" × up to {SIZE['max_examples']} examples: {SIZE['requests']} requests,"
-        f" {SIZE['2xx']} answered 2xx, {SIZE['4xx']} refused with 4xx (each checked to change nothing),"
-        f" {SIZE['aimed']} aimed at the world's objects"
-    )
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Schemathesis names each operation's test ``test_api_fuzz[GET /api/v1/…]`` but gives them all
+    the node id ``…::test_api_fuzz``. pytest-xdist schedules by node id, so it would run one of the
+    73 and drop the rest: each gets the id its name says."""
+    for item in items:
+        label = getattr(item, "operation_label", None)
+        if label and item._id.params is None:  # pytest 9's structured node id
+            item._id = item._id.with_params(label)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.matrix import routes
-from tests.matrix.runner import SIZE, Matrix, built_world, record_size
+from tests.matrix.runner import Matrix, built_world, record_size
 
 
 @pytest.fixture(scope="module")
@@ -31,16 +31,3 @@ def matrix(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pyte
     )
     with built_world(django_db_blocker, tmp_path_factory.mktemp("matrix-media")) as built:
         yield built
-
-
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    """The matrix's size, printed whether or not ``-s`` is given (``make test`` shows it)."""
-    if not SIZE:
-        return
-    terminalreporter.write_sep("-", "access matrix")
-    terminalreporter.write_line(
-        f"{SIZE['url_patterns']} URL patterns (the API's {SIZE['api_patterns']} tried as its"
-        f" {SIZE['api_operations']} operations) × {SIZE['personas']} personas × {SIZE['objects']} objects:"
-        f" {SIZE['rows']} table rows; held at the door: {SIZE['gate_personas']} personas × {SIZE['gate_rows']}"
-        f" rows; {SIZE.get('requests', 0)} requests tried"
-    )

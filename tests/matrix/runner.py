@@ -44,8 +44,17 @@ _IGNORED_COLUMNS = {"confidentiality_apitoken": {"last_used_at"}}
 _FINGERPRINT_APPS = ("confidentiality", "engagements", "consent", "retention", "finance", "auth", "guardian", "mfa")
 
 
-# What the matrix covered in this run, for the summary line printed by conftest.py.
+# What the matrix covered in this run, for the summary line (tests/conftest.py prints it).
 SIZE: dict[str, int] = {}
+
+
+def summary_line(size: dict[str, int]) -> str:
+    return (
+        f"{size['url_patterns']} URL patterns (the API's {size['api_patterns']} tried as its"
+        f" {size['api_operations']} operations) × {size['personas']} personas × {size['objects']} objects:"
+        f" {size['rows']} table rows; held at the door: {size['gate_personas']} personas × {size['gate_rows']}"
+        f" rows; {size.get('requests', 0)} requests tried"
+    )
 
 
 def record_size(**counts: int) -> None:

@@ -93,9 +93,11 @@ def build(*, hostile: bool = False) -> MatrixWorld:
 
 
 def _build() -> MatrixWorld:
+    from consent.defaults import install_current
     from consent.models import InformationCategory
     from engagements.models import Engagement
 
+    install_current()  # a transactional test run before on this database flushed the migration's rows
     raw, organisations = _people()
     world = MatrixWorld(people=raw)
     o = world.objects
