@@ -23,86 +23,11 @@ from engagements.models import CoachingSession, FeedbackSource, Note, SponsorRep
 from engagements.services import note_create
 from retention.models import LegalHold, SubjectAccessRequest
 from retention.services import policy_record
-from tests.browser.conftest import assert_accessible, totp_now
+from tests.browser.conftest import assert_accessible
+from tests.browser.keyboard import PHONE, check_skip_link, press_and_wait, sign_in, staff, tab_to
 from tests.factories import PASSWORD, ClientFactory, EngagementFactory, OrganisationFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PHONE = {"width": 390, "height": 844}
-
-# What has the focus, and whether it shows: an outline (any style but none) or a box shadow.
-FOCUSED = """() => {
-    const e = document.activeElement;
-    if (!e || e === document.body) return null;
-    const style = getComputedStyle(e);
-    const label = e.getAttribute('aria-label') || e.labels?.[0]?.innerText || e.innerText || e.value || '';
-    return {
-        element: `<${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}> ${label.trim().slice(0, 50)}`,
-        visible: (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0) || style.boxShadow !== 'none',
-        style: `outline: ${style.outlineStyle} ${style.outlineWidth}; box-shadow: ${style.boxShadow}`,
-    };
-}"""
-
-
-def tab_to(page: Any, target: Any, *, key: str = "Tab", limit: int = 80) -> None:
-    """Press Tab (or Shift+Tab) until ``target`` (a locator) has the focus, checking on the way
-    that every element reached shows its focus. Fails, naming the path taken, if it is not
-    reached within ``limit`` presses."""
-    path: list[str] = []
-    for _ in range(limit + 1):
-        if target.evaluate_all("(elements) => elements.includes(document.activeElement)"):
-            return
-        page.keyboard.press(key)
-        focused = page.evaluate(FOCUSED)
-        if focused is not None:
-            path.append(focused["element"])
-            assert focused["visible"], f"no visible focus on {focused['element']} at {page.url} ({focused['style']})"
-    pytest.fail(f"{target} was not reached in {limit} presses of {key} on {page.url}; the focus went: {path}")
-
-
-def press_and_wait(page: Any, key: str) -> None:
-    """Press a key that submits a form or follows a link, and wait for the next page."""
-    with page.expect_navigation():
-        page.keyboard.press(key)
-
-
-def check_skip_link(page: Any) -> None:
-    """The first Tab on a page reaches the skip link; Enter on it puts the focus in <main>, and
-    the next Tab goes to the page's own content, not back through the navigation."""
-    page.evaluate("() => { document.activeElement?.blur(); window.scrollTo(0, 0); }")
-    page.keyboard.press("Tab")
-    focused = page.evaluate(FOCUSED)
-    assert focused is not None and focused["element"].endswith("Skip to main content"), focused
-    assert focused["visible"]
-    assert page.evaluate("document.activeElement.getBoundingClientRect().left") >= 0  # shown, not off-screen
-    page.keyboard.press("Enter")
-    assert page.evaluate("document.activeElement.id") == "main"
-    page.keyboard.press("Tab")
-    assert page.evaluate("!!document.activeElement.closest('main')"), page.evaluate(FOCUSED)
-
-
-def sign_in(page: Any, base_url: str, email: str, totp_secret: str | None = None) -> None:
-    """The login page by keyboard: e-mail, password, Enter; then the code for staff."""
-    page.goto(f"{base_url}/accounts/login/")
-    tab_to(page, page.get_by_label("Email"))
-    page.keyboard.type(email)
-    tab_to(page, page.get_by_label("Password"))
-    page.keyboard.type(PASSWORD)
-    press_and_wait(page, "Enter")
-    if totp_secret is not None:
-        code = page.get_by_label(re.compile("^Code", re.I))
-        tab_to(page, code)
-        page.keyboard.type(totp_now(totp_secret))
-        press_and_wait(page, "Enter")
-    # On a phone the button is behind the menu: present, not shown.
-    page.get_by_role("button", name="Sign out", include_hidden=True).wait_for(state="attached")
-
-
-def staff(role: Role, **fields: Any) -> tuple[Any, str]:
-    user = UserFactory(role=role, **fields)
-    secret = generate_totp_secret()
-    TOTP.activate(user, secret)
-    return user, secret
 
 
 def test_a_coach_records_a_session_writes_a_note_and_shares_it(live_server: Any, page: Any) -> None:
