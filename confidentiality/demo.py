@@ -248,18 +248,19 @@ def _seed_leaver(organisation: Any, client: Any, sponsor: User, today: Any) -> N
     if User.objects.filter(email=LEAVER.email).exists():
         return
     leaver = _person(LEAVER)
-    Engagement.objects.filter(reference="ENG-2026-004").exists() or engagement_create(
-        actor=None,
-        reference="ENG-2026-004",
-        title="Resilience coaching",
-        organisation=organisation,
-        client=client,
-        coaches=[leaver],
-        sponsors=[sponsor],
-        starts_on=today - datetime.timedelta(days=90),
-        ends_on=today + datetime.timedelta(days=90),
-        status=Engagement.Status.ACTIVE,
-    )
+    if not Engagement.objects.filter(reference="ENG-2026-004").exists():
+        engagement_create(
+            actor=None,
+            reference="ENG-2026-004",
+            title="Resilience coaching",
+            organisation=organisation,
+            client=client,
+            coaches=[leaver],
+            sponsors=[sponsor],
+            starts_on=today - datetime.timedelta(days=90),
+            ends_on=today + datetime.timedelta(days=90),
+            status=Engagement.Status.ACTIVE,
+        )
     leaver.is_associate = True
     leaver.contract_ends_on = today - datetime.timedelta(days=1)
     leaver.save(update_fields=["is_associate", "contract_ends_on"])

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from confidentiality import access
 from confidentiality.audit import audit_engagement_event, audit_record_many
 from confidentiality.crypto import load_data_keys
-from confidentiality.forms import errors_to_form
+from confidentiality.forms import act_on, errors_to_form
 from consent import concerns, disclosures, forms
 from consent.models import Concern, Disclosure
 from engagements.documents import attachment_response
@@ -248,14 +248,10 @@ def concern_start(request: HttpRequest, pk: str) -> HttpResponse:
     if not access.can_write_disclosures(user, engagement):
         raise Http404
     form = forms.ConcernStartForm(request.POST or None, supervisors=access.supervisors_for(user))
-    if request.method == "POST" and form.is_valid():
-        try:
-            concern = concerns.concern_start(actor=user, engagement=engagement, **form.cleaned_data)
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, "Concern opened and the issue noted. Take the next step below.")
-            return redirect("consent:concern_detail", pk=concern.pk)
+    concern = act_on(form, lambda data: concerns.concern_start(actor=user, engagement=engagement, **data))
+    if concern is not None:
+        messages.success(request, "Concern opened and the issue noted. Take the next step below.")
+        return redirect("consent:concern_detail", pk=concern.pk)
     return render(request, "consent/concern_start.html", {"engagement": engagement, "form": form})
 
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from confidentiality import access
 from confidentiality.audit import audit_engagement_event
-from confidentiality.forms import errors_to_form
+from confidentiality.forms import act_on, errors_to_form
 from confidentiality.roles import Role
 from consent import forms, selectors, services
 from consent.models import Agreement
@@ -275,14 +275,9 @@ def category_list(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     access.require(user, access.Capability.MANAGE_PRACTICE)
     form = forms.CategoryForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.information_category_create(actor=user, **form.cleaned_data)
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, "Category added. New agreement drafts include it, not shared until decided.")
-            return redirect("consent:categories")
+    if act_on(form, lambda data: services.information_category_create(actor=user, **data)):
+        messages.success(request, "Category added. New agreement drafts include it, not shared until decided.")
+        return redirect("consent:categories")
     return render(
         request, "consent/category_list.html", {"categories": InformationCategory.objects.all(), "form": form}
     )
@@ -296,15 +291,11 @@ def template_list(request: HttpRequest) -> HttpResponse:
     if access.role_of(user) not in (Role.ADMIN, Role.COACH):
         raise Http404
     form = forms.TemplateCopyForm(request.POST or None, templates=templates)
-    if request.method == "POST" and form.is_valid():
-        try:
-            template = services.agreement_template_create(
-                actor=user, name=form.cleaned_data["name"], source=form.cleaned_data["copy_from"]
-            )
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            return redirect("consent:template_edit", pk=template.pk)
+    made = act_on(
+        form, lambda data: services.agreement_template_create(actor=user, name=data["name"], source=data["copy_from"])
+    )
+    if made is not None:
+        return redirect("consent:template_edit", pk=made.pk)
     return render(request, "consent/template_list.html", {"templates": templates, "form": form})
 
 
@@ -322,19 +313,17 @@ def template_edit(request: HttpRequest, pk: str) -> HttpResponse:
         "edit_version": template.edit_version
     }
     form = forms.AgreementDraftForm(request.POST or None, initial=initial, terms=terms)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.agreement_template_update(
-                actor=user,
-                template=template,
-                expected_edit_version=form.cleaned_data["edit_version"],
-                content={name: form.cleaned_data[name] for name in services.CONTENT_FIELDS},
-                terms=form.term_values(),
-            )
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, "Template saved. Agreements already drafted keep their own wording.")
-            return redirect("consent:templates")
+    if act_on(
+        form,
+        lambda data: services.agreement_template_update(
+            actor=user,
+            template=template,
+            expected_edit_version=data["edit_version"],
+            content={name: data[name] for name in services.CONTENT_FIELDS},
+            terms=form.term_values(),
+        ),
+    ):
+        messages.success(request, "Template saved. Agreements already drafted keep their own wording.")
+        return redirect("consent:templates")
     assert isinstance(template, AgreementTemplate)
     return render(request, "consent/agreement_edit.html", {"form": form, "template": template})

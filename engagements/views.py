@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from confidentiality import access
 from confidentiality.crypto import load_data_keys
-from confidentiality.forms import errors_to_form
+from confidentiality.forms import act_on, errors_to_form
 from confidentiality.roles import Role
 from engagements import forms, selectors, services
 from engagements.documents import attachment_response
@@ -245,13 +245,8 @@ def break_glass(request: HttpRequest, pk: str) -> HttpResponse:
     if note is None:
         raise Http404
     form = forms.BreakGlassForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.break_glass_open(actor=user, note=note, reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            return redirect("engagements:note_view", pk=note.pk)
+    if act_on(form, lambda data: services.break_glass_open(actor=user, note=note, reason=data["reason"])):
+        return redirect("engagements:note_view", pk=note.pk)
     return render(request, "engagements/break_glass.html", {"note": note, "form": form, "engagement": note.engagement})
 
 

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from confidentiality import access
 from confidentiality.crypto import load_data_keys
-from confidentiality.forms import errors_to_form
+from confidentiality.forms import act_on, errors_to_form
 from confidentiality.roles import Role
 from engagements.selectors import audit_client_reads
 from retention import exports
@@ -242,16 +242,14 @@ def request_extend(request: HttpRequest, pk: str) -> HttpResponse:
     item = _get(request, pk)
     _require_runner(request)
     form = ExtendForm(request.POST)
-    if form.is_valid():
-        try:
-            sar.subject_access_extend(
-                actor=request.user, request=item, months=form.cleaned_data["months"], reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, "The deadline is extended and the requester has been told why.")
-            return redirect("subject_access:detail", pk=item.pk)
+    if act_on(
+        form,
+        lambda data: sar.subject_access_extend(
+            actor=request.user, request=item, months=data["months"], reason=data["reason"]
+        ),
+    ):
+        messages.success(request, "The deadline is extended and the requester has been told why.")
+        return redirect("subject_access:detail", pk=item.pk)
     return _detail(request, item, status=400, extend_form=form)
 
 
@@ -261,14 +259,9 @@ def request_refuse(request: HttpRequest, pk: str) -> HttpResponse:
     item = _get(request, pk)
     _require_runner(request)
     form = RefuseForm(request.POST)
-    if form.is_valid():
-        try:
-            sar.subject_access_refuse(actor=request.user, request=item, reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, "The request is refused and the requester has been told why.")
-            return redirect("subject_access:detail", pk=item.pk)
+    if act_on(form, lambda data: sar.subject_access_refuse(actor=request.user, request=item, reason=data["reason"])):
+        messages.success(request, "The request is refused and the requester has been told why.")
+        return redirect("subject_access:detail", pk=item.pk)
     return _detail(request, item, status=400, refuse_form=form)
 
 

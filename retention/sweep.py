@@ -39,8 +39,13 @@ log = logging.getLogger(__name__)
 # --- the lease ---------------------------------------------------------------------------
 
 
-def _take_lease(holder: uuid.UUID) -> bool:
+def _lease_row() -> None:
+    """The one lease row, made on first use."""
     SweepLease.objects.get_or_create(pk=1)
+
+
+def _take_lease(holder: uuid.UUID) -> bool:
+    _lease_row()
     now = timezone.now()
     taken = (
         SweepLease.objects.filter(pk=1)
@@ -54,7 +59,7 @@ def wait_for_batch_in_flight() -> None:
     """Wait, inside the caller's transaction, for a sweep batch being deleted to commit. A sweep
     batch holds the lease row from choosing its records to committing their deletion, so a legal
     hold that waits here is either seen by the batch or placed after it: never missed by it."""
-    SweepLease.objects.get_or_create(pk=1)
+    _lease_row()
     SweepLease.objects.select_for_update().filter(pk=1).exists()
 
 

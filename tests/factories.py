@@ -81,7 +81,6 @@ def agree(engagement: Engagement) -> Any:
 
     parties = required_parties_of(engagement)
     coach = parties["coach"][0]
-    # install_current: a transactional test's flush also removes the migration's default template.
     draft = agreement_start(actor=coach, engagement=engagement, template=install_current())
     sent = agreement_send(actor=coach, agreement=draft)
     for user in parties["client"] + parties["sponsor"][:1] + [coach]:

@@ -210,10 +210,11 @@ def practice(django_db_setup: Any, django_db_blocker: Any, browser: Any) -> Iter
 
 
 def _flush() -> None:
-    """Empty every table and put back what the migrations install (the built-in information
-    categories and agreement template), so the tests after this module find the database as
-    migrated. SQLite's append-only triggers on the audit log refuse the DELETE, so they are lifted
-    for the flush and put back (as tests/conftest.py does for transactional tests)."""
+    """Empty every table. What the migrations install (the built-in information categories and
+    agreement template) comes back by itself: ``seed_demo`` installs it, and every database test
+    after this module puts it back first (tests/conftest.py). SQLite's append-only triggers on the
+    audit log refuse the DELETE, so they are lifted for the flush and put back (as
+    tests/conftest.py does for transactional tests)."""
     import importlib
 
     from django.core.management import call_command
@@ -230,9 +231,6 @@ def _flush() -> None:
         with connection.cursor() as cursor:
             for statement in triggers.SQLITE_UP:
                 cursor.execute(statement)
-    from consent.defaults import install_current
-
-    install_current()
 
 
 def _signed_in_page(browser: Any, url: str, role: str, secret: str | None) -> Any:
