@@ -38,6 +38,20 @@ def _as_of(request: HttpRequest) -> datetime.date:
     return day
 
 
+def _kind_name(kind: str) -> str:
+    """A record kind (app_label.model) as the administrator reads it: "agreement terms"."""
+    from django.apps import apps
+
+    try:
+        return str(apps.get_model(kind)._meta.verbose_name_plural)
+    except (LookupError, ValueError):
+        return kind
+
+
+def _kinds_named(deleted: dict[str, int]) -> list[tuple[str, int]]:
+    return [(_kind_name(kind), count) for kind, count in deleted.items()]
+
+
 def _hold_target(scope: str, reference: str) -> Any:
     """Find the record to hold by what the administrator knows: a reference or an id."""
     from django.core.exceptions import ValidationError as DjangoValidationError
@@ -80,6 +94,10 @@ def overview(request: HttpRequest) -> HttpResponse:
     as_of = _as_of(request)
     forecast = preview(as_of)
     peak = max([m["count"] for m in forecast["timeline"]] + [1])
+    for rule in forecast["rules"]:
+        rule["falling"] = [month for month in rule["by_month"] if month["count"]]
+    last_sweep = RetentionSweep.objects.filter(state=RetentionSweep.State.FINISHED).first()
+    receipts = list(DeletionReceipt.objects.filter(sweep=last_sweep)) if last_sweep else []
     return render(
         request,
         "retention/overview.html",
@@ -92,8 +110,10 @@ def overview(request: HttpRequest) -> HttpResponse:
             "kept": sorted(KEPT.items()),
             "holds": LegalHold.objects.filter(released_at__isnull=True).select_related("placed_by"),
             "released": LegalHold.objects.filter(released_at__isnull=False)[:20],
-            "sweeps": RetentionSweep.objects.all()[:10],
-            "receipts": DeletionReceipt.objects.all()[:20],
+            "dry_run": "as_of" in request.GET,
+            "sweeps": [(sweep, _kinds_named(sweep.deleted)) for sweep in RetentionSweep.objects.all()[:10]],
+            "last_sweep": last_sweep,
+            "receipts": [(receipt, _kind_name(receipt.kind)) for receipt in receipts],
             "scopes": LegalHold.Scope.choices,
             "policies_due": services.policies_due(as_of),
         },

@@ -63,4 +63,5 @@ def test_see_hold_release(live_server: Any, page: Any, settings: Any, tmp_path: 
     run_sweep(as_of=due_on + datetime.timedelta(days=1))
     assert not Engagement.objects.filter(pk=engagement.pk).exists()
     page.reload()
-    page.get_by_role("cell", name="engagements.engagement").first.wait_for()
+    receipts = page.get_by_role("region", name="Receipts of the last sweep")
+    receipts.get_by_role("cell", name="engagements", exact=True).wait_for()

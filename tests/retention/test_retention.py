@@ -399,6 +399,27 @@ class TestPreviewAndCommand:
         call_command("retention_sweep", "--json", "--as-of", "2026-05-20", stdout=out)
         assert json.loads(out.getvalue())["deleted"]["engagements.engagement"] == 1
 
+    def test_the_page_names_each_rule_by_month_and_shows_the_last_sweeps_receipts(self, world: World) -> None:
+        engagement, _, _ = filled(world)
+        closed_on(engagement, add_years(timezone.localdate(), -2) + datetime.timedelta(days=40))
+        due_month = (timezone.localdate() + datetime.timedelta(days=40)).isoformat()[:7]
+        page = world.http("admin").get("/retention/").content.decode()
+        assert f"<td>{due_month}: 1</td>" in page  # the rule's row names the month it falls due
+        assert "No sweep has run yet." in page
+
+        run_sweep()  # deletes nothing: the engagement is not yet due
+        page = world.http("admin").get("/retention/").content.decode()
+        assert "deleted nothing." in page and "Receipts of the last sweep" not in page
+
+        dry_run = world.http("admin").get(f"/retention/?as_of={due_month}-28").content.decode()
+        assert "(dry run)" in dry_run
+        with time_machine.travel(timezone.now() + datetime.timedelta(days=45)):
+            run_sweep()
+        page = world.http("admin").get("/retention/").content.decode()
+        assert "Receipts of the last sweep" in page
+        assert "<td>engagements</td>" in page and "engagements.engagement" not in page  # kinds as people read them
+        assert engagement.reference not in page
+
     def test_a_bad_or_future_date_is_refused(self, world: World) -> None:
         import io
 
