@@ -107,3 +107,19 @@ def api_token_authenticate(key: str) -> ApiToken | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token
+
+
+def notice_open(*, actor: Any, pk: int) -> str:
+    """Open one of the actor's own notices: it is marked read (it leaves the dashboard) and the
+    page it points to is returned, or the dashboard when it points nowhere or off this site.
+    Another person's notice, or none, is ``Notice.DoesNotExist``: nobody learns it exists."""
+    from django.urls import reverse
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    from confidentiality.models import Notice
+
+    notice = Notice.objects.get(pk=pk, user=actor)
+    if notice.read_at is None:
+        Notice.objects.filter(pk=notice.pk, read_at__isnull=True).update(read_at=timezone.now())
+    local = notice.link.startswith("/") and url_has_allowed_host_and_scheme(notice.link, allowed_hosts=None)
+    return notice.link if local else reverse("dashboard")

@@ -24,6 +24,7 @@ admin.site.site_header = "Coaching practice: technical administration"
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("notices/<int:pk>/", views.notice_open, name="notice_open"),
     path("account/", views.account_settings, name="account_settings"),
     path("account/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("account/sessions/<int:pk>/end/", account_views.session_end, name="account_session_end"),

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -51,6 +51,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context["audits"] = audits_of(user=user)[:5]
         context["audit_open"] = access.active_audit_for(user)
     return render(request, f"confidentiality/dashboard_{role.value}.html", context)
+
+
+@login_required
+@require_http_methods(["GET"])
+def notice_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """A notice's link: opening it marks it read, so the dashboard lists what is still new."""
+    from confidentiality.models import Notice
+
+    try:
+        return redirect(services.notice_open(actor=request.user, pk=pk))
+    except Notice.DoesNotExist:
+        raise Http404 from None
 
 
 @login_required

@@ -17,7 +17,7 @@ from confidentiality.crypto import load_data_keys
 from confidentiality.roles import Role
 from engagements import reports
 from engagements.documents import attachment_response
-from engagements.models import SponsorReport
+from engagements.models import ReportComment, SponsorReport
 
 
 def _sections_from(request: HttpRequest, categories: list[Any]) -> dict[int, str]:
@@ -75,6 +75,16 @@ def report_detail(request: HttpRequest, pk: str) -> HttpResponse:
         if version and (is_coach or is_client)
         else []
     )
+    # The coach revising, and the client reading the next version, still see what was asked.
+    earlier_comments = (
+        list(
+            ReportComment.objects.filter(version__report=report, version__number__lt=version.number)
+            .select_related("version", "section__category", "author")
+            .order_by("-version__number", "created_at")
+        )
+        if version and (is_coach or is_client)
+        else []
+    )
     if version is not None:
         audit_engagement_event(user, "report.read", report.engagement, report, version=version.number)
     return render(
@@ -87,6 +97,7 @@ def report_detail(request: HttpRequest, pk: str) -> HttpResponse:
             "sections": sections,
             "changes": changes,
             "comments": comments,
+            "earlier_comments": earlier_comments,
             "is_coach": is_coach,
             "is_client": is_client,
             "can_edit": is_coach and report.state in (SponsorReport.State.DRAFT, SponsorReport.State.CHANGES_REQUESTED),

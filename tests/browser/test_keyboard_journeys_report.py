@@ -32,14 +32,21 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 FIRST = "Ines has delegated the weekly planning to her deputy."
 SECOND = "Ines has delegated the weekly planning and the budget review to her team."
 COMMENT = "Please also say that I now lead the budget review."
+THANKS = "Thank you: this is right now."
 
 
 def open_notice(page: Any, text: str) -> None:
-    """From the dashboard: the newest notice that says ``text``, by its Open link."""
+    """From the dashboard: the newest notice that says ``text``, by its Open link (named by the
+    notice, for a screen reader's list of links)."""
     notice = page.locator("ul.notices li", has_text=text).first
     notice.wait_for()
-    tab_to(page, notice.get_by_role("link", name="Open"))
+    tab_to(page, notice.get_by_role("link", name=f"Open: {text}", exact=True))
     press_and_wait(page, "Enter")
+
+
+def words(text: str) -> str:
+    """Text as read: runs of white space as one space."""
+    return " ".join(text.split())
 
 
 def go_to_dashboard(page: Any) -> None:
@@ -124,6 +131,11 @@ def test_a_client_asks_for_a_change_and_the_coach_revises_and_releases(
     coach_page.get_by_text("Saved.", exact=True).wait_for()
     assert "Draft · version 2" in main.inner_text()
     assert coach_page.get_by_label("Partnership goals").input_value() == SECOND
+    # Version 2 has no comment yet; what the client asked of version 1 stays in view.
+    assert coach_page.get_by_role("heading", name="Comments on this version").count() == 0
+    earlier = coach_page.locator("details", has=coach_page.locator("summary", has_text="Comments on earlier versions"))
+    assert earlier.get_attribute("open") is not None
+    assert f"Version 1, Partnership goals: {COMMENT}" in earlier.inner_text()
 
     tab_to(coach_page, coach_page.get_by_role("button", name="Send to the client for review"))
     press_and_wait(coach_page, "Enter")
@@ -138,20 +150,44 @@ def test_a_client_asks_for_a_change_and_the_coach_revises_and_releases(
     # --- The client: what changed since version 1, then the approval.
     go_to_dashboard(client_page)
     client_page.get_by_role("heading", level=1, name="My coaching").wait_for()
-    open_notice(client_page, "A report about your coaching is waiting for your review.")
+    # The first notice was read when opened: only the new one is listed.
+    waiting = "A report about your coaching is waiting for your review."
+    assert client_page.locator("ul.notices li", has_text=waiting).count() == 1
+    open_notice(client_page, waiting)
     client_page.get_by_role("heading", level=1, name="Mid-point summary").wait_for()
     main = client_page.locator("main")
     assert "With the client for review · version 2" in main.inner_text()
     client_page.get_by_role("heading", level=2, name="What changed since the version you last saw").wait_for()
-    client_page.get_by_role("heading", level=3, name="Partnership goals").wait_for()
+    assert client_page.get_by_role("heading", level=3, name="Partnership goals").count() == 2  # changes, in full
     diff = client_page.locator("p.diff")
-    # Word by word: what was added is marked <ins>, what was taken out <del>, the rest as it was.
-    assert diff.inner_text() == "Ines has delegated the weekly planning and the budget review to her deputy.team."
-    assert [t.strip() for t in diff.locator("ins").all_inner_texts()] == ["and the budget review", "team."]
-    assert diff.locator("del").all_inner_texts() == ["deputy."]
-    assert COMMENT not in main.inner_text()  # the comments were on version 1
+    # Word by word: what was added is marked <ins>, what was taken out <del>, the rest as it was;
+    # a screen reader hears "Added:" and "Removed:", and the two words replaced stay apart.
+    assert words(diff.inner_text()) == (
+        "Ines has delegated the weekly planning Added: and the budget review to her Removed: deputy. Added: team."
+    )
+    assert [words(t) for t in diff.locator("ins").all_inner_texts()] == ["Added: and the budget review", "Added: team."]
+    assert [words(t) for t in diff.locator("del").all_inner_texts()] == ["Removed: deputy."]
+    assert diff.locator(".visually-hidden").count() == 3
+    shown = diff.evaluate(
+        "p => { const c = p.cloneNode(true);"
+        " c.querySelectorAll('.visually-hidden').forEach(e => e.remove()); return c.textContent; }"
+    )
+    assert shown.endswith("to her deputy. team.")  # as seen: the word taken out and its replacement apart
+    # The comments were on version 1: behind a closed panel, not among this version's.
+    assert client_page.get_by_role("heading", name="Comments on this version").count() == 0
+    assert client_page.locator("summary", has_text="Comments on earlier versions (1)").count() == 1
     check_skip_link(client_page)
     assert_accessible(client_page, "keyboard-report-what-changed")
+
+    # Version 2 in full, and a comment on it before approving.
+    client_page.get_by_role("heading", level=2, name="Version 2 in full").wait_for()
+    tab_to(client_page, client_page.get_by_label("Comment on this section"))
+    client_page.keyboard.type(THANKS)
+    tab_to(client_page, client_page.get_by_role("button", name="Add comment"))
+    press_and_wait(client_page, "Enter")
+    client_page.get_by_text("Comment added.").wait_for()
+    assert f"Partnership goals: {THANKS}" in main.inner_text()
+    assert report.versions.get(number=2).comments.get().body == THANKS
 
     tab_to(client_page, client_page.get_by_role("button", name="Approve this version"))
     press_and_wait(client_page, "Enter")
@@ -170,6 +206,7 @@ def test_a_client_asks_for_a_change_and_the_coach_revises_and_releases(
     main = coach_page.locator("main")
     assert "Approved by the client · version 2" in main.inner_text()
     assert coach_page.get_by_label("Partnership goals").count() == 0  # no more editing
+    assert f"Partnership goals: {THANKS}" in main.inner_text()  # the comment on version 2
     tab_to(coach_page, coach_page.get_by_role("button", name="Release to the sponsor"))
     press_and_wait(coach_page, "Enter")
     coach_page.get_by_text("Released to the sponsor.").wait_for()

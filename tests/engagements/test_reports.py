@@ -193,6 +193,31 @@ class TestWhoSeesWhat:
         assert "<del>the first:</del>" in page.replace("\n", "") or "<del>" in page
         assert "<ins>" in page and "budget" in page
 
+    def test_comments_on_an_earlier_version_stay_with_the_coach_and_client_and_never_reach_the_sponsor(
+        self, world: World
+    ) -> None:
+        coach, client = world.people["coach"], world.people["client"]
+        report = to_client(world)
+        asked = "Please say that the budget reviews are mine now."
+        reports.report_comment(actor=client, report=report, version_number=1, body=asked)
+        reports.report_request_changes(actor=client, report=report, version_number=1)
+        reports.report_revise(actor=coach, report=report, expected_version=1, sections={goals().pk: GOALS_V2})
+        url = reverse("engagements:report_detail", args=[report.pk])
+        revising = world.http("coach").get(url).content.decode()
+        assert "Comments on earlier versions (1)" in revising and asked in revising
+        assert "Comments on this version" not in revising  # version 2 has none yet
+
+        reports.report_submit(actor=coach, report=report, expected_version=2)
+        reviewing = world.http("client").get(url).content.decode()
+        assert asked in reviewing and "Version 2 in full" in reviewing
+        assert 'name="body"' in reviewing  # the client may comment on the revised version too
+        reports.report_comment(actor=client, report=report, version_number=2, body="Right now, thank you.")
+        reports.report_approve(actor=client, report=report, version_number=2)
+        reports.report_release(actor=coach, report=report, expected_version=2)
+        for persona in ("sponsor", "admin"):
+            page = world.http(persona).get(url)
+            assert asked not in page.content.decode() and "thank you" not in page.content.decode(), persona
+
     def test_a_comment_with_markup_comes_back_escaped(self, world: World) -> None:
         report = to_client(world)
         reports.report_comment(actor=world.people["client"], report=report, version_number=1, body="<b>bold</b> claim")

@@ -151,6 +151,8 @@ TABLE = r"""
 # --- the foundation: home, dashboard, your account, the audit log ----------------------------------------
 GET      ""                                                             -                      302   302   302   302   302   302   302   302   LOG
 GET      dashboard/                                                     -                      200   200   200   200   200   200   200   200   LOG
+GET      notices/<int:pk>/                                              noticeA                302   404   404   404   404   404   404   404   LOG
+GET      notices/<int:pk>/                                              missing                404   404   404   404   404   404   404   404   LOG
 GET      account/                                                       -                      200   200   200   200   200   200   200   200   LOG
 POST     account/                                                       -                      200   200   200   200   200   200   200   403   LOG
 POST     account/tokens/<int:pk>/revoke/                                tokenA                 302   404   404   404   404   404   404   404   LOG
@@ -723,6 +725,7 @@ GATE_TABLE = r"""
 # --- the foundation: home, dashboard, your account, the audit log ----------------------------------------
 GET      ""                                                             -                      POL   LOG   LOG
 GET      dashboard/                                                     -                      POL   LOG   LOG
+GET      notices/<int:pk>/                                              noticeA                POL   LOG   LOG
 GET      account/                                                       -                      200   LOG   LOG
 POST     account/                                                       -                      200   LOG   LOG
 POST     account/tokens/<int:pk>/revoke/                                tokenA                 404   LOG   LOG

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from confidentiality.models import User
+from confidentiality.models import Notice, User
 from confidentiality.roles import Role
 from tests.factories import ClientFactory, EngagementFactory, OrganisationFactory, UserFactory
 
@@ -463,6 +463,10 @@ def _people_and_policies(world: MatrixWorld, today: datetime.date) -> None:
     _lapsed_associate(world, engagement, today)
     for side, roles in SIDES.items():
         o[f"sponsorcontact{side}"] = SponsorContact.objects.get(user=world.people[roles["sponsor"]])
+    # One of the coach's own notices, pointing at their engagement.
+    o["noticeA"] = Notice.objects.create(
+        user=world.people["coach"], text="A matrix notice.", link=f"/engagements/{engagement.pk}/"
+    )
     # One of the coach's own signed-in sessions, as allauth records it.
     o["sessionA"] = UserSession.objects.create(
         user=world.people["coach"], ip="127.0.0.1", session_key="matrix-coach-session", user_agent="matrix"
