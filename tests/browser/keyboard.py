@@ -46,6 +46,29 @@ def tab_to(page: Any, target: Any, *, key: str = "Tab", limit: int = 80) -> None
     pytest.fail(f"{target} was not reached in {limit} presses of {key} on {page.url}; the focus went: {path}")
 
 
+def tick(page: Any, box: Any) -> None:
+    """Tab to a checkbox or radio button and press Space: it ends chosen."""
+    tab_to(page, box)
+    page.keyboard.press("Space")
+    assert box.is_checked(), f"Space did not choose {box}"
+
+
+def selected(select: Any) -> list[str]:
+    """The labels of the options chosen in a <select> (one, or several in a <select multiple>)."""
+    labels: list[str] = select.evaluate("(s) => Array.from(s.selectedOptions).map((o) => o.textContent.trim())")
+    return labels
+
+
+def choose(page: Any, select: Any, label: str, *, limit: int = 20) -> None:
+    """Tab to a closed <select> and press ArrowDown until ``label`` is chosen."""
+    tab_to(page, select)
+    for _ in range(limit):
+        if selected(select) == [label]:
+            return
+        page.keyboard.press("ArrowDown")
+    pytest.fail(f"{label!r} was not reached by ArrowDown; chosen: {selected(select)}")
+
+
 def press_and_wait(page: Any, key: str) -> None:
     """Press a key that submits a form or follows a link, and wait for the next page."""
     with page.expect_navigation():

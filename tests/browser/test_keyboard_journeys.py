@@ -24,7 +24,7 @@ from engagements.services import note_create
 from retention.models import LegalHold, SubjectAccessRequest
 from retention.services import policy_record
 from tests.browser.conftest import assert_accessible
-from tests.browser.keyboard import PHONE, check_skip_link, press_and_wait, sign_in, staff, tab_to
+from tests.browser.keyboard import PHONE, check_skip_link, press_and_wait, sign_in, staff, tab_to, tick
 from tests.factories import PASSWORD, ClientFactory, EngagementFactory, OrganisationFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -194,9 +194,7 @@ def test_an_associate_accepts_the_policies_at_their_first_sign_in(live_server: A
     assert_accessible(page, "keyboard-policies-to-accept")
     for kind, name in (("confidentiality", "confidentiality policy"), ("data_protection", "data protection policy")):
         box = page.get_by_label(f"I have read the {name} (version 1) and I accept it.")
-        tab_to(page, box)
-        page.keyboard.press("Space")
-        assert box.is_checked()
+        tick(page, box)
         tab_to(page, page.get_by_role("button", name=f"Accept the {name}"))
         press_and_wait(page, "Enter")
         page.get_by_text(f"you accepted the {name}, version 1").wait_for()
@@ -228,9 +226,7 @@ def test_a_feedback_giver_answers_without_an_account(live_server: Any, page: Any
     tab_to(page, page.get_by_label("Your feedback"))
     page.keyboard.type("Ines now delegates the weekly planning.")
     terms = page.get_by_label("I have read the terms above")
-    tab_to(page, terms)
-    page.keyboard.press("Space")
-    assert terms.is_checked()
+    tick(page, terms)
     tab_to(page, page.get_by_role("button", name="Send my feedback"))
     press_and_wait(page, "Enter")
     page.get_by_role("heading", level=1, name="Thank you").wait_for()

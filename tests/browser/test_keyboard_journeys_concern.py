@@ -24,25 +24,10 @@ import pytest
 from confidentiality.roles import Role
 from consent.models import Concern, ConcernStep, Disclosure
 from tests.browser.conftest import assert_accessible
-from tests.browser.keyboard import check_skip_link, press_and_wait, sign_in, staff, tab_to
+from tests.browser.keyboard import check_skip_link, choose, press_and_wait, selected, sign_in, staff, tab_to, tick
 from tests.factories import ClientFactory, EngagementFactory, OrganisationFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def selected(select: Any) -> list[str]:
-    """The labels of the options chosen in a <select>."""
-    return select.evaluate("(s) => Array.from(s.selectedOptions).map((o) => o.textContent.trim())")
-
-
-def choose(page: Any, select: Any, label: str, *, limit: int = 20) -> None:
-    """Tab to a closed <select> and press ArrowDown until ``label`` is chosen."""
-    tab_to(page, select)
-    for _ in range(limit):
-        if selected(select) == [label]:
-            return
-        page.keyboard.press("ArrowDown")
-    pytest.fail(f"{label!r} was not reached by ArrowDown; chosen: {selected(select)}")
 
 
 def type_to_choose(page: Any, select: Any, letters: str, label: str) -> None:
@@ -124,9 +109,7 @@ def test_a_coach_works_a_serious_danger_concern_through_to_the_letter(
     tab_to(coach_page, coach_page.get_by_label("The issue: what was said or seen, and what concerns you"))
     coach_page.keyboard.type("Ines said a colleague threatened to harm a child in his care this weekend.")
     danger = coach_page.get_by_label(re.compile("compelling evidence of serious danger"))
-    tab_to(coach_page, danger)
-    coach_page.keyboard.press("Space")
-    assert danger.is_checked()
+    tick(coach_page, danger)
     tab_to(coach_page, coach_page.get_by_role("button", name="Open the concern"))
     press_and_wait(coach_page, "Enter")
     coach_page.get_by_text("Concern opened and the issue noted.").wait_for()

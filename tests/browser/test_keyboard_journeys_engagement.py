@@ -33,7 +33,7 @@ from engagements.models import FeedbackRequest, FeedbackSource, SponsorReport
 from engagements.services import audit_reads, note_create
 from finance import services as finance
 from tests.browser.conftest import assert_accessible
-from tests.browser.keyboard import PHONE, check_skip_link, press_and_wait, sign_in, staff, tab_to
+from tests.browser.keyboard import PHONE, check_skip_link, press_and_wait, sign_in, staff, tab_to, tick
 from tests.factories import ClientFactory, EngagementFactory, OrganisationFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -51,9 +51,7 @@ def sign_the_agreement(page: Any, reference: str) -> None:
     page.get_by_role("heading", name=re.compile("When confidentiality may be broken")).wait_for()
     check_skip_link(page)
     box = page.get_by_label("I have read this agreement and I agree to it.")
-    tab_to(page, box)
-    page.keyboard.press("Space")
-    assert box.is_checked()
+    tick(page, box)
     tab_to(page, page.get_by_role("button", name="Sign the agreement"))
     press_and_wait(page, "Enter")
     page.get_by_text("your signature is recorded").wait_for()
@@ -199,9 +197,7 @@ def test_a_coach_asks_colleagues_for_feedback_by_category(live_server: Any, page
 
     # Tab reaches the chosen radio of the group; Space keeps it chosen.
     by_kind = page.get_by_label("People of one kind")
-    tab_to(page, by_kind)
-    page.keyboard.press("Space")
-    assert by_kind.is_checked()
+    tick(page, by_kind)
     # The arrow keys choose in the closed <select>: line manager, senior leader, peer.
     category = page.get_by_label("Kind of person")
     tab_to(page, category)

@@ -35,7 +35,7 @@ from retention import subject_access
 from retention.models import SubjectAccessRequest
 from retention.tasks import subject_access_export_task
 from tests.browser.conftest import assert_accessible
-from tests.browser.keyboard import check_skip_link, press_and_wait, sign_in, staff, tab_to
+from tests.browser.keyboard import check_skip_link, choose, press_and_wait, sign_in, staff, tab_to, tick
 from tests.factories import ClientFactory, EngagementFactory, OrganisationFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -43,21 +43,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def nav(page: Any) -> Any:
     return page.get_by_role("navigation", name="Main")
-
-
-def selected(select: Any) -> list[str]:
-    """The labels of the options chosen in a <select> (one, or several in a <select multiple>)."""
-    return select.evaluate("(s) => Array.from(s.selectedOptions).map((o) => o.textContent.trim())")
-
-
-def choose(page: Any, select: Any, label: str, *, limit: int = 20) -> None:
-    """Tab to a closed <select> and press ArrowDown until ``label`` is chosen."""
-    tab_to(page, select)
-    for _ in range(limit):
-        if selected(select) == [label]:
-            return
-        page.keyboard.press("ArrowDown")
-    pytest.fail(f"{label!r} was not reached by ArrowDown; chosen: {selected(select)}")
 
 
 def test_the_administrator_sets_up_an_engagement_without_seeing_any_note(live_server: Any, page: Any) -> None:
@@ -126,9 +111,7 @@ def test_the_administrator_sets_up_an_engagement_without_seeing_any_note(live_se
     page.keyboard.type("tomasz@example.org")
     for label in ("portal login", "agreed that we hold their basic information"):
         box = page.get_by_label(re.compile(label, re.I))
-        tab_to(page, box)
-        page.keyboard.press("Space")
-        assert box.is_checked()
+        tick(page, box)
     tab_to(page, page.get_by_role("button", name="Save"))
     press_and_wait(page, "Enter")
 
