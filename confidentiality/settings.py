@@ -288,7 +288,7 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticated",
         "confidentiality.permissions.PoliciesAccepted",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "confidentiality.schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "confidentiality.pagination.CursorPage",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

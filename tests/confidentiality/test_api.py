@@ -226,3 +226,24 @@ class TestNoSessionsOnTheApi:
         http.post(reverse("account_login"), {"login": root.email, "password": "a long test password 2026"})
         response = http.get("/admin/")
         assert response.status_code == 302 and response["Location"] == reverse("mfa_activate_totp")
+
+
+def test_the_schema_documents_every_operations_refusals_and_validates(tmp_path: Any) -> None:
+    """``confidentiality/schema.py``: each operation lists the refusals it may answer, with their
+    bodies; a write also its conflicts and unsupported media types. The schema validates, warning-free."""
+    import json
+
+    from django.core.management import call_command
+
+    out = tmp_path / "schema.json"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--format", "openapi-json", "--file", str(out))
+    schema = json.loads(out.read_text())
+    operations = [(method.upper(), op) for item in schema["paths"].values() for method, op in item.items()]
+    assert len(operations) > 50
+    for method, operation in operations:
+        codes = set(operation["responses"])
+        expected = {"400", "401", "403", "404"} | ({"409", "415"} if method != "GET" else set())
+        assert expected <= codes, (method, operation["operationId"], sorted(codes))
+        assert any(code.startswith("2") for code in codes), operation["operationId"]
+    refusal = schema["components"]["schemas"]["Refusal"]
+    assert refusal["required"] == ["detail"] and refusal["properties"]["detail"]["type"] == "string"

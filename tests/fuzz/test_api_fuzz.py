@@ -6,8 +6,9 @@ ids. Each runs in a savepoint that is rolled back, through the project's real WS
 its real token authentication. Every answer must:
 
 - not be a server error;
-- conform to the schema: a documented status (or one of the refusals below), the documented
-  content type and body; invalid input refused, valid input not refused for its shape;
+- conform to the schema: a documented status (the refusals too: ``confidentiality/schema.py``
+  documents them on every operation), the documented content type and body; invalid input
+  refused, valid input not refused for its shape;
 - if it is a refusal (4xx), say why in words a person can read, and have changed nothing at all
   (every row of every table compared with the world as built);
 - carry no confidential text the persona may not read (the access matrix's markers and audience).
@@ -36,14 +37,6 @@ from tests.matrix.table import ROWS, audience
 # Per operation, each sent as every persona. ``FUZZ_EXAMPLES=50 make test`` fuzzes deeper.
 MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))
 
-# Refusals every operation may answer without documenting each one (README: "Anything outside
-# someone's need-to-know answers 404"; CONVENTIONS.md: "Read-but-not-write is 403"): no token (401),
-# a policy not accepted or a write the persona may only read (403), missing or outside need-to-know
-# (404), a method the path does not have (405), input the services refuse for reasons a schema
-# cannot state (400: a date range the wrong way round, an id naming nothing), a stale version (409)
-# and a body the endpoint does not take (415).
-REFUSALS = frozenset({400, 401, 403, 404, 405, 409, 415})
-
 CONFIG = schemathesis.Config.from_dict(
     {
         "generation": {
@@ -60,9 +53,6 @@ CONFIG = schemathesis.Config.from_dict(
         # schema has no examples for the examples phase to send.
         "phases": {"examples": {"enabled": False}, "coverage": {"enabled": False}},
         "checks": {
-            # Replaced by ``status_documented_or_refusal``: drf-spectacular documents only each
-            # operation's success, and the refusals in REFUSALS are the API's convention for all.
-            "status_code_conformance": {"enabled": False},
             # Replaced by ``negative_data_rejected``, which leaves out what a form cannot carry.
             "negative_data_rejection": {"enabled": False},
             # Well-formed input the services refuse with a reason (400), or a stale version (409),
@@ -157,16 +147,6 @@ def readable_refusal_problem(response: Any) -> str | None:
     return None
 
 
-def status_documented_or_refusal(ctx: Any, response: Any, case: Any) -> None:
-    """Schemathesis's ``status_code_conformance``, allowing the API's conventional refusals."""
-    documented = {str(code) for code in case.operation.responses.status_codes}
-    if str(response.status_code) not in documented and response.status_code not in REFUSALS:
-        raise AssertionError(
-            f"{case.operation.label} answered {response.status_code}: neither documented"
-            f" ({', '.join(sorted(documented))}) nor one of the API's refusals {sorted(REFUSALS)}"
-        )
-
-
 FORMS = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
 
 
@@ -239,9 +219,7 @@ def try_as(persona: str, case: Any, world: FuzzWorld) -> None:
         )
         # Inside the savepoint too: some checks send more requests (the same one without a token).
         try:
-            case.validate_response(
-                response, headers=headers, additional_checks=[status_documented_or_refusal, negative_data_rejected]
-            )
+            case.validate_response(response, headers=headers, additional_checks=[negative_data_rejected])
         except Exception as exc:
             exc.add_note(f"Sent as {persona}.")
             raise
