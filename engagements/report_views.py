@@ -70,21 +70,20 @@ def report_detail(request: HttpRequest, pk: str) -> HttpResponse:
         if previous is not None:
             before = {s.category_id: s.body for s in previous.sections.all()}
             changes = [(s, reports.word_diff(before.get(s.category_id, ""), s.body)) for s in sections]
-    comments = (
-        list(version.comments.select_related("section__category", "author"))
-        if version and (is_coach or is_client)
-        else []
-    )
-    # The coach revising, and the client reading the next version, still see what was asked.
-    earlier_comments = (
+    # The comments of this version and of those before it: the coach revising, and the client
+    # reading the next version, still see what was asked. Nobody else reads comments.
+    thread = (
         list(
-            ReportComment.objects.filter(version__report=report, version__number__lt=version.number)
+            ReportComment.objects.filter(version__report=report, version__number__lte=version.number)
             .select_related("version", "section__category", "author")
             .order_by("-version__number", "created_at")
         )
         if version and (is_coach or is_client)
         else []
     )
+    shown = version.pk if version else None
+    comments = [c for c in thread if c.version_id == shown]
+    earlier_comments = [c for c in thread if c.version_id != shown]
     if version is not None:
         audit_engagement_event(user, "report.read", report.engagement, report, version=version.number)
     return render(
