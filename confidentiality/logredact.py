@@ -5,7 +5,7 @@ feedback link (``/feedback/give/<token>/``) and a password-reset link
 (``/accounts/password/reset/key/<uid>-<key>/``). Whatever logs a request line, a path or a
 referring page (gunicorn's access log, Django's error log) writes ``[redacted]`` in their place.
 Django's handlers take ``RedactSecretPaths`` (``settings.LOGGING``); gunicorn takes
-``GunicornLogger`` (``--logger-class``, deploy/Procfile and bin/run-embedded).
+``GunicornLogger`` (``--logger-class``, deploy/Procfile and deploy/Procfile.embedded).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """The production run: environment file, process definitions, and the checks run against them.
 
-``production.env.example`` and ``Procfile`` are what an operator deploys from; ``stack`` starts
-the Procfile's processes with the environment file; ``smoke``, ``load`` and ``faults`` drive a
-throwaway production run over HTTP (see the README's Production section).
+``production.env.example`` and ``Procfile`` are what an operator deploys from; ``stack`` reads the
+environment file, runs the release step and hands the Procfile's processes to honcho; ``smoke``,
+``load`` and ``faults`` drive a throwaway production run over HTTP (see the README's Production
+section). ``Procfile.embedded`` is what ``make run`` has honcho start on one machine.
 """

@@ -281,7 +281,7 @@ class Practice:
             "from retention.subject_access import requeue_stale_exports; "
             f"print(requeue_stale_exports(now=timezone.now() + datetime.timedelta(seconds={seconds_later})))"
         )
-        done = self.run.stack.manage("shell", "-c", code)
+        done = self.run.manage("shell", "-c", code)
         return int(done.stdout.strip().splitlines()[-1])
 
     def release_and_download(self, sar: str, client_index: int) -> int:
@@ -399,10 +399,10 @@ def drill_redis(practice: Practice, redis: PrivateRedis) -> None:
 
 def drill_worker(practice: Practice) -> None:
     sar = practice.ask_for_copy(1)
-    log_from = len(practice.run.stack.tail("worker", 100000))
+    log_from = len(practice.run.tail("worker", 100000))
     status, _ = practice.start_copy(sar)
     expect(status in (200, 201, 202), f"starting the copy answered {status}")
-    children = practice.run.stack.children("worker")
+    children = practice.run.children("worker")
     killed = None
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -420,7 +420,7 @@ def drill_worker(practice: Practice) -> None:
     finding(f"killed the worker's pool process {killed} (SIGKILL) while it built a copy")
     time.sleep(8)
     export = practice.export(sar)
-    log = practice.run.stack.tail("worker", 100000)[log_from:]
+    log = practice.run.tail("worker", 100000)[log_from:]
     lost = "WorkerLostError" in log
     received = len(re.findall(r"subject_access_export_task\[[0-9a-f-]+\] received", log))
     finding(f"worker log: WorkerLostError reported: {lost}; the export task was received {received} time(s)")
@@ -428,7 +428,7 @@ def drill_worker(practice: Practice) -> None:
         f"after Celery's immediate retry the job is {export.get('state')} (attempts {export.get('attempts')}): "
         "the retry found the dead attempt's claim and left it"
     )
-    expect(practice.run.stack.alive("worker"), "the worker itself did not survive the loss of its pool process")
+    expect(practice.run.alive("worker"), "the worker itself did not survive the loss of its pool process")
     # A claim is taken over once it is older than the task time limit (30 min) + 60 s; instead of
     # waiting, the drill ages this job's claim by that much, then runs the periodic re-queue.
     with practice.db() as conn:
@@ -485,7 +485,7 @@ def drill_postgres(practice: Practice, postgres: PrivatePostgres) -> None:
     start, _ = practice.start_copy(sar)
     export = practice.wait_export(sar, "built", 120)
     finding(f"a copy started after the restart: {start}, then {export.get('state')} by the worker")
-    alive = {name: practice.run.stack.alive(name) for name in ("web", "worker", "beat")}
+    alive = {name: practice.run.alive(name) for name in ("web", "worker", "beat")}
     finding(f"processes never restarted, still running: {alive}")
     deadline = time.monotonic() + 90
     beat_after = practice.heartbeat_at()

@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         result = json.loads(done.stdout.strip().splitlines()[-1])
         for name in ("web", "worker", "beat"):
-            if not run.stack.alive(name):
+            if not run.alive(name):
                 say("load", f"{name} exited during the load test")
     app, health = result["app"], result["healthz"]
     for name, page in app["pages"].items():

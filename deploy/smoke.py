@@ -3,10 +3,10 @@
     python -m deploy.smoke              # make prod-smoke; CI runs it after the test suite
 
 It writes an environment file from ``deploy/production.env.example`` (fresh secrets, a database
-and a Redis database of its own), runs the Procfile's ``release`` step (migrate, sync_schedules,
-collectstatic, ``check --deploy`` with nothing to report), starts ``web`` (gunicorn), ``worker``
-and ``beat`` (Celery on Redis) with ``deploy.stack``, builds a small practice with
-``deploy.fixtures``, and then, as people do, over HTTP:
+and a Redis database of its own) and runs the README's ``python -m deploy.stack`` with it: the
+Procfile's ``release`` step (migrate, sync_schedules, collectstatic, ``check --deploy`` with
+nothing to report), then ``web`` (gunicorn), ``worker`` and ``beat`` (Celery on Redis) under
+honcho. It builds a small practice with ``deploy.fixtures``, and then, as people do, over HTTP:
 
 1. production posture: plain http is redirected to https; HSTS, CSP, frame and referrer headers;
    Secure cookies; ``/healthz`` sees the database, the cache, the broker and the worker's
@@ -25,7 +25,7 @@ and ``beat`` (Celery on Redis) with ``deploy.stack``, builds a small practice wi
 7. ``verify_audit_chain`` finds the audit chain intact.
 
 Prints one line per check and ``N passed, N failed``; exits non-zero on any failure, with the last
-lines of each process's log.
+lines of each process's output.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ class Smoke:
 
     # 2 ---------------------------------------------------------------------------------------
     def first_administrator(self) -> None:
-        self.run.stack.manage(
+        self.run.manage(
             "add_user",
             "admin@smoke.example",
             "--role",
@@ -112,7 +112,7 @@ class Smoke:
             "--password",
             self.admin_password,
         )
-        self.admin_token = self.run.stack.manage("api_token", "admin@smoke.example").stdout.strip()
+        self.admin_token = self.run.manage("api_token", "admin@smoke.example").stdout.strip()
         page = self.admin.sign_in("admin@smoke.example", self.admin_password)
         # Adding a second factor asks for the password once more, then shows the secret.
         expect("/reauthenticate/" in page.url, f"staff without a second factor landed on {page.url}")
@@ -216,7 +216,7 @@ class Smoke:
 
     # 7 ---------------------------------------------------------------------------------------
     def audit_chain_intact(self) -> None:
-        done = self.run.stack.manage("verify_audit_chain", check=False)
+        done = self.run.manage("verify_audit_chain", check=False)
         expect(done.returncode == 0, f"verify_audit_chain exited {done.returncode}: {done.stdout}{done.stderr}")
 
     def journeys(self) -> list[tuple[str, Callable[[], None]]]:
@@ -264,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"FAIL starting the production run: {exc}", flush=True)
     finally:
         for name in ("web", "worker", "beat"):
-            if run.stack.alive(name) is False and name in run.stack.procs:
+            if run.up and not run.alive(name):
                 failed += 1
                 print(f"FAIL {name} exited during the smoke test", flush=True)
         run.close(failed=failed > 0)

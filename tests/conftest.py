@@ -6,20 +6,28 @@ a sponsor of another organisation, the administrator, an auditor, a superuser, a
 
 from __future__ import annotations
 
+import copy
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.db import transaction
 from django.test import Client as HttpClient
+from django.test import override_settings
 
 from confidentiality import crypto
 from confidentiality.models import User
 from confidentiality.roles import STAFF_ROLES, Role
 from tests.factories import ClientFactory, EngagementFactory, OrganisationFactory, UserFactory
+
+T = TypeVar("T")
 
 PERSONAS = (
     "coach",
@@ -145,8 +153,8 @@ class World:
         return bearer(self.people[persona])
 
 
-@pytest.fixture
-def world(db: Any) -> World:
+def build_world() -> World:
+    """Two organisations, each with one engagement, and every persona (CONVENTIONS.md)."""
     organisation = OrganisationFactory(name="Northwind Trading")
     other_organisation = OrganisationFactory(name="Harbour Health Trust")
     people: dict[str, User | None] = {
@@ -178,6 +186,101 @@ def world(db: Any) -> World:
         title="Career transition coaching",
     )
     return World(people, organisation, other_organisation, engagement, other_engagement, client_record)
+
+
+@pytest.fixture
+def world(db: Any) -> World:
+    return build_world()
+
+
+@contextmanager
+def built_once(django_db_blocker: Any, media_root: Path) -> Iterator[Callable[[Callable[[], T]], T]]:
+    """A world built once for many tests, inside a transaction rolled back when they are done.
+
+    For a module- or class-scoped fixture: ``with built_once(blocker, media) as build: yield
+    build(make)``. Each test then runs in a savepoint of that transaction (pytest-django's ``db``),
+    so what one test writes is gone before the next, and the world is paid for once, not per test.
+    The settings the per-test fixtures would give (fast hashing, a private cache, the media folder)
+    hold while it is built.
+    """
+    overrides = override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(media_root)}},
+        STORAGES={
+            "default": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": str(media_root)},
+            },
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+    )
+    overrides.enable()
+    crypto.data_key_cache.clear()
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+
+    def build(make: Callable[[], T]) -> T:
+        with django_db_blocker.unblock():
+            from consent.defaults import install_current
+            from consent.models import AgreementTemplate, InformationCategory
+
+            if not (InformationCategory.objects.filter(builtin=True).exists() and AgreementTemplate.objects.exists()):
+                install_current()
+            return make()
+
+    try:
+        yield build
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+        overrides.disable()
+        crypto.data_key_cache.clear()
+
+
+@dataclass
+class Shared:
+    """What ``BuiltOnce`` built: the media folder its files went to, and the value ``build`` made."""
+
+    media: Path
+    value: Any
+
+
+class BuiltOnce:
+    """Base for a test class whose tests all start from the same world (a persona grid, say).
+
+    The class's ``build()`` runs once, in a transaction rolled back after the class's last test
+    (``built_once``); every test gets ``fresh``: a deep copy of what it made, so neither a row
+    nor an attribute one test changed is seen by the next.
+    """
+
+    @staticmethod
+    def build() -> Any:
+        return build_world()
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def shared(
+        cls,
+        django_db_setup: None,
+        django_db_blocker: Any,
+        tmp_path_factory: pytest.TempPathFactory,
+    ) -> Iterator[Shared]:
+        media = tmp_path_factory.mktemp("shared-media")
+        with built_once(django_db_blocker, media) as make:
+            yield Shared(media, make(cls.build))
+
+    @pytest.fixture
+    def fresh(self, shared: Shared, db: None, settings: Any) -> Any:
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": str(shared.media)},
+            },
+        }
+        return copy.deepcopy(shared.value)
 
 
 # --- the summary lines of the access matrix and the API fuzzing ------------------------------

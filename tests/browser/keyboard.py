@@ -53,6 +53,18 @@ def tick(page: Any, box: Any) -> None:
     assert box.is_checked(), f"Space did not choose {box}"
 
 
+def pick(page: Any, radio: Any, *, limit: int = 10) -> None:
+    """Tab into a radio button's group (Tab stops at the group's chosen button) and press
+    ArrowDown, which moves round the group, until ``radio`` is chosen."""
+    name = radio.get_attribute("name")
+    tab_to(page, page.locator(f'input[type="radio"][name="{name}"]'))
+    for _ in range(limit):
+        if radio.is_checked():
+            return
+        page.keyboard.press("ArrowDown")
+    pytest.fail(f"{radio} was not chosen by ArrowDown in its group")
+
+
 def selected(select: Any) -> list[str]:
     """The labels of the options chosen in a <select> (one, or several in a <select multiple>)."""
     labels: list[str] = select.evaluate("(s) => Array.from(s.selectedOptions).map((o) => o.textContent.trim())")

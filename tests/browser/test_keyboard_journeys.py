@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -30,23 +31,61 @@ from tests.factories import PASSWORD, ClientFactory, EngagementFactory, Organisa
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_coach_records_a_session_writes_a_note_and_shares_it(live_server: Any, page: Any) -> None:
+PRIVATE_NOTE = "Private: she hinted at leaving the company."
+SHARED_NOTE = "Agreed to hand over the weekly planning meeting for a month."
+
+
+def sign_out(page: Any) -> None:
+    """The Sign out button of the main navigation (behind the Menu button on a phone), by Tab and Enter."""
+    tab_to(page, page.get_by_role("button", name="Sign out"))
+    press_and_wait(page, "Enter")
+    page.get_by_label("Email").wait_for()
+
+
+def test_a_coach_records_a_session_writes_notes_and_shares_one(
+    live_server: Any, page: Any, new_page: Callable[[], Any]
+) -> None:
+    """Coach 1 "A session": the sign-in with the second factor, the coach's own dashboard, a
+    session, a private note and a note shared with the client; then the client sees the shared
+    note only, and the sponsor no note at all."""
     coach, secret = staff(Role.COACH, email="coach@example.org", display_name="Maya Lindqvist")
     organisation = OrganisationFactory(name="Northwind Trading")
+    client = UserFactory(role=Role.CLIENT, email="client@example.org", display_name="Olwen Pryce")
+    sponsor = UserFactory(
+        role=Role.SPONSOR, email="sponsor@example.org", organisation=organisation, display_name="Idris Sponsor"
+    )
     engagement = EngagementFactory(
         organisation=organisation,
-        client=ClientFactory(user=UserFactory(role=Role.CLIENT)),
+        client=ClientFactory(user=client, full_name="Olwen Pryce"),
         coaches=[coach],
-        sponsors=[UserFactory(role=Role.SPONSOR, organisation=organisation)],
+        sponsors=[sponsor],
         reference="ENG-KEYS-001",
     )
+    others = EngagementFactory(reference="ENG-KEYS-NOT-MINE")
+    base = live_server.url
+    # Every page's <title> seen on the way, as a screen reader announces it on arrival.
+    titles: list[tuple[str, str]] = []
 
-    sign_in(page, live_server.url, coach.email, secret)
+    def arrived(on: Any) -> None:
+        titles.append((on.url, on.title()))
+
+    page.goto(f"{base}/")
+    page.get_by_label("Password").wait_for()
+    assert_accessible(page, "keyboard-login")
+    sign_in(page, base, coach.email, secret)
     page.get_by_role("heading", level=1, name="Your engagements").wait_for()
+    arrived(page)
+    body = page.content()
+    assert "ENG-KEYS-001" in body
+    assert others.reference not in body
+    assert "Olwen Pryce" not in body  # the dashboard lists engagements, not client names
+    assert page.get_by_role("link", name="Clients").count() == 0  # no client list for coaches
+    assert_accessible(page, "keyboard-coach-dashboard")
     check_skip_link(page)
     tab_to(page, page.get_by_role("link", name="ENG-KEYS-001", exact=True))
     press_and_wait(page, "Enter")
     page.get_by_role("heading", level=1, name=re.compile("ENG-KEYS-001")).wait_for()
+    arrived(page)
 
     # Record today's session: open the panel with Enter, type the date (month, day, year in the
     # browser's en-US locale), keep the other defaults, submit.
@@ -61,27 +100,88 @@ def test_a_coach_records_a_session_writes_a_note_and_shares_it(live_server: Any,
     press_and_wait(page, "Enter")
     page.get_by_text("Session recorded.").wait_for()
 
-    # Write a note: Space toggles the panel (already open while there is no note); it ends open.
-    write = page.locator("details", has=page.locator("summary", has_text="Write a note"))
-    tab_to(page, write.locator("summary"))
-    page.keyboard.press("Space")
-    if write.get_attribute("open") is None:
+    # Two notes: Space toggles the panel (already open while there is no note); it ends open.
+    for text in (PRIVATE_NOTE, SHARED_NOTE):
+        write = page.locator("details", has=page.locator("summary", has_text="Write a note"))
+        tab_to(page, write.locator("summary"))
         page.keyboard.press("Space")
-    assert write.get_attribute("open") is not None
-    tab_to(page, page.get_by_label("Note", exact=True))
-    page.keyboard.type("Agreed to hand over the weekly planning meeting for a month.")
-    tab_to(page, page.get_by_role("button", name="Save note"))
-    press_and_wait(page, "Enter")
-    page.get_by_text("Private note saved.").wait_for()
+        if write.get_attribute("open") is None:
+            page.keyboard.press("Space")
+        assert write.get_attribute("open") is not None
+        tab_to(page, write.get_by_label("Note", exact=True))
+        page.keyboard.type(text)
+        tab_to(page, write.get_by_role("button", name="Save note"))
+        press_and_wait(page, "Enter")
+        page.get_by_text("Private note saved.").wait_for()
 
-    # Share it with the client.
-    tab_to(page, page.get_by_role("button", name="Share with the client"))
+    # Share the second with the client.
+    shared = page.locator("article.note-card", has_text=SHARED_NOTE)
+    tab_to(page, shared.get_by_role("button", name="Share with the client"))
     press_and_wait(page, "Enter")
     page.get_by_text("The note is now shared with the client.").wait_for()
+    arrived(page)
+    assert "shared with the client" in page.locator("article.note-card", has_text=SHARED_NOTE).inner_text()
+    assert "private" in page.locator("article.note-card", has_text=PRIVATE_NOTE).inner_text()
+    assert_accessible(page, "keyboard-notes-coach-engagement")
 
-    note = Note.objects.get(engagement=engagement)
-    assert note.shared_with_client
+    notes = {note.body: note.shared_with_client for note in Note.objects.filter(engagement=engagement)}
+    assert notes == {PRIVATE_NOTE: False, SHARED_NOTE: True}
     assert CoachingSession.objects.filter(engagement=engagement).count() == 1
+
+    # On a phone the navigation is behind the Menu button: it opens from the keyboard, and the
+    # coach signs out from it.
+    page.set_viewport_size(PHONE)
+    menu = page.get_by_role("button", name="Menu")
+    tab_to(page, menu)
+    page.keyboard.press("Enter")
+    assert menu.get_attribute("aria-expanded") == "true"
+    page.get_by_role("link", name="My account").wait_for()
+    sign_out(page)
+
+    # The client, password only: the shared note and nothing else; who has read the file.
+    client_page = new_page()
+    sign_in(client_page, base, client.email)
+    client_page.get_by_role("heading", level=1, name="My coaching").wait_for()
+    arrived(client_page)
+    tab_to(client_page, client_page.get_by_role("link", name="ENG-KEYS-001", exact=True))
+    press_and_wait(client_page, "Enter")
+    client_page.get_by_role("heading", level=1, name=re.compile("ENG-KEYS-001")).wait_for()
+    arrived(client_page)
+    client_page.get_by_role("heading", name="Notes your coach shared with you").wait_for()
+    body = client_page.content()
+    assert SHARED_NOTE in body
+    assert PRIVATE_NOTE not in body
+    assert client_page.locator("article.note-card").count() == 1
+    assert_accessible(client_page, "keyboard-notes-client-engagement")
+    nav = client_page.get_by_role("navigation", name="Main")
+    tab_to(client_page, nav.get_by_role("link", name="Who has read my file", exact=True))
+    press_and_wait(client_page, "Enter")
+    client_page.get_by_role("heading", level=1, name="Who has read my file").wait_for()
+    arrived(client_page)
+    assert "Maya Lindqvist" in client_page.get_by_role("table").inner_text()
+    sign_out(client_page)
+
+    # The sponsor: the engagement, and no note at all.
+    sponsor_page = new_page()
+    sign_in(sponsor_page, base, sponsor.email)
+    sponsor_page.get_by_role("heading", level=1, name="Coaching for your organisation").wait_for()
+    arrived(sponsor_page)
+    tab_to(sponsor_page, sponsor_page.get_by_role("link", name="ENG-KEYS-001", exact=True))
+    press_and_wait(sponsor_page, "Enter")
+    sponsor_page.get_by_role("heading", level=1, name=re.compile("ENG-KEYS-001")).wait_for()
+    arrived(sponsor_page)
+    body = sponsor_page.content()
+    assert SHARED_NOTE not in body
+    assert PRIVATE_NOTE not in body
+    assert sponsor_page.get_by_role("heading", name=re.compile(r"^Notes\b", re.I)).count() == 0
+    assert sponsor_page.locator("#notes").count() == 0
+    assert_accessible(sponsor_page, "keyboard-notes-sponsor-engagement")
+    sign_out(sponsor_page)
+
+    # Each page has a plain-text title (WCAG 2.4.2), never markup.
+    assert len(titles) >= 8
+    bad_titles = [(url, title) for url, title in titles if re.search(r"[<>]", title)]
+    assert not bad_titles, f"page titles containing markup: {bad_titles}"
 
 
 def test_a_client_approves_a_report_on_a_phone(live_server: Any, page: Any) -> None:
@@ -168,7 +268,20 @@ def test_the_administrator_places_a_legal_hold_on_an_organisation(live_server: A
     assert (hold.scope, hold.organisation_id, hold.placed_by_id) == ("organisation", organisation.pk, admin.pk)
 
 
-def test_an_associate_accepts_the_policies_at_their_first_sign_in(live_server: Any, page: Any) -> None:
+CONFIDENTIALITY = "Under no circumstances share personal information with your own partners, family or friends."
+DATA_PROTECTION = "Electronic files are deleted two years after the work with an organisation ends."
+
+
+def accept_policy(page: Any, name: str, version: int) -> None:
+    """Space ticks the policy's box; Enter on its button accepts it."""
+    tick(page, page.get_by_label(f"I have read the {name} (version {version}) and I accept it."))
+    tab_to(page, page.get_by_role("button", name=f"Accept the {name}"))
+    press_and_wait(page, "Enter")
+
+
+def test_an_associate_accepts_the_policies_then_a_new_version(live_server: Any, page: Any) -> None:
+    """Policy 002: nothing confidential opens before the policies are accepted, and a new version
+    is asked for again at the next page."""
     admin = UserFactory(role=Role.ADMIN)
     today = timezone.localdate()
     associate = staff_add(
@@ -183,23 +296,64 @@ def test_an_associate_accepts_the_policies_at_their_first_sign_in(live_server: A
     associate.save(update_fields=["password"])
     secret = generate_totp_secret()
     TOTP.activate(associate, secret)
-    policy_record(
-        actor=admin, kind="confidentiality", text="Everything a client says is confidential.", reviewed_on=today
-    )
-    policy_record(actor=admin, kind="data_protection", text="Files are deleted two years on.", reviewed_on=today)
+    engagement = EngagementFactory(coaches=[associate], reference="ENG-KEYS-POLICY")
+    policy_record(actor=admin, kind="confidentiality", text=CONFIDENTIALITY, reviewed_on=today)
+    policy_record(actor=admin, kind="data_protection", text=DATA_PROTECTION, reviewed_on=today)
 
     sign_in(page, live_server.url, associate.email, secret)
     page.get_by_role("heading", level=1, name="The practice's policies").wait_for()
+    content = page.content()
+    assert CONFIDENTIALITY in content and DATA_PROTECTION in content
+    assert engagement.reference not in content
     check_skip_link(page)
     assert_accessible(page, "keyboard-policies-to-accept")
-    for kind, name in (("confidentiality", "confidentiality policy"), ("data_protection", "data protection policy")):
-        box = page.get_by_label(f"I have read the {name} (version 1) and I accept it.")
-        tick(page, box)
-        tab_to(page, page.get_by_role("button", name=f"Accept the {name}"))
-        press_and_wait(page, "Enter")
-        page.get_by_text(f"you accepted the {name}, version 1").wait_for()
-        assert PolicyAcceptance.objects.filter(user=associate, document__kind=kind).exists()
+
+    # Nothing confidential opens before both are accepted: the engagement's address leads here.
+    page.goto(f"{live_server.url}/engagements/{engagement.pk}/")
+    page.get_by_role("heading", level=1, name="The practice's policies").wait_for()
+    assert engagement.reference not in page.content()
+    accept_policy(page, "confidentiality policy", 1)
+    page.get_by_text("you accepted the confidentiality policy, version 1").wait_for()
+    assert PolicyAcceptance.objects.filter(user=associate, document__kind="confidentiality").exists()
+    accept_policy(page, "data protection policy", 1)
+    # Back where they were going.
+    page.get_by_role("heading", level=1, name=re.compile("ENG-KEYS-POLICY")).wait_for()
+    page.get_by_text("you accepted the data protection policy, version 1").wait_for()
+    assert page.url.endswith(f"/engagements/{engagement.pk}/")
+    assert PolicyAcceptance.objects.filter(user=associate, document__kind="data_protection").exists()
+
+    # A reviewed policy is a new version: asked again at the next page.
+    policy_record(
+        actor=admin, kind="confidentiality", text=CONFIDENTIALITY + " This applies forever.", reviewed_on=today
+    )
+    tab_to(page, page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard", exact=True))
+    press_and_wait(page, "Enter")
+    page.get_by_role("heading", level=2, name="Confidentiality policy, version 2").wait_for()
+    assert "This applies forever." in page.content()
+    accept_policy(page, "confidentiality policy", 2)
+    page.get_by_text("you accepted the confidentiality policy, version 2").wait_for()
     page.get_by_role("heading", level=1, name="Your engagements").wait_for()
+
+    acceptances = PolicyAcceptance.objects.filter(user=associate).select_related("document")
+    assert sorted((a.document.kind, a.document.version) for a in acceptances) == [
+        ("confidentiality", 1),
+        ("confidentiality", 2),
+        ("data_protection", 1),
+    ]
+    assert all("Chrome" in a.user_agent and a.ip_address == "127.0.0.1" for a in acceptances)
+
+    # Their account page lists what they accepted; on a phone-sized screen, through the Menu.
+    page.set_viewport_size(PHONE)
+    menu = page.get_by_role("button", name="Menu")
+    tab_to(page, menu)
+    page.keyboard.press("Enter")
+    assert menu.get_attribute("aria-expanded") == "true"
+    tab_to(page, page.get_by_role("navigation", name="Main").get_by_role("link", name="My account"))
+    press_and_wait(page, "Enter")
+    page.get_by_role("heading", name="Policies you accepted").wait_for()
+    accepted = page.locator("section", has=page.get_by_role("heading", name="Policies you accepted")).inner_text()
+    assert "Confidentiality policy, version 2" in accepted
+    assert_accessible(page, "keyboard-account-page")
 
 
 def test_a_feedback_giver_answers_without_an_account(live_server: Any, page: Any) -> None:
@@ -233,9 +387,12 @@ def test_a_feedback_giver_answers_without_an_account(live_server: Any, page: Any
     assert FeedbackSource.objects.get().answered_at is not None
 
 
-def test_a_client_makes_a_complaint(live_server: Any, page: Any) -> None:
+def test_a_client_makes_a_complaint_and_the_administrator_answers(
+    live_server: Any, page: Any, new_page: Callable[[], Any]
+) -> None:
     organisation = OrganisationFactory(name="Northwind Trading")
     client = UserFactory(role=Role.CLIENT, email="client@example.org", display_name="Ines Client")
+    admin, admin_secret = staff(Role.ADMIN, email="admin@example.org", display_name="Ada Admin")
     coach = UserFactory(role=Role.COACH)
     engagement = EngagementFactory(
         organisation=organisation,
@@ -278,6 +435,7 @@ def test_a_client_makes_a_complaint(live_server: Any, page: Any) -> None:
     assert which.locator("option").all_inner_texts() == ["None in particular", f"ENG-KEYS-003 {engagement.title}"]
     tab_to(page, page.get_by_label("Your complaint", exact=True))
     page.keyboard.type(complaint_text)
+    assert_accessible(page, "keyboard-complaint-lodge")
     tab_to(page, page.get_by_role("button", name="Send the complaint"))
     press_and_wait(page, "Enter")
 
@@ -291,6 +449,39 @@ def test_a_client_makes_a_complaint(live_server: Any, page: Any) -> None:
     assert private not in content
     assert "ENG-KEYS-OTHER" not in content
     assert_accessible(page, "keyboard-complaint-lodged")
+
+    # The administrator, in a browser of their own: the complaint on the dashboard's deadlines,
+    # then in the register, and the answer.
+    response = "Thank you: we are looking into it."
+    admin_page = new_page()
+    sign_in(admin_page, live_server.url, admin.email, admin_secret)
+    admin_page.get_by_role("heading", level=1, name="Practice dashboard").wait_for()
+    assert complaint.reference in admin_page.content()  # the dashboard's deadlines
+    tab_to(
+        admin_page,
+        admin_page.get_by_role("navigation", name="Main").get_by_role("link", name="Complaints & breaches", exact=True),
+    )
+    press_and_wait(admin_page, "Enter")
+    admin_page.get_by_role("heading", level=1, name="Complaints & breaches").wait_for()
+    check_skip_link(admin_page)
+    assert_accessible(admin_page, "keyboard-register")
+    tab_to(admin_page, admin_page.get_by_role("link", name=complaint.reference, exact=True).first)
+    press_and_wait(admin_page, "Enter")
+    admin_page.get_by_role("heading", level=1, name=f"Complaint {complaint.reference}").wait_for()
+    assert complaint_text in admin_page.content()
+    tab_to(admin_page, admin_page.get_by_label("Response to the client"))
+    admin_page.keyboard.type(response)
+    tab_to(admin_page, admin_page.get_by_role("button", name="Acknowledge and send"))
+    press_and_wait(admin_page, "Enter")
+    admin_page.get_by_text("Your response is sent").wait_for()
+    complaint.refresh_from_db()
+    assert complaint.status == Complaint.Status.ACKNOWLEDGED and complaint.acknowledged_at is not None
+
+    # The client follows it: the response, and the complaint acknowledged.
+    page.reload()
+    page.get_by_text(response).wait_for()
+    status = page.locator("dl.facts").locator("dt:text-is('Status') + dd").inner_text()
+    assert status.startswith("Acknowledged"), status
 
 
 def test_a_client_asks_for_a_copy_of_their_information(live_server: Any, page: Any) -> None:
@@ -313,6 +504,7 @@ def test_a_client_asks_for_a_copy_of_their_information(live_server: Any, page: A
     page.get_by_role("heading", level=1, name="Request a copy of my information").wait_for()
     check_skip_link(page)
     page.get_by_text("No request yet.").wait_for()
+    assert_accessible(page, "keyboard-subject-access-client-request")
     tab_to(page, page.get_by_role("button", name="Ask for a copy of my information"))
     press_and_wait(page, "Enter")
 

@@ -97,6 +97,7 @@ def test_a_coach_works_a_serious_danger_concern_through_to_the_letter(
     press_and_wait(coach_page, "Enter")
     coach_page.get_by_role("heading", level=1, name="Disclosures and concerns").wait_for()
     check_skip_link(coach_page)
+    assert_accessible(coach_page, "keyboard-disclosures-coach")
     tab_to(coach_page, coach_page.get_by_role("link", name="Raise a concern"))
     press_and_wait(coach_page, "Enter")
     coach_page.get_by_role("heading", level=1, name="Raise a concern").wait_for()
@@ -230,6 +231,7 @@ def test_a_coach_works_a_serious_danger_concern_through_to_the_letter(
     press_and_wait(client_page, "Enter")
     assert "Compelling evidence of serious danger" in client_page.content()
     assert client_page.get_by_role("button", name="Approve the disclosure").count() == 0
+    assert_accessible(client_page, "keyboard-disclosure-client")
     tab_to(client_page, client_page.get_by_role("link", name="Download the confirmation letter (PDF)"))
     with client_page.expect_download() as download:
         client_page.keyboard.press("Enter")

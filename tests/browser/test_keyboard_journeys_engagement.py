@@ -3,9 +3,13 @@ and Shift+Tab move the focus, Enter and Space act, the arrow keys choose in a cl
 and text is typed into whatever has the focus.
 
 - Client 1 "Agree" and Sponsor 1 "Sign the agreement": the client reads the agreement and signs
-  it, then the sponsor signs it.
+  it, then the sponsor signs it; the coach countersigns last, and only then writes a note; the
+  sponsor downloads the signed PDF.
 - Coach 2 "A report to the sponsor": a draft within the agreed categories, sent to the client.
-- Coach 3 "Feedback from others": the request to colleagues of the client, by category.
+- Coach 3 "Feedback from others" and the feedback giver's journey: the request to colleagues of
+  the client, by category; each answers through the link in their e-mail, which then no longer
+  works; the coach shares a summary with the answers word for word; the client sees them under
+  "Peer" and no name, the sponsor no feedback at all.
 - Sponsor 3 "See invoices": the organisation's invoices and what is outstanding, and nothing of
   another organisation.
 - Client 3 "Know what is held": the client withdraws a consent and opens "Who has read my file".
@@ -19,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,27 +34,33 @@ from confidentiality.roles import Role
 from consent.defaults import install_current
 from consent.models import Agreement, ConsentRecord, FeedbackAnonymity
 from consent.services import agreement_send, agreement_start, consent_record
-from engagements.models import FeedbackRequest, FeedbackSource, SponsorReport
+from engagements.models import FeedbackRequest, FeedbackSource, Note, SponsorReport
 from engagements.services import audit_reads, note_create
 from finance import services as finance
 from tests.browser.conftest import assert_accessible
-from tests.browser.keyboard import PHONE, check_skip_link, press_and_wait, sign_in, staff, tab_to, tick
+from tests.browser.keyboard import PHONE, check_skip_link, pick, press_and_wait, sign_in, staff, tab_to, tick
 from tests.factories import ClientFactory, EngagementFactory, OrganisationFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def sign_the_agreement(page: Any, reference: str) -> None:
-    """From the dashboard: the engagement, its agreement, version 1, the box, the button."""
+def sign_the_agreement(page: Any, reference: str, *, missing: str | None = None, axe: str | None = None) -> None:
+    """From the dashboard: the engagement, its agreement, version 1, the box, the button. The
+    engagement's page says ``missing`` (who must still sign), if given; axe-core checks the
+    agreement before it is signed under the name ``axe``, if given."""
     tab_to(page, page.get_by_role("link", name=reference, exact=True))
     press_and_wait(page, "Enter")
     page.get_by_role("heading", level=1, name=re.compile(reference)).wait_for()
+    if missing is not None:
+        assert missing in page.content()
     tab_to(page, page.get_by_role("link", name="Read and sign the agreement"))
     press_and_wait(page, "Enter")
     tab_to(page, page.get_by_role("link", name=re.compile("Version 1")))
     press_and_wait(page, "Enter")
     page.get_by_role("heading", name=re.compile("When confidentiality may be broken")).wait_for()
     check_skip_link(page)
+    if axe is not None:
+        assert_accessible(page, axe)
     box = page.get_by_label("I have read this agreement and I agree to it.")
     tick(page, box)
     tab_to(page, page.get_by_role("button", name="Sign the agreement"))
@@ -57,13 +68,15 @@ def sign_the_agreement(page: Any, reference: str) -> None:
     page.get_by_text("your signature is recorded").wait_for()
 
 
-def test_the_client_then_the_sponsor_sign_the_agreement(live_server: Any, new_page: Callable[[], Any]) -> None:
+def test_the_client_and_the_sponsor_sign_then_the_coach_countersigns(
+    live_server: Any, new_page: Callable[[], Any]
+) -> None:
     organisation = OrganisationFactory(name="Northwind Trading")
     client = UserFactory(role=Role.CLIENT, email="client@example.org", display_name="Ines Client")
     sponsor = UserFactory(
         role=Role.SPONSOR, email="sponsor@example.org", organisation=organisation, display_name="Omar Sponsor"
     )
-    coach = UserFactory(role=Role.COACH, email="coach@example.org", display_name="Cora Coach")
+    coach, secret = staff(Role.COACH, email="coach@example.org", display_name="Cora Coach")
     engagement = EngagementFactory(
         organisation=organisation,
         client=ClientFactory(user=client),
@@ -89,7 +102,12 @@ def test_the_client_then_the_sponsor_sign_the_agreement(live_server: Any, new_pa
     sign_in(client_page, live_server.url, client.email)
     client_page.get_by_role("heading", level=1, name="My coaching").wait_for()
     assert "ENG-KEYS-ELSEWHERE" not in client_page.content()
-    sign_the_agreement(client_page, "ENG-KEYS-SIGN")
+    sign_the_agreement(
+        client_page,
+        "ENG-KEYS-SIGN",
+        missing="The client must sign the agreement.",
+        axe="keyboard-agreement-client-signing",
+    )
     assert "Client: Ines Client" in client_page.content()
     agreement.refresh_from_db()
     assert agreement.state == Agreement.State.OUT_FOR_SIGNATURE
@@ -112,6 +130,35 @@ def test_the_client_then_the_sponsor_sign_the_agreement(live_server: Any, new_pa
         ("sponsor", sponsor.pk),
     ]
     assert_accessible(sponsor_page, "keyboard-agreement-sponsor-signed")
+
+    # The coach countersigns last, with the second factor.
+    coach_page = new_page()
+    sign_in(coach_page, live_server.url, coach.email, secret)
+    coach_page.get_by_role("heading", level=1, name="Your engagements").wait_for()
+    sign_the_agreement(coach_page, "ENG-KEYS-SIGN")
+    agreement.refresh_from_db()
+    assert agreement.state == Agreement.State.SIGNED
+
+    # The gate is open: back to the engagement by its breadcrumb, and the first note.
+    tab_to(coach_page, coach_page.locator(".breadcrumb").get_by_role("link", name="ENG-KEYS-SIGN", exact=True))
+    press_and_wait(coach_page, "Enter")
+    coach_page.get_by_role("heading", level=1, name=re.compile("ENG-KEYS-SIGN")).wait_for()
+    assert "Signed by everyone and in force." in coach_page.content()
+    # With no notes yet, the "Write a note" panel is already open.
+    tab_to(coach_page, coach_page.get_by_label("Note", exact=True))
+    coach_page.keyboard.type("First note after contracting.")
+    tab_to(coach_page, coach_page.get_by_role("button", name="Save note"))
+    press_and_wait(coach_page, "Enter")
+    coach_page.get_by_text("Private note saved.").wait_for()
+    assert Note.objects.get(engagement=engagement).author_id == coach.pk
+
+    # Each signatory can download the signed PDF: the sponsor, by keyboard.
+    sponsor_page.goto(f"{live_server.url}/agreements/{agreement.pk}/")
+    tab_to(sponsor_page, sponsor_page.get_by_role("link", name="Download as PDF"))
+    with sponsor_page.expect_download() as download:
+        sponsor_page.keyboard.press("Enter")
+    assert download.value.suggested_filename == "agreement-ENG-KEYS-SIGN-v1.pdf"
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
 
 
 def test_a_coach_drafts_a_report_and_sends_it_to_the_client(live_server: Any, page: Any) -> None:
@@ -169,24 +216,30 @@ def test_a_coach_drafts_a_report_and_sends_it_to_the_client(live_server: Any, pa
     assert_accessible(page, "keyboard-report-sent-to-client")
 
 
-def test_a_coach_asks_colleagues_for_feedback_by_category(live_server: Any, page: Any) -> None:
+def test_a_coach_asks_colleagues_for_feedback_by_category_and_shares_a_summary(
+    live_server: Any, page: Any, new_page: Callable[[], Any]
+) -> None:
     coach, secret = staff(Role.COACH, email="coach@example.org", display_name="Cora Coach")
     organisation = OrganisationFactory(name="Northwind Trading")
+    client = UserFactory(role=Role.CLIENT, email="client@example.org", display_name="Ines Client")
+    sponsor = UserFactory(role=Role.SPONSOR, email="sponsor@example.org", organisation=organisation)
     engagement = EngagementFactory(
         organisation=organisation,
-        client=ClientFactory(user=UserFactory(role=Role.CLIENT), full_name="Ines Quarry"),
+        client=ClientFactory(user=client, full_name="Ines Quarry"),
         coaches=[coach],
-        sponsors=[UserFactory(role=Role.SPONSOR, organisation=organisation)],
+        sponsors=[sponsor],
         reference="ENG-KEYS-FEEDBACK",
     )
     Agreement.objects.filter(engagement=engagement).update(feedback_anonymity=FeedbackAnonymity.BY_CATEGORY)
     colleagues = [
-        ("Ada Brightwater", "ada@example.net"),
-        ("Ben Okafor", "ben@example.net"),
-        ("Cy Lam", "cy@example.net"),
+        ("Ada Brightwater", "ada@example.net", "Generous with credit in team meetings."),
+        ("Ben Okafor", "ben@example.net", "Interrupts less than a year ago."),
+        ("Cy Lam", "cy@example.net", "Could delegate the quarterly forecast."),
     ]
+    summary = "Colleagues value your generosity; delegate more."
+    base = live_server.url
 
-    sign_in(page, live_server.url, coach.email, secret)
+    sign_in(page, base, coach.email, secret)
     page.get_by_role("heading", level=1, name="Your engagements").wait_for()
     tab_to(page, page.get_by_role("link", name="ENG-KEYS-FEEDBACK", exact=True))
     press_and_wait(page, "Enter")
@@ -206,7 +259,7 @@ def test_a_coach_asks_colleagues_for_feedback_by_category(live_server: Any, page
     assert category.input_value() == "peer"
     tab_to(page, page.get_by_label("What you ask them"))
     page.keyboard.type("What helps the team, and what could change?")
-    for i, (name, email) in enumerate(colleagues, start=1):
+    for i, (name, email, _) in enumerate(colleagues, start=1):
         tab_to(page, page.get_by_label(f"Name {i}", exact=True))
         page.keyboard.type(name)
         tab_to(page, page.get_by_label(f"E-mail {i}", exact=True))
@@ -220,10 +273,74 @@ def test_a_coach_asks_colleagues_for_feedback_by_category(live_server: Any, page
     assert (request.kind, request.source_category) == ("category", "peer")
     assert request.prompt == "What helps the team, and what could change?"
     assert FeedbackSource.objects.filter(request=request).count() == 3
-    linked = [m.to[0] for m in mail.outbox if "/feedback/give/" in str(m.body)]
-    assert sorted(linked) == sorted(email for _, email in colleagues)  # each their own link
+    found = [(m.to[0], re.search(r"http\S+(/feedback/give/\S+/)", str(m.body))) for m in mail.outbox]
+    links = {to: match.group(1) for to, match in found if match}
+    assert sorted(links) == sorted(email for _, email, _ in colleagues)  # each their own link
     assert "0 of 3 answered" in page.content()
     assert_accessible(page, "keyboard-feedback-asked")
+
+    # Each colleague, without an account: the link from their e-mail, the terms, the answer, the
+    # thanks; the link does not work a second time.
+    for _name, email, answer in colleagues:
+        giver = new_page()
+        giver.goto(base + links[email])
+        giver.get_by_role("heading", name="The terms of confidentiality you are under").wait_for()
+        assert "described only as 'Peer', never by name" in giver.content().replace("&#x27;", "'")
+        if email == colleagues[0][1]:
+            check_skip_link(giver)
+            assert_accessible(giver, "keyboard-feedback-give")
+        tab_to(giver, giver.get_by_label("Your feedback"))
+        giver.keyboard.type(answer)
+        tick(giver, giver.get_by_label("I have read the terms above"))
+        tab_to(giver, giver.get_by_role("button", name="Send my feedback"))
+        press_and_wait(giver, "Enter")
+        giver.get_by_role("heading", name="Thank you").wait_for()
+        again = giver.goto(base + links[email])
+        assert again is not None and again.status == 404
+        giver.get_by_role("heading", name="This link does not work").wait_for()
+        giver.close()
+    assert FeedbackSource.objects.filter(request=request, answered_at__isnull=False).count() == 3
+
+    # The coach reads the answers and shares a summary with them word for word (the arrow keys
+    # choose in the radio group).
+    page.reload()
+    assert "3 of 3 answered" in page.content()
+    tab_to(page, page.get_by_label("Your summary for the client"))
+    page.keyboard.type(summary)
+    pick(page, page.get_by_label(re.compile("word for word")))
+    tab_to(page, page.get_by_role("button", name="Save and share with the client"))
+    press_and_wait(page, "Enter")
+    page.get_by_text("Shared with the client.").wait_for()
+    request.refresh_from_db()
+    assert (request.presentation, request.summary) == ("verbatim", summary)
+    assert request.shared_at is not None
+
+    # The client: the words under "Peer", and no name or address.
+    client_page = new_page()
+    sign_in(client_page, base, client.email)
+    client_page.get_by_role("heading", level=1, name="My coaching").wait_for()
+    tab_to(client_page, client_page.get_by_role("link", name="ENG-KEYS-FEEDBACK", exact=True))
+    press_and_wait(client_page, "Enter")
+    tab_to(client_page, client_page.get_by_role("link", name="Feedback from others"))
+    press_and_wait(client_page, "Enter")
+    tab_to(client_page, client_page.get_by_role("link", name="Feedback: Peer"))
+    press_and_wait(client_page, "Enter")
+    client_page.get_by_role("heading", level=1, name="Feedback: Peer").wait_for()
+    content = client_page.content()
+    assert summary in content
+    for name, email, answer in colleagues:
+        assert answer in content
+        assert name not in content and email not in content
+    assert_accessible(client_page, "keyboard-feedback-client")
+
+    # The sponsor: no feedback at all.
+    sponsor_page = new_page()
+    sign_in(sponsor_page, base, sponsor.email)
+    sponsor_page.get_by_role("heading", level=1, name="Coaching for your organisation").wait_for()
+    tab_to(sponsor_page, sponsor_page.get_by_role("link", name="ENG-KEYS-FEEDBACK", exact=True))
+    press_and_wait(sponsor_page, "Enter")
+    sponsor_page.get_by_role("heading", level=1, name=re.compile("ENG-KEYS-FEEDBACK")).wait_for()
+    assert "Feedback from others" not in sponsor_page.content()
 
 
 def test_a_sponsor_sees_what_the_organisation_owes(live_server: Any, page: Any) -> None:

@@ -7,8 +7,10 @@ whatever has the focus.
 - Administrator 4: record a breach, see the 72-hour clock, record containment and the decision
   to notify, close it with the outcome.
 - Administrator 2: open a client's subject-access request, start the copy, let it build, check
-  its contents page and release it.
-- Auditor 1: filter the invoices by period and export the view as CSV.
+  its contents page and release it; the client downloads it, their private notes included.
+- Auditor 1: choose last year, check the totals reconcile, see income by month as a chart, export
+  the view as CSV; filter the invoices by period and export them; nothing outside finance and
+  nothing to change.
 
 Every element the focus lands on must show it (an outline or a box shadow, WCAG 2.4.7).
 """
@@ -18,7 +20,10 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import json
 import re
+import zipfile
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -64,6 +69,19 @@ def test_the_administrator_sets_up_an_engagement_without_seeing_any_note(live_se
         seen.append(page.url)
         assert note_text not in page.content(), f"the note's text is shown to the administrator on {page.url}"
 
+    # Every page sent to the administrator, redirects included, is checked for the note's text.
+    documents: list[str] = []
+    leaks: list[str] = []
+
+    def on_response(response: Any) -> None:
+        # An exception raised in an event handler is lost, so findings are kept for the end.
+        if response.request.resource_type == "document" and response.ok:
+            documents.append(response.url)
+            if note_text in response.text():
+                leaks.append(response.url)
+
+    page.on("response", on_response)
+
     sign_in(page, live_server.url, admin.email, secret)
     page.get_by_role("heading", level=1, name="Practice dashboard").wait_for()
     look()
@@ -101,6 +119,7 @@ def test_the_administrator_sets_up_an_engagement_without_seeing_any_note(live_se
     tab_to(page, nav(page).get_by_role("link", name="Dashboard"), key="Shift+Tab")
     press_and_wait(page, "Enter")
     page.get_by_role("heading", level=1, name="Practice dashboard").wait_for()
+    look()
     tab_to(page, page.get_by_role("link", name="Add a client"))
     press_and_wait(page, "Enter")
     page.get_by_role("heading", level=1, name="Add a client").wait_for()
@@ -120,6 +139,7 @@ def test_the_administrator_sets_up_an_engagement_without_seeing_any_note(live_se
     page.get_by_text("Client added.").wait_for()
     look()
     check_skip_link(page)
+    assert_accessible(page, "keyboard-admin-engagement-create")
     tab_to(page, page.get_by_label("Reference", exact=True))
     page.keyboard.type("ENG-FJORD-001")
     tab_to(page, page.get_by_label("Title", exact=True))
@@ -143,6 +163,7 @@ def test_the_administrator_sets_up_an_engagement_without_seeing_any_note(live_se
     people = page.get_by_role("region", name="People on this engagement").inner_text()
     assert "Maya Lindqvist" in people
     assert "Henrik Solberg" in people
+    assert page.get_by_text("Tomasz Wiśniewski").count() >= 1
 
     created = Engagement.objects.get(reference="ENG-FJORD-001")
     assert created.title == "Leadership coaching"
@@ -167,7 +188,10 @@ def test_the_administrator_sets_up_an_engagement_without_seeing_any_note(live_se
     press_and_wait(page, "Enter")
     page.get_by_role("heading", level=1, name=re.compile("ENG-KEYS-OTHER")).wait_for()
     look()
+    assert page.get_by_role("link", name=re.compile("Request break-glass access")).count() == 1
     assert len(seen) >= 10
+    assert len(documents) >= len(seen)
+    assert not leaks, f"the note's text was sent to the administrator by {leaks}"
     assert_accessible(page, "keyboard-admin-engagement-set-up")
 
 
@@ -197,6 +221,7 @@ def test_the_administrator_handles_a_breach_report(live_server: Any, page: Any) 
     assert (breach.status, breach.reported_by_id, breach.notification) == ("open", admin.pk, "undecided")
     callout = page.locator(".clock-callout")
     assert re.search(r"7[12]h \d\dm left", callout.inner_text()), callout.inner_text()
+    assert_accessible(page, "keyboard-breach-detail")
 
     tab_to(page, page.get_by_label(re.compile("^Containment")))
     page.keyboard.type("The recipient confirmed deletion in writing.")
@@ -236,8 +261,8 @@ def media_dir(settings: Any, tmp_path: Any) -> Any:
     return media
 
 
-def test_the_administrator_answers_a_subject_access_request(
-    live_server: Any, page: Any, monkeypatch: Any, media_dir: Any
+def test_the_administrator_answers_a_subject_access_request_and_the_client_downloads_it(
+    live_server: Any, page: Any, new_page: Callable[[], Any], monkeypatch: Any, media_dir: Any, tmp_path: Any
 ) -> None:
     admin, secret = staff(Role.ADMIN, email="admin@example.org", display_name="Ada Okafor")
     organisation = OrganisationFactory(name="Northwind Trading")
@@ -264,6 +289,7 @@ def test_the_administrator_answers_a_subject_access_request(
     press_and_wait(page, "Enter")
     check_skip_link(page)
     assert "Ines Quartermaine" in page.content()
+    assert_accessible(page, "keyboard-subject-access-register")
     tab_to(page, page.get_by_role("link", name=request.reference, exact=True))
     press_and_wait(page, "Enter")
     page.get_by_role("heading", level=1, name=re.compile(request.reference)).wait_for()
@@ -275,12 +301,14 @@ def test_the_administrator_answers_a_subject_access_request(
     tab_to(page, page.get_by_role("button", name="Start making the copy"))
     press_and_wait(page, "Enter")
     page.get_by_role("progressbar", name="Progress of the copy").wait_for()
+    assert_accessible(page, "keyboard-subject-access-progress")
     assert len(queued) == 1
 
     # The worker builds the copy while the page follows it; the page reloads when it is built.
     assert subject_access.export_build(export_id=queued[0]) is True
     page.get_by_role("heading", name="Contents of the copy").wait_for(timeout=20000)
     assert private not in page.content()  # counts, never content, for the administrator
+    assert_accessible(page, "keyboard-subject-access-contents")
     tab_to(page, page.get_by_role("button", name="Release the copy to the requester"))
     press_and_wait(page, "Enter")
     page.get_by_text("The copy is released.").wait_for()
@@ -293,27 +321,67 @@ def test_the_administrator_answers_a_subject_access_request(
     assert request.export.state == "built" and request.export.expires_at is not None
     assert_accessible(page, "keyboard-subject-access-released")
 
+    # The client downloads the copy from their request's page: their private notes are in it.
+    client_page = new_page()
+    sign_in(client_page, live_server.url, client.email)
+    client_page.get_by_role("heading", level=1, name="My coaching").wait_for()
+    tab_to(client_page, nav(client_page).get_by_role("link", name="Request a copy of my information", exact=True))
+    press_and_wait(client_page, "Enter")
+    tab_to(client_page, client_page.get_by_role("link", name=request.reference, exact=True))
+    press_and_wait(client_page, "Enter")
+    client_page.get_by_role("heading", level=1, name=f"Request {request.reference}").wait_for()
+    check_skip_link(client_page)
+    assert_accessible(client_page, "keyboard-subject-access-client-download")
+    tab_to(client_page, client_page.get_by_role("link", name=re.compile("Download the copy")))
+    with client_page.expect_download() as download:
+        client_page.keyboard.press("Enter")
+    assert download.value.suggested_filename == f"information-{request.reference}.zip"
+    saved = tmp_path / "copy.zip"
+    download.value.save_as(saved)
+    with zipfile.ZipFile(saved) as archive:
+        data = json.loads(archive.read("information.json"))
+        assert {"README.txt", "information.json", "information.pdf"} <= set(archive.namelist())
+    assert [n["text"] for n in data["notes"]] == [private]
+    assert data["identity"][0]["full_name"] == "Ines Quartermaine"
 
-def invoice(admin: Any, organisation: Any, price: str, issued_on: datetime.date) -> Any:
+
+def invoice(admin: Any, organisation: Any, price: str, issued_on: datetime.date, engagement: Any = None) -> Any:
     draft = finance.invoice_create(
         actor=admin,
         organisation=organisation,
-        engagement=None,
+        engagement=engagement,
         lines=[finance.LineInput("Coaching sessions", Decimal(2), Decimal(price), Decimal(20))],
     )
     return finance.invoice_issue(actor=admin, invoice=draft, issued_on=issued_on)
 
 
-def test_the_auditor_filters_invoices_by_period_and_exports_them(live_server: Any, page: Any) -> None:
+def test_the_auditor_reviews_a_year_and_exports_it(live_server: Any, page: Any) -> None:
     admin = UserFactory(role=Role.ADMIN, email="admin@example.org")
     auditor, secret = staff(Role.AUDITOR, email="auditor@example.org", display_name="Ravi Auditor")
     northwind = OrganisationFactory(name="Northwind Trading")
     harbour = OrganisationFactory(name="Harbour Health Trust")
+    engagement = EngagementFactory(
+        organisation=northwind,
+        reference="ENG-KEYS-AUDIT",
+        client=ClientFactory(full_name="Samira Quentin-Marsh", user=UserFactory(role=Role.CLIENT)),
+        sponsors=[UserFactory(role=Role.SPONSOR, organisation=northwind)],
+    )
     today = timezone.localdate()
     year = today.year - 1
-    invoice(admin, northwind, "500.00", datetime.date(year, 1, 10))
-    invoice(admin, harbour, "250.00", datetime.date(year, 3, 5))
-    invoice(admin, northwind, "1000.00", datetime.date(year, 11, 20))
+    # Last year: 1,200.00 + 600.00 + 2,400.00 invoiced; 1,200.00 + 300.00 paid; 100.00 credited.
+    january = invoice(admin, northwind, "500.00", datetime.date(year, 1, 10), engagement)
+    march = invoice(admin, harbour, "250.00", datetime.date(year, 3, 5))
+    invoice(admin, northwind, "1000.00", datetime.date(year, 11, 20), engagement)
+    finance.payment_record(actor=admin, invoice=january, amount="1200.00", received_on=datetime.date(year, 2, 8))
+    finance.payment_record(actor=admin, invoice=march, amount="300.00", received_on=datetime.date(year, 4, 2))
+    finance.credit_note_issue(
+        actor=admin,
+        invoice=march,
+        net="100.00",
+        tax="0.00",
+        reason="Session cancelled",
+        issued_on=datetime.date(year, 4, 3),
+    )
     this_year = invoice(admin, harbour, "999.00", today)  # outside the period
     finance.audit_open(
         actor=admin,
@@ -322,17 +390,58 @@ def test_the_auditor_filters_invoices_by_period_and_exports_them(live_server: An
         ends_on=today + datetime.timedelta(days=30),
         purpose=f"Annual accounts {year}",
     )
+    base = live_server.url
 
-    sign_in(page, live_server.url, auditor.email, secret)
+    sign_in(page, base, auditor.email, secret)
     page.get_by_text("Your audit is open until").wait_for()
     tab_to(page, nav(page).get_by_role("link", name="Finance"))
     press_and_wait(page, "Enter")
-    tab_to(page, page.get_by_role("link", name="Invoices", exact=True).last)
-    press_and_wait(page, "Enter")
-    page.get_by_role("heading", name="Issued invoices").wait_for()
+    page.get_by_role("heading", level=1, name="Finance").wait_for()
     check_skip_link(page)
 
-    # The period: typed dates (en-US order), then Enter in the date field submits the filters.
+    # 1. Last year, chosen with the arrow keys in the closed <select>, then Show.
+    choose(page, page.get_by_label("Year", exact=True), str(year))
+    tab_to(page, page.get_by_role("button", name="Show"))
+    press_and_wait(page, "Enter")
+    page.get_by_text(f"Period: 01 Jan {year} to 31 Dec {year}").wait_for()
+    # The totals reconcile.
+    totals = {
+        name: page.locator(f'[data-total="{name}"]').inner_text()
+        for name in ("invoiced", "paid", "credited", "outstanding")
+    }
+    assert totals == {"invoiced": "4,200.00", "paid": "1,500.00", "credited": "100.00", "outstanding": "2,600.00"}
+    assert "Outstanding = invoiced − paid − credited: 4,200.00 − 1,500.00 − 100.00 = 2,600.00" in page.content()
+    # Income by month as a chart, and every figure in the table beside it.
+    chart = page.get_by_role("img", name=re.compile("Income by month"))
+    chart.wait_for()
+    assert chart.is_visible()
+    assert page.locator("figure.chart rect.bar").count() == 12
+    february = page.get_by_role("row", name=re.compile(f"February {year}"))
+    assert "1,200.00" in february.inner_text()
+    assert "Samira Quentin-Marsh" not in page.content()  # nothing outside finance
+    assert page.get_by_role("link", name="New invoice").count() == 0  # nothing to change
+    assert_accessible(page, "keyboard-auditor-finance-overview")
+
+    tab_to(page, page.get_by_role("link", name="Export this view as CSV"))
+    with page.expect_download() as download:
+        page.keyboard.press("Enter")
+    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
+    assert ["Totals", "GBP", f"01 Jan {year} to 31 Dec {year}", "3", "4200.00", "1500.00", "100.00", "2600.00"] in rows
+
+    # 2. The invoices of that year, from the records' own navigation.
+    tab_to(page, page.get_by_role("link", name="Invoices", exact=True).last, key="Shift+Tab")
+    press_and_wait(page, "Enter")
+    page.get_by_role("heading", name="Issued invoices").wait_for()
+    listed = page.get_by_role("table").inner_text()
+    assert "INV-000001" in listed and "INV-000003" in listed
+    assert this_year.reference not in listed
+    assert_accessible(page, "keyboard-auditor-invoice-list")
+
+    # 3. The same period as typed dates (en-US order), after clearing the year.
+    tab_to(page, page.get_by_role("link", name="Clear the filters"))
+    press_and_wait(page, "Enter")
+    page.get_by_role("heading", name="Issued invoices").wait_for()
+    assert this_year.reference in page.get_by_role("table").inner_text()
     date_from = page.get_by_label("From", exact=True)
     tab_to(page, date_from)
     page.keyboard.type(f"0101{year}")
@@ -356,3 +465,9 @@ def test_the_auditor_filters_invoices_by_period_and_exports_them(live_server: An
     rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
     assert [row[0] for row in rows[1:]] == ["INV-000003", "INV-000002", "INV-000001"]
     assert_accessible(page, "keyboard-auditor-invoices")
+
+    # Nothing outside finance, and nothing to change, even at its address.
+    response = page.goto(f"{base}/engagements/{engagement.pk}/")
+    assert response is not None and response.status == 404
+    response = page.goto(f"{base}/finance/invoices/{january.pk}/payments/new/")
+    assert response is not None and response.status == 403

@@ -7,8 +7,10 @@ replace the text of a field, Control+A selects it and the new text is typed over
   changed in the next version and approves it.
 - Coach 2 "A report to the sponsor", second half: the coach reads the client's comment, revises
   the report (a new version) and sends it back, then releases the approved version to the sponsor.
+- Sponsor 2 "Read a released report": nothing of the report before its release; then the
+  released version, without the client's comments, and its PDF.
 
-The coach and the client each have their own browser page. The first draft is written and sent
+The coach, the client and the sponsor each have their own browser page. The first draft is written and sent
 in the database, as test_keyboard_journeys_engagement.py covers that part by keyboard. Every
 element the focus lands on must show it (an outline or a box shadow, WCAG 2.4.7).
 """
@@ -16,6 +18,7 @@ element the focus lands on must show it (an outline or a box shadow, WCAG 2.4.7)
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -63,11 +66,14 @@ def test_a_client_asks_for_a_change_and_the_coach_revises_and_releases(
     organisation = OrganisationFactory(name="Northwind Trading")
     client = UserFactory(role=Role.CLIENT, email="client@example.org", display_name="Ines Client")
     coach, secret = staff(Role.COACH, email="coach@example.org", display_name="Maya Lindqvist")
+    sponsor = UserFactory(
+        role=Role.SPONSOR, email="sponsor@example.org", organisation=organisation, display_name="Omar Sponsor"
+    )
     engagement = EngagementFactory(
         organisation=organisation,
         client=ClientFactory(user=client),
         coaches=[coach],
-        sponsors=[UserFactory(role=Role.SPONSOR, organisation=organisation)],
+        sponsors=[sponsor],
         reference="ENG-KEYS-REVIEW",
     )
     goals = InformationCategory.objects.get(key="goals")
@@ -90,6 +96,8 @@ def test_a_client_asks_for_a_change_and_the_coach_revises_and_releases(
     assert "With the client for review · version 1" in client_page.locator("main").inner_text()
     client_page.get_by_role("heading", level=2, name="Partnership goals").wait_for()
     client_page.get_by_text(FIRST).wait_for()
+    check_skip_link(client_page)
+    assert_accessible(client_page, "keyboard-report-client-review")
 
     tab_to(client_page, client_page.get_by_label("Comment on this section"))
     client_page.keyboard.type(COMMENT)
@@ -110,6 +118,17 @@ def test_a_client_asks_for_a_change_and_the_coach_revises_and_releases(
     comment = report.versions.get(number=1).comments.get()
     assert comment.section is not None  # on the section, not on the report as a whole
     assert (comment.body, comment.author_id, comment.section.category_id) == (COMMENT, client.pk, goals.pk)
+
+    # --- The sponsor: nothing of the report before it is released.
+    sponsor_page = new_page()
+    sign_in(sponsor_page, base, sponsor.email)
+    sponsor_page.get_by_role("heading", level=1, name="Coaching for your organisation").wait_for()
+    tab_to(sponsor_page, sponsor_page.get_by_role("link", name="ENG-KEYS-REVIEW", exact=True))
+    press_and_wait(sponsor_page, "Enter")
+    tab_to(sponsor_page, sponsor_page.get_by_role("link", name="Reports to the sponsor"))
+    press_and_wait(sponsor_page, "Enter")
+    sponsor_page.get_by_role("heading", level=1, name="Reports to the sponsor").wait_for()
+    assert "Mid-point summary" not in sponsor_page.content()
 
     # --- The coach: the notice, the client's comment, a new version, sent back to the client.
     go_to_dashboard(coach_page)  # the coach was signed in before: the dashboard again, for the news
@@ -220,3 +239,20 @@ def test_a_client_asks_for_a_change_and_the_coach_revises_and_releases(
     assert report.released_at is not None
     assert report.versions.count() == 2
     assert report.versions.get(number=2).sections.get().body == SECOND
+
+    # --- The sponsor: the released version, without the client's comments, and its PDF.
+    sponsor_page.reload()
+    tab_to(sponsor_page, sponsor_page.get_by_role("link", name="Mid-point summary"))
+    press_and_wait(sponsor_page, "Enter")
+    sponsor_page.get_by_role("heading", level=1, name="Mid-point summary").wait_for()
+    content = sponsor_page.content()
+    assert SECOND in content
+    assert FIRST not in content
+    assert COMMENT not in content and THANKS not in content  # the client's comments stay private
+    check_skip_link(sponsor_page)
+    assert_accessible(sponsor_page, "keyboard-report-sponsor-released")
+    tab_to(sponsor_page, sponsor_page.get_by_role("link", name="Download the PDF"))
+    with sponsor_page.expect_download() as download:
+        sponsor_page.keyboard.press("Enter")
+    assert download.value.suggested_filename == "report-ENG-KEYS-REVIEW.pdf"
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF")

@@ -8,9 +8,11 @@ field segment by segment.
   same forecast as ``manage.py retention_sweep --dry-run``); nothing is deleted.
 - See the receipts of the last sweep (two run in the set-up, as the nightly task would): the
   last one's only.
+- Place a legal hold on the engagement that falls due: it leaves the timeline and a sweep keeps
+  it; release the hold with a reason, and the next sweep deletes it and leaves its receipt.
 
-Placing a legal hold by keyboard is ``test_the_administrator_places_a_legal_hold_on_an_organisation``
-in ``test_keyboard_journeys.py``.
+A hold on a whole organisation, chosen with the arrow keys, is
+``test_the_administrator_places_a_legal_hold_on_an_organisation`` in ``test_keyboard_journeys.py``.
 
 Every element the focus lands on must show it (an outline or a box shadow, WCAG 2.4.7).
 """
@@ -30,7 +32,7 @@ from django.utils import timezone
 from confidentiality.roles import Role
 from engagements.models import Engagement
 from engagements.services import engagement_close
-from retention.models import DeletionReceipt, RetentionSweep
+from retention.models import DeletionReceipt, LegalHold, RetentionSweep
 from retention.schedule import add_years, rule_for
 from retention.sweep import run_sweep
 from tests.browser.conftest import assert_accessible
@@ -111,6 +113,7 @@ def test_the_administrator_reviews_retention(live_server: Any, page: Any, settin
     assert period.startswith("2 years after the engagement closes")
     assert (due_now, held) == ("0", "0")
     assert falling == f"{due_on.strftime('%Y-%m')}: 1"
+    assert_accessible(page, "keyboard-retention-overview")
 
     # 2. The dry run: a sweep as of the day it falls due, typed into "Sweep as of" (en-US order).
     # Tab enters a date field at its month, and typing moves on through the day to the year.
@@ -160,3 +163,40 @@ def test_the_administrator_reviews_retention(live_server: Any, page: Any, settin
     assert rows == named
     assert ("engagement_files", "engagements", "2") in rows
     assert "ENG-RET-GONE" not in page.content()
+
+    # 4. A legal hold on the engagement that falls due (the first kind of hold, chosen as the page
+    # opens): it leaves the timeline, and a sweep on the day it falls due keeps it.
+    scope = page.get_by_label("Hold", exact=True)
+    tab_to(page, scope, key="Shift+Tab")
+    assert scope.input_value() == "engagement"
+    tab_to(page, page.get_by_label("Engagement reference, or client or organisation id"))
+    page.keyboard.type("ENG-RET-DUE")
+    tab_to(page, page.get_by_label("Case or matter"))
+    page.keyboard.type("Tribunal claim 2026/114")
+    tab_to(page, page.get_by_label("Why the records must be kept (no client content)"))
+    page.keyboard.type("Evidence for the tribunal")
+    tab_to(page, page.get_by_role("button", name="Place the hold"))
+    press_and_wait(page, "Enter")
+    page.get_by_text("Hold placed.").wait_for()
+    hold = LegalHold.objects.get()
+    assert (hold.scope, hold.engagement_id, hold.placed_by_id) == ("engagement", due.pk, admin.pk)
+    month = page.locator(".bars li", has_text=due_on.strftime("%Y-%m"))
+    assert month.locator(".bars__value").inner_text() == "0"
+    run_sweep(as_of=due_on + datetime.timedelta(days=1))
+    assert Engagement.objects.filter(pk=due.pk).exists()
+
+    # 5. The hold released, with a reason: the next sweep deletes the engagement, and its receipt
+    # is the last sweep's.
+    tab_to(page, page.get_by_label("Reason for release"))
+    page.keyboard.type("Claim settled")
+    tab_to(page, page.get_by_role("button", name="Release", exact=True))
+    press_and_wait(page, "Enter")
+    page.get_by_text("Hold released.").wait_for()
+    hold.refresh_from_db()
+    assert hold.released_at is not None and hold.release_reason == "Claim settled"
+    run_sweep(as_of=due_on + datetime.timedelta(days=1))
+    assert not Engagement.objects.filter(pk=due.pk).exists()
+    page.reload()
+    receipts = page.get_by_role("region", name="Receipts of the last sweep")
+    receipts.get_by_role("cell", name="engagements", exact=True).wait_for()
+    assert "ENG-RET-DUE" not in page.content()

@@ -11,6 +11,9 @@ from django.db import DatabaseError, connection, transaction
 from confidentiality.audit import audit_record, audit_verify_chain
 from confidentiality.models import AuditEvent
 
+# Also run on SQLite (CI's embedded pass): the audit chain and its append-only triggers.
+pytestmark = pytest.mark.embedded
+
 
 @contextmanager
 def tampering() -> Iterator[None]:

@@ -14,6 +14,9 @@ from confidentiality.roles import Role
 from engagements.models import Client, Engagement
 from tests.factories import OrganisationFactory
 
+# Also run on SQLite (CI's embedded pass): the management commands.
+pytestmark = pytest.mark.embedded
+
 
 def run(*args: str) -> str:
     out = io.StringIO()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import subprocess
 import sys
@@ -12,6 +13,9 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from confidentiality import env
+
+# Also run on SQLite (CI's embedded pass): the embedded default's settings and start-up.
+pytestmark = pytest.mark.embedded
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -103,3 +107,26 @@ class TestStartup:
         result = run_manage(production_env(tmp_path), "check", "--deploy", "--fail-level", "WARNING")
         assert result.returncode == 0, result.stderr
         assert "no issues" in result.stdout
+
+    def test_the_embedded_broker_keeps_every_file_under_var(self, tmp_path: Path) -> None:
+        """kombu's filesystem transport defaults its exchange table to ``control/`` in the working
+        directory; the embedded default keeps it under ``VAR_DIR`` with the queue."""
+        env_vars = {
+            "PATH": os.environ.get("PATH", ""),
+            "HOME": os.environ.get("HOME", ""),
+            "DEPLOYMENT": "embedded",
+            "VAR_DIR": str(tmp_path / "var"),
+        }
+        code = (
+            "from django.conf import settings; import json; print(json.dumps(settings.CELERY_BROKER_TRANSPORT_OPTIONS))"
+        )
+        result = run_manage(env_vars, "shell", "-c", code)
+        assert result.returncode == 0, result.stderr
+        folders = {
+            k: v
+            for k, v in json.loads(result.stdout.splitlines()[-1]).items()
+            if k.endswith(("folder", "folder_in", "folder_out"))
+        }
+        assert set(folders) == {"data_folder_in", "data_folder_out", "processed_folder", "control_folder"}
+        for folder in folders.values():
+            assert Path(folder).is_relative_to(tmp_path / "var")

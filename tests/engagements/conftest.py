@@ -38,6 +38,11 @@ class Content:
 
 @pytest.fixture
 def content(world: World) -> Content:
+    return make_content(world)
+
+
+def make_content(world: World) -> Content:
+    """A session, a private and a shared note, a private and a shared document, a hard copy."""
     import datetime
 
     from django.utils import timezone

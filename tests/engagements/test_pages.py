@@ -9,8 +9,15 @@ import pytest
 from django.urls import reverse
 
 from engagements.models import CoachingSession, Document, HardCopy, Note
-from tests.conftest import PERSONAS, World
-from tests.engagements.conftest import DOCUMENT_NAME, HARD_COPY_TEXT, PRIVATE_TEXT, SHARED_TEXT, Content
+from tests.conftest import PERSONAS, BuiltOnce, World, build_world
+from tests.engagements.conftest import (
+    DOCUMENT_NAME,
+    HARD_COPY_TEXT,
+    PRIVATE_TEXT,
+    SHARED_TEXT,
+    Content,
+    make_content,
+)
 
 LOGIN = 302
 
@@ -67,8 +74,25 @@ def url(name: str, world: World, content: Content) -> str:
     }[name]
 
 
+class WorldWithContent(BuiltOnce):
+    """The personas' world and its content, built once for a whole persona grid."""
+
+    @staticmethod
+    def build() -> tuple[World, Content]:
+        world = build_world()
+        return world, make_content(world)
+
+    @pytest.fixture
+    def world(self, fresh: tuple[World, Content]) -> World:
+        return fresh[0]
+
+    @pytest.fixture
+    def content(self, fresh: tuple[World, Content]) -> Content:
+        return fresh[1]
+
+
 @pytest.mark.django_db
-class TestPagesByPersona:
+class TestPagesByPersona(WorldWithContent):
     @pytest.mark.parametrize("persona", PERSONAS)
     @pytest.mark.parametrize("page", sorted(GET_PAGES))
     def test_it_answers_as_the_table_says_and_leaks_nothing(
@@ -107,7 +131,7 @@ class TestPagesByPersona:
 
 # POST endpoints: persona -> expected status; anything but the allowed persona changes nothing.
 @pytest.mark.django_db
-class TestWritesByPersona:
+class TestWritesByPersona(WorldWithContent):
     @pytest.mark.parametrize("persona", PERSONAS)
     def test_only_the_coach_on_it_writes_a_note(self, world: World, persona: str) -> None:
         before = Note.objects.count()
@@ -122,12 +146,13 @@ class TestWritesByPersona:
     def test_only_the_coach_on_it_records_a_session(self, world: World, persona: str) -> None:
         from django.utils import timezone
 
+        before = CoachingSession.objects.count()
         response = world.http(persona).post(
             reverse("engagements:session_create", args=[world.engagement.pk]),
             {"held_on": timezone.localdate().isoformat(), "duration_minutes": 45, "mode": "phone"},
         )
         assert response.status_code == {"coach": 302, "anonymous": LOGIN}.get(persona, 404)
-        assert CoachingSession.objects.count() == (1 if persona == "coach" else 0)
+        assert CoachingSession.objects.count() == before + (1 if persona == "coach" else 0)
 
     @pytest.mark.parametrize("persona", PERSONAS)
     def test_only_the_coach_on_it_shares_a_note(self, world: World, content: Content, persona: str) -> None:
@@ -143,11 +168,12 @@ class TestWritesByPersona:
         from django.core.files.uploadedfile import SimpleUploadedFile
 
         upload = SimpleUploadedFile("plan.txt", b"a plan", content_type="text/plain")
+        before = Document.objects.count()
         response = world.http(persona).post(
             reverse("engagements:document_upload", args=[world.engagement.pk]), {"file": upload}
         )
         assert response.status_code == {"coach": 302, "anonymous": LOGIN}.get(persona, 404)
-        assert Document.objects.count() == (1 if persona == "coach" else 0)
+        assert Document.objects.count() == before + (1 if persona == "coach" else 0)
 
     @pytest.mark.parametrize("persona", PERSONAS)
     def test_hard_copies_are_the_coach_and_administrators_business(
@@ -170,16 +196,17 @@ class TestWritesByPersona:
     def test_only_the_administrator_opens_break_glass(self, world: World, content: Content, persona: str) -> None:
         from engagements.models import BreakGlassGrant
 
+        before = BreakGlassGrant.objects.count()
         response = world.http(persona).post(
             reverse("engagements:break_glass", args=[content.private_note.pk]),
             {"reason": "Court order reference 2026/114 requires disclosure review"},
         )
         assert response.status_code == {"admin": 302, "anonymous": LOGIN}.get(persona, 404)
-        assert BreakGlassGrant.objects.count() == (1 if persona == "admin" else 0)
+        assert BreakGlassGrant.objects.count() == before + (1 if persona == "admin" else 0)
 
 
 @pytest.mark.django_db
-class TestMembership:
+class TestMembership(WorldWithContent):
     @pytest.mark.parametrize("persona", PERSONAS)
     def test_only_the_administrator_adds_a_person(self, world: World, persona: str) -> None:
         from engagements.models import EngagementMember

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from finance import services
 from finance.models import Audit, CreditNote, Invoice, Payment
-from tests.conftest import World
+from tests.conftest import BuiltOnce, World, build_world
 
 
 def make_invoice(
@@ -60,6 +60,10 @@ class Books:
 
 @pytest.fixture
 def books(world: World) -> Books:
+    return make_books(world)
+
+
+def make_books(world: World) -> Books:
     admin = world.people["admin"]
     today = timezone.localdate()
     invoice = make_invoice(admin, world.organisation, engagement=world.engagement)
@@ -79,3 +83,20 @@ def books(world: World) -> Books:
     invoice.refresh_from_db()
     other.refresh_from_db()
     return Books(invoice, other, draft, payment, credit, audit)
+
+
+class WorldWithBooks(BuiltOnce):
+    """The personas' world and its books, built once for a persona grid."""
+
+    @staticmethod
+    def build() -> tuple[World, Books]:
+        world = build_world()
+        return world, make_books(world)
+
+    @pytest.fixture
+    def world(self, fresh: tuple[World, Books]) -> World:
+        return fresh[0]
+
+    @pytest.fixture
+    def books(self, fresh: tuple[World, Books]) -> Books:
+        return fresh[1]

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from confidentiality.models import AuditEvent
 from tests.conftest import PERSONAS, World
-from tests.finance.conftest import Books, make_invoice
+from tests.finance.conftest import Books, WorldWithBooks, make_invoice
 
 LOGIN, ANON = 302, 401
 READERS = {"admin": 200, "auditor": 200, "sponsor": 200, "other_sponsor": 200}
@@ -63,7 +63,13 @@ def page_url(name: str, books: Books) -> str:
 
 
 @pytest.mark.django_db
-class TestPages:
+def test_an_auditor_outside_an_audit_is_told_why_with_a_404(world: World) -> None:
+    response = world.http("auditor").get(reverse("finance:overview"))
+    assert response.status_code == 404 and "No audit is open for you" in response.content.decode()
+
+
+@pytest.mark.django_db
+class TestPages(WorldWithBooks):
     @pytest.mark.parametrize("persona", PERSONAS)
     @pytest.mark.parametrize("page", sorted(PAGES))
     def test_it_answers_as_the_table_says(self, world: World, books: Books, page: str, persona: str) -> None:
@@ -107,17 +113,13 @@ class TestPages:
             body = world.http(persona).get(reverse("dashboard")).content.decode()
             assert ">Finance</a>" not in body and ">Invoices</a>" not in body
 
-    def test_an_auditor_outside_an_audit_is_told_why_with_a_404(self, world: World) -> None:
-        response = world.http("auditor").get(reverse("finance:overview"))
-        assert response.status_code == 404 and "No audit is open for you" in response.content.decode()
-
     def test_a_sponsor_sees_what_their_organisation_owes(self, world: World, books: Books) -> None:
         body = world.http("sponsor").get(reverse("finance:invoice_list")).content.decode()
         assert "700.00</span> outstanding" in body and books.invoice.reference in body
 
 
 @pytest.mark.django_db
-class TestEndpoints:
+class TestEndpoints(WorldWithBooks):
     ENDPOINTS = {
         "invoices": only(READERS, anonymous=ANON),
         "payments": only(READERS, anonymous=ANON),

@@ -11,6 +11,9 @@ from finance import selectors
 from finance.models import Audit, CreditNote, Invoice, Payment
 from tests.conftest import login
 
+# Also run on SQLite (CI's embedded pass): seeding the demo.
+pytestmark = pytest.mark.embedded
+
 
 @pytest.mark.django_db
 def test_the_demo_books_are_seeded_once_and_open_to_the_demo_auditor() -> None:

@@ -13,6 +13,9 @@ from finance import retention, services
 from tests.conftest import World
 from tests.finance.conftest import make_invoice
 
+# Also run on SQLite (CI's embedded pass): the sweep's SQL on financial records.
+pytestmark = pytest.mark.embedded
+
 
 def on(day: datetime.date) -> Any:
     return time_machine.travel(datetime.datetime.combine(day, datetime.time(12)), tick=False)

@@ -18,6 +18,7 @@ from tests.conftest import World
 from tests.finance.conftest import Books, make_invoice
 
 
+@pytest.mark.embedded
 @pytest.mark.django_db
 class TestNumbering:
     def test_numbers_run_in_sequence_and_a_deleted_draft_leaves_no_gap(self, world: World) -> None:
@@ -82,6 +83,7 @@ def test_concurrent_issues_take_distinct_numbers_without_gaps(world: World) -> N
     assert sorted(Invoice.objects.values_list("number", flat=True)) == list(range(1, 9))
 
 
+@pytest.mark.embedded
 @pytest.mark.django_db
 class TestAnIssuedInvoiceNeverChanges:
     def test_the_services_refuse(self, world: World, books: Books) -> None:

@@ -26,10 +26,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.shortcuts import resolve_url
 from django.test import Client as HttpClient
-from django.test import override_settings
 from django.urls import reverse
 
-from tests.conftest import login
+from tests.conftest import built_once, login
 from tests.matrix import routes
 from tests.matrix.table import DENIED, Row
 from tests.matrix.world import MatrixWorld
@@ -242,35 +241,12 @@ def built_world(django_db_blocker: Any, media_root: Path, *, hostile: bool = Fal
     For a module-scoped fixture: each test then runs in a savepoint of that transaction
     (pytest-django's ``db``), and each request in a savepoint of its own (``attempt``).
     """
-    from confidentiality import crypto
     from tests.matrix.world import build
 
-    overrides = override_settings(
-        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "matrix"}},
-        STORAGES={
-            "default": {
-                "BACKEND": "django.core.files.storage.FileSystemStorage",
-                "OPTIONS": {"location": str(media_root)},
-            },
-            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-        },
-    )
-    overrides.enable()
-    crypto.data_key_cache.clear()
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-    try:
+    with built_once(django_db_blocker, media_root) as make:
+        world = make(lambda: build(hostile=hostile))
         with django_db_blocker.unblock():
-            world = build(hostile=hostile)
             yield Matrix(world, Personas(world.people, world.held), fingerprint())
-    finally:
-        with django_db_blocker.unblock():
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-        overrides.disable()
-        crypto.data_key_cache.clear()
 
 
 MISSING_UUID = uuid.UUID(int=0)

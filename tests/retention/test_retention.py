@@ -30,6 +30,9 @@ from retention.sweep import preview, run_sweep
 from tests.conftest import PERSONAS, World
 from tests.factories import ClientFactory, EngagementFactory, UserFactory
 
+# Also run on SQLite (CI's embedded pass): the sweep's SQL, leases and triggers.
+pytestmark = pytest.mark.embedded
+
 NOTE_TEXT = "Private: Thaddeus spoke about the merger and his health"
 DOC_BYTES = b"%PDF-1.4\n% assessment of Thaddeus\n%%EOF\n"
 

@@ -30,7 +30,7 @@ from engagements import feedback, reports
 from engagements import services as engagement_services
 from retention import subject_access as sar
 from retention.models import SubjectAccessExport, SubjectAccessRequest
-from tests.conftest import PERSONAS, World
+from tests.conftest import PERSONAS, BuiltOnce, World, build_world
 
 LOGIN, ANON = 302, 401
 LONDON = ZoneInfo("Europe/London")
@@ -676,6 +676,7 @@ class TestOrganisationCopy:
         assert download(world, "other_sponsor", request).status_code == 404
 
 
+@pytest.mark.embedded
 @pytest.mark.django_db
 class TestDownloadWindow:
     def test_each_download_is_audited(self, world: World, held: Held) -> None:
@@ -776,15 +777,32 @@ ENDPOINTS = {
 ACTIONS = ("start", "extend", "refuse", "release")
 
 
-@pytest.fixture
-def both(world: World, monkeypatch: Any) -> tuple[SubjectAccessRequest, SubjectAccessRequest]:
-    # Who may do what does not depend on the PDF: a stand-in keeps the matrix fast.
-    monkeypatch.setattr("confidentiality.pdf.render_pdf", lambda *args, **kwargs: b"%PDF-1.4 stand-in")
-    return released(world, "client"), released(world, "sponsor")
-
-
 @pytest.mark.django_db
-class TestPersonas:
+class TestPersonasOnReleasedCopies(BuiltOnce):
+    """A client's and an organisation's released copy, built once for every persona's visit."""
+
+    @staticmethod
+    def build() -> tuple[World, tuple[SubjectAccessRequest, SubjectAccessRequest]]:
+        from unittest import mock
+
+        from retention.tasks import subject_access_export_task
+
+        world = build_world()
+        # Who may do what does not depend on the PDF: a stand-in keeps the grid fast.
+        with (
+            mock.patch("confidentiality.pdf.render_pdf", lambda *args, **kwargs: b"%PDF-1.4 stand-in"),
+            mock.patch.object(subject_access_export_task, "delay", lambda export_id: None),
+        ):
+            return world, (released(world, "client"), released(world, "sponsor"))
+
+    @pytest.fixture
+    def world(self, fresh: tuple[World, Any]) -> World:
+        return fresh[0]
+
+    @pytest.fixture
+    def both(self, fresh: tuple[World, Any]) -> tuple[SubjectAccessRequest, SubjectAccessRequest]:
+        return fresh[1]
+
     @pytest.mark.parametrize("persona", PERSONAS)
     @pytest.mark.parametrize("page", sorted(PAGES))
     def test_pages_answer_as_the_table_says(self, world: World, both: Any, page: str, persona: str) -> None:
@@ -831,6 +849,9 @@ class TestPersonas:
             }[persona]
             assert seen == expected
 
+
+@pytest.mark.django_db
+class TestPersonas:
     @pytest.mark.parametrize("persona", [p for p in PERSONAS if p != "admin"])
     @pytest.mark.parametrize("action", ACTIONS)
     def test_only_the_administrator_runs_a_request(self, world: World, action: str, persona: str) -> None:
