@@ -441,7 +441,7 @@ def run(var_dir: Path, sizes: tuple[int, ...] = SIZES, *, batch_size: int | None
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         # Imported here, not first in a measured child (each child would pay for it).
-        for module in ("retention.sweep", "retention.subject_access", "finance.retention"):
+        for module in ("retention.sweep", "rights.services", "finance.retention"):
             importlib.import_module(module)
 
         peaks = {size: measure_size(size, empty, var_dir, as_of, batch_size, traced=traced) for size in sizes}

@@ -108,8 +108,9 @@ def run(var_dir: Path) -> None:
 
     from confidentiality.models import User
     from confidentiality.roles import Role
-    from retention import subject_access, tasks
-    from retention.models import SubjectAccessExport
+    from rights import services as sar
+    from rights import tasks
+    from rights.models import SubjectAccessExport
     from tests.conftest import login
     from tests.factories import UserFactory
 
@@ -130,11 +131,11 @@ def run(var_dir: Path) -> None:
 
         # The benchmark is the worker: the message for the broker is not sent.
         tasks.subject_access_export_task.delay = lambda *args, **kwargs: None
-        request = subject_access.subject_access_request_open(actor=client_user)
-        export = subject_access.subject_access_export_start(actor=admin, request=request)
+        request = sar.subject_access_request_open(actor=client_user)
+        export = sar.subject_access_export_start(actor=admin, request=request)
         say("subject access: building the copy")
         started, cpu_started = time.perf_counter(), time.process_time()
-        if not subject_access.export_build(export_id=export.pk):
+        if not sar.export_build(export_id=export.pk):
             raise RuntimeError("The export was not built.")
         seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
         export = SubjectAccessExport.objects.get(pk=export.pk)
@@ -144,7 +145,7 @@ def run(var_dir: Path) -> None:
         emit("subject_access_export_zip_bytes", export.size, "bytes")
         emit("subject_access_export_document_bytes", export.manifest["file_bytes"], "bytes")
 
-        subject_access.subject_access_release(actor=admin, request=request)
+        sar.subject_access_release(actor=admin, request=request)
         http = login(HttpClient(), User.objects.get(pk=client_user.pk))
         started = time.perf_counter()
         response = http.get(reverse("subject_access:download", args=[request.pk]))

@@ -160,7 +160,7 @@ def policies_to_accept(user: Any) -> list[Any]:
     if not needs_policy_acceptance(user):
         return []
     if "_policies_to_accept" not in user.__dict__:
-        from confidentiality.policies import pending_for, settle
+        from people.policies import pending_for, settle
 
         # The flag on the person's own row makes this free on every request until a version
         # they have not accepted exists. The technical admin site's users (with no staff role,
@@ -485,7 +485,7 @@ def can_see_all_feedback(user: Any, engagement: Engagement) -> bool:
 def feedback_requests_visible_to(user: Any, engagement: Engagement) -> QuerySet[Any]:
     """Coaches: every request. The client: those the coach has shared, and only at the agreed
     anonymity (``engagements.feedback.client_view``). Sponsors, the administrator: none."""
-    from engagements.models import FeedbackRequest
+    from feedback.models import FeedbackRequest
 
     if can_see_all_feedback(user, engagement):
         return FeedbackRequest.objects.filter(engagement=engagement)
@@ -503,7 +503,7 @@ def can_see_feedback_at_all(user: Any, engagement: Engagement) -> bool:
 def feedback_request_get_for(user: Any, pk: Any) -> Any:
     from django.core.exceptions import ValidationError
 
-    from engagements.models import FeedbackRequest
+    from feedback.models import FeedbackRequest
 
     try:
         request = FeedbackRequest.objects.select_related("engagement").get(pk=pk)
@@ -636,7 +636,7 @@ def shows_complaints_link(user: Any) -> bool:
 
 
 def complaints_visible_to(user: Any) -> QuerySet[Any]:
-    from confidentiality.models import Complaint
+    from complaints.models import Complaint
 
     role = role_of(user)
     if role == Role.ADMIN:
@@ -650,7 +650,7 @@ def complaint_get_for(user: Any, pk: Any) -> Any:
     """One complaint, or 404 when it does not exist or is not the caller's to see."""
     from django.core.exceptions import ValidationError
 
-    from confidentiality.models import Complaint
+    from complaints.models import Complaint
 
     try:
         return complaints_visible_to(user).select_related("client", "engagement").get(pk=pk)
@@ -677,7 +677,7 @@ def can_report_breach(user: Any) -> bool:
 
 
 def breaches_visible_to(user: Any) -> QuerySet[Any]:
-    from confidentiality.models import Breach
+    from complaints.models import Breach
 
     role = role_of(user)
     if role == Role.ADMIN:
@@ -690,7 +690,7 @@ def breaches_visible_to(user: Any) -> QuerySet[Any]:
 def breach_get_for(user: Any, pk: Any) -> Any:
     from django.core.exceptions import ValidationError
 
-    from confidentiality.models import Breach
+    from complaints.models import Breach
 
     try:
         return breaches_visible_to(user).get(pk=pk)
@@ -732,7 +732,7 @@ def can_read_disclosure_register(user: Any) -> bool:
 def disclosures_visible_to(user: Any, engagement: Engagement | None = None) -> QuerySet[Any]:
     """Administrator: all. Coach: their engagements' and those they are named to approve.
     Client: those made about them (one waiting for approval has not happened)."""
-    from consent.models import Disclosure
+    from disclosures.models import Disclosure
 
     role = role_of(user)
     found = Disclosure.objects.all() if engagement is None else Disclosure.objects.filter(engagement=engagement)
@@ -748,7 +748,7 @@ def disclosures_visible_to(user: Any, engagement: Engagement | None = None) -> Q
 def disclosure_get_for(user: Any, pk: Any) -> Any:
     from django.core.exceptions import ValidationError
 
-    from consent.models import Disclosure
+    from disclosures.models import Disclosure
 
     try:
         return (
@@ -762,7 +762,7 @@ def disclosure_get_for(user: Any, pk: Any) -> Any:
 
 def can_approve_disclosure(user: Any, disclosure: Any) -> bool:
     """The second person: the administrator, or the supervisor named on it; never its author."""
-    from consent.models import Disclosure
+    from disclosures.models import Disclosure
 
     if disclosure.state != Disclosure.State.AWAITING_APPROVAL or user.pk == disclosure.authorised_by_id:
         return False
@@ -793,7 +793,7 @@ def approvers_of(disclosure: Any) -> list[Any]:
 
 
 def concerns_visible_to(user: Any) -> QuerySet[Any]:
-    from consent.models import Concern
+    from disclosures.models import Concern
 
     role = role_of(user)
     if role == Role.ADMIN:
@@ -811,7 +811,7 @@ def concerns_visible_to(user: Any) -> QuerySet[Any]:
 def concern_get_for(user: Any, pk: Any) -> Any:
     from django.core.exceptions import ValidationError
 
-    from consent.models import Concern
+    from disclosures.models import Concern
 
     try:
         return (
@@ -1011,7 +1011,7 @@ def shows_subject_access_link(user: Any) -> bool:
 
 
 def subject_access_requests_visible_to(user: Any) -> QuerySet[Any]:
-    from retention.models import SubjectAccessRequest
+    from rights.models import SubjectAccessRequest
 
     role = role_of(user)
     if role == Role.ADMIN:
@@ -1029,7 +1029,7 @@ def subject_access_request_get_for(user: Any, pk: Any) -> Any:
     """One request, or 404 when it does not exist or is not the caller's to see."""
     from django.core.exceptions import ValidationError
 
-    from retention.models import SubjectAccessRequest
+    from rights.models import SubjectAccessRequest
 
     try:
         return subject_access_requests_visible_to(user).select_related("client", "organisation").get(pk=pk)

@@ -14,7 +14,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from confidentiality import access, people, policies
+from confidentiality import access
+from people import policies
+from people import services as people_services
 
 
 def account_extras(request: HttpRequest) -> dict[str, Any]:
@@ -23,22 +25,22 @@ def account_extras(request: HttpRequest) -> dict[str, Any]:
 
     user: Any = request.user
     current_key = request.session.session_key
-    sessions = people.sessions_of(user=user)
+    sessions = people_services.sessions_of(user=user)
     return {
         "sessions": [(session, session.session_key == current_key) for session in sessions],
         "authenticators": list(Authenticator.objects.filter(user=user).order_by("type", "created_at")),
         "acceptances": policies.acceptances_of(user=user),
         "bound_by_policies": access.needs_policy_acceptance(user),
-        "recent_activity": list(people.own_activity_for(user=user)[:10]),
+        "recent_activity": list(people_services.own_activity_for(user=user)[:10]),
     }
 
 
 @login_required
 @require_POST
 def session_end(request: HttpRequest, pk: int) -> HttpResponse:
-    session = people.session_get_for(user=request.user, pk=pk)
+    session = people_services.session_get_for(user=request.user, pk=pk)
     current = session.session_key == request.session.session_key
-    people.session_end(actor=request.user, session=session)
+    people_services.session_end(actor=request.user, session=session)
     if current:
         logout(request)
         messages.info(request, "You signed out of this browser.")
@@ -50,7 +52,7 @@ def session_end(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def sessions_end_others(request: HttpRequest) -> HttpResponse:
-    ended = people.sessions_end_others(actor=request.user, current_key=request.session.session_key)
+    ended = people_services.sessions_end_others(actor=request.user, current_key=request.session.session_key)
     messages.success(
         request, f"{ended} other session{'s' if ended != 1 else ''} ended. Only this browser is signed in now."
     )
@@ -61,5 +63,5 @@ def sessions_end_others(request: HttpRequest) -> HttpResponse:
 @require_GET
 def activity(request: HttpRequest) -> HttpResponse:
     """Everything the audit log holds about what this person did, newest first."""
-    page = Paginator(people.own_activity_for(user=request.user), 50).get_page(request.GET.get("page"))
+    page = Paginator(people_services.own_activity_for(user=request.user), 50).get_page(request.GET.get("page"))
     return render(request, "confidentiality/account_activity.html", {"page": page})

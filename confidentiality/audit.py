@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from confidentiality.models import AuditChainHead, AuditEvent
+from confidentiality.records import record_label
 
 GENESIS = "0" * 64
 
@@ -78,7 +79,7 @@ def audit_record(
     detail = dict(detail or {})
     _check_detail(detail)
     if obj is not None:
-        object_type = object_type or obj._meta.label_lower
+        object_type = object_type or record_label(obj)
         object_id = object_id or str(obj.pk)
     actor_id = getattr(actor, "pk", None) if actor is not None else None
     actor_role = _actor_role(actor)

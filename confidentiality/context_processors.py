@@ -29,9 +29,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         if access.can_record_consent_anywhere(user):
             items.append(("My consents" if role == Role.CLIENT else "Consents", reverse("consent:consents")))
         if role in (Role.ADMIN, Role.COACH):
-            items.append(("Concerns", reverse("consent:concerns")))
+            items.append(("Concerns", reverse("disclosures:concerns")))
         if access.can_read_disclosure_register(user):
-            items.append(("Disclosure register", reverse("consent:register")))
+            items.append(("Disclosure register", reverse("disclosures:register")))
         if access.can_see_own_access_log(user):
             items.append(("Who has read my file", reverse("engagements:access_log")))
         if access.can_see_register(user):

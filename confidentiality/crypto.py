@@ -27,6 +27,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models.query_utils import DeferredAttribute
 
+from confidentiality.records import record_label
+
 TOKEN_PREFIX = "enc1."
 _NONCE = 12
 
@@ -182,7 +184,7 @@ def _aead_for(key_id: uuid.UUID) -> AESGCM:
 
 
 def associated_data(model: type[models.Model], field_name: str, pk: Any) -> bytes:
-    return f"{model._meta.label_lower}.{field_name}:{pk}".encode()
+    return f"{record_label(model)}.{field_name}:{pk}".encode()
 
 
 def encrypt_value(plaintext: str, *, key_id: uuid.UUID, aad: bytes) -> str:

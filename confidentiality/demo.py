@@ -19,9 +19,10 @@ from django.utils import timezone
 
 from confidentiality.adapters import MFA_SECRET_PURPOSE
 from confidentiality.crypto import open_with_kek
-from confidentiality.models import Offboarding, User
+from confidentiality.models import User
 from confidentiality.roles import STAFF_ROLES, Role
 from confidentiality.services import api_token_issue, user_create
+from people.models import Offboarding
 
 DEMO_PASSWORD = "demo-practice-2026"  # embedded demo only; seed_demo refuses to run in production
 
@@ -203,8 +204,8 @@ DEMO_POLICIES = {
 def _seed_policies(people: dict[str, User], today: Any) -> None:
     """The practice's confidentiality and data protection policies, version 1, accepted by every demo
     member of staff except the associate (who is asked at their first sign-in)."""
-    from confidentiality.policies import policy_accept, text_hash
-    from retention.models import PolicyDocument
+    from people.models import PolicyDocument
+    from people.policies import policy_accept, text_hash
     from retention.services import policy_record
 
     for kind, text in DEMO_POLICIES.items():
@@ -241,9 +242,9 @@ def _seed_leaver(organisation: Any, client: Any, sponsor: User, today: Any) -> N
     """An associate whose contract ended yesterday and who was offboarded then, leaving ENG-2026-004
     without a coach: the People page shows its handover waiting for the administrator. Not a demo
     login: a leaver cannot sign in."""
-    from confidentiality.people import person_offboard
     from engagements.models import Engagement
     from engagements.services import engagement_create
+    from people.services import person_offboard
 
     if User.objects.filter(email=LEAVER.email).exists():
         return
@@ -373,13 +374,13 @@ def _seed_daily_work(engagements: dict[str, Any], people: dict[str, User], today
 def _seed_reports(engagements: dict[str, Any], people: dict[str, User]) -> None:
     """A released report, one waiting for the client's review, and a draft."""
     from consent.models import InformationCategory
-    from engagements import reports
+    from reports import services as report_services
 
     goals = InformationCategory.objects.get(key="goals")
     first, second = engagements["ENG-2026-001"], engagements["ENG-2026-002"]
     if not first.reports.exists():
         coach, client = people["coach"], people["client"]
-        report = reports.report_create(
+        report = report_services.report_create(
             actor=coach,
             engagement=first,
             title="Starting point",
@@ -388,18 +389,18 @@ def _seed_reports(engagements: dict[str, Any], people: dict[str, User]) -> None:
                 "and prepare for a larger team."
             },
         )
-        reports.report_submit(actor=coach, report=report, expected_version=1)
-        reports.report_approve(actor=client, report=report, version_number=1)
-        reports.report_release(actor=coach, report=report, expected_version=1)
-        review = reports.report_create(
+        report_services.report_submit(actor=coach, report=report, expected_version=1)
+        report_services.report_approve(actor=client, report=report, version_number=1)
+        report_services.report_release(actor=coach, report=report, expected_version=1)
+        review = report_services.report_create(
             actor=coach,
             engagement=first,
             title="Mid-point summary",
             sections={goals.pk: "Weekly planning is now delegated. The budget review is next."},
         )
-        reports.report_submit(actor=coach, report=review, expected_version=1)
+        report_services.report_submit(actor=coach, report=review, expected_version=1)
     if not second.reports.exists():
-        reports.report_create(
+        report_services.report_create(
             actor=people["other_coach"],
             engagement=second,
             title="Starting point",
@@ -410,22 +411,22 @@ def _seed_reports(engagements: dict[str, Any], people: dict[str, User]) -> None:
 def _seed_feedback(engagements: dict[str, Any], people: dict[str, User]) -> None:
     """Three peers answered and the coach shared their words; the line manager has not answered yet
     (their link is in the e-mail printed by the console backend)."""
-    from engagements import feedback
+    from feedback import services as feedback_services
 
     first = engagements["ENG-2026-001"]
     if first.feedback_requests.exists():
         return
     coach = people["coach"]
-    peers, tokens = feedback.feedback_request_create(
+    peers, tokens = feedback_services.feedback_request_create(
         actor=coach,
         engagement=first,
         kind="category",
         source_category="peer",
         prompt="What does Sam do that helps the team, and what could Sam do differently?",
         sources=[
-            feedback.NewSource(email="ada.peer@example.org", name="Ada Brightwater"),
-            feedback.NewSource(email="ben.peer@example.org", name="Ben Okafor"),
-            feedback.NewSource(email="cy.peer@example.org", name="Cy Lam"),
+            feedback_services.NewSource(email="ada.peer@example.org", name="Ada Brightwater"),
+            feedback_services.NewSource(email="ben.peer@example.org", name="Ben Okafor"),
+            feedback_services.NewSource(email="cy.peer@example.org", name="Cy Lam"),
         ],
     )
     answers = [
@@ -434,9 +435,9 @@ def _seed_feedback(engagements: dict[str, Any], people: dict[str, User]) -> None
         "Sam is easier to approach than a year ago.",
     ]
     for (_, token), answer in zip(tokens, answers, strict=True):
-        feedback.feedback_answer(token=token, answer=answer)
+        feedback_services.feedback_answer(token=token, answer=answer)
     peers.refresh_from_db()
-    feedback.feedback_share(
+    feedback_services.feedback_share(
         actor=coach,
         request=peers,
         expected_version=peers.version,
@@ -445,31 +446,31 @@ def _seed_feedback(engagements: dict[str, Any], people: dict[str, User]) -> None
         presentation="verbatim",
         share=True,
     )
-    feedback.feedback_request_create(
+    feedback_services.feedback_request_create(
         actor=coach,
         engagement=first,
         kind="named",
         source_category="line_manager",
         prompt="What change have you seen in Sam since the coaching began?",
-        sources=[feedback.NewSource(email="line.manager@example.org", name="Dana Whitfield")],
+        sources=[feedback_services.NewSource(email="line.manager@example.org", name="Dana Whitfield")],
     )
 
 
 def _seed_complaints(engagements: dict[str, Any], people: dict[str, User]) -> None:
     """A complaint from Sam, acknowledged, and a breach a coach reported, waiting to be assessed."""
-    from confidentiality import complaints
-    from confidentiality.models import Breach, Complaint
+    from complaints import services as complaint_services
+    from complaints.models import Breach, Complaint
 
     client = people["client"]
     if not Complaint.objects.filter(lodged_by=client).exists():
-        complaint = complaints.complaint_lodge(
+        complaint = complaint_services.complaint_lodge(
             actor=client,
             about=Complaint.About.SHARED,
             engagement=engagements["ENG-2026-001"],
             body="My line manager mentioned something I had only said in a coaching session. "
             "I would like to know how it reached her.",
         )
-        complaints.complaint_respond(
+        complaint_services.complaint_respond(
             actor=people["admin"],
             complaint=complaint,
             message="Thank you for telling us. We are looking into how this happened and will reply in full "
@@ -477,7 +478,7 @@ def _seed_complaints(engagements: dict[str, Any], people: dict[str, User]) -> No
         )
     coach = people["other_coach"]
     if not Breach.objects.filter(reported_by=coach).exists():
-        complaints.breach_record(
+        complaint_services.breach_record(
             actor=coach,
             discovered_at=timezone.now() - datetime.timedelta(hours=5),
             what_happened="A session summary was e-mailed to a colleague of the client with a similar name.",
@@ -490,8 +491,8 @@ def _seed_complaints(engagements: dict[str, Any], people: dict[str, User]) -> No
 def _seed_disclosures(engagements: dict[str, Any]) -> None:
     """The released report is in the disclosure register (its release records it); a demo seeded
     before the register existed gets its entry here."""
-    from consent.disclosures import disclosure_record_for_report
-    from consent.models import Disclosure
+    from disclosures.models import Disclosure
+    from disclosures.services import disclosure_record_for_report
 
     for report in engagements["ENG-2026-001"].reports.filter(state="released").select_related("created_by"):
         if not Disclosure.objects.filter(report=report).exists():

@@ -1,16 +1,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
 
-from confidentiality.crypto import EncryptedTextField
 from confidentiality.roles import Role
 
 
@@ -30,7 +27,7 @@ class UserManager(BaseUserManager["User"]):
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)
         user = self.create_user(email, password, **extra)
-        from confidentiality.policies import ask_newcomer
+        from people.policies import ask_newcomer
 
         ask_newcomer(user)
         return user
@@ -203,233 +200,4 @@ def _breach_reference() -> str:
     return _short_reference("BR")
 
 
-class Complaint(models.Model):
-    """A client's complaint about how their information was handled.
-
-    Policy 002: clients "will be made aware of their right to complain if they feel
-    confidentiality has been breached". The text is encrypted under the client's own key, not
-    an engagement's: a complaint may outlive an engagement's two-year files and must still be
-    answerable, and it goes (crypto-shredded) with the client's own personal details.
-    """
-
-    class Status(models.TextChoices):
-        RECEIVED = "received", "Received"
-        ACKNOWLEDGED = "acknowledged", "Acknowledged, being looked into"
-        CLOSED = "closed", "Closed"
-
-    class About(models.TextChoices):
-        SHARED = "shared", "Information was shared without my agreement"
-        SEEN = "seen", "Someone saw information they should not have"
-        SECURITY = "security", "Information was not kept securely"
-        ACCURACY = "accuracy", "Information held about me is wrong"
-        ACCESS = "access", "My request to see or delete my information"
-        OTHER = "other", "Something else about my information"
-
-    class Outcome(models.TextChoices):
-        UPHELD = "upheld", "Upheld"
-        PARTLY_UPHELD = "partly_upheld", "Partly upheld"
-        NOT_UPHELD = "not_upheld", "Not upheld"
-        WITHDRAWN = "withdrawn", "Withdrawn by the client"
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    reference = models.CharField(max_length=20, unique=True, default=_complaint_reference, editable=False)
-    client = models.ForeignKey("engagements.Client", on_delete=models.PROTECT, related_name="complaints")
-    engagement = models.ForeignKey(
-        "engagements.Engagement", null=True, blank=True, on_delete=models.SET_NULL, related_name="complaints"
-    )
-    lodged_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    about = models.CharField(max_length=20, choices=About.choices)
-    body = EncryptedTextField(key_from="client")
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
-    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
-    lodged_at = models.DateTimeField(default=timezone.now)
-    # Fixed when lodged, so the promise made to the client does not move if a setting changes.
-    acknowledge_by = models.DateTimeField()
-    respond_by = models.DateTimeField()
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-lodged_at"]
-        indexes = [
-            models.Index(fields=["client", "lodged_at"]),
-            models.Index(fields=["status", "respond_by"]),
-        ]
-
-    def __str__(self) -> str:
-        return self.reference
-
-    @property
-    def is_open(self) -> bool:
-        return self.status != self.Status.CLOSED
-
-
-class ComplaintResponse(models.Model):
-    """What the practice tells the client about their complaint; the client reads every one."""
-
-    class Kind(models.TextChoices):
-        ACKNOWLEDGEMENT = "acknowledgement", "Acknowledgement"
-        UPDATE = "update", "Update"
-        FINAL = "final", "Final response"
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="responses")
-    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    body = EncryptedTextField(key_from="complaint.client")
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["created_at"]
-        indexes = [models.Index(fields=["complaint", "created_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} to {self.complaint_id}"
-
-
-class Breach(models.Model):
-    """A breach of confidentiality, recorded by the administrator or reported by a coach.
-
-    Each breach has its own data key: it may concern several clients or none, and the register
-    keeps it on its own schedule, so no client's or engagement's key fits it.
-    """
-
-    class Status(models.TextChoices):
-        SUSPECTED = "suspected", "Suspected, to be assessed"
-        OPEN = "open", "Open"
-        CLOSED = "closed", "Closed"
-
-    class Notification(models.TextChoices):
-        UNDECIDED = "undecided", "Not decided yet"
-        REQUIRED = "required", "Must be notified to the regulator"
-        NOT_REQUIRED = "not_required", "Need not be notified"
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    reference = models.CharField(max_length=20, unique=True, default=_breach_reference, editable=False)
-    data_key = models.ForeignKey(DataKey, on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
-    reported_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    reported_at = models.DateTimeField(default=timezone.now)
-    discovered_at = models.DateTimeField(
-        help_text="When the practice became aware of it: the notification clock starts here."
-    )
-    what_happened = EncryptedTextField(key_from="self")
-    information_involved = EncryptedTextField(key_from="self")
-    people_affected = EncryptedTextField(key_from="self")
-    people_affected_count = models.PositiveIntegerField(null=True, blank=True)
-    containment = EncryptedTextField(key_from="self", blank=True)
-    notification = models.CharField(max_length=20, choices=Notification.choices, default=Notification.UNDECIDED)
-    notification_reason = EncryptedTextField(key_from="self", blank=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
-    regulator_notified_at = models.DateTimeField(null=True, blank=True)
-    regulator_reference = models.CharField(max_length=80, blank=True)
-    outcome = EncryptedTextField(key_from="self", blank=True)
-    disciplinary_follow_up = EncryptedTextField(key_from="self", blank=True)
-    complaint = models.ForeignKey(Complaint, null=True, blank=True, on_delete=models.SET_NULL, related_name="breaches")
-    closed_at = models.DateTimeField(null=True, blank=True)
-    closed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    version = models.PositiveIntegerField(default=1, help_text="Bumped on every change, to refuse stale edits.")
-
-    class Meta:
-        ordering = ["-discovered_at"]
-        indexes = [
-            models.Index(fields=["status", "discovered_at"]),
-            models.Index(fields=["reported_by", "reported_at"]),
-        ]
-
-    def __str__(self) -> str:
-        return self.reference
-
-    @property
-    def is_open(self) -> bool:
-        return self.status != self.Status.CLOSED
-
-    @property
-    def notify_by(self) -> datetime:
-        """UK GDPR art. 33: notify the regulator "without undue delay and, where feasible, not later
-        than 72 hours after having become aware of it"."""
-        return self.discovered_at + timedelta(hours=settings.BREACH_NOTIFICATION_HOURS)
-
-    @property
-    def clock_running(self) -> bool:
-        """The notification clock runs until the breach is notified, found not to need it, or closed."""
-        return (
-            self.status != self.Status.CLOSED
-            and self.notification != self.Notification.NOT_REQUIRED
-            and self.regulator_notified_at is None
-        )
-
-
 # --- people who join and leave (policies 002, 000, 001) -----------------------------------
-
-
-class PolicyAcceptance(models.Model):
-    """A staff member read and accepted one version of a practice policy.
-
-    Policy 002: staff "should treat this information as confidential … under no circumstances
-    should staff and volunteers share personal information with their own partners, family or
-    friends". The SHA-256 of the exact text shown binds the acceptance to the words read; the
-    time, address and browser say when and where.
-    """
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="policy_acceptances")
-    document = models.ForeignKey("retention.PolicyDocument", on_delete=models.PROTECT, related_name="acceptances")
-    text_sha256 = models.CharField(max_length=64)
-    accepted_at = models.DateTimeField(default=timezone.now)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    user_agent = models.CharField(max_length=300, blank=True)
-
-    class Meta:
-        ordering = ["-accepted_at"]
-        constraints = [models.UniqueConstraint(fields=["user", "document"], name="one_acceptance_per_version")]
-        indexes = [models.Index(fields=["document", "accepted_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.user_id} accepted {self.document_id}"
-
-
-class Offboarding(models.Model):
-    """Someone left: every session, token and object permission of theirs ended at this moment."""
-
-    class Reason(models.TextChoices):
-        DEACTIVATED = "deactivated", "Deactivated by the administrator"
-        CONTRACT_ENDED = "contract_ended", "Their contract ended"
-        LEFT_ORGANISATION = "left_organisation", "They left their organisation"
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="offboardings")
-    reason = models.CharField(max_length=20, choices=Reason.choices)
-    offboarded_at = models.DateTimeField(default=timezone.now)
-    offboarded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    sessions_ended = models.PositiveIntegerField(default=0)
-    tokens_revoked = models.PositiveIntegerField(default=0)
-    permissions_revoked = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["-offboarded_at"]
-        indexes = [models.Index(fields=["user", "offboarded_at"])]
-
-    def __str__(self) -> str:
-        return f"Offboarding of {self.user_id} on {self.offboarded_at:%Y-%m-%d}"
-
-
-class OffboardingEngagement(models.Model):
-    """An open engagement the person was on when they left, until someone takes it over."""
-
-    offboarding = models.ForeignKey(Offboarding, on_delete=models.CASCADE, related_name="engagements")
-    engagement = models.ForeignKey("engagements.Engagement", on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=10, help_text="What they were on it as: coach or sponsor.")
-    reassigned_to = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    settled_at = models.DateTimeField(null=True, blank=True)
-    settled_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-
-    class Meta:
-        ordering = ["offboarding", "engagement__reference"]
-        constraints = [
-            models.UniqueConstraint(fields=["offboarding", "engagement"], name="one_handover_per_engagement")
-        ]
-        indexes = [models.Index(fields=["engagement", "settled_at"])]
-
-    def __str__(self) -> str:
-        return f"Handover of {self.engagement_id}"

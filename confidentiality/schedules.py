@@ -23,12 +23,10 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule("retention sweep", "retention.tasks.retention_sweep_task", crontab="30 1 * * *"),
     # Access already ends at the contract's last midnight (the access policy checks the date);
     # this takes away what is left soon after: permissions, tokens, sessions.
-    Schedule(
-        "offboard people whose contract ended", "confidentiality.tasks.offboard_lapsed_task", every_seconds=15 * 60
-    ),
+    Schedule("offboard people whose contract ended", "people.tasks.offboard_lapsed_task", every_seconds=15 * 60),
     Schedule(
         "re-queue stale subject-access exports",
-        "retention.tasks.subject_access_requeue_stale_task",
+        "rights.tasks.subject_access_requeue_stale_task",
         every_seconds=10 * 60,
     ),
 )

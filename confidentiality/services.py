@@ -55,7 +55,7 @@ def user_create(
     ensure_role_groups()
     user.groups.set([Group.objects.get(name=Role(role).value)])
     if Role(role) in STAFF_ROLES:
-        from confidentiality.policies import ask_newcomer
+        from people.policies import ask_newcomer
 
         ask_newcomer(user)
     audit_record(actor=actor, action="user.create", obj=user, detail={"role": Role(role).value})

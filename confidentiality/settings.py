@@ -83,11 +83,19 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    # The project's core, then one app per thing a practice names, each depending only on those
+    # above it here (tests/test_layering.py holds them to it).
     "confidentiality",
     "engagements",
     "consent",
-    "retention",
+    "reports",
+    "feedback",
+    "disclosures",
+    "complaints",
     "finance",
+    "people",
+    "rights",
+    "retention",
 ]
 
 MIDDLEWARE = [

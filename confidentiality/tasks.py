@@ -27,15 +27,3 @@ def audit_verify_chain_task() -> None:
         audit_record(actor=None, action="audit.chain_broken", detail={"seq": report.first_bad_seq or 0})
     else:
         logger.info("Audit chain verified: %s events", report.checked)
-
-
-@shared_task(ignore_result=True)
-def offboard_lapsed_task() -> None:
-    """Offboard everyone whose contract's last day is past (they are refused already, from the
-    first moment of the next day; this removes their permissions, tokens and sessions for good)
-    and expire auditors' credentials from before their last audit closed."""
-    from confidentiality.people import offboard_lapsed
-
-    done = offboard_lapsed()
-    if done:
-        logger.info("Offboarded %s people whose contract ended", len(done))

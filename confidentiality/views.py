@@ -11,7 +11,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from confidentiality import access, complaints, selectors, services
+from complaints import services as complaint_services
+from confidentiality import access, selectors, services
 from confidentiality.audit import audit_verify_chain
 from confidentiality.forms import ApiTokenForm
 from confidentiality.roles import Role
@@ -32,11 +33,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"role": role, "notices": engagement_selectors.notices_for(user=user)}
     if role == Role.ADMIN:
         context["counts"] = engagement_selectors.practice_counts_for(user=user)
-        context["deadlines"] = complaints.deadlines_for(user=user)
-        from retention.subject_access import dashboard_deadlines_for
+        context["deadlines"] = complaint_services.deadlines_for(user=user)
+        from rights.services import dashboard_deadlines_for
 
         context["subject_access_due"] = dashboard_deadlines_for(user=user)
-        from confidentiality.policies import missing_kinds
+        from people.policies import missing_kinds
         from retention.services import current_policies, policies_due
 
         current = current_policies()

@@ -4,7 +4,8 @@ from typing import Any
 
 from django import forms
 
-from consent.models import AgreementTemplate, Concern, ConsentRecord, FeedbackAnonymity, RecipientKind
+from consent.models import AgreementTemplate, ConsentRecord, FeedbackAnonymity
+from disclosures.models import Concern, RecipientKind
 
 
 class StartAgreementForm(forms.Form):
@@ -129,7 +130,7 @@ class DisclosureForm(forms.Form):
     )
 
     def __init__(self, *args: Any, consents: Any, documents: Any, supervisors: Any, **kwargs: Any) -> None:
-        from consent.disclosures import CHOOSABLE_BASES
+        from disclosures.services import CHOOSABLE_BASES
 
         super().__init__(*args, **kwargs)
         self.fields["basis"].choices = CHOOSABLE_BASES  # type: ignore[attr-defined]
@@ -164,7 +165,7 @@ class ConcernStepForm(forms.Form):
     """The fields of one step, from its definition in ``consent.concerns``."""
 
     def __init__(self, *args: Any, step: Any, consents: Any = None, documents: Any = None, **kwargs: Any) -> None:
-        from consent.concerns import DECISION_BASES, DECISION_RECIPIENTS
+        from disclosures.concerns import DECISION_BASES, DECISION_RECIPIENTS
 
         super().__init__(*args, **kwargs)
         if step.outcomes:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from consent import disclosure_views, views
+from consent import views
 
 app_name = "consent"
 urlpatterns = [
@@ -15,14 +15,4 @@ urlpatterns = [
     path("agreements/templates/", views.template_list, name="templates"),
     path("agreements/templates/<uuid:pk>/", views.template_edit, name="template_edit"),
     path("consents/<uuid:pk>/withdraw/", views.consent_withdraw, name="consent_withdraw"),
-    path("engagements/<uuid:pk>/disclosures/", disclosure_views.engagement_disclosures, name="engagement_disclosures"),
-    path("engagements/<uuid:pk>/concerns/new/", disclosure_views.concern_start, name="concern_start"),
-    path("disclosures/", disclosure_views.disclosure_register, name="register"),
-    path("disclosures/<uuid:pk>/", disclosure_views.disclosure_detail, name="disclosure_detail"),
-    path("disclosures/<uuid:pk>/decide/", disclosure_views.disclosure_decide, name="disclosure_decide"),
-    path("disclosures/<uuid:pk>/letter-sent/", disclosure_views.disclosure_letter_sent, name="disclosure_letter_sent"),
-    path("disclosures/<uuid:pk>/letter/", disclosure_views.disclosure_letter, name="disclosure_letter"),
-    path("concerns/", disclosure_views.concern_list, name="concerns"),
-    path("concerns/<uuid:pk>/", disclosure_views.concern_detail, name="concern_detail"),
-    path("concerns/<uuid:pk>/step/", disclosure_views.concern_step, name="concern_step"),
 ]

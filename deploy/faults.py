@@ -278,7 +278,7 @@ class Practice:
         """What the periodic re-queue task does, run now with its clock moved ahead."""
         code = (
             "import datetime; from django.utils import timezone; "
-            "from retention.subject_access import requeue_stale_exports; "
+            "from rights.services import requeue_stale_exports; "
             f"print(requeue_stale_exports(now=timezone.now() + datetime.timedelta(seconds={seconds_later})))"
         )
         done = self.run.manage("shell", "-c", code)

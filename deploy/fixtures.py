@@ -34,7 +34,6 @@ def build(*, coaches: int, sponsors: int, clients: int, notes: int, admin: bool 
     from consent.defaults import install_current
     from consent.models import ConsentRecord, InformationCategory
     from consent.services import agreement_send, agreement_sign, agreement_start, consent_record
-    from engagements import reports
     from engagements.models import Engagement
     from engagements.services import (
         client_create,
@@ -44,6 +43,7 @@ def build(*, coaches: int, sponsors: int, clients: int, notes: int, admin: bool 
         session_record,
         sponsor_contact_add,
     )
+    from reports import services as report_services
 
     strangers = User.objects.exclude(email__endswith=f"@{DOMAIN}").count()
     if strangers:
@@ -132,15 +132,15 @@ def build(*, coaches: int, sponsors: int, clients: int, notes: int, admin: bool 
                 )
                 for n in range(notes)
             ]
-            report = reports.report_create(
+            report = report_services.report_create(
                 actor=coach,
                 engagement=engagement,
                 title="Starting point",
                 sections={goals.pk: "Three goals agreed: delegate planning, lead the budget review, grow the team."},
             )
-            reports.report_submit(actor=coach, report=report, expected_version=1)
-            reports.report_approve(actor=user, report=report, version_number=1)
-            reports.report_release(actor=coach, report=report, expected_version=1)
+            report_services.report_submit(actor=coach, report=report, expected_version=1)
+            report_services.report_approve(actor=user, report=report, version_number=1)
+            report_services.report_release(actor=coach, report=report, expected_version=1)
         eid = str(engagement.pk)
         entry.update(engagement=eid, shared_note=note_ids[0], report=str(report.pk))
         out["clients"].append(entry)

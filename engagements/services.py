@@ -19,6 +19,7 @@ from django.utils import timezone
 from confidentiality import access
 from confidentiality.audit import audit_engagement_event, audit_record
 from confidentiality.crypto import data_key_create
+from confidentiality.records import record_label
 from confidentiality.roles import Role
 from consent.services import require_signed_agreement
 from engagements.models import Client, Engagement, EngagementMember, Organisation, SponsorContact
@@ -229,8 +230,8 @@ def sponsor_contact_remove(*, actor: Any, contact: SponsorContact) -> Any:
     """A sponsor contact left their organisation: they lose everything at once, exactly as a
     member of staff who leaves (``person_offboard``), and their open engagements are listed
     for another contact of the organisation to take over."""
-    from confidentiality.models import Offboarding
-    from confidentiality.people import person_offboard
+    from people.models import Offboarding
+    from people.services import person_offboard
 
     _require_admin(actor)
     if not contact.active:
@@ -244,8 +245,8 @@ def engagement_reassign(*, actor: Any, engagement: Engagement, from_user: Any, t
     contact to sponsor contact): the permissions move with the membership, and nothing else
     changes. Notes, documents and reports keep their author; the newcomer reads them because they
     are the engagement's, not the author's."""
-    from confidentiality.models import OffboardingEngagement
     from confidentiality.notify import notify
+    from people.models import OffboardingEngagement
 
     _require_admin(actor)
     engagement = Engagement.objects.select_for_update().get(pk=engagement.pk)
@@ -514,7 +515,7 @@ def audit_reads(*, actor: Any, action: str, engagement: Engagement, objects: lis
     audit_record(
         actor=actor,
         action=action,
-        object_type=objects[0]._meta.label_lower,
+        object_type=record_label(objects[0]),
         object_id=str(objects[0].pk) if len(objects) == 1 else "",
         engagement_id=engagement.id,
         client_id=engagement.client_id,

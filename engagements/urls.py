@@ -1,6 +1,6 @@
 from django.urls import path
 
-from engagements import feedback_views, report_views, setup_views, views
+from engagements import setup_views, views
 
 app_name = "engagements"
 urlpatterns = [
@@ -22,12 +22,6 @@ urlpatterns = [
     path("notes/<uuid:pk>/break-glass/", views.break_glass, name="break_glass"),
     path("documents/<uuid:pk>/download/", views.document_download, name="document_download"),
     path("hard-copies/<uuid:pk>/returned/", views.hard_copy_return, name="hard_copy_return"),
-    path("<uuid:pk>/reports/", report_views.report_list, name="report_list"),
-    path("reports/<uuid:pk>/", report_views.report_detail, name="report_detail"),
-    path("reports/<uuid:pk>/pdf/", report_views.report_pdf, name="report_pdf"),
-    path("reports/<uuid:pk>/<slug:action>/", report_views.report_action, name="report_action"),
-    path("<uuid:pk>/feedback/", feedback_views.feedback_list, name="feedback_list"),
-    path("feedback/<uuid:pk>/", feedback_views.feedback_detail, name="feedback_detail"),
     path("clients/", views.client_list, name="clients"),
     path("clients/new/", setup_views.client_create, name="client_create"),
     path("organisations/", setup_views.organisation_list, name="organisations"),

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from confidentiality import access
 from confidentiality.audit import audit_record
+from confidentiality.records import record_label
 from confidentiality.roles import Role
 from engagements.documents import attachment_response
 from finance import selectors, services, tables
@@ -190,7 +191,7 @@ def _list_page(
     context["can_write"] = access.can_write_finance(user)
     if filters is None:
         return render(request, template, {**context, "rows": [], "invalid": True}, status=400)
-    object_type = model._meta.label_lower
+    object_type = record_label(model)
     if request.GET.get("format") == "csv":
         _audit_read(user, f"finance.{kind}.export", object_type=object_type, **filters.as_detail())
         return _csv_response(columns, all_for(user=user, filters=filters), _file_name(kind, filters))

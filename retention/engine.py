@@ -26,6 +26,8 @@ from django.db import connection, models
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
+from confidentiality.records import record_label
+
 CHUNK = 500
 
 
@@ -60,7 +62,7 @@ class Outcome:
 
 
 def label(model: type[models.Model]) -> str:
-    return model._meta.label_lower
+    return record_label(model)
 
 
 def make_plan(root: type[models.Model], *, blocking: Iterable[str] = ()) -> Plan:

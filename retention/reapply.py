@@ -12,11 +12,11 @@ import datetime
 from collections import Counter, defaultdict
 from typing import Any
 
-from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 
 from confidentiality.audit import audit_record
+from confidentiality.records import model_for_label
 from retention import engine
 from retention.engine import label
 from retention.models import DeletionReceipt
@@ -36,7 +36,7 @@ def reapply() -> Counter[str]:
         # records) are not touched by id, since a restored database hands those ids out again;
         # the next sweep deletes them by age. A record under a legal hold now is left alone.
         roots: list[tuple[Rule | None, Any]] = [(rule, rule.model) for rule in RULES]
-        roots += [(None, apps.get_model(root)) for root, _what, _period in EXTERNAL_RULES.values()]
+        roots += [(None, model_for_label(root)) for root, _what, _period in EXTERNAL_RULES.values()]
         for rule, model in roots:
             if not _uuid_keyed(model):
                 continue

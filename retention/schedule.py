@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from confidentiality.records import model_for_label
 from retention.engine import Plan, make_plan
 
 
@@ -66,7 +66,7 @@ class Rule:
 
     @property
     def model(self) -> Any:
-        return apps.get_model(self.root)
+        return model_for_label(self.root)
 
     def period(self) -> str:
         if self.years is not None:
@@ -107,7 +107,7 @@ class Rule:
 
 @cache
 def _plan(root: str, blocking: tuple[str, ...]) -> Plan:
-    return make_plan(apps.get_model(root), blocking=blocking)
+    return make_plan(model_for_label(root), blocking=blocking)
 
 
 def _engagement_not_held(qs: QuerySet[Any], as_of: datetime.date) -> QuerySet[Any]:
@@ -128,7 +128,7 @@ def _engagement_not_held(qs: QuerySet[Any], as_of: datetime.date) -> QuerySet[An
 
 
 def _open_subject_access(field: str) -> Any:
-    from retention.models import OPEN_SUBJECT_ACCESS_STATES, SubjectAccessRequest
+    from rights.models import OPEN_SUBJECT_ACCESS_STATES, SubjectAccessRequest
 
     return Exists(SubjectAccessRequest.objects.filter(**{field: OuterRef("pk")}, state__in=OPEN_SUBJECT_ACCESS_STATES))
 
@@ -137,7 +137,7 @@ def _client_not_held(qs: QuerySet[Any], as_of: datetime.date) -> QuerySet[Any]:
     """No hold, no engagement left, no complaint open or closed within the period, no open
     subject-access request. (The engagement block is also the plan's; checking it here keeps
     clients who still have engagements out of every night's batches.)"""
-    from confidentiality.models import Complaint
+    from complaints.models import Complaint
     from engagements.models import Engagement
 
     years = settings.RETENTION_ENGAGEMENT_YEARS
@@ -333,7 +333,7 @@ def covered_kinds() -> dict[str, str]:
         for kind in rule.plan().kinds():
             covered.setdefault(kind, rule.key)
     for key, (root, _what, _period) in EXTERNAL_RULES.items():
-        for kind in make_plan(apps.get_model(root)).kinds():
+        for kind in make_plan(model_for_label(root)).kinds():
             covered.setdefault(kind, key)
     for kind in KEPT:
         covered.setdefault(kind, "kept")

@@ -14,7 +14,8 @@ from django.utils import timezone
 from confidentiality import access
 from confidentiality.audit import audit_record
 from confidentiality.notify import notify
-from retention.models import LegalHold, PolicyDocument
+from people.models import PolicyDocument
+from retention.models import LegalHold
 from retention.schedule import add_years
 
 POLICY_REVIEW_YEARS = 2  # policy 002: "reviewed every two years"
@@ -111,7 +112,7 @@ def policy_record(*, actor: Any, kind: str, text: str, reviewed_on: datetime.dat
         ) from None
     audit_record(actor=actor, action="retention.policy_record", obj=document, detail={"version": document.version})
     # A new version of a policy staff accept asks every one of them again (confidentiality/policies.py).
-    from confidentiality.policies import ask_everyone_again
+    from people.policies import ask_everyone_again
 
     ask_everyone_again(document)
     return document

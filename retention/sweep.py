@@ -75,7 +75,7 @@ def _before_delete(model: Any, ids: list[Any]) -> None:
     from django.core.files.storage import default_storage
 
     from engagements.models import Document
-    from retention.models import SubjectAccessExport
+    from rights.models import SubjectAccessExport
 
     if model in (Document, SubjectAccessExport):
         for name in model.objects.filter(pk__in=ids).values_list("blob_name", flat=True):
@@ -328,7 +328,7 @@ def _clear_expired_sessions(result: SweepOutcome) -> None:
 
 def _purge_exports(result: SweepOutcome) -> None:
     try:
-        from retention.subject_access import purge_expired_exports
+        from rights.services import purge_expired_exports
     except ImportError:
         return
     purged = purge_expired_exports(timezone.now())

@@ -14,8 +14,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from confidentiality import access
+from confidentiality.records import model_for_label
+from people.models import PolicyDocument
 from retention import services
-from retention.models import DeletionReceipt, LegalHold, PolicyDocument, RetentionSweep
+from retention.models import DeletionReceipt, LegalHold, RetentionSweep
 from retention.schedule import KEPT, RULES
 from retention.sweep import preview
 
@@ -40,10 +42,9 @@ def _as_of(request: HttpRequest) -> datetime.date:
 
 def _kind_name(kind: str) -> str:
     """A record kind (app_label.model) as the administrator reads it: "agreement terms"."""
-    from django.apps import apps
 
     try:
-        return str(apps.get_model(kind)._meta.verbose_name_plural)
+        return str(model_for_label(kind)._meta.verbose_name_plural)
     except (LookupError, ValueError):
         return kind
 

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import retention.models
+import rights.models
 import uuid
 from django.conf import settings
 from django.db import migrations, models
@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
             name='SubjectAccessRequest',
             fields=[
                 ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('reference', models.CharField(default=retention.models._subject_access_reference, editable=False, max_length=20, unique=True)),
+                ('reference', models.CharField(default=rights.models._subject_access_reference, editable=False, max_length=20, unique=True)),
                 ('subject_kind', models.CharField(choices=[('client', 'A client'), ('organisation', 'An organisation')], max_length=12)),
                 ('received_on', models.DateField()),
                 ('due_on', models.DateField(help_text='One calendar month after the request was received.')),

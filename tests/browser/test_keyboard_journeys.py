@@ -16,14 +16,19 @@ import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.utils import timezone
 
-from confidentiality.models import Complaint, PolicyAcceptance
-from confidentiality.people import staff_add
+from complaints.models import Complaint
 from confidentiality.roles import Role
-from engagements import feedback, reports
-from engagements.models import CoachingSession, FeedbackSource, Note, SponsorReport
+from engagements.models import CoachingSession, Note
 from engagements.services import note_create
-from retention.models import LegalHold, SubjectAccessRequest
+from feedback import services as feedback_services
+from feedback.models import FeedbackSource
+from people.models import PolicyAcceptance
+from people.services import staff_add
+from reports import services as report_services
+from reports.models import SponsorReport
+from retention.models import LegalHold
 from retention.services import policy_record
+from rights.models import SubjectAccessRequest
 from tests.browser.conftest import assert_accessible
 from tests.browser.keyboard import PHONE, check_skip_link, press_and_wait, sign_in, staff, tab_to, tick
 from tests.factories import PASSWORD, ClientFactory, EngagementFactory, OrganisationFactory, UserFactory
@@ -198,10 +203,10 @@ def test_a_client_approves_a_report_on_a_phone(live_server: Any, page: Any) -> N
         reference="ENG-KEYS-002",
     )
     goals = InformationCategory.objects.get(key="goals")
-    report = reports.report_create(
+    report = report_services.report_create(
         actor=coach, engagement=engagement, title="Mid-point summary", sections={goals.pk: "Ines leads the review."}
     )
-    reports.report_submit(actor=coach, report=report, expected_version=1)
+    report_services.report_submit(actor=coach, report=report, expected_version=1)
 
     page.set_viewport_size(PHONE)
     sign_in(page, live_server.url, client.email)
@@ -365,13 +370,13 @@ def test_a_feedback_giver_answers_without_an_account(live_server: Any, page: Any
         coaches=[coach],
         sponsors=[UserFactory(role=Role.SPONSOR, organisation=organisation)],
     )
-    _, links = feedback.feedback_request_create(
+    _, links = feedback_services.feedback_request_create(
         actor=coach,
         engagement=engagement,
         kind="named",
         source_category="line_manager",
         prompt="What change have you seen?",
-        sources=[feedback.NewSource(email="dana@example.net", name="Dana Whitfield")],
+        sources=[feedback_services.NewSource(email="dana@example.net", name="Dana Whitfield")],
     )
 
     page.goto(f"{live_server.url}/feedback/give/{links[0][1]}/")
@@ -542,20 +547,20 @@ def test_a_sponsor_downloads_a_released_report_as_pdf(live_server: Any, page: An
         reference="ENG-KEYS-005",
     )
     goals = InformationCategory.objects.get(key="goals")
-    released = reports.report_create(
+    released = report_services.report_create(
         actor=coach, engagement=engagement, title="Starting point", sections={goals.pk: "Ines leads the budget review."}
     )
-    reports.report_submit(actor=coach, report=released, expected_version=1)
-    reports.report_approve(actor=client, report=released, version_number=1)
-    reports.report_release(actor=coach, report=released, expected_version=1)
+    report_services.report_submit(actor=coach, report=released, expected_version=1)
+    report_services.report_approve(actor=client, report=released, version_number=1)
+    report_services.report_release(actor=coach, report=released, expected_version=1)
     # Not released: a draft, and one the client is still reading.
-    reports.report_create(
+    report_services.report_create(
         actor=coach, engagement=engagement, title="Closing summary", sections={goals.pk: "Ines may leave in June."}
     )
-    with_client = reports.report_create(
+    with_client = report_services.report_create(
         actor=coach, engagement=engagement, title="Mid-point summary", sections={goals.pk: "Ines wants a new role."}
     )
-    reports.report_submit(actor=coach, report=with_client, expected_version=1)
+    report_services.report_submit(actor=coach, report=with_client, expected_version=1)
     unreleased = ("Closing summary", "Ines may leave in June.", "Mid-point summary", "Ines wants a new role.")
     seen: list[str] = []
 

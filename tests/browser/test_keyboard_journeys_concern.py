@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from confidentiality.roles import Role
-from consent.models import Concern, ConcernStep, Disclosure
+from disclosures.models import Concern, ConcernStep, Disclosure
 from tests.browser.conftest import assert_accessible
 from tests.browser.keyboard import check_skip_link, choose, press_and_wait, selected, sign_in, staff, tab_to, tick
 from tests.factories import ClientFactory, EngagementFactory, OrganisationFactory, UserFactory

@@ -34,9 +34,11 @@ from confidentiality.roles import Role
 from consent.defaults import install_current
 from consent.models import Agreement, ConsentRecord, FeedbackAnonymity
 from consent.services import agreement_send, agreement_start, consent_record
-from engagements.models import FeedbackRequest, FeedbackSource, Note, SponsorReport
+from engagements.models import Note
 from engagements.services import audit_reads, note_create
+from feedback.models import FeedbackRequest, FeedbackSource
 from finance import services as finance
+from reports.models import SponsorReport
 from tests.browser.conftest import assert_accessible
 from tests.browser.keyboard import PHONE, check_skip_link, pick, press_and_wait, sign_in, staff, tab_to, tick
 from tests.factories import ClientFactory, EngagementFactory, OrganisationFactory, UserFactory

@@ -31,14 +31,14 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from confidentiality.models import Breach
+from complaints.models import Breach
 from confidentiality.roles import Role
 from engagements.models import Engagement
 from engagements.services import note_create
 from finance import services as finance
-from retention import subject_access
-from retention.models import SubjectAccessRequest
-from retention.tasks import subject_access_export_task
+from rights import services as sar
+from rights.models import SubjectAccessRequest
+from rights.tasks import subject_access_export_task
 from tests.browser.conftest import assert_accessible
 from tests.browser.keyboard import check_skip_link, choose, press_and_wait, sign_in, staff, tab_to, tick
 from tests.factories import ClientFactory, EngagementFactory, OrganisationFactory, UserFactory
@@ -278,7 +278,7 @@ def test_the_administrator_answers_a_subject_access_request_and_the_client_downl
     )
     private = "Private reflection: worried the Okonkwo merger will cost her the team."
     note_create(actor=coach, engagement=engagement, body=private)
-    request = subject_access.subject_access_request_open(actor=client, client=own)
+    request = sar.subject_access_request_open(actor=client, client=own)
     # The worker is this test: the message the page would send to the broker is kept here.
     queued: list[str] = []
     monkeypatch.setattr(subject_access_export_task, "delay", lambda export_id: queued.append(export_id))
@@ -305,7 +305,7 @@ def test_the_administrator_answers_a_subject_access_request_and_the_client_downl
     assert len(queued) == 1
 
     # The worker builds the copy while the page follows it; the page reloads when it is built.
-    assert subject_access.export_build(export_id=queued[0]) is True
+    assert sar.export_build(export_id=queued[0]) is True
     page.get_by_role("heading", name="Contents of the copy").wait_for(timeout=20000)
     assert private not in page.content()  # counts, never content, for the administrator
     assert_accessible(page, "keyboard-subject-access-contents")

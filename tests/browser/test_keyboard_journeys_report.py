@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 
 from confidentiality.roles import Role
-from engagements import reports
-from engagements.models import SponsorReport
+from reports import services as report_services
+from reports.models import SponsorReport
 from tests.browser.conftest import assert_accessible
 from tests.browser.keyboard import check_skip_link, press_and_wait, sign_in, staff, tab_to
 from tests.factories import ClientFactory, EngagementFactory, OrganisationFactory, UserFactory
@@ -77,10 +77,10 @@ def test_a_client_asks_for_a_change_and_the_coach_revises_and_releases(
         reference="ENG-KEYS-REVIEW",
     )
     goals = InformationCategory.objects.get(key="goals")
-    report = reports.report_create(
+    report = report_services.report_create(
         actor=coach, engagement=engagement, title="Mid-point summary", sections={goals.pk: FIRST}
     )
-    reports.report_submit(actor=coach, report=report, expected_version=1)
+    report_services.report_submit(actor=coach, report=report, expected_version=1)
     base = live_server.url
 
     coach_page = new_page()

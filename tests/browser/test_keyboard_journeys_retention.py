@@ -26,9 +26,9 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.apps import apps
 from django.utils import timezone
 
+from confidentiality.records import model_for_label
 from confidentiality.roles import Role
 from engagements.models import Engagement
 from engagements.services import engagement_close
@@ -159,7 +159,7 @@ def test_the_administrator_reviews_retention(live_server: Any, page: Any, settin
         for row in table.get_by_role("row").all()
         if row.get_by_role("cell").count()
     }
-    named = {(r.rule, str(apps.get_model(r.kind)._meta.verbose_name_plural), str(r.count)) for r in receipts}
+    named = {(r.rule, str(model_for_label(r.kind)._meta.verbose_name_plural), str(r.count)) for r in receipts}
     assert rows == named
     assert ("engagement_files", "engagements", "2") in rows
     assert "ENG-RET-GONE" not in page.content()

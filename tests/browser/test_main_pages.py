@@ -123,12 +123,16 @@ class Practice:
 
 def _seed() -> tuple[dict[str, str], dict[str, str | None]]:
     """The demo practice, and what a few main pages need that it does not hold yet."""
+    from complaints.models import Complaint
     from confidentiality.demo import LEAVER, seed_demo, totp_secret
-    from confidentiality.models import Complaint, Offboarding, User
-    from confidentiality.policies import current_required, policy_accept, text_hash
+    from confidentiality.models import User
     from consent.models import InformationCategory
-    from engagements import feedback, reports
-    from engagements.models import Engagement, SponsorReport
+    from engagements.models import Engagement
+    from feedback import services as feedback_services
+    from people.models import Offboarding
+    from people.policies import current_required, policy_accept, text_hash
+    from reports import services as report_services
+    from reports.models import SponsorReport
     from tests.factories import PASSWORD
 
     seeded = seed_demo()
@@ -149,16 +153,16 @@ def _seed() -> tuple[dict[str, str], dict[str, str | None]]:
             user_agent="test",
         )
     goals = InformationCategory.objects.get(key="goals")
-    draft = reports.report_create(
+    draft = report_services.report_create(
         actor=coach, engagement=first, title="Closing summary", sections={goals.pk: "Sam leads the budget review."}
     )
-    _, tokens = feedback.feedback_request_create(
+    _, tokens = feedback_services.feedback_request_create(
         actor=coach,
         engagement=first,
         kind="named",
         source_category="line_manager",
         prompt="What change have you seen?",
-        sources=[feedback.NewSource(email="second.manager@example.org", name="Eli Marsh")],
+        sources=[feedback_services.NewSource(email="second.manager@example.org", name="Eli Marsh")],
     )
     complaint = Complaint.objects.get(lodged_by=people["client"])
     values |= {

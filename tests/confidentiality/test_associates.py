@@ -17,11 +17,13 @@ import time_machine
 from django.test import Client as HttpClient
 from django.urls import reverse
 
-from confidentiality import access, people
-from confidentiality.models import Notice, Offboarding, User
+from confidentiality import access
+from confidentiality.models import Notice, User
 from confidentiality.roles import Role
 from engagements import services
 from engagements.models import EngagementMember, EngagementUserObjectPermission
+from people import services as people_services
+from people.models import Offboarding
 from tests.conftest import World, bearer, login
 from tests.factories import EngagementFactory, UserFactory
 
@@ -36,7 +38,7 @@ def at(*args: int) -> datetime.datetime:
 @pytest.fixture
 def associate(world: World) -> User:
     with time_machine.travel(at(2026, 3, 1, 9), tick=False):
-        jo = people.staff_add(
+        jo = people_services.staff_add(
             actor=world.people["admin"],
             email="jo.associate@example.org",
             role=Role.COACH,
@@ -124,7 +126,7 @@ class TestTheContractBoundary:
         self, world: World, associate: User, moment: datetime.datetime, works: bool
     ) -> None:
         with time_machine.travel(at(2028, 2, 1, 9), tick=False):
-            people.contract_set(
+            people_services.contract_set(
                 actor=world.people["admin"],
                 user=associate,
                 is_associate=True,
@@ -147,10 +149,10 @@ class TestTheContractBoundary:
 
     def test_the_periodic_task_then_offboards_them(self, world: World, associate: User) -> None:
         with time_machine.travel(at(2026, 3, 31, 23, 0), tick=False):
-            assert people.offboard_lapsed() == []
+            assert people_services.offboard_lapsed() == []
         with time_machine.travel(at(2026, 4, 1, 0, 15), tick=False):
-            (offboarding,) = people.offboard_lapsed()
-            assert people.offboard_lapsed() == []  # and again: nothing more to do
+            (offboarding,) = people_services.offboard_lapsed()
+            assert people_services.offboard_lapsed() == []  # and again: nothing more to do
         assert offboarding.reason == Offboarding.Reason.CONTRACT_ENDED and offboarding.offboarded_by is None
         jo = User.objects.get(pk=associate.pk)
         assert not jo.is_active
@@ -162,7 +164,7 @@ class TestTheContractBoundary:
 
     def test_an_extension_keeps_them_working(self, world: World, associate: User) -> None:
         with time_machine.travel(at(2026, 3, 20, 9), tick=False):
-            people.contract_set(
+            people_services.contract_set(
                 actor=world.people["admin"],
                 user=associate,
                 is_associate=True,
@@ -170,13 +172,13 @@ class TestTheContractBoundary:
             )
         with time_machine.travel(at(2026, 4, 1, 9), tick=False):
             assert login(HttpClient(), User.objects.get(pk=associate.pk)).get(engagement_page(world)).status_code == 200
-            assert people.offboard_lapsed() == []
+            assert people_services.offboard_lapsed() == []
 
     def test_a_contract_end_in_the_past_is_refused(self, world: World, associate: User) -> None:
         from django.core.exceptions import ValidationError
 
         with time_machine.travel(at(2026, 3, 20, 9), tick=False), pytest.raises(ValidationError):
-            people.contract_set(
+            people_services.contract_set(
                 actor=world.people["admin"],
                 user=associate,
                 is_associate=True,
@@ -187,11 +189,11 @@ class TestTheContractBoundary:
         from django.core.exceptions import ValidationError
 
         with pytest.raises(ValidationError):
-            people.contract_set(
+            people_services.contract_set(
                 actor=world.people["admin"], user=world.people["coach"], is_associate=True, contract_ends_on=None
             )
         with pytest.raises(ValidationError):
-            people.contract_set(
+            people_services.contract_set(
                 actor=world.people["admin"],
                 user=world.people["auditor"],
                 is_associate=True,
@@ -225,7 +227,7 @@ class TestAnAuditWindowClosing:
             assert api.get("/api/v1/invoices/").status_code == 401
             # Signing in again opens only the pages that say the audit is over.
             assert login(HttpClient(), User.objects.get(pk=auditor.pk)).get(reverse("dashboard")).status_code == 200
-            people.offboard_lapsed()
+            people_services.offboard_lapsed()
         assert not auditor.api_tokens.filter(revoked_at__isnull=True).exists()
         assert User.objects.get(pk=auditor.pk).is_active  # kept for the next audit
 
@@ -249,4 +251,4 @@ def test_an_ordinary_coach_without_contract_is_unaffected(world: World) -> None:
     EngagementFactory(coaches=[coach])
     with time_machine.travel(at(2030, 1, 1, 9), tick=False):
         assert access.role_of(User.objects.get(pk=coach.pk)) == Role.COACH
-        assert people.offboard_lapsed() == []
+        assert people_services.offboard_lapsed() == []

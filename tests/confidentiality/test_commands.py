@@ -74,7 +74,7 @@ class TestApiTokenCommand:
 @pytest.mark.django_db
 class TestSeedDemo:
     def test_it_is_idempotent(self) -> None:
-        from engagements.models import FeedbackRequest, FeedbackSource
+        from feedback.models import FeedbackRequest, FeedbackSource
 
         run("seed_demo")
         counts = (User.objects.count(), Client.objects.count(), Engagement.objects.count())
@@ -87,7 +87,7 @@ class TestSeedDemo:
 
     def test_it_shows_a_leaver_whose_engagement_waits_for_a_new_coach(self) -> None:
         from confidentiality.demo import LEAVER
-        from confidentiality.models import OffboardingEngagement
+        from people.models import OffboardingEngagement
 
         result: dict[str, Any] = json.loads(run("seed_demo", "--json"))
         leaver = User.objects.get(email=LEAVER.email)

@@ -17,8 +17,9 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
 
-from confidentiality import complaints
-from confidentiality.models import AuditEvent, Breach, Complaint, ComplaintResponse, Notice
+from complaints import services as complaint_services
+from complaints.models import Breach, Complaint, ComplaintResponse
+from confidentiality.models import AuditEvent, Notice
 from engagements.services import ConflictError
 from tests.conftest import PERSONAS, BuiltOnce, World, build_world, login
 
@@ -45,18 +46,20 @@ def only(allowed: dict[str, int], default: int = 404, anonymous: int = LOGIN) ->
 
 
 def lodge(world: World, text: str = COMPLAINT_TEXT, engagement: Any = None) -> Complaint:
-    return complaints.complaint_lodge(
+    return complaint_services.complaint_lodge(
         actor=world.people["client"], about=Complaint.About.SHARED, body=text, engagement=engagement
     )
 
 
 def lodge_for_other_client(world: World) -> Complaint:
     other_user = world.other_engagement.client.user
-    return complaints.complaint_lodge(actor=other_user, about=Complaint.About.SECURITY, body=OTHER_COMPLAINT_TEXT)
+    return complaint_services.complaint_lodge(
+        actor=other_user, about=Complaint.About.SECURITY, body=OTHER_COMPLAINT_TEXT
+    )
 
 
 def record(world: World, persona: str = "admin", text: str = BREACH_TEXT, **extra: Any) -> Breach:
-    return complaints.breach_record(
+    return complaint_services.breach_record(
         actor=world.people[persona],
         discovered_at=extra.pop("discovered_at", timezone.now() - datetime.timedelta(hours=1)),
         what_happened=text,
@@ -204,7 +207,7 @@ class TestPagesByPersona(WorldWithRegister):
         assert register["coach_breach"].reference not in other
 
     def test_a_coach_sees_their_report_but_not_how_it_is_handled(self, world: World, register: dict[str, Any]) -> None:
-        complaints.breach_update(
+        complaint_services.breach_update(
             actor=world.people["admin"],
             breach=register["coach_breach"],
             expected_version=1,
@@ -225,7 +228,7 @@ class TestPagesByPersona(WorldWithRegister):
 
     def test_the_register_filters_open_and_closed(self, world: World, register: dict[str, Any]) -> None:
         admin = world.people["admin"]
-        complaints.complaint_close(
+        complaint_services.complaint_close(
             actor=admin, complaint=register["complaint"], outcome=Complaint.Outcome.NOT_UPHELD, message="Final."
         )
         http = world.http("admin")
@@ -526,7 +529,7 @@ class TestNotificationClock:
 
     def test_the_clock_stops_once_the_regulator_is_notified(self, world: World, breach: Breach) -> None:
         with time_machine.travel(DISCOVERED + datetime.timedelta(hours=70), tick=False):
-            complaints.breach_update(
+            complaint_services.breach_update(
                 actor=world.people["admin"],
                 breach=breach,
                 expected_version=1,
@@ -541,7 +544,7 @@ class TestNotificationClock:
 
     def test_the_clock_stops_when_it_need_not_be_notified(self, world: World, breach: Breach) -> None:
         with time_machine.travel(DISCOVERED + datetime.timedelta(hours=2), tick=False):
-            complaints.breach_update(
+            complaint_services.breach_update(
                 actor=world.people["admin"],
                 breach=breach,
                 expected_version=1,
@@ -564,7 +567,7 @@ class TestNotificationClock:
         ],
     )
     def test_the_clock_reads(self, elapsed: datetime.timedelta, label: str, overdue: bool) -> None:
-        running = complaints.clock(DISCOVERED + datetime.timedelta(hours=72), DISCOVERED + elapsed)
+        running = complaint_services.clock(DISCOVERED + datetime.timedelta(hours=72), DISCOVERED + elapsed)
         assert label in running.label and running.overdue is overdue
 
 
@@ -584,11 +587,11 @@ class TestComplaintDeadlines:
         body = TestNotificationClock()._dashboard_at(world, DISCOVERED + datetime.timedelta(days=5, seconds=1))
         assert complaint.reference in body and "Acknowledge" in body and "Overdue" in body
         with time_machine.travel(DISCOVERED + datetime.timedelta(days=6), tick=False):
-            complaints.complaint_respond(actor=world.people["admin"], complaint=complaint, message="Received.")
+            complaint_services.complaint_respond(actor=world.people["admin"], complaint=complaint, message="Received.")
         body = TestNotificationClock()._dashboard_at(world, DISCOVERED + datetime.timedelta(days=7))
         assert "Respond" in body and "21 days left" in body and "Overdue" not in body
         with time_machine.travel(DISCOVERED + datetime.timedelta(days=8), tick=False):
-            complaints.complaint_close(
+            complaint_services.complaint_close(
                 actor=world.people["admin"], complaint=complaint, outcome="upheld", message="Done."
             )
         body = TestNotificationClock()._dashboard_at(world, DISCOVERED + datetime.timedelta(days=9))
@@ -616,7 +619,7 @@ class TestBadInputChangesNothing(WorldWithRegister):
         "kwargs",
         [
             {"about": "shared", "body": "   "},
-            {"about": "shared", "body": "x" * (complaints.COMPLAINT_MAX_CHARS + 1)},
+            {"about": "shared", "body": "x" * (complaint_services.COMPLAINT_MAX_CHARS + 1)},
             {"about": "shared", "body": 42},
             {"about": "gossip", "body": COMPLAINT_TEXT},
         ],
@@ -624,7 +627,7 @@ class TestBadInputChangesNothing(WorldWithRegister):
     def test_a_complaint_needs_a_known_subject_and_text(self, world: World, kwargs: dict[str, Any]) -> None:
         before = snapshot()
         with pytest.raises(ValidationError):
-            complaints.complaint_lodge(actor=world.people["client"], **kwargs)
+            complaint_services.complaint_lodge(actor=world.people["client"], **kwargs)
         assert snapshot() == before
 
     def test_a_complaint_names_only_the_clients_own_engagement(self, world: World) -> None:
@@ -637,18 +640,18 @@ class TestBadInputChangesNothing(WorldWithRegister):
     def test_only_a_client_lodges(self, world: World, persona: str) -> None:
         before = snapshot()
         with pytest.raises(Http404):
-            complaints.complaint_lodge(actor=world.people[persona], about="shared", body=COMPLAINT_TEXT)
+            complaint_services.complaint_lodge(actor=world.people[persona], about="shared", body=COMPLAINT_TEXT)
         assert snapshot() == before
 
     def test_a_closed_complaint_takes_no_more_responses(self, world: World) -> None:
         admin = world.people["admin"]
         complaint = lodge(world)
-        complaints.complaint_close(actor=admin, complaint=complaint, outcome="withdrawn", message="Withdrawn.")
+        complaint_services.complaint_close(actor=admin, complaint=complaint, outcome="withdrawn", message="Withdrawn.")
         before = snapshot()
         with pytest.raises(ValidationError):
-            complaints.complaint_respond(actor=admin, complaint=complaint, message="More.")
+            complaint_services.complaint_respond(actor=admin, complaint=complaint, message="More.")
         with pytest.raises(ValidationError):
-            complaints.complaint_close(actor=admin, complaint=complaint, outcome="upheld", message="Again.")
+            complaint_services.complaint_close(actor=admin, complaint=complaint, outcome="upheld", message="Again.")
         assert snapshot() == before
 
     @pytest.mark.parametrize(
@@ -658,7 +661,7 @@ class TestBadInputChangesNothing(WorldWithRegister):
         complaint = lodge(world)
         before = snapshot()
         with pytest.raises(ValidationError):
-            complaints.complaint_close(
+            complaint_services.complaint_close(
                 actor=world.people["admin"], complaint=complaint, outcome=outcome, message=message
             )
         assert snapshot() == before
@@ -688,7 +691,7 @@ class TestBadInputChangesNothing(WorldWithRegister):
         breach = record(world)
         before = snapshot()
         with pytest.raises(ValidationError):
-            complaints.breach_update(
+            complaint_services.breach_update(
                 actor=world.people["admin"],
                 breach=breach,
                 expected_version=1,
@@ -702,7 +705,7 @@ class TestBadInputChangesNothing(WorldWithRegister):
         breach = record(world)
         before = snapshot()
         with pytest.raises(ConflictError):
-            complaints.breach_update(
+            complaint_services.breach_update(
                 actor=world.people["admin"], breach=breach, expected_version=2, changes={"containment": "Recalled."}
             )
         assert snapshot() == before
@@ -721,21 +724,21 @@ class TestBadInputChangesNothing(WorldWithRegister):
         admin = world.people["admin"]
         breach = record(world)
         if changes:
-            complaints.breach_update(actor=admin, breach=breach, expected_version=1, changes=changes)
+            complaint_services.breach_update(actor=admin, breach=breach, expected_version=1, changes=changes)
         before = snapshot()
         with pytest.raises(ValidationError) as caught:
-            complaints.breach_close(actor=admin, breach=breach, expected_version=breach.version)
+            complaint_services.breach_close(actor=admin, breach=breach, expected_version=breach.version)
         assert set(caught.value.message_dict) == missing
         assert snapshot() == before
 
     def test_a_suspected_breach_is_confirmed_once_and_a_closed_one_is_final(self, world: World) -> None:
         admin = world.people["admin"]
         breach = record(world, "coach")
-        complaints.breach_confirm(actor=admin, breach=breach, expected_version=1)
+        complaint_services.breach_confirm(actor=admin, breach=breach, expected_version=1)
         assert breach.status == Breach.Status.OPEN
         with pytest.raises(ValidationError):
-            complaints.breach_confirm(actor=admin, breach=breach, expected_version=2)
-        complaints.breach_update(
+            complaint_services.breach_confirm(actor=admin, breach=breach, expected_version=2)
+        complaint_services.breach_update(
             actor=admin,
             breach=breach,
             expected_version=2,
@@ -746,11 +749,13 @@ class TestBadInputChangesNothing(WorldWithRegister):
                 "notification_reason": "No risk: the recipient deleted it.",
             },
         )
-        complaints.breach_close(actor=admin, breach=breach, expected_version=3)
+        complaint_services.breach_close(actor=admin, breach=breach, expected_version=3)
         before = snapshot()
         for attempt in (
-            lambda: complaints.breach_update(actor=admin, breach=breach, expected_version=4, changes={"outcome": "x"}),
-            lambda: complaints.breach_close(actor=admin, breach=breach, expected_version=4),
+            lambda: complaint_services.breach_update(
+                actor=admin, breach=breach, expected_version=4, changes={"outcome": "x"}
+            ),
+            lambda: complaint_services.breach_close(actor=admin, breach=breach, expected_version=4),
         ):
             with pytest.raises(ValidationError):
                 attempt()
@@ -776,7 +781,7 @@ class TestBadInputChangesNothing(WorldWithRegister):
         } | kwargs
         before = snapshot()
         with pytest.raises(ValidationError):
-            complaints.breach_record(actor=world.people["admin"], **data)
+            complaint_services.breach_record(actor=world.people["admin"], **data)
         assert snapshot() == before
 
     def test_a_coach_cannot_link_a_breach_to_a_complaint(self, world: World) -> None:
@@ -809,9 +814,9 @@ class TestConfidentialText:
         admin = world.people["admin"]
         with django_capture_on_commit_callbacks(execute=True):
             complaint = lodge(world, engagement=world.engagement)
-            complaints.complaint_respond(actor=admin, complaint=complaint, message=RESPONSE_TEXT)
+            complaint_services.complaint_respond(actor=admin, complaint=complaint, message=RESPONSE_TEXT)
             breach = record(world, "coach", COACH_BREACH_TEXT)
-            complaints.breach_update(
+            complaint_services.breach_update(
                 actor=admin,
                 breach=breach,
                 expected_version=1,
@@ -871,7 +876,7 @@ class TestConfidentialText:
         from confidentiality.rotation import rotate_data_keys
 
         complaint = lodge(world)
-        complaints.complaint_respond(actor=world.people["admin"], complaint=complaint, message=RESPONSE_TEXT)
+        complaint_services.complaint_respond(actor=world.people["admin"], complaint=complaint, message=RESPONSE_TEXT)
         breach = record(world)
         old_keys = {world.client_record.data_key_id, breach.data_key_id}
         report = rotate_data_keys()
@@ -881,4 +886,4 @@ class TestConfidentialText:
         assert ComplaintResponse.objects.get().body == RESPONSE_TEXT
         fresh_breach = Breach.objects.get(pk=breach.pk)
         assert fresh_breach.what_happened == BREACH_TEXT and fresh_breach.data_key_id not in old_keys
-        assert report.by_field["confidentiality.Complaint.body"] == 1
+        assert report.by_field["complaints.Complaint.body"] == 1

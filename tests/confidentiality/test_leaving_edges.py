@@ -14,31 +14,37 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from confidentiality import access, people, policies
-from confidentiality.models import AuditEvent, Notice, Offboarding, User
+from confidentiality import access
+from confidentiality.models import AuditEvent, Notice, User
 from confidentiality.notify import notify
 from confidentiality.roles import Role
-from consent import concerns, disclosures
-from consent.models import Concern, Disclosure
+from disclosures import concerns
+from disclosures import services as disclosure_services
+from disclosures.models import Concern, Disclosure
 from engagements import services
 from engagements.models import EngagementMember
+from people import policies
+from people import services as people_services
+from people.models import Offboarding
 from retention.services import policy_record
 from tests.conftest import World, login
 from tests.factories import UserFactory
 
 
 def offboard(world: World, persona: str) -> Offboarding:
-    return people.person_offboard(
+    return people_services.person_offboard(
         actor=world.people["admin"], user=world.people[persona], reason=Offboarding.Reason.DEACTIVATED
     )
 
 
 def reactivate(world: World, persona: str) -> User:
-    return people.person_reactivate(actor=world.people["admin"], user=User.objects.get(pk=world.people[persona].pk))
+    return people_services.person_reactivate(
+        actor=world.people["admin"], user=User.objects.get(pk=world.people[persona].pk)
+    )
 
 
 def disclosure_naming(world: World, supervisor: Any) -> Disclosure:
-    return disclosures.disclosure_record(
+    return disclosure_services.disclosure_record(
         actor=world.people["coach"],
         engagement=world.engagement,
         what="Only the fact of the risk",
@@ -74,8 +80,8 @@ class TestASupervisorWhoLeaves:
         assert not access.disclosures_visible_to(back).exists()
         assert not access.concerns_visible_to(back).exists()
         http = login(type(world.http("admin"))(), back)
-        assert http.get(reverse("consent:disclosure_detail", args=[waiting.pk])).status_code == 404
-        assert http.get(reverse("consent:concern_detail", args=[concern.pk])).status_code == 404
+        assert http.get(reverse("disclosures:disclosure_detail", args=[waiting.pk])).status_code == 404
+        assert http.get(reverse("disclosures:concern_detail", args=[concern.pk])).status_code == 404
 
     def test_a_disclosure_waiting_for_them_falls_to_the_administrators(self, world: World) -> None:
         waiting = disclosure_naming(world, world.people["other_coach"])
@@ -89,7 +95,7 @@ class TestASupervisorWhoLeaves:
         event = AuditEvent.objects.filter(action="person.offboard").order_by("-seq").first()
         assert event is not None and AuditEvent.objects.filter(action="person.offboard").count() == event_count + 1
         assert event.detail["supervisor_of_disclosures"] == [str(waiting.pk)]
-        made = disclosures.disclosure_decide(actor=world.people["admin"], disclosure=waiting, approve=True)
+        made = disclosure_services.disclosure_decide(actor=world.people["admin"], disclosure=waiting, approve=True)
         assert made.state == Disclosure.State.MADE
 
     def test_a_supervisor_whose_contract_ended_is_not_asked(self, world: World) -> None:
@@ -197,15 +203,15 @@ def test_one_bad_record_does_not_stop_everyone_else_leaving(world: World, monkey
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
     first, second = world.people["coach"], world.people["other_coach"]
     User.objects.filter(pk__in=[first.pk, second.pk]).update(contract_ends_on=yesterday)
-    real = people.person_offboard
+    real = people_services.person_offboard
 
     def refuse_the_first(*, actor: Any, user: Any, reason: str) -> Offboarding:
         if user.pk == min(first.pk, second.pk):
             raise ValidationError("An odd record.")
         return real(actor=actor, user=user, reason=reason)
 
-    monkeypatch.setattr(people, "person_offboard", refuse_the_first)
-    done = people.offboard_lapsed()
+    monkeypatch.setattr(people_services, "person_offboard", refuse_the_first)
+    done = people_services.offboard_lapsed()
     later = max(first.pk, second.pk)
     assert [o.user_id for o in done] == [later]
     assert not User.objects.get(pk=later).is_active

@@ -14,8 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from guardian.models import UserObjectPermission
 
-from confidentiality import people
-from confidentiality.models import ApiToken, AuditEvent, Offboarding, OffboardingEngagement, User
+from confidentiality.models import ApiToken, AuditEvent, User
 from confidentiality.roles import Role
 from engagements import services
 from engagements.models import (
@@ -25,6 +24,8 @@ from engagements.models import (
     OrganisationUserObjectPermission,
     SponsorContact,
 )
+from people import services as people_services
+from people.models import Offboarding, OffboardingEngagement
 from tests.conftest import PERSONAS, World, bearer, login
 from tests.factories import EngagementFactory, UserFactory
 
@@ -40,7 +41,7 @@ def object_permissions_of(user: User) -> int:
 
 
 def offboard(world: World, persona: str = "coach") -> Offboarding:
-    return people.person_offboard(
+    return people_services.person_offboard(
         actor=world.people["admin"], user=world.people[persona], reason=Offboarding.Reason.DEACTIVATED
     )
 
@@ -95,7 +96,9 @@ class TestTheVeryNextRequest:
     def test_a_session_from_before_does_not_come_back_on_reactivation(self, world: World) -> None:
         http, api = world.http("coach"), world.api("coach")
         offboard(world)
-        people.person_reactivate(actor=world.people["admin"], user=User.objects.get(pk=world.people["coach"].pk))
+        people_services.person_reactivate(
+            actor=world.people["admin"], user=User.objects.get(pk=world.people["coach"].pk)
+        )
         assert http.get(reverse("dashboard")).status_code == 302
         assert api.get("/api/v1/me/").status_code == 401
         # A new sign-in works, on no engagement.
@@ -133,7 +136,7 @@ class TestPermissions:
         def fail(*args: Any, **kwargs: Any) -> None:
             raise RuntimeError("crash half-way")
 
-        monkeypatch.setattr(people, "end_tracked_sessions", fail)
+        monkeypatch.setattr(people_services, "end_tracked_sessions", fail)
         with pytest.raises(RuntimeError):
             offboard(world)
         coach.refresh_from_db()
@@ -147,7 +150,9 @@ class TestPermissions:
         note = services.note_create(actor=world.people["coach"], engagement=world.engagement, body=NOTE_TEXT)
         other_admin = UserFactory(role=Role.ADMIN)
         services.break_glass_open(actor=other_admin, note=note, reason="Complaint CMP-1 needs the note")
-        people.person_offboard(actor=world.people["admin"], user=other_admin, reason=Offboarding.Reason.DEACTIVATED)
+        people_services.person_offboard(
+            actor=world.people["admin"], user=other_admin, reason=Offboarding.Reason.DEACTIVATED
+        )
         assert not BreakGlassGrant.objects.filter(granted_to=other_admin, expires_at__gt=timezone.now()).exists()
         today = timezone.localdate()
         audit = audit_open(
@@ -174,7 +179,7 @@ class TestRules:
         from django.core.exceptions import ValidationError
 
         with pytest.raises(ValidationError):
-            people.person_offboard(
+            people_services.person_offboard(
                 actor=world.people["admin"], user=world.people["admin"], reason=Offboarding.Reason.DEACTIVATED
             )
 
@@ -182,7 +187,7 @@ class TestRules:
         from django.core.exceptions import PermissionDenied
 
         with pytest.raises(PermissionDenied):
-            people.person_offboard(
+            people_services.person_offboard(
                 actor=world.people["other_coach"], user=world.people["coach"], reason=Offboarding.Reason.DEACTIVATED
             )
 
@@ -197,7 +202,7 @@ class TestRules:
 
         offboard(world)
         with pytest.raises(ValidationError):
-            people.person_offboard(
+            people_services.person_offboard(
                 actor=world.people["admin"],
                 user=User.objects.get(pk=world.people["coach"].pk),
                 reason=Offboarding.Reason.DEACTIVATED,
@@ -336,7 +341,7 @@ class TestSponsorContactsWhoLeave:
         new_contact = UserFactory(role=Role.SPONSOR, organisation=world.organisation)
         contact = SponsorContact.objects.get(user=world.people["sponsor"])
         handover = services.sponsor_contact_remove(actor=world.people["admin"], contact=contact).engagements.get()
-        choices = people.replacements_for(user=world.people["admin"], handover=handover)
+        choices = people_services.replacements_for(user=world.people["admin"], handover=handover)
         assert list(choices) == [new_contact]  # not the other organisation's contact
         services.engagement_reassign(
             actor=world.people["admin"],

@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from confidentiality import access
-from confidentiality.models import AuditEvent, PolicyAcceptance
-from retention.models import PolicyDocument
+from confidentiality.models import AuditEvent
+from people.models import PolicyAcceptance, PolicyDocument
 from retention.services import policy_record
 from tests.conftest import PERSONAS, World, login
 

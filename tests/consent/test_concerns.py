@@ -11,9 +11,11 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from confidentiality.models import AuditEvent
-from consent import concerns, disclosures
-from consent.models import Concern, ConcernStep, ConsentRecord, Disclosure
+from consent.models import ConsentRecord
 from consent.services import consent_record
+from disclosures import concerns
+from disclosures import services as disclosure_services
+from disclosures.models import Concern, ConcernStep, Disclosure
 from tests.conftest import PERSONAS, World
 
 LOGIN, ANON = 302, 401
@@ -203,15 +205,15 @@ class TestSeriousDanger:
         with pytest.raises(ValidationError, match="the next step is “The disclosure”"):
             take(world, concern, "review")
         with pytest.raises(PermissionDenied):
-            disclosures.disclosure_decide(actor=world.people["coach"], disclosure=disclosure, approve=True)
-        disclosures.disclosure_decide(actor=world.people["other_coach"], disclosure=disclosure, approve=True)
+            disclosure_services.disclosure_decide(actor=world.people["coach"], disclosure=disclosure, approve=True)
+        disclosure_services.disclosure_decide(actor=world.people["other_coach"], disclosure=disclosure, approve=True)
         step = ConcernStep.objects.get(concern=concern, step="disclosure")
         assert step.disclosure == disclosure and step.recorded_by == world.people["coach"]
         take(world, concern, "review")
         take(world, concern, "supervision")
         concern.refresh_from_db()
         assert concern.state == "closed"
-        letter = world.http("client").get(reverse("consent:disclosure_letter", args=[disclosure.pk]))
+        letter = world.http("client").get(reverse("disclosures:disclosure_letter", args=[disclosure.pk]))
         text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(letter.content)).pages).split())
         assert MINIMUM in text and "The Care Quality Commission" in text
         assert (
@@ -222,7 +224,7 @@ class TestSeriousDanger:
     def test_a_declined_disclosure_may_be_asked_for_again(self, world: World) -> None:
         concern = danger_up_to_disclosure(world)
         first = take(world, concern, "disclosure", "")
-        disclosures.disclosure_decide(actor=world.people["admin"], disclosure=first, approve=False)
+        disclosure_services.disclosure_decide(actor=world.people["admin"], disclosure=first, approve=False)
         assert concerns.next_step(concern).key == "disclosure"  # type: ignore[union-attr]
         second = take(world, concern, "disclosure", "")
         assert second.state == "awaiting_approval" and second.pk != first.pk
@@ -266,7 +268,7 @@ class TestOrganisationConduct:
 
     def test_the_client_does_not_see_a_concern_about_the_organisation(self, world: World) -> None:
         concern = self.org(world)
-        assert world.http("client").get(reverse("consent:concern_detail", args=[concern.pk])).status_code == 404
+        assert world.http("client").get(reverse("disclosures:concern_detail", args=[concern.pk])).status_code == 404
 
 
 @pytest.mark.django_db
@@ -308,10 +310,10 @@ class TestPages:
         self, world: World, concern_set: dict[str, Concern], page: str, persona: str
     ) -> None:
         url = {
-            "detail": reverse("consent:concern_detail", args=[concern_set["ordinary"].pk]),
-            "danger_detail": reverse("consent:concern_detail", args=[concern_set["danger"].pk]),
-            "start": reverse("consent:concern_start", args=[world.engagement.pk]),
-            "list": reverse("consent:concerns"),
+            "detail": reverse("disclosures:concern_detail", args=[concern_set["ordinary"].pk]),
+            "danger_detail": reverse("disclosures:concern_detail", args=[concern_set["danger"].pk]),
+            "start": reverse("disclosures:concern_start", args=[world.engagement.pk]),
+            "list": reverse("disclosures:concerns"),
         }[page]
         response = world.http(persona).get(url)
         assert response.status_code == PAGES[page][persona]
@@ -325,7 +327,7 @@ class TestPages:
             assert "Wendeline" in body and "Record this step" not in body
 
     def test_the_step_form_shows_the_next_step_and_its_guidance(self, world: World, concern_set: Any) -> None:
-        body = world.http("coach").get(reverse("consent:concern_detail", args=[concern_set["ordinary"].pk]))
+        body = world.http("coach").get(reverse("disclosures:concern_detail", args=[concern_set["ordinary"].pk]))
         text = body.content.decode()
         assert 'aria-current="step"' in text and "Double-check with the client" in text
         assert 'name="step" value="verify"' in text and "Skip this step" not in text
@@ -333,7 +335,7 @@ class TestPages:
     def test_the_pending_disclosure_shows_its_approval_to_the_approver_only(
         self, world: World, concern_set: Any
     ) -> None:
-        url = reverse("consent:concern_detail", args=[concern_set["danger"].pk])
+        url = reverse("disclosures:concern_detail", args=[concern_set["danger"].pk])
         assert "Approve the disclosure" in world.http("admin").get(url).content.decode()
         coach_view = world.http("coach").get(url).content.decode()
         assert "waits for the second approval" in coach_view and "Approve the disclosure" not in coach_view
@@ -348,16 +350,16 @@ class TestPages:
         take(world, concern, "method")
         take(world, concern, "support")
         disclosure = take(world, concern, "disclosure", "")
-        url = reverse("consent:concern_detail", args=[concern.pk])
+        url = reverse("disclosures:concern_detail", args=[concern.pk])
         waiting = world.http("client").get(url).content.decode()
         assert "waits for the second approval" in waiting and "<dt>Second approval</dt>" not in waiting
-        disclosures.disclosure_decide(actor=world.people["admin"], disclosure=disclosure, approve=True)
+        disclosure_services.disclosure_decide(actor=world.people["admin"], disclosure=disclosure, approve=True)
         made = world.http("client").get(url).content.decode()
         assert "Download the confirmation letter" in made
 
     def test_taking_and_skipping_steps_through_the_page(self, world: World) -> None:
         concern = start(world, serious_danger=True)
-        url = reverse("consent:concern_step", args=[concern.pk])
+        url = reverse("disclosures:concern_step", args=[concern.pk])
         http = world.http("coach")
         wrong = http.post(url, {"step": "decision", "text": "x"}, follow=True)
         assert "no longer the next one" in wrong.content.decode() and keys(concern) == ["pause"]
@@ -371,13 +373,15 @@ class TestPages:
         assert world.http("other_coach").post(url, {"step": "client_view", "text": "x"}).status_code == 404
 
     def test_starting_through_the_page(self, world: World) -> None:
-        url = reverse("consent:concern_start", args=[world.engagement.pk])
+        url = reverse("disclosures:concern_start", args=[world.engagement.pk])
         response = world.http("coach").post(
             url, {"kind": "breaking_confidentiality", "text": HEARD, "supervisor": world.people["other_coach"].pk}
         )
         concern = Concern.objects.get()
         assert response.status_code == 302 and concern.supervisor == world.people["other_coach"]
-        assert world.http("other_coach").get(reverse("consent:concern_detail", args=[concern.pk])).status_code == 200
+        assert (
+            world.http("other_coach").get(reverse("disclosures:concern_detail", args=[concern.pk])).status_code == 200
+        )
 
     def test_the_pages_cost_the_same_for_many_concerns(
         self, world: World, concern_set: Any, django_assert_max_num_queries: Any
@@ -386,9 +390,9 @@ class TestPages:
             start(world)
         http = world.http("coach")
         with django_assert_max_num_queries(20):
-            http.get(reverse("consent:concerns"))
+            http.get(reverse("disclosures:concerns"))
         with django_assert_max_num_queries(30):
-            http.get(reverse("consent:concern_detail", args=[concern_set["danger"].pk]))
+            http.get(reverse("disclosures:concern_detail", args=[concern_set["danger"].pk]))
 
 
 ENDPOINTS = {

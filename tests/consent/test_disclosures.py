@@ -12,9 +12,10 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from confidentiality.models import AuditEvent, Notice
-from consent import disclosures
-from consent.models import ConsentRecord, Disclosure
+from consent.models import ConsentRecord
 from consent.services import consent_record, consent_withdraw
+from disclosures import services as disclosure_services
+from disclosures.models import Disclosure
 from tests.conftest import PERSONAS, World
 
 LOGIN, ANON = 302, 401
@@ -48,7 +49,7 @@ def record(world: World, basis: str = "client_consent", **extra: Any) -> Disclos
         "reason": REASON,
         "basis": basis,
     } | extra
-    return disclosures.disclosure_record(**values)
+    return disclosure_services.disclosure_record(**values)
 
 
 def consented(world: World) -> Disclosure:
@@ -112,7 +113,7 @@ class TestConsentBasis:
         assert disclosure.state == "made" and disclosure.made_at is not None
         assert disclosure.confirmation_sent_at is not None and disclosure.client == world.client_record
         notice = Notice.objects.get(user=world.people["client"], link__startswith="/disclosures/")
-        assert notice.link == reverse("consent:disclosure_detail", args=[disclosure.pk])
+        assert notice.link == reverse("disclosures:disclosure_detail", args=[disclosure.pk])
         assert mail.outbox and all(
             "Ulrich" not in m.body and RECIPIENT not in m.body and "police" not in m.body for m in mail.outbox
         )
@@ -162,13 +163,13 @@ class TestSecondApproval:
         assert disclosure.confirmation_sent_at is None
         assert told(world.people["admin"])  # the approver is asked
         assert not told(world.people["client"])
-        assert not disclosures.disclosures_for(user=world.people["client"]).exists()
+        assert not disclosure_services.disclosures_for(user=world.people["client"]).exists()
 
     @pytest.mark.parametrize("persona", ["coach", "other_coach", "client", "sponsor", "auditor", "superuser"])
     def test_no_one_but_the_administrator_or_the_named_supervisor_approves(self, world: World, persona: str) -> None:
         disclosure = pending(world)
         with pytest.raises(PermissionDenied):
-            disclosures.disclosure_decide(actor=world.people[persona], disclosure=disclosure, approve=True)
+            disclosure_services.disclosure_decide(actor=world.people[persona], disclosure=disclosure, approve=True)
         disclosure.refresh_from_db()
         assert disclosure.state == "awaiting_approval"
 
@@ -179,22 +180,29 @@ class TestSecondApproval:
         assert not told(world.people["admin"])
         # Named, the supervisor may read it (to decide) though not on the engagement.
         assert (
-            world.http("other_coach").get(reverse("consent:disclosure_detail", args=[disclosure.pk])).status_code == 200
+            world.http("other_coach").get(reverse("disclosures:disclosure_detail", args=[disclosure.pk])).status_code
+            == 200
         )
-        made = disclosures.disclosure_decide(actor=supervisor, disclosure=disclosure, approve=True)
+        made = disclosure_services.disclosure_decide(actor=supervisor, disclosure=disclosure, approve=True)
         assert made.state == "made" and made.second_approved_by == supervisor and made.made_at is not None
         assert made.confirmation_sent_at is not None
         assert told(world.people["client"])
         with pytest.raises(ValidationError, match="not waiting"):
-            disclosures.disclosure_decide(actor=world.people["admin"], disclosure=made, approve=True)
+            disclosure_services.disclosure_decide(actor=world.people["admin"], disclosure=made, approve=True)
 
     def test_declined_it_is_never_made_nor_shown_to_the_client(self, world: World) -> None:
         disclosure = pending(world)
-        declined = disclosures.disclosure_decide(actor=world.people["admin"], disclosure=disclosure, approve=False)
+        declined = disclosure_services.disclosure_decide(
+            actor=world.people["admin"], disclosure=disclosure, approve=False
+        )
         assert declined.state == "declined" and declined.made_at is None and declined.confirmation_sent_at is None
-        assert not disclosures.disclosures_for(user=world.people["client"]).exists()
-        assert world.http("client").get(reverse("consent:disclosure_letter", args=[disclosure.pk])).status_code == 404
-        assert world.http("coach").get(reverse("consent:disclosure_letter", args=[disclosure.pk])).status_code == 404
+        assert not disclosure_services.disclosures_for(user=world.people["client"]).exists()
+        assert (
+            world.http("client").get(reverse("disclosures:disclosure_letter", args=[disclosure.pk])).status_code == 404
+        )
+        assert (
+            world.http("coach").get(reverse("disclosures:disclosure_letter", args=[disclosure.pk])).status_code == 404
+        )
 
     @pytest.mark.parametrize("persona", ["sponsor", "admin", "coach"])
     def test_only_another_coach_may_be_named_supervisor(self, world: World, persona: str) -> None:
@@ -204,7 +212,7 @@ class TestSecondApproval:
 
     def test_approval_through_the_page(self, world: World) -> None:
         disclosure = pending(world)
-        url = reverse("consent:disclosure_decide", args=[disclosure.pk])
+        url = reverse("disclosures:disclosure_decide", args=[disclosure.pk])
         assert world.http("coach").post(url, {"decision": "approve"}).status_code == 403  # its author
         assert world.http("sponsor").post(url, {"decision": "approve"}).status_code == 404
         world.http("admin").post(url, {"decision": "approve"})
@@ -216,7 +224,7 @@ class TestSecondApproval:
 class TestLetter:
     def test_the_letter_states_the_details_and_the_reason(self, world: World) -> None:
         disclosure = consented(world)
-        response = world.http("client").get(reverse("consent:disclosure_letter", args=[disclosure.pk]))
+        response = world.http("client").get(reverse("disclosures:disclosure_letter", args=[disclosure.pk]))
         assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
         assert response["Content-Disposition"].startswith("attachment;")
         text = pdf_text(response.content)
@@ -228,8 +236,8 @@ class TestLetter:
 
     def test_an_approved_letter_names_the_second_approver(self, world: World) -> None:
         disclosure = pending(world)
-        disclosures.disclosure_decide(actor=world.people["admin"], disclosure=disclosure, approve=True)
-        text = pdf_text(world.http("coach").get(reverse("consent:disclosure_letter", args=[disclosure.pk])).content)
+        disclosure_services.disclosure_decide(actor=world.people["admin"], disclosure=disclosure, approve=True)
+        text = pdf_text(world.http("coach").get(reverse("disclosures:disclosure_letter", args=[disclosure.pk])).content)
         assert "Compelling evidence of serious danger" in text and "Approved by a second person" in text
 
     def test_without_a_portal_login_the_coach_records_the_letter_posted(self, world: World) -> None:
@@ -245,19 +253,19 @@ class TestLetter:
         )
         disclosure = record(world, engagement=engagement, consent=consent)
         assert disclosure.state == "made" and disclosure.confirmation_sent_at is None
-        url = reverse("consent:disclosure_letter_sent", args=[disclosure.pk])
+        url = reverse("disclosures:disclosure_letter_sent", args=[disclosure.pk])
         assert world.http("admin").post(url).status_code == 403
         world.http("coach").post(url)
         disclosure.refresh_from_db()
         assert disclosure.confirmation_sent_at is not None
         with pytest.raises(ValidationError, match="already sent"):
-            disclosures.disclosure_mark_letter_sent(actor=world.people["coach"], disclosure=disclosure)
+            disclosure_services.disclosure_mark_letter_sent(actor=world.people["coach"], disclosure=disclosure)
 
 
 @pytest.mark.django_db
 class TestReportRelease:
     def test_a_released_report_enters_the_register(self, world: World) -> None:
-        from engagements import reports
+        from reports import services as report_services
         from tests.engagements.test_reports import GOALS_V1, released
 
         report = released(world)
@@ -267,8 +275,8 @@ class TestReportRelease:
         assert "Mid-point summary" in disclosure.what and "version 1" in disclosure.what
         assert GOALS_V1 not in disclosure.what  # the title and version, never the report's text
         assert disclosure.authorised_by == world.people["coach"] and disclosure.confirmation_sent_at is not None
-        assert reports.report_get_for(world.people["sponsor"], report.pk)  # released as before
-        assert list(disclosures.disclosures_for(user=world.people["client"])) == [disclosure]
+        assert report_services.report_get_for(world.people["sponsor"], report.pk)  # released as before
+        assert list(disclosure_services.disclosures_for(user=world.people["client"])) == [disclosure]
 
     def test_the_client_approval_basis_is_not_chosen_by_hand(self, world: World) -> None:
         with pytest.raises(ValidationError, match="released report"):
@@ -293,13 +301,13 @@ PAGES = {
 
 def page_url(name: str, world: World, entries: dict[str, Disclosure]) -> str:
     return {
-        "engagement_disclosures": reverse("consent:engagement_disclosures", args=[world.engagement.pk]),
-        "made_detail": reverse("consent:disclosure_detail", args=[entries["made"].pk]),
-        "pending_detail": reverse("consent:disclosure_detail", args=[entries["pending"].pk]),
-        "letter": reverse("consent:disclosure_letter", args=[entries["made"].pk]),
-        "pending_letter": reverse("consent:disclosure_letter", args=[entries["pending"].pk]),
-        "register": reverse("consent:register"),
-        "concerns": reverse("consent:concerns"),
+        "engagement_disclosures": reverse("disclosures:engagement_disclosures", args=[world.engagement.pk]),
+        "made_detail": reverse("disclosures:disclosure_detail", args=[entries["made"].pk]),
+        "pending_detail": reverse("disclosures:disclosure_detail", args=[entries["pending"].pk]),
+        "letter": reverse("disclosures:disclosure_letter", args=[entries["made"].pk]),
+        "pending_letter": reverse("disclosures:disclosure_letter", args=[entries["pending"].pk]),
+        "register": reverse("disclosures:register"),
+        "concerns": reverse("disclosures:concerns"),
     }[name]
 
 
@@ -325,7 +333,7 @@ class TestPages:
     ) -> None:
         http = world.http("admin")
         with django_assert_max_num_queries(25):
-            body = http.get(reverse("consent:register")).content.decode()
+            body = http.get(reverse("disclosures:register")).content.decode()
         for expected in ("Samira Quentin-Marsh", "Ulrich Vantongeren", RECIPIENT, "production order"):
             assert expected in body
         assert "The client&#x27;s written consent" in body and "Compelling evidence of serious danger" in body
@@ -346,7 +354,7 @@ class TestPages:
                 wording=f"consent {n}",
                 method=ConsentRecord.Method.PORTAL,
             )
-            disclosures.disclosure_record(
+            disclosure_services.disclosure_record(
                 actor=coach,
                 engagement=world.other_engagement,
                 what=f"Other client's item {n}",
@@ -358,11 +366,11 @@ class TestPages:
             )
         http = world.http("admin")
         with django_assert_max_num_queries(25):
-            everyone = http.get(reverse("consent:register")).content.decode()
+            everyone = http.get(reverse("disclosures:register")).content.decode()
         assert "Other client&#x27;s item 4" in everyone and "Bartholomew Xerxes-Lund" in everyone
-        one = http.get(reverse("consent:register"), {"client": str(world.client_record.pk)}).content.decode()
+        one = http.get(reverse("disclosures:register"), {"client": str(world.client_record.pk)}).content.decode()
         assert "Ulrich" in one and "Other client" not in one
-        assert http.get(reverse("consent:register"), {"client": "not-a-uuid"}).status_code == 404
+        assert http.get(reverse("disclosures:register"), {"client": "not-a-uuid"}).status_code == 404
 
     def test_the_engagement_register_costs_the_same_for_many_entries(
         self, world: World, django_assert_max_num_queries: Any
@@ -372,12 +380,12 @@ class TestPages:
             record(world, consent=consent)
         http = world.http("coach")
         with django_assert_max_num_queries(25):
-            response = http.get(reverse("consent:engagement_disclosures", args=[world.engagement.pk]))
+            response = http.get(reverse("disclosures:engagement_disclosures", args=[world.engagement.pk]))
         assert response.content.decode().count(RECIPIENT) >= 10
 
     def test_the_coach_records_a_disclosure_through_the_page(self, world: World) -> None:
         consent = give_consent(world)
-        url = reverse("consent:engagement_disclosures", args=[world.engagement.pk])
+        url = reverse("disclosures:engagement_disclosures", args=[world.engagement.pk])
         form = {
             "what": WHAT,
             "recipient_kind": "government_body",
@@ -408,7 +416,7 @@ class TestPages:
                 "OPTIONS": {"location": str(tmp_path)},
             },
         }
-        url = reverse("consent:engagement_disclosures", args=[world.engagement.pk])
+        url = reverse("disclosures:engagement_disclosures", args=[world.engagement.pk])
         world.http("coach").post(
             url,
             {

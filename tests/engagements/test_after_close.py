@@ -12,8 +12,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from engagements import reports, services
+from engagements import services
 from engagements.models import Engagement
+from reports import services as report_services
 from tests.conftest import World
 from tests.engagements.conftest import SHARED_TEXT, Content
 from tests.engagements.test_reports import GOALS_V1, released, to_client
@@ -34,7 +35,7 @@ class TestTheClient:
             reverse("engagements:note_list", args=[pk]),
             reverse("engagements:note_view", args=[content.shared_note.pk]),
             reverse("engagements:document_download", args=[content.shared_document.pk]),
-            reverse("engagements:feedback_list", args=[pk]),
+            reverse("feedback:feedback_list", args=[pk]),
         ]
         api_working = [f"/api/v1/engagements/{pk}/notes/", f"/api/v1/engagements/{pk}/sessions/"]
         assert all(client.get(url).status_code == 200 for url in working[:3])
@@ -50,19 +51,19 @@ class TestTheClient:
 
     def test_released_reports_their_agreement_and_their_own_data_stay(self, world: World) -> None:
         report = released(world)
-        under_review = reports.report_create(
+        under_review = report_services.report_create(
             actor=world.people["coach"],
             engagement=world.engagement,
             title="Closing summary",
             sections={report.versions.get().sections.get().category_id: GOALS_V1},
         )
-        reports.report_submit(actor=world.people["coach"], report=under_review, expected_version=1)
+        report_services.report_submit(actor=world.people["coach"], report=under_review, expected_version=1)
         close(world)
         client = world.http("client")
         pk = world.engagement.pk
-        assert client.get(reverse("engagements:report_detail", args=[report.pk])).status_code == 200
-        assert client.get(reverse("engagements:report_detail", args=[under_review.pk])).status_code == 404
-        listing = client.get(reverse("engagements:report_list", args=[pk])).content.decode()
+        assert client.get(reverse("reports:report_detail", args=[report.pk])).status_code == 200
+        assert client.get(reverse("reports:report_detail", args=[under_review.pk])).status_code == 404
+        listing = client.get(reverse("reports:report_list", args=[pk])).content.decode()
         assert report.title in listing and "Closing summary" not in listing
         assert world.api("client").get(f"/api/v1/reports/{report.pk}/").status_code == 200
         for url in (
@@ -74,7 +75,7 @@ class TestTheClient:
         ):
             assert client.get(url).status_code == 200, url
         # And the right to a copy of everything held on them.
-        from retention.models import SubjectAccessRequest
+        from rights.models import SubjectAccessRequest
 
         client.post(reverse("subject_access:new"))
         assert SubjectAccessRequest.objects.filter(client=world.client_record).exists()
@@ -91,7 +92,7 @@ class TestTheSponsor:
         report = released(world)
         close(world)
         sponsor = world.http("sponsor")
-        assert sponsor.get(reverse("engagements:report_detail", args=[report.pk])).status_code == 200
+        assert sponsor.get(reverse("reports:report_detail", args=[report.pk])).status_code == 200
         assert sponsor.get(reverse("engagements:detail", args=[world.engagement.pk])).status_code == 200
         assert sponsor.get(reverse("engagements:note_list", args=[world.engagement.pk])).status_code == 404
 

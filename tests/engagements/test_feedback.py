@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from confidentiality.models import AuditEvent
 from consent.models import Agreement, FeedbackAnonymity
-from engagements import feedback
-from engagements.models import FeedbackRequest, FeedbackSource
 from engagements.services import ConflictError
+from feedback import services as feedback_services
+from feedback.models import FeedbackRequest, FeedbackSource
 from tests.conftest import PERSONAS, World
 
 PEER_ANSWERS = [
@@ -39,25 +39,25 @@ def ask(
 ) -> tuple[FeedbackRequest, list[str]]:
     if anonymity:
         agreed(world, anonymity)
-    fr, issued = feedback.feedback_request_create(
+    fr, issued = feedback_services.feedback_request_create(
         actor=world.people["coach"],
         engagement=world.engagement,
         kind=kind,
         source_category="peer",
         prompt=PROMPT,
-        sources=[feedback.NewSource(email=email, name=name) for name, email in people],
+        sources=[feedback_services.NewSource(email=email, name=name) for name, email in people],
     )
     return fr, [token for _, token in issued]
 
 
 def answer_all(tokens: list[str], answers: list[str] = PEER_ANSWERS) -> None:
     for token, text in zip(tokens, answers, strict=False):
-        feedback.feedback_answer(token=token, answer=text)
+        feedback_services.feedback_answer(token=token, answer=text)
 
 
 def share(world: World, fr: FeedbackRequest, presentation: str = "verbatim") -> FeedbackRequest:
     fr.refresh_from_db()
-    return feedback.feedback_share(
+    return feedback_services.feedback_share(
         actor=world.people["coach"],
         request=fr,
         expected_version=fr.version,
@@ -68,7 +68,7 @@ def share(world: World, fr: FeedbackRequest, presentation: str = "verbatim") -> 
 
 
 def give_url(token: str) -> str:
-    return reverse("feedback_give", args=[token])
+    return reverse("feedback:feedback_give", args=[token])
 
 
 @pytest.mark.django_db
@@ -84,7 +84,7 @@ class TestLinks:
         assert all(any(t in m.body for m in mail.outbox) for t in tokens)
         # Only the hash of each link is stored.
         stored = set(FeedbackSource.objects.values_list("token_hash", flat=True))
-        assert stored == {feedback.hash_token(t) for t in tokens}
+        assert stored == {feedback_services.hash_token(t) for t in tokens}
         assert not stored & set(tokens)
 
     def test_the_page_states_the_terms_and_a_link_works_once(self, world: World) -> None:
@@ -105,7 +105,7 @@ class TestLinks:
         again = world.http("anonymous").post(give_url(tokens[0]), {"answer": "Second go", "terms_read": "1"})
         assert again.status_code == 404
         assert world.http("anonymous").get(give_url(tokens[0])).status_code == 404
-        source = FeedbackSource.objects.get(token_hash=feedback.hash_token(tokens[0]))
+        source = FeedbackSource.objects.get(token_hash=feedback_services.hash_token(tokens[0]))
         assert source.answer == PEER_ANSWERS[0]  # the second attempt changed nothing
 
     def test_an_expired_link_gets_the_plain_page_and_changes_nothing(self, world: World) -> None:
@@ -114,7 +114,7 @@ class TestLinks:
             response = world.http("anonymous").post(give_url(tokens[0]), {"answer": "Late", "terms_read": "1"})
             assert response.status_code == 404 and "does not work" in response.content.decode()
             with pytest.raises(PermissionDenied):
-                feedback.feedback_answer(token=tokens[0], answer="Late")
+                feedback_services.feedback_answer(token=tokens[0], answer="Late")
         with time_machine.travel(timezone.now() + datetime.timedelta(days=13, hours=23)):
             assert world.http("anonymous").get(give_url(tokens[0])).status_code == 200
         assert not FeedbackSource.objects.filter(answered_at__isnull=False).exists()
@@ -139,10 +139,10 @@ class TestLinks:
 
     def test_a_blank_or_huge_answer_is_refused_and_the_link_still_works(self, world: World) -> None:
         _, tokens = ask(world)
-        for bad in ["   ", "x" * (feedback.ANSWER_MAX_CHARS + 1)]:
+        for bad in ["   ", "x" * (feedback_services.ANSWER_MAX_CHARS + 1)]:
             with pytest.raises(ValidationError):
-                feedback.feedback_answer(token=tokens[0], answer=bad)
-        feedback.feedback_answer(token=tokens[0], answer=PEER_ANSWERS[0])
+                feedback_services.feedback_answer(token=tokens[0], answer=bad)
+        feedback_services.feedback_answer(token=tokens[0], answer=PEER_ANSWERS[0])
 
     def test_answers_are_encrypted_at_rest_and_audited_without_text(self, world: World) -> None:
         from django.db import connection
@@ -162,13 +162,13 @@ class TestAsking:
     def test_only_a_coach_on_the_engagement_asks(self, world: World) -> None:
         for persona in ("other_coach", "client", "sponsor", "admin", "auditor", "superuser"):
             with pytest.raises(PermissionDenied):
-                feedback.feedback_request_create(
+                feedback_services.feedback_request_create(
                     actor=world.people[persona],
                     engagement=world.engagement,
                     kind="category",
                     source_category="peer",
                     prompt=PROMPT,
-                    sources=[feedback.NewSource(email="a@example.net")],
+                    sources=[feedback_services.NewSource(email="a@example.net")],
                 )
         assert not FeedbackRequest.objects.exists()
 
@@ -209,7 +209,7 @@ class TestAsking:
 @pytest.mark.django_db
 class TestAnonymity:
     def _client_page(self, world: World, fr: FeedbackRequest) -> str:
-        response = world.http("client").get(reverse("engagements:feedback_detail", args=[fr.pk]))
+        response = world.http("client").get(reverse("feedback:feedback_detail", args=[fr.pk]))
         assert response.status_code == 200
         return response.content.decode()
 
@@ -273,7 +273,7 @@ class TestAnonymity:
         answer_all(tokens)
         share(world, fr)
         settings.FEEDBACK_MINIMUM_SOURCES = 4  # the practice raised it after sharing
-        assert feedback.client_view(FeedbackRequest.objects.get(pk=fr.pk)).answers == []
+        assert feedback_services.client_view(FeedbackRequest.objects.get(pk=fr.pk)).answers == []
         assert not any(answer in self._client_page(world, fr) for answer in PEER_ANSWERS)
 
     def test_summary_only_hides_the_words_even_when_enough_answered(self, world: World) -> None:
@@ -286,7 +286,7 @@ class TestAnonymity:
     def test_the_client_sees_nothing_before_sharing(self, world: World) -> None:
         fr, tokens = ask(world)
         answer_all(tokens)
-        assert world.http("client").get(reverse("engagements:feedback_detail", args=[fr.pk])).status_code == 404
+        assert world.http("client").get(reverse("feedback:feedback_detail", args=[fr.pk])).status_code == 404
         assert world.api("client").get(f"/api/v1/feedback/{fr.pk}/").status_code == 404
         listing = world.api("client").get(f"/api/v1/engagements/{world.engagement.pk}/feedback-requests/")
         assert listing.json() == []
@@ -295,7 +295,7 @@ class TestAnonymity:
         fr, tokens = ask(world)
         answer_all(tokens)
         seen = fr.version
-        feedback.feedback_share(
+        feedback_services.feedback_share(
             actor=world.people["coach"],
             request=fr,
             expected_version=seen,
@@ -304,7 +304,7 @@ class TestAnonymity:
             share=False,
         )
         with pytest.raises(ConflictError):
-            feedback.feedback_share(
+            feedback_services.feedback_share(
                 actor=world.people["coach"],
                 request=fr,
                 expected_version=seen,
@@ -321,7 +321,7 @@ class TestAnonymity:
             share(world, fr)
         answer_all(tokens)
         with pytest.raises(ValidationError, match="Write the summary"):
-            feedback.feedback_share(
+            feedback_services.feedback_share(
                 actor=world.people["coach"],
                 request=fr,
                 expected_version=fr.version,
@@ -344,8 +344,8 @@ class TestWhoSeesWhat:
         fr = _shared(world)
         expected = {"coach": 200, "client": 200, "anonymous": 302}.get(persona, 404)
         for url in (
-            reverse("engagements:feedback_list", args=[world.engagement.pk]),
-            reverse("engagements:feedback_detail", args=[fr.pk]),
+            reverse("feedback:feedback_list", args=[world.engagement.pk]),
+            reverse("feedback:feedback_detail", args=[fr.pk]),
         ):
             response = world.http(persona).get(url)
             assert response.status_code == expected, url
@@ -370,7 +370,7 @@ class TestWhoSeesWhat:
         fr, tokens = ask(world)
         answer_all(tokens)
         page = world.http(persona).post(
-            reverse("engagements:feedback_list", args=[world.engagement.pk]),
+            reverse("feedback:feedback_list", args=[world.engagement.pk]),
             {"kind": "category", "source_category": "peer", "prompt": PROMPT, "email_0": "z@example.net"},
         )
         assert page.status_code == {"coach": 302, "anonymous": 302}.get(persona, 404)
@@ -386,7 +386,7 @@ class TestWhoSeesWhat:
     def test_the_coach_reads_everything_and_the_read_is_audited(self, world: World) -> None:
         fr, tokens = ask(world)
         answer_all(tokens)
-        page = world.http("coach").get(reverse("engagements:feedback_detail", args=[fr.pk])).content.decode()
+        page = world.http("coach").get(reverse("feedback:feedback_detail", args=[fr.pk])).content.decode()
         assert all(answer in page for answer in PEER_ANSWERS) and "Ada Brightwater" in page
         assert AuditEvent.objects.filter(action="feedback.read", actor_id=world.people["coach"].pk).exists()
 
@@ -458,9 +458,9 @@ def test_an_answer_after_sharing_waits_for_the_coach_to_share_again(world: World
     answer_all(tokens[:3])
     share(world, fr)
     with time_machine.travel(timezone.now() + datetime.timedelta(minutes=5)):
-        feedback.feedback_answer(token=tokens[3], answer="A late and very recognisable answer")
-    shown = feedback.client_view(FeedbackRequest.objects.get(pk=fr.pk))
+        feedback_services.feedback_answer(token=tokens[3], answer="A late and very recognisable answer")
+    shown = feedback_services.client_view(FeedbackRequest.objects.get(pk=fr.pk))
     assert len(shown.answers) == 3 and "recognisable" not in str(shown.answers)
     with time_machine.travel(timezone.now() + datetime.timedelta(minutes=10)):
         share(world, fr)
-    assert len(feedback.client_view(FeedbackRequest.objects.get(pk=fr.pk)).answers) == 4
+    assert len(feedback_services.client_view(FeedbackRequest.objects.get(pk=fr.pk)).answers) == 4

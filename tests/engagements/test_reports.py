@@ -11,9 +11,9 @@ from pypdf import PdfReader
 
 from confidentiality.models import AuditEvent
 from consent.models import InformationCategory
-from engagements import reports
-from engagements.models import SponsorReport
 from engagements.services import ConflictError
+from reports import services as report_services
+from reports.models import SponsorReport
 from tests.conftest import PERSONAS, World
 
 GOALS_V1 = "Sam set three goals and has met the first: weekly planning is now delegated."
@@ -25,7 +25,7 @@ def goals() -> InformationCategory:
 
 
 def draft(world: World, text: str = GOALS_V1) -> SponsorReport:
-    return reports.report_create(
+    return report_services.report_create(
         actor=world.people["coach"],
         engagement=world.engagement,
         title="Mid-point summary",
@@ -35,17 +35,17 @@ def draft(world: World, text: str = GOALS_V1) -> SponsorReport:
 
 def to_client(world: World) -> SponsorReport:
     report = draft(world)
-    return reports.report_submit(actor=world.people["coach"], report=report, expected_version=1)
+    return report_services.report_submit(actor=world.people["coach"], report=report, expected_version=1)
 
 
 def approved(world: World) -> SponsorReport:
     report = to_client(world)
-    return reports.report_approve(actor=world.people["client"], report=report, version_number=1)
+    return report_services.report_approve(actor=world.people["client"], report=report, version_number=1)
 
 
 def released(world: World) -> SponsorReport:
     report = approved(world)
-    return reports.report_release(actor=world.people["coach"], report=report, expected_version=1)
+    return report_services.report_release(actor=world.people["coach"], report=report, expected_version=1)
 
 
 @pytest.mark.django_db
@@ -54,18 +54,18 @@ class TestStateMachine:
         coach, client = world.people["coach"], world.people["client"]
         with django_capture_on_commit_callbacks(execute=True):
             report = to_client(world)
-            reports.report_comment(
+            report_services.report_comment(
                 actor=client, report=report, version_number=1, body="Please mention the budget reviews."
             )
-            report = reports.report_request_changes(actor=client, report=report, version_number=1)
+            report = report_services.report_request_changes(actor=client, report=report, version_number=1)
             assert report.state == "changes_requested"
-            report = reports.report_revise(
+            report = report_services.report_revise(
                 actor=coach, report=report, expected_version=1, sections={goals().pk: GOALS_V2}
             )
             assert report.current_version == 2 and report.state == "draft"
-            report = reports.report_submit(actor=coach, report=report, expected_version=2)
-            report = reports.report_approve(actor=client, report=report, version_number=2)
-            report = reports.report_release(actor=coach, report=report, expected_version=2)
+            report = report_services.report_submit(actor=coach, report=report, expected_version=2)
+            report = report_services.report_approve(actor=client, report=report, version_number=2)
+            report = report_services.report_release(actor=coach, report=report, expected_version=2)
         assert report.state == "released" and report.approved_version == 2
         assert [v.number for v in report.versions.all()] == [1, 2]  # every version is kept
         for message in mail.outbox:  # notifications say that, never what
@@ -97,14 +97,16 @@ class TestStateMachine:
         before = (report.state, report.current_version, report.approved_version)
         coach, client = world.people["coach"], world.people["client"]
         calls = {
-            "submit": lambda: reports.report_submit(actor=coach, report=report, expected_version=1),
-            "release": lambda: reports.report_release(actor=coach, report=report, expected_version=1),
-            "revise": lambda: reports.report_revise(
+            "submit": lambda: report_services.report_submit(actor=coach, report=report, expected_version=1),
+            "release": lambda: report_services.report_release(actor=coach, report=report, expected_version=1),
+            "revise": lambda: report_services.report_revise(
                 actor=coach, report=report, expected_version=1, sections={goals().pk: "x"}
             ),
-            "approve": lambda: reports.report_approve(actor=client, report=report, version_number=1),
-            "request_changes": lambda: reports.report_request_changes(actor=client, report=report, version_number=1),
-            "comment": lambda: reports.report_comment(actor=client, report=report, version_number=1, body="hm"),
+            "approve": lambda: report_services.report_approve(actor=client, report=report, version_number=1),
+            "request_changes": lambda: report_services.report_request_changes(
+                actor=client, report=report, version_number=1
+            ),
+            "comment": lambda: report_services.report_comment(actor=client, report=report, version_number=1, body="hm"),
         }
         with pytest.raises(ValidationError):
             calls[action]()
@@ -115,36 +117,38 @@ class TestStateMachine:
         report = to_client(world)
         for persona in ("coach", "sponsor", "admin", "other_coach", "superuser"):
             with pytest.raises(PermissionDenied):
-                reports.report_approve(actor=world.people[persona], report=report, version_number=1)
-        report = reports.report_approve(actor=world.people["client"], report=report, version_number=1)
+                report_services.report_approve(actor=world.people[persona], report=report, version_number=1)
+        report = report_services.report_approve(actor=world.people["client"], report=report, version_number=1)
         for persona in ("client", "sponsor", "admin", "other_coach"):
             with pytest.raises(PermissionDenied):
-                reports.report_release(actor=world.people[persona], report=report, expected_version=1)
+                report_services.report_release(actor=world.people[persona], report=report, expected_version=1)
 
     def test_a_stale_approval_is_refused(self, world: World) -> None:
         coach, client = world.people["coach"], world.people["client"]
         report = to_client(world)
-        reports.report_request_changes(actor=client, report=report, version_number=1)
-        reports.report_revise(actor=coach, report=report, expected_version=1, sections={goals().pk: GOALS_V2})
-        reports.report_submit(actor=coach, report=report, expected_version=2)
+        report_services.report_request_changes(actor=client, report=report, version_number=1)
+        report_services.report_revise(actor=coach, report=report, expected_version=1, sections={goals().pk: GOALS_V2})
+        report_services.report_submit(actor=coach, report=report, expected_version=2)
         with pytest.raises(ConflictError, match="you saw version 1"):
-            reports.report_approve(actor=client, report=report, version_number=1)  # an old tab
+            report_services.report_approve(actor=client, report=report, version_number=1)  # an old tab
         report.refresh_from_db()
         assert report.state == "with_client" and report.approved_version is None
 
     def test_editing_an_old_version_is_refused(self, world: World) -> None:
         coach, client = world.people["coach"], world.people["client"]
         report = to_client(world)
-        reports.report_request_changes(actor=client, report=report, version_number=1)
-        reports.report_revise(actor=coach, report=report, expected_version=1, sections={goals().pk: GOALS_V2})
+        report_services.report_request_changes(actor=client, report=report, version_number=1)
+        report_services.report_revise(actor=coach, report=report, expected_version=1, sections={goals().pk: GOALS_V2})
         with pytest.raises(ConflictError):
-            reports.report_revise(actor=coach, report=report, expected_version=1, sections={goals().pk: "older"})
-        assert reports.version_for(coach, report).sections.get().body == GOALS_V2
+            report_services.report_revise(
+                actor=coach, report=report, expected_version=1, sections={goals().pk: "older"}
+            )
+        assert report_services.version_for(coach, report).sections.get().body == GOALS_V2
 
     def test_a_section_outside_the_agreement_cannot_be_added(self, world: World) -> None:
         career = InformationCategory.objects.get(key="career")
         with pytest.raises(ValidationError, match="does not let the sponsor see 'Job hunting"):
-            reports.report_create(
+            report_services.report_create(
                 actor=world.people["coach"], engagement=world.engagement, title="T", sections={career.pk: "Leaving?"}
             )
         assert not SponsorReport.objects.exists()
@@ -165,31 +169,27 @@ class TestWhoSeesWhat:
     def test_the_sponsor_sees_nothing_before_release(self, world: World) -> None:
         report = approved(world)
         sponsor = world.http("sponsor")
-        assert sponsor.get(reverse("engagements:report_detail", args=[report.pk])).status_code == 404
-        assert (
-            GOALS_V1 not in sponsor.get(reverse("engagements:report_list", args=[world.engagement.pk])).content.decode()
-        )
-        assert not reports.reports_visible_to(world.people["sponsor"], world.engagement).exists()
+        assert sponsor.get(reverse("reports:report_detail", args=[report.pk])).status_code == 404
+        assert GOALS_V1 not in sponsor.get(reverse("reports:report_list", args=[world.engagement.pk])).content.decode()
+        assert not report_services.reports_visible_to(world.people["sponsor"], world.engagement).exists()
 
     def test_after_release_the_sponsor_reads_exactly_the_approved_version(self, world: World) -> None:
         report = released(world)
-        page = world.http("sponsor").get(reverse("engagements:report_detail", args=[report.pk])).content.decode()
+        page = world.http("sponsor").get(reverse("reports:report_detail", args=[report.pk])).content.decode()
         assert GOALS_V1 in page
-        assert (
-            world.http("other_sponsor").get(reverse("engagements:report_detail", args=[report.pk])).status_code == 404
-        )
+        assert world.http("other_sponsor").get(reverse("reports:report_detail", args=[report.pk])).status_code == 404
 
     def test_the_client_does_not_see_an_unsent_draft(self, world: World) -> None:
         report = draft(world)
-        assert world.http("client").get(reverse("engagements:report_detail", args=[report.pk])).status_code == 404
+        assert world.http("client").get(reverse("reports:report_detail", args=[report.pk])).status_code == 404
 
     def test_the_client_sees_what_changed_between_versions(self, world: World) -> None:
         coach, client = world.people["coach"], world.people["client"]
         report = to_client(world)
-        reports.report_request_changes(actor=client, report=report, version_number=1)
-        reports.report_revise(actor=coach, report=report, expected_version=1, sections={goals().pk: GOALS_V2})
-        reports.report_submit(actor=coach, report=report, expected_version=2)
-        page = world.http("client").get(reverse("engagements:report_detail", args=[report.pk])).content.decode()
+        report_services.report_request_changes(actor=client, report=report, version_number=1)
+        report_services.report_revise(actor=coach, report=report, expected_version=1, sections={goals().pk: GOALS_V2})
+        report_services.report_submit(actor=coach, report=report, expected_version=2)
+        page = world.http("client").get(reverse("reports:report_detail", args=[report.pk])).content.decode()
         assert "<del>the first:</del>" in page.replace("\n", "") or "<del>" in page
         assert "<ins>" in page and "budget" in page
 
@@ -199,50 +199,52 @@ class TestWhoSeesWhat:
         coach, client = world.people["coach"], world.people["client"]
         report = to_client(world)
         asked = "Please say that the budget reviews are mine now."
-        reports.report_comment(actor=client, report=report, version_number=1, body=asked)
-        reports.report_request_changes(actor=client, report=report, version_number=1)
-        reports.report_revise(actor=coach, report=report, expected_version=1, sections={goals().pk: GOALS_V2})
-        url = reverse("engagements:report_detail", args=[report.pk])
+        report_services.report_comment(actor=client, report=report, version_number=1, body=asked)
+        report_services.report_request_changes(actor=client, report=report, version_number=1)
+        report_services.report_revise(actor=coach, report=report, expected_version=1, sections={goals().pk: GOALS_V2})
+        url = reverse("reports:report_detail", args=[report.pk])
         revising = world.http("coach").get(url).content.decode()
         assert "Comments on earlier versions (1)" in revising and asked in revising
         assert "Comments on this version" not in revising  # version 2 has none yet
 
-        reports.report_submit(actor=coach, report=report, expected_version=2)
+        report_services.report_submit(actor=coach, report=report, expected_version=2)
         reviewing = world.http("client").get(url).content.decode()
         assert asked in reviewing and "Version 2 in full" in reviewing
         assert 'name="body"' in reviewing  # the client may comment on the revised version too
-        reports.report_comment(actor=client, report=report, version_number=2, body="Right now, thank you.")
-        reports.report_approve(actor=client, report=report, version_number=2)
-        reports.report_release(actor=coach, report=report, expected_version=2)
+        report_services.report_comment(actor=client, report=report, version_number=2, body="Right now, thank you.")
+        report_services.report_approve(actor=client, report=report, version_number=2)
+        report_services.report_release(actor=coach, report=report, expected_version=2)
         for persona in ("sponsor", "admin"):
             page = world.http(persona).get(url)
             assert asked not in page.content.decode() and "thank you" not in page.content.decode(), persona
 
     def test_a_comment_with_markup_comes_back_escaped(self, world: World) -> None:
         report = to_client(world)
-        reports.report_comment(actor=world.people["client"], report=report, version_number=1, body="<b>bold</b> claim")
-        page = world.http("coach").get(reverse("engagements:report_detail", args=[report.pk])).content.decode()
+        report_services.report_comment(
+            actor=world.people["client"], report=report, version_number=1, body="<b>bold</b> claim"
+        )
+        page = world.http("coach").get(reverse("reports:report_detail", args=[report.pk])).content.decode()
         assert "&lt;b&gt;bold&lt;/b&gt; claim" in page
 
     @pytest.mark.parametrize("persona", PERSONAS)
     def test_every_persona_on_a_released_report(self, world: World, persona: str) -> None:
         report = released(world)
         expected = {"coach": 200, "client": 200, "sponsor": 200, "admin": 200, "anonymous": 302}.get(persona, 404)
-        response = world.http(persona).get(reverse("engagements:report_detail", args=[report.pk]))
+        response = world.http(persona).get(reverse("reports:report_detail", args=[report.pk]))
         assert response.status_code == expected
         if expected != 200:
             assert GOALS_V1 not in response.content.decode()
-        pdf = world.http(persona).get(reverse("engagements:report_pdf", args=[report.pk]))
+        pdf = world.http(persona).get(reverse("reports:report_pdf", args=[report.pk]))
         assert pdf.status_code == expected
 
     @pytest.mark.parametrize("persona", PERSONAS)
     def test_every_persona_on_a_report_under_review(self, world: World, persona: str) -> None:
         report = to_client(world)
         expected = {"coach": 200, "client": 200, "anonymous": 302}.get(persona, 404)
-        response = world.http(persona).get(reverse("engagements:report_detail", args=[report.pk]))
+        response = world.http(persona).get(reverse("reports:report_detail", args=[report.pk]))
         assert response.status_code == expected
         approve = world.http(persona).post(
-            reverse("engagements:report_action", args=[report.pk, "approve"]), {"version": "1"}
+            reverse("reports:report_action", args=[report.pk, "approve"]), {"version": "1"}
         )
         assert approve.status_code == (302 if persona in ("client", "anonymous") else 404)
         report.refresh_from_db()
@@ -253,16 +255,16 @@ class TestWhoSeesWhat:
 class TestPdf:
     def test_the_pdf_is_watermarked_on_every_page_and_audited(self, world: World) -> None:
         long_text = " ".join([GOALS_V1] * 120)
-        report = reports.report_create(
+        report = report_services.report_create(
             actor=world.people["coach"],
             engagement=world.engagement,
             title="Final report",
             sections={goals().pk: long_text},
         )
-        reports.report_submit(actor=world.people["coach"], report=report, expected_version=1)
-        reports.report_approve(actor=world.people["client"], report=report, version_number=1)
-        reports.report_release(actor=world.people["coach"], report=report, expected_version=1)
-        response = world.http("sponsor").get(reverse("engagements:report_pdf", args=[report.pk]))
+        report_services.report_submit(actor=world.people["coach"], report=report, expected_version=1)
+        report_services.report_approve(actor=world.people["client"], report=report, version_number=1)
+        report_services.report_release(actor=world.people["coach"], report=report, expected_version=1)
+        response = world.http("sponsor").get(reverse("reports:report_pdf", args=[report.pk]))
         pages = PdfReader(io.BytesIO(response.content)).pages
         assert len(pages) >= 2
         sponsor_name = world.people["sponsor"].display_name
@@ -327,14 +329,14 @@ class TestReleaseRechecksTheAgreement:
         for person in ("client", "sponsor", "coach"):
             agreement_sign(actor=world.people[person], agreement=sent, shown_hash=sent.text_hash)
         with pytest.raises(ValidationError, match="no longer lets the sponsor see"):
-            reports.report_release(actor=coach, report=report, expected_version=1)
+            report_services.report_release(actor=coach, report=report, expected_version=1)
         report.refresh_from_db()
         assert report.state == "approved"
 
     def test_an_unknown_version_in_a_comment_form_is_a_clear_error(self, world: World) -> None:
         report = to_client(world)
         response = world.http("client").post(
-            reverse("engagements:report_action", args=[report.pk, "comment"]),
+            reverse("reports:report_action", args=[report.pk, "comment"]),
             {"version": "99", "section": "x", "body": "hello"},
             follow=True,
         )

@@ -108,20 +108,20 @@ class TestMarkupInFormFields:
         assert_escaped(shown, reason)
 
     def test_the_answer_of_someone_giving_feedback(self, world: World) -> None:
-        from engagements import feedback
+        from feedback import services as feedback_services
 
-        request, issued = feedback.feedback_request_create(
+        request, issued = feedback_services.feedback_request_create(
             actor=world.people["coach"],
             engagement=world.engagement,
             kind="named",
             source_category="peer",
             prompt="What changed?",
-            sources=[feedback.NewSource(email="peer@example.net", name=f"Peer {SCRIPT}")],
+            sources=[feedback_services.NewSource(email="peer@example.net", name=f"Peer {SCRIPT}")],
         )
-        give = reverse("feedback_give", args=[issued[0][1]])
+        give = reverse("feedback:feedback_give", args=[issued[0][1]])
         answered = world.http("anonymous").post(give, {"terms_read": "1", "answer": f"Answer {SCRIPT}"})
         assert answered.status_code == 200
-        page = world.http("coach").get(reverse("engagements:feedback_detail", args=[request.pk])).content.decode()
+        page = world.http("coach").get(reverse("feedback:feedback_detail", args=[request.pk])).content.decode()
         assert_escaped(page, f"Answer {SCRIPT}")
         assert_escaped(page, f"Peer {SCRIPT}")
 

@@ -205,7 +205,7 @@ class TestEvidenceUploads:
         """The evidence is stored first; when the disclosure is then refused, its file goes too."""
         http = world.http("coach")
         before = fingerprint()
-        url = reverse("consent:engagement_disclosures", args=[world.engagement.pk])
+        url = reverse("disclosures:engagement_disclosures", args=[world.engagement.pk])
         response = http.post(
             url,
             {

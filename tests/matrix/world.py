@@ -192,30 +192,30 @@ def _confidential_work(world: MatrixWorld, side: str, coach: Any, today: datetim
 
 
 def _reports(world: MatrixWorld, side: str, coach: Any, client_user: Any, goals: Any) -> None:
-    from engagements import reports
+    from reports import services as report_services
 
     o, engagement = world.objects, world.objects[f"engagement{side}"]
-    released = reports.report_create(
+    released = report_services.report_create(
         actor=coach,
         engagement=engagement,
         title="Starting point",
         sections={goals.pk: mark("ReleasedReport", side) + " three goals agreed."},
     )
-    reports.report_submit(actor=coach, report=released, expected_version=1)
-    reports.report_approve(actor=client_user, report=released, version_number=1)
-    o[f"reportreleased{side}"] = reports.report_release(actor=coach, report=released, expected_version=1)
-    review = reports.report_create(
+    report_services.report_submit(actor=coach, report=released, expected_version=1)
+    report_services.report_approve(actor=client_user, report=released, version_number=1)
+    o[f"reportreleased{side}"] = report_services.report_release(actor=coach, report=released, expected_version=1)
+    review = report_services.report_create(
         actor=coach,
         engagement=engagement,
         title="Mid-point",
         sections={goals.pk: mark("ReviewReport", side) + " budget review is next."},
     )
-    review = reports.report_submit(actor=coach, report=review, expected_version=1)
-    reports.report_comment(
+    review = report_services.report_submit(actor=coach, report=review, expected_version=1)
+    report_services.report_comment(
         actor=client_user, report=review, version_number=1, body=mark("ReportComment", side) + " leave out my leave."
     )
     o[f"reportreview{side}"] = review
-    o[f"reportdraft{side}"] = reports.report_create(
+    o[f"reportdraft{side}"] = report_services.report_create(
         actor=coach,
         engagement=engagement,
         title="Closing",
@@ -224,24 +224,24 @@ def _reports(world: MatrixWorld, side: str, coach: Any, client_user: Any, goals:
 
 
 def _feedback(world: MatrixWorld, side: str, coach: Any) -> None:
-    from engagements import feedback
+    from feedback import services as feedback_services
 
     o, engagement = world.objects, world.objects[f"engagement{side}"]
-    shared, issued = feedback.feedback_request_create(
+    shared, issued = feedback_services.feedback_request_create(
         actor=coach,
         engagement=engagement,
         kind="category",
         source_category="peer",
         prompt=mark("FeedbackPrompt", side) + " what helps the team?",
         sources=[
-            feedback.NewSource(email=f"peer{n}.{side.lower()}@example.net", name=mark("FeedbackSource", side))
+            feedback_services.NewSource(email=f"peer{n}.{side.lower()}@example.net", name=mark("FeedbackSource", side))
             for n in range(3)
         ],
     )
     for n, (_, token) in enumerate(issued):
-        feedback.feedback_answer(token=token, answer=mark("FeedbackAnswer", side) + f" answer {n}")
+        feedback_services.feedback_answer(token=token, answer=mark("FeedbackAnswer", side) + f" answer {n}")
     shared.refresh_from_db()
-    o[f"feedbackshared{side}"] = feedback.feedback_share(
+    o[f"feedbackshared{side}"] = feedback_services.feedback_share(
         actor=coach,
         request=shared,
         expected_version=shared.version,
@@ -249,22 +249,25 @@ def _feedback(world: MatrixWorld, side: str, coach: Any) -> None:
         presentation="summary",
         share=True,
     )
-    pending, issued = feedback.feedback_request_create(
+    pending, issued = feedback_services.feedback_request_create(
         actor=coach,
         engagement=engagement,
         kind="named",
         source_category="line_manager",
         prompt=mark("FeedbackPendingPrompt", side) + " what changed?",
-        sources=[feedback.NewSource(email=f"manager.{side.lower()}@example.net", name=mark("FeedbackManager", side))],
+        sources=[
+            feedback_services.NewSource(email=f"manager.{side.lower()}@example.net", name=mark("FeedbackManager", side))
+        ],
     )
     o[f"feedbackpending{side}"] = pending
     world.tokens[f"feedback{side}"] = issued[0][1]
 
 
 def _consent_and_disclosures(world: MatrixWorld, side: str, coach: Any, client: Any) -> None:
-    from consent import concerns, disclosures
     from consent.models import ConsentRecord
     from consent.services import consent_record
+    from disclosures import concerns
+    from disclosures import services as disclosure_services
 
     o, engagement = world.objects, world.objects[f"engagement{side}"]
     consent = consent_record(
@@ -276,7 +279,7 @@ def _consent_and_disclosures(world: MatrixWorld, side: str, coach: Any, client: 
         method=ConsentRecord.Method.RECORDED_BY_COACH,
     )
     o[f"consent{side}"] = consent
-    o[f"disclosuremade{side}"] = disclosures.disclosure_record(
+    o[f"disclosuremade{side}"] = disclosure_services.disclosure_record(
         actor=coach,
         engagement=engagement,
         what=mark("DisclosureWhat", side) + " threats on 3 March.",
@@ -286,7 +289,7 @@ def _consent_and_disclosures(world: MatrixWorld, side: str, coach: Any, client: 
         basis="client_consent",
         consent=consent,
     )
-    o[f"disclosurepending{side}"] = disclosures.disclosure_record(
+    o[f"disclosurepending{side}"] = disclosure_services.disclosure_record(
         actor=coach,
         engagement=engagement,
         what=mark("PendingDisclosure", side) + " risk to a patient.",
@@ -304,20 +307,20 @@ def _consent_and_disclosures(world: MatrixWorld, side: str, coach: Any, client: 
 
 
 def _complaints_and_breaches(world: MatrixWorld, side: str, coach: Any, client_user: Any) -> None:
-    from confidentiality import complaints
+    from complaints import services as complaint_services
 
     o, admin = world.objects, world.people["admin"]
-    complaint = complaints.complaint_lodge(
+    complaint = complaint_services.complaint_lodge(
         actor=client_user,
         about="shared",
         engagement=o[f"engagement{side}"],
         body=mark("Complaint", side) + " my manager knew what I said.",
     )
-    complaints.complaint_respond(
+    complaint_services.complaint_respond(
         actor=admin, complaint=complaint, message=mark("ComplaintResponse", side) + " we are looking into it."
     )
     o[f"complaint{side}"] = complaint
-    o[f"breach{side}"] = complaints.breach_record(
+    o[f"breach{side}"] = complaint_services.breach_record(
         actor=coach,
         discovered_at=timezone.now() - datetime.timedelta(hours=5),
         what_happened=mark("Breach", side) + " summary e-mailed to the wrong person.",
@@ -376,7 +379,7 @@ def _holds(world: MatrixWorld, side: str) -> None:
 
 def _subject_access(world: MatrixWorld, side: str, client_user: Any, sponsor: Any) -> None:
     """The client's request answered and released; the organisation's request still open."""
-    from retention import subject_access as sar
+    from rights import services as sar
 
     o, admin = world.objects, world.people["admin"]
     request = sar.subject_access_request_open(actor=client_user)
@@ -430,9 +433,9 @@ def _people_and_policies(world: MatrixWorld, today: datetime.date) -> None:
     (``GATE_PERSONAS`` in table.py), each on side A's engagement and signed in while it still opened."""
     from allauth.usersessions.models import UserSession
 
-    from confidentiality.people import person_offboard
     from engagements.models import SponsorContact
     from engagements.services import engagement_member_add
+    from people.services import person_offboard
     from retention.services import policy_record
 
     o, admin = world.objects, world.people["admin"]
@@ -474,7 +477,7 @@ def _people_and_policies(world: MatrixWorld, today: datetime.date) -> None:
 
 
 def _accept(document: Any, people: list[Any]) -> None:
-    from confidentiality.policies import policy_accept, text_hash
+    from people.policies import policy_accept, text_hash
 
     for person in people:
         assert person is not None
@@ -509,8 +512,8 @@ def _lapsed_associate(world: MatrixWorld, engagement: Any, today: datetime.date)
     past, within the session's idle timeout, so only the contract's end can refuse them."""
     import time_machine
 
-    from confidentiality.people import staff_add
     from engagements.services import engagement_member_add
+    from people.services import staff_add
 
     admin = world.people["admin"]
     midnight = timezone.make_aware(datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time()))

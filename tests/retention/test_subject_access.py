@@ -23,13 +23,14 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from confidentiality.models import AuditEvent, DataKey, Notice
-from consent import disclosures
 from consent.models import Agreement, ConsentRecord, FeedbackAnonymity
 from consent.services import consent_record
-from engagements import feedback, reports
+from disclosures import services as disclosure_services
 from engagements import services as engagement_services
-from retention import subject_access as sar
-from retention.models import SubjectAccessExport, SubjectAccessRequest
+from feedback import services as feedback_services
+from reports import services as report_services
+from rights import services as sar
+from rights.models import SubjectAccessExport, SubjectAccessRequest
 from tests.conftest import PERSONAS, BuiltOnce, World, build_world
 
 LOGIN, ANON = 302, 401
@@ -70,7 +71,7 @@ def media_dir(settings: Any, tmp_path: Path) -> Path:
 @pytest.fixture(autouse=True)
 def queued(monkeypatch: Any) -> list[str]:
     """Messages for the broker are kept here: the tests are the worker."""
-    from retention.tasks import subject_access_export_task
+    from rights.tasks import subject_access_export_task
 
     sent: list[str] = []
     monkeypatch.setattr(subject_access_export_task, "delay", lambda export_id: sent.append(export_id))
@@ -115,29 +116,29 @@ def held(world: World) -> Held:
         supplied_by_organisation=True,
     )
     # A report: commented on, approved and released; and another left as a draft.
-    report = reports.report_create(
+    report = report_services.report_create(
         actor=coach, engagement=engagement, title="Mid-point summary", sections={goals().pk: REPORT_TEXT}
     )
-    report = reports.report_submit(actor=coach, report=report, expected_version=1)
-    reports.report_comment(actor=client, report=report, version_number=1, body=COMMENT_TEXT)
-    report = reports.report_approve(actor=client, report=report, version_number=1)
-    report = reports.report_release(actor=coach, report=report, expected_version=1)
-    draft = reports.report_create(
+    report = report_services.report_submit(actor=coach, report=report, expected_version=1)
+    report_services.report_comment(actor=client, report=report, version_number=1, body=COMMENT_TEXT)
+    report = report_services.report_approve(actor=client, report=report, version_number=1)
+    report = report_services.report_release(actor=coach, report=report, expected_version=1)
+    draft = report_services.report_create(
         actor=coach, engagement=engagement, title="Final summary", sections={goals().pk: DRAFT_REPORT_TEXT}
     )
     # Feedback by name: the client reads the answer, but the copy names no one.
     Agreement.objects.filter(engagement=engagement).update(feedback_anonymity=FeedbackAnonymity.BY_NAME)
-    request, issued = feedback.feedback_request_create(
+    request, issued = feedback_services.feedback_request_create(
         actor=coach,
         engagement=engagement,
         kind="named",
         source_category="peer",
         prompt="What has changed in how Samira runs meetings?",
-        sources=[feedback.NewSource(email=SOURCE_EMAIL, name=SOURCE_NAME)],
+        sources=[feedback_services.NewSource(email=SOURCE_EMAIL, name=SOURCE_NAME)],
     )
-    feedback.feedback_answer(token=issued[0][1], answer=FEEDBACK_ANSWER)
+    feedback_services.feedback_answer(token=issued[0][1], answer=FEEDBACK_ANSWER)
     request.refresh_from_db()
-    feedback.feedback_share(
+    feedback_services.feedback_share(
         actor=coach,
         request=request,
         expected_version=request.version,
@@ -153,7 +154,7 @@ def held(world: World) -> Held:
         wording="I agree that my coach reports the Harrow incident to the safeguarding lead.",
         method=ConsentRecord.Method.RECORDED_BY_COACH,
     )
-    disclosures.disclosure_record(
+    disclosure_services.disclosure_record(
         actor=coach,
         engagement=engagement,
         what=DISCLOSURE_WHAT,
@@ -163,7 +164,7 @@ def held(world: World) -> Held:
         basis="client_consent",
         consent=consent,
     )
-    from confidentiality.complaints import complaint_lodge
+    from complaints.services import complaint_lodge
 
     complaint_lodge(actor=client, about="shared", body=COMPLAINT_TEXT, engagement=engagement)
     engagement_services.note_create(
@@ -569,7 +570,7 @@ class TestClientCopy:
         assert export.state == "built" and export.attempts == 2 and export.progress == 100
 
     def test_a_failed_build_can_be_started_again(self, world: World, held: Held, monkeypatch: Any) -> None:
-        from retention import exports
+        from rights import exports
 
         request = open_for(world, "client")
         export = sar.subject_access_export_start(actor=world.people["admin"], request=request)
@@ -590,7 +591,7 @@ class TestClientCopy:
         assert sar.export_build(export_id=export.pk) is True
 
     def test_the_task_builds_it(self, world: World, held: Held) -> None:
-        from retention.tasks import subject_access_export_task
+        from rights.tasks import subject_access_export_task
 
         request = open_for(world, "client")
         export = sar.subject_access_export_start(actor=world.people["admin"], request=request)
@@ -785,7 +786,7 @@ class TestPersonasOnReleasedCopies(BuiltOnce):
     def build() -> tuple[World, tuple[SubjectAccessRequest, SubjectAccessRequest]]:
         from unittest import mock
 
-        from retention.tasks import subject_access_export_task
+        from rights.tasks import subject_access_export_task
 
         world = build_world()
         # Who may do what does not depend on the PDF: a stand-in keeps the grid fast.

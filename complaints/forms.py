@@ -1,0 +1,144 @@
+"""Forms of complaints and breaches. They validate shape; confidentiality.complaints decides."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from complaints.models import Breach, Complaint
+from complaints.services import BREACH_TEXT_MAX_CHARS, COMPLAINT_MAX_CHARS, REFERENCE_MAX_CHARS
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+def _now_to_the_minute() -> Any:
+    return timezone.localtime().replace(second=0, microsecond=0)
+
+
+def _textarea(rows: int = 4) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows})
+
+
+class ComplaintForm(forms.Form):
+    about = forms.ChoiceField(label="What is your complaint about?", choices=Complaint.About.choices)
+    engagement = forms.ModelChoiceField(
+        label="Which coaching engagement does it concern?",
+        queryset=Complaint.objects.none(),
+        required=False,
+        empty_label="None in particular",
+    )
+    body = forms.CharField(
+        label="Your complaint",
+        widget=_textarea(8),
+        max_length=COMPLAINT_MAX_CHARS,
+        help_text="Say what happened and what you would like the practice to do. Only the practice "
+        "administrator reads it.",
+    )
+
+    def __init__(self, *args: Any, engagements: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["engagement"]
+        field.queryset = engagements
+        field.label_from_instance = lambda e: f"{e.reference} {e.title}"
+
+
+class ComplaintResponseForm(forms.Form):
+    message = forms.CharField(
+        label="Response to the client",
+        widget=_textarea(5),
+        max_length=COMPLAINT_MAX_CHARS,
+        help_text="The client reads this in their portal. The first response acknowledges the complaint.",
+    )
+
+
+class ComplaintCloseForm(forms.Form):
+    outcome = forms.ChoiceField(label="Outcome", choices=[("", "Choose the outcome"), *Complaint.Outcome.choices])
+    message = forms.CharField(
+        label="Final response to the client",
+        widget=_textarea(5),
+        max_length=COMPLAINT_MAX_CHARS,
+        help_text="Explain the outcome and what was done. The client is told it is ready to read.",
+    )
+
+
+class BreachReportForm(forms.Form):
+    discovered_at = forms.DateTimeField(
+        label="When it was discovered",
+        widget=DateTimeInput(),
+        initial=_now_to_the_minute,
+        help_text="The 72-hour clock for notifying the regulator starts here.",
+    )
+    what_happened = forms.CharField(label="What happened", widget=_textarea(), max_length=BREACH_TEXT_MAX_CHARS)
+    information_involved = forms.CharField(
+        label="What information was involved", widget=_textarea(3), max_length=BREACH_TEXT_MAX_CHARS
+    )
+    people_affected = forms.CharField(label="Who was affected", widget=_textarea(3), max_length=BREACH_TEXT_MAX_CHARS)
+    people_affected_count = forms.IntegerField(
+        label="How many people were affected (if known)", min_value=0, max_value=10_000_000, required=False
+    )
+    containment = forms.CharField(
+        label="What has been done to contain it",
+        widget=_textarea(3),
+        max_length=BREACH_TEXT_MAX_CHARS,
+        required=False,
+    )
+
+
+class BreachUpdateForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    discovered_at = forms.DateTimeField(label="When it was discovered", widget=DateTimeInput())
+    what_happened = forms.CharField(label="What happened", widget=_textarea(), max_length=BREACH_TEXT_MAX_CHARS)
+    information_involved = forms.CharField(
+        label="What information was involved", widget=_textarea(3), max_length=BREACH_TEXT_MAX_CHARS
+    )
+    people_affected = forms.CharField(label="Who was affected", widget=_textarea(3), max_length=BREACH_TEXT_MAX_CHARS)
+    people_affected_count = forms.IntegerField(
+        label="How many people were affected (if known)", min_value=0, max_value=10_000_000, required=False
+    )
+    containment = forms.CharField(
+        label="Containment: what was done to stop it and limit the harm",
+        widget=_textarea(3),
+        max_length=BREACH_TEXT_MAX_CHARS,
+        required=False,
+    )
+    notification = forms.ChoiceField(label="Must it be notified to the regulator?", choices=Breach.Notification.choices)
+    notification_reason = forms.CharField(
+        label="Why (required when it need not be notified)",
+        widget=_textarea(3),
+        max_length=BREACH_TEXT_MAX_CHARS,
+        required=False,
+    )
+    regulator_notified_at = forms.DateTimeField(
+        label="When the regulator was notified", widget=DateTimeInput(), required=False
+    )
+    regulator_reference = forms.CharField(
+        label="The regulator's reference", max_length=REFERENCE_MAX_CHARS, required=False
+    )
+    outcome = forms.CharField(label="Outcome", widget=_textarea(3), max_length=BREACH_TEXT_MAX_CHARS, required=False)
+    disciplinary_follow_up = forms.CharField(
+        label="Disciplinary follow-up (policy 002)",
+        widget=_textarea(3),
+        max_length=BREACH_TEXT_MAX_CHARS,
+        required=False,
+    )
+
+
+def breach_initial(breach: Breach) -> dict[str, Any]:
+    """The update form filled with the breach as it stands (its text decrypted: an audited read)."""
+    fields = [name for name in BreachUpdateForm.base_fields if name != "version"]
+    initial: dict[str, Any] = {name: getattr(breach, name) for name in fields}
+    for name in ("discovered_at", "regulator_notified_at"):
+        if initial[name] is not None:
+            initial[name] = timezone.localtime(initial[name])
+    return initial | {"version": breach.version}
+
+
+class VersionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)

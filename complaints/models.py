@@ -1,0 +1,186 @@
+"""Complaints and the breach register (policy 002: the right to complain; UK GDPR art. 33).
+
+The tables keep the names and labels they had in the core app (``record_label``): the ciphertexts
+bind the label in, and the audit chain names it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from confidentiality.crypto import EncryptedTextField
+from confidentiality.models import DataKey, User, _breach_reference, _complaint_reference
+
+
+class Complaint(models.Model):
+    """A client's complaint about how their information was handled.
+
+    Policy 002: clients "will be made aware of their right to complain if they feel
+    confidentiality has been breached". The text is encrypted under the client's own key, not
+    an engagement's: a complaint may outlive an engagement's two-year files and must still be
+    answerable, and it goes (crypto-shredded) with the client's own personal details.
+    """
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged, being looked into"
+        CLOSED = "closed", "Closed"
+
+    class About(models.TextChoices):
+        SHARED = "shared", "Information was shared without my agreement"
+        SEEN = "seen", "Someone saw information they should not have"
+        SECURITY = "security", "Information was not kept securely"
+        ACCURACY = "accuracy", "Information held about me is wrong"
+        ACCESS = "access", "My request to see or delete my information"
+        OTHER = "other", "Something else about my information"
+
+    class Outcome(models.TextChoices):
+        UPHELD = "upheld", "Upheld"
+        PARTLY_UPHELD = "partly_upheld", "Partly upheld"
+        NOT_UPHELD = "not_upheld", "Not upheld"
+        WITHDRAWN = "withdrawn", "Withdrawn by the client"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    reference = models.CharField(max_length=20, unique=True, default=_complaint_reference, editable=False)
+    client = models.ForeignKey("engagements.Client", on_delete=models.PROTECT, related_name="complaints")
+    engagement = models.ForeignKey(
+        "engagements.Engagement", null=True, blank=True, on_delete=models.SET_NULL, related_name="complaints"
+    )
+    lodged_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    about = models.CharField(max_length=20, choices=About.choices)
+    body = EncryptedTextField(key_from="client")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    lodged_at = models.DateTimeField(default=timezone.now)
+    # Fixed when lodged, so the promise made to the client does not move if a setting changes.
+    acknowledge_by = models.DateTimeField()
+    respond_by = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    # Its label before it moved app: ciphertexts and the audit chain hold it.
+    record_label: ClassVar[str] = "confidentiality.complaint"
+
+    class Meta:
+        db_table = "confidentiality_complaint"
+        ordering = ["-lodged_at"]
+        indexes = [
+            models.Index(fields=["client", "lodged_at"]),
+            models.Index(fields=["status", "respond_by"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != self.Status.CLOSED
+
+
+class ComplaintResponse(models.Model):
+    """What the practice tells the client about their complaint; the client reads every one."""
+
+    class Kind(models.TextChoices):
+        ACKNOWLEDGEMENT = "acknowledgement", "Acknowledgement"
+        UPDATE = "update", "Update"
+        FINAL = "final", "Final response"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="responses")
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    body = EncryptedTextField(key_from="complaint.client")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    # Its label before it moved app: ciphertexts and the audit chain hold it.
+    record_label: ClassVar[str] = "confidentiality.complaintresponse"
+
+    class Meta:
+        db_table = "confidentiality_complaintresponse"
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["complaint", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.complaint_id}"
+
+
+class Breach(models.Model):
+    """A breach of confidentiality, recorded by the administrator or reported by a coach.
+
+    Each breach has its own data key: it may concern several clients or none, and the register
+    keeps it on its own schedule, so no client's or engagement's key fits it.
+    """
+
+    class Status(models.TextChoices):
+        SUSPECTED = "suspected", "Suspected, to be assessed"
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    class Notification(models.TextChoices):
+        UNDECIDED = "undecided", "Not decided yet"
+        REQUIRED = "required", "Must be notified to the regulator"
+        NOT_REQUIRED = "not_required", "Need not be notified"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    reference = models.CharField(max_length=20, unique=True, default=_breach_reference, editable=False)
+    data_key = models.ForeignKey(DataKey, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    reported_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    reported_at = models.DateTimeField(default=timezone.now)
+    discovered_at = models.DateTimeField(
+        help_text="When the practice became aware of it: the notification clock starts here."
+    )
+    what_happened = EncryptedTextField(key_from="self")
+    information_involved = EncryptedTextField(key_from="self")
+    people_affected = EncryptedTextField(key_from="self")
+    people_affected_count = models.PositiveIntegerField(null=True, blank=True)
+    containment = EncryptedTextField(key_from="self", blank=True)
+    notification = models.CharField(max_length=20, choices=Notification.choices, default=Notification.UNDECIDED)
+    notification_reason = EncryptedTextField(key_from="self", blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    regulator_notified_at = models.DateTimeField(null=True, blank=True)
+    regulator_reference = models.CharField(max_length=80, blank=True)
+    outcome = EncryptedTextField(key_from="self", blank=True)
+    disciplinary_follow_up = EncryptedTextField(key_from="self", blank=True)
+    complaint = models.ForeignKey(Complaint, null=True, blank=True, on_delete=models.SET_NULL, related_name="breaches")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    version = models.PositiveIntegerField(default=1, help_text="Bumped on every change, to refuse stale edits.")
+
+    # Its label before it moved app: ciphertexts and the audit chain hold it.
+    record_label: ClassVar[str] = "confidentiality.breach"
+
+    class Meta:
+        db_table = "confidentiality_breach"
+        ordering = ["-discovered_at"]
+        indexes = [
+            models.Index(fields=["status", "discovered_at"]),
+            models.Index(fields=["reported_by", "reported_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != self.Status.CLOSED
+
+    @property
+    def notify_by(self) -> datetime:
+        """UK GDPR art. 33: notify the regulator "without undue delay and, where feasible, not later
+        than 72 hours after having become aware of it"."""
+        return self.discovered_at + timedelta(hours=settings.BREACH_NOTIFICATION_HOURS)
+
+    @property
+    def clock_running(self) -> bool:
+        """The notification clock runs until the breach is notified, found not to need it, or closed."""
+        return (
+            self.status != self.Status.CLOSED
+            and self.notification != self.Notification.NOT_REQUIRED
+            and self.regulator_notified_at is None
+        )

@@ -1,0 +1,268 @@
+"""Pages of complaints and breaches: thin; the access policy and confidentiality.complaints decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from complaints import services as complaint_services
+from complaints.forms import (
+    BreachReportForm,
+    BreachUpdateForm,
+    ComplaintCloseForm,
+    ComplaintForm,
+    ComplaintResponseForm,
+    VersionForm,
+    breach_initial,
+)
+from complaints.models import Breach
+from confidentiality import access
+from confidentiality.forms import act_on, errors_to_form
+from engagements.services import ConflictError
+
+# --- complaints -----------------------------------------------------------------------------
+
+
+@login_required
+def complaint_list(request: HttpRequest) -> HttpResponse:
+    """A client's own complaints. The administrator works from the register."""
+    user: Any = request.user
+    if access.can_see_register(user):
+        return redirect("complaints:register")
+    if not access.can_lodge_complaint(user):
+        raise Http404
+    items = complaint_services.complaints_for(user=user)[:200]
+    return render(request, "complaints/complaint_list.html", {"complaints": items})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def complaint_lodge(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    if not access.can_lodge_complaint(user):
+        raise Http404
+    form = ComplaintForm(request.POST or None, engagements=access.complaint_engagements_for(user))
+    complaint = act_on(
+        form,
+        lambda data: complaint_services.complaint_lodge(
+            actor=user, about=data["about"], body=data["body"], engagement=data["engagement"]
+        ),
+    )
+    if complaint is not None:
+        messages.success(request, f"Your complaint {complaint.reference} is lodged. The practice will acknowledge it.")
+        return redirect("complaints:complaint_detail", pk=complaint.pk)
+    return render(request, "complaints/complaint_form.html", {"form": form})
+
+
+def _complaint_page(request: HttpRequest, complaint: Any, **forms: Any) -> HttpResponse:
+    user: Any = request.user
+    can_respond = access.can_respond_to_complaint(user, complaint)
+    responses = complaint_services.complaint_read(user=user, complaint=complaint)
+    deadline = complaint_services.complaint_next_deadline(complaint)
+    context = {
+        "complaint": complaint,
+        "responses": responses,
+        "can_respond": can_respond and complaint.is_open,
+        "deadline": deadline[0] if deadline else None,
+        "clock": complaint_services.clock(deadline[1]) if deadline else None,
+        "respond_form": forms.get("respond_form") or ComplaintResponseForm(),
+        "close_form": forms.get("close_form") or ComplaintCloseForm(),
+        "is_admin": access.can_see_register(user),
+        "breaches": list(complaint.breaches.only("id", "reference", "status")) if access.can_see_register(user) else [],
+    }
+    return render(request, "complaints/complaint_detail.html", context, status=forms.get("status", 200))
+
+
+@login_required
+def complaint_detail(request: HttpRequest, pk: str) -> HttpResponse:
+    return _complaint_page(request, access.complaint_get_for(request.user, pk))
+
+
+@login_required
+@require_POST
+def complaint_respond(request: HttpRequest, pk: str) -> HttpResponse:
+    user: Any = request.user
+    complaint = access.complaint_get_for(user, pk)
+    if not access.can_respond_to_complaint(user, complaint):
+        raise Http404
+    form = ComplaintResponseForm(request.POST)
+    if act_on(
+        form,
+        lambda data: complaint_services.complaint_respond(actor=user, complaint=complaint, message=data["message"]),
+    ):
+        messages.success(request, "Your response is sent. The client was told it is there to read.")
+        return redirect("complaints:complaint_detail", pk=complaint.pk)
+    return _complaint_page(request, complaint, respond_form=form, status=400)
+
+
+@login_required
+@require_POST
+def complaint_close(request: HttpRequest, pk: str) -> HttpResponse:
+    user: Any = request.user
+    complaint = access.complaint_get_for(user, pk)
+    if not access.can_respond_to_complaint(user, complaint):
+        raise Http404
+    form = ComplaintCloseForm(request.POST)
+    if act_on(
+        form,
+        lambda data: complaint_services.complaint_close(
+            actor=user, complaint=complaint, outcome=data["outcome"], message=data["message"]
+        ),
+    ):
+        messages.success(request, "The complaint is closed and the client has the final response.")
+        return redirect("complaints:complaint_detail", pk=complaint.pk)
+    return _complaint_page(request, complaint, close_form=form, status=400)
+
+
+# --- the register ---------------------------------------------------------------------------
+
+
+@login_required
+def register(request: HttpRequest) -> HttpResponse:
+    """Complaints and breaches in one register, with their deadlines."""
+    user: Any = request.user
+    if not access.can_see_register(user):
+        raise Http404
+    state = request.GET.get("state", "open")
+    if state not in complaint_services.REGISTER_FILTERS:
+        state = "open"
+    page = Paginator(complaint_services.register_for(user=user, state=state), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "complaints/register.html",
+        {
+            "page": page,
+            "rows": complaint_services.register_rows(list(page.object_list)),
+            "state": state,
+            "states": complaint_services.REGISTER_FILTERS,
+            "deadlines": complaint_services.deadlines_for(user=user),
+            "notification_hours": settings.BREACH_NOTIFICATION_HOURS,
+        },
+    )
+
+
+# --- breaches -------------------------------------------------------------------------------
+
+
+@login_required
+def breach_list(request: HttpRequest) -> HttpResponse:
+    """A coach's own reports of suspected breaches. The administrator works from the register."""
+    user: Any = request.user
+    if access.can_see_register(user):
+        return redirect("complaints:register")
+    if not access.can_report_breach(user):
+        raise Http404
+    items = complaint_services.breaches_for(user=user)[:200]
+    return render(
+        request,
+        "complaints/breach_list.html",
+        {"breaches": items, "notification_hours": settings.BREACH_NOTIFICATION_HOURS},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def breach_new(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    if not access.can_report_breach(user):
+        raise Http404
+    is_admin = access.can_see_register(user)
+    complaint = complaint_services.complaint_for_breach(user=user, pk=request.GET.get("complaint"))
+    form = BreachReportForm(request.POST or None)
+    if not is_admin:
+        del form.fields["containment"]
+    breach = act_on(form, lambda data: complaint_services.breach_record(actor=user, complaint=complaint, **data))
+    if breach is not None:
+        if is_admin:
+            messages.success(request, f"Breach {breach.reference} is recorded. The notification clock is running.")
+        else:
+            messages.success(request, f"Thank you: {breach.reference} is with the practice administrator.")
+        return redirect("complaints:breach_detail", pk=breach.pk)
+    return render(request, "complaints/breach_form.html", {"form": form, "is_admin": is_admin, "complaint": complaint})
+
+
+def _breach_page(request: HttpRequest, breach: Breach, form: Any = None, status: int = 200) -> HttpResponse:
+    user: Any = request.user
+    handling = access.can_handle_breach(user, breach)
+    complaint_services.breach_read(user=user, breach=breach)
+    deadline = complaint_services.breach_next_deadline(breach)
+    if handling and form is None and breach.is_open:
+        form = BreachUpdateForm(initial=breach_initial(breach))
+    context = {
+        "breach": breach,
+        "handling": handling,
+        "form": form if breach.is_open else None,
+        "deadline": deadline[0] if deadline else None,
+        "clock": complaint_services.clock(deadline[1]) if deadline else None,
+        "version_form": VersionForm(initial={"version": breach.version}),
+    }
+    return render(request, "complaints/breach_detail.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def breach_detail(request: HttpRequest, pk: str) -> HttpResponse:
+    user: Any = request.user
+    breach = access.breach_get_for(user, pk)
+    if request.method == "GET":
+        return _breach_page(request, breach)
+    if not access.can_handle_breach(user, breach):
+        raise Http404
+    form = BreachUpdateForm(request.POST)
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        for name in ("discovered_at", "regulator_notified_at"):
+            # The form shows times to the minute; an unchanged one must not move the clock by seconds.
+            stored = getattr(breach, name)
+            if stored is not None and data[name] == stored.replace(second=0, microsecond=0):
+                del data[name]
+        try:
+            complaint_services.breach_update(actor=user, breach=breach, expected_version=version, changes=data)
+        except ConflictError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("complaints:breach_detail", pk=breach.pk)
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, "The breach record is saved.")
+            return redirect("complaints:breach_detail", pk=breach.pk)
+    return _breach_page(request, breach, form, status=400)
+
+
+def _breach_transition(request: HttpRequest, pk: str, service: Any, done: str) -> HttpResponse:
+    user: Any = request.user
+    breach = access.breach_get_for(user, pk)
+    if not access.can_handle_breach(user, breach):
+        raise Http404
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Open the breach again and retry.")
+        return redirect("complaints:breach_detail", pk=breach.pk)
+    try:
+        service(actor=user, breach=breach, expected_version=form.cleaned_data["version"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, done)
+    return redirect("complaints:breach_detail", pk=breach.pk)
+
+
+@login_required
+@require_POST
+def breach_confirm(request: HttpRequest, pk: str) -> HttpResponse:
+    return _breach_transition(request, pk, complaint_services.breach_confirm, "Confirmed as a breach: it is open.")
+
+
+@login_required
+@require_POST
+def breach_close(request: HttpRequest, pk: str) -> HttpResponse:
+    return _breach_transition(request, pk, complaint_services.breach_close, "The breach is closed.")

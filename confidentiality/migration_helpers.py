@@ -1,0 +1,20 @@
+"""What the migrations that move a model to another app share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+def follow_content_types(models: list[tuple[str, str]], new_app: str) -> Callable[[Any, Any], None]:
+    """A RunPython step: each moved model's content type row takes its new app's label, so the
+    permissions and admin history that point at it follow (on a new database there is none yet:
+    Django creates them after migrating, under the new label)."""
+
+    def forwards(apps: Any, schema_editor: Any) -> None:
+        content_type = apps.get_model("contenttypes", "ContentType")
+        for old_app, model in models:
+            if not content_type.objects.filter(app_label=new_app, model=model).exists():
+                content_type.objects.filter(app_label=old_app, model=model).update(app_label=new_app)
+
+    return forwards

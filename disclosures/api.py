@@ -1,0 +1,320 @@
+"""Disclosures and concerns over the API: the same services and policy as the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from confidentiality import access
+from confidentiality.audit import audit_engagement_event
+from confidentiality.crypto import load_data_keys
+from consent.models import ConsentRecord
+from disclosures import concerns
+from disclosures import services as disclosure_services
+from disclosures.models import Concern, RecipientKind
+from engagements.api import StrictCharField
+
+
+class DisclosureSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    engagement = serializers.UUIDField(source="engagement_id", read_only=True)
+    concern = serializers.UUIDField(source="concern_id", read_only=True, allow_null=True)
+    what = serializers.CharField(read_only=True)
+    recipient_kind = serializers.CharField(read_only=True)
+    recipient = serializers.CharField(read_only=True)
+    reason = serializers.CharField(read_only=True)
+    basis = serializers.CharField(read_only=True)
+    state = serializers.CharField(read_only=True)
+    authorised_by = serializers.CharField(read_only=True)
+    second_approved_by = serializers.CharField(read_only=True, allow_null=True)
+    consent = serializers.UUIDField(source="consent_id", read_only=True, allow_null=True)
+    document = serializers.UUIDField(source="document_id", read_only=True, allow_null=True)
+    report = serializers.UUIDField(source="report_id", read_only=True, allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    made_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    confirmation_sent_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+class DisclosureWriteSerializer(serializers.Serializer):
+    what = StrictCharField(
+        max_length=disclosure_services.TEXT_MAX_CHARS, help_text="The specifics disclosed, nothing more."
+    )
+    recipient_kind = serializers.ChoiceField(choices=RecipientKind.choices)
+    recipient = StrictCharField(max_length=disclosure_services.RECIPIENT_MAX_CHARS)
+    reason = StrictCharField(max_length=disclosure_services.TEXT_MAX_CHARS)
+    basis = serializers.ChoiceField(choices=disclosure_services.CHOOSABLE_BASES)
+    consent = serializers.UUIDField(required=False, allow_null=True, help_text="For basis client_consent.")
+    document = serializers.UUIDField(required=False, allow_null=True, help_text="A document of this engagement.")
+    supervisor = serializers.IntegerField(required=False, allow_null=True, help_text="A coach's user id.")
+
+
+def _supervisor(user: Any, pk: int | None) -> Any:
+    if pk is None:
+        return None
+    found = access.supervisors_for(user).filter(pk=pk).first()
+    if found is None:
+        raise serializers.ValidationError({"supervisor": "Name another coach of the practice as supervisor."})
+    return found
+
+
+def _require_writer(user: Any, engagement: Any) -> None:
+    """Outside the need-to-know: 404. Reads the register but may not write it: 403."""
+    if access.can_write_disclosures(user, engagement):
+        return
+    if access.can_read_disclosures(user, engagement):
+        raise PermissionDenied("Only a coach on this engagement records disclosures and works on concerns.")
+    raise Http404
+
+
+def _evidence(engagement: Any, data: dict[str, Any]) -> tuple[Any, Any]:
+    from engagements.models import Document
+
+    consent = document = None
+    if data.get("consent"):
+        consent = ConsentRecord.objects.filter(pk=data["consent"], client_id=engagement.client_id).first()
+        if consent is None:
+            raise serializers.ValidationError({"consent": "No such consent of this client."})
+    if data.get("document"):
+        document = Document.objects.filter(pk=data["document"], engagement=engagement).first()
+        if document is None:
+            raise serializers.ValidationError({"document": "No such document on this engagement."})
+    return consent, document
+
+
+@extend_schema(tags=["disclosures"])
+class EngagementDisclosures(APIView):
+    """An engagement's disclosure register. Coaches on it record; the administrator and the client read."""
+
+    @extend_schema(responses=DisclosureSerializer(many=True))
+    def get(self, request: Request, pk: str) -> Response:
+        engagement = access.engagement_get_for(request.user, pk)
+        if not access.can_read_disclosures(request.user, engagement):
+            raise Http404
+        entries = list(disclosure_services.disclosures_for(user=request.user, engagement=engagement)[:100])
+        load_data_keys([engagement.data_key_id])
+        data = DisclosureSerializer(entries, many=True).data
+        with transaction.atomic():
+            disclosure_services.audit_disclosure_reads(actor=request.user, engagement=engagement, disclosures=entries)
+        return Response(data)
+
+    @extend_schema(request=DisclosureWriteSerializer, responses={201: DisclosureSerializer})
+    def post(self, request: Request, pk: str) -> Response:
+        engagement = access.engagement_get_for(request.user, pk)
+        _require_writer(request.user, engagement)
+        incoming = DisclosureWriteSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        consent, document = _evidence(engagement, data)
+        made = disclosure_services.disclosure_record(
+            actor=request.user,
+            engagement=engagement,
+            what=data["what"],
+            recipient_kind=data["recipient_kind"],
+            recipient=data["recipient"],
+            reason=data["reason"],
+            basis=data["basis"],
+            consent=consent,
+            document=document,
+            supervisor=_supervisor(request.user, data.get("supervisor")),
+        )
+        return Response(DisclosureSerializer(made).data, status=status.HTTP_201_CREATED)
+
+
+class ConcernSummarySerializer(serializers.Serializer):
+    """A list entry: no text, so listing reads nothing confidential."""
+
+    id = serializers.UUIDField(read_only=True)
+    engagement = serializers.UUIDField(source="engagement_id", read_only=True)
+    kind = serializers.CharField(read_only=True)
+    state = serializers.CharField(read_only=True)
+    serious_danger = serializers.BooleanField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    closed_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+class ConcernStepSerializer(serializers.Serializer):
+    step = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.CharField(help_text="done, skipped, not_needed, current or later")
+    text = serializers.CharField(allow_null=True)
+    outcome = serializers.CharField(allow_null=True)
+    detail = serializers.CharField(allow_null=True)
+    recipient_kind = serializers.CharField(allow_null=True)
+    basis = serializers.CharField(allow_null=True)
+    disclosure = serializers.UUIDField(allow_null=True)
+    recorded_by = serializers.CharField(allow_null=True)
+    recorded_at = serializers.DateTimeField(allow_null=True)
+
+
+class ConcernSerializer(ConcernSummarySerializer):
+    next_step = serializers.SerializerMethodField()
+    awaiting_approval = serializers.SerializerMethodField()
+    steps = serializers.SerializerMethodField()
+
+    def get_next_step(self, obj: Concern) -> str | None:
+        step = concerns.next_step(obj) if obj.state == Concern.State.OPEN else None
+        return step.key if step else None
+
+    def get_awaiting_approval(self, obj: Concern) -> str | None:
+        pending = concerns.pending_disclosure(obj)
+        return str(pending.pk) if pending else None
+
+    @extend_schema(responses=ConcernStepSerializer(many=True))
+    def get_steps(self, obj: Concern) -> list[dict[str, Any]]:
+        rows = []
+        for view in concerns.step_views(obj, concerns.taken_steps(obj)):
+            record = view.record
+            rows.append(
+                {
+                    "step": view.step.key,
+                    "title": view.step.title,
+                    "status": view.status,
+                    "text": record.text if record else None,
+                    "outcome": (record.outcome or None) if record else None,
+                    "detail": (record.detail or None) if record else None,
+                    "recipient_kind": (record.recipient_kind or None) if record else None,
+                    "basis": (record.basis or None) if record else None,
+                    "disclosure": record.disclosure_id if record else None,
+                    "recorded_by": str(record.recorded_by) if record else None,
+                    "recorded_at": record.recorded_at if record else None,
+                }
+            )
+        return list(ConcernStepSerializer(rows, many=True).data)
+
+
+class ConcernStartSerializer(serializers.Serializer):
+    engagement = serializers.UUIDField()
+    kind = serializers.ChoiceField(choices=Concern.Kind.choices)
+    text = StrictCharField(
+        max_length=disclosure_services.TEXT_MAX_CHARS, help_text="The issue, noted while it is fresh."
+    )
+    serious_danger = serializers.BooleanField(default=False)
+    supervisor = serializers.IntegerField(required=False, allow_null=True, help_text="A coach's user id.")
+
+
+def _read(request: Request, concern: Concern, code: int = status.HTTP_200_OK) -> Response:
+    load_data_keys([concern.engagement.data_key_id])
+    data = ConcernSerializer(concern).data
+    audit_engagement_event(request.user, "concern.read", concern.engagement, concern, steps=len(data["steps"]))
+    return Response(data, status=code)
+
+
+@extend_schema(tags=["concerns"])
+class ConcernList(APIView):
+    """Concerns the caller may see; a coach on an engagement starts one."""
+
+    @extend_schema(responses=ConcernSummarySerializer(many=True))
+    def get(self, request: Request) -> Response:
+        from confidentiality.roles import Role
+
+        if access.role_of(request.user) not in (Role.ADMIN, Role.COACH, Role.CLIENT):
+            raise Http404
+        visible = access.concerns_visible_to(request.user).order_by("-created_at")[:100]
+        return Response(ConcernSummarySerializer(visible, many=True).data)
+
+    @extend_schema(request=ConcernStartSerializer, responses={201: ConcernSerializer})
+    def post(self, request: Request) -> Response:
+        incoming = ConcernStartSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        engagement = access.engagement_get_for(request.user, data["engagement"])
+        _require_writer(request.user, engagement)
+        concern = concerns.concern_start(
+            actor=request.user,
+            engagement=engagement,
+            kind=data["kind"],
+            text=data["text"],
+            serious_danger=data["serious_danger"],
+            supervisor=_supervisor(request.user, data.get("supervisor")),
+        )
+        return _read(request, access.concern_get_for(request.user, concern.pk), status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["concerns"])
+class ConcernDetail(APIView):
+    """One concern with its steps: who took each and when. Audited."""
+
+    @extend_schema(responses=ConcernSerializer)
+    def get(self, request: Request, pk: str) -> Response:
+        return _read(request, access.concern_get_for(request.user, pk))
+
+
+class ConcernStepWriteSerializer(serializers.Serializer):
+    step = serializers.CharField(help_text="The step you were shown as next; another is refused.")
+    skip = serializers.BooleanField(default=False, help_text="Skip it (serious danger only); give the reason in text.")
+    text = StrictCharField(max_length=disclosure_services.TEXT_MAX_CHARS, required=False, allow_blank=True)
+    outcome = serializers.CharField(required=False, allow_blank=True)
+    detail = StrictCharField(max_length=disclosure_services.TEXT_MAX_CHARS, required=False, allow_blank=True)
+    recipient_kind = serializers.CharField(required=False, allow_blank=True)
+    basis = serializers.CharField(required=False, allow_blank=True)
+    consent = serializers.UUIDField(required=False, allow_null=True)
+    document = serializers.UUIDField(required=False, allow_null=True)
+
+
+@extend_schema(tags=["concerns"])
+class ConcernStepAction(APIView):
+    """Take the next step of a concern (coach on the engagement)."""
+
+    @extend_schema(request=ConcernStepWriteSerializer, responses={200: ConcernSerializer})
+    def post(self, request: Request, pk: str) -> Response:
+        concern = access.concern_get_for(request.user, pk)
+        _require_writer(request.user, concern.engagement)
+        incoming = ConcernStepWriteSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = dict(incoming.validated_data)
+        if data.pop("skip"):
+            concerns.concern_skip_step(
+                actor=request.user, concern=concern, step=data["step"], reason=data.get("text", "")
+            )
+        else:
+            consent, document = _evidence(concern.engagement, data)
+            concerns.concern_record_step(
+                actor=request.user,
+                concern=concern,
+                step=data["step"],
+                text=data.get("text", ""),
+                outcome=data.get("outcome", ""),
+                detail=data.get("detail", ""),
+                recipient_kind=data.get("recipient_kind", ""),
+                basis=data.get("basis", ""),
+                consent=consent,
+                document=document,
+            )
+        return _read(request, access.concern_get_for(request.user, pk))
+
+
+class ConcernApproveSerializer(serializers.Serializer):
+    approve = serializers.BooleanField(help_text="true to approve the disclosure, false not to.")
+
+
+class DisclosureDecisionSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    state = serializers.CharField(read_only=True)
+    made_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    confirmation_sent_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+@extend_schema(tags=["concerns"])
+class ConcernApprove(APIView):
+    """The second approval of the concern's disclosure: the administrator or the named supervisor."""
+
+    @extend_schema(request=ConcernApproveSerializer, responses={200: DisclosureDecisionSerializer})
+    def post(self, request: Request, pk: str) -> Response:
+        concern = access.concern_get_for(request.user, pk)
+        pending = concerns.pending_disclosure(concern)
+        if pending is None:
+            raise serializers.ValidationError({"detail": "No disclosure of this concern waits for approval."})
+        incoming = ConcernApproveSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        decided = disclosure_services.disclosure_decide(
+            actor=request.user, disclosure=pending, approve=incoming.validated_data["approve"]
+        )
+        return Response(DisclosureDecisionSerializer(decided).data)

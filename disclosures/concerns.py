@@ -1,0 +1,478 @@
+"""Concerns: breaking confidentiality (policy 004) and an organisation's conduct (policy 000).
+
+Each kind is an ordered list of steps. A step is taken only when every step before it was taken,
+or did not apply, or (in serious danger, where policy 004 allows acting without the usual
+conversation with the client) was skipped with a stated reason. The disclosure step enters the
+register through ``consent.disclosures``; one made without the client's consent waits there for
+a second person's approval, and the concern waits with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from confidentiality import access
+from confidentiality.audit import audit_engagement_event
+from disclosures.models import Concern, ConcernStep, Disclosure, RecipientKind
+from disclosures.services import TEXT_MAX_CHARS, disclosure_record
+
+Kind = Concern.Kind
+Basis = Disclosure.Basis
+Taken = dict[str, ConcernStep]
+
+
+def _always(taken: Taken) -> bool:
+    return True
+
+
+def _disclosing(taken: Taken) -> bool:
+    decision = taken.get("decision")
+    return decision is not None and decision.outcome == "disclose"
+
+
+def _board_path(taken: Taken) -> bool:
+    path = taken.get("path")
+    return path is not None and path.outcome == "board"
+
+
+def _escalating(taken: Taken) -> bool:
+    path, board = taken.get("path"), taken.get("board_discussion")
+    if path is None:
+        return False
+    return path.outcome == "escalate" or (board is not None and board.outcome == "unresolved")
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    title: str
+    guidance: str
+    text_label: str
+    outcomes: tuple[tuple[str, str], ...] = ()
+    outcome_label: str = ""
+    detail_label: str = ""
+    skippable_in_danger: bool = False
+    applies: Callable[[Taken], bool] = field(default=_always)
+    text_required: bool = True
+
+
+SUPERVISION = Step(
+    "supervision",
+    "Supervision or guidance sought",
+    "Policy 004: mentoring or supervision can be requested to review what happened and point in the right direction.",
+    "Who you asked, when, and what they advised",
+)
+
+BREAKING_STEPS = (
+    Step(
+        "pause",
+        "Pause and note the issue",
+        "Stop and think about the next step. Pause the session and tell the client that a confidentiality "
+        "issue has arisen and needs to be dealt with straight away.",
+        "What was said, and what concerns you",
+    ),
+    Step(
+        "verify",
+        "Verify with the client what you heard",
+        "Double-check with the client that what you heard is what they meant.",
+        "What the client confirmed or corrected",
+        skippable_in_danger=True,
+    ),
+    Step(
+        "examine",
+        "Define and examine the issue",
+        "Ask What? Who? When? How? An honest clarification may show that no disclosure is needed.",
+        "What you established together",
+        skippable_in_danger=True,
+    ),
+    Step(
+        "client_view",
+        "The client's agreement or refusal",
+        "Seek the client's agreement first. If they refuse, point out the clauses of the agreement and the "
+        "ethical code that require disclosure, check how it will affect them, and look into the reasons: "
+        "is it an organisational issue that causes the hesitation?",
+        "The client's reasons, in their words where you can",
+        outcomes=(("agreed", "The client agreed to the disclosure"), ("refused", "The client refused")),
+        outcome_label="The client's answer",
+        detail_label="The clauses of the agreement you pointed to",
+        skippable_in_danger=True,
+    ),
+    Step(
+        "decision",
+        "Decision and recipient",
+        "Decide whether to disclose, to whom (the organisation's board or senior staff, a regulator or "
+        "ombudsman, a government body) and on what basis.",
+        "The reasons for the decision",
+        outcomes=(("disclose", "Disclose"), ("no_disclosure", "Do not disclose")),
+        outcome_label="Decision",
+        detail_label="The recipient, by name or office",
+    ),
+    Step(
+        "minimum",
+        "The minimum information to disclose",
+        "Acute focus: disclose only what is needed, the specifics, nothing more.",
+        "Exactly what will be disclosed",
+        applies=_disclosing,
+    ),
+    Step(
+        "method",
+        "Method, time and place",
+        "Agree with, or tell, the client how the information will be disclosed: time, place and form, so "
+        "they have time to prepare.",
+        "How, when and where it will be disclosed, and what the client was told",
+        skippable_in_danger=True,
+        applies=_disclosing,
+    ),
+    Step(
+        "support",
+        "Support the client needs",
+        "Does the client need support to make the disclosure, or with its consequences? Would you need to be present?",
+        "The support agreed",
+        skippable_in_danger=True,
+        applies=_disclosing,
+    ),
+    Step(
+        "disclosure",
+        "The disclosure",
+        "Record the disclosure in the register. Without the client's consent a second person (the "
+        "administrator or the named supervisor) approves it before it is made; the client is then sent a "
+        "letter confirming the details and the reason.",
+        "",
+        applies=_disclosing,
+        text_required=False,
+    ),
+    Step(
+        "review",
+        "Review the coaching relationship",
+        "Once resolved, review the relationship together: its impact, whether both of you can stay "
+        "non-judgemental, values or beliefs affected, and whether coaching will be as effective as before.",
+        "What you and the client concluded",
+    ),
+    SUPERVISION,
+)
+
+ORGANISATION_STEPS = (
+    Step(
+        "note",
+        "Note the concern",
+        "Policy 000: where we become concerned about legality and ethical conduct, we first discuss it with "
+        "the board and senior staff of the organisation.",
+        "What concerns you about the organisation's legality or ethical conduct",
+    ),
+    Step(
+        "path",
+        "Choose the path",
+        "Discuss it with the board and senior staff, unless doing so may further compromise the situation; "
+        "then co-operate with the governing bodies and ombudsmen (such as OSCR).",
+        "Your reasons for this path",
+        outcomes=(
+            ("board", "Discuss it with the board and senior staff"),
+            ("escalate", "Escalate: discussing it would compromise the situation"),
+        ),
+        outcome_label="Path",
+    ),
+    Step(
+        "board_discussion",
+        "Discussion with the board and senior staff",
+        "Record whom you met, when, and what was agreed. If it cannot be resolved locally, escalate.",
+        "Whom you met, when, and what was agreed",
+        outcomes=(("resolved", "Resolved locally"), ("unresolved", "Not resolved: escalate")),
+        outcome_label="Outcome",
+        applies=_board_path,
+    ),
+    Step(
+        "escalation",
+        "Escalation to the governing body or ombudsman",
+        "Co-operate with the governing body or ombudsman; share only what they need.",
+        "What you reported, when, and their response",
+        detail_label="The governing body or ombudsman",
+        applies=_escalating,
+    ),
+    SUPERVISION,
+)
+
+STEPS: dict[str, tuple[Step, ...]] = {
+    Kind.BREAKING_CONFIDENTIALITY: BREAKING_STEPS,
+    Kind.ORGANISATION_CONDUCT: ORGANISATION_STEPS,
+}
+DECISION_RECIPIENTS = [(k, v) for k, v in RecipientKind.choices if k != RecipientKind.SPONSOR]
+DECISION_BASES = [(k, v) for k, v in Basis.choices if k != Basis.CLIENT_APPROVAL]
+
+
+def steps_of(concern: Concern) -> tuple[Step, ...]:
+    return STEPS[concern.kind]
+
+
+def taken_steps(concern: Concern) -> Taken:
+    return {s.step: s for s in concern.steps.select_related("recorded_by", "disclosure")}
+
+
+def next_step(concern: Concern, taken: Taken | None = None) -> Step | None:
+    """The first step that applies and was not taken; None when all are done."""
+    taken = taken_steps(concern) if taken is None else taken
+    for step in steps_of(concern):
+        if step.key not in taken and step.applies(taken):
+            return step
+    return None
+
+
+def pending_disclosure(concern: Concern) -> Disclosure | None:
+    return (
+        Disclosure.objects.filter(concern=concern, state=Disclosure.State.AWAITING_APPROVAL)
+        .select_related("supervisor")
+        .first()
+    )
+
+
+@dataclass
+class StepView:
+    """A step as the page shows it: taken (by whom, when), skipped, not applicable, current or to come."""
+
+    step: Step
+    record: ConcernStep | None
+    status: str  # done | skipped | not_needed | current | later
+
+
+def step_views(concern: Concern, taken: Taken) -> list[StepView]:
+    """A step before the current one that was not taken did not apply (its condition is settled);
+    one after it that does not apply yet may still come to."""
+    steps = steps_of(concern)
+    current = next_step(concern, taken) if concern.state == Concern.State.OPEN else None
+    current_index = len(steps) if current is None else steps.index(current)
+    views = []
+    for index, step in enumerate(steps):
+        record = taken.get(step.key)
+        if record is not None:
+            status = "skipped" if record.skipped else "done"
+        elif index == current_index:
+            status = "current"
+        elif index < current_index:
+            status = "not_needed"
+        else:
+            status = "later"
+        views.append(StepView(step, record, status))
+    return views
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def _require_coach(actor: Any, concern_or_engagement: Any) -> Any:
+    engagement = getattr(concern_or_engagement, "engagement", concern_or_engagement)
+    if not access.can_write_disclosures(actor, engagement):
+        raise PermissionDenied("Only a coach on this engagement works on its concerns.")
+    return engagement
+
+
+def _text(value: str, *, label: str, required: bool = True, field_name: str = "text") -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise ValidationError({field_name: f"Write {label[0].lower() + label[1:]}."})
+    if len(value) > TEXT_MAX_CHARS:
+        raise ValidationError({field_name: f"Keep it to {TEXT_MAX_CHARS:,} characters."})
+    return value
+
+
+@transaction.atomic
+def concern_start(
+    *,
+    actor: Any,
+    engagement: Any,
+    kind: str,
+    text: str,
+    serious_danger: bool = False,
+    supervisor: Any = None,
+) -> Concern:
+    """Open a concern and record its first step at once: the issue, noted while it is fresh."""
+    _require_coach(actor, engagement)
+    if kind not in Kind.values:
+        raise ValidationError({"kind": "Choose what the concern is about."})
+    if serious_danger and kind != Kind.BREAKING_CONFIDENTIALITY:
+        raise ValidationError({"serious_danger": "Serious danger applies to a concern about something said."})
+    if supervisor is not None and not access.can_be_supervisor(supervisor, for_user=actor):
+        raise ValidationError({"supervisor": "Name another coach of the practice as supervisor."})
+    first = STEPS[kind][0]
+    text = _text(text, label=first.text_label)
+    concern = Concern(
+        engagement=engagement, kind=kind, serious_danger=serious_danger, supervisor=supervisor, opened_by=actor
+    )
+    concern.full_clean()
+    concern.save()
+    ConcernStep.objects.create(concern=concern, engagement=engagement, step=first.key, text=text, recorded_by=actor)
+    audit_engagement_event(actor, "concern.start", engagement, concern, kind=kind, serious_danger=serious_danger)
+    if supervisor is not None:
+        from confidentiality.notify import notify
+
+        notify(
+            users=[supervisor],
+            text="A coach named you as supervisor of a concern.",
+            link=concern_link(concern),
+        )
+    return concern
+
+
+def _locked(concern: Concern) -> Concern:
+    return (
+        Concern.objects.select_for_update(of=("self",))
+        .select_related("engagement__client", "engagement__organisation", "supervisor")
+        .get(pk=concern.pk)
+    )
+
+
+def _expect_step(concern: Concern, step_key: str) -> tuple[Step, Taken]:
+    if concern.state != Concern.State.OPEN:
+        raise ValidationError("This concern is closed.")
+    taken = taken_steps(concern)
+    current = next_step(concern, taken)
+    if current is None:
+        raise ValidationError("Every step of this concern has been taken.")
+    if step_key != current.key:
+        raise ValidationError(f"Steps are taken in order: the next step is “{current.title}”.")
+    return current, taken
+
+
+@transaction.atomic
+def concern_record_step(
+    *,
+    actor: Any,
+    concern: Concern,
+    step: str,
+    text: str = "",
+    outcome: str = "",
+    detail: str = "",
+    recipient_kind: str = "",
+    basis: str = "",
+    consent: Any = None,
+    document: Any = None,
+) -> ConcernStep | Disclosure:
+    """Take the next step. ``step`` is the step the coach was shown; any other is refused.
+
+    The disclosure step returns the register entry; if it waits for a second approval the step
+    is recorded when the approval comes (``concern_disclosure_made``)."""
+    engagement = _require_coach(actor, concern)
+    locked = _locked(concern)
+    current, taken = _expect_step(locked, step)
+    if current.key == "disclosure":
+        return _disclose(actor=actor, concern=locked, taken=taken, consent=consent, document=document)
+    text = _text(text, label=current.text_label or "a note", required=current.text_required)
+    values = {"outcome": "", "detail": "", "recipient_kind": "", "basis": ""}
+    if current.outcomes:
+        if outcome not in dict(current.outcomes):
+            raise ValidationError({"outcome": f"Choose: {current.outcome_label.lower()}."})
+        values["outcome"] = outcome
+    if current.key == "client_view" and outcome == "refused":
+        values["detail"] = _text(detail, label=current.detail_label, field_name="detail")
+    elif current.key == "decision" and outcome == "disclose":
+        values |= _decision(concern=locked, taken=taken, detail=detail, recipient_kind=recipient_kind, basis=basis)
+    elif current.key == "escalation":
+        values["detail"] = _text(detail, label=current.detail_label, field_name="detail")
+    elif current.detail_label:
+        values["detail"] = _text(detail, label=current.detail_label, required=False, field_name="detail")
+    record = ConcernStep(
+        concern=locked, engagement=engagement, step=current.key, text=text, recorded_by=actor, **values
+    )
+    record.full_clean()
+    record.save()
+    audit_engagement_event(
+        actor, "concern.step", engagement, locked, step=current.key, outcome=values["outcome"], skipped=False
+    )
+    taken[current.key] = record
+    _close_if_done(actor=actor, concern=locked, taken=taken)
+    return record
+
+
+def _decision(*, concern: Concern, taken: Taken, detail: str, recipient_kind: str, basis: str) -> dict[str, str]:
+    if recipient_kind not in dict(DECISION_RECIPIENTS):
+        raise ValidationError({"recipient_kind": "Choose who will receive the information."})
+    if basis not in dict(DECISION_BASES):
+        raise ValidationError({"basis": "Choose the basis of the disclosure."})
+    client_view = taken.get("client_view")
+    if basis == Basis.CLIENT_CONSENT and (client_view is None or client_view.outcome != "agreed"):
+        raise ValidationError({"basis": "The client did not agree, so the disclosure cannot rest on their consent."})
+    if basis == Basis.SERIOUS_DANGER and not concern.serious_danger:
+        raise ValidationError(
+            {"basis": "This concern was not opened as one of serious danger; choose the basis that applies."}
+        )
+    return {
+        "detail": _text(detail, label="the recipient, by name or office", field_name="detail"),
+        "recipient_kind": recipient_kind,
+        "basis": basis,
+    }
+
+
+def _disclose(*, actor: Any, concern: Concern, taken: Taken, consent: Any, document: Any) -> Disclosure:
+    decision, minimum = taken["decision"], taken["minimum"]
+    disclosure = disclosure_record(
+        actor=actor,
+        engagement=concern.engagement,
+        what=minimum.text,
+        recipient_kind=decision.recipient_kind,
+        recipient=decision.detail,
+        reason=decision.text,
+        basis=decision.basis,
+        consent=consent,
+        document=document,
+        supervisor=concern.supervisor,
+        concern=concern,
+    )
+    if disclosure.state == Disclosure.State.MADE:
+        concern_disclosure_made(actor=actor, disclosure=disclosure)
+    return disclosure
+
+
+def concern_disclosure_made(*, actor: Any, disclosure: Disclosure) -> ConcernStep:
+    """The disclosure step is taken when the disclosure is made: at once, or on the second approval."""
+    concern = _locked(disclosure.concern)  # type: ignore[arg-type]
+    record = ConcernStep.objects.create(
+        concern=concern,
+        engagement=concern.engagement,
+        step="disclosure",
+        text="",
+        disclosure=disclosure,
+        recorded_by=disclosure.authorised_by,
+        recorded_at=disclosure.made_at or timezone.now(),
+    )
+    audit_engagement_event(actor, "concern.step", concern.engagement, concern, step="disclosure", skipped=False)
+    return record
+
+
+@transaction.atomic
+def concern_skip_step(*, actor: Any, concern: Concern, step: str, reason: str) -> ConcernStep:
+    """Skip the next step: only in serious danger, only the steps policy 004 lets go, with the reason."""
+    engagement = _require_coach(actor, concern)
+    locked = _locked(concern)
+    current, taken = _expect_step(locked, step)
+    if not locked.serious_danger:
+        raise ValidationError("Steps may be skipped only in a concern of serious danger.")
+    if not current.skippable_in_danger:
+        raise ValidationError(f"“{current.title}” cannot be skipped, even in serious danger.")
+    reason = _text(reason, label="Why this step is skipped", field_name="reason")
+    record = ConcernStep(
+        concern=locked, engagement=engagement, step=current.key, skipped=True, text=reason, recorded_by=actor
+    )
+    record.full_clean()
+    record.save()
+    audit_engagement_event(actor, "concern.step", engagement, locked, step=current.key, skipped=True)
+    taken[current.key] = record
+    _close_if_done(actor=actor, concern=locked, taken=taken)
+    return record
+
+
+def _close_if_done(*, actor: Any, concern: Concern, taken: Taken) -> None:
+    if next_step(concern, taken) is None:
+        concern.state = Concern.State.CLOSED
+        concern.closed_at = timezone.now()
+        concern.save(update_fields=["state", "closed_at"])
+        audit_engagement_event(actor, "concern.close", concern.engagement, concern)
+
+
+def concern_link(concern: Concern) -> str:
+    from django.urls import reverse
+
+    return reverse("disclosures:concern_detail", args=[concern.pk])

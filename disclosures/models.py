@@ -1,0 +1,189 @@
+"""The disclosure register and breaking-confidentiality concerns (policies 001, 004, 000).
+
+The tables keep the names and labels they had in the consent app (``record_label``): the
+ciphertexts bind the label in, and the audit chain names it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from confidentiality.crypto import EncryptedTextField
+from consent.models import ConsentRecord
+
+
+class RecipientKind(models.TextChoices):
+    SPONSOR = "sponsor", "The sponsoring organisation"
+    BOARD = "board_senior_staff", "The organisation's board or senior staff"
+    REGULATOR = "regulator_ombudsman", "A regulator or ombudsman"
+    GOVERNMENT = "government_body", "A government body"
+    OTHER = "other", "Someone else (named)"
+
+
+class Disclosure(models.Model):
+    """Information about a client that left the practice: what, to whom, why, on what basis, on
+    whose authority, and the evidence. Encrypted under the engagement's data key.
+
+    Policy 001: information is shared only "when the consumer gives permission, preferably in
+    writing; or as required by a relevant government organisation", and the coach "writes to the
+    consumer to confirm the details and includes the reason". Policy 004 adds compelling evidence
+    of serious danger. Without the client's own consent a second person approves before it is made.
+    """
+
+    class Basis(models.TextChoices):
+        CLIENT_CONSENT = "client_consent", "The client's written consent"
+        CLIENT_APPROVAL = "client_approval", "The client's approval of the report"
+        ORGANISATION_CONSENT = "organisation_consent", "The organisation's written consent"
+        LEGAL_REQUIREMENT = "legal_requirement", "A legal requirement"
+        SERIOUS_DANGER = "serious_danger", "Compelling evidence of serious danger"
+
+    class State(models.TextChoices):
+        AWAITING_APPROVAL = "awaiting_approval", "Waiting for a second approval"
+        MADE = "made", "Made"
+        DECLINED = "declined", "Not approved, so not made"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    engagement = models.ForeignKey("engagements.Engagement", on_delete=models.CASCADE, related_name="disclosures")
+    client = models.ForeignKey("engagements.Client", on_delete=models.PROTECT, related_name="disclosures")
+    concern = models.ForeignKey(
+        "disclosures.Concern", null=True, blank=True, on_delete=models.PROTECT, related_name="disclosures"
+    )
+    what = EncryptedTextField(key_from="engagement")
+    recipient_kind = models.CharField(max_length=30, choices=RecipientKind.choices)
+    recipient = EncryptedTextField(key_from="engagement")
+    reason = EncryptedTextField(key_from="engagement")
+    basis = models.CharField(max_length=30, choices=Basis.choices)
+    state = models.CharField(max_length=20, choices=State.choices)
+    authorised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    consent = models.ForeignKey(ConsentRecord, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    document = models.ForeignKey(
+        "engagements.Document", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    report = models.ForeignKey(
+        "reports.SponsorReport", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The named supervisor who may approve it; the administrator always may.",
+    )
+    second_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    second_decision_at = models.DateTimeField(null=True, blank=True)
+    made_at = models.DateTimeField(null=True, blank=True)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    # Its label before it moved app: ciphertexts and the audit chain hold it.
+    record_label: ClassVar[str] = "consent.disclosure"
+
+    class Meta:
+        db_table = "consent_disclosure"
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["engagement", "created_at"]),
+            models.Index(fields=["client", "created_at"]),
+            models.Index(fields=["state", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Disclosure {str(self.id)[:8]}"
+
+    @property
+    def needs_second_approval(self) -> bool:
+        return self.basis in NEEDS_SECOND_APPROVAL
+
+
+# The client's own written word (consent, or approval of the exact report) is the authority;
+# every other basis is a decision made without it, so a second person must agree first.
+NEEDS_SECOND_APPROVAL = frozenset(
+    {
+        Disclosure.Basis.ORGANISATION_CONSENT,
+        Disclosure.Basis.LEGAL_REQUIREMENT,
+        Disclosure.Basis.SERIOUS_DANGER,
+    }
+)
+
+
+class Concern(models.Model):
+    """A concern a coach raises from an engagement, worked through the steps of its policy."""
+
+    class Kind(models.TextChoices):
+        BREAKING_CONFIDENTIALITY = (
+            "breaking_confidentiality",
+            "Something said in a session may have to be disclosed (policy 004)",
+        )
+        ORGANISATION_CONDUCT = "organisation_conduct", "The organisation's legality or ethical conduct (policy 000)"
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    engagement = models.ForeignKey("engagements.Engagement", on_delete=models.CASCADE, related_name="concerns")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    serious_danger = models.BooleanField(
+        default=False, help_text="Compelling evidence of serious danger: some steps may be skipped, with a reason."
+    )
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The named supervisor, who reads the concern and may give the second approval.",
+    )
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    # Its label before it moved app: ciphertexts and the audit chain hold it.
+    record_label: ClassVar[str] = "consent.concern"
+
+    class Meta:
+        db_table = "consent_concern"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["engagement", "created_at"]), models.Index(fields=["state", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Concern {str(self.id)[:8]}"
+
+
+class ConcernStep(models.Model):
+    """One step of a concern as it was taken (or skipped, with the reason): who, when, what."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="steps")
+    engagement = models.ForeignKey("engagements.Engagement", on_delete=models.CASCADE, related_name="+")
+    step = models.CharField(max_length=30)
+    skipped = models.BooleanField(default=False)
+    text = EncryptedTextField(key_from="engagement", blank=True, help_text="What was recorded, or why it was skipped.")
+    detail = EncryptedTextField(
+        key_from="engagement", blank=True, help_text="The agreement clauses pointed to, or the recipient named."
+    )
+    outcome = models.CharField(max_length=30, blank=True)
+    recipient_kind = models.CharField(max_length=30, choices=RecipientKind.choices, blank=True)
+    basis = models.CharField(max_length=30, choices=Disclosure.Basis.choices, blank=True)
+    disclosure = models.ForeignKey(Disclosure, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    # Its label before it moved app: ciphertexts and the audit chain hold it.
+    record_label: ClassVar[str] = "consent.concernstep"
+
+    class Meta:
+        db_table = "consent_concernstep"
+        ordering = ["recorded_at"]
+        constraints = [models.UniqueConstraint(fields=["concern", "step"], name="one_record_per_concern_step")]
+
+    def __str__(self) -> str:
+        return f"{self.step} of {self.concern_id}"

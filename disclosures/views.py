@@ -1,0 +1,344 @@
+"""Pages for the disclosure register and for concerns. Thin: the policy and the services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from confidentiality import access
+from confidentiality.audit import audit_engagement_event, audit_record_many
+from confidentiality.crypto import load_data_keys
+from confidentiality.forms import act_on, errors_to_form
+from consent import forms
+from disclosures import concerns
+from disclosures import services as disclosure_services
+from disclosures.models import Concern, Disclosure
+from engagements.documents import attachment_response
+
+
+def _documents(engagement: Any) -> Any:
+    from engagements.models import Document
+
+    return Document.objects.filter(engagement=engagement).order_by("-created_at")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def engagement_disclosures(request: HttpRequest, pk: str) -> HttpResponse:
+    """An engagement's register and concerns: the coaches write, the administrator and the client read."""
+    user: Any = request.user
+    engagement = access.engagement_get_for(user, pk)
+    if not access.can_read_disclosures(user, engagement):
+        raise Http404
+    can_write = access.can_write_disclosures(user, engagement)
+    form = None
+    if can_write:
+        load_data_keys([engagement.data_key_id])
+        form = forms.DisclosureForm(
+            request.POST or None,
+            request.FILES or None,
+            consents=disclosure_services.active_disclosure_consents(engagement.client, engagement),
+            documents=_documents(engagement),
+            supervisors=access.supervisors_for(user),
+        )
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied  # reads the register, may not write it: 403
+        if form.is_valid():
+            made = _record_from_form(request, engagement, form)
+            if made is not None:
+                return redirect("disclosures:disclosure_detail", pk=made.pk)
+    entries = list(disclosure_services.disclosures_for(user=user, engagement=engagement)[:100])
+    if entries:
+        load_data_keys([engagement.data_key_id])
+        with transaction.atomic():
+            disclosure_services.audit_disclosure_reads(actor=user, engagement=engagement, disclosures=entries)
+    return render(
+        request,
+        "disclosures/disclosure_list.html",
+        {
+            "engagement": engagement,
+            "disclosures": entries,
+            "concerns": list(
+                access.concerns_visible_to(user).filter(engagement=engagement).select_related("opened_by")[:50]
+            ),
+            "can_write": can_write,
+            "form": form,
+        },
+    )
+
+
+def _record_from_form(request: HttpRequest, engagement: Any, form: forms.DisclosureForm) -> Disclosure | None:
+    from engagements import services as engagement_services
+
+    data = form.cleaned_data
+    try:
+        with engagement_services.atomic_with_uploads():
+            document = data["document"]
+            if data["evidence"] is not None:
+                document = engagement_services.document_upload(
+                    actor=request.user,
+                    engagement=engagement,
+                    name=data["evidence"].name,
+                    content=data["evidence"].read(),
+                )
+            made = disclosure_services.disclosure_record(
+                actor=request.user,
+                engagement=engagement,
+                what=data["what"],
+                recipient_kind=data["recipient_kind"],
+                recipient=data["recipient"],
+                reason=data["reason"],
+                basis=data["basis"],
+                consent=data["consent"],
+                document=document,
+                supervisor=data["supervisor"],
+            )
+    except ValidationError as exc:
+        errors_to_form(form, exc)
+        return None
+    if made.state == Disclosure.State.MADE:
+        messages.success(request, "Disclosure recorded. The client has been sent the confirmation letter.")
+    else:
+        messages.success(request, "Disclosure recorded. It is made once a second person approves it.")
+    return made
+
+
+@login_required
+def disclosure_register(request: HttpRequest) -> HttpResponse:
+    """The administrator's register across clients: who was told what, why, and on what basis."""
+    from engagements.models import Client
+
+    user: Any = request.user
+    if not access.can_read_disclosure_register(user):
+        raise Http404
+    entries = disclosure_services.disclosures_for(user=user).select_related("engagement__organisation")
+    client = None
+    if request.GET.get("client"):
+        try:
+            client = Client.objects.get(pk=request.GET["client"])
+        except (Client.DoesNotExist, ValidationError, ValueError):
+            raise Http404 from None
+        entries = entries.filter(client=client)
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    load_data_keys({d.engagement.data_key_id for d in rows} | {d.client.data_key_id for d in rows})
+    if client is not None:
+        load_data_keys([client.data_key_id])
+    audit_record_many(
+        actor=user,
+        action="disclosure.read",
+        object_type="consent.disclosure",
+        items=[{"object_id": d.pk, "engagement_id": d.engagement_id, "client_id": d.client_id} for d in rows],
+    )
+    return render(request, "disclosures/disclosure_register.html", {"page": page, "rows": rows, "client": client})
+
+
+@login_required
+def disclosure_detail(request: HttpRequest, pk: str) -> HttpResponse:
+    user: Any = request.user
+    disclosure = access.disclosure_get_for(user, pk)
+    load_data_keys([disclosure.engagement.data_key_id])
+    with transaction.atomic():
+        audit_engagement_event(user, "disclosure.read", disclosure.engagement, disclosure)
+    return render(
+        request,
+        "disclosures/disclosure_detail.html",
+        {
+            "disclosure": disclosure,
+            "engagement": disclosure.engagement,
+            "can_approve": access.can_approve_disclosure(user, disclosure),
+            "can_write": access.can_write_disclosures(user, disclosure.engagement),
+            "can_read_register": access.can_read_disclosure_register(user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def disclosure_decide(request: HttpRequest, pk: str) -> HttpResponse:
+    disclosure = access.disclosure_get_for(request.user, pk)
+    decision = request.POST.get("decision")
+    if decision not in ("approve", "decline"):
+        messages.error(request, "Choose to approve or not to approve.")
+        return redirect("disclosures:disclosure_detail", pk=disclosure.pk)
+    try:
+        disclosure_services.disclosure_decide(actor=request.user, disclosure=disclosure, approve=decision == "approve")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            "Approved: the disclosure is made and the client has been written to."
+            if decision == "approve"
+            else "Not approved: the disclosure will not be made. The coach has been told.",
+        )
+    if disclosure.concern_id is not None:
+        return redirect("disclosures:concern_detail", pk=disclosure.concern_id)
+    return redirect("disclosures:disclosure_detail", pk=disclosure.pk)
+
+
+@login_required
+@require_POST
+def disclosure_letter_sent(request: HttpRequest, pk: str) -> HttpResponse:
+    disclosure = access.disclosure_get_for(request.user, pk)
+    try:
+        disclosure_services.disclosure_mark_letter_sent(actor=request.user, disclosure=disclosure)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Recorded: the confirmation letter was sent by post.")
+    return redirect("disclosures:disclosure_detail", pk=disclosure.pk)
+
+
+@login_required
+def disclosure_letter(request: HttpRequest, pk: str) -> HttpResponse:
+    """The confirmation letter to the client (policy 001), watermarked with the reader. Audited."""
+    from confidentiality.pdf import render_pdf
+
+    user: Any = request.user
+    disclosure = access.disclosure_get_for(user, pk)
+    if disclosure.state != Disclosure.State.MADE:
+        raise Http404
+    load_data_keys([disclosure.engagement.data_key_id, disclosure.client.data_key_id])
+    pdf = render_pdf("pdf/disclosure_letter.html", disclosure_services.letter_context(disclosure), reader=user)
+    audit_engagement_event(user, "disclosure.letter", disclosure.engagement, disclosure)
+    return attachment_response(
+        pdf,
+        content_type="application/pdf",
+        name=f"disclosure-letter-{disclosure.engagement.reference}-{disclosure.made_at:%Y-%m-%d}.pdf",
+    )
+
+
+# --- concerns ------------------------------------------------------------------------------
+
+
+@login_required
+def concern_list(request: HttpRequest) -> HttpResponse:
+    """Concerns the person may see, and disclosures waiting for their second approval."""
+    from confidentiality.roles import Role
+
+    user: Any = request.user
+    if access.role_of(user) not in (Role.ADMIN, Role.COACH, Role.CLIENT):
+        raise Http404
+    visible = access.concerns_visible_to(user).select_related("engagement", "opened_by").order_by("-created_at")
+    page = Paginator(visible, 50).get_page(request.GET.get("page"))
+    waiting = [
+        d
+        for d in access.disclosures_visible_to(user)
+        .filter(state=Disclosure.State.AWAITING_APPROVAL)
+        .select_related("engagement", "authorised_by", "supervisor")
+        .order_by("created_at")[:50]
+        if access.can_approve_disclosure(user, d)
+    ]
+    return render(request, "disclosures/concern_list.html", {"page": page, "waiting": waiting})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def concern_start(request: HttpRequest, pk: str) -> HttpResponse:
+    user: Any = request.user
+    engagement = access.engagement_get_for(user, pk)
+    if not access.can_write_disclosures(user, engagement):
+        raise Http404
+    form = forms.ConcernStartForm(request.POST or None, supervisors=access.supervisors_for(user))
+    concern = act_on(form, lambda data: concerns.concern_start(actor=user, engagement=engagement, **data))
+    if concern is not None:
+        messages.success(request, "Concern opened and the issue noted. Take the next step below.")
+        return redirect("disclosures:concern_detail", pk=concern.pk)
+    return render(request, "disclosures/concern_start.html", {"engagement": engagement, "form": form})
+
+
+def _step_form(concern: Concern, step: concerns.Step, data: Any = None) -> forms.ConcernStepForm:
+    return forms.ConcernStepForm(
+        data,
+        step=step,
+        consents=disclosure_services.active_disclosure_consents(concern.engagement.client, concern.engagement),
+        documents=_documents(concern.engagement),
+    )
+
+
+@login_required
+def concern_detail(request: HttpRequest, pk: str) -> HttpResponse:
+    """The concern step by step: what was taken, by whom and when; the next step's form."""
+    user: Any = request.user
+    concern = access.concern_get_for(user, pk)
+    return _render_concern(request, concern)
+
+
+def _render_concern(
+    request: HttpRequest, concern: Concern, step_form: Any = None, skip_form: Any = None
+) -> HttpResponse:
+    user: Any = request.user
+    taken = concerns.taken_steps(concern)
+    load_data_keys([concern.engagement.data_key_id])
+    with transaction.atomic():
+        audit_engagement_event(user, "concern.read", concern.engagement, concern, steps=len(taken))
+    can_work = access.can_work_on_concern(user, concern) and concern.state == Concern.State.OPEN
+    pending = concerns.pending_disclosure(concern)
+    current = concerns.next_step(concern, taken) if concern.state == Concern.State.OPEN else None
+    if can_work and current is not None and pending is None:
+        step_form = step_form or _step_form(concern, current)
+        if concern.serious_danger and current.skippable_in_danger:
+            skip_form = skip_form or forms.SkipStepForm()
+    else:
+        step_form = skip_form = None
+    return render(
+        request,
+        "disclosures/concern_detail.html",
+        {
+            "concern": concern,
+            "engagement": concern.engagement,
+            "steps": concerns.step_views(concern, taken),
+            "current": current,
+            "pending": pending,
+            # The client learns of a disclosure once it is made, as in the register.
+            "pending_facts": pending is not None and access.disclosures_visible_to(user).filter(pk=pending.pk).exists(),
+            "can_approve": pending is not None and access.can_approve_disclosure(user, pending),
+            "can_work": can_work,
+            "step_form": step_form,
+            "skip_form": skip_form,
+        },
+    )
+
+
+@login_required
+@require_POST
+def concern_step(request: HttpRequest, pk: str) -> HttpResponse:
+    """Take (or, in serious danger, skip) the step the coach was shown."""
+    user: Any = request.user
+    concern = access.concern_get_for(user, pk)
+    if not access.can_work_on_concern(user, concern):
+        raise PermissionDenied  # reads the concern, may not work on it: 403
+    current = concerns.next_step(concern) if concern.state == Concern.State.OPEN else None
+    shown = request.POST.get("step", "")
+    if current is None or shown != current.key:
+        messages.error(request, "That step is no longer the next one; the page now shows where the concern stands.")
+        return redirect("disclosures:concern_detail", pk=concern.pk)
+    skipping = "skip" in request.POST
+    form: Any = forms.SkipStepForm(request.POST) if skipping else _step_form(concern, current, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if skipping:
+                concerns.concern_skip_step(actor=user, concern=concern, step=shown, reason=data["reason"])
+            else:
+                result = concerns.concern_record_step(actor=user, concern=concern, step=shown, **data)
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            if not skipping and isinstance(result, Disclosure) and result.state != Disclosure.State.MADE:
+                messages.success(request, "Disclosure recorded. It waits for the second approval before it is made.")
+            else:
+                messages.success(request, "Step skipped, with your reason." if skipping else "Step recorded.")
+            return redirect("disclosures:concern_detail", pk=concern.pk)
+    concern.refresh_from_db()
+    return _render_concern(request, concern, step_form=None if skipping else form, skip_form=form if skipping else None)

@@ -1,0 +1,14 @@
+"""The feedback API, included under /api/v1/ by confidentiality/urls.py."""
+
+from django.urls import path
+
+from feedback import api
+
+urlpatterns = [
+    path(
+        "engagements/<uuid:pk>/feedback-requests/",
+        api.FeedbackRequestList.as_view(),
+        name="api_feedback_requests",
+    ),
+    path("feedback/<uuid:pk>/", api.FeedbackDetail.as_view(), name="api_feedback"),
+]

@@ -1,0 +1,388 @@
+"""Feedback from others, at the anonymity the agreement settled (policies 003 and 004).
+
+The coach asks a named person, or several people of one kind, through single-use links
+that expire. Only a hash of each link's secret is stored. A source answers without an
+account, after reading the confidentiality terms they are under. The client sees nothing
+until the coach shares it, and then only at the agreed level:
+
+- ``by_name``: each answer with its source's name (or their kind, when none was given);
+- ``by_category``: each answer under the kind of person only;
+- ``unidentified``: answers with nothing about who gave them.
+
+Where sources are not named, an answer is shown word for word only when at least
+``FEEDBACK_MINIMUM_SOURCES`` people answered, so that a lone source cannot be singled out;
+below that the client sees the coach's summary and nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from confidentiality import access
+from confidentiality.audit import audit_engagement_event
+from confidentiality.notify import notify
+from consent.models import FeedbackAnonymity
+from consent.services import current_agreement, require_signed_agreement
+from engagements.models import Engagement
+from engagements.services import ConflictError
+from feedback.models import FeedbackRequest, FeedbackSource, FeedbackSourceCategory
+
+PROMPT_MAX_CHARS = 5_000
+ANSWER_MAX_CHARS = 10_000
+SUMMARY_MAX_CHARS = 10_000
+MAX_SOURCES = 20
+
+
+@dataclass(frozen=True)
+class NewSource:
+    email: str
+    name: str = ""
+
+
+@dataclass
+class ClientView:
+    """What the client may see of one request: nothing more is ever computed for them."""
+
+    request: FeedbackRequest
+    summary: str
+    answers: list[tuple[str, str]] = field(default_factory=list)  # (source as shown, answer)
+    withheld_reason: str = ""
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def link_for(token: str) -> str:
+    return settings.SITE_URL + reverse("feedback:feedback_give", args=[token])
+
+
+def minimum_sources() -> int:
+    return int(settings.FEEDBACK_MINIMUM_SOURCES)
+
+
+# --- the coach ---------------------------------------------------------------------------
+
+
+def _require_coach(actor: Any, engagement: Engagement) -> None:
+    if not access.can_write_confidential(actor, engagement):
+        raise PermissionDenied("Only a coach on this engagement can ask for feedback.")
+
+
+def _clean_sources(kind: str, sources: list[NewSource]) -> list[NewSource]:
+    cleaned: list[NewSource] = []
+    seen: set[str] = set()
+    for source in sources:
+        email, name = source.email.strip(), source.name.strip()
+        if not email and not name:
+            continue
+        if not email:
+            raise ValidationError({"sources": "Give an e-mail address for every person, so they receive their link."})
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ValidationError({"sources": "One of the e-mail addresses is not valid."}) from None
+        if email.lower() in seen:
+            raise ValidationError({"sources": "The same e-mail address is given twice."})
+        if len(name) > 200 or len(email) > 254:
+            raise ValidationError({"sources": "A name has at most 200 characters, an e-mail address 254."})
+        seen.add(email.lower())
+        cleaned.append(NewSource(email=email, name=name))
+    if kind == FeedbackRequest.Kind.NAMED:
+        if len(cleaned) != 1 or not cleaned[0].name:
+            raise ValidationError({"sources": "A request to a named person names exactly one person, with an e-mail."})
+    elif not cleaned:
+        raise ValidationError({"sources": "Give at least one person to ask."})
+    if len(cleaned) > MAX_SOURCES:
+        raise ValidationError({"sources": f"Ask at most {MAX_SOURCES} people in one request."})
+    return cleaned
+
+
+@transaction.atomic
+def feedback_request_create(
+    *,
+    actor: Any,
+    engagement: Engagement,
+    kind: str,
+    source_category: str,
+    prompt: str,
+    sources: list[NewSource],
+    days: int | None = None,
+) -> tuple[FeedbackRequest, list[tuple[FeedbackSource, str]]]:
+    """Make the request and one link per person; e-mail each person their link (after commit).
+
+    Returns the request and each source with its link. The links are never stored and
+    cannot be shown again; a lost link is replaced by asking again.
+    """
+    _require_coach(actor, engagement)
+    require_signed_agreement(engagement, "feedback")
+    if kind not in FeedbackRequest.Kind.values:
+        raise ValidationError({"kind": "Choose a named person or people of one kind."})
+    if source_category not in FeedbackSourceCategory.values:
+        raise ValidationError({"source_category": "Choose what kind of person is asked."})
+    prompt = prompt.strip()
+    if not prompt or len(prompt) > PROMPT_MAX_CHARS:
+        raise ValidationError({"prompt": f"Write what you ask, in up to {PROMPT_MAX_CHARS:,} characters."})
+    days = settings.FEEDBACK_LINK_DAYS if days is None else days
+    if not isinstance(days, int) or not 1 <= days <= 90:
+        raise ValidationError({"days": "A link may work for 1 to 90 days."})
+    cleaned = _clean_sources(kind, sources)
+    agreement = current_agreement(engagement)
+    assert agreement is not None  # require_signed_agreement passed
+    expires_at = timezone.now() + datetime.timedelta(days=days)
+    request = FeedbackRequest.objects.create(
+        engagement=engagement,
+        kind=kind,
+        source_category=source_category,
+        anonymity=agreement.feedback_anonymity,
+        prompt=prompt,
+        expires_at=expires_at,
+        created_by=actor,
+    )
+    issued: list[tuple[FeedbackSource, str]] = []
+    for new in cleaned:
+        token = secrets.token_urlsafe(32)
+        source = FeedbackSource.objects.create(
+            request=request,
+            engagement=engagement,
+            name=new.name,
+            email=new.email,
+            token_hash=hash_token(token),
+            expires_at=expires_at,
+        )
+        issued.append((source, token))
+        transaction.on_commit(
+            partial(
+                send_mail,
+                "Coaching practice: a request for your feedback",
+                "A coach at our practice has asked for your feedback. The page behind this link says who "
+                "will see what you write, and how it is protected, before you answer.\n\n"
+                f"{link_for(token)}\n\nThe link works once, until {timezone.localtime(expires_at):%d %B %Y}.\n",
+                settings.DEFAULT_FROM_EMAIL,
+                [new.email],
+                fail_silently=True,
+            )
+        )
+    audit_engagement_event(actor, "feedback.request", engagement, request, sources=len(issued))
+    return request, issued
+
+
+def _locked(request: FeedbackRequest) -> FeedbackRequest:
+    return FeedbackRequest.objects.select_for_update().get(pk=request.pk)
+
+
+def answered_count(request: FeedbackRequest) -> int:
+    return request.sources.filter(answered_at__isnull=False).count()
+
+
+def verbatim_allowed(request: FeedbackRequest, answered: int | None = None) -> bool:
+    """Answers are shown word for word only by name, or when enough people answered to hide each one."""
+    if request.anonymity == FeedbackAnonymity.BY_NAME:
+        return True
+    return (answered_count(request) if answered is None else answered) >= minimum_sources()
+
+
+@transaction.atomic
+def feedback_share(
+    *, actor: Any, request: FeedbackRequest, expected_version: int, summary: str, presentation: str, share: bool
+) -> FeedbackRequest:
+    """Save the coach's summary and, with ``share``, show the feedback to the client.
+
+    Refused when someone changed it since the coach read it, when word-for-word answers would
+    single out a source, or when there is nothing to show.
+    """
+    _require_coach(actor, request.engagement)
+    locked = _locked(request)
+    if locked.version != expected_version:
+        raise ConflictError(
+            "The summary changed since you opened it (someone else saved it). Nothing was saved; "
+            "reload the page to see the current text."
+        )
+    summary = summary.strip()
+    if len(summary) > SUMMARY_MAX_CHARS:
+        raise ValidationError({"summary": f"A summary has at most {SUMMARY_MAX_CHARS:,} characters."})
+    if presentation not in FeedbackRequest.Presentation.values:
+        raise ValidationError({"presentation": "Choose how the client sees the feedback."})
+    answered = answered_count(locked)
+    if share:
+        if answered == 0:
+            raise ValidationError("Nobody has answered yet, so there is nothing to share.")
+        if not summary:
+            raise ValidationError({"summary": "Write the summary the client will read before sharing."})
+        if presentation == FeedbackRequest.Presentation.VERBATIM and not verbatim_allowed(locked, answered):
+            raise ValidationError(
+                {
+                    "presentation": f"Only {answered} of the people asked answered. Under the agreed anonymity, "
+                    f"fewer than {minimum_sources()} answers are shown only as your summary, so that no one "
+                    "can be singled out. Share the summary alone."
+                }
+            )
+    locked.summary = summary
+    locked.presentation = presentation
+    locked.version += 1
+    was_shared = locked.shared_at is not None
+    if share:
+        # The client sees the answers the coach had when sharing; a later answer waits for the
+        # coach to share again, so it cannot be spotted as "the new one" and tied to its source.
+        locked.shared_at = timezone.now()
+    locked.save(update_fields=["summary", "presentation", "version", "shared_at"])
+    audit_engagement_event(actor, "feedback.share" if share else "feedback.summary", locked.engagement, locked)
+    client_user = locked.engagement.client.user
+    if share and not was_shared and client_user is not None:
+        notify(
+            users=[client_user],
+            text="Your coach has shared feedback from others with you.",
+            link=reverse("feedback:feedback_detail", args=[locked.pk]),
+        )
+    return locked
+
+
+# --- the client ----------------------------------------------------------------------------
+
+
+def source_label(request: FeedbackRequest, source: FeedbackSource) -> str:
+    """Who the client is told an answer came from: exactly the agreed level, never more."""
+    if request.anonymity == FeedbackAnonymity.BY_NAME:
+        return source.name or request.get_source_category_display()
+    if request.anonymity == FeedbackAnonymity.BY_CATEGORY:
+        return request.get_source_category_display()
+    return "A person asked for feedback"
+
+
+def client_view(request: FeedbackRequest) -> ClientView:
+    """The one place that decides what a client sees of feedback: pages, the API and exports use it."""
+    view = ClientView(request=request, summary=request.summary)
+    if request.shared_at is None:
+        view.withheld_reason = "Not shared yet."
+        return view
+    answered = list(request.sources.filter(answered_at__isnull=False, answered_at__lte=request.shared_at))
+    if request.presentation != FeedbackRequest.Presentation.VERBATIM:
+        view.withheld_reason = "Your coach shares this feedback as a summary."
+        return view
+    if not verbatim_allowed(request, len(answered)):
+        view.withheld_reason = (
+            "Too few people answered for their words to be shown without identifying them, "
+            "so you see your coach's summary."
+        )
+        return view
+    # Sorted by text, not by time, so the order says nothing about who answered when.
+    view.answers = sorted(((source_label(request, s), s.answer) for s in answered), key=lambda pair: pair[1])
+    return view
+
+
+def client_label(request: FeedbackRequest) -> str:
+    """How a request is named in the client's list: its kind of person only when that is agreed."""
+    if request.anonymity == FeedbackAnonymity.UNIDENTIFIED:
+        return "Feedback from others"
+    return f"Feedback: {request.get_source_category_display()}"
+
+
+@dataclass
+class FeedbackRow:
+    request: FeedbackRequest
+    title: str  # the kind of person asked, for the coaches; ``client_label`` for the client
+    label: str  # the title, and for the coaches how it was asked (named or anonymous)
+    asked: int
+    answered: int
+
+
+def feedback_rows_for(*, user: Any, engagement: Engagement, limit: int | None = None) -> list[FeedbackRow]:
+    """The engagement's feedback requests as the person may see them listed (the page and the API),
+    newest first: two queries however many."""
+    is_coach = access.can_see_all_feedback(user, engagement)
+    found = access.feedback_requests_visible_to(user, engagement).prefetch_related("sources")
+    rows = []
+    for request in found[:limit] if limit is not None else found:
+        sources = list(request.sources.all())
+        title = request.get_source_category_display() if is_coach else client_label(request)
+        rows.append(
+            FeedbackRow(
+                request=request,
+                title=title,
+                label=f"{title} ({request.get_kind_display().lower()})" if is_coach else title,
+                asked=len(sources),
+                answered=sum(1 for source in sources if source.answered_at),
+            )
+        )
+    return rows
+
+
+# --- the source (no account) ---------------------------------------------------------------
+
+
+def source_for_token(token: str, *, for_update: bool = False) -> FeedbackSource | None:
+    """The source a link belongs to, only while it works: not answered, not expired, engagement open.
+
+    Every failure looks the same to the caller, so a guessed link learns nothing.
+    """
+    if not token or len(token) > 100:
+        return None
+    sources = FeedbackSource.objects.select_related("request", "engagement")
+    if for_update:
+        sources = sources.select_for_update()
+    source = sources.filter(token_hash=hash_token(token)).first()
+    if source is None or source.answered_at is not None or source.expires_at <= timezone.now():
+        return None
+    if source.engagement.status == Engagement.Status.CLOSED:
+        return None
+    return source
+
+
+@transaction.atomic
+def feedback_answer(*, token: str, answer: str) -> FeedbackSource:
+    """Record an answer through a link, once. A used, expired or unknown link changes nothing."""
+    source = source_for_token(token, for_update=True)
+    if source is None:
+        raise PermissionDenied("This link does not work.")
+    answer = answer.strip()
+    if not answer or len(answer) > ANSWER_MAX_CHARS:
+        raise ValidationError({"answer": f"Write your feedback, in up to {ANSWER_MAX_CHARS:,} characters."})
+    source.answer = answer
+    source.answered_at = timezone.now()
+    source.save(update_fields=["answer", "answered_at"])
+    audit_engagement_event(None, "feedback.answer", source.engagement, source.request)
+    coaches = [m.user for m in source.engagement.members.filter(kind="coach").select_related("user")]
+    notify(
+        users=coaches,
+        text="Someone answered a feedback request.",
+        link=reverse("feedback:feedback_detail", args=[source.request_id]),
+    )
+    return source
+
+
+def terms_for(request: FeedbackRequest) -> list[str]:
+    """The confidentiality terms the source is under, in plain words (policy 003)."""
+    minimum = minimum_sources()
+    if request.anonymity == FeedbackAnonymity.BY_NAME:
+        shown = "The person being coached may read what you write, with your name."
+    elif request.anonymity == FeedbackAnonymity.BY_CATEGORY:
+        shown = (
+            f"The person being coached may read what you write, described only as "
+            f"'{request.get_source_category_display()}', never by name. If fewer than {minimum} people answer, "
+            "they see only the coach's summary, so that your words cannot be traced to you."
+        )
+    else:
+        shown = (
+            "The person being coached may read what you write, with nothing that says who wrote it. "
+            f"If fewer than {minimum} people answer, they see only the coach's summary."
+        )
+    return [
+        "Your answer goes to the coach, who keeps it confidential.",
+        shown,
+        "Nobody at the organisation that pays for the coaching sees your answer or learns whether you answered.",
+        "Your answer is stored encrypted and deleted with the coaching files, two years after the coaching ends.",
+        "You need not answer. This link works once, and only until it expires.",
+    ]

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from feedback import views
+
+# Mounted at the site's root: the coach's pages under engagements/, the giver's page under feedback/.
+app_name = "feedback"
+urlpatterns = [
+    path("engagements/<uuid:pk>/feedback/", views.feedback_list, name="feedback_list"),
+    path("engagements/feedback/<uuid:pk>/", views.feedback_detail, name="feedback_detail"),
+    path("feedback/give/<str:token>/", views.feedback_give, name="feedback_give"),
+]

@@ -1,0 +1,187 @@
+"""Pages for sponsor reports: the coach drafts and releases, the client reviews, the sponsor reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from confidentiality import access
+from confidentiality.audit import audit_engagement_event
+from confidentiality.crypto import load_data_keys
+from confidentiality.roles import Role
+from engagements.documents import attachment_response
+from reports import services as report_services
+from reports.models import ReportComment, SponsorReport
+
+
+def _sections_from(request: HttpRequest, categories: list[Any]) -> dict[int, str]:
+    return {c.pk: request.POST.get(f"section_{c.pk}", "") for c in categories}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_list(request: HttpRequest, pk: str) -> HttpResponse:
+    user: Any = request.user
+    engagement = access.engagement_get_for(user, pk)
+    visible = report_services.reports_visible_to(user, engagement)
+    is_coach = access.has_engagement_access(user, engagement, access.EngagementAccess.READ_CONFIDENTIAL)
+    categories = report_services.allowed_categories(engagement) if is_coach else []
+    if request.method == "POST":
+        if not is_coach:
+            raise Http404
+        try:
+            report = report_services.report_create(
+                actor=user,
+                engagement=engagement,
+                title=request.POST.get("title", ""),
+                sections=_sections_from(request, categories),
+            )
+        except ValidationError as exc:
+            messages.error(request, "The report was not saved: " + " ".join(exc.messages))
+        except PermissionDenied:
+            raise Http404 from None
+        else:
+            return redirect("reports:report_detail", pk=report.pk)
+    return render(
+        request,
+        "reports/report_list.html",
+        {"engagement": engagement, "reports": visible, "is_coach": is_coach, "categories": categories},
+    )
+
+
+@login_required
+def report_detail(request: HttpRequest, pk: str) -> HttpResponse:
+    user: Any = request.user
+    report = report_services.report_get_for(user, pk)
+    version = report_services.version_for(user, report)
+    is_coach = report_services.is_report_author_side(user, report)
+    is_client = access.role_of(user) == Role.CLIENT
+    load_data_keys([report.engagement.data_key_id])
+    sections = list(version.sections.select_related("category")) if version else []
+    changes = []
+    if is_client and version is not None:
+        previous = report_services.previous_submitted(version)
+        if previous is not None:
+            before = {s.category_id: s.body for s in previous.sections.all()}
+            changes = [(s, report_services.word_diff(before.get(s.category_id, ""), s.body)) for s in sections]
+    # The comments of this version and of those before it: the coach revising, and the client
+    # reading the next version, still see what was asked. Nobody else reads comments.
+    thread = (
+        list(
+            ReportComment.objects.filter(version__report=report, version__number__lte=version.number)
+            .select_related("version", "section__category", "author")
+            .order_by("-version__number", "created_at")
+        )
+        if version and (is_coach or is_client)
+        else []
+    )
+    shown = version.pk if version else None
+    comments = [c for c in thread if c.version_id == shown]
+    earlier_comments = [c for c in thread if c.version_id != shown]
+    if version is not None:
+        audit_engagement_event(user, "report.read", report.engagement, report, version=version.number)
+    return render(
+        request,
+        "reports/report_detail.html",
+        {
+            "report": report,
+            "engagement": report.engagement,
+            "version": version,
+            "sections": sections,
+            "changes": changes,
+            "comments": comments,
+            "earlier_comments": earlier_comments,
+            "is_coach": is_coach,
+            "is_client": is_client,
+            "can_edit": is_coach and report.state in (SponsorReport.State.DRAFT, SponsorReport.State.CHANGES_REQUESTED),
+            "categories": report_services.allowed_categories(report.engagement) if is_coach else [],
+            "section_text": {s.category_id: s.body for s in sections},
+        },
+    )
+
+
+ACTIONS = {"revise", "submit", "comment", "request-changes", "approve", "release"}
+
+
+@login_required
+@require_POST
+def report_action(request: HttpRequest, pk: str, action: str) -> HttpResponse:
+    user: Any = request.user
+    if action not in ACTIONS:
+        raise Http404
+    report = report_services.report_get_for(user, pk)
+    try:
+        seen = int(request.POST.get("version", ""))
+    except ValueError:
+        messages.error(request, "The form was incomplete; reload the report and try again.")
+        return redirect("reports:report_detail", pk=report.pk)
+    done = {
+        "revise": "Saved.",
+        "submit": "Sent to the client for review.",
+        "comment": "Comment added.",
+        "request-changes": "Your coach has been asked for changes.",
+        "approve": "Approved. Your coach can now release this version to your organisation.",
+        "release": "Released to the sponsor.",
+    }[action]
+    try:
+        if action == "revise":
+            report_services.report_revise(
+                actor=user,
+                report=report,
+                expected_version=seen,
+                sections=_sections_from(request, report_services.allowed_categories(report.engagement)),
+            )
+        elif action == "submit":
+            report_services.report_submit(actor=user, report=report, expected_version=seen)
+        elif action == "comment":
+            section = None
+            version = report.versions.filter(number=seen).first()
+            if request.POST.get("section") and version is not None:
+                section = version.sections.filter(pk=request.POST["section"]).first()
+            report_services.report_comment(
+                actor=user, report=report, version_number=seen, body=request.POST.get("body", ""), section=section
+            )
+        elif action == "request-changes":
+            report_services.report_request_changes(actor=user, report=report, version_number=seen)
+        elif action == "approve":
+            report_services.report_approve(actor=user, report=report, version_number=seen)
+        else:
+            report_services.report_release(actor=user, report=report, expected_version=seen)
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, done)
+    return redirect("reports:report_detail", pk=report.pk)
+
+
+@login_required
+def report_pdf(request: HttpRequest, pk: str) -> HttpResponse:
+    """The released report, watermarked on every page with the recipient and the time. Audited."""
+    from confidentiality.pdf import render_pdf
+
+    user: Any = request.user
+    report = report_services.report_get_for(user, pk)
+    if report.state != SponsorReport.State.RELEASED or report.approved_version is None:
+        raise Http404
+    version = report.versions.get(number=report.approved_version)
+    load_data_keys([report.engagement.data_key_id])
+    pdf = render_pdf(
+        "pdf/report.html",
+        {
+            "report": report,
+            "engagement": report.engagement,
+            "version": version,
+            "sections": version.sections.select_related("category"),
+        },
+        reader=user,
+    )
+    audit_engagement_event(user, "report.download", report.engagement, report)
+    return attachment_response(pdf, content_type="application/pdf", name=f"report-{report.engagement.reference}.pdf")

@@ -1,0 +1,182 @@
+"""Subject access over the API: the same services and the same policy as the pages.
+
+``GET /api/v1/subject-access-requests/``: the caller's requests (the administrator: all).
+``POST`` opens one: a client for themselves, a sponsor contact for their organisation, the
+administrator on behalf of either. ``GET …/{id}/export/`` downloads the released copy (its
+requester only); ``POST …/{id}/export/`` starts making it (the administrator).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.http.response import HttpResponseBase
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import generics, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from confidentiality import access
+from confidentiality.pagination import CursorPage
+from rights import services as sar
+from rights.models import SubjectAccessRequest
+from rights.views import streaming_zip
+
+
+class ExportStatusSerializer(serializers.Serializer):
+    state = serializers.CharField()
+    progress = serializers.IntegerField(help_text="Percent done.")
+    step = serializers.CharField()
+    size = serializers.IntegerField(help_text="Bytes of the ZIP, once built.")
+    expires_at = serializers.DateTimeField(allow_null=True, help_text="Downloads end then.")
+
+
+class SubjectAccessRequestSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    reference = serializers.CharField(read_only=True)
+    subject_kind = serializers.CharField(read_only=True)
+    client = serializers.UUIDField(source="client_id", read_only=True, allow_null=True)
+    organisation = serializers.UUIDField(source="organisation_id", read_only=True, allow_null=True)
+    received_on = serializers.DateField(read_only=True)
+    due_on = serializers.DateField(read_only=True, help_text="One calendar month after receipt.")
+    deadline_on = serializers.DateField(read_only=True, help_text="The due date, or the extended one.")
+    extension_months = serializers.IntegerField(read_only=True)
+    extension_reason = serializers.CharField(read_only=True)
+    state = serializers.CharField(read_only=True)
+    refusal_reason = serializers.CharField(read_only=True)
+    released_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    overdue = serializers.SerializerMethodField()
+    export = serializers.SerializerMethodField()
+
+    def get_overdue(self, obj: SubjectAccessRequest) -> bool:
+        return sar.is_overdue(obj)
+
+    @extend_schema_field(ExportStatusSerializer(allow_null=True))
+    def get_export(self, obj: SubjectAccessRequest) -> dict[str, Any] | None:
+        try:
+            export = obj.export
+        except SubjectAccessRequest.export.RelatedObjectDoesNotExist:
+            return None
+        return {
+            "state": export.state,
+            "progress": export.progress,
+            "step": export.step,
+            "size": export.size,
+            "expires_at": export.expires_at,
+        }
+
+
+class OpenSerializer(serializers.Serializer):
+    client = serializers.UUIDField(required=False, help_text="The administrator: the client whose copy it is.")
+    organisation = serializers.UUIDField(
+        required=False, help_text="A sponsor contact of several organisations, or the administrator: which one."
+    )
+    requester_email = serializers.EmailField(
+        required=False, help_text="The administrator, for an organisation: the contact who asked."
+    )
+    received_on = serializers.DateField(
+        required=False, help_text="The administrator: the day the request arrived (default today)."
+    )
+
+
+class CreatedAtPage(CursorPage):
+    ordering = "-created_at"
+
+
+@extend_schema(tags=["subject access"])
+class SubjectAccessRequestList(generics.ListAPIView):
+    """Subject-access requests the caller may see; POST opens one."""
+
+    serializer_class = SubjectAccessRequestSerializer
+    pagination_class = CreatedAtPage
+
+    def get_queryset(self) -> Any:
+        user = self.request.user
+        if not access.can_request_subject_access(user):
+            raise Http404
+        return access.subject_access_requests_visible_to(user).select_related("export")
+
+    @extend_schema(request=OpenSerializer, responses={201: SubjectAccessRequestSerializer})
+    def post(self, request: Request) -> Response:
+        from confidentiality.models import User
+
+        user: Any = request.user
+        if not access.can_request_subject_access(user):
+            raise Http404
+        incoming = OpenSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        client = organisation = requester = None
+        if "client" in data:
+            own = access.client_record_of(user)
+            if own is not None:
+                client = own if own.pk == data["client"] else None
+            else:
+                client = access.clients_visible_to(user).filter(pk=data["client"]).first()
+            if client is None:
+                raise Http404
+        if "organisation" in data:
+            organisation = access.organisations_visible_to(user).filter(pk=data["organisation"]).first()
+            if organisation is None:
+                raise Http404
+        if "requester_email" in data:
+            requester = User.objects.filter(email=data["requester_email"].lower()).first()
+            if requester is None:
+                raise serializers.ValidationError({"requester_email": "No one signs in with this e-mail address."})
+        try:
+            opened = sar.subject_access_request_open(
+                actor=user,
+                client=client,
+                organisation=organisation,
+                requester=requester,
+                received_on=data.get("received_on"),
+            )
+        except PermissionDenied:
+            raise Http404 from None
+        return Response(SubjectAccessRequestSerializer(opened).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["subject access"])
+class SubjectAccessRequestDetail(APIView):
+    @extend_schema(responses=SubjectAccessRequestSerializer)
+    def get(self, request: Request, pk: str) -> Response:
+        item = access.subject_access_request_get_for(request.user, pk)
+        return Response(SubjectAccessRequestSerializer(item).data)
+
+
+@extend_schema(tags=["subject access"])
+class SubjectAccessExportView(APIView):
+    """The copy: its requester downloads it once released (each download audited); the
+    administrator starts making it."""
+
+    @extend_schema(
+        responses={
+            (200, "application/zip"): OpenApiResponse(OpenApiTypes.BINARY, description="The copy, a ZIP."),
+            409: OpenApiResponse(description="Not released yet."),
+            410: OpenApiResponse(description="The download period is over; the copy is deleted."),
+        }
+    )
+    def get(self, request: Request, pk: str) -> HttpResponseBase:
+        item = access.subject_access_request_get_for(request.user, pk)
+        try:
+            export = sar.export_download(actor=request.user, request=item)
+        except sar.ExportUnavailable as exc:
+            code = status.HTTP_410_GONE if exc.gone else status.HTTP_409_CONFLICT
+            return Response({"detail": str(exc)}, status=code)
+        return streaming_zip(item, export)
+
+    @extend_schema(request=None, responses={202: SubjectAccessRequestSerializer})
+    def post(self, request: Request, pk: str) -> Response:
+        item = access.subject_access_request_get_for(request.user, pk)
+        if not access.can_run_subject_access(request.user):
+            raise Http404
+        try:
+            sar.subject_access_export_start(actor=request.user, request=item)
+        except ValidationError as exc:
+            return Response({"detail": exc.messages}, status=status.HTTP_409_CONFLICT)
+        item.refresh_from_db()
+        return Response(SubjectAccessRequestSerializer(item).data, status=status.HTTP_202_ACCEPTED)

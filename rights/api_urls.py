@@ -1,0 +1,23 @@
+"""The rights API, included under /api/v1/ by confidentiality/urls.py."""
+
+from django.urls import path
+
+from rights import api
+
+urlpatterns = [
+    path(
+        "subject-access-requests/",
+        api.SubjectAccessRequestList.as_view(),
+        name="api_subject_access_requests",
+    ),
+    path(
+        "subject-access-requests/<uuid:pk>/",
+        api.SubjectAccessRequestDetail.as_view(),
+        name="api_subject_access_request",
+    ),
+    path(
+        "subject-access-requests/<uuid:pk>/export/",
+        api.SubjectAccessExportView.as_view(),
+        name="api_subject_access_export",
+    ),
+]

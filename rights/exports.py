@@ -1,0 +1,937 @@
+"""What a subject-access export holds, and how the copy is written, sealed and read back.
+
+What is in a copy is decided in one place per kind of subject: ``client_contents`` and
+``organisation_contents``. They read the models directly, because the export is the practice
+answering a request, not a person browsing: what the subject is owed (policy 002's right of
+access, policy 000's "Organisations can access any information held on them") decides, not
+what a page would show. Two limits hold all the same:
+
+- other people's identities are not the client's data: feedback goes only through
+  ``engagements.feedback.client_view`` and never names a source;
+- an organisation's copy holds what is held on the organisation, never a client's confidential
+  material: no notes, no feedback, no report that was not released, no client's personal details.
+
+The copy is a ZIP (``information.json``, ``information.pdf``, the files) written straight into
+a sealing stream: it is encrypted in chunks as it is written, so no plain copy touches the disk
+and memory stays flat however large it is. Each chunk binds the export, its position and
+whether it is the last, so chunks cannot be reordered, swapped between exports, or cut off.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import logging
+import struct
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import timezone
+
+from confidentiality.crypto import DecryptionError, decrypt_blob, encrypt_blob, load_data_keys
+
+logger = logging.getLogger(__name__)
+
+FORMAT = "subject-access-export/1"
+MAGIC = b"SAR1"
+CHUNK_BYTES = 1024 * 1024
+_HEADER = struct.Struct(">BI")  # last-chunk flag, sealed length
+UNIDENTIFIED_SOURCE = "A person asked for feedback"
+
+Progress = Callable[[int, str], None]  # (percent done, what is being done)
+Reading = Callable[[int, int, str], None]  # (sections read, sections in all, what is being read)
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    items: list[dict[str, Any]]
+    note: str = ""
+
+
+@dataclass
+class FileEntry:
+    """A file inside the ZIP; its content is read only when it is written."""
+
+    path: str
+    size: int
+    load: Callable[[], bytes]
+
+
+@dataclass
+class Contents:
+    subject_kind: str
+    title: str
+    subject_name: str
+    sections: list[Section] = field(default_factory=list)
+    files: list[FileEntry] = field(default_factory=list)
+
+    def manifest(self) -> dict[str, Any]:
+        """What the administrator checks before release: counts only, never content."""
+        return {
+            "sections": [{"key": s.key, "title": s.title, "count": len(s.items)} for s in self.sections],
+            "files": len(self.files),
+            "file_bytes": sum(f.size for f in self.files),
+        }
+
+
+# The kinds of audit event a client's copy includes (the records the copy itself holds).
+SHOWN_AUDIT_PREFIXES = (
+    "note.",
+    "shared.",
+    "document.",
+    "session.",
+    "report.",
+    "agreement.",
+    "consent.",
+    "client.",
+    "complaint.",
+    "engagement.",
+    "subject_access.",
+)
+
+
+def _person(user: Any) -> str:
+    if user is None:
+        return ""
+    return user.display_name or user.email
+
+
+def _document_file(document: Any, folder: str) -> FileEntry:
+    from engagements.documents import clean_name
+    from engagements.services import document_aad
+
+    name = clean_name(document.original_name)
+    path = f"{folder}/{document.engagement.reference}/{document.id.hex[:8]}-{name}"
+
+    def load() -> bytes:
+        with default_storage.open(document.blob_name, "rb") as handle:
+            blob = handle.read()
+        return decrypt_blob(blob, aad=document_aad(document.pk), where=f"document {document.pk}")
+
+    return FileEntry(path=path, size=document.size, load=load)
+
+
+def _document_item(document: Any, entry: FileEntry) -> dict[str, Any]:
+    return {
+        "engagement": document.engagement.reference,
+        "name": document.original_name,
+        "type": document.content_type,
+        "size_bytes": document.size,
+        "uploaded_at": document.created_at,
+        "file": entry.path,
+    }
+
+
+def _agreement_item(agreement: Any, *, own_party: str, own_user_ids: set[int]) -> dict[str, Any]:
+    """An agreement as signed. Signatures name only the subject's own signers; the other
+    parties are shown by role and time."""
+    from consent.text import agreement_text
+
+    signatures = []
+    for signature in agreement.signatures.all():
+        entry: dict[str, Any] = {"party": signature.get_party_display(), "signed_at": signature.signed_at}
+        if signature.party == own_party and signature.user_id in own_user_ids:
+            entry["signed_by"] = _person(signature.user)
+            if own_party == "client":
+                entry["ip_address"] = signature.ip_address or ""
+                entry["browser"] = signature.user_agent
+        signatures.append(entry)
+    return {
+        "engagement": agreement.engagement.reference,
+        "version": agreement.version,
+        "state": agreement.get_state_display(),
+        "sent_at": agreement.sent_at,
+        "signed_at": agreement.signed_at,
+        "text_sha256": agreement.text_hash,
+        "text": agreement_text(agreement).as_plain_text(),
+        "signatures": signatures,
+    }
+
+
+# --- a client -------------------------------------------------------------------------------
+
+
+def client_contents(client: Any, *, progress: Reading | None = None) -> Contents:
+    """Everything held on one client (issue 7): identity, engagements, agreements and signatures,
+    consents, sessions, notes (private ones too: they are the client's personal data), shared
+    documents, reports and their versions, feedback at the agreed anonymity with no source named,
+    disclosures about them, complaints, the access log of their records, and their requests."""
+    from complaints.models import Complaint
+    from confidentiality.models import AuditEvent, User
+    from consent.models import Agreement, ConsentRecord, FeedbackAnonymity
+    from disclosures.models import Concern, Disclosure
+    from engagements.models import CoachingSession, Document, Engagement, Note
+    from feedback import services as feedback_services
+    from feedback.models import FeedbackRequest
+    from reports.models import SponsorReport
+    from rights.models import SubjectAccessRequest
+
+    engagements = list(
+        Engagement.objects.filter(client=client)
+        .select_related("organisation")
+        .prefetch_related("members__user")
+        .order_by("starts_on", "reference")
+    )
+    load_data_keys([client.data_key_id, *(e.data_key_id for e in engagements)])
+    contents = Contents(subject_kind="client", title="Information held about you", subject_name=client.full_name)
+    own_user_ids = {client.user_id} if client.user_id else set()
+
+    def identity() -> Section:
+        item = {
+            "id": str(client.id),
+            "full_name": client.full_name,
+            "contact_email": client.contact_email,
+            "phone": client.phone,
+            "recorded_at": client.created_at,
+        }
+        if client.user is not None:
+            item["portal_sign_in_email"] = client.user.email
+            item["portal_display_name"] = client.user.display_name
+            item["portal_account_created_at"] = client.user.date_joined
+        return Section("identity", "Who you are", [item])
+
+    def engagement_items() -> Section:
+        items = []
+        for e in engagements:
+            items.append(
+                {
+                    "id": str(e.id),
+                    "reference": e.reference,
+                    "title": e.title,
+                    "organisation": e.organisation.name,
+                    "status": e.get_status_display(),
+                    "starts_on": e.starts_on,
+                    "ends_on": e.ends_on,
+                    "closed_at": e.closed_at,
+                    "coaches": [_person(m.user) for m in e.members.all() if m.kind == "coach"],
+                }
+            )
+        return Section("engagements", "Your coaching engagements", items)
+
+    def agreements() -> Section:
+        rows = (
+            Agreement.objects.filter(engagement__in=engagements)
+            .exclude(state=Agreement.State.DRAFT)
+            .select_related("engagement__organisation")
+            .prefetch_related("signatures__user")
+            .order_by("engagement__starts_on", "version")
+        )
+        items = [_agreement_item(a, own_party="client", own_user_ids=own_user_ids) for a in rows]
+        return Section(
+            "agreements",
+            "Confidentiality agreements and signatures",
+            items,
+            "Each version put out for signing, its exact text, and who signed it when. The other parties' "
+            "signatures are shown by their role.",
+        )
+
+    def consents() -> Section:
+        rows = (
+            ConsentRecord.objects.filter(client=client)
+            .select_related("engagement", "evidence__engagement")
+            .order_by("given_at")
+        )
+        items = []
+        for c in rows:
+            item: dict[str, Any] = {
+                "kind": c.get_kind_display(),
+                "engagement": c.engagement.reference if c.engagement else "",
+                "wording": c.wording,
+                "how_given": c.get_method_display(),
+                "given_at": c.given_at,
+                "withdrawn_at": c.withdrawn_at,
+            }
+            if c.evidence is not None:
+                entry = _document_file(c.evidence, "consent-evidence")
+                contents.files.append(entry)
+                item["evidence_file"] = entry.path
+            items.append(item)
+        return Section("consents", "Your consents", items)
+
+    def sessions() -> Section:
+        rows = CoachingSession.objects.filter(engagement__in=engagements).select_related("engagement")
+        items = [
+            {
+                "engagement": s.engagement.reference,
+                "held_on": s.held_on,
+                "duration_minutes": s.duration_minutes,
+                "mode": s.get_mode_display(),
+            }
+            for s in rows.order_by("held_on", "created_at")
+        ]
+        return Section("sessions", "Coaching sessions", items)
+
+    def notes() -> Section:
+        rows = (
+            Note.objects.filter(engagement__in=engagements)
+            .select_related("engagement", "session", "author")
+            .order_by("created_at")
+        )
+        items = [
+            {
+                "engagement": n.engagement.reference,
+                "session_held_on": n.session.held_on if n.session else None,
+                "written_by": _person(n.author),
+                "written_at": n.created_at,
+                "last_changed_at": n.updated_at,
+                "shared_with_you": n.shared_with_client,
+                "text": n.body,
+            }
+            for n in rows.iterator(chunk_size=500)
+        ]
+        return Section(
+            "notes",
+            "Notes about your coaching",
+            items,
+            "Every note your coach wrote, including those not shared with you in the portal: they are your "
+            "personal data.",
+        )
+
+    def documents() -> Section:
+        rows = Document.objects.filter(engagement__in=engagements, shared_with_client=True).select_related("engagement")
+        items = []
+        for d in rows.order_by("created_at"):
+            entry = _document_file(d, "documents")
+            contents.files.append(entry)
+            items.append(_document_item(d, entry))
+        return Section("documents", "Documents shared with you", items, "The files are in the documents folder.")
+
+    def reports() -> Section:
+        rows = (
+            SponsorReport.objects.filter(engagement__in=engagements)
+            .select_related("engagement")
+            .prefetch_related("versions__sections__category", "versions__comments__section__category")
+            .order_by("created_at")
+        )
+        items = []
+        for r in rows:
+            versions = []
+            for v in r.versions.all():
+                versions.append(
+                    {
+                        "number": v.number,
+                        "written_at": v.created_at,
+                        "sent_to_you_at": v.submitted_at,
+                        "sections": [{"category": s.category.name, "text": s.body} for s in v.sections.all()],
+                        "comments": [
+                            {
+                                "on": c.section.category.name if c.section else "The whole report",
+                                "by": "You" if c.author_id in own_user_ids else "Your coach",
+                                "written_at": c.created_at,
+                                "text": c.body,
+                            }
+                            for c in v.comments.all()
+                        ],
+                    }
+                )
+            items.append(
+                {
+                    "engagement": r.engagement.reference,
+                    "title": r.title,
+                    "state": r.get_state_display(),
+                    "approved_version": r.approved_version,
+                    "released_to_the_organisation_at": r.released_at,
+                    "versions": versions,
+                }
+            )
+        return Section("reports", "Reports to your organisation, with every version", items)
+
+    def feedback_items() -> Section:
+        rows = FeedbackRequest.objects.filter(engagement__in=engagements, shared_at__isnull=False).select_related(
+            "engagement"
+        )
+        items = []
+        for request in rows.order_by("created_at"):
+            view = feedback_services.client_view(request)
+            # Other people's identities are not the client's data: whatever the agreed anonymity,
+            # the copy names no source (never a name or an e-mail address).
+            source = (
+                UNIDENTIFIED_SOURCE
+                if request.anonymity == FeedbackAnonymity.UNIDENTIFIED
+                else request.get_source_category_display()
+            )
+            items.append(
+                {
+                    "engagement": request.engagement.reference,
+                    "about": feedback_services.client_label(request),
+                    "shared_with_you_at": request.shared_at,
+                    "summary": view.summary,
+                    "answers": [{"from": source, "answer": answer} for _shown_as, answer in view.answers],
+                    "why_no_answers": view.withheld_reason,
+                }
+            )
+        return Section(
+            "feedback",
+            "Feedback from others",
+            items,
+            "As shared with you by your coach, at the anonymity agreed; the people who gave it are not named.",
+        )
+
+    def disclosures() -> Section:
+        rows = Disclosure.objects.filter(client=client, state=Disclosure.State.MADE).select_related("engagement")
+        items = [
+            {
+                "engagement": d.engagement.reference,
+                "what": d.what,
+                "to": d.get_recipient_kind_display(),
+                "recipient": d.recipient,
+                "why": d.reason,
+                "basis": d.get_basis_display(),
+                "made_at": d.made_at,
+                "confirmation_sent_at": d.confirmation_sent_at,
+            }
+            for d in rows.order_by("made_at")
+        ]
+        concerns = Concern.objects.filter(
+            engagement__in=engagements, kind=Concern.Kind.BREAKING_CONFIDENTIALITY
+        ).exclude(serious_danger=True, state=Concern.State.OPEN)
+        for concern in concerns.select_related("engagement").order_by("created_at"):
+            items.append(
+                {
+                    "engagement": concern.engagement.reference,
+                    "concern": concern.get_kind_display(),
+                    "state": concern.get_state_display(),
+                    "opened_at": concern.created_at,
+                    "closed_at": concern.closed_at,
+                }
+            )
+        return Section("disclosures", "Information disclosed about you, and concerns raised", items)
+
+    def complaints() -> Section:
+        rows = (
+            Complaint.objects.filter(client=client)
+            .select_related("engagement")
+            .prefetch_related("responses")
+            .order_by("lodged_at")
+        )
+        items = [
+            {
+                "reference": c.reference,
+                "about": c.get_about_display(),
+                "engagement": c.engagement.reference if c.engagement else "",
+                "text": c.body,
+                "status": c.get_status_display(),
+                "outcome": c.get_outcome_display() if c.outcome else "",
+                "lodged_at": c.lodged_at,
+                "acknowledged_at": c.acknowledged_at,
+                "closed_at": c.closed_at,
+                "responses": [
+                    {"kind": r.get_kind_display(), "sent_at": r.created_at, "text": r.body} for r in c.responses.all()
+                ],
+            }
+            for c in rows
+        ]
+        return Section("complaints", "Your complaints", items)
+
+    def access_log() -> Section:
+        # Reads and changes of the records the client sees in this copy, and nothing else: the audit
+        # trail also holds events the client may not learn of yet (an open serious-danger concern, a
+        # disclosure awaiting approval, feedback not shared, when each source answered).
+        from django.db.models import Q
+
+        shown = Q()
+        for prefix in SHOWN_AUDIT_PREFIXES:
+            shown |= Q(action__startswith=prefix)
+        events = list(
+            AuditEvent.objects.filter(shown, client_id=client.id)
+            .only("created_at", "actor_id", "actor_role", "action", "object_type", "object_id")
+            .order_by("seq")
+        )
+        people = {u.pk: u for u in User.objects.filter(pk__in={e.actor_id for e in events if e.actor_id})}
+        items = []
+        for e in events:
+            if e.actor_id is None:
+                who = "The practice's system"
+            elif e.actor_id in own_user_ids:
+                who = "You"
+            else:
+                who = _person(people.get(e.actor_id)) or "A former member of the practice"
+            items.append(
+                {
+                    "when": e.created_at,
+                    "who": who,
+                    "role": e.actor_role or "",
+                    "action": e.action,
+                    "record": e.object_type,
+                    "record_id": e.object_id,
+                }
+            )
+        return Section("access_log", "Who read or changed your records", items)
+
+    def requests() -> Section:
+        return Section(
+            "subject_access_requests",
+            "Your requests for a copy",
+            _request_items(SubjectAccessRequest.objects.filter(client=client)),
+        )
+
+    steps: list[Callable[[], Section]] = [
+        identity,
+        engagement_items,
+        agreements,
+        consents,
+        sessions,
+        notes,
+        documents,
+        reports,
+        feedback_items,
+        disclosures,
+        complaints,
+        access_log,
+        requests,
+    ]
+    for number, step in enumerate(steps):
+        section = step()
+        contents.sections.append(section)
+        if progress is not None:
+            progress(number + 1, len(steps), f"Reading {section.title.lower()}")
+    return contents
+
+
+# --- an organisation ------------------------------------------------------------------------
+
+
+def organisation_contents(organisation: Any, *, progress: Reading | None = None) -> Contents:
+    """What is held on the organisation itself (policy 000): its record, contacts, agreements it
+    signed, released reports as released, documents it supplied, invoices and payments. Never a
+    client's confidential material: engagements appear by reference and title only."""
+    from consent.models import Agreement
+    from engagements.models import Document, Engagement, SponsorContact
+    from reports.models import SponsorReport
+    from rights.models import SubjectAccessRequest
+
+    engagements = list(Engagement.objects.filter(organisation=organisation).order_by("starts_on", "reference"))
+    load_data_keys([e.data_key_id for e in engagements])
+    contents = Contents(
+        subject_kind="organisation",
+        title=f"Information held about {organisation.name}",
+        subject_name=organisation.name,
+    )
+    contacts = list(SponsorContact.objects.filter(organisation=organisation).select_related("user"))
+    contact_user_ids = {c.user_id for c in contacts}
+
+    def record() -> Section:
+        item = {
+            "id": str(organisation.id),
+            "name": organisation.name,
+            "recorded_at": organisation.created_at,
+            "lets_the_practice_keep_hard_copies": organisation.keep_hard_copies,
+        }
+        return Section("organisation", "The organisation's record", [item])
+
+    def contact_items() -> Section:
+        items = [
+            {"name": _person(c.user), "email": c.user.email, "job_title": c.job_title, "active": c.active}
+            for c in contacts
+        ]
+        return Section("contacts", "Contacts", items)
+
+    def engagement_items() -> Section:
+        # No client's name or details: the organisation commissioned the work, it is not its data.
+        items = [
+            {
+                "reference": e.reference,
+                "title": e.title,
+                "status": e.get_status_display(),
+                "starts_on": e.starts_on,
+                "ends_on": e.ends_on,
+            }
+            for e in engagements
+        ]
+        return Section("engagements", "Engagements the organisation commissioned", items)
+
+    def agreements() -> Section:
+        rows = (
+            Agreement.objects.filter(engagement__in=engagements, signatures__party="sponsor")
+            .distinct()
+            .select_related("engagement__organisation")
+            .prefetch_related("signatures__user")
+            .order_by("engagement__starts_on", "version")
+        )
+        items = [_agreement_item(a, own_party="sponsor", own_user_ids=contact_user_ids) for a in rows]
+        return Section("agreements", "Agreements the organisation signed", items)
+
+    def released_reports() -> Section:
+        rows = (
+            SponsorReport.objects.filter(engagement__in=engagements, state=SponsorReport.State.RELEASED)
+            .select_related("engagement")
+            .prefetch_related("versions__sections__category")
+            .order_by("released_at")
+        )
+        items = []
+        for r in rows:
+            # Only the version the client approved and the coach released: never drafts or comments.
+            released = [v for v in r.versions.all() if v.number == r.approved_version]
+            sections = [{"category": s.category.name, "text": s.body} for v in released for s in v.sections.all()]
+            items.append(
+                {
+                    "engagement": r.engagement.reference,
+                    "title": r.title,
+                    "version": r.approved_version,
+                    "released_at": r.released_at,
+                    "sections": sections,
+                }
+            )
+        return Section("released_reports", "Reports released to the organisation", items)
+
+    def documents() -> Section:
+        rows = Document.objects.filter(engagement__in=engagements, supplied_by_organisation=True).select_related(
+            "engagement"
+        )
+        items = []
+        for d in rows.order_by("created_at"):
+            entry = _document_file(d, "documents")
+            contents.files.append(entry)
+            items.append(_document_item(d, entry))
+        return Section(
+            "documents", "Documents the organisation supplied", items, "The files are in the documents folder."
+        )
+
+    def requests() -> Section:
+        return Section(
+            "subject_access_requests",
+            "The organisation's requests for a copy",
+            _request_items(SubjectAccessRequest.objects.filter(organisation=organisation)),
+        )
+
+    steps: list[Callable[[], Section]] = [
+        record,
+        contact_items,
+        engagement_items,
+        agreements,
+        released_reports,
+        documents,
+        *_finance_steps(organisation),
+        requests,
+    ]
+    for number, step in enumerate(steps):
+        section = step()
+        contents.sections.append(section)
+        if progress is not None:
+            progress(number + 1, len(steps), f"Reading {section.title.lower()}")
+    return contents
+
+
+def _finance_steps(organisation: Any) -> list[Callable[[], Section]]:
+    """Invoices (as issued: a draft was never sent) with their lines, payments and credit notes."""
+    from django.apps import apps
+
+    if not apps.is_installed("finance"):
+        return []
+    from finance.models import Invoice
+
+    def invoices() -> Section:
+        rows = (
+            Invoice.objects.filter(organisation=organisation)
+            .exclude(state=Invoice.State.DRAFT)
+            .prefetch_related("lines", "payments", "credit_notes")
+            .order_by("issued_on", "number")
+        )
+        items = [
+            {
+                "reference": i.reference,
+                "engagement": i.engagement_reference,
+                "issued_on": i.issued_on,
+                "due_on": i.due_on,
+                "state": i.get_state_display(),
+                "currency": i.currency,
+                "net": i.net,
+                "tax": i.tax,
+                "gross": i.gross,
+                "lines": [
+                    {
+                        "description": line.description,
+                        "quantity": line.quantity,
+                        "unit_price": line.unit_price,
+                        "tax_rate_percent": line.tax_rate,
+                        "net": line.net,
+                        "tax": line.tax,
+                    }
+                    for line in i.lines.all()
+                ],
+                "payments": [
+                    {
+                        "received_on": p.received_on,
+                        "amount": p.amount,
+                        "currency": p.currency,
+                        "method": p.get_method_display(),
+                        "reference": p.reference,
+                    }
+                    for p in i.payments.all()
+                ],
+                "credit_notes": [
+                    {"reference": c.reference, "issued_on": c.issued_on, "gross": c.gross, "reason": c.reason}
+                    for c in i.credit_notes.all()
+                ],
+            }
+            for i in rows
+        ]
+        return Section("invoices", "Invoices, with their payments and credit notes", items)
+
+    return [invoices]
+
+
+def _request_items(rows: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "reference": r.reference,
+            "received_on": r.received_on,
+            "answer_due_on": r.deadline_on,
+            "extended_by_months": r.extension_months,
+            "extension_reason": r.extension_reason,
+            "state": r.get_state_display(),
+            "refusal_reason": r.refusal_reason,
+            "released_at": r.released_at,
+        }
+        for r in rows.order_by("created_at")
+    ]
+
+
+def contents_for(request: Any, *, progress: Reading | None = None) -> Contents:
+    if request.subject_kind == "client":
+        return client_contents(request.client, progress=progress)
+    return organisation_contents(request.organisation, progress=progress)
+
+
+# --- readable form --------------------------------------------------------------------------
+
+
+_LABELS = {
+    "id": "Reference number",
+    "text_sha256": "Fingerprint of the text (SHA-256)",
+    "size_bytes": "Size (bytes)",
+    "file": "File in this copy",
+    "evidence_file": "Evidence in this copy",
+    "record_id": "Record number",
+}
+
+
+def _label(key: str) -> str:
+    return _LABELS.get(key, key.replace("_", " ").capitalize())
+
+
+def _text(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, datetime.datetime):
+        return f"{timezone.localtime(value):%d %b %Y %H:%M}"
+    if isinstance(value, datetime.date):
+        return f"{value:%d %b %Y}"
+    return str(value)
+
+
+LONG_TEXT = 100  # characters: a longer value gets a paragraph of its own
+
+
+def readable(item: dict[str, Any]) -> dict[str, Any]:
+    """An item for the PDF: short fields on one line, long texts as paragraphs, lists of records
+    nested. Few boxes per record, because WeasyPrint's time grows with them (a thousand notes)."""
+    fields: list[tuple[str, str]] = []
+    texts: list[tuple[str, str]] = []
+    children: list[tuple[str, list[dict[str, Any]]]] = []
+    for key, value in item.items():
+        if isinstance(value, list) and (not value or isinstance(value[0], dict)):
+            children.append((_label(key), [readable(v) for v in value]))
+            continue
+        text = (", ".join(_text(v) for v in value) or "—") if isinstance(value, list) else _text(value)
+        (texts if len(text) > LONG_TEXT or "\n" in text else fields).append((_label(key), text))
+    return {"fields": fields, "texts": texts, "children": children}
+
+
+def _is_flat(items: list[dict[str, Any]]) -> bool:
+    """Many short records of the same fields (the access log) read best one to a line."""
+    return len(items) > 1 and all(
+        all(not isinstance(v, list | dict) and len(_text(v)) <= LONG_TEXT for v in item.values()) for item in items
+    )
+
+
+def pdf_context(contents: Contents, request: Any, generated_at: datetime.datetime) -> dict[str, Any]:
+    sections = []
+    for s in contents.sections:
+        section: dict[str, Any] = {"key": s.key, "title": s.title, "note": s.note, "count": len(s.items)}
+        if _is_flat(s.items):
+            section["columns"] = " · ".join(_label(k) for k in s.items[0])
+            section["lines"] = [" · ".join(_text(v) for v in item.values()) for item in s.items]
+        else:
+            section["items"] = [readable(i) for i in s.items]
+        sections.append(section)
+    return {"contents": contents, "sar": request, "generated_at": generated_at, "sections": sections}
+
+
+README = """A copy of the information the coaching practice holds {about}.
+
+Request {reference}, received {received}; this copy was made {generated}.
+
+  information.pdf   everything in readable form
+  information.json  the same, machine-readable (UTF-8 JSON; times in UTC)
+  documents/        the documents themselves, by engagement
+
+The copy can be downloaded until the date the practice told you; after that it is deleted.
+If something is missing or wrong, tell the practice: you may ask for it to be corrected.
+"""
+
+
+# --- sealing ----------------------------------------------------------------------------------
+
+
+def _chunk_aad(export_id: Any, index: int, last: bool) -> bytes:
+    return f"retention.subjectaccessexport:{export_id}:{index}:{int(last)}".encode()
+
+
+class SealingWriter:
+    """A write-only stream: what is written is encrypted in chunks into ``out``.
+
+    It has no ``tell``, so ``zipfile`` writes to it as to a pipe (with data descriptors).
+    """
+
+    def __init__(self, out: IO[bytes], *, key_id: Any, export_id: Any) -> None:
+        self._out = out
+        self._key_id = key_id
+        self._export_id = export_id
+        self._buffer = bytearray()
+        self._index = 0
+        self._finished = False
+        self.size = 0
+        self._digest = hashlib.sha256()
+        out.write(MAGIC)
+
+    def write(self, data: bytes) -> int:
+        if self._finished:
+            raise ValueError("The export is already sealed.")
+        self._buffer += data
+        self.size += len(data)
+        self._digest.update(data)
+        while len(self._buffer) > CHUNK_BYTES:
+            self._seal(bytes(self._buffer[:CHUNK_BYTES]), last=False)
+            del self._buffer[:CHUNK_BYTES]
+        return len(data)
+
+    def flush(self) -> None:
+        """Chunks are sealed when full; a flush changes nothing."""
+
+    def close(self) -> None:
+        """``finish`` seals the end; the file underneath belongs to the caller."""
+
+    def finish(self) -> None:
+        if not self._finished:
+            self._seal(bytes(self._buffer), last=True)
+            self._buffer.clear()
+            self._finished = True
+
+    @property
+    def sha256(self) -> str:
+        return self._digest.hexdigest()
+
+    def _seal(self, chunk: bytes, *, last: bool) -> None:
+        sealed = encrypt_blob(chunk, key_id=self._key_id, aad=_chunk_aad(self._export_id, self._index, last))
+        self._out.write(_HEADER.pack(int(last), len(sealed)))
+        self._out.write(sealed)
+        self._index += 1
+
+
+def iter_plaintext(export: Any) -> Iterator[bytes]:
+    """The ZIP as downloaded, a chunk at a time. Fails closed on a cut, swapped or changed chunk."""
+    load_data_keys([export.data_key_id])
+    where = f"export {export.pk}"
+    with default_storage.open(export.blob_name, "rb") as handle:
+        if handle.read(len(MAGIC)) != MAGIC:
+            raise DecryptionError(f"{where}: the stored copy is not an export.")
+        index = 0
+        while True:
+            header = handle.read(_HEADER.size)
+            if len(header) != _HEADER.size:
+                raise DecryptionError(f"{where}: the stored copy is cut short.")
+            last, length = _HEADER.unpack(header)
+            sealed = handle.read(length)
+            if len(sealed) != length:
+                raise DecryptionError(f"{where}: the stored copy is cut short.")
+            yield decrypt_blob(sealed, aad=_chunk_aad(export.pk, index, bool(last)), where=where)
+            index += 1
+            if last:
+                return
+
+
+@dataclass
+class Built:
+    blob_name: str
+    size: int
+    sha256: str
+    manifest: dict[str, Any]
+
+
+def blob_name_for(export: Any, attempt: Any) -> str:
+    """Each attempt writes its own file, so a worker thought dead cannot overwrite the copy
+    another attempt finished; the purge removes the files no export row names."""
+    return f"subject-access/{export.pk.hex}-{attempt.hex[:12]}.bin"
+
+
+def build(request: Any, export: Any, *, blob_name: str, progress: Progress) -> Built:
+    """Gather the contents, write the ZIP into the sealing stream, store the sealed copy.
+
+    Progress: reading the records up to 20%, the PDF to 45%, the files to 95%, storing to 100%.
+    """
+    from confidentiality.pdf import render_pdf
+
+    def reading(done: int, total: int, step: str) -> None:
+        progress(done * 20 // total, step)
+
+    contents = contents_for(request, progress=reading)
+    generated_at = timezone.now()
+    document = {
+        "format": FORMAT,
+        "request": {"reference": request.reference, "received_on": request.received_on},
+        "generated_at": generated_at,
+        "subject": request.subject_kind,
+        **{s.key: s.items for s in contents.sections},
+    }
+    progress(22, "Writing the readable copy (PDF)")
+    pdf = render_pdf(
+        "rights/sar_export_pdf.html", pdf_context(contents, request, generated_at), reader=request.requester
+    )
+    progress(45, "Adding the documents")
+    stamp = timezone.localtime(generated_at).timetuple()[:6]
+    with tempfile.TemporaryFile() as sealed_file:
+        writer = SealingWriter(sealed_file, key_id=export.data_key_id, export_id=export.pk)
+        with zipfile.ZipFile(writer, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:
+
+            def add(path: str, data: bytes) -> None:
+                archive.writestr(zipfile.ZipInfo(path, date_time=stamp), data, compress_type=zipfile.ZIP_DEFLATED)
+
+            about = "about you" if request.subject_kind == "client" else f"about {contents.subject_name}"
+            add(
+                "README.txt",
+                README.format(
+                    about=about,
+                    reference=request.reference,
+                    received=f"{request.received_on:%d %b %Y}",
+                    generated=f"{timezone.localtime(generated_at):%d %b %Y %H:%M}",
+                ).encode(),
+            )
+            add("information.json", json.dumps(document, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False).encode())
+            add("information.pdf", pdf)
+            del pdf
+            total = max(1, len(contents.files))
+            for number, entry in enumerate(contents.files):
+                add(entry.path, entry.load())
+                progress(45 + (number + 1) * 50 // total, "Adding the documents")
+        writer.finish()
+        progress(96, "Storing the copy")
+        sealed_file.seek(0)
+        stored = default_storage.save(blob_name, File(sealed_file))
+        if stored != blob_name:
+            default_storage.delete(stored)
+            raise RuntimeError("The storage renamed the export.")
+    manifest = contents.manifest()
+    manifest["zip_bytes"] = writer.size
+    return Built(blob_name=blob_name, size=writer.size, sha256=writer.sha256, manifest=manifest)

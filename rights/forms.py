@@ -1,0 +1,96 @@
+"""Forms of subject access. They validate shape; retention.subject_access decides."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from confidentiality.forms import DateInput
+from engagements.models import Organisation
+from rights.services import MAX_EXTENSION_MONTHS, REASON_MAX_CHARS, REFUSAL_MAX_CHARS
+
+
+class OrganisationChoiceForm(forms.Form):
+    """A sponsor contact of more than one organisation chooses which one the request is for."""
+
+    organisation: forms.ModelChoiceField[Organisation] = forms.ModelChoiceField(
+        label="For which organisation?", queryset=Organisation.objects.none()
+    )
+
+    def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["organisation"]
+        field.queryset = organisations
+
+
+class OnBehalfForm(forms.Form):
+    """The administrator records a request that arrived by letter, e-mail or telephone."""
+
+    subject_kind = forms.ChoiceField(
+        label="Whose information is asked for?",
+        choices=[("client", "A client's"), ("organisation", "An organisation's")],
+        widget=forms.RadioSelect,
+        initial="client",
+    )
+    client_email = forms.EmailField(
+        label="The client's portal sign-in e-mail",
+        required=False,
+        help_text="The copy is given to the client through their portal sign-in, never by e-mail.",
+    )
+    organisation: forms.ModelChoiceField[Organisation] = forms.ModelChoiceField(
+        label="The organisation", queryset=Organisation.objects.none(), required=False, empty_label="Choose…"
+    )
+    contact_email = forms.EmailField(
+        label="E-mail of the organisation's contact who asked",
+        required=False,
+        help_text="They receive the copy through their portal sign-in.",
+    )
+    received_on = forms.DateField(
+        label="Received on",
+        widget=DateInput(),
+        help_text="The day the request reached the practice: the one-month deadline counts from it.",
+    )
+
+    def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"received_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["organisation"]
+        field.queryset = organisations
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kind = data.get("subject_kind")
+        if kind == "client" and not data.get("client_email"):
+            self.add_error("client_email", "Give the client's sign-in e-mail.")
+        if kind == "organisation":
+            if not data.get("organisation"):
+                self.add_error("organisation", "Choose the organisation.")
+            if not data.get("contact_email"):
+                self.add_error("contact_email", "Give the e-mail of the contact who asked.")
+        return data
+
+
+class ExtendForm(forms.Form):
+    months = forms.TypedChoiceField(
+        label="Extend the deadline by",
+        choices=[(n, f"{n} month{'s' if n > 1 else ''}") for n in range(1, MAX_EXTENSION_MONTHS + 1)],
+        coerce=int,
+    )
+    reason = forms.CharField(
+        label="Why more time is needed",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=REASON_MAX_CHARS,
+        help_text="The requester reads this. Say why in general terms (for example, the number of records); "
+        "no one's confidential information.",
+    )
+
+
+class RefuseForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason for refusing",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=REFUSAL_MAX_CHARS,
+        help_text="The requester reads this, and is told they may complain about the refusal.",
+    )

@@ -1,0 +1,162 @@
+"""Data-subject rights: the register of requests and the copies made for them.
+
+Policy 002: clients are "made aware of their right of access to their records"; policy 000:
+"Organisations can access any information held on them by Comas at any time". The tables keep the
+names and labels they had in the retention app (``record_label``): the audit chain, the retention
+rules and the receipts name them."""
+
+from __future__ import annotations
+
+import uuid
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+def _subject_access_reference() -> str:
+    return f"SAR-{uuid.uuid4().hex[:8].upper()}"
+
+
+class SubjectAccessRequest(models.Model):
+    """A request for a copy of everything held on a client, or on an organisation.
+
+    The answer is due one calendar month after the request was received, and may be extended
+    by up to two further months if the requester is told why within the first month (UK GDPR
+    art. 12(3)). The copy goes only to the requester: the client, or the organisation's contact.
+    """
+
+    class Subject(models.TextChoices):
+        CLIENT = "client", "A client"
+        ORGANISATION = "organisation", "An organisation"
+
+    class State(models.TextChoices):
+        RECEIVED = "received", "Received"
+        IN_PROGRESS = "in_progress", "In progress: the copy is being prepared"
+        READY = "ready", "Ready: the practice is checking the copy"
+        COMPLETED = "completed", "Completed: the copy was released"
+        REFUSED = "refused", "Refused"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    reference = models.CharField(max_length=20, unique=True, default=_subject_access_reference, editable=False)
+    subject_kind = models.CharField(max_length=12, choices=Subject.choices)
+    client = models.ForeignKey(
+        "engagements.Client", null=True, blank=True, on_delete=models.PROTECT, related_name="subject_access_requests"
+    )
+    organisation = models.ForeignKey(
+        "engagements.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="subject_access_requests",
+    )
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who receives the copy: the client, or the organisation's contact who asked.",
+    )
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    received_on = models.DateField()
+    due_on = models.DateField(help_text="One calendar month after the request was received.")
+    extension_months = models.PositiveSmallIntegerField(default=0)
+    extension_reason = models.CharField(max_length=500, blank=True)
+    extended_at = models.DateTimeField(null=True, blank=True)
+    extended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    extension_notified_at = models.DateTimeField(null=True, blank=True)
+    deadline_on = models.DateField(help_text="The date the answer is due: the due date, or the extended one.")
+    state = models.CharField(max_length=12, choices=State.choices, default=State.RECEIVED)
+    refusal_reason = models.CharField(max_length=1000, blank=True)
+    refused_at = models.DateTimeField(null=True, blank=True)
+    refused_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    released_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    # Its label before it moved app: ciphertexts and the audit chain hold it.
+    record_label: ClassVar[str] = "retention.subjectaccessrequest"
+
+    class Meta:
+        db_table = "retention_subjectaccessrequest"
+        ordering = ["-received_on", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="subject_access_names_exactly_its_subject",
+                condition=(
+                    Q(subject_kind="client", client__isnull=False, organisation__isnull=True)
+                    | Q(subject_kind="organisation", client__isnull=True, organisation__isnull=False)
+                ),
+            ),
+            models.CheckConstraint(
+                name="subject_access_extension_at_most_two_months",
+                condition=Q(extension_months__lte=2),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "deadline_on"]),
+            models.Index(fields=["client", "created_at"]),
+            models.Index(fields=["organisation", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_SUBJECT_ACCESS_STATES
+
+
+OPEN_SUBJECT_ACCESS_STATES = (
+    SubjectAccessRequest.State.RECEIVED,
+    SubjectAccessRequest.State.IN_PROGRESS,
+    SubjectAccessRequest.State.READY,
+)
+
+
+class SubjectAccessExport(models.Model):
+    """The copy: a ZIP (JSON, a readable PDF, the files) stored encrypted under its own data key.
+
+    The row is the job's source of truth: a worker claims it with a conditional update, and a
+    periodic task re-queues one left claimed too long. Released, it can be downloaded until
+    ``expires_at``; then the blob, the row and the data key go (crypto-shredding any copy).
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        BUILDING = "building", "Being built"
+        BUILT = "built", "Built"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    request = models.OneToOneField(SubjectAccessRequest, on_delete=models.CASCADE, related_name="export")
+    data_key = models.ForeignKey("confidentiality.DataKey", on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done.")
+    step = models.CharField(max_length=80, blank=True, help_text="What the worker is doing, e.g. 'Reading notes'.")
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claim = models.UUIDField(null=True, blank=True, help_text="The attempt that holds the claim.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    blob_name = models.CharField(max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(default=0, help_text="Bytes of the ZIP as downloaded.")
+    sha256 = models.CharField(max_length=64, blank=True, help_text="Of the ZIP as downloaded.")
+    manifest = models.JSONField(default=dict, blank=True, help_text="Counts per kind of record. No content.")
+    error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Set when released: downloads end then.")
+
+    # Its label before it moved app: ciphertexts and the audit chain hold it.
+    record_label: ClassVar[str] = "retention.subjectaccessexport"
+
+    class Meta:
+        db_table = "retention_subjectaccessexport"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["expires_at"]), models.Index(fields=["state", "claimed_at"])]
+
+    def __str__(self) -> str:
+        return f"Export {str(self.id)[:8]}"

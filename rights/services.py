@@ -1,0 +1,684 @@
+"""Subject-access requests: opening one, its deadline, extension, refusal, and the copy's life.
+
+Policy 002: everyone whose data the practice holds is "made aware of their right of access to
+their records"; policy 000: "Organisations can access any information held on them by Comas
+at any time". UK GDPR art. 12(3): the answer is due "without undue delay and in any event
+within one month of receipt", extendable "by two further months where necessary", provided the
+requester is told of the extension, with the reasons, within the first month.
+
+The life of a request: received → in progress (the copy is being built) → ready (the
+administrator checks its contents page: counts, never content) → completed (released to the
+requester, downloadable for ``SUBJECT_ACCESS_DOWNLOAD_DAYS``), or refused with a reason.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import logging
+import traceback
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from confidentiality import access
+from confidentiality.audit import audit_record
+from confidentiality.crypto import data_key_create, data_key_destroy
+from confidentiality.notify import notify
+from confidentiality.roles import Role
+from rights import exports
+from rights.models import OPEN_SUBJECT_ACCESS_STATES, SubjectAccessExport, SubjectAccessRequest
+
+logger = logging.getLogger(__name__)
+
+State = SubjectAccessRequest.State
+EXPORT_KEY_PURPOSE = "subject_access_export"
+REASON_MAX_CHARS = 500
+REFUSAL_MAX_CHARS = 1000
+MAX_EXTENSION_MONTHS = 2
+# How far back the administrator may date a request that arrived by letter or telephone.
+MAX_BACKDATE_DAYS = 90
+DUE_SOON_DAYS = 7
+
+
+class ExportUnavailable(Exception):
+    """The copy cannot be downloaded now; the message says why, for the requester."""
+
+    def __init__(self, message: str, *, gone: bool) -> None:
+        super().__init__(message)
+        self.gone = gone
+
+
+# --- dates ----------------------------------------------------------------------------------
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day ``months`` later; the month's last day when it has no such day (31 January
+    → 28 or 29 February), as the regulator counts "one month"."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def due_date(received_on: datetime.date) -> datetime.date:
+    return add_months(received_on, 1)
+
+
+def deadline_after_extension(received_on: datetime.date, months: int) -> datetime.date:
+    return add_months(received_on, 1 + months)
+
+
+def is_overdue(request: SubjectAccessRequest, today: datetime.date | None = None) -> bool:
+    """Overdue the day after the deadline; answered on the deadline day is in time."""
+    today = today or timezone.localdate()
+    return request.is_open and today > request.deadline_on
+
+
+def days_left(request: SubjectAccessRequest, today: datetime.date | None = None) -> int:
+    return (request.deadline_on - (today or timezone.localdate())).days
+
+
+# --- who is told ------------------------------------------------------------------------------
+
+
+def _admins() -> list[Any]:
+    return access.administrators()
+
+
+def _link(request: SubjectAccessRequest) -> str:
+    return reverse("subject_access:detail", args=[request.pk])
+
+
+def _audit(actor: Any, action: str, request: SubjectAccessRequest, obj: Any = None, **detail: Any) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=obj if obj is not None else request,
+        client_id=request.client_id,
+        detail={"request": str(request.pk), **detail},
+    )
+
+
+def _require_runner(actor: Any) -> None:
+    if not access.can_run_subject_access(actor):
+        raise PermissionDenied("Only the practice administrator can do this.")
+
+
+def _locked(request: SubjectAccessRequest) -> SubjectAccessRequest:
+    return (
+        SubjectAccessRequest.objects.select_for_update(of=("self",))
+        .select_related("client", "organisation")
+        .get(pk=request.pk)
+    )
+
+
+def _refresh(stale: SubjectAccessRequest, fresh: SubjectAccessRequest) -> SubjectAccessRequest:
+    stale.__dict__.update({k: v for k, v in fresh.__dict__.items() if not k.startswith("_")})
+    return fresh
+
+
+# --- opening --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def subject_access_request_open(
+    *,
+    actor: Any,
+    client: Any = None,
+    organisation: Any = None,
+    requester: Any = None,
+    received_on: datetime.date | None = None,
+) -> SubjectAccessRequest:
+    """Open a request: a client for themselves, a sponsor contact for their organisation, or
+    the administrator on behalf of either (dated when it actually arrived)."""
+    from engagements.models import SponsorContact
+
+    role = access.role_of(actor)
+    today = timezone.localdate()
+    if role == Role.CLIENT:
+        own = access.client_record_of(actor)
+        if own is None or organisation is not None or (client is not None and client.pk != own.pk):
+            raise PermissionDenied("You can ask for a copy of your own information only.")
+        client, requester, received_on = own, actor, today
+    elif role == Role.SPONSOR:
+        mine = access.sponsor_organisations_of(actor)
+        if client is not None:
+            raise PermissionDenied("A contact can ask for their organisation's information only.")
+        if organisation is None:
+            organisation = mine.first() if mine.count() == 1 else None
+            if organisation is None:
+                raise ValidationError({"organisation": "Choose your organisation."})
+        elif not mine.filter(pk=organisation.pk).exists():
+            raise PermissionDenied("A contact can ask for their organisation's information only.")
+        requester, received_on = actor, today
+    elif role == Role.ADMIN:
+        if (client is None) == (organisation is None):
+            raise ValidationError("Choose either a client or an organisation.")
+        received_on = received_on or today
+        if received_on > today:
+            raise ValidationError({"received_on": "The request cannot have been received in the future."})
+        if received_on < today - datetime.timedelta(days=MAX_BACKDATE_DAYS):
+            raise ValidationError({"received_on": f"Record a request within {MAX_BACKDATE_DAYS} days of receiving it."})
+        if client is not None:
+            # Policy 003: nothing confidential leaves by e-mail; the copy is downloaded behind
+            # the client's own sign-in, so a client without one cannot receive it yet.
+            if client.user is None or not client.user.is_active:
+                raise ValidationError(
+                    "This client has no portal sign-in, and the copy can only be given through one. "
+                    "Give them a portal account first."
+                )
+            requester = client.user
+        else:
+            if (
+                requester is None
+                or not SponsorContact.objects.filter(
+                    organisation=organisation, user=requester, active=True, user__is_active=True
+                ).exists()
+            ):
+                raise ValidationError(
+                    {"requester": "Name the organisation's contact who asked: they receive the copy."}
+                )
+    else:
+        raise PermissionDenied("You cannot ask for a copy here.")
+
+    # One open request per subject even when two arrive at the same moment: both wait on the
+    # subject's row, and the second sees the first's request.
+    subject_row = client if client is not None else organisation
+    type(subject_row).objects.select_for_update().filter(pk=subject_row.pk).exists()
+    subject = Q(client=client) if client is not None else Q(organisation=organisation)
+    already = SubjectAccessRequest.objects.select_for_update().filter(subject, state__in=OPEN_SUBJECT_ACCESS_STATES)
+    existing = already.first()
+    if existing is not None:
+        raise ValidationError(
+            f"Request {existing.reference} for the same information is still open (answer due by "
+            f"{existing.deadline_on:%d %b %Y}); it will include everything held when the copy is made."
+        )
+    due = due_date(received_on)
+    request = SubjectAccessRequest(
+        subject_kind=SubjectAccessRequest.Subject.CLIENT
+        if client is not None
+        else SubjectAccessRequest.Subject.ORGANISATION,
+        client=client,
+        organisation=organisation,
+        requester=requester,
+        opened_by=actor,
+        received_on=received_on,
+        due_on=due,
+        deadline_on=due,
+    )
+    request.full_clean()
+    request.save(force_insert=True)
+    _audit(actor, "subject_access.open", request, on_behalf=role == Role.ADMIN)
+    if role == Role.ADMIN:
+        notify(
+            users=[requester],
+            text=f"The practice recorded your request {request.reference} for a copy of your information.",
+            link=_link(request),
+        )
+    else:
+        notify(
+            users=_admins(),
+            text=f"Subject-access request {request.reference} received: answer due by {due:%d %b %Y}.",
+            link=_link(request),
+        )
+    return request
+
+
+# --- extension and refusal --------------------------------------------------------------------
+
+
+@transaction.atomic
+def subject_access_extend(
+    *, actor: Any, request: SubjectAccessRequest, months: int, reason: str
+) -> SubjectAccessRequest:
+    """Extend by up to two further months in all; the requester is told, with the reason, and
+    only within the first month (after it, the request is already late)."""
+    _require_runner(actor)
+    locked = _locked(request)
+    if not locked.is_open:
+        raise ValidationError("This request is closed: its deadline no longer applies.")
+    if not isinstance(months, int) or isinstance(months, bool) or not 1 <= months <= MAX_EXTENSION_MONTHS:
+        raise ValidationError({"months": "Extend by one or two months."})
+    if months <= locked.extension_months:
+        raise ValidationError({"months": f"The deadline is already extended by {locked.extension_months} month(s)."})
+    reason = (reason or "").strip()
+    if not reason or len(reason) > REASON_MAX_CHARS:
+        raise ValidationError(
+            {"reason": f"Say why more time is needed (the requester reads it), in up to {REASON_MAX_CHARS} characters."}
+        )
+    today = timezone.localdate()
+    if today > locked.due_on:
+        raise ValidationError(
+            f"An extension must be notified within one month of receipt, by {locked.due_on:%d %b %Y}. "
+            "That date has passed."
+        )
+    now = timezone.now()
+    locked.extension_months = months
+    locked.extension_reason = reason
+    locked.extended_at = now
+    locked.extended_by = actor
+    locked.deadline_on = deadline_after_extension(locked.received_on, months)
+    locked.extension_notified_at = now
+    locked.full_clean()
+    locked.save(
+        update_fields=[
+            "extension_months",
+            "extension_reason",
+            "extended_at",
+            "extended_by",
+            "deadline_on",
+            "extension_notified_at",
+        ]
+    )
+    _audit(actor, "subject_access.extend", locked, months=months)
+    # A link only: the reason is read behind sign-in (policy 003).
+    notify(
+        users=[locked.requester],
+        text=f"The practice needs more time for your request {locked.reference}: it is now due by "
+        f"{locked.deadline_on:%d %b %Y}. Sign in to read why.",
+        link=_link(locked),
+    )
+    return _refresh(request, locked)
+
+
+@transaction.atomic
+def subject_access_refuse(*, actor: Any, request: SubjectAccessRequest, reason: str) -> SubjectAccessRequest:
+    """Refuse, with the reason the requester reads (they may complain about it)."""
+    _require_runner(actor)
+    locked = _locked(request)
+    if not locked.is_open:
+        raise ValidationError("This request is already closed.")
+    reason = (reason or "").strip()
+    if not reason or len(reason) > REFUSAL_MAX_CHARS:
+        raise ValidationError(
+            {"reason": f"Give the reason the requester will read, in up to {REFUSAL_MAX_CHARS} characters."}
+        )
+    locked.state = State.REFUSED
+    locked.refusal_reason = reason
+    locked.refused_at = timezone.now()
+    locked.refused_by = actor
+    locked.save(update_fields=["state", "refusal_reason", "refused_at", "refused_by"])
+    export = SubjectAccessExport.objects.filter(request=locked).first()
+    if export is not None:
+        _delete_export(export)
+    _audit(actor, "subject_access.refuse", locked)
+    notify(
+        users=[locked.requester],
+        text=f"The practice has answered your request {locked.reference}. Sign in to read the answer.",
+        link=_link(locked),
+    )
+    return _refresh(request, locked)
+
+
+# --- the export -------------------------------------------------------------------------------
+
+
+def _send(export_id: Any) -> None:
+    from rights.tasks import subject_access_export_task
+
+    try:
+        subject_access_export_task.delay(str(export_id))
+    except Exception as exc:
+        # The row is the truth; the periodic re-queue sends the job again once the broker is back.
+        logger.warning("Could not queue subject-access export %s: %s", export_id, type(exc).__name__)
+
+
+def _enqueue(export_id: Any) -> None:
+    transaction.on_commit(lambda: _send(export_id))
+
+
+@transaction.atomic
+def subject_access_export_start(*, actor: Any, request: SubjectAccessRequest) -> SubjectAccessExport:
+    """Queue the copy to be built in the background. Starting again after a failure retries."""
+    _require_runner(actor)
+    locked = _locked(request)
+    if locked.state not in (State.RECEIVED, State.IN_PROGRESS):
+        raise ValidationError("The copy of this request is already made, or the request is closed.")
+    export = SubjectAccessExport.objects.select_for_update().filter(request=locked).first()
+    if export is not None and export.state != SubjectAccessExport.State.FAILED:
+        raise ValidationError("The copy is already being made.")
+    if export is None:
+        export = SubjectAccessExport(request=locked, data_key=data_key_create(purpose=EXPORT_KEY_PURPOSE))
+        export.save(force_insert=True)
+    else:
+        SubjectAccessExport.objects.filter(pk=export.pk).update(
+            state=SubjectAccessExport.State.QUEUED, claimed_at=None, claim=None, progress=0, step="", error=""
+        )
+    locked.state = State.IN_PROGRESS
+    locked.save(update_fields=["state"])
+    _audit(actor, "subject_access.export_start", locked, obj=export)
+    _enqueue(export.pk)
+    _refresh(request, locked)
+    return export
+
+
+def stale_claim_before(now: datetime.datetime) -> datetime.datetime:
+    """A claim older than the longest a task may run belongs to a worker that died."""
+    return now - datetime.timedelta(seconds=int(settings.CELERY_TASK_TIME_LIMIT) + 60)
+
+
+def export_build(*, export_id: Any) -> bool:
+    """Build the copy: claim the job, write the sealed ZIP, mark it built. Idempotent: a second
+    run, or a duplicate message, finds the claim taken or the copy built and does nothing.
+    Returns whether this call built it."""
+    now = timezone.now()
+    claim = uuid.uuid4()
+    claimed = (
+        SubjectAccessExport.objects.filter(
+            pk=export_id, state__in=[SubjectAccessExport.State.QUEUED, SubjectAccessExport.State.BUILDING]
+        )
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale_claim_before(now)))
+        .update(
+            claimed_at=now,
+            claim=claim,
+            state=SubjectAccessExport.State.BUILDING,
+            attempts=F("attempts") + 1,
+            progress=0,
+            step="Starting",
+        )
+    )
+    if not claimed:
+        return False
+    export = SubjectAccessExport.objects.select_related(
+        "request__client__user", "request__organisation", "request__requester"
+    ).get(pk=export_id)
+    mine = SubjectAccessExport.objects.filter(pk=export.pk, claim=claim)
+    last = {"percent": 0}
+
+    def progress(percent: int, step: str) -> None:
+        percent = max(0, min(99, percent))
+        if percent != last["percent"]:
+            last["percent"] = percent
+            mine.update(progress=percent, step=step[:80])
+
+    blob_name = exports.blob_name_for(export, claim)
+    try:
+        built = exports.build(export.request, export, blob_name=blob_name, progress=progress)
+    except Exception as exc:
+        # Ids, the kind of failure and where it happened; not its message, which could carry content.
+        logger.error(
+            "Subject-access export %s failed: %s\n%s",
+            export.pk,
+            type(exc).__name__,
+            "".join(traceback.format_tb(exc.__traceback__)),
+        )
+        _delete_blob(blob_name)
+        with transaction.atomic():
+            if mine.update(state=SubjectAccessExport.State.FAILED, error=type(exc).__name__[:200], step="Failed"):
+                notify(
+                    users=_admins(),
+                    text=f"Making the copy for subject-access request {export.request.reference} failed. "
+                    "Try again from its page.",
+                    link=_link(export.request),
+                )
+        return False
+    with transaction.atomic():
+        done = mine.update(
+            state=SubjectAccessExport.State.BUILT,
+            progress=100,
+            step="Done",
+            blob_name=built.blob_name,
+            size=built.size,
+            sha256=built.sha256,
+            manifest=built.manifest,
+            finished_at=timezone.now(),
+        )
+        if not done:
+            # Another attempt took the job over (or the request was refused): its copy is kept.
+            transaction.on_commit(lambda: _delete_blob(built.blob_name))
+            return False
+        request = export.request
+        SubjectAccessRequest.objects.filter(pk=request.pk, state=State.IN_PROGRESS).update(state=State.READY)
+        _audit(None, "subject_access.export_built", request, obj=export, files=built.manifest["files"])
+        notify(
+            users=_admins(),
+            text=f"The copy for subject-access request {request.reference} is ready for you to check and release.",
+            link=_link(request),
+        )
+    return True
+
+
+@transaction.atomic
+def subject_access_release(*, actor: Any, request: SubjectAccessRequest) -> SubjectAccessRequest:
+    """Release the checked copy to the requester, who can download it for the set number of days."""
+    _require_runner(actor)
+    locked = _locked(request)
+    export = SubjectAccessExport.objects.select_for_update().filter(request=locked).first()
+    if locked.state != State.READY or export is None or export.state != SubjectAccessExport.State.BUILT:
+        raise ValidationError("There is no finished copy to release.")
+    now = timezone.now()
+    export.expires_at = now + datetime.timedelta(days=settings.SUBJECT_ACCESS_DOWNLOAD_DAYS)
+    export.save(update_fields=["expires_at"])
+    locked.state = State.COMPLETED
+    locked.released_at = now
+    locked.save(update_fields=["state", "released_at"])
+    _audit(actor, "subject_access.release", locked, obj=export)
+    notify(
+        users=[locked.requester],
+        text=f"Your copy for request {locked.reference} is ready. Download it by "
+        f"{timezone.localtime(export.expires_at):%d %b %Y %H:%M}; it is deleted after that.",
+        link=_link(locked),
+    )
+    return _refresh(request, locked)
+
+
+def export_of(request: SubjectAccessRequest) -> SubjectAccessExport | None:
+    return SubjectAccessExport.objects.filter(request=request).first()
+
+
+@transaction.atomic
+def export_download(*, actor: Any, request: SubjectAccessRequest) -> SubjectAccessExport:
+    """The released copy, for its requester (or another contact of the same organisation), within
+    the download period. Each download is audited. Raises Http404 for anyone else."""
+    from django.http import Http404
+
+    if not access.can_download_subject_access_export(actor, request):
+        raise Http404
+    export = SubjectAccessExport.objects.filter(request=request).first()
+    if request.state != State.COMPLETED:
+        raise ExportUnavailable("The copy has not been released yet.", gone=False)
+    if export is None or export.expires_at is None or export.expires_at <= timezone.now():
+        raise ExportUnavailable(
+            f"The copy could be downloaded for {settings.SUBJECT_ACCESS_DOWNLOAD_DAYS} days after it was released; "
+            "that time is over and it has been deleted. You may ask for a new copy.",
+            gone=True,
+        )
+    _audit(actor, "subject_access.download", request, obj=export, bytes=export.size)
+    return export
+
+
+def download_name(request: SubjectAccessRequest) -> str:
+    return f"information-{request.reference}.zip"
+
+
+# --- deleting copies ----------------------------------------------------------------------------
+
+
+def _delete_blob(name: str) -> None:
+    from django.core.files.storage import default_storage
+
+    if name:
+        default_storage.delete(name)
+
+
+def _delete_export(export: SubjectAccessExport, *, blob_after_commit: bool = True) -> None:
+    """Row, key and blob. Once the key is gone, any copy of the blob (a backup) is unreadable."""
+    from django.core.files.storage import default_storage
+
+    blob_name, key_id = export.blob_name, export.data_key_id
+    export.delete()
+    data_key_destroy(key_id=key_id)
+    if not blob_name:
+        return
+    if blob_after_commit:
+        transaction.on_commit(lambda: default_storage.delete(blob_name))
+    else:
+        default_storage.delete(blob_name)
+
+
+def purge_expired_exports(now: datetime.datetime) -> int:
+    """Delete every copy whose download period ended: blob, row and data key. Returns how many.
+
+    Also crypto-shreds export keys and deletes stored copies whose row is gone (a retention sweep
+    deleted the request with its client or organisation), so nothing of a copy outlives it.
+    """
+    from django.core.files.storage import default_storage
+
+    from confidentiality.models import DataKey
+
+    purged = 0
+    unreleased_before = now - datetime.timedelta(days=settings.SUBJECT_ACCESS_UNRELEASED_DAYS)
+    while True:
+        batch = list(
+            SubjectAccessExport.objects.filter(
+                Q(expires_at__lte=now)
+                | Q(expires_at__isnull=True, state=SubjectAccessExport.State.BUILT, finished_at__lte=unreleased_before)
+            )
+            .select_related("request")
+            .order_by("pk")[:100]
+        )
+        if not batch:
+            break
+        for export in batch:
+            with transaction.atomic():
+                request = export.request
+                # The blob goes at once: the copy has expired, whatever becomes of this transaction.
+                _delete_export(export, blob_after_commit=False)
+                if export.expires_at is None:
+                    _unreleased_copy_deleted(request, export)
+                else:
+                    _audit(None, "subject_access.export_purged", request, export=str(export.pk))
+            purged += 1
+    orphans = DataKey.objects.filter(purpose=EXPORT_KEY_PURPOSE).exclude(
+        id__in=SubjectAccessExport.objects.values("data_key_id")
+    )
+    for key_id in list(orphans.values_list("id", flat=True)):
+        data_key_destroy(key_id=key_id)
+    try:
+        _folders, names = default_storage.listdir("subject-access")
+    except (FileNotFoundError, NotImplementedError):
+        names = []
+    if names:
+        kept = set(SubjectAccessExport.objects.exclude(blob_name="").values_list("blob_name", flat=True))
+        for name in names:
+            path = f"subject-access/{name}"
+            if path not in kept and not _being_written(path):
+                default_storage.delete(path)
+    return purged
+
+
+def _unreleased_copy_deleted(request: SubjectAccessRequest, export: SubjectAccessExport) -> None:
+    """The request goes back to waiting for its copy, and the administrators are told."""
+    SubjectAccessRequest.objects.filter(pk=request.pk, state=State.READY).update(state=State.IN_PROGRESS)
+    _audit(None, "subject_access.export_purged_unreleased", request, export=str(export.pk))
+    notify(
+        users=_admins(),
+        text=f"The copy for subject-access request {request.reference} was not released within "
+        f"{settings.SUBJECT_ACCESS_UNRELEASED_DAYS} days and has been deleted. Make it again to release it.",
+        link=_link(request),
+    )
+
+
+def _being_written(path: str) -> bool:
+    """A copy stored moments ago whose row is not yet marked built: leave it to its worker."""
+    return (
+        SubjectAccessExport.objects.filter(
+            state__in=[SubjectAccessExport.State.QUEUED, SubjectAccessExport.State.BUILDING]
+        )
+        .filter(id__in=[_export_id_of(path)])
+        .exists()
+    )
+
+
+def _export_id_of(path: str) -> Any:
+    stem = path.rsplit("/", 1)[-1].split(".", 1)[0].split("-", 1)[0]
+    try:
+        return uuid.UUID(hex=stem)
+    except ValueError:
+        return uuid.UUID(int=0)
+
+
+def requeue_stale_exports(now: datetime.datetime | None = None) -> int:
+    """The broker only wakes workers: a message lost with a killed worker is sent again here."""
+    now = now or timezone.now()
+    stale = SubjectAccessExport.objects.filter(
+        Q(state=SubjectAccessExport.State.BUILDING, claimed_at__lt=stale_claim_before(now))
+        | Q(state=SubjectAccessExport.State.QUEUED, created_at__lt=now - datetime.timedelta(minutes=5))
+    )
+    ids = list(stale.values_list("pk", flat=True)[:100])
+    for export_id in ids:
+        _send(export_id)
+    return len(ids)
+
+
+# --- reads ------------------------------------------------------------------------------------
+
+REGISTER_FILTERS = {
+    "open": "Open",
+    "overdue": "Overdue",
+    "closed": "Completed or refused",
+    "all": "All",
+}
+
+
+def requests_for(
+    *, user: Any, state: str = "all", today: datetime.date | None = None
+) -> QuerySet[SubjectAccessRequest]:
+    today = today or timezone.localdate()
+    found = access.subject_access_requests_visible_to(user).select_related("client", "organisation", "export")
+    if state == "open":
+        found = found.filter(state__in=OPEN_SUBJECT_ACCESS_STATES)
+    elif state == "overdue":
+        found = found.filter(state__in=OPEN_SUBJECT_ACCESS_STATES, deadline_on__lt=today)
+    elif state == "closed":
+        found = found.exclude(state__in=OPEN_SUBJECT_ACCESS_STATES)
+    if state in ("open", "overdue"):
+        return found.order_by("deadline_on", "created_at")
+    return found.order_by("-received_on", "-created_at")
+
+
+@dataclass(frozen=True)
+class DeadlineRow:
+    request: SubjectAccessRequest
+    overdue: bool
+    days: int
+
+    @property
+    def label(self) -> str:
+        if self.overdue:
+            return f"overdue by {-self.days} day{'s' if self.days != -1 else ''}"
+        if self.days == 0:
+            return "due today"
+        return f"{self.days} day{'s' if self.days != 1 else ''} left"
+
+
+def deadline_rows(requests: list[SubjectAccessRequest], today: datetime.date | None = None) -> list[DeadlineRow]:
+    today = today or timezone.localdate()
+    return [DeadlineRow(r, is_overdue(r, today), days_left(r, today)) for r in requests]
+
+
+def dashboard_deadlines_for(*, user: Any, today: datetime.date | None = None) -> list[DeadlineRow]:
+    """The administrator's dashboard: open requests overdue or due within a week, soonest first."""
+    if not access.can_run_subject_access(user):
+        return []
+    today = today or timezone.localdate()
+    rows = (
+        access.subject_access_requests_visible_to(user)
+        .filter(state__in=OPEN_SUBJECT_ACCESS_STATES, deadline_on__lte=today + datetime.timedelta(days=DUE_SOON_DAYS))
+        .order_by("deadline_on", "created_at")[:20]
+    )
+    return deadline_rows(list(rows), today)
+
+
+def subject_label(request: SubjectAccessRequest) -> str:
+    """How the register names the subject. A client's name is decrypted for the administrator only."""
+    if request.subject_kind == SubjectAccessRequest.Subject.ORGANISATION:
+        return request.organisation.name if request.organisation else "An organisation"
+    return request.client.full_name if request.client else "A client"

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from rights import views
+
+app_name = "subject_access"
+
+urlpatterns = [
+    path("", views.request_list, name="list"),
+    path("new/", views.request_new, name="new"),
+    path("<uuid:pk>/", views.request_detail, name="detail"),
+    path("<uuid:pk>/status/", views.request_status, name="status"),
+    path("<uuid:pk>/start/", views.request_start, name="start"),
+    path("<uuid:pk>/extend/", views.request_extend, name="extend"),
+    path("<uuid:pk>/refuse/", views.request_refuse, name="refuse"),
+    path("<uuid:pk>/release/", views.request_release, name="release"),
+    path("<uuid:pk>/download/", views.request_download, name="download"),
+]

@@ -1,0 +1,304 @@
+"""Pages of subject access: thin; the access policy and retention.subject_access decide.
+
+A client asks for a copy of their information, a sponsor contact for their organisation's;
+the administrator keeps the register, opens requests on someone's behalf, builds the copy,
+checks its contents page (counts only) and releases it; the requester downloads it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from confidentiality import access
+from confidentiality.crypto import load_data_keys
+from confidentiality.forms import act_on, errors_to_form
+from confidentiality.roles import Role
+from engagements.selectors import audit_client_reads
+from rights import exports
+from rights import services as sar
+from rights.forms import ExtendForm, OnBehalfForm, OrganisationChoiceForm, RefuseForm
+from rights.models import SubjectAccessExport, SubjectAccessRequest
+
+
+def _get(request: HttpRequest, pk: Any) -> SubjectAccessRequest:
+    return access.subject_access_request_get_for(request.user, pk)
+
+
+def _require_runner(request: HttpRequest) -> None:
+    if not access.can_run_subject_access(request.user):
+        raise Http404
+
+
+# --- lists ----------------------------------------------------------------------------------
+
+
+@login_required
+def request_list(request: HttpRequest) -> HttpResponse:
+    """The administrator's register; a client's or sponsor contact's own requests."""
+    user: Any = request.user
+    if not access.can_request_subject_access(user):
+        raise Http404
+    if access.can_run_subject_access(user):
+        return _register(request)
+    role = access.role_of(user)
+    items = list(sar.requests_for(user=user)[:100])
+    organisations = access.sponsor_organisations_of(user) if role == Role.SPONSOR else None
+    return render(
+        request,
+        "rights/sar_list.html",
+        {
+            "rows": sar.deadline_rows(items),
+            "is_sponsor": role == Role.SPONSOR,
+            "organisation_form": OrganisationChoiceForm(organisations=organisations)
+            if organisations is not None and organisations.count() > 1
+            else None,
+            "download_days": _download_days(),
+        },
+    )
+
+
+def _download_days() -> int:
+    from django.conf import settings
+
+    return int(settings.SUBJECT_ACCESS_DOWNLOAD_DAYS)
+
+
+def _register(request: HttpRequest) -> HttpResponse:
+    state = request.GET.get("state", "open")
+    if state not in sar.REGISTER_FILTERS:
+        state = "open"
+    page = Paginator(sar.requests_for(user=request.user, state=state), 50).get_page(request.GET.get("page"))
+    items = list(page.object_list)
+    # One query for every client's key on the page, then their names decrypt without more;
+    # reading them is a read of each client's file, so it shows in their access log.
+    clients = [r.client for r in items if r.client is not None]
+    load_data_keys([c.data_key_id for c in clients])
+    audit_client_reads(user=request.user, clients=clients)
+    rows = [(row, sar.subject_label(row.request)) for row in sar.deadline_rows(items)]
+    return render(
+        request,
+        "rights/sar_register.html",
+        {"page": page, "rows": rows, "state": state, "states": sar.REGISTER_FILTERS},
+    )
+
+
+# --- opening --------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_new(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    if not access.can_request_subject_access(user):
+        raise Http404
+    if access.can_run_subject_access(user):
+        return _on_behalf(request)
+    if request.method != "POST":
+        return redirect("subject_access:list")
+    organisation = None
+    if access.role_of(user) == Role.SPONSOR and request.POST.get("organisation"):
+        form = OrganisationChoiceForm(request.POST, organisations=access.sponsor_organisations_of(user))
+        if not form.is_valid():
+            raise Http404
+        organisation = form.cleaned_data["organisation"]
+    try:
+        opened = sar.subject_access_request_open(actor=user, organisation=organisation)
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("subject_access:list")
+    messages.success(
+        request,
+        f"Your request {opened.reference} is received. The practice will answer by {opened.deadline_on:%d %b %Y}.",
+    )
+    return redirect("subject_access:detail", pk=opened.pk)
+
+
+def _on_behalf(request: HttpRequest) -> HttpResponse:
+    from confidentiality.models import User
+    from engagements.models import Client
+
+    user: Any = request.user
+    form = OnBehalfForm(request.POST or None, organisations=access.organisations_visible_to(user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        client = organisation = requester = None
+        if data["subject_kind"] == "client":
+            client = Client.objects.filter(user__email=data["client_email"].strip().lower()).first()
+            if client is None:
+                form.add_error("client_email", "No client signs in with this e-mail address.")
+        else:
+            organisation = data["organisation"]
+            requester = User.objects.filter(email=data["contact_email"].strip().lower()).first()
+            if requester is None:
+                form.add_error("contact_email", "No one signs in with this e-mail address.")
+        if not form.errors:
+            try:
+                opened = sar.subject_access_request_open(
+                    actor=user,
+                    client=client,
+                    organisation=organisation,
+                    requester=requester,
+                    received_on=data["received_on"],
+                )
+            except ValidationError as exc:
+                errors_to_form(form, exc)
+            else:
+                messages.success(request, f"Request {opened.reference} recorded. The requester has been told.")
+                return redirect("subject_access:detail", pk=opened.pk)
+    return render(request, "rights/sar_new.html", {"form": form}, status=400 if form.errors else 200)
+
+
+# --- one request ----------------------------------------------------------------------------
+
+
+def _detail(request: HttpRequest, item: SubjectAccessRequest, status: int = 200, **forms: Any) -> HttpResponse:
+    user: Any = request.user
+    is_admin = access.can_run_subject_access(user)
+    export = sar.export_of(item)
+    if is_admin and item.client is not None:
+        load_data_keys([item.client.data_key_id])
+        audit_client_reads(user=user, clients=[item.client])
+    now = timezone.now()
+    downloadable = (
+        access.can_download_subject_access_export(user, item)
+        and item.state == SubjectAccessRequest.State.COMPLETED
+        and export is not None
+        and export.expires_at is not None
+        and export.expires_at > now
+    )
+    context = {
+        "sar": item,
+        "export": export,
+        "row": sar.deadline_rows([item])[0],
+        "is_admin": is_admin,
+        "subject": sar.subject_label(item) if is_admin else "",
+        "building": export is not None
+        and export.state in (SubjectAccessExport.State.QUEUED, SubjectAccessExport.State.BUILDING),
+        "downloadable": downloadable,
+        "expired": item.state == SubjectAccessRequest.State.COMPLETED and not downloadable,
+        "can_extend": is_admin
+        and item.is_open
+        and item.extension_months < sar.MAX_EXTENSION_MONTHS
+        and timezone.localdate() <= item.due_on,
+        "extend_form": forms.get("extend_form") or ExtendForm(),
+        "refuse_form": forms.get("refuse_form") or RefuseForm(),
+        "download_days": _download_days(),
+    }
+    return render(request, "rights/sar_detail.html", context, status=status)
+
+
+@login_required
+def request_detail(request: HttpRequest, pk: str) -> HttpResponse:
+    return _detail(request, _get(request, pk))
+
+
+@login_required
+def request_status(request: HttpRequest, pk: str) -> JsonResponse:
+    """What the page's progress bar polls: state and progress, never content."""
+    item = _get(request, pk)
+    export = sar.export_of(item)
+    return JsonResponse(
+        {
+            "state": item.state,
+            "state_label": item.get_state_display(),
+            "export_state": export.state if export else None,
+            "progress": export.progress if export else 0,
+            "step": export.step if export else "",
+        }
+    )
+
+
+@login_required
+@require_POST
+def request_start(request: HttpRequest, pk: str) -> HttpResponse:
+    item = _get(request, pk)
+    _require_runner(request)
+    try:
+        sar.subject_access_export_start(actor=request.user, request=item)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, "The copy is being made. This page shows its progress.")
+    return redirect("subject_access:detail", pk=item.pk)
+
+
+@login_required
+@require_POST
+def request_extend(request: HttpRequest, pk: str) -> HttpResponse:
+    item = _get(request, pk)
+    _require_runner(request)
+    form = ExtendForm(request.POST)
+    if act_on(
+        form,
+        lambda data: sar.subject_access_extend(
+            actor=request.user, request=item, months=data["months"], reason=data["reason"]
+        ),
+    ):
+        messages.success(request, "The deadline is extended and the requester has been told why.")
+        return redirect("subject_access:detail", pk=item.pk)
+    return _detail(request, item, status=400, extend_form=form)
+
+
+@login_required
+@require_POST
+def request_refuse(request: HttpRequest, pk: str) -> HttpResponse:
+    item = _get(request, pk)
+    _require_runner(request)
+    form = RefuseForm(request.POST)
+    if act_on(form, lambda data: sar.subject_access_refuse(actor=request.user, request=item, reason=data["reason"])):
+        messages.success(request, "The request is refused and the requester has been told why.")
+        return redirect("subject_access:detail", pk=item.pk)
+    return _detail(request, item, status=400, refuse_form=form)
+
+
+@login_required
+@require_POST
+def request_release(request: HttpRequest, pk: str) -> HttpResponse:
+    item = _get(request, pk)
+    _require_runner(request)
+    try:
+        sar.subject_access_release(actor=request.user, request=item)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, "The copy is released. The requester has been told to download it.")
+    return redirect("subject_access:detail", pk=item.pk)
+
+
+@login_required
+def request_download(request: HttpRequest, pk: str) -> HttpResponseBase:
+    item = _get(request, pk)
+    try:
+        export = sar.export_download(actor=request.user, request=item)
+    except sar.ExportUnavailable as exc:
+        return render(
+            request,
+            "rights/sar_unavailable.html",
+            {"sar": item, "message": str(exc)},
+            status=410 if exc.gone else 409,
+        )
+    return streaming_zip(item, export)
+
+
+def streaming_zip(item: SubjectAccessRequest, export: SubjectAccessExport) -> StreamingHttpResponse:
+    """The ZIP, decrypted a chunk at a time as it is sent: memory stays flat whatever its size."""
+    response = StreamingHttpResponse(exports.iter_plaintext(export), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{sar.download_name(item)}"'
+    response["Content-Length"] = str(export.size)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
