@@ -124,7 +124,7 @@ def seed(size: int) -> None:
     from django.contrib.auth.models import Permission
     from django.contrib.contenttypes.models import ContentType
 
-    from confidentiality.access import MEMBER_GRANTS
+    from access import MEMBER_GRANTS
     from confidentiality.crypto import data_key_create
     from confidentiality.models import User
     from engagements.models import Client, Engagement, Organisation

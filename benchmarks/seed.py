@@ -29,7 +29,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.utils import timezone
 
-from confidentiality.access import MEMBER_GRANTS, EngagementAccess
+from access import MEMBER_GRANTS, EngagementAccess
 from confidentiality.crypto import data_key_create
 from confidentiality.models import User
 from confidentiality.roles import Role

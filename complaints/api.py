@@ -15,10 +15,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+import access
 from complaints import services as complaint_services
 from complaints.models import Breach, Complaint
 from complaints.services import BREACH_TEXT_MAX_CHARS, COMPLAINT_MAX_CHARS, REFERENCE_MAX_CHARS
-from confidentiality import access
 from confidentiality.pagination import CursorPage
 from engagements.api import StrictCharField
 from engagements.services import ConflictError

@@ -23,8 +23,8 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
+import access
 from complaints.models import Breach, Complaint, ComplaintResponse
-from confidentiality import access
 from confidentiality.audit import audit_record
 from confidentiality.crypto import data_key_create, load_data_keys
 from confidentiality.models import User

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+import access
 from complaints import services as complaint_services
 from complaints.forms import (
     BreachReportForm,
@@ -24,7 +25,6 @@ from complaints.forms import (
     breach_initial,
 )
 from complaints.models import Breach
-from confidentiality import access
 from confidentiality.forms import act_on, errors_to_form
 from engagements.services import ConflictError
 

@@ -18,9 +18,9 @@ class AccountAdapter(DefaultAccountAdapter):
     def pre_login(self, request: Any, user: Any, **kwargs: Any) -> Any:
         """After the last day of their contract a person cannot sign in, as if inactive (the
         periodic offboarding will make them so)."""
-        from confidentiality import access
+        from confidentiality import accounts
 
-        if user.is_active and not access.account_in_force(user):
+        if user.is_active and not accounts.account_in_force(user):
             from allauth.account.internal.stagekit import clear_login
 
             clear_login(request)

@@ -5,15 +5,10 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
-from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, serializers
-from rest_framework.decorators import api_view, permission_classes
-from rest_framework.permissions import IsAuthenticated
+from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
-
-from confidentiality import access
 
 
 class AccessBeforeBody:
@@ -29,39 +24,6 @@ class AccessBeforeBody:
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         self.allowed = self.create_access()
         return super().create(request, *args, **kwargs)  # type: ignore[misc]
-
-
-class MeSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    email = serializers.EmailField()
-    display_name = serializers.CharField()
-    role = serializers.CharField(allow_null=True)
-    policies_to_accept = serializers.ListField(
-        child=serializers.CharField(), help_text="Policies to accept in the web app before any other endpoint answers."
-    )
-
-
-@extend_schema(responses=MeSerializer, tags=["account"])
-@api_view(["GET"])
-@permission_classes([IsAuthenticated])  # answers before the policies are accepted, to say which
-def me(request: Request) -> Response:
-    """Who the token belongs to, their role, and any policy they must accept first."""
-    user: Any = request.user
-    role = access.role_of(user)
-    return Response(
-        MeSerializer(
-            {
-                "id": user.pk,
-                "email": user.email,
-                "display_name": user.display_name,
-                "role": role.value if role else None,
-                "policies_to_accept": [
-                    f"{document.get_kind_display()} (version {document.version})"
-                    for document in access.policies_to_accept(user)
-                ],
-            }
-        ).data
-    )
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

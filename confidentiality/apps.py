@@ -1,5 +1,3 @@
-from typing import Any
-
 from django.apps import AppConfig
 
 
@@ -7,20 +5,3 @@ class ConfidentialityConfig(AppConfig):
     name = "confidentiality"
     verbose_name = "Confidentiality core"
     default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self) -> None:
-        from django.contrib.auth.signals import user_logged_in
-
-        user_logged_in.connect(_remember_sign_in, dispatch_uid="confidentiality.signed_in_at")
-
-
-def _remember_sign_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    """Each session knows when its person signed in, so that signing them out everywhere (or an
-    auditor's window closing) ends the sessions begun before (middleware.SessionInForceMiddleware)."""
-    from django.utils import timezone
-
-    from confidentiality.middleware import SIGNED_IN_AT
-
-    session = getattr(request, "session", None)
-    if session is not None:
-        session[SIGNED_IN_AT] = timezone.now().timestamp()

@@ -26,11 +26,9 @@ class UserManager(BaseUserManager["User"]):
     def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)
-        user = self.create_user(email, password, **extra)
-        from people.policies import ask_newcomer
-
-        ask_newcomer(user)
-        return user
+        # The technical admin site's users are asked to accept the policies in force on every
+        # request (access.policies_to_accept), so they need no flag here.
+        return self.create_user(email, password, **extra)
 
 
 class User(AbstractBaseUser, PermissionsMixin):

@@ -17,7 +17,7 @@ from confidentiality.models import Notice
 
 
 def notify(*, users: list[Any], text: str, link: str = "", email: bool = True) -> None:
-    from confidentiality.access import account_in_force
+    from confidentiality.accounts import account_in_force
 
     for user in users:
         # Someone who has left (or whose contract has ended) is told nothing more.

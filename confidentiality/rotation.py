@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -161,32 +162,16 @@ def _set_path(row: Any, path: str, holder: Any) -> None:
     setattr(target, parts[-1], holder)
 
 
+# Stored files encrypted under a holder's data key, by the app that keeps them: each function
+# re-encrypts one holder's files under the new key and returns the old files' names, which go once
+# the rotation commits. Apps register theirs in ``AppConfig.ready`` (engagements: documents).
+FILE_REKEYERS: list[Callable[[Any, Any, RotationReport], list[str]]] = []
+
+
 def _reencrypt_blobs(holder: Any, new_key_id: Any, report: RotationReport) -> list[str]:
-    """Documents' stored files are encrypted under the engagement key too: re-encrypt each into a
-    new file under the new key and point the row at it. Returns the old files' names."""
-    import uuid as uuid_module
-
-    from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
-
-    from confidentiality.crypto import decrypt_blob, encrypt_blob
-    from engagements.models import Document, Engagement
-    from engagements.services import document_aad
-
-    if not isinstance(holder, Engagement):
-        return []
-    old_names = []
-    for document in Document.objects.filter(engagement=holder).iterator(chunk_size=100):
-        with default_storage.open(document.blob_name, "rb") as handle:
-            content = decrypt_blob(handle.read(), aad=document_aad(document.pk), where=f"document {document.pk}")
-        new_name = default_storage.save(
-            f"documents/{uuid_module.uuid4().hex}.bin",
-            ContentFile(encrypt_blob(content, key_id=new_key_id, aad=document_aad(document.pk))),
-        )
-        Document.objects.filter(pk=document.pk).update(blob_name=new_name)
-        old_names.append(document.blob_name)
-        report.values_reencrypted += 1
-        report.by_field["engagements.Document.file"] = report.by_field.get("engagements.Document.file", 0) + 1
+    old_names: list[str] = []
+    for rekey in FILE_REKEYERS:
+        old_names += rekey(holder, new_key_id, report)
     return old_names
 
 

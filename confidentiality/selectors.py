@@ -6,12 +6,12 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from confidentiality import access
+from confidentiality import accounts
 from confidentiality.models import ApiToken, AuditEvent
 
 
 def audit_events_for(*, user: Any) -> QuerySet[AuditEvent]:
-    access.require(user, access.Capability.READ_AUDIT_LOG)
+    accounts.require(user, accounts.Capability.READ_AUDIT_LOG)
     return AuditEvent.objects.order_by("-seq")
 
 

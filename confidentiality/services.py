@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from confidentiality.audit import audit_record
 from confidentiality.models import ApiToken, User
-from confidentiality.roles import STAFF_ROLES, Role
+from confidentiality.roles import Role
 
 API_TOKEN_PREFIX = "cpt_"
 
@@ -34,11 +34,14 @@ def user_create(
     display_name: str = "",
     password: str | None = None,
 ) -> User:
-    """Create a person with exactly one role. ``password=None`` leaves them to set one by reset."""
-    from confidentiality import access
+    """Create a person with exactly one role. ``password=None`` leaves them to set one by reset.
+
+    A member of staff must also be asked to accept the policies in force: ``people.services.staff_add``
+    does both."""
+    from confidentiality import accounts
 
     # actor=None is the system itself (a management command run with server access).
-    if actor is not None and not access.can(actor, access.Capability.MANAGE_PRACTICE):
+    if actor is not None and not accounts.can(actor, accounts.Capability.MANAGE_PRACTICE):
         raise PermissionDenied("Only the practice administrator can add people.")
     email = email.strip().lower()
     validate_email(email)
@@ -54,10 +57,6 @@ def user_create(
     user.save()
     ensure_role_groups()
     user.groups.set([Group.objects.get(name=Role(role).value)])
-    if Role(role) in STAFF_ROLES:
-        from people.policies import ask_newcomer
-
-        ask_newcomer(user)
     audit_record(actor=actor, action="user.create", obj=user, detail={"role": Role(role).value})
     return user
 

@@ -96,6 +96,10 @@ INSTALLED_APPS = [
     "people",
     "rights",
     "retention",
+    # Above them all: the pages and gates around the features (dashboards, account pages, the
+    # checks every request passes), and the demo practice.
+    "portal",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -109,10 +113,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "confidentiality.middleware.SessionInForceMiddleware",
-    "confidentiality.middleware.StaffSecondFactorMiddleware",
-    "confidentiality.middleware.PolicyAcceptanceMiddleware",
-    "confidentiality.middleware.NoStoreMiddleware",
+    "portal.middleware.SessionInForceMiddleware",
+    "portal.middleware.StaffSecondFactorMiddleware",
+    "portal.middleware.PolicyAcceptanceMiddleware",
+    "portal.middleware.NoStoreMiddleware",
     # Redis down: sign-in answers 503 with a clear message instead of a server error.
     "confidentiality.unavailable.CacheUnavailableMiddleware",
     # Axes last: it answers a locked-out login with its own response.
@@ -132,7 +136,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "confidentiality.context_processors.navigation",
+                "portal.context_processors.navigation",
             ],
         },
     },
@@ -291,10 +295,10 @@ if PRODUCTION:
 REST_FRAMEWORK = {
     # Tokens only: a browser session must not reach the API, or a staff member signed in with a
     # password alone (before setting up the second factor) could read through it.
-    "DEFAULT_AUTHENTICATION_CLASSES": ["confidentiality.authentication.ApiTokenAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["portal.authentication.ApiTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
-        "confidentiality.permissions.PoliciesAccepted",
+        "portal.permissions.PoliciesAccepted",
     ],
     "DEFAULT_SCHEMA_CLASS": "confidentiality.schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "confidentiality.pagination.CursorPage",

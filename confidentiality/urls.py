@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from confidentiality import account_views, api, health, views
+from confidentiality import api, health
 
 # The technical admin site signs in through allauth, so its sessions pass the second factor too.
 admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]
@@ -11,17 +11,9 @@ admin.site.site_header = "Coaching practice: technical administration"
 
 # Each app's pages and its API are included by name, so the core imports no feature app.
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("dashboard/", views.dashboard, name="dashboard"),
-    path("notices/<int:pk>/", views.notice_open, name="notice_open"),
-    path("account/", views.account_settings, name="account_settings"),
-    path("account/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
-    path("account/sessions/<int:pk>/end/", account_views.session_end, name="account_session_end"),
-    path("account/sessions/end-others/", account_views.sessions_end_others, name="account_sessions_end_others"),
-    path("account/activity/", account_views.activity, name="account_activity"),
+    path("", include("portal.urls")),
     path("people/", include("people.urls")),
     path("policies/", include("people.policy_urls")),
-    path("audit/", views.audit_log, name="audit_log"),
     path("engagements/", include("engagements.urls")),
     path("retention/", include("retention.urls")),
     path("subject-access/", include("rights.urls")),
@@ -34,7 +26,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
-    path("api/v1/me/", api.me, name="api_me"),
+    path("api/v1/", include("portal.api_urls")),
     path("api/v1/", include("engagements.api_urls")),
     path("api/v1/", include("consent.api_urls")),
     path("api/v1/", include("reports.api_urls")),

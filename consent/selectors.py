@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 
-from confidentiality import access
+import access
 from consent.models import Agreement, AgreementTemplate, ConsentRecord
 
 

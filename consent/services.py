@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from confidentiality import access
+import access
 from confidentiality.audit import audit_engagement_event, audit_record
 from consent.models import (
     Agreement,

@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from confidentiality import access
+import access
 from confidentiality.audit import audit_engagement_event
 from disclosures.models import Concern, ConcernStep, Disclosure, RecipientKind
 from disclosures.services import TEXT_MAX_CHARS, disclosure_record

@@ -21,7 +21,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from confidentiality import access
+import access
 from confidentiality.audit import audit_engagement_event
 from consent.models import ConsentRecord
 from disclosures.models import NEEDS_SECOND_APPROVAL, Disclosure, RecipientKind

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from confidentiality import access
+import access
 from confidentiality.api import AccessBeforeBody
 from confidentiality.crypto import load_data_keys
 from confidentiality.roles import Role

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
@@ -65,3 +66,32 @@ def attachment_response(content: bytes, *, content_type: str, name: str) -> Http
     response["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def rekey_document_files(holder: Any, new_key_id: Any, report: Any) -> list[str]:
+    """Documents' stored files are encrypted under the engagement key too: re-encrypt each into a
+    new file under the new key and point the row at it. Returns the old files' names."""
+    import uuid as uuid_module
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from confidentiality.crypto import decrypt_blob, encrypt_blob
+    from engagements.models import Document, Engagement
+    from engagements.services import document_aad
+
+    if not isinstance(holder, Engagement):
+        return []
+    old_names = []
+    for document in Document.objects.filter(engagement=holder).iterator(chunk_size=100):
+        with default_storage.open(document.blob_name, "rb") as handle:
+            content = decrypt_blob(handle.read(), aad=document_aad(document.pk), where=f"document {document.pk}")
+        new_name = default_storage.save(
+            f"documents/{uuid_module.uuid4().hex}.bin",
+            ContentFile(encrypt_blob(content, key_id=new_key_id, aad=document_aad(document.pk))),
+        )
+        Document.objects.filter(pk=document.pk).update(blob_name=new_name)
+        old_names.append(document.blob_name)
+        report.values_reencrypted += 1
+        report.by_field["engagements.Document.file"] = report.by_field.get("engagements.Document.file", 0) + 1
+    return old_names

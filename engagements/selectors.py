@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from confidentiality import access
+import access
 from confidentiality.crypto import load_data_keys
 from confidentiality.roles import Role
 from engagements.models import Client, Engagement, Organisation

@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from confidentiality import access
+import access
 from confidentiality.audit import audit_engagement_event, audit_record
 from confidentiality.crypto import data_key_create
 from confidentiality.records import record_label

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from confidentiality import access
+import access
 from confidentiality.crypto import load_data_keys
 from confidentiality.forms import act_on, errors_to_form
 from confidentiality.roles import Role

@@ -31,7 +31,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from confidentiality import access
+import access
 from confidentiality.audit import audit_engagement_event
 from confidentiality.notify import notify
 from consent.models import FeedbackAnonymity

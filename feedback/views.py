@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from confidentiality import access
+import access
 from confidentiality.audit import audit_engagement_event
 from confidentiality.crypto import load_data_keys
 from feedback import services as feedback_services

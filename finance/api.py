@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from confidentiality import access
+import access
 from confidentiality.audit import audit_record
 from confidentiality.pagination import CursorPage
 from engagements.api import StrictCharField

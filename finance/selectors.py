@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
 from django.utils import timezone
 
-from confidentiality import access
+import access
 from finance import money
 from finance.models import Audit, CreditNote, Invoice, Payment
 

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from confidentiality import access
+import access
 from confidentiality.audit import audit_record
 from confidentiality.roles import Role
 from finance import money

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from confidentiality import access
+import access
 from confidentiality.audit import audit_record
 from confidentiality.records import record_label
 from confidentiality.roles import Role

@@ -22,7 +22,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef
 
-from confidentiality import access
+import access
 from confidentiality.audit import audit_record
 from confidentiality.models import User
 from confidentiality.roles import STAFF_ROLES

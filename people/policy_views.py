@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_POST
 
-from confidentiality import access
+import access
 from confidentiality.forms import PolicyAcceptForm
 from people import policies
 

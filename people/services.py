@@ -28,11 +28,12 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from confidentiality import access
+import access
 from confidentiality.audit import audit_record
 from confidentiality.models import ApiToken, User
 from confidentiality.roles import STAFF_ROLES, Role
 from people.models import Offboarding, OffboardingEngagement
+from people.policies import ask_newcomer
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +116,7 @@ def staff_add(
         raise ValidationError({"role": "Add clients and sponsor contacts from their own pages."})
     _check_contract(role=role, is_associate=is_associate, contract_ends_on=contract_ends_on)
     user = user_create(actor=actor, email=email, role=role, display_name=display_name)
+    ask_newcomer(user)
     return contract_set(actor=actor, user=user, is_associate=is_associate, contract_ends_on=contract_ends_on)
 
 

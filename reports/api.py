@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from confidentiality import access
+import access
 from confidentiality.audit import audit_engagement_event
 from confidentiality.crypto import load_data_keys
 from engagements.api import StrictCharField

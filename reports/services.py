@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from confidentiality import access
+import access
 from confidentiality.audit import audit_engagement_event
 from confidentiality.roles import Role
 from consent.services import current_agreement, require_signed_agreement

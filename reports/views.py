@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from confidentiality import access
+import access
 from confidentiality.audit import audit_engagement_event
 from confidentiality.crypto import load_data_keys
 from confidentiality.roles import Role

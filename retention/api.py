@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from confidentiality import access
+import access
 from engagements.api import StrictCharField
 from retention import services
 from retention.models import LegalHold

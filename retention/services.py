@@ -11,7 +11,7 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
-from confidentiality import access
+import access
 from confidentiality.audit import audit_record
 from confidentiality.notify import notify
 from people.models import PolicyDocument

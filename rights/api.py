@@ -20,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from confidentiality import access
+import access
 from confidentiality.pagination import CursorPage
 from rights import services as sar
 from rights.models import SubjectAccessRequest

@@ -28,7 +28,7 @@ from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from confidentiality import access
+import access
 from confidentiality.audit import audit_record
 from confidentiality.crypto import data_key_create, data_key_destroy
 from confidentiality.notify import notify

@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from confidentiality import access
+import access
 from confidentiality.crypto import load_data_keys
 from confidentiality.forms import act_on, errors_to_form
 from confidentiality.roles import Role

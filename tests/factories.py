@@ -9,10 +9,11 @@ import factory
 from django.utils import timezone
 
 from confidentiality.models import User
-from confidentiality.roles import Role
+from confidentiality.roles import STAFF_ROLES, Role
 from confidentiality.services import user_create
 from engagements.models import Client, Engagement, Organisation
 from engagements.services import client_create, engagement_create, organisation_create, sponsor_contact_add
+from people.policies import ask_newcomer
 
 PASSWORD = "a long test password 2026"
 
@@ -29,6 +30,8 @@ class UserFactory(factory.Factory):
     @classmethod
     def _create(cls, model_class: Any, *args: Any, role: Role, organisation: Any = None, **kwargs: Any) -> User:
         user = user_create(actor=None, role=role, password=PASSWORD, **kwargs)
+        if role in STAFF_ROLES:
+            ask_newcomer(user)  # as people.services.staff_add does
         if role == Role.SPONSOR:
             sponsor_contact_add(actor=None, organisation=organisation or OrganisationFactory(), user=user)
         return user

@@ -83,7 +83,7 @@ def new_page(browser: Any) -> Iterator[Callable[[], Any]]:
 
 
 def totp_now(secret: str) -> str:
-    from confidentiality.demo import totp_code
+    from demo.practice import totp_code
 
     return totp_code(secret)
 

@@ -72,7 +72,7 @@ MAIN_PAGES: list[tuple[str, str, str, str]] = [
 
 WIDTHS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
 
-# Who each role is in the demo practice (confidentiality/demo.py).
+# Who each role is in the demo practice (demo/practice.py).
 DEMO_LOGINS = {
     "coach": "maya.coach@practice.example",
     "associate": "jo.associate@practice.example",
@@ -124,9 +124,9 @@ class Practice:
 def _seed() -> tuple[dict[str, str], dict[str, str | None]]:
     """The demo practice, and what a few main pages need that it does not hold yet."""
     from complaints.models import Complaint
-    from confidentiality.demo import LEAVER, seed_demo, totp_secret
     from confidentiality.models import User
     from consent.models import InformationCategory
+    from demo.practice import LEAVER, seed_demo, totp_secret
     from engagements.models import Engagement
     from feedback import services as feedback_services
     from people.models import Offboarding

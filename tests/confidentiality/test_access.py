@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from confidentiality import access
+import access
 from tests.conftest import PERSONAS, World
 
 OWN_CLIENT_NAME = "Samira Quentin-Marsh"

@@ -17,7 +17,7 @@ import time_machine
 from django.test import Client as HttpClient
 from django.urls import reverse
 
-from confidentiality import access
+import access
 from confidentiality.models import Notice, User
 from confidentiality.roles import Role
 from engagements import services

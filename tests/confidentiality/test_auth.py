@@ -10,8 +10,8 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
 
-from confidentiality.demo import totp_code
 from confidentiality.roles import Role
+from demo.practice import totp_code
 from tests.conftest import World, enrol_totp, login
 from tests.factories import PASSWORD, UserFactory
 

@@ -86,7 +86,7 @@ class TestSeedDemo:
         assert {u.role for u in User.objects.all()} == set(Role)
 
     def test_it_shows_a_leaver_whose_engagement_waits_for_a_new_coach(self) -> None:
-        from confidentiality.demo import LEAVER
+        from demo.practice import LEAVER
         from people.models import OffboardingEngagement
 
         result: dict[str, Any] = json.loads(run("seed_demo", "--json"))

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client as HttpClient
 
-from confidentiality.demo import PEOPLE, seed_demo
 from confidentiality.models import User
+from demo.practice import PEOPLE, seed_demo
 from tests.conftest import login
 
 pytestmark = [pytest.mark.embedded, pytest.mark.django_db]

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from confidentiality import access
+import access
 from confidentiality.models import AuditEvent, Notice, User
 from confidentiality.notify import notify
 from confidentiality.roles import Role

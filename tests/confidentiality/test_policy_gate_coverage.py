@@ -28,9 +28,9 @@ from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
 from rest_framework.viewsets import ViewSet
 
-from confidentiality import access
-from confidentiality.middleware import _POLICY_EXEMPT
-from confidentiality.permissions import PoliciesAccepted
+import access
+from portal.middleware import _POLICY_EXEMPT
+from portal.permissions import PoliciesAccepted
 from retention.services import policy_record
 from tests.conftest import World, login
 from tests.matrix import routes
@@ -44,7 +44,7 @@ from tests.matrix.table import ROWS
 OPEN_BEFORE_ACCEPTANCE = {
     # Tells the token's owner who they are and which policies they must still accept: the one
     # endpoint that can say why every other one answers 403.
-    "confidentiality.api.me": "answers who you are and what you must accept",
+    "portal.api.me": "answers who you are and what you must accept",
     # The OpenAPI description and its documentation page: public (anonymous gets them), no records.
     "drf_spectacular.views.SpectacularAPIView": "the API's schema",
     "drf_spectacular.views.SpectacularSwaggerSplitView": "the API's documentation page",
@@ -128,7 +128,7 @@ class TestEveryApiViewChecksThePolicies:
         found = ungated(drf_views(), OPEN_BEFORE_ACCEPTANCE)
         assert not found, (
             "These API views answer a member of staff who has not accepted the practice's current policies. "
-            "Keep confidentiality.permissions.PoliciesAccepted in their permission_classes (it is the default: "
+            "Keep portal.permissions.PoliciesAccepted in their permission_classes (it is the default: "
             "setting permission_classes replaces it), or add them to OPEN_BEFORE_ACCEPTANCE with the reason:\n  "
             + "\n  ".join(found)
         )
@@ -138,7 +138,7 @@ class TestEveryApiViewChecksThePolicies:
         assert set(OPEN_BEFORE_ACCEPTANCE) <= names, sorted(set(OPEN_BEFORE_ACCEPTANCE) - names)
 
     def test_it_is_the_default(self) -> None:
-        assert "confidentiality.permissions.PoliciesAccepted" in settings.REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"]
+        assert "portal.permissions.PoliciesAccepted" in settings.REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"]
 
 
 class TestTheApiCheckItself:

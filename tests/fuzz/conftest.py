@@ -49,7 +49,7 @@ class FuzzWorld:
 
 
 def _coach_without_policy(matrix: Matrix) -> Any:
-    from confidentiality import access
+    import access
     from engagements.services import engagement_member_add
     from tests.factories import UserFactory
 

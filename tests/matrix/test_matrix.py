@@ -13,7 +13,7 @@ import pytest
 import time_machine
 from django.conf import settings
 
-from confidentiality.middleware import _POLICY_EXEMPT
+from portal.middleware import _POLICY_EXEMPT
 from tests.matrix import routes
 from tests.matrix.payloads import body_for
 from tests.matrix.runner import Matrix, Outcome, attempt, count_requests, path_for, uses_api_client
@@ -153,7 +153,7 @@ class TestMatrix:
 # --- held at the door: the personas of GATE_TABLE, refused everything ------------------------------------
 
 # The API's answer to a member of staff who has not accepted the policies says what to do
-# (confidentiality.permissions.PoliciesAccepted).
+# (portal.permissions.PoliciesAccepted).
 POLICY_MESSAGE = re.compile(r"accept.*/policies/", re.IGNORECASE | re.DOTALL)
 
 

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from confidentiality.roles import Role
+from confidentiality.roles import STAFF_ROLES, Role
 from confidentiality.services import user_create
 
 
@@ -21,6 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         from engagements.models import Organisation
         from engagements.services import sponsor_contact_add
+        from people.policies import ask_newcomer
 
         role = Role(options["role"])
         if role == Role.SPONSOR and not options["organisation"]:
@@ -36,6 +37,8 @@ class Command(BaseCommand):
                     display_name=options["name"],
                     password=options["password"],
                 )
+                if role in STAFF_ROLES:
+                    ask_newcomer(user)
                 if role == Role.SPONSOR:
                     try:
                         organisation = Organisation.objects.get(pk=options["organisation"])

@@ -4,7 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.test.utils import override_settings
 
-from confidentiality.demo import seed_demo
+from demo.practice import seed_demo
 
 
 class Command(BaseCommand):

@@ -11,8 +11,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+import access
 from complaints import services as complaint_services
-from confidentiality import access, selectors, services
+from confidentiality import selectors, services
 from confidentiality.audit import audit_verify_chain
 from confidentiality.forms import ApiTokenForm
 from confidentiality.roles import Role
@@ -82,7 +83,7 @@ def account_settings(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, exc)
             else:
                 form = ApiTokenForm()
-    from confidentiality.account_views import account_extras
+    from portal.account_views import account_extras
 
     return render(
         request,

@@ -3,7 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from confidentiality.demo import current_totp_code
+from demo.practice import current_totp_code
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
-from confidentiality import access
+import access
 from confidentiality.roles import Role
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from rest_framework.permissions import BasePermission
 
-from confidentiality import access
+import access
 
 
 class PoliciesAccepted(BasePermission):

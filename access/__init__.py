@@ -25,40 +25,19 @@ from django.http import Http404
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, get_objects_for_user, get_user_perms, remove_perm
 
+from confidentiality.accounts import _ROLE_CAPABILITIES as _ROLE_CAPABILITIES
+from confidentiality.accounts import Capability as Capability
+from confidentiality.accounts import account_in_force as account_in_force
+from confidentiality.accounts import administrators as administrators
+from confidentiality.accounts import can as can
+from confidentiality.accounts import is_staff_role as is_staff_role
+from confidentiality.accounts import people_in_force as people_in_force
+from confidentiality.accounts import require as require
+from confidentiality.accounts import role_of as role_of
 from confidentiality.roles import STAFF_ROLES, Role
 
 if TYPE_CHECKING:
     from engagements.models import CoachingSession, Document, Engagement, Note
-
-
-class Capability(enum.StrEnum):
-    """What can be asked of the policy without an object."""
-
-    MANAGE_PRACTICE = "manage_practice"  # organisations, clients, engagements
-    MANAGE_PEOPLE = "manage_people"  # staff who join and leave, handovers, who accepted which policy
-    MANAGE_RETENTION = "manage_retention"  # the schedule, legal holds, sweeps, receipts (DESIGN.md §2)
-    LIST_CLIENTS = "list_clients"  # policies 001 and 003: no client lists but the administrator's
-    READ_AUDIT_LOG = "read_audit_log"
-    VIEW_OWN_ENGAGEMENTS = "view_own_engagements"
-    USE_API = "use_api"
-
-
-_ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
-    Role.ADMIN: frozenset(
-        {
-            Capability.MANAGE_PRACTICE,
-            Capability.MANAGE_PEOPLE,
-            Capability.MANAGE_RETENTION,
-            Capability.LIST_CLIENTS,
-            Capability.READ_AUDIT_LOG,
-            Capability.USE_API,
-        }
-    ),
-    Role.COACH: frozenset({Capability.VIEW_OWN_ENGAGEMENTS, Capability.USE_API}),
-    Role.AUDITOR: frozenset({Capability.READ_AUDIT_LOG, Capability.USE_API}),
-    Role.CLIENT: frozenset({Capability.VIEW_OWN_ENGAGEMENTS, Capability.USE_API}),
-    Role.SPONSOR: frozenset({Capability.VIEW_OWN_ENGAGEMENTS, Capability.USE_API}),
-}
 
 
 class EngagementAccess(enum.StrEnum):
@@ -81,34 +60,6 @@ MEMBER_GRANTS: dict[str, tuple[EngagementAccess, ...]] = {
     "client": (EngagementAccess.VIEW, EngagementAccess.READ_SHARED, EngagementAccess.READ_RELEASED),
     "sponsor": (EngagementAccess.VIEW, EngagementAccess.READ_RELEASED),
 }
-
-
-def account_in_force(user: Any) -> bool:
-    """Active, and not past the last day of a contract (in the practice's time zone)."""
-    if not user.is_active:
-        return False
-    ends_on = getattr(user, "contract_ends_on", None)
-    return ends_on is None or timezone.localdate() <= ends_on
-
-
-def people_in_force(role: Role) -> QuerySet[Any]:
-    """People of a role whose account works today: active, and not past a contract's last day.
-    Whom the practice may ask, name or tell anything (``account_in_force``, for a set)."""
-    from confidentiality.models import User
-
-    in_force = Q(contract_ends_on__isnull=True) | Q(contract_ends_on__gte=timezone.localdate())
-    return User.objects.filter(in_force, groups__name=role.value, is_active=True)
-
-
-def administrators() -> list[Any]:
-    """The practice's administrators who can act now: the fallback for everything to be told."""
-    return list(people_in_force(Role.ADMIN).order_by("pk"))
-
-
-def role_of(user: Any) -> Role | None:
-    if user is None or not getattr(user, "is_authenticated", False) or not account_in_force(user):
-        return None
-    return user.role
 
 
 def credentials_valid_from(user: Any) -> Any:
@@ -184,21 +135,6 @@ def can_manage_people(user: Any) -> bool:
     """Add people, offboard and reactivate them, reassign their engagements, see who accepted
     which policy: the administrator."""
     return can(user, Capability.MANAGE_PEOPLE)
-
-
-def is_staff_role(user: Any) -> bool:
-    return role_of(user) in STAFF_ROLES
-
-
-def can(user: Any, capability: Capability) -> bool:
-    role = role_of(user)
-    return role is not None and capability in _ROLE_CAPABILITIES[role]
-
-
-def require(user: Any, capability: Capability) -> None:
-    """404 when the capability is missing: the page does not exist for this person."""
-    if not can(user, capability):
-        raise Http404
 
 
 # --- engagements -------------------------------------------------------------------

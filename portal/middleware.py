@@ -12,9 +12,9 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from confidentiality import access
+import access
 
-# Where a session stores when its person signed in (set on every login, confidentiality.apps).
+# Where a session stores when its person signed in (set on every login, portal.apps).
 SIGNED_IN_AT = "signed_in_at"
 
 # Pages a staff member must reach before their second factor is in place.

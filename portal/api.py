@@ -1,0 +1,47 @@
+"""Who is asking: the API's own account endpoint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+import access
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    display_name = serializers.CharField()
+    role = serializers.CharField(allow_null=True)
+    policies_to_accept = serializers.ListField(
+        child=serializers.CharField(), help_text="Policies to accept in the web app before any other endpoint answers."
+    )
+
+
+@extend_schema(responses=MeSerializer, tags=["account"])
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])  # answers before the policies are accepted, to say which
+def me(request: Request) -> Response:
+    """Who the token belongs to, their role, and any policy they must accept first."""
+    user: Any = request.user
+    role = access.role_of(user)
+    return Response(
+        MeSerializer(
+            {
+                "id": user.pk,
+                "email": user.email,
+                "display_name": user.display_name,
+                "role": role.value if role else None,
+                "policies_to_accept": [
+                    f"{document.get_kind_display()} (version {document.version})"
+                    for document in access.policies_to_accept(user)
+                ],
+            }
+        ).data
+    )
