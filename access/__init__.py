@@ -20,7 +20,8 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q, QuerySet
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, get_objects_for_user, get_user_perms, remove_perm
@@ -111,8 +112,6 @@ def policies_to_accept(user: Any) -> list[Any]:
     if not needs_policy_acceptance(user):
         return []
     if "_policies_to_accept" not in user.__dict__:
-        from people.policies import pending_for, settle
-
         # The flag on the person's own row makes this free on every request until a version
         # they have not accepted exists. The technical admin site's users (with no staff role,
         # or a client or sponsor given is_staff by hand), made outside the services that set
@@ -125,6 +124,52 @@ def policies_to_accept(user: Any) -> list[Any]:
             pending = []
         user.__dict__["_policies_to_accept"] = pending
     return user.__dict__["_policies_to_accept"]
+
+
+# --- the policies staff must accept (policy 002) ------------------------------------------------
+# Read here because the gate (``policies_to_accept``) needs them; recording and accepting versions
+# is ``people.policies``.
+
+# The retention policy is the practice's own schedule; staff are bound by these two.
+REQUIRED_KINDS = ("confidentiality", "data_protection")
+
+
+def _current_documents() -> Any:
+    from people.models import PolicyDocument
+
+    newer = PolicyDocument.objects.filter(kind=OuterRef("kind"), version__gt=OuterRef("version"))
+    return PolicyDocument.objects.filter(kind__in=REQUIRED_KINDS).exclude(Exists(newer)).order_by("kind")
+
+
+def current_required() -> list[Any]:
+    """The current version of each required kind."""
+    return list(_current_documents())
+
+
+def pending_for(user: Any) -> list[Any]:
+    """Current required versions the person has not accepted, in one query. Ask
+    ``access.policies_to_accept`` rather than this: it decides who must accept at all."""
+    from people.models import PolicyAcceptance
+
+    accepted = PolicyAcceptance.objects.filter(user=user, document=OuterRef("pk"))
+    return list(_current_documents().exclude(Exists(accepted)))
+
+
+def settle(user: Any, pending: list[Any]) -> None:
+    """Nothing left to accept: clear the flag so later requests need no query.
+
+    The person's row is locked and what is pending read again under the lock: an administrator
+    recording a new version between the caller's read and this update would otherwise have their
+    ``ask_everyone_again`` undone, and the person would never be asked (failing open)."""
+    if pending:
+        return
+    with transaction.atomic():
+        from confidentiality.models import User
+
+        flagged = User.objects.select_for_update().filter(pk=user.pk, must_accept_policies=True)
+        if flagged.exists() and not pending_for(user):
+            flagged.update(must_accept_policies=False)
+            user.must_accept_policies = False
 
 
 def forget_cached_policies(user: Any) -> None:

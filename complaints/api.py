@@ -19,8 +19,8 @@ import access
 from complaints import services as complaint_services
 from complaints.models import Breach, Complaint
 from complaints.services import BREACH_TEXT_MAX_CHARS, COMPLAINT_MAX_CHARS, REFERENCE_MAX_CHARS
+from confidentiality.api import StrictCharField
 from confidentiality.pagination import CursorPage
-from engagements.api import StrictCharField
 from engagements.services import ConflictError
 
 

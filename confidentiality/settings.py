@@ -86,11 +86,11 @@ INSTALLED_APPS = [
     # The project's core, then one app per thing a practice names, each depending only on those
     # above it here (tests/test_layering.py holds them to it).
     "confidentiality",
-    "engagements",
     "consent",
+    "engagements",
+    "disclosures",
     "reports",
     "feedback",
-    "disclosures",
     "complaints",
     "finance",
     "people",

@@ -12,13 +12,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import access
-from confidentiality.api import AccessBeforeBody
+from confidentiality.api import AccessBeforeBody, StrictModelSerializer
 from confidentiality.pagination import GivenAtCursorPage
 from confidentiality.roles import Role
 from consent import selectors, services
 from consent.models import Agreement, AgreementTemplate, ConsentRecord, InformationCategory
 from consent.text import agreement_text
-from engagements.api import StrictModelSerializer
 
 
 class TermSerializer(serializers.Serializer):

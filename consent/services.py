@@ -110,9 +110,7 @@ def latest_draft(engagement: Any) -> Agreement | None:
 
 def required_parties(agreement: Agreement) -> dict[str, list[Any]]:
     """Who must sign: the client, the organisation's sponsor contacts on it, then a coach."""
-    from engagements.models import EngagementMember
-
-    members = EngagementMember.objects.filter(engagement=agreement.engagement).select_related("user")
+    members = agreement.engagement.members.select_related("user")
     parties: dict[str, list[Any]] = {"client": [], "sponsor": [], "coach": []}
     for member in members:
         parties[member.kind].append(member.user)

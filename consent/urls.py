@@ -5,7 +5,6 @@ from consent import views
 app_name = "consent"
 urlpatterns = [
     path("engagements/<uuid:pk>/agreement/", views.engagement_agreement, name="engagement_agreement"),
-    path("engagements/<uuid:pk>/consents/new/", views.consent_create, name="consent_create"),
     path("agreements/<uuid:pk>/", views.agreement_detail, name="agreement_detail"),
     path("agreements/<uuid:pk>/edit/", views.agreement_edit, name="agreement_edit"),
     path("agreements/<uuid:pk>/pdf/", views.agreement_pdf, name="agreement_pdf"),

@@ -12,12 +12,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 import access
 from confidentiality.audit import audit_engagement_event
+from confidentiality.downloads import attachment_response
 from confidentiality.forms import act_on, errors_to_form
 from confidentiality.roles import Role
 from consent import forms, selectors, services
 from consent.models import Agreement
 from consent.text import agreement_text
-from engagements.documents import attachment_response
 
 
 @login_required
@@ -226,44 +226,6 @@ def consent_withdraw(request: HttpRequest, pk: str) -> HttpResponse:
     else:
         messages.success(request, "Consent withdrawn. It no longer applies, from now on.")
     return redirect("consent:consents")
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def consent_create(request: HttpRequest, pk: str) -> HttpResponse:
-    """Record a consent for the client of an engagement (administrator or the coach on it)."""
-    from engagements import services as engagement_services
-
-    user: Any = request.user
-    engagement = access.engagement_get_for(user, pk)
-    client = engagement.client
-    if not access.can_record_consent(user, client) or access.role_of(user) not in (Role.ADMIN, Role.COACH):
-        raise Http404
-    form = forms.ConsentForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            with engagement_services.atomic_with_uploads():
-                evidence = None
-                if data["evidence"] is not None:
-                    evidence = engagement_services.document_upload(
-                        actor=user, engagement=engagement, name=data["evidence"].name, content=data["evidence"].read()
-                    )
-                services.consent_record(
-                    actor=user,
-                    client=client,
-                    engagement=engagement,
-                    kind=data["kind"],
-                    wording=data["wording"],
-                    method=data["method"],
-                    evidence=evidence,
-                )
-        except (ValidationError, PermissionDenied) as exc:
-            errors_to_form(form, exc if isinstance(exc, ValidationError) else ValidationError(str(exc)))
-        else:
-            messages.success(request, "Consent recorded.")
-            return redirect("engagements:detail", pk=engagement.pk)
-    return render(request, "consent/consent_form.html", {"form": form, "engagement": engagement})
 
 
 @login_required

@@ -14,13 +14,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import access
+from confidentiality.api import StrictCharField
 from confidentiality.audit import audit_engagement_event
 from confidentiality.crypto import load_data_keys
 from consent.models import ConsentRecord
 from disclosures import concerns
 from disclosures import services as disclosure_services
 from disclosures.models import Concern, RecipientKind
-from engagements.api import StrictCharField
 
 
 class DisclosureSerializer(serializers.Serializer):

@@ -118,11 +118,9 @@ def _check_evidence(
                 {"consent": "The client has withdrawn that consent, so it cannot be relied on. Nothing was disclosed."}
             )
         return locked
-    if basis == Basis.CLIENT_APPROVAL:
-        from reports.models import SponsorReport
-
-        if report is None or report.state != SponsorReport.State.RELEASED:
-            raise ValidationError({"report": "Only a released report the client approved is disclosed on that basis."})
+    # The report's own class names its states: this app sits below reports and does not import it.
+    if basis == Basis.CLIENT_APPROVAL and (report is None or report.state != report.State.RELEASED):
+        raise ValidationError({"report": "Only a released report the client approved is disclosed on that basis."})
     if basis == Basis.ORGANISATION_CONSENT and document is None:
         raise ValidationError({"document": "Attach the organisation's written consent as evidence."})
     return None

@@ -16,12 +16,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 import access
 from confidentiality.audit import audit_engagement_event, audit_record_many
 from confidentiality.crypto import load_data_keys
+from confidentiality.downloads import attachment_response
 from confidentiality.forms import act_on, errors_to_form
-from consent import forms
-from disclosures import concerns
+from disclosures import concerns, forms
 from disclosures import services as disclosure_services
 from disclosures.models import Concern, Disclosure
-from engagements.documents import attachment_response
 
 
 def _documents(engagement: Any) -> Any:

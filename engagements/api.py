@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import models, transaction
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -16,31 +16,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import access
-from confidentiality.api import AccessBeforeBody
+from confidentiality.api import AccessBeforeBody, StrictCharField, StrictModelSerializer
 from confidentiality.crypto import load_data_keys
+from confidentiality.downloads import attachment_response
 from confidentiality.roles import Role
 from engagements import selectors, services
-from engagements.documents import KINDS, attachment_response
+from engagements.documents import KINDS
 from engagements.models import CoachingSession, Document, Engagement, Organisation
-
-
-class StrictCharField(serializers.CharField):
-    """Text must arrive as a JSON string: a number or a list is refused, not turned into text."""
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictModelSerializer(serializers.ModelSerializer):
-    """A model serializer whose text fields are ``StrictCharField``: a number is refused, not stored as text."""
-
-    serializer_field_mapping = {
-        **serializers.ModelSerializer.serializer_field_mapping,
-        models.CharField: StrictCharField,
-        models.TextField: StrictCharField,
-    }
 
 
 class OrganisationRefSerializer(serializers.Serializer):

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 
 
 @dataclass(frozen=True)
@@ -57,15 +55,6 @@ def clean_name(name: str) -> str:
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     base = "".join(ch for ch in base if ch.isprintable()).strip() or "document"
     return base[:200]
-
-
-def attachment_response(content: bytes, *, content_type: str, name: str) -> HttpResponse:
-    """A download that the browser saves, never renders; the name is RFC 6266-encoded, never a path."""
-    response = HttpResponse(content, content_type=content_type)
-    ascii_name = name.encode("ascii", "replace").decode().replace('"', "'").replace("?", "_")
-    response["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def rekey_document_files(holder: Any, new_key_id: Any, report: Any) -> list[str]:

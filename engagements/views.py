@@ -16,10 +16,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 import access
 from confidentiality.crypto import load_data_keys
+from confidentiality.downloads import attachment_response
 from confidentiality.forms import act_on, errors_to_form
 from confidentiality.roles import Role
+from consent import forms as consent_forms
+from consent import services as consent_services
 from engagements import forms, selectors, services
-from engagements.documents import attachment_response
 from engagements.models import Engagement
 
 
@@ -52,8 +54,6 @@ def engagement_detail(request: HttpRequest, pk: str) -> HttpResponse:
         services.audit_reads(
             actor=user, action="note.read" if is_coach else "shared.read", engagement=engagement, objects=notes
         )
-    from consent import services as consent_services
-
     reads_agreement = access.can_read_agreements(user, engagement)
     current = consent_services.current_agreement(engagement) if reads_agreement else None
     context = {
@@ -342,3 +342,39 @@ def access_log(request: HttpRequest) -> HttpResponse:
     if not access.can_see_own_access_log(request.user):
         raise Http404
     return render(request, "engagements/access_log.html", {"rows": selectors.access_log_for_client(user=request.user)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consent_create(request: HttpRequest, pk: str) -> HttpResponse:
+    """Record a consent for the client of an engagement (administrator or the coach on it)."""
+    user: Any = request.user
+    engagement = access.engagement_get_for(user, pk)
+    client = engagement.client
+    if not access.can_record_consent(user, client) or access.role_of(user) not in (Role.ADMIN, Role.COACH):
+        raise Http404
+    form = consent_forms.ConsentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with services.atomic_with_uploads():
+                evidence = None
+                if data["evidence"] is not None:
+                    evidence = services.document_upload(
+                        actor=user, engagement=engagement, name=data["evidence"].name, content=data["evidence"].read()
+                    )
+                consent_services.consent_record(
+                    actor=user,
+                    client=client,
+                    engagement=engagement,
+                    kind=data["kind"],
+                    wording=data["wording"],
+                    method=data["method"],
+                    evidence=evidence,
+                )
+        except (ValidationError, PermissionDenied) as exc:
+            errors_to_form(form, exc if isinstance(exc, ValidationError) else ValidationError(str(exc)))
+        else:
+            messages.success(request, "Consent recorded.")
+            return redirect("engagements:detail", pk=engagement.pk)
+    return render(request, "engagements/consent_form.html", {"form": form, "engagement": engagement})

@@ -12,9 +12,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import access
+from confidentiality.api import StrictCharField
 from confidentiality.audit import audit_engagement_event
 from confidentiality.crypto import load_data_keys
-from engagements.api import StrictCharField
 from engagements.services import ConflictError
 from feedback import services as feedback_services
 from feedback.models import FeedbackRequest, FeedbackSourceCategory

@@ -18,9 +18,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import access
+from confidentiality.api import StrictCharField
 from confidentiality.audit import audit_record
 from confidentiality.pagination import CursorPage
-from engagements.api import StrictCharField
 from finance import selectors, services
 from finance.forms import FinanceFilterForm
 from finance.models import Currency, Invoice, Payment

@@ -10,8 +10,8 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
+from confidentiality.forms import DateInput
 from confidentiality.models import User
-from engagements.forms import DateInput
 from engagements.models import Engagement, Organisation
 from finance.models import Currency, Payment
 from finance.selectors import STATE_CHOICES, FinanceFilter

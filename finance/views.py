@@ -19,9 +19,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 import access
 from confidentiality.audit import audit_record
+from confidentiality.downloads import attachment_response
 from confidentiality.records import record_label
 from confidentiality.roles import Role
-from engagements.documents import attachment_response
 from finance import selectors, services, tables
 from finance.chart import income_chart
 from finance.forms import AuditForm, CreditNoteForm, FinanceFilterForm, InvoiceForm, IssueForm, LineFormSet, PaymentForm

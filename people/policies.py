@@ -20,33 +20,23 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count
 
 import access
+from access import REQUIRED_KINDS as REQUIRED_KINDS
+from access import _current_documents
+from access import current_required as current_required
+from access import pending_for as pending_for
+from access import settle as settle
 from confidentiality.audit import audit_record
 from confidentiality.models import User
 from confidentiality.roles import STAFF_ROLES
 from people.models import PolicyAcceptance
 
-# The retention policy is the practice's own schedule; staff are bound by these two.
-REQUIRED_KINDS = ("confidentiality", "data_protection")
-
 
 def text_hash(text: str) -> str:
     """The SHA-256 of the exact text shown, as stored."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _current_documents() -> Any:
-    from people.models import PolicyDocument
-
-    newer = PolicyDocument.objects.filter(kind=OuterRef("kind"), version__gt=OuterRef("version"))
-    return PolicyDocument.objects.filter(kind__in=REQUIRED_KINDS).exclude(Exists(newer)).order_by("kind")
-
-
-def current_required() -> list[Any]:
-    """The current version of each required kind."""
-    return list(_current_documents())
 
 
 def missing_kinds(current: list[Any] | None = None) -> list[str]:
@@ -56,13 +46,6 @@ def missing_kinds(current: list[Any] | None = None) -> list[str]:
 
     present = {document.kind for document in (current_required() if current is None else current)}
     return [str(PolicyDocument.Kind(kind).label) for kind in REQUIRED_KINDS if kind not in present]
-
-
-def pending_for(user: Any) -> list[Any]:
-    """Current required versions the person has not accepted, in one query. Ask
-    ``access.policies_to_accept`` rather than this: it decides who must accept at all."""
-    accepted = PolicyAcceptance.objects.filter(user=user, document=OuterRef("pk"))
-    return list(_current_documents().exclude(Exists(accepted)))
 
 
 # Whether someone has something to accept is kept on their own row (``User.must_accept_policies``),
@@ -93,21 +76,6 @@ def ask_newcomer(user: Any) -> None:
     if _current_documents().exists() and not user.must_accept_policies:
         User.objects.filter(pk=user.pk).update(must_accept_policies=True)
         user.must_accept_policies = True
-
-
-def settle(user: Any, pending: list[Any]) -> None:
-    """Nothing left to accept: clear the flag so later requests need no query.
-
-    The person's row is locked and what is pending read again under the lock: an administrator
-    recording a new version between the caller's read and this update would otherwise have their
-    ``ask_everyone_again`` undone, and the person would never be asked (failing open)."""
-    if pending:
-        return
-    with transaction.atomic():
-        flagged = User.objects.select_for_update().filter(pk=user.pk, must_accept_policies=True)
-        if flagged.exists() and not pending_for(user):
-            flagged.update(must_accept_policies=False)
-            user.must_accept_policies = False
 
 
 @transaction.atomic

@@ -31,7 +31,10 @@ from django.utils import timezone
 import access
 from confidentiality.audit import audit_record
 from confidentiality.models import ApiToken, User
+from confidentiality.notify import notify
 from confidentiality.roles import STAFF_ROLES, Role
+from engagements import services as engagement_services
+from engagements.models import Engagement, EngagementMember, SponsorContact
 from people.models import Offboarding, OffboardingEngagement
 from people.policies import ask_newcomer
 
@@ -415,3 +418,91 @@ def own_activity_for(*, user: Any) -> QuerySet[Any]:
     if not getattr(user, "is_authenticated", False):
         return AuditEvent.objects.none()
     return AuditEvent.objects.filter(actor_id=user.pk).order_by("-seq")
+
+
+# --- handing engagements over when someone leaves ----------------------------------------------
+
+
+def _require_practice_manager(actor: Any) -> None:
+    # actor=None is the system itself (a management command run with server access).
+    if actor is not None and not access.can(actor, access.Capability.MANAGE_PRACTICE):
+        raise PermissionDenied("Only the practice administrator can do this.")
+
+
+@transaction.atomic
+def sponsor_contact_remove(*, actor: Any, contact: SponsorContact) -> Any:
+    """A sponsor contact left their organisation: they lose everything at once, exactly as a
+    member of staff who leaves (``person_offboard``), and their open engagements are listed
+    for another contact of the organisation to take over."""
+    _require_practice_manager(actor)
+    if not contact.active:
+        raise ValidationError("This contact has already left the organisation.")
+    return person_offboard(actor=actor, user=contact.user, reason=Offboarding.Reason.LEFT_ORGANISATION)
+
+
+@transaction.atomic
+def engagement_reassign(*, actor: Any, engagement: Engagement, from_user: Any, to_user: Any) -> EngagementMember:
+    """Hand an engagement from one person to another of the same kind (coach to coach, sponsor
+    contact to sponsor contact): the permissions move with the membership, and nothing else
+    changes. Notes, documents and reports keep their author; the newcomer reads them because they
+    are the engagement's, not the author's."""
+    _require_practice_manager(actor)
+    engagement = Engagement.objects.select_for_update().get(pk=engagement.pk)
+    if engagement.status == Engagement.Status.CLOSED:
+        raise ValidationError("A closed engagement is not handed over: nothing more is done on it.")
+    if to_user is None:
+        raise ValidationError({"to_user": "Choose who takes the engagement over."})
+    if to_user.pk == from_user.pk:
+        raise ValidationError({"to_user": "Choose someone else to take the engagement over."})
+    current = EngagementMember.objects.filter(engagement=engagement, user=from_user).first()
+    handovers = OffboardingEngagement.objects.select_for_update().filter(
+        engagement=engagement, offboarding__user=from_user, settled_at__isnull=True
+    )
+    if current is not None:
+        kind = current.kind
+    else:
+        pending = handovers.first()
+        if pending is None:
+            raise ValidationError("This person is not on the engagement, and no handover of it is waiting.")
+        kind = pending.kind
+    if not access.account_in_force(to_user):
+        raise ValidationError({"to_user": "This person's account is not active."})
+    if current is not None:
+        current.delete()
+        access.revoke_engagement_member(user=from_user, engagement=engagement)
+        engagement_services.audit_engagement_event(
+            actor, "engagement.member_remove", engagement, user=from_user.pk, kind=kind
+        )
+    member = engagement_services.engagement_member_add(actor=actor, engagement=engagement, user=to_user, kind=kind)
+    handovers.update(reassigned_to=to_user, settled_at=timezone.now(), settled_by=actor)
+    engagement_services.audit_engagement_event(
+        actor, "engagement.reassign", engagement, from_user=from_user.pk, to_user=to_user.pk, kind=kind
+    )
+    notify(
+        users=[to_user],
+        text=f"You have been put on engagement {engagement.reference} in place of a colleague.",
+        link=reverse("engagements:detail", args=[engagement.pk]),
+    )
+    return member
+
+
+@transaction.atomic
+def handover_settle_without_replacement(*, actor: Any, handover: Any) -> Any:
+    """Nobody needs to take over: another coach (or contact) of the same kind is still on it."""
+    _require_practice_manager(actor)
+    if handover.settled_at is not None:
+        raise ValidationError("This handover is already settled.")
+    # Once the engagement has closed there is nothing more to hand over; should a coach be needed
+    # later (a disclosure required by law), one can still be put on it (``engagement_member_add``).
+    remaining = EngagementMember.objects.filter(
+        engagement_id=handover.engagement_id, kind=handover.kind, user__is_active=True
+    )
+    if handover.engagement.status != Engagement.Status.CLOSED and not remaining.exists():
+        raise ValidationError(f"Nobody else is on this engagement as {handover.kind}: choose who takes it over.")
+    handover.settled_at = timezone.now()
+    handover.settled_by = actor
+    handover.save(update_fields=["settled_at", "settled_by"])
+    engagement_services.audit_engagement_event(
+        actor, "engagement.handover_settled", handover.engagement, kind=handover.kind
+    )
+    return handover

@@ -192,7 +192,7 @@ def _handover(actor: Any, pk: int) -> OffboardingEngagement:
 @login_required
 @require_POST
 def handover_reassign(request: HttpRequest, pk: int) -> HttpResponse:
-    from engagements.services import engagement_reassign
+    from people.services import engagement_reassign
 
     actor = _manager(request)
     handover = _handover(actor, pk)
@@ -224,7 +224,7 @@ def handover_reassign(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def handover_settle(request: HttpRequest, pk: int) -> HttpResponse:
-    from engagements.services import handover_settle_without_replacement
+    from people.services import handover_settle_without_replacement
 
     actor = _manager(request)
     handover = _handover(actor, pk)
@@ -242,7 +242,7 @@ def handover_settle(request: HttpRequest, pk: int) -> HttpResponse:
 def sponsor_contact_remove(request: HttpRequest, pk: int) -> HttpResponse:
     """A sponsor contact left their organisation (from the organisation's page)."""
     from engagements.models import SponsorContact
-    from engagements.services import sponsor_contact_remove as remove
+    from people.services import sponsor_contact_remove as remove
 
     actor = _manager(request)
     contact = SponsorContact.objects.filter(pk=pk).select_related("user", "organisation").first()

@@ -11,9 +11,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import access
+from confidentiality.api import StrictCharField
 from confidentiality.audit import audit_engagement_event
 from confidentiality.crypto import load_data_keys
-from engagements.api import StrictCharField
 from reports import services as report_services
 from reports.models import SponsorReport
 

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 import access
 from confidentiality.audit import audit_engagement_event
 from confidentiality.crypto import load_data_keys
+from confidentiality.downloads import attachment_response
 from confidentiality.roles import Role
-from engagements.documents import attachment_response
 from reports import services as report_services
 from reports.models import ReportComment, SponsorReport
 

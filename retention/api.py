@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import access
-from engagements.api import StrictCharField
+from confidentiality.api import StrictCharField
 from retention import services
 from retention.models import LegalHold
 from retention.sweep import preview

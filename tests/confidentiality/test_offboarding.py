@@ -278,7 +278,7 @@ class TestReassignment:
 
     def test_a_colleague_still_on_it_can_be_reassigned_from_directly(self, world: World) -> None:
         coach, newcomer = world.people["coach"], world.people["other_coach"]
-        services.engagement_reassign(
+        people_services.engagement_reassign(
             actor=world.people["admin"], engagement=world.engagement, from_user=coach, to_user=newcomer
         )
         assert object_permissions_of(coach) == 0
@@ -292,7 +292,7 @@ class TestReassignment:
 
         offboard(world)
         with pytest.raises(ValidationError):
-            services.engagement_reassign(
+            people_services.engagement_reassign(
                 actor=world.people["admin"],
                 engagement=world.engagement,
                 from_user=world.people["coach"],
@@ -340,10 +340,12 @@ class TestSponsorContactsWhoLeave:
     def test_another_contact_of_the_organisation_takes_over(self, world: World) -> None:
         new_contact = UserFactory(role=Role.SPONSOR, organisation=world.organisation)
         contact = SponsorContact.objects.get(user=world.people["sponsor"])
-        handover = services.sponsor_contact_remove(actor=world.people["admin"], contact=contact).engagements.get()
+        handover = people_services.sponsor_contact_remove(
+            actor=world.people["admin"], contact=contact
+        ).engagements.get()
         choices = people_services.replacements_for(user=world.people["admin"], handover=handover)
         assert list(choices) == [new_contact]  # not the other organisation's contact
-        services.engagement_reassign(
+        people_services.engagement_reassign(
             actor=world.people["admin"],
             engagement=world.engagement,
             from_user=world.people["sponsor"],

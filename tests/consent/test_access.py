@@ -49,7 +49,7 @@ def page_url(name: str, world: World, draft: Any) -> str:
         "draft_edit": reverse("consent:agreement_edit", args=[draft.pk]),
         "draft_detail": reverse("consent:agreement_detail", args=[draft.pk]),
         "consents": reverse("consent:consents"),
-        "consent_create": reverse("consent:consent_create", args=[world.engagement.pk]),
+        "consent_create": reverse("engagements:consent_create", args=[world.engagement.pk]),
     }[name]
 
 

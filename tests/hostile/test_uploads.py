@@ -188,7 +188,7 @@ class TestEvidenceUploads:
     def test_a_lying_scan_of_a_paper_consent_is_refused(self, world: World, media_dir: Path) -> None:
         http = world.http("coach")
         before = fingerprint()
-        url = reverse("consent:consent_create", args=[world.engagement.pk])
+        url = reverse("engagements:consent_create", args=[world.engagement.pk])
         response = http.post(
             url,
             {
