@@ -1,7 +1,9 @@
 """The one access policy: the only code that decides who may see or change what.
 
 Views, the API, exports and tasks ask it; nothing else calls ``has_perm``,
-``get_objects_for_user`` or ``assign_perm``. Rules (DESIGN.md §2):
+``get_objects_for_user`` or ``assign_perm``. It reads every app's models and nothing above
+them, and no model imports it (tests/test_layering.py); the account rules it builds on are the
+core's (``confidentiality.accounts``), re-exported here. Rules:
 
 - Deny by default. Anything outside someone's need-to-know answers 404, not 403, so its
   existence is not confirmed; read-but-not-write answers 403.
@@ -459,7 +461,8 @@ def document_get_for(user: Any, pk: Any) -> Document:
 
 
 def can_see_all_feedback(user: Any, engagement: Engagement) -> bool:
-    """The coaches on the engagement read feedback as given; nobody else does (DESIGN.md §2)."""
+    """The coaches on the engagement read feedback as given; nobody else does: the client
+    reads only what the coach shares, at the agreed anonymity; the sponsor never."""
     return has_engagement_access(user, engagement, EngagementAccess.READ_CONFIDENTIAL)
 
 
@@ -499,7 +502,7 @@ def feedback_request_get_for(user: Any, pk: Any) -> Any:
 
 
 def can_manage_retention(user: Any) -> bool:
-    """The retention schedule, legal holds, sweeps and receipts: the administrator only (DESIGN.md §2)."""
+    """The retention schedule, legal holds, sweeps and receipts: the administrator only."""
     return can(user, Capability.MANAGE_RETENTION)
 
 
@@ -685,8 +688,8 @@ def can_handle_breach(user: Any, breach: Any) -> bool:
 
 
 # --- disclosures and concerns -------------------------------------------------------------
-# DESIGN.md §2: "disclosures, concerns: admin read, coach write (own engagements), client read
-# those about them, sponsor/auditor none". Two additions, both need-to-know: a supervisor named on
+# Disclosures and concerns: the administrator reads; the coach writes (their own engagements);
+# the client reads those about them; sponsors and auditors see none. Two additions, both need-to-know: a supervisor named on
 # a concern or disclosure reads it, to give the second approval policy 004 asks for; and a client
 # does not see a serious-danger concern while it is open, because the coach agrees with them the
 # "method, time and place" of telling (policy 004), and telling early may add to the danger.
@@ -810,7 +813,7 @@ def can_work_on_concern(user: Any, concern: Any) -> bool:
 
 # --- finance ------------------------------------------------------------------------------
 # Policy 000: "We keep our own financial records for five years ... These files are also
-# confidential but are open to scrutiny by auditors". DESIGN.md §2, invoices and payments: the
+# confidential but are open to scrutiny by auditors". Invoices and payments: the
 # administrator reads and writes; a sponsor reads their own organisation's; an auditor reads
 # all, never writes, and only while an audit (a window of dates) is open for them; nobody else
 # sees any. Drafts are the administrator's work in progress, not yet records: only they see them.
@@ -962,8 +965,8 @@ def can_manage_audits(user: Any) -> bool:
 
 
 # --- subject access -----------------------------------------------------------------------
-# DESIGN.md §2: "subject-access exports: admin run; client request, download own; sponsor
-# request, download own org's; others none". A client's request is theirs alone: the sponsor
+# Subject-access copies: the administrator runs them; a client asks for and downloads their own;
+# a sponsor contact their organisation's; nobody else. A client's request is theirs alone: the sponsor
 # is not told that a client asked. The administrator runs the export but never downloads a
 # client's copy (it holds private notes, which the administrator may not read).
 

@@ -20,7 +20,7 @@ class Capability(enum.StrEnum):
 
     MANAGE_PRACTICE = "manage_practice"  # organisations, clients, engagements
     MANAGE_PEOPLE = "manage_people"  # staff who join and leave, handovers, who accepted which policy
-    MANAGE_RETENTION = "manage_retention"  # the schedule, legal holds, sweeps, receipts (DESIGN.md §2)
+    MANAGE_RETENTION = "manage_retention"  # the schedule, legal holds, sweeps, receipts
     LIST_CLIENTS = "list_clients"  # policies 001 and 003: no client lists but the administrator's
     READ_AUDIT_LOG = "read_audit_log"
     VIEW_OWN_ENGAGEMENTS = "view_own_engagements"

@@ -1,4 +1,7 @@
-"""Envelope encryption of fields, ours, on AES-GCM (DESIGN.md §3 says why no package fits).
+"""Envelope encryption of fields, ours, on AES-GCM. No package fits: django-cryptography does not
+import on Django 5, its fork signs with the raw SECRET_KEY (rotating it loses every value) and stores
+pickles, and the Fernet-based fields return the ciphertext under a wrong key and turn 0, False and
+'' into NULL; none offers a key per subject, which crypto-shredding one engagement needs.
 
 - Key-encryption keys (KEKs) come from ``FIELD_ENCRYPTION_KEYS``: the first wraps, all unwrap.
 - Each subject (an engagement, a client) has its own data key, stored wrapped in ``DataKey``.

@@ -114,7 +114,7 @@ class EngagementMember(models.Model):
         return f"{self.user} {self.kind} on {self.engagement_id}"
 
 
-# Direct foreign-key object permissions (DESIGN.md §2): the generic table casts keys to
+# Direct foreign-key object permissions, never guardian's generic ones: the generic table casts keys to
 # text and loses the index, and its rows outlive the objects they name.
 class EngagementUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(Engagement, on_delete=models.CASCADE)

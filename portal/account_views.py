@@ -64,4 +64,4 @@ def sessions_end_others(request: HttpRequest) -> HttpResponse:
 def activity(request: HttpRequest) -> HttpResponse:
     """Everything the audit log holds about what this person did, newest first."""
     page = Paginator(people_services.own_activity_for(user=request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "confidentiality/account_activity.html", {"page": page})
+    return render(request, "portal/account_activity.html", {"page": page})

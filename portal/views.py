@@ -30,7 +30,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     role = access.role_of(user)
     if role is None:
         # A superuser or a person without a role: the product shows them nothing.
-        return render(request, "confidentiality/dashboard_none.html")
+        return render(request, "portal/dashboard_none.html")
     context: dict[str, Any] = {"role": role, "notices": engagement_selectors.notices_for(user=user)}
     if role == Role.ADMIN:
         context["counts"] = engagement_selectors.practice_counts_for(user=user)
@@ -52,7 +52,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
         context["audits"] = audits_of(user=user)[:5]
         context["audit_open"] = access.active_audit_for(user)
-    return render(request, f"confidentiality/dashboard_{role.value}.html", context)
+    return render(request, f"portal/dashboard_{role.value}.html", context)
 
 
 @login_required
@@ -87,7 +87,7 @@ def account_settings(request: HttpRequest) -> HttpResponse:
 
     return render(
         request,
-        "confidentiality/account_settings.html",
+        "portal/account_settings.html",
         {"form": form, "tokens": selectors.api_tokens_for(user=user), "new_key": new_key, **account_extras(request)},
     )
 
@@ -106,4 +106,4 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     events = selectors.audit_events_for(user=request.user)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     report = audit_verify_chain() if request.GET.get("verify") == "1" else None
-    return render(request, "confidentiality/audit_log.html", {"page": page, "report": report})
+    return render(request, "portal/audit_log.html", {"page": page, "report": report})

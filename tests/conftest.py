@@ -94,6 +94,17 @@ def _migration_data(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(autouse=True)
+def media_dir(settings: Any, tmp_path: Path) -> Path:
+    """Every test keeps the files it stores (documents, copies) in a folder of its own, never var/."""
+    media = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(media)}},
+    }
+    return media
+
+
+@pytest.fixture(autouse=True)
 def _isolated_cache(settings: Any, tmp_path: Any) -> None:
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(tmp_path)}

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,16 +13,6 @@ SHARED_TEXT = "Shared: agreed to try delegating the Monday planning meeting"
 DOCUMENT_NAME = "Assessment-Quirinus-report.pdf"
 DOCUMENT_BYTES = b"%PDF-1.4\n% confidential assessment content Zebulon\n%%EOF\n"
 HARD_COPY_TEXT = "Printed 360 feedback pack from Northwind HR"
-
-
-@pytest.fixture(autouse=True)
-def media_dir(settings: Any, tmp_path: Path) -> Path:
-    media = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(media)}},
-    }
-    return media
 
 
 @dataclass

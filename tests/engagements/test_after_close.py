@@ -17,7 +17,7 @@ from engagements.models import Engagement
 from reports import services as report_services
 from tests.conftest import World
 from tests.engagements.conftest import SHARED_TEXT, Content
-from tests.engagements.test_reports import GOALS_V1, released, to_client
+from tests.reports.test_reports import GOALS_V1, released, to_client
 
 
 def close(world: World) -> None:

@@ -1,4 +1,4 @@
-"""Every persona against every finance page and endpoint (DESIGN.md §2: invoices and payments:
+"""Every persona against every finance page and endpoint (invoices and payments:
 the administrator reads and writes; a sponsor reads their own organisation's; an auditor reads
 all, inside their audit, and never writes; nobody else sees anything)."""
 

@@ -140,7 +140,7 @@ def parse(text: str, personas: tuple[str, ...] = PERSONA_ORDER) -> list[Row]:
 ADMIN_FAMILY = {"coach": "302", "other_coach": "302", "client": "302", "sponsor": "302", "other_sponsor": "302",
                 "admin": "302", "auditor": "302", "superuser": "ANY", "anonymous": "302"}  # fmt: skip
 
-# Read-but-not-write answers 404, not DESIGN.md's 403, in a few places (no leak: 404 says less).
+# Read-but-not-write answers 404, not the 403 the rule gives, in a few places (no leak: 404 says less).
 # Recorded here as the product behaves; reported, not changed: the page views turn a service's
 # PermissionDenied into 404 (client or sponsor writing sessions, notes, documents; a coach acting on
 # a report as the client would; the reporting coach updating a breach), and the API does the same for

@@ -508,7 +508,7 @@ def _sign_in_and_check(user: User, engagement: Any) -> tuple[str, str]:
 
 def _lapsed_associate(world: MatrixWorld, engagement: Any, today: datetime.date) -> None:
     """An associate coach on side A whose contract's last day is today. They sign in at ten to midnight
-    (frozen time, as tests/confidentiality/test_associates.py does); the gate pass asks as them at five
+    (frozen time, as tests/people/test_associates.py does); the gate pass asks as them at five
     past, within the session's idle timeout, so only the contract's end can refuse them."""
     import time_machine
 

@@ -266,7 +266,7 @@ class TestLetter:
 class TestReportRelease:
     def test_a_released_report_enters_the_register(self, world: World) -> None:
         from reports import services as report_services
-        from tests.engagements.test_reports import GOALS_V1, released
+        from tests.reports.test_reports import GOALS_V1, released
 
         report = released(world)
         disclosure = Disclosure.objects.get(report=report)

@@ -59,16 +59,6 @@ def only(allowed: dict[str, int], default: int = 404, anonymous: int = LOGIN) ->
 
 
 @pytest.fixture(autouse=True)
-def media_dir(settings: Any, tmp_path: Path) -> Path:
-    media = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(media)}},
-    }
-    return media
-
-
-@pytest.fixture(autouse=True)
 def queued(monkeypatch: Any) -> list[str]:
     """Messages for the broker are kept here: the tests are the worker."""
     from rights.tasks import subject_access_export_task
