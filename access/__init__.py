@@ -689,8 +689,9 @@ def can_handle_breach(user: Any, breach: Any) -> bool:
 
 # --- disclosures and concerns -------------------------------------------------------------
 # Disclosures and concerns: the administrator reads; the coach writes (their own engagements);
-# the client reads those about them; sponsors and auditors see none. Two additions, both need-to-know: a supervisor named on
-# a concern or disclosure reads it, to give the second approval policy 004 asks for; and a client
+# the client reads those about them; sponsors and auditors see none. Two additions, both
+# need-to-know: a supervisor named on a concern or disclosure reads it, to give the second
+# approval policy 004 asks for; and a client
 # does not see a serious-danger concern while it is open, because the coach agrees with them the
 # "method, time and place" of telling (policy 004), and telling early may add to the danger.
 
