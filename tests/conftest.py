@@ -93,9 +93,21 @@ def _migration_data(request: pytest.FixtureRequest) -> None:
         install_current()
 
 
+# The worlds built once per module (``built_once``), each with its files in a media folder of its own.
+MODULE_WORLDS = ("matrix", "hostile_world", "fuzz_world")
+
+
 @pytest.fixture(autouse=True)
-def media_dir(settings: Any, tmp_path: Path) -> Path:
-    """Every test keeps the files it stores (documents, copies) in a folder of its own, never var/."""
+def media_dir(request: pytest.FixtureRequest, settings: Any, tmp_path: Path) -> Path:
+    """Every test keeps the files it stores (documents, copies) in a folder of its own, never var/.
+    A test on a world built once for its module uses that world's folder, where its files are: the
+    world is set up first, so that this test's settings are undone before the world's."""
+    for name in MODULE_WORLDS:
+        if name in request.fixturenames:
+            request.getfixturevalue(name)
+    current = Path(settings.STORAGES["default"].get("OPTIONS", {}).get("location", settings.MEDIA_ROOT))
+    if not current.is_relative_to(settings.VAR_DIR):
+        return current
     media = tmp_path / "media"
     settings.STORAGES = {
         **settings.STORAGES,

@@ -251,16 +251,6 @@ def test_the_administrator_handles_a_breach_report(live_server: Any, page: Any) 
     assert_accessible(page, "keyboard-breach-closed")
 
 
-@pytest.fixture
-def media_dir(settings: Any, tmp_path: Any) -> Any:
-    media = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(media)}},
-    }
-    return media
-
-
 def test_the_administrator_answers_a_subject_access_request_and_the_client_downloads_it(
     live_server: Any, page: Any, new_page: Callable[[], Any], monkeypatch: Any, media_dir: Any, tmp_path: Any
 ) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,13 +17,3 @@ def hostile_world(
     """The access matrix's world with ``<script>…</script>`` around every confidential text."""
     with built_world(django_db_blocker, tmp_path_factory.mktemp("hostile-media"), hostile=True) as built:
         yield built
-
-
-@pytest.fixture
-def media_dir(settings: Any, tmp_path: Path) -> Path:
-    media = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(media)}},
-    }
-    return media
