@@ -20,7 +20,7 @@ core's (``confidentiality.accounts``), re-exported here. Rules:
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard, cast
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -40,7 +40,12 @@ from confidentiality.accounts import role_of as role_of
 from confidentiality.roles import STAFF_ROLES, Role
 
 if TYPE_CHECKING:
-    from engagements.models import CoachingSession, Document, Engagement, Note
+    from complaints.models import Breach, Complaint
+    from confidentiality.accounts import Person
+    from confidentiality.models import User
+    from engagements.models import Client, CoachingSession, Document, Engagement, Note
+    from finance.models import CreditNote, Invoice, Payment
+    from rights.models import SubjectAccessRequest
 
 
 class EngagementAccess(enum.StrEnum):
@@ -65,7 +70,7 @@ MEMBER_GRANTS: dict[str, tuple[EngagementAccess, ...]] = {
 }
 
 
-def credentials_valid_from(user: Any) -> Any:
+def credentials_valid_from(user: User) -> Any:
     """Sessions begun and API tokens made before this moment no longer work, or None.
 
     The person was signed out everywhere when they were offboarded; an auditor's credentials
@@ -80,7 +85,7 @@ def credentials_valid_from(user: Any) -> Any:
     return cutoff
 
 
-def last_audit_end(user: Any) -> Any:
+def last_audit_end(user: User) -> Any:
     """The moment the auditor's most recent audit window closed, if one has."""
     import datetime
 
@@ -95,7 +100,7 @@ def last_audit_end(user: Any) -> Any:
     return max(past) if past else None
 
 
-def needs_policy_acceptance(user: Any) -> bool:
+def needs_policy_acceptance(user: Person) -> TypeGuard[User]:
     """Everyone who works inside the practice (associates are coaches), and the technical admin
     site's users: policy 002 binds "staff and volunteers"."""
     if role_of(user) in STAFF_ROLES:
@@ -107,7 +112,7 @@ def needs_policy_acceptance(user: Any) -> bool:
     )
 
 
-def policies_to_accept(user: Any) -> list[Any]:
+def policies_to_accept(user: Person) -> list[Any]:
     """The current versions of the required policies this person has not accepted yet, cached
     for the request. Empty for clients, sponsors and anonymous people, and while no policy has
     been recorded (the administrator is told on the dashboard: ``policies.missing_kinds``)."""
@@ -125,7 +130,7 @@ def policies_to_accept(user: Any) -> list[Any]:
         else:
             pending = []
         user.__dict__["_policies_to_accept"] = pending
-    return user.__dict__["_policies_to_accept"]
+    return cast("list[Any]", user.__dict__["_policies_to_accept"])  # set just above
 
 
 # --- the policies staff must accept (policy 002) ------------------------------------------------
@@ -148,7 +153,7 @@ def current_required() -> list[Any]:
     return list(_current_documents())
 
 
-def pending_for(user: Any) -> list[Any]:
+def pending_for(user: User) -> list[Any]:
     """Current required versions the person has not accepted, in one query. Ask
     ``access.policies_to_accept`` rather than this: it decides who must accept at all."""
     from people.models import PolicyAcceptance
@@ -157,7 +162,7 @@ def pending_for(user: Any) -> list[Any]:
     return list(_current_documents().exclude(Exists(accepted)))
 
 
-def settle(user: Any, pending: list[Any]) -> None:
+def settle(user: User, pending: list[Any]) -> None:
     """Nothing left to accept: clear the flag so later requests need no query.
 
     The person's row is locked and what is pending read again under the lock: an administrator
@@ -174,11 +179,11 @@ def settle(user: Any, pending: list[Any]) -> None:
             user.must_accept_policies = False
 
 
-def forget_cached_policies(user: Any) -> None:
+def forget_cached_policies(user: User) -> None:
     user.__dict__.pop("_policies_to_accept", None)
 
 
-def can_manage_people(user: Any) -> bool:
+def can_manage_people(user: Person | None) -> bool:
     """Add people, offboard and reactivate them, reassign their engagements, see who accepted
     which policy: the administrator."""
     return can(user, Capability.MANAGE_PEOPLE)
@@ -187,7 +192,7 @@ def can_manage_people(user: Any) -> bool:
 # --- engagements -------------------------------------------------------------------
 
 
-def engagements_visible_to(user: Any) -> QuerySet[Engagement]:
+def engagements_visible_to(user: User) -> QuerySet[Engagement]:
     """Engagements whose metadata the user may see.
 
     Lists filter on the membership relation itself, which is ten times faster than the
@@ -204,7 +209,7 @@ def engagements_visible_to(user: Any) -> QuerySet[Engagement]:
     return Engagement.objects.none()
 
 
-def engagement_access_for(user: Any, engagement: Engagement) -> frozenset[EngagementAccess]:
+def engagement_access_for(user: User, engagement: Engagement) -> frozenset[EngagementAccess]:
     """Everything the user may do with one engagement, in one query, cached for the request.
 
     ``get_user_perms`` reads the user's own rows of the direct foreign-key table and, unlike
@@ -242,15 +247,15 @@ def _closed_status() -> str:
     return Engagement.Status.CLOSED
 
 
-def has_engagement_access(user: Any, engagement: Engagement, access: EngagementAccess) -> bool:
+def has_engagement_access(user: User, engagement: Engagement, access: EngagementAccess) -> bool:
     return access in engagement_access_for(user, engagement)
 
 
-def forget_cached_access(user: Any) -> None:
+def forget_cached_access(user: User) -> None:
     user.__dict__.pop("_engagement_access_cache", None)
 
 
-def engagement_get_for(user: Any, pk: Any, access: EngagementAccess = EngagementAccess.VIEW) -> Engagement:
+def engagement_get_for(user: User, pk: Any, access: EngagementAccess = EngagementAccess.VIEW) -> Engagement:
     """The engagement, or 404 when it does not exist or is outside the user's need-to-know."""
     from django.core.exceptions import ValidationError
 
@@ -265,34 +270,34 @@ def engagement_get_for(user: Any, pk: Any, access: EngagementAccess = Engagement
     return engagement
 
 
-def can_change_engagement(user: Any) -> bool:
+def can_change_engagement(user: User) -> bool:
     return role_of(user) == Role.ADMIN
 
 
 # --- granting (called only by the services that change membership) ------------------
 
 
-def grant_engagement_member(*, user: Any, engagement: Engagement, kind: str) -> None:
+def grant_engagement_member(*, user: User, engagement: Engagement, kind: str) -> None:
     for access in MEMBER_GRANTS[kind]:
         assign_perm(f"engagements.{access.value}", user, engagement)
     forget_cached_access(user)
 
 
-def revoke_engagement_member(*, user: Any, engagement: Engagement) -> None:
+def revoke_engagement_member(*, user: User, engagement: Engagement) -> None:
     for access in EngagementAccess:
         remove_perm(f"engagements.{access.value}", user, engagement)
     forget_cached_access(user)
 
 
-def grant_organisation_contact(*, user: Any, organisation: Any) -> None:
+def grant_organisation_contact(*, user: User, organisation: Any) -> None:
     assign_perm("engagements.view_organisation_record", user, organisation)
 
 
-def revoke_organisation_contact(*, user: Any, organisation: Any) -> None:
+def revoke_organisation_contact(*, user: User, organisation: Any) -> None:
     remove_perm("engagements.view_organisation_record", user, organisation)
 
 
-def revoke_all_object_permissions(user: Any) -> int:
+def revoke_all_object_permissions(user: User) -> int:
     """Every object permission the person holds, on every object, gone from the database: the
     direct foreign-key tables and guardian's generic one (unused, but nothing may survive there).
     Called by the offboarding service after the membership services took them off everything."""
@@ -307,7 +312,7 @@ def revoke_all_object_permissions(user: Any) -> int:
     return removed
 
 
-def organisations_visible_to(user: Any) -> QuerySet[Any]:
+def organisations_visible_to(user: User) -> QuerySet[Any]:
     from engagements.models import Organisation
 
     role = role_of(user)
@@ -329,7 +334,7 @@ def organisations_visible_to(user: Any) -> QuerySet[Any]:
     return Organisation.objects.none()
 
 
-def clients_visible_to(user: Any) -> QuerySet[Any]:
+def clients_visible_to(user: User) -> QuerySet[Any]:
     """Only the administrator may list clients (policies 001 and 003)."""
     from engagements.models import Client
 
@@ -341,7 +346,7 @@ def clients_visible_to(user: Any) -> QuerySet[Any]:
 # --- confidential content: sessions, notes, documents --------------------------------
 
 
-def can_write_confidential(user: Any, engagement: Engagement) -> bool:
+def can_write_confidential(user: User, engagement: Engagement) -> bool:
     """Coaches on the engagement write sessions, notes and documents while it is not closed."""
     from engagements.models import Engagement as EngagementModel
 
@@ -351,14 +356,14 @@ def can_write_confidential(user: Any, engagement: Engagement) -> bool:
     )
 
 
-def can_see_sessions(user: Any, engagement: Engagement) -> bool:
+def can_see_sessions(user: User, engagement: Engagement) -> bool:
     """Sessions are dates and durations: the coaches, the client and the administrator."""
     if role_of(user) == Role.ADMIN:
         return True
     return has_engagement_access(user, engagement, EngagementAccess.READ_SHARED)
 
 
-def sessions_visible_to(user: Any, engagement: Engagement) -> QuerySet[CoachingSession]:
+def sessions_visible_to(user: User, engagement: Engagement) -> QuerySet[CoachingSession]:
     from engagements.models import CoachingSession
 
     if not can_see_sessions(user, engagement):
@@ -366,7 +371,7 @@ def sessions_visible_to(user: Any, engagement: Engagement) -> QuerySet[CoachingS
     return CoachingSession.objects.filter(engagement=engagement)
 
 
-def notes_visible_to(user: Any, engagement: Engagement) -> QuerySet[Note]:
+def notes_visible_to(user: User, engagement: Engagement) -> QuerySet[Note]:
     """All notes for the coaches on it; shared ones for the client; none for anyone else.
 
     The administrator reaches a private note only through a break-glass grant, one note at
@@ -382,7 +387,7 @@ def notes_visible_to(user: Any, engagement: Engagement) -> QuerySet[Note]:
     return Note.objects.none()
 
 
-def active_break_glass(user: Any, note: Note) -> Any:
+def active_break_glass(user: User, note: Note) -> Any:
     from engagements.models import BreakGlassGrant
 
     if role_of(user) != Role.ADMIN:
@@ -390,7 +395,7 @@ def active_break_glass(user: Any, note: Note) -> Any:
     return BreakGlassGrant.objects.filter(granted_to=user, note=note, expires_at__gt=timezone.now()).first()
 
 
-def note_get_for(user: Any, pk: Any, *, for_change: bool = False) -> Note:
+def note_get_for(user: User, pk: Any, *, for_change: bool = False) -> Note:
     """One note, or 404. ``for_change``: only the coaches on the engagement may change it."""
     from django.core.exceptions import ValidationError
 
@@ -414,7 +419,7 @@ def note_get_for(user: Any, pk: Any, *, for_change: bool = False) -> Note:
     raise Http404
 
 
-def documents_visible_to(user: Any, engagement: Engagement) -> QuerySet[Document]:
+def documents_visible_to(user: User, engagement: Engagement) -> QuerySet[Document]:
     """Coaches: all. Client: those shared with them. Sponsor: those their organisation supplied.
 
     The administrator sees documents' metadata through ``document_metadata_for`` only.
@@ -432,7 +437,7 @@ def documents_visible_to(user: Any, engagement: Engagement) -> QuerySet[Document
     return Document.objects.none()
 
 
-def document_metadata_for(user: Any, engagement: Engagement) -> QuerySet[Document]:
+def document_metadata_for(user: User, engagement: Engagement) -> QuerySet[Document]:
     """Type, size and date of every document, without names or content: the administrator's view."""
     from engagements.models import Document
 
@@ -443,7 +448,7 @@ def document_metadata_for(user: Any, engagement: Engagement) -> QuerySet[Documen
     )
 
 
-def document_get_for(user: Any, pk: Any) -> Document:
+def document_get_for(user: User, pk: Any) -> Document:
     from django.core.exceptions import ValidationError
 
     from engagements.models import Document
@@ -460,13 +465,13 @@ def document_get_for(user: Any, pk: Any) -> Document:
 # --- feedback from others ------------------------------------------------------------
 
 
-def can_see_all_feedback(user: Any, engagement: Engagement) -> bool:
+def can_see_all_feedback(user: User, engagement: Engagement) -> bool:
     """The coaches on the engagement read feedback as given; nobody else does: the client
     reads only what the coach shares, at the agreed anonymity; the sponsor never."""
     return has_engagement_access(user, engagement, EngagementAccess.READ_CONFIDENTIAL)
 
 
-def feedback_requests_visible_to(user: Any, engagement: Engagement) -> QuerySet[Any]:
+def feedback_requests_visible_to(user: User, engagement: Engagement) -> QuerySet[Any]:
     """Coaches: every request. The client: those the coach has shared, and only at the agreed
     anonymity (``engagements.feedback.client_view``). Sponsors, the administrator: none."""
     from feedback.models import FeedbackRequest
@@ -478,13 +483,13 @@ def feedback_requests_visible_to(user: Any, engagement: Engagement) -> QuerySet[
     return FeedbackRequest.objects.none()
 
 
-def can_see_feedback_at_all(user: Any, engagement: Engagement) -> bool:
+def can_see_feedback_at_all(user: User, engagement: Engagement) -> bool:
     return can_see_all_feedback(user, engagement) or (
         role_of(user) == Role.CLIENT and has_engagement_access(user, engagement, EngagementAccess.READ_SHARED)
     )
 
 
-def feedback_request_get_for(user: Any, pk: Any) -> Any:
+def feedback_request_get_for(user: User, pk: Any) -> Any:
     from django.core.exceptions import ValidationError
 
     from feedback.models import FeedbackRequest
@@ -501,36 +506,36 @@ def feedback_request_get_for(user: Any, pk: Any) -> Any:
 # --- retention ------------------------------------------------------------------------
 
 
-def can_manage_retention(user: Any) -> bool:
+def can_manage_retention(user: Person | None) -> bool:
     """The retention schedule, legal holds, sweeps and receipts: the administrator only."""
     return can(user, Capability.MANAGE_RETENTION)
 
 
-def can_see_hard_copies(user: Any, engagement: Engagement) -> bool:
+def can_see_hard_copies(user: User, engagement: Engagement) -> bool:
     return role_of(user) == Role.ADMIN or has_engagement_access(user, engagement, EngagementAccess.READ_CONFIDENTIAL)
 
 
-def can_manage_hard_copies(user: Any, engagement: Engagement) -> bool:
+def can_manage_hard_copies(user: User, engagement: Engagement) -> bool:
     return can_see_hard_copies(user, engagement)
 
 
-def can_break_glass(user: Any) -> bool:
+def can_break_glass(user: User) -> bool:
     return role_of(user) == Role.ADMIN
 
 
-def can_see_own_access_log(user: Any) -> bool:
+def can_see_own_access_log(user: Person | None) -> bool:
     return role_of(user) == Role.CLIENT
 
 
 # --- agreements and consent ---------------------------------------------------------------
 
 
-def can_draft_agreement(user: Any, engagement: Engagement) -> bool:
+def can_draft_agreement(user: User, engagement: Engagement) -> bool:
     """The administrator and the coaches on the engagement draft its agreement."""
     return role_of(user) == Role.ADMIN or has_engagement_access(user, engagement, EngagementAccess.READ_CONFIDENTIAL)
 
 
-def agreement_party(user: Any, engagement: Engagement) -> str | None:
+def agreement_party(user: User, engagement: Engagement) -> str | None:
     """Which party of the agreement the user signs for, if any."""
     role = role_of(user)
     granted = engagement_access_for(user, engagement)
@@ -539,11 +544,11 @@ def agreement_party(user: Any, engagement: Engagement) -> str | None:
     return role.value
 
 
-def can_read_agreements(user: Any, engagement: Engagement) -> bool:
+def can_read_agreements(user: User, engagement: Engagement) -> bool:
     return role_of(user) == Role.ADMIN or agreement_party(user, engagement) is not None
 
 
-def consents_visible_to(user: Any) -> QuerySet[Any]:
+def consents_visible_to(user: User) -> QuerySet[Any]:
     """The administrator: all. A client: their own. A coach: those of their engagements. No one else."""
     from consent.models import ConsentRecord
 
@@ -562,13 +567,13 @@ def consents_visible_to(user: Any) -> QuerySet[Any]:
     return ConsentRecord.objects.none()
 
 
-def coach_engagements_of(user: Any) -> QuerySet[Any]:
+def coach_engagements_of(user: User) -> QuerySet[Any]:
     from engagements.models import Engagement
 
     return Engagement.objects.filter(members__user=user, members__kind="coach")
 
 
-def can_record_consent(user: Any, client: Any) -> bool:
+def can_record_consent(user: User, client: Client) -> bool:
     role = role_of(user)
     if role == Role.ADMIN:
         return True
@@ -579,14 +584,14 @@ def can_record_consent(user: Any, client: Any) -> bool:
     return False
 
 
-def can_withdraw_consent(user: Any, consent: Any) -> bool:
+def can_withdraw_consent(user: User, consent: Any) -> bool:
     """The client withdraws their own; the administrator or a coach it concerns records it for them."""
     if role_of(user) == Role.COACH:
         return consents_visible_to(user).filter(pk=consent.pk).exists()
     return can_record_consent(user, consent.client)
 
 
-def can_record_consent_anywhere(user: Any) -> bool:
+def can_record_consent_anywhere(user: Person | None) -> bool:
     """Whether the consents page exists for this person at all."""
     return role_of(user) in (Role.ADMIN, Role.CLIENT, Role.COACH)
 
@@ -599,27 +604,27 @@ def can_record_consent_anywhere(user: Any) -> bool:
 # reported (not how they were handled: the follow-up may concern them); no one else sees any.
 
 
-def client_record_of(user: Any) -> Any:
+def client_record_of(user: User) -> Any:
     """The client record behind a client's login, or None."""
     if role_of(user) != Role.CLIENT:
         return None
     return getattr(user, "client_profile", None)
 
 
-def can_see_register(user: Any) -> bool:
+def can_see_register(user: Person | None) -> bool:
     return role_of(user) == Role.ADMIN
 
 
-def can_lodge_complaint(user: Any) -> bool:
+def can_lodge_complaint(user: User) -> bool:
     return client_record_of(user) is not None
 
 
-def shows_complaints_link(user: Any) -> bool:
+def shows_complaints_link(user: Person | None) -> bool:
     """Whether the navigation offers "Complaints": every client, decided without a query."""
     return role_of(user) == Role.CLIENT
 
 
-def complaints_visible_to(user: Any) -> QuerySet[Any]:
+def complaints_visible_to(user: User) -> QuerySet[Complaint]:
     from complaints.models import Complaint
 
     role = role_of(user)
@@ -630,7 +635,7 @@ def complaints_visible_to(user: Any) -> QuerySet[Any]:
     return Complaint.objects.none()
 
 
-def complaint_get_for(user: Any, pk: Any) -> Any:
+def complaint_get_for(user: User, pk: Any) -> Complaint:
     """One complaint, or 404 when it does not exist or is not the caller's to see."""
     from django.core.exceptions import ValidationError
 
@@ -642,11 +647,11 @@ def complaint_get_for(user: Any, pk: Any) -> Any:
         raise Http404 from None
 
 
-def can_respond_to_complaint(user: Any, complaint: Any) -> bool:
+def can_respond_to_complaint(user: User, complaint: Any) -> bool:
     return role_of(user) == Role.ADMIN
 
 
-def complaint_engagements_for(user: Any) -> QuerySet[Engagement]:
+def complaint_engagements_for(user: User) -> QuerySet[Engagement]:
     """The engagements a client may name in a complaint: their own."""
     from engagements.models import Engagement
 
@@ -655,12 +660,12 @@ def complaint_engagements_for(user: Any) -> QuerySet[Engagement]:
     return engagements_visible_to(user)
 
 
-def can_report_breach(user: Any) -> bool:
+def can_report_breach(user: User) -> bool:
     """The administrator records a breach; a coach reports a suspected one."""
     return role_of(user) in (Role.ADMIN, Role.COACH)
 
 
-def breaches_visible_to(user: Any) -> QuerySet[Any]:
+def breaches_visible_to(user: User) -> QuerySet[Breach]:
     from complaints.models import Breach
 
     role = role_of(user)
@@ -671,7 +676,7 @@ def breaches_visible_to(user: Any) -> QuerySet[Any]:
     return Breach.objects.none()
 
 
-def breach_get_for(user: Any, pk: Any) -> Any:
+def breach_get_for(user: User, pk: Any) -> Any:
     from django.core.exceptions import ValidationError
 
     from complaints.models import Breach
@@ -682,7 +687,7 @@ def breach_get_for(user: Any, pk: Any) -> Any:
         raise Http404 from None
 
 
-def can_handle_breach(user: Any, breach: Any) -> bool:
+def can_handle_breach(user: User, breach: Any) -> bool:
     """Containment, the decision to notify, the outcome and disciplinary follow-up: the administrator."""
     return role_of(user) == Role.ADMIN
 
@@ -696,25 +701,25 @@ def can_handle_breach(user: Any, breach: Any) -> bool:
 # "method, time and place" of telling (policy 004), and telling early may add to the danger.
 
 
-def can_write_disclosures(user: Any, engagement: Engagement) -> bool:
+def can_write_disclosures(user: User, engagement: Engagement) -> bool:
     """The coaches on the engagement, even after it closed: confidentiality "will remain
     confidential forever" (policy 001), and a legal requirement can arrive after the end."""
     return role_of(user) == Role.COACH and has_engagement_access(user, engagement, EngagementAccess.READ_CONFIDENTIAL)
 
 
-def can_read_disclosures(user: Any, engagement: Engagement) -> bool:
+def can_read_disclosures(user: User, engagement: Engagement) -> bool:
     role = role_of(user)
     if role == Role.ADMIN or can_write_disclosures(user, engagement):
         return True
     return role == Role.CLIENT and engagement.client.user_id == user.pk
 
 
-def can_read_disclosure_register(user: Any) -> bool:
+def can_read_disclosure_register(user: Person | None) -> bool:
     """The register across clients: the administrator only (policies 001 and 003: no client lists)."""
     return role_of(user) == Role.ADMIN
 
 
-def disclosures_visible_to(user: Any, engagement: Engagement | None = None) -> QuerySet[Any]:
+def disclosures_visible_to(user: User, engagement: Engagement | None = None) -> QuerySet[Any]:
     """Administrator: all. Coach: their engagements' and those they are named to approve.
     Client: those made about them (one waiting for approval has not happened)."""
     from disclosures.models import Disclosure
@@ -730,7 +735,7 @@ def disclosures_visible_to(user: Any, engagement: Engagement | None = None) -> Q
     return Disclosure.objects.none()
 
 
-def disclosure_get_for(user: Any, pk: Any) -> Any:
+def disclosure_get_for(user: User, pk: Any) -> Any:
     from django.core.exceptions import ValidationError
 
     from disclosures.models import Disclosure
@@ -745,7 +750,7 @@ def disclosure_get_for(user: Any, pk: Any) -> Any:
         raise Http404 from None
 
 
-def can_approve_disclosure(user: Any, disclosure: Any) -> bool:
+def can_approve_disclosure(user: User, disclosure: Any) -> bool:
     """The second person: the administrator, or the supervisor named on it; never its author."""
     from disclosures.models import Disclosure
 
@@ -755,7 +760,7 @@ def can_approve_disclosure(user: Any, disclosure: Any) -> bool:
     return role == Role.ADMIN or (role == Role.COACH and disclosure.supervisor_id == user.pk)
 
 
-def supervisors_for(user: Any) -> QuerySet[Any]:
+def supervisors_for(user: User) -> QuerySet[Any]:
     """Whom a coach may name as supervisor: another active coach of the practice."""
     from confidentiality.models import User
 
@@ -765,7 +770,7 @@ def supervisors_for(user: Any) -> QuerySet[Any]:
     return people_in_force(Role.COACH).filter(is_associate=False).exclude(pk=user.pk).order_by("email")
 
 
-def can_be_supervisor(user: Any, *, for_user: Any) -> bool:
+def can_be_supervisor(user: User, *, for_user: User) -> bool:
     return supervisors_for(for_user).filter(pk=user.pk).exists()
 
 
@@ -777,7 +782,7 @@ def approvers_of(disclosure: Any) -> list[Any]:
     return administrators()
 
 
-def concerns_visible_to(user: Any) -> QuerySet[Any]:
+def concerns_visible_to(user: User) -> QuerySet[Any]:
     from disclosures.models import Concern
 
     role = role_of(user)
@@ -793,7 +798,7 @@ def concerns_visible_to(user: Any) -> QuerySet[Any]:
     return Concern.objects.none()
 
 
-def concern_get_for(user: Any, pk: Any) -> Any:
+def concern_get_for(user: User, pk: Any) -> Any:
     from django.core.exceptions import ValidationError
 
     from disclosures.models import Concern
@@ -808,7 +813,7 @@ def concern_get_for(user: Any, pk: Any) -> Any:
         raise Http404 from None
 
 
-def can_work_on_concern(user: Any, concern: Any) -> bool:
+def can_work_on_concern(user: User, concern: Any) -> bool:
     return can_write_disclosures(user, concern.engagement)
 
 
@@ -827,19 +832,19 @@ class FinanceAccess(enum.IntEnum):
     WRITE = 2
 
 
-def audits_of(user: Any) -> list[Any]:
+def audits_of(user: User) -> list[Any]:
     """Every audit of the auditor, latest end first: one query per user object and day, shared by
     ``active_audit_for`` and ``last_audit_end`` (a page and the session check both ask)."""
     from finance.models import Audit
 
     today = timezone.localdate()
-    cache: dict[Any, Any] = user.__dict__.setdefault("_active_audit_cache", {})
+    cache: dict[Any, list[Audit]] = user.__dict__.setdefault("_active_audit_cache", {})
     if today not in cache:
         cache[today] = list(Audit.objects.filter(auditor=user).order_by("-ends_on", "-starts_on"))
     return cache[today]
 
 
-def active_audit_for(user: Any) -> Any:
+def active_audit_for(user: User) -> Any:
     """The auditor's audit open today (first and last day included, practice time zone), or None."""
     if role_of(user) != Role.AUDITOR:
         return None
@@ -850,11 +855,11 @@ def active_audit_for(user: Any) -> Any:
     )
 
 
-def forget_cached_audit(user: Any) -> None:
+def forget_cached_audit(user: User) -> None:
     user.__dict__.pop("_active_audit_cache", None)
 
 
-def sponsor_organisation_id(user: Any) -> Any:
+def sponsor_organisation_id(user: User) -> Any:
     """The organisation a sponsor contact speaks for, while the contact is active; else None."""
     from engagements.models import SponsorContact
 
@@ -867,7 +872,7 @@ def sponsor_organisation_id(user: Any) -> Any:
     return contact.organisation_id if contact.active else None
 
 
-def finance_access_for(user: Any) -> FinanceAccess:
+def finance_access_for(user: User) -> FinanceAccess:
     role = role_of(user)
     if role == Role.ADMIN:
         return FinanceAccess.WRITE
@@ -878,12 +883,12 @@ def finance_access_for(user: Any) -> FinanceAccess:
     return FinanceAccess.NONE
 
 
-def require_finance_read(user: Any) -> None:
+def require_finance_read(user: User) -> None:
     if finance_access_for(user) < FinanceAccess.READ:
         raise Http404
 
 
-def require_finance_write(user: Any) -> None:
+def require_finance_write(user: User) -> None:
     """403 for those who may read but not write (an auditor, a sponsor); 404 for everyone else."""
     from django.core.exceptions import PermissionDenied
 
@@ -895,11 +900,11 @@ def require_finance_write(user: Any) -> None:
     raise Http404
 
 
-def can_write_finance(user: Any) -> bool:
+def can_write_finance(user: User) -> bool:
     return finance_access_for(user) == FinanceAccess.WRITE
 
 
-def shows_finance_link(user: Any) -> str | None:
+def shows_finance_link(user: Person | None) -> str | None:
     """The navigation's label for finance, decided by role alone (no query): an auditor outside
     an audit window follows it to a page that says so, not to any record."""
     role = role_of(user)
@@ -910,7 +915,7 @@ def shows_finance_link(user: Any) -> str | None:
     return None
 
 
-def _financial_records_visible_to(user: Any, model: Any) -> QuerySet[Any]:
+def _financial_records_visible_to(user: User, model: type[Invoice] | type[Payment] | type[CreditNote]) -> QuerySet[Any]:
     role = role_of(user)
     if role == Role.ADMIN:
         return model.objects.all()
@@ -922,7 +927,7 @@ def _financial_records_visible_to(user: Any, model: Any) -> QuerySet[Any]:
     return model.objects.none()
 
 
-def invoices_visible_to(user: Any) -> QuerySet[Any]:
+def invoices_visible_to(user: User) -> QuerySet[Any]:
     from finance.models import Invoice
 
     found = _financial_records_visible_to(user, Invoice)
@@ -931,19 +936,19 @@ def invoices_visible_to(user: Any) -> QuerySet[Any]:
     return found
 
 
-def payments_visible_to(user: Any) -> QuerySet[Any]:
+def payments_visible_to(user: User) -> QuerySet[Any]:
     from finance.models import Payment
 
     return _financial_records_visible_to(user, Payment)
 
 
-def credit_notes_visible_to(user: Any) -> QuerySet[Any]:
+def credit_notes_visible_to(user: User) -> QuerySet[Any]:
     from finance.models import CreditNote
 
     return _financial_records_visible_to(user, CreditNote)
 
 
-def finance_organisations_for(user: Any) -> QuerySet[Any]:
+def finance_organisations_for(user: User) -> QuerySet[Any]:
     """Organisations a person may filter financial records by: all for the administrator and an
     auditor in their window (names only: "no client data beyond the organisation named on an
     invoice"); a sponsor sees only their own records, so needs no choice."""
@@ -961,7 +966,7 @@ def finance_organisations_for(user: Any) -> QuerySet[Any]:
     return Organisation.objects.none()
 
 
-def can_manage_audits(user: Any) -> bool:
+def can_manage_audits(user: User) -> bool:
     return role_of(user) == Role.ADMIN
 
 
@@ -972,7 +977,7 @@ def can_manage_audits(user: Any) -> bool:
 # client's copy (it holds private notes, which the administrator may not read).
 
 
-def sponsor_organisations_of(user: Any) -> QuerySet[Any]:
+def sponsor_organisations_of(user: User) -> QuerySet[Any]:
     """The organisations a sponsor contact may request a copy for: their own."""
     from engagements.models import Organisation
 
@@ -981,21 +986,21 @@ def sponsor_organisations_of(user: Any) -> QuerySet[Any]:
     return organisations_visible_to(user)
 
 
-def can_request_subject_access(user: Any) -> bool:
+def can_request_subject_access(user: User) -> bool:
     """Whether the request pages exist for this person: a client, a sponsor contact, the administrator."""
     return role_of(user) in (Role.CLIENT, Role.SPONSOR, Role.ADMIN)
 
 
-def can_run_subject_access(user: Any) -> bool:
+def can_run_subject_access(user: User) -> bool:
     """Open on someone's behalf, start the export, extend, refuse, release: the administrator."""
     return role_of(user) == Role.ADMIN
 
 
-def shows_subject_access_link(user: Any) -> bool:
+def shows_subject_access_link(user: Person | None) -> bool:
     return role_of(user) in (Role.CLIENT, Role.SPONSOR, Role.ADMIN)
 
 
-def subject_access_requests_visible_to(user: Any) -> QuerySet[Any]:
+def subject_access_requests_visible_to(user: User) -> QuerySet[SubjectAccessRequest]:
     from rights.models import SubjectAccessRequest
 
     role = role_of(user)
@@ -1010,7 +1015,7 @@ def subject_access_requests_visible_to(user: Any) -> QuerySet[Any]:
     return SubjectAccessRequest.objects.none()
 
 
-def subject_access_request_get_for(user: Any, pk: Any) -> Any:
+def subject_access_request_get_for(user: User, pk: Any) -> SubjectAccessRequest:
     """One request, or 404 when it does not exist or is not the caller's to see."""
     from django.core.exceptions import ValidationError
 
@@ -1022,11 +1027,12 @@ def subject_access_request_get_for(user: Any, pk: Any) -> Any:
         raise Http404 from None
 
 
-def can_download_subject_access_export(user: Any, request: Any) -> bool:
+def can_download_subject_access_export(user: User, request: SubjectAccessRequest) -> bool:
     """The client whose copy it is; a contact of the organisation whose copy it is. Nobody else."""
     role = role_of(user)
     if role == Role.CLIENT:
-        return request.subject_kind == "client" and request.client.user_id == user.pk
+        # A check constraint: a request about a client always has its client.
+        return request.subject_kind == "client" and request.client.user_id == user.pk  # type: ignore[union-attr]
     if role == Role.SPONSOR:
         return (
             request.subject_kind == "organisation"

@@ -13,11 +13,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
+
+if TYPE_CHECKING:
+    from confidentiality.models import User
 
 WARMUP = 3
 RUNS = 25
@@ -33,7 +36,7 @@ class PageResult:
     queries: list[str]
 
 
-def login(user: Any) -> HttpClient:
+def login(user: User) -> HttpClient:
     """Sign in as the login page would, second factor included: the tests' own helper."""
     from tests.conftest import login as sign_in
 

@@ -5,13 +5,12 @@ Lists carry no text, so listing reads nothing confidential; a detail read is aud
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -23,6 +22,9 @@ from confidentiality.api import StrictCharField
 from confidentiality.pagination import CursorPage
 from engagements.services import ConflictError
 
+if TYPE_CHECKING:
+    from confidentiality.accounts import SignedInApiRequest
+
 
 class LodgedAtPage(CursorPage):
     ordering = "-lodged_at"
@@ -32,7 +34,7 @@ class ReportedAtPage(CursorPage):
     ordering = "-reported_at"
 
 
-class DeadlineField(serializers.Serializer):
+class DeadlineField(serializers.Serializer[Any]):
     """The next deadline: what is due, when, and the clock as people read it."""
 
     what = serializers.CharField()
@@ -51,7 +53,7 @@ def _deadline(due: tuple[str, Any] | None) -> dict[str, Any] | None:
 # --- complaints -----------------------------------------------------------------------------
 
 
-class ComplaintSummarySerializer(serializers.Serializer):
+class ComplaintSummarySerializer(serializers.Serializer[Complaint]):
     id = serializers.UUIDField(read_only=True)
     reference = serializers.CharField(read_only=True)
     about = serializers.CharField(read_only=True)
@@ -70,7 +72,7 @@ class ComplaintSummarySerializer(serializers.Serializer):
         return _deadline(complaint_services.complaint_next_deadline(obj))
 
 
-class ComplaintResponseSerializer(serializers.Serializer):
+class ComplaintResponseSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField(read_only=True)
     kind = serializers.CharField(read_only=True)
     body = serializers.CharField(read_only=True)
@@ -86,20 +88,22 @@ class ComplaintSerializer(ComplaintSummarySerializer):
         return list(ComplaintResponseSerializer(self.context["responses"], many=True).data)
 
 
-class ComplaintLodgeSerializer(serializers.Serializer):
+class ComplaintLodgeSerializer(serializers.Serializer[Any]):
     about = serializers.ChoiceField(choices=Complaint.About.choices)
     body = StrictCharField(max_length=COMPLAINT_MAX_CHARS)
     engagement = serializers.UUIDField(required=False, allow_null=True)
 
 
-def _read_complaint(request: Request, complaint: Complaint, code: int = status.HTTP_200_OK) -> Response:
+def _read_complaint(request: SignedInApiRequest, complaint: Complaint, code: int = status.HTTP_200_OK) -> Response:
     responses = complaint_services.complaint_read(user=request.user, complaint=complaint)
     return Response(ComplaintSerializer(complaint, context={"responses": responses}).data, status=code)
 
 
 @extend_schema(tags=["complaints"])
-class ComplaintList(generics.ListAPIView):
+class ComplaintList(generics.ListAPIView[Complaint]):
     """Complaints: a client's own, or all for the administrator. A client lodges one with POST."""
+
+    request: SignedInApiRequest  # IsAuthenticated, the default permission, lets in only people with an account
 
     serializer_class = ComplaintSummarySerializer
     pagination_class = LodgedAtPage
@@ -111,7 +115,7 @@ class ComplaintList(generics.ListAPIView):
         return complaint_services.complaints_for(user=user)
 
     @extend_schema(request=ComplaintLodgeSerializer, responses={201: ComplaintSerializer})
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInApiRequest) -> Response:
         if not access.can_lodge_complaint(request.user):
             raise Http404
         incoming = ComplaintLodgeSerializer(data=request.data)
@@ -136,11 +140,11 @@ class ComplaintDetail(APIView):
     """One complaint with its text and the practice's responses. Reading it is audited."""
 
     @extend_schema(responses=ComplaintSerializer)
-    def get(self, request: Request, pk: str) -> Response:
+    def get(self, request: SignedInApiRequest, pk: str) -> Response:
         return _read_complaint(request, access.complaint_get_for(request.user, pk))
 
 
-class ComplaintRespondSerializer(serializers.Serializer):
+class ComplaintRespondSerializer(serializers.Serializer[Any]):
     message = StrictCharField(max_length=COMPLAINT_MAX_CHARS)
     outcome = serializers.ChoiceField(
         choices=Complaint.Outcome.choices, required=False, help_text="Give an outcome to close the complaint."
@@ -152,7 +156,7 @@ class ComplaintRespond(APIView):
     """The administrator responds to the client; with an outcome, the response is final and closes it."""
 
     @extend_schema(request=ComplaintRespondSerializer, responses={201: ComplaintSerializer})
-    def post(self, request: Request, pk: str) -> Response:
+    def post(self, request: SignedInApiRequest, pk: str) -> Response:
         complaint = access.complaint_get_for(request.user, pk)
         if not access.can_respond_to_complaint(request.user, complaint):
             raise Http404
@@ -173,7 +177,7 @@ class ComplaintRespond(APIView):
 # --- breaches -------------------------------------------------------------------------------
 
 
-class BreachSummarySerializer(serializers.Serializer):
+class BreachSummarySerializer(serializers.Serializer[Breach]):
     id = serializers.UUIDField(read_only=True)
     reference = serializers.CharField(read_only=True)
     status = serializers.CharField(read_only=True)
@@ -212,7 +216,7 @@ class BreachSerializer(BreachReportSerializer):
     version = serializers.IntegerField(read_only=True)
 
 
-class BreachRecordSerializer(serializers.Serializer):
+class BreachRecordSerializer(serializers.Serializer[Any]):
     discovered_at = serializers.DateTimeField()
     what_happened = StrictCharField(max_length=BREACH_TEXT_MAX_CHARS)
     information_involved = StrictCharField(max_length=BREACH_TEXT_MAX_CHARS)
@@ -222,7 +226,7 @@ class BreachRecordSerializer(serializers.Serializer):
     complaint = serializers.UUIDField(required=False, allow_null=True, help_text="Administrator only.")
 
 
-class BreachUpdateSerializer(serializers.Serializer):
+class BreachUpdateSerializer(serializers.Serializer[Any]):
     version = serializers.IntegerField(help_text="The version you read; a stale version answers 409.")
     discovered_at = serializers.DateTimeField(required=False)
     what_happened = StrictCharField(max_length=BREACH_TEXT_MAX_CHARS, required=False)
@@ -244,7 +248,7 @@ class BreachUpdateSerializer(serializers.Serializer):
         return attrs
 
 
-class BreachVersionSerializer(serializers.Serializer):
+class BreachVersionSerializer(serializers.Serializer[Any]):
     version = serializers.IntegerField(help_text="The version you read; a stale version answers 409.")
 
 
@@ -257,7 +261,7 @@ BREACH_AS_SEEN = OpenApiResponse(
 )
 
 
-def _read_breach(request: Request, breach: Breach, code: int = status.HTTP_200_OK) -> Response:
+def _read_breach(request: SignedInApiRequest, breach: Breach, code: int = status.HTTP_200_OK) -> Response:
     complaint_services.breach_read(user=request.user, breach=breach)
     serializer = BreachSerializer if access.can_handle_breach(request.user, breach) else BreachReportSerializer
     return Response(serializer(breach).data, status=code)
@@ -268,9 +272,11 @@ def _conflict(exc: ConflictError) -> Response:
 
 
 @extend_schema(tags=["breaches"])
-class BreachList(generics.ListAPIView):
+class BreachList(generics.ListAPIView[Breach]):
     """Breaches: all for the administrator, those a coach reported for that coach. POST records one
     (administrator) or reports a suspected one (coach)."""
+
+    request: SignedInApiRequest  # IsAuthenticated, the default permission, lets in only people with an account
 
     serializer_class = BreachSummarySerializer
     pagination_class = ReportedAtPage
@@ -281,7 +287,7 @@ class BreachList(generics.ListAPIView):
         return complaint_services.breaches_for(user=self.request.user)
 
     @extend_schema(request=BreachRecordSerializer, responses={201: BREACH_AS_SEEN})
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInApiRequest) -> Response:
         if not access.can_report_breach(request.user):
             raise Http404
         incoming = BreachRecordSerializer(data=request.data)
@@ -305,11 +311,11 @@ class BreachDetail(APIView):
     they reported and where it stands. Reading it is audited."""
 
     @extend_schema(responses=BREACH_AS_SEEN)
-    def get(self, request: Request, pk: str) -> Response:
+    def get(self, request: SignedInApiRequest, pk: str) -> Response:
         return _read_breach(request, access.breach_get_for(request.user, pk))
 
     @extend_schema(request=BreachUpdateSerializer, responses={200: BreachSerializer, 409: OpenApiTypes.OBJECT})
-    def patch(self, request: Request, pk: str) -> Response:
+    def patch(self, request: SignedInApiRequest, pk: str) -> Response:
         breach = access.breach_get_for(request.user, pk)
         if not access.can_handle_breach(request.user, breach):
             raise Http404
@@ -326,7 +332,7 @@ class BreachDetail(APIView):
         return _read_breach(request, breach)
 
 
-def _transition(request: Request, pk: str, service: Any) -> Response:
+def _transition(request: SignedInApiRequest, pk: str, service: Any) -> Response:
     breach = access.breach_get_for(request.user, pk)
     if not access.can_handle_breach(request.user, breach):
         raise Http404
@@ -344,7 +350,7 @@ class BreachConfirm(APIView):
     """The administrator confirms that a suspected breach is one."""
 
     @extend_schema(request=BreachVersionSerializer, responses={200: BreachSerializer, 409: OpenApiTypes.OBJECT})
-    def post(self, request: Request, pk: str) -> Response:
+    def post(self, request: SignedInApiRequest, pk: str) -> Response:
         return _transition(request, pk, complaint_services.breach_confirm)
 
 
@@ -353,5 +359,5 @@ class BreachClose(APIView):
     """The administrator closes a breach whose record is complete (400 names what is missing)."""
 
     @extend_schema(request=BreachVersionSerializer, responses={200: BreachSerializer, 409: OpenApiTypes.OBJECT})
-    def post(self, request: Request, pk: str) -> Response:
+    def post(self, request: SignedInApiRequest, pk: str) -> Response:
         return _transition(request, pk, complaint_services.breach_close)

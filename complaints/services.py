@@ -100,7 +100,9 @@ def breach_next_deadline(breach: Breach) -> tuple[str, datetime.datetime] | None
 # --- validation helpers ---------------------------------------------------------------------
 
 
-def _text(value: Any, field: str, label: str, *, required: bool = True, max_chars: int = BREACH_TEXT_MAX_CHARS) -> str:
+def _text(
+    value: object, field: str, label: str, *, required: bool = True, max_chars: int = BREACH_TEXT_MAX_CHARS
+) -> str:
     if not isinstance(value, str):
         raise ValidationError({field: f"{label} must be text."})
     value = value.strip()
@@ -111,7 +113,7 @@ def _text(value: Any, field: str, label: str, *, required: bool = True, max_char
     return value
 
 
-def _moment(value: Any, field: str, label: str, *, not_before: datetime.datetime | None = None) -> datetime.datetime:
+def _moment(value: object, field: str, label: str, *, not_before: datetime.datetime | None = None) -> datetime.datetime:
     if not isinstance(value, datetime.datetime):
         raise ValidationError({field: f"{label} must be a date and time."})
     if timezone.is_naive(value):
@@ -135,7 +137,7 @@ def _admins() -> list[User]:
     return access.administrators()
 
 
-def _audit_complaint(actor: Any, action: str, complaint: Complaint, **detail: Any) -> None:
+def _audit_complaint(actor: User, action: str, complaint: Complaint, **detail: Any) -> None:
     # Filed under the client (and engagement), so a complaint read shows in "who has read my file".
     audit_record(
         actor=actor,
@@ -151,7 +153,7 @@ def _audit_complaint(actor: Any, action: str, complaint: Complaint, **detail: An
 
 
 @transaction.atomic
-def complaint_lodge(*, actor: Any, about: str, body: str, engagement: Any = None) -> Complaint:
+def complaint_lodge(*, actor: User, about: str, body: str, engagement: Any = None) -> Complaint:
     """A client complains about how their information was handled; the administrator is told."""
     client = access.client_record_of(actor)
     if client is None:
@@ -191,7 +193,7 @@ def _locked_open_complaint(complaint: Complaint) -> Complaint:
 
 
 @transaction.atomic
-def complaint_respond(*, actor: Any, complaint: Complaint, message: str) -> ComplaintResponse:
+def complaint_respond(*, actor: User, complaint: Complaint, message: str) -> ComplaintResponse:
     """The practice writes to the client about their complaint. The first response acknowledges it."""
     if not access.can_respond_to_complaint(actor, complaint):
         raise Http404
@@ -213,7 +215,7 @@ def complaint_respond(*, actor: Any, complaint: Complaint, message: str) -> Comp
 
 
 @transaction.atomic
-def complaint_close(*, actor: Any, complaint: Complaint, outcome: str, message: str) -> Complaint:
+def complaint_close(*, actor: User, complaint: Complaint, outcome: str, message: str) -> Complaint:
     """Close with an outcome and a final response to the client, who is told."""
     if not access.can_respond_to_complaint(actor, complaint):
         raise Http404
@@ -234,7 +236,7 @@ def complaint_close(*, actor: Any, complaint: Complaint, outcome: str, message: 
     return locked
 
 
-def _add_response(actor: Any, complaint: Complaint, kind: str, message: str, now: Any) -> ComplaintResponse:
+def _add_response(actor: User, complaint: Complaint, kind: str, message: str, now: Any) -> ComplaintResponse:
     response = ComplaintResponse(complaint=complaint, author=actor, kind=kind, body=message, created_at=now)
     response.full_clean()
     response.save()
@@ -257,12 +259,12 @@ def _refresh(stale: Any, fresh: Any) -> None:
         stale.__dict__[field.attname] = fresh.__dict__[field.attname]
 
 
-def complaints_for(*, user: Any) -> QuerySet[Complaint]:
+def complaints_for(*, user: User) -> QuerySet[Complaint]:
     """The complaints the user may see, without reading any text (lists are not audited)."""
     return access.complaints_visible_to(user).select_related("engagement").order_by("-lodged_at")
 
 
-def complaint_read(*, user: Any, complaint: Complaint) -> list[ComplaintResponse]:
+def complaint_read(*, user: User, complaint: Complaint) -> list[ComplaintResponse]:
     """Open a complaint's text and its responses, and audit that it was read."""
     load_data_keys([complaint.client.data_key_id])
     responses = list(complaint.responses.select_related("author").order_by("created_at"))
@@ -300,7 +302,7 @@ UPDATABLE_FIELDS = frozenset(
 )
 
 
-def _count(value: Any) -> int | None:
+def _count(value: object) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -311,7 +313,7 @@ def _count(value: Any) -> int | None:
 @transaction.atomic
 def breach_record(
     *,
-    actor: Any,
+    actor: User,
     discovered_at: datetime.datetime,
     what_happened: str,
     information_involved: str,
@@ -366,7 +368,7 @@ def breach_record(
     return breach
 
 
-def _locked_for_change(actor: Any, breach: Breach, expected_version: Any) -> Breach:
+def _locked_for_change(actor: User, breach: Breach, expected_version: Any) -> Breach:
     if not access.can_handle_breach(actor, breach):
         raise Http404
     locked = Breach.objects.select_for_update().get(pk=breach.pk)
@@ -380,7 +382,7 @@ def _locked_for_change(actor: Any, breach: Breach, expected_version: Any) -> Bre
 
 
 @transaction.atomic
-def breach_update(*, actor: Any, breach: Breach, expected_version: int, changes: dict[str, Any]) -> Breach:
+def breach_update(*, actor: User, breach: Breach, expected_version: int, changes: dict[str, Any]) -> Breach:
     """The administrator records what was done: containment, the decision to notify and why, the
     notification made, the outcome and disciplinary follow-up. All checked before anything is saved."""
     unknown = set(changes) - UPDATABLE_FIELDS
@@ -450,7 +452,7 @@ def breach_update(*, actor: Any, breach: Breach, expected_version: int, changes:
 
 
 @transaction.atomic
-def breach_confirm(*, actor: Any, breach: Breach, expected_version: int) -> Breach:
+def breach_confirm(*, actor: User, breach: Breach, expected_version: int) -> Breach:
     """The administrator assesses a coach's report and confirms that it is a breach."""
     locked = _locked_for_change(actor, breach, expected_version)
     if locked.status != Breach.Status.SUSPECTED:
@@ -464,7 +466,7 @@ def breach_confirm(*, actor: Any, breach: Breach, expected_version: int) -> Brea
 
 
 @transaction.atomic
-def breach_close(*, actor: Any, breach: Breach, expected_version: int) -> Breach:
+def breach_close(*, actor: User, breach: Breach, expected_version: int) -> Breach:
     """Close a breach once its record is complete. A suspected breach found not to be one closes
     with its outcome alone; a confirmed one needs containment, the decision to notify (and the
     notification made, or why none was needed) and its outcome."""
@@ -496,11 +498,11 @@ def breach_close(*, actor: Any, breach: Breach, expected_version: int) -> Breach
     return locked
 
 
-def breaches_for(*, user: Any) -> QuerySet[Breach]:
+def breaches_for(*, user: User) -> QuerySet[Breach]:
     return access.breaches_visible_to(user).order_by("-discovered_at")
 
 
-def breach_read(*, user: Any, breach: Breach) -> None:
+def breach_read(*, user: User, breach: Breach) -> None:
     """Audit that the breach's text was opened; the caller then reads the fields it may show."""
     load_data_keys([breach.data_key_id])
     audit_record(
@@ -508,7 +510,7 @@ def breach_read(*, user: Any, breach: Breach) -> None:
     )
 
 
-def complaint_for_breach(*, user: Any, pk: Any) -> Complaint | None:
+def complaint_for_breach(*, user: User, pk: Any) -> Complaint | None:
     """The complaint a new breach record starts from, if the administrator came from one."""
     if not pk or not access.can_see_register(user):
         return None
@@ -538,7 +540,7 @@ class RegisterRow:
 REGISTER_FILTERS = ("open", "closed", "all")
 
 
-def register_for(*, user: Any, state: str = "open") -> QuerySet[Any]:
+def register_for(*, user: User, state: str = "open") -> QuerySet[Any]:
     """Complaints and breaches in one list, newest first, as (kind, id, opened_at) rows.
 
     One union query, so a page of the register costs the same however long the register is;
@@ -593,7 +595,7 @@ def _row(kind: str, item: Complaint | Breach, now: datetime.datetime) -> Registe
 DASHBOARD_DEADLINES = 20
 
 
-def deadlines_for(*, user: Any, now: datetime.datetime | None = None) -> list[RegisterRow]:
+def deadlines_for(*, user: User, now: datetime.datetime | None = None) -> list[RegisterRow]:
     """Open deadlines for the administrator's dashboard, soonest (or most overdue) first:
     72-hour notification clocks of breaches, and complaints to acknowledge or answer."""
     if not access.can_see_register(user):

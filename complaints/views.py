@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -28,13 +28,17 @@ from complaints.models import Breach
 from confidentiality.forms import act_on, errors_to_form
 from engagements.services import ConflictError
 
+if TYPE_CHECKING:
+    from confidentiality.accounts import SignedInRequest
+    from confidentiality.models import User
+
 # --- complaints -----------------------------------------------------------------------------
 
 
 @login_required
-def complaint_list(request: HttpRequest) -> HttpResponse:
+def complaint_list(request: SignedInRequest) -> HttpResponse:
     """A client's own complaints. The administrator works from the register."""
-    user: Any = request.user
+    user: User = request.user
     if access.can_see_register(user):
         return redirect("complaints:register")
     if not access.can_lodge_complaint(user):
@@ -45,8 +49,8 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def complaint_lodge(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+def complaint_lodge(request: SignedInRequest) -> HttpResponse:
+    user: User = request.user
     if not access.can_lodge_complaint(user):
         raise Http404
     form = ComplaintForm(request.POST or None, engagements=access.complaint_engagements_for(user))
@@ -62,8 +66,8 @@ def complaint_lodge(request: HttpRequest) -> HttpResponse:
     return render(request, "complaints/complaint_form.html", {"form": form})
 
 
-def _complaint_page(request: HttpRequest, complaint: Any, **forms: Any) -> HttpResponse:
-    user: Any = request.user
+def _complaint_page(request: SignedInRequest, complaint: Any, **forms: Any) -> HttpResponse:
+    user: User = request.user
     can_respond = access.can_respond_to_complaint(user, complaint)
     responses = complaint_services.complaint_read(user=user, complaint=complaint)
     deadline = complaint_services.complaint_next_deadline(complaint)
@@ -82,14 +86,14 @@ def _complaint_page(request: HttpRequest, complaint: Any, **forms: Any) -> HttpR
 
 
 @login_required
-def complaint_detail(request: HttpRequest, pk: str) -> HttpResponse:
+def complaint_detail(request: SignedInRequest, pk: str) -> HttpResponse:
     return _complaint_page(request, access.complaint_get_for(request.user, pk))
 
 
 @login_required
 @require_POST
-def complaint_respond(request: HttpRequest, pk: str) -> HttpResponse:
-    user: Any = request.user
+def complaint_respond(request: SignedInRequest, pk: str) -> HttpResponse:
+    user: User = request.user
     complaint = access.complaint_get_for(user, pk)
     if not access.can_respond_to_complaint(user, complaint):
         raise Http404
@@ -105,8 +109,8 @@ def complaint_respond(request: HttpRequest, pk: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def complaint_close(request: HttpRequest, pk: str) -> HttpResponse:
-    user: Any = request.user
+def complaint_close(request: SignedInRequest, pk: str) -> HttpResponse:
+    user: User = request.user
     complaint = access.complaint_get_for(user, pk)
     if not access.can_respond_to_complaint(user, complaint):
         raise Http404
@@ -126,9 +130,9 @@ def complaint_close(request: HttpRequest, pk: str) -> HttpResponse:
 
 
 @login_required
-def register(request: HttpRequest) -> HttpResponse:
+def register(request: SignedInRequest) -> HttpResponse:
     """Complaints and breaches in one register, with their deadlines."""
-    user: Any = request.user
+    user: User = request.user
     if not access.can_see_register(user):
         raise Http404
     state = request.GET.get("state", "open")
@@ -153,9 +157,9 @@ def register(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def breach_list(request: HttpRequest) -> HttpResponse:
+def breach_list(request: SignedInRequest) -> HttpResponse:
     """A coach's own reports of suspected breaches. The administrator works from the register."""
-    user: Any = request.user
+    user: User = request.user
     if access.can_see_register(user):
         return redirect("complaints:register")
     if not access.can_report_breach(user):
@@ -170,8 +174,8 @@ def breach_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def breach_new(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+def breach_new(request: SignedInRequest) -> HttpResponse:
+    user: User = request.user
     if not access.can_report_breach(user):
         raise Http404
     is_admin = access.can_see_register(user)
@@ -189,8 +193,8 @@ def breach_new(request: HttpRequest) -> HttpResponse:
     return render(request, "complaints/breach_form.html", {"form": form, "is_admin": is_admin, "complaint": complaint})
 
 
-def _breach_page(request: HttpRequest, breach: Breach, form: Any = None, status: int = 200) -> HttpResponse:
-    user: Any = request.user
+def _breach_page(request: SignedInRequest, breach: Breach, form: Any = None, status: int = 200) -> HttpResponse:
+    user: User = request.user
     handling = access.can_handle_breach(user, breach)
     complaint_services.breach_read(user=user, breach=breach)
     deadline = complaint_services.breach_next_deadline(breach)
@@ -209,8 +213,8 @@ def _breach_page(request: HttpRequest, breach: Breach, form: Any = None, status:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def breach_detail(request: HttpRequest, pk: str) -> HttpResponse:
-    user: Any = request.user
+def breach_detail(request: SignedInRequest, pk: str) -> HttpResponse:
+    user: User = request.user
     breach = access.breach_get_for(user, pk)
     if request.method == "GET":
         return _breach_page(request, breach)
@@ -238,8 +242,8 @@ def breach_detail(request: HttpRequest, pk: str) -> HttpResponse:
     return _breach_page(request, breach, form, status=400)
 
 
-def _breach_transition(request: HttpRequest, pk: str, service: Any, done: str) -> HttpResponse:
-    user: Any = request.user
+def _breach_transition(request: SignedInRequest, pk: str, service: Any, done: str) -> HttpResponse:
+    user: User = request.user
     breach = access.breach_get_for(user, pk)
     if not access.can_handle_breach(user, breach):
         raise Http404
@@ -258,11 +262,11 @@ def _breach_transition(request: HttpRequest, pk: str, service: Any, done: str) -
 
 @login_required
 @require_POST
-def breach_confirm(request: HttpRequest, pk: str) -> HttpResponse:
+def breach_confirm(request: SignedInRequest, pk: str) -> HttpResponse:
     return _breach_transition(request, pk, complaint_services.breach_confirm, "Confirmed as a breach: it is open.")
 
 
 @login_required
 @require_POST
-def breach_close(request: HttpRequest, pk: str) -> HttpResponse:
+def breach_close(request: SignedInRequest, pk: str) -> HttpResponse:
     return _breach_transition(request, pk, complaint_services.breach_close, "The breach is closed.")

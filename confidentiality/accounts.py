@@ -6,13 +6,33 @@ asks this module directly, so it needs nothing of the feature apps.
 from __future__ import annotations
 
 import enum
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from confidentiality.roles import STAFF_ROLES, Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import HttpRequest
+    from rest_framework.request import Request
+
+    from confidentiality.models import User
+
+    # Whoever is asking: a person with an account, or someone not signed in (``request.user``).
+    Person: TypeAlias = User | AnonymousUser
+
+    class SignedInRequest(HttpRequest):
+        """A page behind ``login_required``: whoever asks has an account."""
+
+        user: User
+
+    class SignedInApiRequest(Request):
+        """An API call past ``IsAuthenticated`` (every view's default permission): whoever asks has an account."""
+
+        user: User
 
 
 class Capability(enum.StrEnum):
@@ -45,7 +65,7 @@ _ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
 }
 
 
-def account_in_force(user: Any) -> bool:
+def account_in_force(user: Person) -> bool:
     """Active, and not past the last day of a contract (in the practice's time zone)."""
     if not user.is_active:
         return False
@@ -67,22 +87,22 @@ def administrators() -> list[Any]:
     return list(people_in_force(Role.ADMIN).order_by("pk"))
 
 
-def role_of(user: Any) -> Role | None:
+def role_of(user: Person | None) -> Role | None:
     if user is None or not getattr(user, "is_authenticated", False) or not account_in_force(user):
         return None
-    return user.role
+    return cast("User", user).role  # getattr(is_authenticated) above: not an AnonymousUser
 
 
-def is_staff_role(user: Any) -> bool:
+def is_staff_role(user: Person | None) -> bool:
     return role_of(user) in STAFF_ROLES
 
 
-def can(user: Any, capability: Capability) -> bool:
+def can(user: Person | None, capability: Capability) -> bool:
     role = role_of(user)
     return role is not None and capability in _ROLE_CAPABILITIES[role]
 
 
-def require(user: Any, capability: Capability) -> None:
+def require(user: Person, capability: Capability) -> None:
     """404 when the capability is missing: the page does not exist for this person."""
     if not can(user, capability):
         raise Http404

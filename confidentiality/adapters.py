@@ -1,11 +1,14 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 
 from confidentiality.crypto import open_with_kek, seal_with_kek
+
+if TYPE_CHECKING:
+    from confidentiality.models import User
 
 MFA_SECRET_PURPOSE = "mfa-secret"
 
@@ -15,7 +18,7 @@ class AccountAdapter(DefaultAccountAdapter):
         # Accounts are made by the practice administrator, never by sign-up.
         return False
 
-    def pre_login(self, request: Any, user: Any, **kwargs: Any) -> Any:
+    def pre_login(self, request: Any, user: User, **kwargs: Any) -> Any:
         """After the last day of their contract a person cannot sign in, as if inactive (the
         periodic offboarding will make them so)."""
         from confidentiality import accounts

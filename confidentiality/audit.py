@@ -12,7 +12,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -20,6 +20,9 @@ from django.utils import timezone
 
 from confidentiality.models import AuditChainHead, AuditEvent
 from confidentiality.records import record_label
+
+if TYPE_CHECKING:
+    from confidentiality.models import User
 
 GENESIS = "0" * 64
 
@@ -54,7 +57,7 @@ def _check_detail(detail: dict[str, Any]) -> None:
             raise ValueError(f"Audit detail {key!r} is too long to be an id or a code.")
 
 
-def _actor_role(actor: Any) -> str:
+def _actor_role(actor: User | None) -> str:
     """The role recorded with an event; ``actor=None`` is the system itself."""
     if actor is None:
         return "system"
@@ -66,7 +69,7 @@ def _actor_role(actor: Any) -> str:
 @transaction.atomic
 def audit_record(
     *,
-    actor: Any,
+    actor: User | None,
     action: str,
     obj: Any = None,
     object_type: str = "",
@@ -107,7 +110,9 @@ def audit_record(
     return event
 
 
-def audit_engagement_event(actor: Any, action: str, engagement: Any, obj: Any = None, **detail: Any) -> AuditEvent:
+def audit_engagement_event(
+    actor: User | None, action: str, engagement: Any, obj: Any = None, **detail: Any
+) -> AuditEvent:
     """An event about one of an engagement's records, filed under the engagement and its client
     (so it shows in the client's 'who has read my file')."""
     return audit_record(
@@ -121,7 +126,7 @@ def audit_engagement_event(actor: Any, action: str, engagement: Any, obj: Any = 
 
 
 @transaction.atomic
-def audit_record_many(*, actor: Any, action: str, object_type: str, items: list[dict[str, Any]]) -> None:
+def audit_record_many(*, actor: User, action: str, object_type: str, items: list[dict[str, Any]]) -> None:
     """Append one event per item under a single head lock: a page listing fifty records costs a
     constant three queries, not three per record. Each item gives object_id, client_id, engagement_id."""
     if not items:

@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
 from confidentiality import accounts
 from confidentiality.models import ApiToken, AuditEvent
 
+if TYPE_CHECKING:
+    from confidentiality.models import User
 
-def audit_events_for(*, user: Any) -> QuerySet[AuditEvent]:
+
+def audit_events_for(*, user: User) -> QuerySet[AuditEvent]:
     accounts.require(user, accounts.Capability.READ_AUDIT_LOG)
     return AuditEvent.objects.order_by("-seq")
 
 
-def api_tokens_for(*, user: Any) -> QuerySet[ApiToken]:
+def api_tokens_for(*, user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user, revoked_at__isnull=True)
 
 
-def api_token_get_for(*, user: Any, pk: int) -> ApiToken:
+def api_token_get_for(*, user: User, pk: int) -> ApiToken:
     from django.http import Http404
 
     token = ApiToken.objects.filter(user=user, pk=pk, revoked_at__isnull=True).first()

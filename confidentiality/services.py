@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import Any
 
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
@@ -28,7 +27,7 @@ def ensure_role_groups() -> None:
 @transaction.atomic
 def user_create(
     *,
-    actor: Any,
+    actor: User | None,
     email: str,
     role: Role,
     display_name: str = "",
@@ -66,7 +65,7 @@ def _token_hash(key: str) -> str:
 
 
 @transaction.atomic
-def api_token_issue(*, actor: Any, user: User, name: str) -> tuple[ApiToken, str]:
+def api_token_issue(*, actor: User | None, user: User, name: str) -> tuple[ApiToken, str]:
     """Issue a token. The key is returned once and stored only as its hash."""
     name = name.strip()
     if not name:
@@ -84,7 +83,7 @@ def api_token_issue(*, actor: Any, user: User, name: str) -> tuple[ApiToken, str
 
 
 @transaction.atomic
-def api_token_revoke(*, actor: Any, token: ApiToken) -> None:
+def api_token_revoke(*, actor: User, token: ApiToken) -> None:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
@@ -108,7 +107,7 @@ def api_token_authenticate(key: str) -> ApiToken | None:
     return token
 
 
-def notice_open(*, actor: Any, pk: int) -> str:
+def notice_open(*, actor: User, pk: int) -> str:
     """Open one of the actor's own notices: it is marked read (it leaves the dashboard) and the
     page it points to is returned, or the dashboard when it points nowhere or off this site.
     Another person's notice, or none, is ``Notice.DoesNotExist``: nobody learns it exists."""

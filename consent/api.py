@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -18,6 +17,9 @@ from confidentiality.roles import Role
 from consent import selectors, services
 from consent.models import Agreement, AgreementTemplate, ConsentRecord, InformationCategory
 from consent.text import agreement_text
+
+if TYPE_CHECKING:
+    from confidentiality.accounts import SignedInApiRequest
 
 
 class TermSerializer(serializers.Serializer):
@@ -76,7 +78,7 @@ class CurrentAgreement(APIView):
     """The engagement's agreement in force or waiting for signatures, with its terms and signatures."""
 
     @extend_schema(responses=AgreementSerializer)
-    def get(self, request: Request, pk: str) -> Response:
+    def get(self, request: SignedInApiRequest, pk: str) -> Response:
         engagement = access.engagement_get_for(request.user, pk)
         if not access.can_read_agreements(request.user, engagement):
             raise Http404
@@ -95,7 +97,7 @@ class SignAgreement(APIView):
     """Sign the current version. Refused (400) when the text changed since you read it."""
 
     @extend_schema(request=SignSerializer, responses={201: SignatureSerializer})
-    def post(self, request: Request, pk: str) -> Response:
+    def post(self, request: SignedInApiRequest, pk: str) -> Response:
         engagement = access.engagement_get_for(request.user, pk)
         if access.agreement_party(request.user, engagement) is None:
             raise Http404
@@ -130,6 +132,8 @@ class TemplateSerializer(StrictModelSerializer):
 class TemplateList(AccessBeforeBody, generics.ListCreateAPIView):
     """The practice's agreement templates: the administrator and coaches only."""
 
+    request: SignedInApiRequest  # IsAuthenticated, the default permission, lets in only people with an account
+
     serializer_class = TemplateSerializer
 
     def get_queryset(self) -> Any:
@@ -163,6 +167,8 @@ class ConsentSerializer(serializers.ModelSerializer):
 class ConsentList(generics.ListAPIView):
     """Consents that concern the caller: their own (client), their clients' (coach), all (administrator)."""
 
+    request: SignedInApiRequest  # IsAuthenticated, the default permission, lets in only people with an account
+
     serializer_class = ConsentSerializer
     pagination_class = GivenAtCursorPage
 
@@ -177,7 +183,7 @@ class WithdrawConsent(APIView):
     """Withdraw a consent. It takes effect at once."""
 
     @extend_schema(request=None, responses=ConsentSerializer)
-    def post(self, request: Request, pk: str) -> Response:
+    def post(self, request: SignedInApiRequest, pk: str) -> Response:
         consent = selectors.consent_get_for(user=request.user, pk=pk)
         return Response(ConsentSerializer(services.consent_withdraw(actor=request.user, consent=consent)).data)
 
@@ -192,6 +198,8 @@ class CategorySerializer(StrictModelSerializer):
 @extend_schema(tags=["agreements"])
 class CategoryList(AccessBeforeBody, generics.ListCreateAPIView):
     """Information categories: read by those who draft agreements; added by the administrator."""
+
+    request: SignedInApiRequest  # IsAuthenticated, the default permission, lets in only people with an account
 
     serializer_class = CategorySerializer
     pagination_class = None

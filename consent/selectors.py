@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -9,8 +9,11 @@ from django.http import Http404
 import access
 from consent.models import Agreement, AgreementTemplate, ConsentRecord
 
+if TYPE_CHECKING:
+    from confidentiality.models import User
 
-def agreements_for(*, user: Any, engagement: Any) -> QuerySet[Agreement]:
+
+def agreements_for(*, user: User, engagement: Any) -> QuerySet[Agreement]:
     """Every version the person may read: drafts only for those who draft."""
     if not access.can_read_agreements(user, engagement):
         return Agreement.objects.none()
@@ -20,7 +23,7 @@ def agreements_for(*, user: Any, engagement: Any) -> QuerySet[Agreement]:
     return versions
 
 
-def agreement_get_for(*, user: Any, pk: Any) -> Agreement:
+def agreement_get_for(*, user: User, pk: Any) -> Agreement:
     try:
         agreement = Agreement.objects.select_related("engagement__organisation").get(pk=pk)
     except (Agreement.DoesNotExist, ValidationError, ValueError):
@@ -31,7 +34,7 @@ def agreement_get_for(*, user: Any, pk: Any) -> Agreement:
     return agreement
 
 
-def templates_for(*, user: Any) -> QuerySet[AgreementTemplate]:
+def templates_for(*, user: User) -> QuerySet[AgreementTemplate]:
     from confidentiality.roles import Role
 
     if access.role_of(user) not in (Role.ADMIN, Role.COACH):
@@ -39,11 +42,11 @@ def templates_for(*, user: Any) -> QuerySet[AgreementTemplate]:
     return AgreementTemplate.objects.prefetch_related("terms__category").order_by("name")
 
 
-def consents_for(*, user: Any) -> QuerySet[ConsentRecord]:
+def consents_for(*, user: User) -> QuerySet[ConsentRecord]:
     return access.consents_visible_to(user).select_related("client", "engagement").order_by("-given_at")
 
 
-def consent_get_for(*, user: Any, pk: Any) -> ConsentRecord:
+def consent_get_for(*, user: User, pk: Any) -> ConsentRecord:
     try:
         return consents_for(user=user).get(pk=pk)
     except (ConsentRecord.DoesNotExist, ValidationError, ValueError):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -21,6 +21,9 @@ from consent.models import (
 )
 from consent.text import agreement_text
 
+if TYPE_CHECKING:
+    from confidentiality.models import User
+
 CONTENT_FIELDS = (
     "introduction",
     "sponsor_summary_includes",
@@ -38,7 +41,7 @@ TERM_FIELDS = ("shared", "with_whom", "by_whom", "when", "form", "circumstances"
 @transaction.atomic
 def consent_record(
     *,
-    actor: Any,
+    actor: User | None,
     client: Any,
     kind: str,
     wording: str,
@@ -70,7 +73,7 @@ def consent_record(
 
 
 @transaction.atomic
-def consent_withdraw(*, actor: Any, consent: ConsentRecord) -> ConsentRecord:
+def consent_withdraw(*, actor: User, consent: ConsentRecord) -> ConsentRecord:
     """Withdrawal takes effect at once: every check reads withdrawn_at."""
     if not access.can_withdraw_consent(actor, consent):
         raise PermissionDenied("You cannot withdraw this consent.")
@@ -156,7 +159,7 @@ def _copy_content(source: Any, target: Any) -> None:
 
 
 @transaction.atomic
-def agreement_start(*, actor: Any, engagement: Any, template: AgreementTemplate | None = None) -> Agreement:
+def agreement_start(*, actor: User, engagement: Any, template: AgreementTemplate | None = None) -> Agreement:
     """A new draft: from a template, or from the current version when changing a signed agreement."""
     if not access.can_draft_agreement(actor, engagement):
         raise PermissionDenied("Only the administrator or a coach on this engagement drafts its agreement.")
@@ -188,7 +191,7 @@ def agreement_start(*, actor: Any, engagement: Any, template: AgreementTemplate 
 @transaction.atomic
 def agreement_update_draft(
     *,
-    actor: Any,
+    actor: User,
     agreement: Agreement,
     expected_edit_version: int,
     content: dict[str, Any],
@@ -235,7 +238,7 @@ def _apply_wording(holder: Any, content: dict[str, Any], terms: dict[int, dict[s
 @transaction.atomic
 def agreement_template_update(
     *,
-    actor: Any,
+    actor: User,
     template: AgreementTemplate,
     expected_edit_version: int,
     content: dict[str, Any],
@@ -263,7 +266,7 @@ def agreement_template_update(
 
 
 @transaction.atomic
-def agreement_send(*, actor: Any, agreement: Agreement) -> Agreement:
+def agreement_send(*, actor: User, agreement: Agreement) -> Agreement:
     """Put a draft out for signing: its exact text is fixed by hash, and earlier versions step aside."""
     from confidentiality.notify import notify
 
@@ -291,7 +294,7 @@ def agreement_send(*, actor: Any, agreement: Agreement) -> Agreement:
 
 @transaction.atomic
 def agreement_sign(
-    *, actor: Any, agreement: Agreement, shown_hash: str, ip_address: str | None = None, user_agent: str = ""
+    *, actor: User, agreement: Agreement, shown_hash: str, ip_address: str | None = None, user_agent: str = ""
 ) -> Signature:
     """Sign the exact text the person was shown. The coach countersigns after client and sponsor."""
     locked = Agreement.objects.select_for_update().select_related("engagement__organisation").get(pk=agreement.pk)
@@ -328,7 +331,7 @@ def agreement_sign(
 
 
 @transaction.atomic
-def agreement_template_create(*, actor: Any, name: str, source: AgreementTemplate) -> AgreementTemplate:
+def agreement_template_create(*, actor: User, name: str, source: AgreementTemplate) -> AgreementTemplate:
     """A practice's own template, copied from an existing one and then adapted."""
     from confidentiality.roles import Role
 
@@ -349,7 +352,7 @@ def agreement_template_create(*, actor: Any, name: str, source: AgreementTemplat
 
 
 @transaction.atomic
-def information_category_create(*, actor: Any, name: str, description: str = "") -> InformationCategory:
+def information_category_create(*, actor: User, name: str, description: str = "") -> InformationCategory:
     """The practice's own kind of information, beside the nine of policy 003."""
     from django.utils.text import slugify
 

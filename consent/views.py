@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -19,12 +19,16 @@ from consent import forms, selectors, services
 from consent.models import Agreement
 from consent.text import agreement_text
 
+if TYPE_CHECKING:
+    from confidentiality.accounts import SignedInRequest
+    from confidentiality.models import User
+
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def engagement_agreement(request: HttpRequest, pk: str) -> HttpResponse:
+def engagement_agreement(request: SignedInRequest, pk: str) -> HttpResponse:
     """The agreement of one engagement: where it stands, its versions, and drafting."""
-    user: Any = request.user
+    user: User = request.user
     engagement = access.engagement_get_for(user, pk)
     if not access.can_read_agreements(user, engagement):
         raise Http404
@@ -57,9 +61,9 @@ def engagement_agreement(request: HttpRequest, pk: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def agreement_detail(request: HttpRequest, pk: str) -> HttpResponse:
+def agreement_detail(request: SignedInRequest, pk: str) -> HttpResponse:
     """Read one version in plain words, and sign it if it waits for you."""
-    user: Any = request.user
+    user: User = request.user
     agreement = selectors.agreement_get_for(user=user, pk=pk)
     if agreement.state == Agreement.State.DRAFT:
         return redirect("consent:agreement_edit", pk=agreement.pk)
@@ -103,8 +107,8 @@ def agreement_detail(request: HttpRequest, pk: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def agreement_edit(request: HttpRequest, pk: str) -> HttpResponse:
-    user: Any = request.user
+def agreement_edit(request: SignedInRequest, pk: str) -> HttpResponse:
+    user: User = request.user
     agreement = selectors.agreement_get_for(user=user, pk=pk)
     if not access.can_draft_agreement(user, agreement.engagement) or agreement.state != Agreement.State.DRAFT:
         raise Http404
@@ -142,11 +146,11 @@ def agreement_edit(request: HttpRequest, pk: str) -> HttpResponse:
 
 
 @login_required
-def agreement_pdf(request: HttpRequest, pk: str) -> HttpResponse:
+def agreement_pdf(request: SignedInRequest, pk: str) -> HttpResponse:
     """The agreement as a PDF, watermarked with who downloaded it and when. Audited."""
     from confidentiality.pdf import render_pdf
 
-    user: Any = request.user
+    user: User = request.user
     agreement = selectors.agreement_get_for(user=user, pk=pk)
     if agreement.state == Agreement.State.DRAFT:
         raise Http404
@@ -166,8 +170,8 @@ def agreement_pdf(request: HttpRequest, pk: str) -> HttpResponse:
 
 
 @login_required
-def consent_list(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+def consent_list(request: SignedInRequest) -> HttpResponse:
+    user: User = request.user
     if not access.can_record_consent_anywhere(user):
         raise Http404
     consents = list(selectors.consents_for(user=user)[:200])
@@ -189,12 +193,12 @@ def consent_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def consent_give(request: HttpRequest) -> HttpResponse:
+def consent_give(request: SignedInRequest) -> HttpResponse:
     """A client gives, in the portal, a consent the practice never assumes (testimonial, marketing)."""
     from consent.defaults import PORTAL_CONSENT_WORDING
     from consent.models import ConsentRecord
 
-    user: Any = request.user
+    user: User = request.user
     client = getattr(user, "client_profile", None)
     kind = request.POST.get("kind", "")
     if access.role_of(user) != Role.CLIENT or client is None or kind not in PORTAL_CONSENT_WORDING:
@@ -215,7 +219,7 @@ def consent_give(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def consent_withdraw(request: HttpRequest, pk: str) -> HttpResponse:
+def consent_withdraw(request: SignedInRequest, pk: str) -> HttpResponse:
     consent = selectors.consent_get_for(user=request.user, pk=pk)
     try:
         services.consent_withdraw(actor=request.user, consent=consent)
@@ -230,11 +234,11 @@ def consent_withdraw(request: HttpRequest, pk: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def category_list(request: HttpRequest) -> HttpResponse:
+def category_list(request: SignedInRequest) -> HttpResponse:
     """The kinds of information agreements settle; the administrator adds the practice's own."""
     from consent.models import InformationCategory
 
-    user: Any = request.user
+    user: User = request.user
     access.require(user, access.Capability.MANAGE_PRACTICE)
     form = forms.CategoryForm(request.POST or None)
     if act_on(form, lambda data: services.information_category_create(actor=user, **data)):
@@ -247,8 +251,8 @@ def category_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def template_list(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+def template_list(request: SignedInRequest) -> HttpResponse:
+    user: User = request.user
     templates = selectors.templates_for(user=user)
     if access.role_of(user) not in (Role.ADMIN, Role.COACH):
         raise Http404
@@ -263,10 +267,10 @@ def template_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def template_edit(request: HttpRequest, pk: str) -> HttpResponse:
+def template_edit(request: SignedInRequest, pk: str) -> HttpResponse:
     from consent.models import AgreementTemplate
 
-    user: Any = request.user
+    user: User = request.user
     template = selectors.templates_for(user=user).filter(pk=pk).first()
     if template is None:
         raise Http404

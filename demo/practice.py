@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from allauth.mfa import app_settings
 from allauth.mfa.models import Authenticator
@@ -86,7 +86,7 @@ def current_totp_code(email: str) -> str | None:
 def totp_code(secret: str, *, steps_back: int = 0) -> str:
     """The code an authenticator app shows now for ``secret`` (or ``steps_back`` periods ago)."""
     counter = int(timezone.now().timestamp()) // app_settings.TOTP_PERIOD - steps_back
-    return format_hotp_value(hotp_value(secret, counter))
+    return cast(str, format_hotp_value(hotp_value(secret, counter)))  # allauth's helpers are unannotated
 
 
 @transaction.atomic
@@ -500,7 +500,7 @@ def _seed_disclosures(engagements: dict[str, Any]) -> None:
 
 
 def _seed_scale(
-    scale: int, people: dict[str, User], organisations: dict[str, Any], sponsors_of: dict, today: Any
+    scale: int, people: dict[str, User], organisations: dict[str, Any], sponsors_of: dict[str, User], today: Any
 ) -> None:
     """Extra engagements (``--scale N``): N more, spread over both coaches and organisations."""
     from engagements.models import Engagement

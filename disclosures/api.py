@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -22,8 +21,12 @@ from disclosures import concerns
 from disclosures import services as disclosure_services
 from disclosures.models import Concern, RecipientKind
 
+if TYPE_CHECKING:
+    from confidentiality.accounts import SignedInApiRequest
+    from confidentiality.models import User
 
-class DisclosureSerializer(serializers.Serializer):
+
+class DisclosureSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField(read_only=True)
     engagement = serializers.UUIDField(source="engagement_id", read_only=True)
     concern = serializers.UUIDField(source="concern_id", read_only=True, allow_null=True)
@@ -43,7 +46,7 @@ class DisclosureSerializer(serializers.Serializer):
     confirmation_sent_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
 
-class DisclosureWriteSerializer(serializers.Serializer):
+class DisclosureWriteSerializer(serializers.Serializer[Any]):
     what = StrictCharField(
         max_length=disclosure_services.TEXT_MAX_CHARS, help_text="The specifics disclosed, nothing more."
     )
@@ -56,7 +59,7 @@ class DisclosureWriteSerializer(serializers.Serializer):
     supervisor = serializers.IntegerField(required=False, allow_null=True, help_text="A coach's user id.")
 
 
-def _supervisor(user: Any, pk: int | None) -> Any:
+def _supervisor(user: User, pk: int | None) -> Any:
     if pk is None:
         return None
     found = access.supervisors_for(user).filter(pk=pk).first()
@@ -65,7 +68,7 @@ def _supervisor(user: Any, pk: int | None) -> Any:
     return found
 
 
-def _require_writer(user: Any, engagement: Any) -> None:
+def _require_writer(user: User, engagement: Any) -> None:
     """Outside the need-to-know: 404. Reads the register but may not write it: 403."""
     if access.can_write_disclosures(user, engagement):
         return
@@ -94,7 +97,7 @@ class EngagementDisclosures(APIView):
     """An engagement's disclosure register. Coaches on it record; the administrator and the client read."""
 
     @extend_schema(responses=DisclosureSerializer(many=True))
-    def get(self, request: Request, pk: str) -> Response:
+    def get(self, request: SignedInApiRequest, pk: str) -> Response:
         engagement = access.engagement_get_for(request.user, pk)
         if not access.can_read_disclosures(request.user, engagement):
             raise Http404
@@ -106,7 +109,7 @@ class EngagementDisclosures(APIView):
         return Response(data)
 
     @extend_schema(request=DisclosureWriteSerializer, responses={201: DisclosureSerializer})
-    def post(self, request: Request, pk: str) -> Response:
+    def post(self, request: SignedInApiRequest, pk: str) -> Response:
         engagement = access.engagement_get_for(request.user, pk)
         _require_writer(request.user, engagement)
         incoming = DisclosureWriteSerializer(data=request.data)
@@ -128,7 +131,7 @@ class EngagementDisclosures(APIView):
         return Response(DisclosureSerializer(made).data, status=status.HTTP_201_CREATED)
 
 
-class ConcernSummarySerializer(serializers.Serializer):
+class ConcernSummarySerializer(serializers.Serializer[Any]):
     """A list entry: no text, so listing reads nothing confidential."""
 
     id = serializers.UUIDField(read_only=True)
@@ -140,7 +143,7 @@ class ConcernSummarySerializer(serializers.Serializer):
     closed_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
 
-class ConcernStepSerializer(serializers.Serializer):
+class ConcernStepSerializer(serializers.Serializer[Any]):
     step = serializers.CharField()
     title = serializers.CharField()
     status = serializers.CharField(help_text="done, skipped, not_needed, current or later")
@@ -190,7 +193,7 @@ class ConcernSerializer(ConcernSummarySerializer):
         return list(ConcernStepSerializer(rows, many=True).data)
 
 
-class ConcernStartSerializer(serializers.Serializer):
+class ConcernStartSerializer(serializers.Serializer[Any]):
     engagement = serializers.UUIDField()
     kind = serializers.ChoiceField(choices=Concern.Kind.choices)
     text = StrictCharField(
@@ -200,7 +203,7 @@ class ConcernStartSerializer(serializers.Serializer):
     supervisor = serializers.IntegerField(required=False, allow_null=True, help_text="A coach's user id.")
 
 
-def _read(request: Request, concern: Concern, code: int = status.HTTP_200_OK) -> Response:
+def _read(request: SignedInApiRequest, concern: Concern, code: int = status.HTTP_200_OK) -> Response:
     load_data_keys([concern.engagement.data_key_id])
     data = ConcernSerializer(concern).data
     audit_engagement_event(request.user, "concern.read", concern.engagement, concern, steps=len(data["steps"]))
@@ -212,7 +215,7 @@ class ConcernList(APIView):
     """Concerns the caller may see; a coach on an engagement starts one."""
 
     @extend_schema(responses=ConcernSummarySerializer(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInApiRequest) -> Response:
         from confidentiality.roles import Role
 
         if access.role_of(request.user) not in (Role.ADMIN, Role.COACH, Role.CLIENT):
@@ -221,7 +224,7 @@ class ConcernList(APIView):
         return Response(ConcernSummarySerializer(visible, many=True).data)
 
     @extend_schema(request=ConcernStartSerializer, responses={201: ConcernSerializer})
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInApiRequest) -> Response:
         incoming = ConcernStartSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
@@ -243,11 +246,11 @@ class ConcernDetail(APIView):
     """One concern with its steps: who took each and when. Audited."""
 
     @extend_schema(responses=ConcernSerializer)
-    def get(self, request: Request, pk: str) -> Response:
+    def get(self, request: SignedInApiRequest, pk: str) -> Response:
         return _read(request, access.concern_get_for(request.user, pk))
 
 
-class ConcernStepWriteSerializer(serializers.Serializer):
+class ConcernStepWriteSerializer(serializers.Serializer[Any]):
     step = serializers.CharField(help_text="The step you were shown as next; another is refused.")
     skip = serializers.BooleanField(default=False, help_text="Skip it (serious danger only); give the reason in text.")
     text = StrictCharField(max_length=disclosure_services.TEXT_MAX_CHARS, required=False, allow_blank=True)
@@ -264,7 +267,7 @@ class ConcernStepAction(APIView):
     """Take the next step of a concern (coach on the engagement)."""
 
     @extend_schema(request=ConcernStepWriteSerializer, responses={200: ConcernSerializer})
-    def post(self, request: Request, pk: str) -> Response:
+    def post(self, request: SignedInApiRequest, pk: str) -> Response:
         concern = access.concern_get_for(request.user, pk)
         _require_writer(request.user, concern.engagement)
         incoming = ConcernStepWriteSerializer(data=request.data)
@@ -291,11 +294,11 @@ class ConcernStepAction(APIView):
         return _read(request, access.concern_get_for(request.user, pk))
 
 
-class ConcernApproveSerializer(serializers.Serializer):
+class ConcernApproveSerializer(serializers.Serializer[Any]):
     approve = serializers.BooleanField(help_text="true to approve the disclosure, false not to.")
 
 
-class DisclosureDecisionSerializer(serializers.Serializer):
+class DisclosureDecisionSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField(read_only=True)
     state = serializers.CharField(read_only=True)
     made_at = serializers.DateTimeField(read_only=True, allow_null=True)
@@ -307,7 +310,7 @@ class ConcernApprove(APIView):
     """The second approval of the concern's disclosure: the administrator or the named supervisor."""
 
     @extend_schema(request=ConcernApproveSerializer, responses={200: DisclosureDecisionSerializer})
-    def post(self, request: Request, pk: str) -> Response:
+    def post(self, request: SignedInApiRequest, pk: str) -> Response:
         concern = access.concern_get_for(request.user, pk)
         pending = concerns.pending_disclosure(concern)
         if pending is None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -21,6 +21,9 @@ import access
 from confidentiality.audit import audit_engagement_event
 from disclosures.models import Concern, ConcernStep, Disclosure, RecipientKind
 from disclosures.services import TEXT_MAX_CHARS, disclosure_record
+
+if TYPE_CHECKING:
+    from confidentiality.models import User
 
 Kind = Concern.Kind
 Basis = Disclosure.Basis
@@ -263,7 +266,7 @@ def step_views(concern: Concern, taken: Taken) -> list[StepView]:
 # --- writing -------------------------------------------------------------------------------
 
 
-def _require_coach(actor: Any, concern_or_engagement: Any) -> Any:
+def _require_coach(actor: User, concern_or_engagement: Any) -> Any:
     engagement = getattr(concern_or_engagement, "engagement", concern_or_engagement)
     if not access.can_write_disclosures(actor, engagement):
         raise PermissionDenied("Only a coach on this engagement works on its concerns.")
@@ -282,12 +285,12 @@ def _text(value: str, *, label: str, required: bool = True, field_name: str = "t
 @transaction.atomic
 def concern_start(
     *,
-    actor: Any,
+    actor: User,
     engagement: Any,
     kind: str,
     text: str,
     serious_danger: bool = False,
-    supervisor: Any = None,
+    supervisor: User | None = None,
 ) -> Concern:
     """Open a concern and record its first step at once: the issue, noted while it is fresh."""
     _require_coach(actor, engagement)
@@ -340,7 +343,7 @@ def _expect_step(concern: Concern, step_key: str) -> tuple[Step, Taken]:
 @transaction.atomic
 def concern_record_step(
     *,
-    actor: Any,
+    actor: User,
     concern: Concern,
     step: str,
     text: str = "",
@@ -406,7 +409,7 @@ def _decision(*, concern: Concern, taken: Taken, detail: str, recipient_kind: st
     }
 
 
-def _disclose(*, actor: Any, concern: Concern, taken: Taken, consent: Any, document: Any) -> Disclosure:
+def _disclose(*, actor: User, concern: Concern, taken: Taken, consent: Any, document: Any) -> Disclosure:
     decision, minimum = taken["decision"], taken["minimum"]
     disclosure = disclosure_record(
         actor=actor,
@@ -426,7 +429,7 @@ def _disclose(*, actor: Any, concern: Concern, taken: Taken, consent: Any, docum
     return disclosure
 
 
-def concern_disclosure_made(*, actor: Any, disclosure: Disclosure) -> ConcernStep:
+def concern_disclosure_made(*, actor: User, disclosure: Disclosure) -> ConcernStep:
     """The disclosure step is taken when the disclosure is made: at once, or on the second approval."""
     concern = _locked(disclosure.concern)  # type: ignore[arg-type]
     record = ConcernStep.objects.create(
@@ -443,7 +446,7 @@ def concern_disclosure_made(*, actor: Any, disclosure: Disclosure) -> ConcernSte
 
 
 @transaction.atomic
-def concern_skip_step(*, actor: Any, concern: Concern, step: str, reason: str) -> ConcernStep:
+def concern_skip_step(*, actor: User, concern: Concern, step: str, reason: str) -> ConcernStep:
     """Skip the next step: only in serious danger, only the steps policy 004 lets go, with the reason."""
     engagement = _require_coach(actor, concern)
     locked = _locked(concern)
@@ -464,7 +467,7 @@ def concern_skip_step(*, actor: Any, concern: Concern, step: str, reason: str) -
     return record
 
 
-def _close_if_done(*, actor: Any, concern: Concern, taken: Taken) -> None:
+def _close_if_done(*, actor: User, concern: Concern, taken: Taken) -> None:
     if next_step(concern, taken) is None:
         concern.state = Concern.State.CLOSED
         concern.closed_at = timezone.now()

@@ -10,17 +10,17 @@ from consent.models import ConsentRecord
 from disclosures.models import Concern, RecipientKind
 
 
-class _DocumentChoice(forms.ModelChoiceField):
+class _DocumentChoice(forms.ModelChoiceField):  # type: ignore[type-arg]  # Django's ModelChoiceField is generic only in django-stubs, not at runtime
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.original_name} ({obj.created_at:%d %b %Y})"
 
 
-class _ConsentChoice(forms.ModelChoiceField):
+class _ConsentChoice(forms.ModelChoiceField):  # type: ignore[type-arg]  # Django's ModelChoiceField is generic only in django-stubs, not at runtime
     def label_from_instance(self, obj: Any) -> str:
         return f"Consent to a disclosure given {obj.given_at:%d %b %Y}"
 
 
-class _PersonChoice(forms.ModelChoiceField):
+class _PersonChoice(forms.ModelChoiceField):  # type: ignore[type-arg]  # Django's ModelChoiceField is generic only in django-stubs, not at runtime
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.display_name or obj.email)
 

@@ -13,7 +13,7 @@ approval; and once made, a confirmation letter to the client states the details 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -25,6 +25,9 @@ import access
 from confidentiality.audit import audit_engagement_event
 from consent.models import ConsentRecord
 from disclosures.models import NEEDS_SECOND_APPROVAL, Disclosure, RecipientKind
+
+if TYPE_CHECKING:
+    from confidentiality.models import User
 
 Basis = Disclosure.Basis
 State = Disclosure.State
@@ -38,7 +41,7 @@ CHOOSABLE_BASES = [(value, label) for value, label in Basis.choices if value != 
 # --- reading -------------------------------------------------------------------------------
 
 
-def disclosures_for(*, user: Any, engagement: Any = None) -> QuerySet[Disclosure]:
+def disclosures_for(*, user: User, engagement: Any = None) -> QuerySet[Disclosure]:
     return (
         access.disclosures_visible_to(user, engagement)
         .select_related(
@@ -60,7 +63,7 @@ def active_disclosure_consents(client: Any, engagement: Any) -> QuerySet[Consent
     ).order_by("-given_at")
 
 
-def audit_disclosure_reads(*, actor: Any, engagement: Any, disclosures: list[Disclosure]) -> None:
+def audit_disclosure_reads(*, actor: User, engagement: Any, disclosures: list[Disclosure]) -> None:
     """One event per engagement's page of disclosures read: ids only, never their text."""
     if disclosures:
         audit_engagement_event(
@@ -129,7 +132,7 @@ def _check_evidence(
 @transaction.atomic
 def disclosure_record(
     *,
-    actor: Any,
+    actor: User,
     engagement: Any,
     what: str,
     recipient_kind: str,
@@ -139,7 +142,7 @@ def disclosure_record(
     consent: ConsentRecord | None = None,
     document: Any = None,
     report: Any = None,
-    supervisor: Any = None,
+    supervisor: User | None = None,
     concern: Any = None,
 ) -> Disclosure:
     """Record a disclosure. On the client's own written word it is made at once and the client is
@@ -209,7 +212,7 @@ def disclosure_record(
 
 
 @transaction.atomic
-def disclosure_decide(*, actor: Any, disclosure: Disclosure, approve: bool) -> Disclosure:
+def disclosure_decide(*, actor: User, disclosure: Disclosure, approve: bool) -> Disclosure:
     """The second person's decision. Approved, it is made and the client is written to."""
     from confidentiality.notify import notify
 
@@ -246,7 +249,7 @@ def disclosure_decide(*, actor: Any, disclosure: Disclosure, approve: bool) -> D
 
 
 @transaction.atomic
-def disclosure_mark_letter_sent(*, actor: Any, disclosure: Disclosure) -> Disclosure:
+def disclosure_mark_letter_sent(*, actor: User, disclosure: Disclosure) -> Disclosure:
     """For a client without a portal login: the coach records that the letter went by post."""
     if not access.can_write_disclosures(actor, disclosure.engagement):
         raise PermissionDenied("Only a coach on this engagement records that the letter was sent.")
@@ -261,7 +264,7 @@ def disclosure_mark_letter_sent(*, actor: Any, disclosure: Disclosure) -> Disclo
     return locked
 
 
-def disclosure_record_for_report(*, actor: Any, report: Any) -> Disclosure:
+def disclosure_record_for_report(*, actor: User, report: Any) -> Disclosure:
     """A released report enters the register: its title and approved version (never its text),
     to the sponsoring organisation, on the client's approval of exactly that version."""
     engagement = report.engagement
@@ -278,7 +281,7 @@ def disclosure_record_for_report(*, actor: Any, report: Any) -> Disclosure:
     )
 
 
-def _confirm_to_client(*, actor: Any, disclosure: Disclosure) -> None:
+def _confirm_to_client(*, actor: User, disclosure: Disclosure) -> None:
     """The letter is the PDF behind the link; the notice and e-mail carry the link only. A client
     without a portal login is written to by post, and the coach records when it was sent."""
     from confidentiality.notify import notify

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -22,6 +22,10 @@ from disclosures import concerns, forms
 from disclosures import services as disclosure_services
 from disclosures.models import Concern, Disclosure
 
+if TYPE_CHECKING:
+    from confidentiality.accounts import SignedInRequest
+    from confidentiality.models import User
+
 
 def _documents(engagement: Any) -> Any:
     from engagements.models import Document
@@ -31,9 +35,9 @@ def _documents(engagement: Any) -> Any:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def engagement_disclosures(request: HttpRequest, pk: str) -> HttpResponse:
+def engagement_disclosures(request: SignedInRequest, pk: str) -> HttpResponse:
     """An engagement's register and concerns: the coaches write, the administrator and the client read."""
-    user: Any = request.user
+    user: User = request.user
     engagement = access.engagement_get_for(user, pk)
     if not access.can_read_disclosures(user, engagement):
         raise Http404
@@ -75,7 +79,7 @@ def engagement_disclosures(request: HttpRequest, pk: str) -> HttpResponse:
     )
 
 
-def _record_from_form(request: HttpRequest, engagement: Any, form: forms.DisclosureForm) -> Disclosure | None:
+def _record_from_form(request: SignedInRequest, engagement: Any, form: forms.DisclosureForm) -> Disclosure | None:
     from engagements import services as engagement_services
 
     data = form.cleaned_data
@@ -112,11 +116,11 @@ def _record_from_form(request: HttpRequest, engagement: Any, form: forms.Disclos
 
 
 @login_required
-def disclosure_register(request: HttpRequest) -> HttpResponse:
+def disclosure_register(request: SignedInRequest) -> HttpResponse:
     """The administrator's register across clients: who was told what, why, and on what basis."""
     from engagements.models import Client
 
-    user: Any = request.user
+    user: User = request.user
     if not access.can_read_disclosure_register(user):
         raise Http404
     entries = disclosure_services.disclosures_for(user=user).select_related("engagement__organisation")
@@ -142,8 +146,8 @@ def disclosure_register(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def disclosure_detail(request: HttpRequest, pk: str) -> HttpResponse:
-    user: Any = request.user
+def disclosure_detail(request: SignedInRequest, pk: str) -> HttpResponse:
+    user: User = request.user
     disclosure = access.disclosure_get_for(user, pk)
     load_data_keys([disclosure.engagement.data_key_id])
     with transaction.atomic():
@@ -163,7 +167,7 @@ def disclosure_detail(request: HttpRequest, pk: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def disclosure_decide(request: HttpRequest, pk: str) -> HttpResponse:
+def disclosure_decide(request: SignedInRequest, pk: str) -> HttpResponse:
     disclosure = access.disclosure_get_for(request.user, pk)
     decision = request.POST.get("decision")
     if decision not in ("approve", "decline"):
@@ -187,7 +191,7 @@ def disclosure_decide(request: HttpRequest, pk: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def disclosure_letter_sent(request: HttpRequest, pk: str) -> HttpResponse:
+def disclosure_letter_sent(request: SignedInRequest, pk: str) -> HttpResponse:
     disclosure = access.disclosure_get_for(request.user, pk)
     try:
         disclosure_services.disclosure_mark_letter_sent(actor=request.user, disclosure=disclosure)
@@ -199,11 +203,11 @@ def disclosure_letter_sent(request: HttpRequest, pk: str) -> HttpResponse:
 
 
 @login_required
-def disclosure_letter(request: HttpRequest, pk: str) -> HttpResponse:
+def disclosure_letter(request: SignedInRequest, pk: str) -> HttpResponse:
     """The confirmation letter to the client (policy 001), watermarked with the reader. Audited."""
     from confidentiality.pdf import render_pdf
 
-    user: Any = request.user
+    user: User = request.user
     disclosure = access.disclosure_get_for(user, pk)
     if disclosure.state != Disclosure.State.MADE:
         raise Http404
@@ -221,11 +225,11 @@ def disclosure_letter(request: HttpRequest, pk: str) -> HttpResponse:
 
 
 @login_required
-def concern_list(request: HttpRequest) -> HttpResponse:
+def concern_list(request: SignedInRequest) -> HttpResponse:
     """Concerns the person may see, and disclosures waiting for their second approval."""
     from confidentiality.roles import Role
 
-    user: Any = request.user
+    user: User = request.user
     if access.role_of(user) not in (Role.ADMIN, Role.COACH, Role.CLIENT):
         raise Http404
     visible = access.concerns_visible_to(user).select_related("engagement", "opened_by").order_by("-created_at")
@@ -243,8 +247,8 @@ def concern_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def concern_start(request: HttpRequest, pk: str) -> HttpResponse:
-    user: Any = request.user
+def concern_start(request: SignedInRequest, pk: str) -> HttpResponse:
+    user: User = request.user
     engagement = access.engagement_get_for(user, pk)
     if not access.can_write_disclosures(user, engagement):
         raise Http404
@@ -266,17 +270,17 @@ def _step_form(concern: Concern, step: concerns.Step, data: Any = None) -> forms
 
 
 @login_required
-def concern_detail(request: HttpRequest, pk: str) -> HttpResponse:
+def concern_detail(request: SignedInRequest, pk: str) -> HttpResponse:
     """The concern step by step: what was taken, by whom and when; the next step's form."""
-    user: Any = request.user
+    user: User = request.user
     concern = access.concern_get_for(user, pk)
     return _render_concern(request, concern)
 
 
 def _render_concern(
-    request: HttpRequest, concern: Concern, step_form: Any = None, skip_form: Any = None
+    request: SignedInRequest, concern: Concern, step_form: Any = None, skip_form: Any = None
 ) -> HttpResponse:
-    user: Any = request.user
+    user: User = request.user
     taken = concerns.taken_steps(concern)
     load_data_keys([concern.engagement.data_key_id])
     with transaction.atomic():
@@ -311,9 +315,9 @@ def _render_concern(
 
 @login_required
 @require_POST
-def concern_step(request: HttpRequest, pk: str) -> HttpResponse:
+def concern_step(request: SignedInRequest, pk: str) -> HttpResponse:
     """Take (or, in serious danger, skip) the step the coach was shown."""
-    user: Any = request.user
+    user: User = request.user
     concern = access.concern_get_for(user, pk)
     if not access.can_work_on_concern(user, concern):
         raise PermissionDenied  # reads the concern, may not work on it: 403

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -24,6 +24,9 @@ from engagements import selectors, services
 from engagements.documents import KINDS
 from engagements.models import CoachingSession, Document, Engagement, Organisation
 
+if TYPE_CHECKING:
+    from confidentiality.accounts import SignedInApiRequest
+
 
 class OrganisationRefSerializer(serializers.Serializer):
     id = serializers.UUIDField()
@@ -43,16 +46,18 @@ class EngagementSerializer(serializers.ModelSerializer):
 class EngagementViewSet(viewsets.ReadOnlyModelViewSet):
     """Engagements the caller may see: metadata only. An unseen id answers 404."""
 
+    request: SignedInApiRequest  # IsAuthenticated, the default permission, lets in only people with an account
+
     serializer_class = EngagementSerializer
 
     def get_queryset(self) -> Any:
         return selectors.engagement_list_for(user=self.request.user)
 
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def retrieve(self, request: SignedInApiRequest, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]  # DRF types it Request; IsAuthenticated admits only people with an account
         engagement = selectors.engagement_get_for(user=request.user, pk=kwargs["pk"])
         return Response(self.get_serializer(engagement).data)
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def list(self, request: SignedInApiRequest, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]  # DRF types it Request; IsAuthenticated admits only people with an account
         if not (
             access.can(request.user, access.Capability.VIEW_OWN_ENGAGEMENTS)
             or access.can(request.user, access.Capability.MANAGE_PRACTICE)
@@ -71,6 +76,8 @@ class OrganisationSerializer(StrictModelSerializer):
 @extend_schema(tags=["organisations"])
 class OrganisationList(AccessBeforeBody, generics.ListCreateAPIView):
     """Organisations: all for the administrator, their own for a sponsor, theirs for a coach."""
+
+    request: SignedInApiRequest  # IsAuthenticated, the default permission, lets in only people with an account
 
     serializer_class = OrganisationSerializer
 
@@ -100,6 +107,8 @@ class ClientSerializer(serializers.Serializer):
 class ClientList(AccessBeforeBody, generics.ListCreateAPIView):
     """Clients: the administrator only (policies 001 and 003: no client lists). Others get 404."""
 
+    request: SignedInApiRequest  # IsAuthenticated, the default permission, lets in only people with an account
+
     serializer_class = ClientSerializer
 
     def get_queryset(self) -> Any:
@@ -127,6 +136,8 @@ class SessionSerializer(serializers.ModelSerializer):
 @extend_schema(tags=["sessions"])
 class SessionList(AccessBeforeBody, generics.ListCreateAPIView):
     """Sessions of an engagement: coaches record them; the client and administrator read them."""
+
+    request: SignedInApiRequest  # IsAuthenticated, the default permission, lets in only people with an account
 
     serializer_class = SessionSerializer
 
@@ -171,6 +182,8 @@ class NoteUpdateSerializer(serializers.Serializer):
 class NoteList(AccessBeforeBody, generics.ListCreateAPIView):
     """Notes of an engagement: all for its coaches, shared ones for the client. Reads are audited."""
 
+    request: SignedInApiRequest  # IsAuthenticated, the default permission, lets in only people with an account
+
     serializer_class = NoteSerializer
 
     def engagement(self) -> Engagement:
@@ -182,7 +195,7 @@ class NoteList(AccessBeforeBody, generics.ListCreateAPIView):
     def get_queryset(self) -> Any:
         return selectors.notes_for(user=self.request.user, engagement=self.engagement())
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def list(self, request: SignedInApiRequest, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]  # DRF types it Request; IsAuthenticated admits only people with an account
         engagement = self.engagement()
         page = self.paginate_queryset(selectors.notes_for(user=request.user, engagement=engagement)) or []
         load_data_keys([engagement.data_key_id])
@@ -222,7 +235,7 @@ class NoteDetail(APIView):
     """One note. PATCH changes its text or sharing; send the version you read."""
 
     @extend_schema(responses=NoteSerializer)
-    def get(self, request: Request, pk: str) -> Response:
+    def get(self, request: SignedInApiRequest, pk: str) -> Response:
         note = selectors.note_get_for(user=request.user, pk=pk)
         load_data_keys([note.engagement.data_key_id])
         is_coach = access.has_engagement_access(
@@ -236,7 +249,7 @@ class NoteDetail(APIView):
         return Response(data)
 
     @extend_schema(request=NoteUpdateSerializer, responses={200: NoteSerializer, 409: OpenApiTypes.OBJECT})
-    def patch(self, request: Request, pk: str) -> Response:
+    def patch(self, request: SignedInApiRequest, pk: str) -> Response:
         note = selectors.note_get_for(user=request.user, pk=pk, for_change=True)
         incoming = NoteUpdateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -283,7 +296,7 @@ class DocumentList(APIView):
     parser_classes = [MultiPartParser]
 
     @extend_schema(responses=DocumentSerializer(many=True))
-    def get(self, request: Request, pk: str) -> Response:
+    def get(self, request: SignedInApiRequest, pk: str) -> Response:
         engagement = selectors.engagement_get_for(user=request.user, pk=pk)
         # Documents exist for the coaches and client (read_shared) and the sponsor (their own);
         # for anyone else, such as the administrator, this list does not exist.
@@ -297,7 +310,7 @@ class DocumentList(APIView):
         return Response(DocumentSerializer(documents, many=True).data)
 
     @extend_schema(request=DocumentUploadSerializer, responses={201: DocumentSerializer})
-    def post(self, request: Request, pk: str) -> Response:
+    def post(self, request: SignedInApiRequest, pk: str) -> Response:
         from django.conf import settings
 
         engagement = selectors.engagement_get_for(user=request.user, pk=pk)
@@ -324,7 +337,7 @@ class DocumentList(APIView):
 class DocumentDownload(APIView):
     """The document's content, decrypted, for someone who may see it. Every download is audited."""
 
-    def get(self, request: Request, pk: str) -> HttpResponse:
+    def get(self, request: SignedInApiRequest, pk: str) -> HttpResponse:
         document = selectors.document_get_for(user=request.user, pk=pk)
         load_data_keys([document.engagement.data_key_id])
         content = services.document_read(actor=request.user, document=document)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, QuerySet
 
@@ -11,12 +11,15 @@ from confidentiality.crypto import load_data_keys
 from confidentiality.roles import Role
 from engagements.models import Client, Engagement, Organisation
 
+if TYPE_CHECKING:
+    from confidentiality.models import User
 
-def engagement_list_for(*, user: Any) -> QuerySet[Engagement]:
+
+def engagement_list_for(*, user: User) -> QuerySet[Engagement]:
     return access.engagements_visible_to(user).select_related("organisation").order_by("-starts_on", "reference")
 
 
-def dashboard_engagements_for(*, user: Any) -> list[Any]:
+def dashboard_engagements_for(*, user: User) -> list[Any]:
     """Open engagements with what to do next, in one query whatever the practice's size."""
     from django.db.models import OuterRef, Subquery
     from django.utils import timezone
@@ -52,11 +55,11 @@ def dashboard_engagements_for(*, user: Any) -> list[Any]:
     return engagements
 
 
-def engagement_get_for(*, user: Any, pk: Any) -> Engagement:
+def engagement_get_for(*, user: User, pk: Any) -> Engagement:
     return access.engagement_get_for(user, pk)
 
 
-def engagement_people_for(*, user: Any, engagement: Engagement) -> list[Any]:
+def engagement_people_for(*, user: User, engagement: Engagement) -> list[Any]:
     """Who is on the engagement. The client's name is shown only to those who may know it."""
     members = list(engagement.members.select_related("user").order_by("kind", "user__email"))
     if access.role_of(user) == Role.SPONSOR:
@@ -65,7 +68,7 @@ def engagement_people_for(*, user: Any, engagement: Engagement) -> list[Any]:
     return members
 
 
-def client_for_engagement(*, user: Any, engagement: Engagement) -> Client | None:
+def client_for_engagement(*, user: User, engagement: Engagement) -> Client | None:
     """The client's record, for those on the engagement and the administrator."""
     role = access.role_of(user)
     if role == Role.ADMIN or access.has_engagement_access(user, engagement, access.EngagementAccess.VIEW):
@@ -78,7 +81,7 @@ def client_for_engagement(*, user: Any, engagement: Engagement) -> Client | None
     return None
 
 
-def audit_client_reads(*, user: Any, clients: list[Any]) -> None:
+def audit_client_reads(*, user: User, clients: list[Any]) -> None:
     """Reading a client's personal details is a read of their file: it shows in 'who has read my file'."""
     from confidentiality.audit import audit_record_many
 
@@ -90,12 +93,12 @@ def audit_client_reads(*, user: Any, clients: list[Any]) -> None:
     )
 
 
-def client_list_for(*, user: Any) -> QuerySet[Client]:
+def client_list_for(*, user: User) -> QuerySet[Client]:
     access.require(user, access.Capability.LIST_CLIENTS)
     return access.clients_visible_to(user).order_by("created_at")
 
 
-def practice_counts_for(*, user: Any) -> dict[str, int]:
+def practice_counts_for(*, user: User) -> dict[str, int]:
     access.require(user, access.Capability.MANAGE_PRACTICE)
     by_status = Engagement.objects.aggregate(
         proposed=Count("pk", filter=Q(status=Engagement.Status.PROPOSED)),
@@ -113,32 +116,32 @@ def practice_counts_for(*, user: Any) -> dict[str, int]:
 # --- confidential content ---------------------------------------------------------------
 
 
-def sessions_for(*, user: Any, engagement: Engagement) -> QuerySet[Any]:
+def sessions_for(*, user: User, engagement: Engagement) -> QuerySet[Any]:
     return access.sessions_visible_to(user, engagement).order_by("-held_on", "-created_at")
 
 
-def notes_for(*, user: Any, engagement: Engagement) -> QuerySet[Any]:
+def notes_for(*, user: User, engagement: Engagement) -> QuerySet[Any]:
     """Notes the user may read. Reading their text must be audited by the caller (audit_reads)."""
     return access.notes_visible_to(user, engagement).select_related("author", "session").order_by("-created_at")
 
 
-def note_get_for(*, user: Any, pk: Any, for_change: bool = False) -> Any:
+def note_get_for(*, user: User, pk: Any, for_change: bool = False) -> Any:
     return access.note_get_for(user, pk, for_change=for_change)
 
 
-def documents_for(*, user: Any, engagement: Engagement) -> QuerySet[Any]:
+def documents_for(*, user: User, engagement: Engagement) -> QuerySet[Any]:
     return access.documents_visible_to(user, engagement).select_related("uploaded_by").order_by("-created_at")
 
 
-def document_metadata_for(*, user: Any, engagement: Engagement) -> QuerySet[Any]:
+def document_metadata_for(*, user: User, engagement: Engagement) -> QuerySet[Any]:
     return access.document_metadata_for(user, engagement).order_by("-created_at")
 
 
-def document_get_for(*, user: Any, pk: Any) -> Any:
+def document_get_for(*, user: User, pk: Any) -> Any:
     return access.document_get_for(user, pk)
 
 
-def hard_copies_for(*, user: Any, engagement: Engagement) -> QuerySet[Any]:
+def hard_copies_for(*, user: User, engagement: Engagement) -> QuerySet[Any]:
     from engagements.models import HardCopy
 
     if not access.can_see_hard_copies(user, engagement):
@@ -146,7 +149,7 @@ def hard_copies_for(*, user: Any, engagement: Engagement) -> QuerySet[Any]:
     return HardCopy.objects.filter(engagement=engagement).order_by("received_on")
 
 
-def hard_copy_get_for(*, user: Any, pk: Any) -> Any:
+def hard_copy_get_for(*, user: User, pk: Any) -> Any:
     from django.core.exceptions import ValidationError
     from django.http import Http404
 
@@ -161,7 +164,7 @@ def hard_copy_get_for(*, user: Any, pk: Any) -> Any:
     return copy
 
 
-def note_index_for_admin(*, user: Any, engagement: Engagement) -> QuerySet[Any]:
+def note_index_for_admin(*, user: User, engagement: Engagement) -> QuerySet[Any]:
     """Which notes exist (date, author, shared), without their text: for break-glass requests."""
     from engagements.models import Note
 
@@ -186,7 +189,7 @@ READ_ACTIONS = {
 }
 
 
-def access_log_for_client(*, user: Any, limit: int = 200) -> list[dict[str, Any]]:
+def access_log_for_client(*, user: User, limit: int = 200) -> list[dict[str, Any]]:
     """Every read of the client's records by another person: who, in what role, when, what kind."""
     from confidentiality.models import AuditEvent, User
 
@@ -216,13 +219,13 @@ def access_log_for_client(*, user: Any, limit: int = 200) -> list[dict[str, Any]
     return rows
 
 
-def notices_for(*, user: Any) -> QuerySet[Any]:
+def notices_for(*, user: User) -> QuerySet[Any]:
     from confidentiality.models import Notice
 
     return Notice.objects.filter(user=user, read_at__isnull=True).order_by("-created_at")[:10]
 
 
-def break_glass_for_coach(*, user: Any, engagement: Engagement) -> list[Any]:
+def break_glass_for_coach(*, user: User, engagement: Engagement) -> list[Any]:
     """Every break-glass opening of this engagement's notes, with its reason: the coach is told."""
     from engagements.models import BreakGlassGrant
 

@@ -11,7 +11,7 @@ import contextlib
 import datetime
 from collections.abc import Iterator
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -24,6 +24,9 @@ from confidentiality.records import record_label
 from confidentiality.roles import Role
 from consent.services import require_signed_agreement
 from engagements.models import Client, Engagement, EngagementMember, Organisation, SponsorContact
+
+if TYPE_CHECKING:
+    from confidentiality.models import User
 
 
 def _require_basic_consent(client: Client, status: str) -> None:
@@ -40,14 +43,14 @@ def _require_basic_consent(client: Client, status: str) -> None:
         )
 
 
-def _require_admin(actor: Any) -> None:
+def _require_admin(actor: User | None) -> None:
     # actor=None is the system itself (a management command run with server access).
     if actor is not None and not access.can(actor, access.Capability.MANAGE_PRACTICE):
         raise PermissionDenied("Only the practice administrator can do this.")
 
 
 @transaction.atomic
-def organisation_create(*, actor: Any, name: str, keep_hard_copies: bool = False) -> Organisation:
+def organisation_create(*, actor: User | None, name: str, keep_hard_copies: bool = False) -> Organisation:
     _require_admin(actor)
     organisation = Organisation(name=name.strip(), keep_hard_copies=keep_hard_copies)
     organisation.full_clean()
@@ -57,7 +60,9 @@ def organisation_create(*, actor: Any, name: str, keep_hard_copies: bool = False
 
 
 @transaction.atomic
-def sponsor_contact_add(*, actor: Any, organisation: Organisation, user: Any, job_title: str = "") -> SponsorContact:
+def sponsor_contact_add(
+    *, actor: User | None, organisation: Organisation, user: User, job_title: str = ""
+) -> SponsorContact:
     _require_admin(actor)
     if access.role_of(user) != Role.SPONSOR:
         raise ValidationError("Only a person with the sponsor role can be an organisation's contact.")
@@ -70,7 +75,9 @@ def sponsor_contact_add(*, actor: Any, organisation: Organisation, user: Any, jo
 
 
 @transaction.atomic
-def client_create(*, actor: Any, full_name: str, contact_email: str = "", phone: str = "", user: Any = None) -> Client:
+def client_create(
+    *, actor: User | None, full_name: str, contact_email: str = "", phone: str = "", user: User | None = None
+) -> Client:
     _require_admin(actor)
     full_name = full_name.strip()
     if not full_name:
@@ -93,7 +100,7 @@ def client_create(*, actor: Any, full_name: str, contact_email: str = "", phone:
 @transaction.atomic
 def engagement_create(
     *,
-    actor: Any,
+    actor: User | None,
     reference: str,
     title: str,
     organisation: Organisation,
@@ -140,7 +147,7 @@ _KIND_ROLE = {
 
 
 @transaction.atomic
-def engagement_member_add(*, actor: Any, engagement: Engagement, user: Any, kind: str) -> EngagementMember:
+def engagement_member_add(*, actor: User | None, engagement: Engagement, user: User, kind: str) -> EngagementMember:
     """Put someone on an engagement: membership and permissions in one transaction.
 
     A closed engagement takes no one new, except a coach when none is left on it (theirs left the
@@ -183,7 +190,7 @@ def engagement_member_add(*, actor: Any, engagement: Engagement, user: Any, kind
 
 
 @transaction.atomic
-def engagement_member_remove(*, actor: Any, engagement: Engagement, user: Any) -> None:
+def engagement_member_remove(*, actor: User, engagement: Engagement, user: User) -> None:
     """Take someone off an engagement: membership and permissions go together."""
     _require_admin(actor)
     deleted, _ = EngagementMember.objects.filter(engagement=engagement, user=user).delete()
@@ -197,7 +204,7 @@ def engagement_member_remove(*, actor: Any, engagement: Engagement, user: Any) -
 
 
 @transaction.atomic
-def memberships_end_for(*, actor: Any, user: Any) -> list[tuple[Engagement, str]]:
+def memberships_end_for(*, actor: User | None, user: User) -> list[tuple[Engagement, str]]:
     """Take someone off every engagement and organisation at once: membership and permissions go
     together, as everywhere. Returns the open engagements they were on, with what they were on
     them as, for the administrator to hand over. Called by ``confidentiality.people.person_offboard``
@@ -236,7 +243,7 @@ class ConflictError(ValidationError):
 @transaction.atomic
 def engagement_update(
     *,
-    actor: Any,
+    actor: User,
     engagement: Engagement,
     expected_version: int,
     title: str,
@@ -270,7 +277,7 @@ def engagement_update(
 
 
 @transaction.atomic
-def engagement_close(*, actor: Any, engagement: Engagement) -> Engagement:
+def engagement_close(*, actor: User, engagement: Engagement) -> Engagement:
     """Close an engagement: hard copies become due for return (unless the organisation lets the
     practice keep them, policy 000) and the retention clock starts."""
     from engagements.models import HardCopy
@@ -301,7 +308,7 @@ def engagement_close(*, actor: Any, engagement: Engagement) -> Engagement:
 # --- sessions and notes --------------------------------------------------------------------
 
 
-def _require_writer(actor: Any, engagement: Engagement) -> None:
+def _require_writer(actor: User, engagement: Engagement) -> None:
     from consent.models import ConsentRecord
     from consent.services import has_active_consent
 
@@ -322,7 +329,7 @@ def _require_writer(actor: Any, engagement: Engagement) -> None:
 
 @transaction.atomic
 def session_record(
-    *, actor: Any, engagement: Engagement, held_on: datetime.date, duration_minutes: int, mode: str
+    *, actor: User, engagement: Engagement, held_on: datetime.date, duration_minutes: int, mode: str
 ) -> Any:
     from engagements.models import CoachingSession
 
@@ -354,7 +361,7 @@ def _clean_note_body(body: str) -> str:
 
 @transaction.atomic
 def note_create(
-    *, actor: Any, engagement: Engagement, body: str, session: Any = None, shared_with_client: bool = False
+    *, actor: User, engagement: Engagement, body: str, session: Any = None, shared_with_client: bool = False
 ) -> Any:
     """A note is private unless the coach chooses to share it with the client."""
     from engagements.models import Note
@@ -379,7 +386,7 @@ def note_create(
 
 
 @transaction.atomic
-def note_update(*, actor: Any, note: Any, body: str, expected_version: int) -> Any:
+def note_update(*, actor: User, note: Any, body: str, expected_version: int) -> Any:
     """Change a note's text; a stale edit is refused, so no one's change is lost silently."""
     from engagements.models import Note
 
@@ -400,7 +407,7 @@ def note_update(*, actor: Any, note: Any, body: str, expected_version: int) -> A
 
 
 @transaction.atomic
-def note_set_shared(*, actor: Any, note: Any, shared: bool, expected_version: int) -> Any:
+def note_set_shared(*, actor: User, note: Any, shared: bool, expected_version: int) -> Any:
     """Share exactly the text the coach saw: if the note changed since, nothing is shared."""
     from engagements.models import Note
 
@@ -426,7 +433,7 @@ def note_set_shared(*, actor: Any, note: Any, shared: bool, expected_version: in
     return locked
 
 
-def audit_reads(*, actor: Any, action: str, engagement: Engagement, objects: list[Any]) -> None:
+def audit_reads(*, actor: User, action: str, engagement: Engagement, objects: list[Any]) -> None:
     """One event per page of confidential records read: who, which records, when."""
     if not objects:
         return
@@ -475,7 +482,7 @@ def document_aad(document_id: Any) -> bytes:
 @transaction.atomic
 def document_upload(
     *,
-    actor: Any,
+    actor: User,
     engagement: Engagement,
     name: str,
     content: bytes,
@@ -528,7 +535,7 @@ def document_upload(
 
 
 @transaction.atomic
-def document_read(*, actor: Any, document: Any) -> bytes:
+def document_read(*, actor: User, document: Any) -> bytes:
     """The decrypted content, for someone the policy already let see the document. Audited."""
     from django.core.files.storage import default_storage
 
@@ -546,7 +553,7 @@ def document_read(*, actor: Any, document: Any) -> bytes:
 
 @transaction.atomic
 def hard_copy_record(
-    *, actor: Any, engagement: Engagement, description: str, location: str, received_on: datetime.date
+    *, actor: User, engagement: Engagement, description: str, location: str, received_on: datetime.date
 ) -> Any:
     from engagements.models import HardCopy
 
@@ -575,7 +582,7 @@ def hard_copy_record(
 
 
 @transaction.atomic
-def hard_copy_mark_returned(*, actor: Any, hard_copy: Any, returned_on: datetime.date) -> Any:
+def hard_copy_mark_returned(*, actor: User, hard_copy: Any, returned_on: datetime.date) -> Any:
     from engagements.models import HardCopy
 
     if not access.can_manage_hard_copies(actor, hard_copy.engagement):
@@ -595,7 +602,7 @@ def hard_copy_mark_returned(*, actor: Any, hard_copy: Any, returned_on: datetime
 
 
 @transaction.atomic
-def break_glass_open(*, actor: Any, note: Any, reason: str) -> Any:
+def break_glass_open(*, actor: User, note: Any, reason: str) -> Any:
     """The administrator opens one private note: a stated reason, a time-boxed grant, an audit
     event, and a notice to every coach on the engagement."""
     from django.conf import settings

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -20,14 +20,18 @@ from confidentiality.services import user_create
 from engagements import forms, selectors, services
 from engagements.models import Organisation
 
+if TYPE_CHECKING:
+    from confidentiality.accounts import SignedInRequest
+    from confidentiality.models import User
 
-def _admin(request: HttpRequest) -> Any:
+
+def _admin(request: SignedInRequest) -> User:
     access.require(request.user, access.Capability.MANAGE_PRACTICE)
     return request.user
 
 
 @login_required
-def organisation_list(request: HttpRequest) -> HttpResponse:
+def organisation_list(request: SignedInRequest) -> HttpResponse:
     _admin(request)
     organisations = access.organisations_visible_to(request.user).prefetch_related("contacts__user").order_by("name")
     return render(request, "engagements/organisation_list.html", {"organisations": organisations})
@@ -35,7 +39,7 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def organisation_create(request: HttpRequest) -> HttpResponse:
+def organisation_create(request: SignedInRequest) -> HttpResponse:
     actor = _admin(request)
     form = forms.OrganisationForm(request.POST or None)
     organisation = act_on(form, lambda data: services.organisation_create(actor=actor, **data))
@@ -47,7 +51,7 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def organisation_detail(request: HttpRequest, pk: str) -> HttpResponse:
+def organisation_detail(request: SignedInRequest, pk: str) -> HttpResponse:
     actor = _admin(request)
     try:
         organisation = Organisation.objects.get(pk=pk)
@@ -82,7 +86,7 @@ def organisation_detail(request: HttpRequest, pk: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def client_create(request: HttpRequest) -> HttpResponse:
+def client_create(request: SignedInRequest) -> HttpResponse:
     actor = _admin(request)
     form = forms.ClientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -123,7 +127,7 @@ def client_create(request: HttpRequest) -> HttpResponse:
     return render(request, "engagements/form_page.html", {"form": form, "title": "Add a client"})
 
 
-def _client_choices(user: Any) -> list[tuple[str, str]]:
+def _client_choices(user: User) -> list[tuple[str, str]]:
     clients = list(selectors.client_list_for(user=user))
     load_data_keys(c.data_key_id for c in clients)
     return [("", "Choose a client")] + [(str(c.pk), c.full_name) for c in clients]
@@ -131,7 +135,7 @@ def _client_choices(user: Any) -> list[tuple[str, str]]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def engagement_create(request: HttpRequest) -> HttpResponse:
+def engagement_create(request: SignedInRequest) -> HttpResponse:
     actor = _admin(request)
     form = forms.EngagementForm(request.POST or None, clients=_client_choices(actor))
     engagement = act_on(
@@ -157,7 +161,7 @@ def engagement_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def engagement_edit(request: HttpRequest, pk: str) -> HttpResponse:
+def engagement_edit(request: SignedInRequest, pk: str) -> HttpResponse:
     actor = _admin(request)
     engagement = selectors.engagement_get_for(user=actor, pk=pk)
     initial = {
@@ -184,7 +188,7 @@ def engagement_edit(request: HttpRequest, pk: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def engagement_close(request: HttpRequest, pk: str) -> HttpResponse:
+def engagement_close(request: SignedInRequest, pk: str) -> HttpResponse:
     actor = _admin(request)
     engagement = selectors.engagement_get_for(user=actor, pk=pk)
     try:
@@ -200,7 +204,7 @@ def engagement_close(request: HttpRequest, pk: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def member_add(request: HttpRequest, pk: str) -> HttpResponse:
+def member_add(request: SignedInRequest, pk: str) -> HttpResponse:
     actor = _admin(request)
     engagement = selectors.engagement_get_for(user=actor, pk=pk)
     form = forms.MemberAddForm(request.POST, organisation=engagement.organisation)
@@ -220,7 +224,7 @@ def member_add(request: HttpRequest, pk: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def member_remove(request: HttpRequest, pk: str, user_id: int) -> HttpResponse:
+def member_remove(request: SignedInRequest, pk: str, user_id: int) -> HttpResponse:
     from confidentiality.models import User
 
     actor = _admin(request)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -24,6 +24,10 @@ from consent import services as consent_services
 from engagements import forms, selectors, services
 from engagements.models import Engagement
 
+if TYPE_CHECKING:
+    from confidentiality.accounts import SignedInRequest
+    from confidentiality.models import User
+
 
 def _form_error_text(form: Any) -> str:
     return "; ".join(str(error) for errors in form.errors.values() for error in errors)
@@ -34,14 +38,14 @@ def _back(engagement: Engagement, anchor: str = "") -> HttpResponse:
 
 
 @login_required
-def engagement_list(request: HttpRequest) -> HttpResponse:
+def engagement_list(request: SignedInRequest) -> HttpResponse:
     page = Paginator(selectors.engagement_list_for(user=request.user), 50).get_page(request.GET.get("page"))
     return render(request, "engagements/engagement_list.html", {"page": page})
 
 
 @login_required
-def engagement_detail(request: HttpRequest, pk: str) -> HttpResponse:
-    user: Any = request.user
+def engagement_detail(request: SignedInRequest, pk: str) -> HttpResponse:
+    user: User = request.user
     engagement = selectors.engagement_get_for(user=user, pk=pk)
     granted = access.engagement_access_for(user, engagement)
     role = access.role_of(user)
@@ -96,8 +100,8 @@ def engagement_detail(request: HttpRequest, pk: str) -> HttpResponse:
 
 
 @login_required
-def note_list(request: HttpRequest, pk: str) -> HttpResponse:
-    user: Any = request.user
+def note_list(request: SignedInRequest, pk: str) -> HttpResponse:
+    user: User = request.user
     engagement = selectors.engagement_get_for(user=user, pk=pk)
     notes = selectors.notes_for(user=user, engagement=engagement)
     if not access.has_engagement_access(user, engagement, access.EngagementAccess.READ_SHARED):
@@ -125,7 +129,7 @@ def note_list(request: HttpRequest, pk: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def session_create(request: HttpRequest, pk: str) -> HttpResponse:
+def session_create(request: SignedInRequest, pk: str) -> HttpResponse:
     engagement = selectors.engagement_get_for(user=request.user, pk=pk)
     form = forms.SessionForm(request.POST)
     if not form.is_valid():
@@ -144,8 +148,8 @@ def session_create(request: HttpRequest, pk: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def note_create(request: HttpRequest, pk: str) -> HttpResponse:
-    user: Any = request.user
+def note_create(request: SignedInRequest, pk: str) -> HttpResponse:
+    user: User = request.user
     engagement = selectors.engagement_get_for(user=user, pk=pk)
     form = forms.NoteForm(request.POST, sessions=selectors.sessions_for(user=user, engagement=engagement))
     if not form.is_valid():
@@ -165,8 +169,8 @@ def note_create(request: HttpRequest, pk: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def note_edit(request: HttpRequest, pk: str) -> HttpResponse:
-    user: Any = request.user
+def note_edit(request: SignedInRequest, pk: str) -> HttpResponse:
+    user: User = request.user
     note = selectors.note_get_for(user=user, pk=pk, for_change=True)
     form = forms.NoteEditForm(request.POST or None, initial={"body": note.body, "version": note.version})
     conflict_current = None
@@ -200,7 +204,7 @@ def note_edit(request: HttpRequest, pk: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def note_share(request: HttpRequest, pk: str) -> HttpResponse:
+def note_share(request: SignedInRequest, pk: str) -> HttpResponse:
     note = selectors.note_get_for(user=request.user, pk=pk, for_change=True)
     shared = request.POST.get("shared") == "1"
     try:
@@ -217,9 +221,9 @@ def note_share(request: HttpRequest, pk: str) -> HttpResponse:
 
 
 @login_required
-def note_view(request: HttpRequest, pk: str) -> HttpResponse:
+def note_view(request: SignedInRequest, pk: str) -> HttpResponse:
     """One note: for a coach, a client (shared), or an administrator holding a break-glass grant."""
-    user: Any = request.user
+    user: User = request.user
     note = selectors.note_get_for(user=user, pk=pk)
     grant = access.active_break_glass(user, note)
     is_coach = access.has_engagement_access(user, note.engagement, access.EngagementAccess.READ_CONFIDENTIAL)
@@ -235,8 +239,8 @@ def note_view(request: HttpRequest, pk: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def break_glass(request: HttpRequest, pk: str) -> HttpResponse:
-    user: Any = request.user
+def break_glass(request: SignedInRequest, pk: str) -> HttpResponse:
+    user: User = request.user
     if not access.can_break_glass(user):
         raise Http404
     from engagements.models import Note
@@ -252,8 +256,8 @@ def break_glass(request: HttpRequest, pk: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def document_upload(request: HttpRequest, pk: str) -> HttpResponse:
-    user: Any = request.user
+def document_upload(request: SignedInRequest, pk: str) -> HttpResponse:
+    user: User = request.user
     engagement = selectors.engagement_get_for(user=user, pk=pk)
     if not access.can_write_confidential(user, engagement):
         raise Http404
@@ -286,7 +290,7 @@ def document_upload(request: HttpRequest, pk: str) -> HttpResponse:
 
 
 @login_required
-def document_download(request: HttpRequest, pk: str) -> HttpResponse:
+def document_download(request: SignedInRequest, pk: str) -> HttpResponse:
     document = selectors.document_get_for(user=request.user, pk=pk)
     load_data_keys([document.engagement.data_key_id])
     content = services.document_read(actor=request.user, document=document)
@@ -295,7 +299,7 @@ def document_download(request: HttpRequest, pk: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def hard_copy_create(request: HttpRequest, pk: str) -> HttpResponse:
+def hard_copy_create(request: SignedInRequest, pk: str) -> HttpResponse:
     engagement = selectors.engagement_get_for(user=request.user, pk=pk)
     if not access.can_manage_hard_copies(request.user, engagement):
         raise Http404
@@ -314,7 +318,7 @@ def hard_copy_create(request: HttpRequest, pk: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def hard_copy_return(request: HttpRequest, pk: str) -> HttpResponse:
+def hard_copy_return(request: SignedInRequest, pk: str) -> HttpResponse:
     from django.utils import timezone
 
     copy = selectors.hard_copy_get_for(user=request.user, pk=pk)
@@ -328,7 +332,7 @@ def hard_copy_return(request: HttpRequest, pk: str) -> HttpResponse:
 
 
 @login_required
-def client_list(request: HttpRequest) -> HttpResponse:
+def client_list(request: SignedInRequest) -> HttpResponse:
     page = Paginator(selectors.client_list_for(user=request.user), 50).get_page(request.GET.get("page"))
     # One query unwraps every key the page needs, instead of one per client.
     load_data_keys(client.data_key_id for client in page.object_list)
@@ -337,7 +341,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def access_log(request: HttpRequest) -> HttpResponse:
+def access_log(request: SignedInRequest) -> HttpResponse:
     """'Who has read my file': every access to the client's records by a person."""
     if not access.can_see_own_access_log(request.user):
         raise Http404
@@ -346,9 +350,9 @@ def access_log(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def consent_create(request: HttpRequest, pk: str) -> HttpResponse:
+def consent_create(request: SignedInRequest, pk: str) -> HttpResponse:
     """Record a consent for the client of an engagement (administrator or the coach on it)."""
-    user: Any = request.user
+    user: User = request.user
     engagement = access.engagement_get_for(user, pk)
     client = engagement.client
     if not access.can_record_consent(user, client) or access.role_of(user) not in (Role.ADMIN, Role.COACH):

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -19,13 +18,16 @@ from engagements.services import ConflictError
 from feedback import services as feedback_services
 from feedback.models import FeedbackRequest, FeedbackSourceCategory
 
+if TYPE_CHECKING:
+    from confidentiality.accounts import SignedInApiRequest
 
-class SourceInSerializer(serializers.Serializer):
+
+class SourceInSerializer(serializers.Serializer[Any]):
     email = StrictCharField(max_length=254)
     name = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
 
 
-class FeedbackCreateSerializer(serializers.Serializer):
+class FeedbackCreateSerializer(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(choices=FeedbackRequest.Kind.choices)
     source_category = serializers.ChoiceField(choices=FeedbackSourceCategory.choices)
     prompt = StrictCharField(max_length=feedback_services.PROMPT_MAX_CHARS)
@@ -33,14 +35,14 @@ class FeedbackCreateSerializer(serializers.Serializer):
     days = serializers.IntegerField(min_value=1, max_value=90, required=False)
 
 
-class FeedbackShareSerializer(serializers.Serializer):
+class FeedbackShareSerializer(serializers.Serializer[Any]):
     version = serializers.IntegerField(help_text="The version you read; another answers 409.")
     summary = StrictCharField(max_length=feedback_services.SUMMARY_MAX_CHARS, allow_blank=True)
     presentation = serializers.ChoiceField(choices=FeedbackRequest.Presentation.choices)
     share = serializers.BooleanField(default=False)
 
 
-class CoachSourceSerializer(serializers.Serializer):
+class CoachSourceSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField(read_only=True)
     name = serializers.CharField(read_only=True)
     email = serializers.CharField(read_only=True)
@@ -49,7 +51,7 @@ class CoachSourceSerializer(serializers.Serializer):
     answer = serializers.CharField(read_only=True)
 
 
-class CoachFeedbackSerializer(serializers.Serializer):
+class CoachFeedbackSerializer(serializers.Serializer[Any]):
     """The coach's view: every source and every answer as given."""
 
     id = serializers.UUIDField(read_only=True)
@@ -65,12 +67,12 @@ class CoachFeedbackSerializer(serializers.Serializer):
     sources = CoachSourceSerializer(many=True, read_only=True)
 
 
-class ClientAnswerSerializer(serializers.Serializer):
+class ClientAnswerSerializer(serializers.Serializer[Any]):
     given_by = serializers.CharField(read_only=True, help_text="Exactly as much as the agreed anonymity allows.")
     answer = serializers.CharField(read_only=True)
 
 
-class ClientFeedbackSerializer(serializers.Serializer):
+class ClientFeedbackSerializer(serializers.Serializer[Any]):
     """The client's view, built only from ``feedback_services.client_view``."""
 
     id = serializers.UUIDField(read_only=True)
@@ -82,7 +84,7 @@ class ClientFeedbackSerializer(serializers.Serializer):
     withheld_reason = serializers.CharField(read_only=True)
 
 
-class FeedbackListItemSerializer(serializers.Serializer):
+class FeedbackListItemSerializer(serializers.Serializer[Any]):
     """A list entry: no text, so listing reads nothing confidential."""
 
     id = serializers.UUIDField(read_only=True)
@@ -106,7 +108,7 @@ def _client_payload(fr: FeedbackRequest) -> dict[str, Any]:
     }
 
 
-def _read(request: Request, fr: FeedbackRequest) -> dict[str, Any]:
+def _read(request: SignedInApiRequest, fr: FeedbackRequest) -> dict[str, Any]:
     load_data_keys([fr.engagement.data_key_id])
     if access.can_see_all_feedback(request.user, fr.engagement):
         data = dict(CoachFeedbackSerializer(fr).data)
@@ -124,14 +126,14 @@ class FeedbackRequestList(APIView):
     returned once in ``links`` so the coach may hand them over another way. They are not stored.
     """
 
-    def _engagement(self, request: Request, pk: str) -> Any:
+    def _engagement(self, request: SignedInApiRequest, pk: str) -> Any:
         engagement = access.engagement_get_for(request.user, pk)
         if not access.can_see_feedback_at_all(request.user, engagement):
             raise NotFound("Not found.")
         return engagement
 
     @extend_schema(responses=FeedbackListItemSerializer(many=True))
-    def get(self, request: Request, pk: str) -> Response:
+    def get(self, request: SignedInApiRequest, pk: str) -> Response:
         engagement = self._engagement(request, pk)
         is_coach = access.can_see_all_feedback(request.user, engagement)
         items = [
@@ -148,7 +150,7 @@ class FeedbackRequestList(APIView):
         return Response(FeedbackListItemSerializer(items, many=True).data)
 
     @extend_schema(request=FeedbackCreateSerializer, responses={201: CoachFeedbackSerializer})
-    def post(self, request: Request, pk: str) -> Response:
+    def post(self, request: SignedInApiRequest, pk: str) -> Response:
         engagement = self._engagement(request, pk)
         incoming = FeedbackCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -181,11 +183,11 @@ class FeedbackDetail(APIView):
             resource_type_field_name=None,
         )
     )
-    def get(self, request: Request, pk: str) -> Response:
+    def get(self, request: SignedInApiRequest, pk: str) -> Response:
         return Response(_read(request, access.feedback_request_get_for(request.user, pk)))
 
     @extend_schema(request=FeedbackShareSerializer, responses=CoachFeedbackSerializer)
-    def patch(self, request: Request, pk: str) -> Response:
+    def patch(self, request: SignedInApiRequest, pk: str) -> Response:
         fr = access.feedback_request_get_for(request.user, pk)
         incoming = FeedbackShareSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)

@@ -21,7 +21,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -39,6 +39,9 @@ from consent.services import current_agreement, require_signed_agreement
 from engagements.models import Engagement
 from engagements.services import ConflictError
 from feedback.models import FeedbackRequest, FeedbackSource, FeedbackSourceCategory
+
+if TYPE_CHECKING:
+    from confidentiality.models import User
 
 PROMPT_MAX_CHARS = 5_000
 ANSWER_MAX_CHARS = 10_000
@@ -77,7 +80,7 @@ def minimum_sources() -> int:
 # --- the coach ---------------------------------------------------------------------------
 
 
-def _require_coach(actor: Any, engagement: Engagement) -> None:
+def _require_coach(actor: User, engagement: Engagement) -> None:
     if not access.can_write_confidential(actor, engagement):
         raise PermissionDenied("Only a coach on this engagement can ask for feedback.")
 
@@ -114,7 +117,7 @@ def _clean_sources(kind: str, sources: list[NewSource]) -> list[NewSource]:
 @transaction.atomic
 def feedback_request_create(
     *,
-    actor: Any,
+    actor: User,
     engagement: Engagement,
     kind: str,
     source_category: str,
@@ -197,7 +200,7 @@ def verbatim_allowed(request: FeedbackRequest, answered: int | None = None) -> b
 
 @transaction.atomic
 def feedback_share(
-    *, actor: Any, request: FeedbackRequest, expected_version: int, summary: str, presentation: str, share: bool
+    *, actor: User, request: FeedbackRequest, expected_version: int, summary: str, presentation: str, share: bool
 ) -> FeedbackRequest:
     """Save the coach's summary and, with ``share``, show the feedback to the client.
 
@@ -299,7 +302,7 @@ class FeedbackRow:
     answered: int
 
 
-def feedback_rows_for(*, user: Any, engagement: Engagement, limit: int | None = None) -> list[FeedbackRow]:
+def feedback_rows_for(*, user: User, engagement: Engagement, limit: int | None = None) -> list[FeedbackRow]:
     """The engagement's feedback requests as the person may see them listed (the page and the API),
     newest first: two queries however many."""
     is_coach = access.can_see_all_feedback(user, engagement)

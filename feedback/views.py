@@ -3,7 +3,7 @@ anonymity, and a source answers through a single-use link without an account."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +18,10 @@ from confidentiality.audit import audit_engagement_event
 from confidentiality.crypto import load_data_keys
 from feedback import services as feedback_services
 from feedback.models import FeedbackRequest, FeedbackSourceCategory
+
+if TYPE_CHECKING:
+    from confidentiality.accounts import SignedInRequest
+    from confidentiality.models import User
 
 SOURCE_ROWS = 6
 
@@ -34,8 +38,8 @@ def _sources_from(request: HttpRequest) -> list[feedback_services.NewSource]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def feedback_list(request: HttpRequest, pk: str) -> HttpResponse:
-    user: Any = request.user
+def feedback_list(request: SignedInRequest, pk: str) -> HttpResponse:
+    user: User = request.user
     engagement = access.engagement_get_for(user, pk)
     if not access.can_see_feedback_at_all(user, engagement):
         raise Http404
@@ -86,8 +90,8 @@ def feedback_list(request: HttpRequest, pk: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def feedback_detail(request: HttpRequest, pk: str) -> HttpResponse:
-    user: Any = request.user
+def feedback_detail(request: SignedInRequest, pk: str) -> HttpResponse:
+    user: User = request.user
     fr = access.feedback_request_get_for(user, pk)
     engagement = fr.engagement
     is_coach = access.can_see_all_feedback(user, engagement)

@@ -8,12 +8,11 @@ Money is sent and returned as decimal strings ("120.00"), never as floating-poin
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -25,6 +24,10 @@ from finance import selectors, services
 from finance.forms import FinanceFilterForm
 from finance.models import Currency, Invoice, Payment
 from finance.tables import invoice_state_text
+
+if TYPE_CHECKING:
+    from confidentiality.accounts import SignedInApiRequest
+    from confidentiality.models import User
 
 
 class ByNumberPage(CursorPage):
@@ -40,7 +43,7 @@ FILTER_PARAMETERS = [
 ]
 
 
-def _filters(request: Request) -> selectors.FinanceFilter:
+def _filters(request: SignedInApiRequest) -> selectors.FinanceFilter:
     params = request.query_params.copy()
     for name in ("cursor", "page_size"):
         params.pop(name, None)
@@ -52,7 +55,7 @@ def _filters(request: Request) -> selectors.FinanceFilter:
     return form.to_filter()
 
 
-def _audit(request: Request, action: str, *, obj: Any = None, object_type: str = "", **detail: Any) -> None:
+def _audit(request: SignedInApiRequest, action: str, *, obj: Any = None, object_type: str = "", **detail: Any) -> None:
     audit_record(actor=request.user, action=action, obj=obj, object_type=object_type, detail=detail)
 
 
@@ -128,7 +131,7 @@ class InvoiceWriteSerializer(serializers.Serializer):
         return lines
 
 
-def _parties(data: dict[str, Any], user: Any) -> dict[str, Any]:
+def _parties(data: dict[str, Any], user: User) -> dict[str, Any]:
     from engagements.models import Organisation
 
     organisation = Organisation.objects.filter(pk=data["organisation"]).first()
@@ -157,7 +160,7 @@ def _parties(data: dict[str, Any], user: Any) -> dict[str, Any]:
     }
 
 
-def _invoice_response(request: Request, invoice: Invoice, code: int = status.HTTP_200_OK) -> Response:
+def _invoice_response(request: SignedInApiRequest, invoice: Invoice, code: int = status.HTTP_200_OK) -> Response:
     fresh = selectors.invoice_get_for(user=request.user, pk=invoice.pk)
     return Response(InvoiceSerializer(fresh).data, status=code)
 
@@ -170,7 +173,7 @@ class InvoiceList(APIView):
     pagination_class = ByNumberPage  # also tells the schema the list comes in pages
 
     @extend_schema(parameters=FILTER_PARAMETERS, responses=InvoiceSerializer(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInApiRequest) -> Response:
         access.require_finance_read(request.user)
         filters = _filters(request)
         found: QuerySet[Invoice] = selectors.invoices_for(user=request.user, filters=filters).prefetch_related("lines")
@@ -180,7 +183,7 @@ class InvoiceList(APIView):
         return paginator.get_paginated_response(InvoiceSerializer(page, many=True).data)
 
     @extend_schema(request=InvoiceWriteSerializer, responses={201: InvoiceSerializer})
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInApiRequest) -> Response:
         access.require_finance_write(request.user)
         incoming = InvoiceWriteSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -196,14 +199,14 @@ class InvoiceDetail(APIView):
     """One invoice. PATCH and DELETE change a draft only: an issued invoice never changes."""
 
     @extend_schema(responses=InvoiceSerializer)
-    def get(self, request: Request, pk: str) -> Response:
+    def get(self, request: SignedInApiRequest, pk: str) -> Response:
         access.require_finance_read(request.user)
         invoice = selectors.invoice_get_for(user=request.user, pk=pk)
         _audit(request, "finance.invoice.read", obj=invoice)
         return Response(InvoiceSerializer(invoice).data)
 
     @extend_schema(request=InvoiceWriteSerializer, responses=InvoiceSerializer)
-    def patch(self, request: Request, pk: str) -> Response:
+    def patch(self, request: SignedInApiRequest, pk: str) -> Response:
         invoice = selectors.invoice_get_for(user=request.user, pk=pk)
         access.require_finance_write(request.user)
         incoming = InvoiceWriteSerializer(data=request.data)
@@ -214,7 +217,7 @@ class InvoiceDetail(APIView):
         return _invoice_response(request, updated)
 
     @extend_schema(responses={204: None})
-    def delete(self, request: Request, pk: str) -> Response:
+    def delete(self, request: SignedInApiRequest, pk: str) -> Response:
         invoice = selectors.invoice_get_for(user=request.user, pk=pk)
         access.require_finance_write(request.user)
         services.invoice_delete(actor=request.user, invoice=invoice)
@@ -230,7 +233,7 @@ class InvoiceIssue(APIView):
     """Issue a draft: it takes the next number and never changes again."""
 
     @extend_schema(request=IssueSerializer, responses=InvoiceSerializer)
-    def post(self, request: Request, pk: str) -> Response:
+    def post(self, request: SignedInApiRequest, pk: str) -> Response:
         invoice = selectors.invoice_get_for(user=request.user, pk=pk)
         access.require_finance_write(request.user)
         incoming = IssueSerializer(data=request.data)
@@ -268,7 +271,7 @@ class PaymentList(APIView):
     pagination_class = CursorPage
 
     @extend_schema(parameters=FILTER_PARAMETERS, responses=PaymentSerializer(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInApiRequest) -> Response:
         access.require_finance_read(request.user)
         filters = _filters(request)
         paginator = self.pagination_class()
@@ -280,7 +283,7 @@ class PaymentList(APIView):
         return paginator.get_paginated_response(PaymentSerializer(rows, many=True).data)
 
     @extend_schema(request=PaymentWriteSerializer, responses={201: PaymentSerializer})
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInApiRequest) -> Response:
         access.require_finance_write(request.user)
         incoming = PaymentWriteSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -319,7 +322,7 @@ class CreditNoteList(APIView):
     pagination_class = ByNumberPage
 
     @extend_schema(parameters=FILTER_PARAMETERS, responses=CreditNoteSerializer(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInApiRequest) -> Response:
         access.require_finance_read(request.user)
         filters = _filters(request)
         paginator = self.pagination_class()
@@ -335,7 +338,7 @@ class CreditNoteList(APIView):
         return paginator.get_paginated_response(CreditNoteSerializer(rows, many=True).data)
 
     @extend_schema(request=CreditNoteWriteSerializer, responses={201: CreditNoteSerializer})
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInApiRequest) -> Response:
         access.require_finance_write(request.user)
         incoming = CreditNoteWriteSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -383,7 +386,7 @@ class FinanceSummary(APIView):
     per currency, computed by the database for the filtered invoices."""
 
     @extend_schema(parameters=FILTER_PARAMETERS, responses=SummarySerializer)
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInApiRequest) -> Response:
         access.require_finance_read(request.user)
         filters = _filters(request)
         summary = selectors.summary_for(user=request.user, filters=filters)

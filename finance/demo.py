@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
 from finance import services
 from finance.models import Audit, Invoice
+
+if TYPE_CHECKING:
+    from confidentiality.models import User
 
 MONTHS = 14
 SESSION_PRICE = {"Northwind Trading": Decimal("450.00"), "Harbour Health Trust": Decimal("380.00")}
@@ -47,7 +50,7 @@ def seed_finance(*, people: dict[str, Any], organisations: dict[str, Any], engag
 
 
 def _seed_invoices(
-    admin: Any, organisations: dict[str, Any], engagements: dict[str, Any], today: datetime.date
+    admin: User, organisations: dict[str, Any], engagements: dict[str, Any], today: datetime.date
 ) -> None:
     by_reference = {e.reference: e for e in engagements.values()}
     for months_ago in range(MONTHS - 1, -1, -1):
@@ -94,7 +97,7 @@ def _seed_invoices(
     )
 
 
-def _settle_demo(admin: Any, invoice: Invoice, name: str, months_ago: int, today: datetime.date) -> None:
+def _settle_demo(admin: User, invoice: Invoice, name: str, months_ago: int, today: datetime.date) -> None:
     """Paid a month after issue, except: the last two months open; Harbour's invoice of four
     months ago part paid (so overdue); Northwind's of six months ago credited for a session the
     practice cancelled, and the rest paid."""

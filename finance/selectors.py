@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
@@ -24,6 +24,9 @@ from django.utils import timezone
 import access
 from finance import money
 from finance.models import Audit, CreditNote, Invoice, Payment
+
+if TYPE_CHECKING:
+    from confidentiality.models import User
 
 PAGE_SIZE = 50
 
@@ -188,13 +191,13 @@ def _tie_text(value: Any) -> str:
     return value.hex if isinstance(value, uuid.UUID) else str(value)
 
 
-def invoices_for(*, user: Any, filters: FinanceFilter) -> QuerySet[Invoice]:
+def invoices_for(*, user: User, filters: FinanceFilter) -> QuerySet[Invoice]:
     """Issued invoices the user may see, filtered, each with its balance."""
     found = access.invoices_visible_to(user).exclude(state=Invoice.State.DRAFT).filter(filters.invoice_q())
     return with_balances(found)
 
 
-def invoice_page_for(*, user: Any, filters: FinanceFilter, cursor: str | None, limit: int = PAGE_SIZE) -> Page:
+def invoice_page_for(*, user: User, filters: FinanceFilter, cursor: str | None, limit: int = PAGE_SIZE) -> Page:
     return _keyset(
         invoices_for(user=user, filters=filters),
         date_field="issued_on",
@@ -205,12 +208,12 @@ def invoice_page_for(*, user: Any, filters: FinanceFilter, cursor: str | None, l
     )
 
 
-def invoices_in_order(*, user: Any, filters: FinanceFilter) -> Iterator[Invoice]:
+def invoices_in_order(*, user: User, filters: FinanceFilter) -> Iterator[Invoice]:
     """Every row of the list, in the list's order, streamed in batches (the CSV export)."""
     return invoices_for(user=user, filters=filters).order_by("-issued_on", "-number").iterator(chunk_size=2000)
 
 
-def drafts_for(*, user: Any) -> QuerySet[Invoice]:
+def drafts_for(*, user: User) -> QuerySet[Invoice]:
     """Drafts: the administrator's only."""
     if not access.can_write_finance(user):
         return Invoice.objects.none()
@@ -222,7 +225,7 @@ def drafts_for(*, user: Any) -> QuerySet[Invoice]:
     )
 
 
-def payments_for(*, user: Any, filters: FinanceFilter) -> QuerySet[Payment]:
+def payments_for(*, user: User, filters: FinanceFilter) -> QuerySet[Payment]:
     return (
         access.payments_visible_to(user)
         .filter(filters.dated_q("received_on"), filters.state_q("invoice__"))
@@ -230,7 +233,7 @@ def payments_for(*, user: Any, filters: FinanceFilter) -> QuerySet[Payment]:
     )
 
 
-def payment_page_for(*, user: Any, filters: FinanceFilter, cursor: str | None, limit: int = PAGE_SIZE) -> Page:
+def payment_page_for(*, user: User, filters: FinanceFilter, cursor: str | None, limit: int = PAGE_SIZE) -> Page:
     return _keyset(
         payments_for(user=user, filters=filters),
         date_field="received_on",
@@ -241,11 +244,11 @@ def payment_page_for(*, user: Any, filters: FinanceFilter, cursor: str | None, l
     )
 
 
-def payments_in_order(*, user: Any, filters: FinanceFilter) -> Iterator[Payment]:
+def payments_in_order(*, user: User, filters: FinanceFilter) -> Iterator[Payment]:
     return payments_for(user=user, filters=filters).order_by("-received_on", "-id").iterator(chunk_size=2000)
 
 
-def credit_notes_for(*, user: Any, filters: FinanceFilter) -> QuerySet[CreditNote]:
+def credit_notes_for(*, user: User, filters: FinanceFilter) -> QuerySet[CreditNote]:
     return (
         access.credit_notes_visible_to(user)
         .filter(filters.dated_q("issued_on"), filters.state_q("invoice__"))
@@ -253,7 +256,7 @@ def credit_notes_for(*, user: Any, filters: FinanceFilter) -> QuerySet[CreditNot
     )
 
 
-def credit_note_page_for(*, user: Any, filters: FinanceFilter, cursor: str | None, limit: int = PAGE_SIZE) -> Page:
+def credit_note_page_for(*, user: User, filters: FinanceFilter, cursor: str | None, limit: int = PAGE_SIZE) -> Page:
     return _keyset(
         credit_notes_for(user=user, filters=filters),
         date_field="issued_on",
@@ -264,7 +267,7 @@ def credit_note_page_for(*, user: Any, filters: FinanceFilter, cursor: str | Non
     )
 
 
-def credit_notes_in_order(*, user: Any, filters: FinanceFilter) -> Iterator[CreditNote]:
+def credit_notes_in_order(*, user: User, filters: FinanceFilter) -> Iterator[CreditNote]:
     return credit_notes_for(user=user, filters=filters).order_by("-issued_on", "-number").iterator(chunk_size=2000)
 
 
@@ -275,7 +278,7 @@ def _get(found: QuerySet[Any], pk: Any) -> Any:
         raise Http404 from None
 
 
-def invoice_get_for(*, user: Any, pk: Any) -> Invoice:
+def invoice_get_for(*, user: User, pk: Any) -> Invoice:
     """One invoice with its balance, or 404 outside the user's need-to-know."""
     return _get(with_balances(access.invoices_visible_to(user)).select_related("organisation", "engagement"), pk)
 
@@ -359,7 +362,7 @@ class MonthOf(TruncMonth):
         return f"strftime('%%Y-%%m-01', {sql})", params
 
 
-def summary_for(*, user: Any, filters: FinanceFilter) -> Summary:
+def summary_for(*, user: User, filters: FinanceFilter) -> Summary:
     """Totals that reconcile, aged debt and income by month: seven grouped queries, whatever the size.
 
     Totals cover the invoices issued in the period (and matching the filters) and everything
@@ -477,26 +480,26 @@ def _month_range(filters: FinanceFilter, found: dict[datetime.date, Month]) -> l
 # --- audits -----------------------------------------------------------------------------------
 
 
-def audits_of(*, user: Any) -> QuerySet[Audit]:
+def audits_of(*, user: User) -> QuerySet[Audit]:
     """An auditor's own audits, for their dashboard."""
     if access.role_of(user) is None:
         return Audit.objects.none()
     return Audit.objects.filter(auditor=user).order_by("-starts_on")
 
 
-def audits_for(*, user: Any) -> QuerySet[Audit]:
+def audits_for(*, user: User) -> QuerySet[Audit]:
     if not access.can_manage_audits(user):
         raise Http404
     return Audit.objects.select_related("auditor").order_by("-starts_on")
 
 
-def audit_get_for(*, user: Any, pk: Any) -> Audit:
+def audit_get_for(*, user: User, pk: Any) -> Audit:
     if not access.can_manage_audits(user):
         raise Http404
     return _get(Audit.objects.all(), pk)
 
 
-def auditors_for(*, user: Any) -> QuerySet[Any]:
+def auditors_for(*, user: User) -> QuerySet[Any]:
     from confidentiality.models import User
     from confidentiality.roles import Role
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -23,6 +23,9 @@ from confidentiality.audit import audit_record
 from confidentiality.roles import Role
 from finance import money
 from finance.models import Audit, CreditNote, Invoice, InvoiceLine, NumberSeries, Payment
+
+if TYPE_CHECKING:
+    from confidentiality.models import User
 
 MAX_LINES = 50
 ISSUED_IS_FINAL = "An issued invoice never changes. Issue a credit note to correct it."
@@ -36,7 +39,7 @@ class LineInput:
     tax_rate: Decimal
 
 
-def _require_writer(actor: Any) -> None:
+def _require_writer(actor: User) -> None:
     # actor=None is the system itself (the demo, a management command run with server access).
     if actor is not None and not access.can_write_finance(actor):
         raise PermissionDenied("Only the practice administrator changes financial records.")
@@ -115,7 +118,7 @@ def _check_parties(organisation: Any, engagement: Any) -> None:
 @transaction.atomic
 def invoice_create(
     *,
-    actor: Any,
+    actor: User,
     organisation: Any,
     lines: list[LineInput],
     engagement: Any = None,
@@ -140,7 +143,7 @@ def invoice_create(
 @transaction.atomic
 def invoice_update(
     *,
-    actor: Any,
+    actor: User,
     invoice: Invoice,
     organisation: Any,
     lines: list[LineInput],
@@ -163,7 +166,7 @@ def invoice_update(
 
 
 @transaction.atomic
-def invoice_delete(*, actor: Any, invoice: Invoice) -> None:
+def invoice_delete(*, actor: User, invoice: Invoice) -> None:
     """Only a draft goes: it has no number, so no gap is left in the sequence."""
     _require_writer(actor)
     locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
@@ -174,7 +177,7 @@ def invoice_delete(*, actor: Any, invoice: Invoice) -> None:
 
 
 @transaction.atomic
-def invoice_issue(*, actor: Any, invoice: Invoice, issued_on: datetime.date | None = None) -> Invoice:
+def invoice_issue(*, actor: User, invoice: Invoice, issued_on: datetime.date | None = None) -> Invoice:
     """Give the draft the next number and its date; from now on it never changes.
 
     The date may be earlier than today (an invoice written up late) but never earlier than the
@@ -272,7 +275,7 @@ def _lock_open_invoice(invoice: Invoice) -> Invoice:
 @transaction.atomic
 def payment_record(
     *,
-    actor: Any,
+    actor: User,
     invoice: Invoice,
     amount: Any,
     received_on: datetime.date,
@@ -316,7 +319,7 @@ def payment_record(
 @transaction.atomic
 def credit_note_issue(
     *,
-    actor: Any,
+    actor: User,
     invoice: Invoice,
     net: Any,
     tax: Any,
@@ -379,7 +382,9 @@ def credit_note_issue(
 
 
 @transaction.atomic
-def audit_open(*, actor: Any, auditor: Any, starts_on: datetime.date, ends_on: datetime.date, purpose: str) -> Audit:
+def audit_open(
+    *, actor: User | None, auditor: User, starts_on: datetime.date, ends_on: datetime.date, purpose: str
+) -> Audit:
     """Give an auditor read access to every financial record from ``starts_on`` to ``ends_on``."""
     if actor is not None and not access.can_manage_audits(actor):
         raise PermissionDenied("Only the practice administrator opens an audit.")
@@ -411,7 +416,7 @@ def audit_open(*, actor: Any, auditor: Any, starts_on: datetime.date, ends_on: d
 
 
 @transaction.atomic
-def audit_end(*, actor: Any, audit: Audit) -> Audit:
+def audit_end(*, actor: User, audit: Audit) -> Audit:
     """End an audit now: the auditor loses access at once."""
     if actor is not None and not access.can_manage_audits(actor):
         raise PermissionDenied("Only the practice administrator ends an audit.")

@@ -5,13 +5,13 @@ or names."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,11 +27,15 @@ from finance.chart import income_chart
 from finance.forms import AuditForm, CreditNoteForm, FinanceFilterForm, InvoiceForm, IssueForm, LineFormSet, PaymentForm
 from finance.models import CreditNote, Invoice, Payment
 
+if TYPE_CHECKING:
+    from confidentiality.accounts import SignedInRequest
+    from confidentiality.models import User
+
 BLANK_LINES = 3
 
 
-def _require_read(request: HttpRequest) -> Any:
-    user: Any = request.user
+def _require_read(request: SignedInRequest) -> User:
+    user: User = request.user
     if access.finance_access_for(user) < access.FinanceAccess.READ:
         if access.role_of(user) == Role.AUDITOR:
             # Say why, still as a 404: outside an audit window no financial record exists for them.
@@ -44,7 +48,7 @@ class _NoAudit(Http404):
     pass
 
 
-def _no_audit_page(request: HttpRequest) -> HttpResponse:
+def _no_audit_page(request: SignedInRequest) -> HttpResponse:
     from finance.selectors import audits_of
 
     return render(request, "finance/no_audit.html", {"audits": audits_of(user=request.user)[:5]}, status=404)
@@ -54,7 +58,7 @@ def finance_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRes
     """Signed in; an auditor outside their window gets a page that says so (still a 404)."""
 
     @login_required
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    def wrapped(request: SignedInRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             return view(request, *args, **kwargs)
         except _NoAudit:
@@ -65,11 +69,11 @@ def finance_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRes
     return wrapped
 
 
-def _audit_read(user: Any, action: str, *, obj: Any = None, object_type: str = "", **detail: Any) -> None:
+def _audit_read(user: User, action: str, *, obj: Any = None, object_type: str = "", **detail: Any) -> None:
     audit_record(actor=user, action=action, obj=obj, object_type=object_type, detail=detail)
 
 
-def _filters(request: HttpRequest, user: Any) -> tuple[FinanceFilterForm, selectors.FinanceFilter | None]:
+def _filters(request: SignedInRequest, user: User) -> tuple[FinanceFilterForm, selectors.FinanceFilter | None]:
     params = request.GET.copy()
     params.pop("after", None)
     params.pop("format", None)
@@ -81,7 +85,7 @@ def _filters(request: HttpRequest, user: Any) -> tuple[FinanceFilterForm, select
     return form, form.to_filter()
 
 
-def _querystring(request: HttpRequest, **changes: str) -> str:
+def _querystring(request: SignedInRequest, **changes: str) -> str:
     params = request.GET.copy()
     params.pop("after", None)
     params.pop("format", None)
@@ -111,7 +115,7 @@ def _file_name(kind: str, filters: selectors.FinanceFilter) -> str:
 
 
 @finance_page
-def overview(request: HttpRequest) -> HttpResponseBase:
+def overview(request: SignedInRequest) -> HttpResponseBase:
     user = _require_read(request)
     form, filters = _filters(request, user)
     context: dict[str, Any] = {
@@ -175,7 +179,7 @@ def _summary_rows(summary: selectors.Summary) -> Iterable[tuple[Any, ...]]:
 
 
 def _list_page(
-    request: HttpRequest,
+    request: SignedInRequest,
     *,
     kind: str,
     model: type[Model],
@@ -223,7 +227,7 @@ def _list_page(
     return render(request, template, context)
 
 
-def _invoice_extra(user: Any, filters: selectors.FinanceFilter) -> dict[str, Any]:
+def _invoice_extra(user: User, filters: selectors.FinanceFilter) -> dict[str, Any]:
     extra: dict[str, Any] = {"drafts": selectors.drafts_for(user=user)}
     if access.role_of(user) == Role.SPONSOR:
         # A sponsor's one question: what does my organisation owe? Their organisation's records only.
@@ -232,7 +236,7 @@ def _invoice_extra(user: Any, filters: selectors.FinanceFilter) -> dict[str, Any
 
 
 @finance_page
-def invoice_list(request: HttpRequest) -> HttpResponseBase:
+def invoice_list(request: SignedInRequest) -> HttpResponseBase:
     return _list_page(
         request,
         kind="invoices",
@@ -245,7 +249,7 @@ def invoice_list(request: HttpRequest) -> HttpResponseBase:
 
 
 @finance_page
-def payment_list(request: HttpRequest) -> HttpResponseBase:
+def payment_list(request: SignedInRequest) -> HttpResponseBase:
     return _list_page(
         request,
         kind="payments",
@@ -257,7 +261,7 @@ def payment_list(request: HttpRequest) -> HttpResponseBase:
 
 
 @finance_page
-def credit_note_list(request: HttpRequest) -> HttpResponseBase:
+def credit_note_list(request: SignedInRequest) -> HttpResponseBase:
     return _list_page(
         request,
         kind="credit_notes",
@@ -272,7 +276,7 @@ def credit_note_list(request: HttpRequest) -> HttpResponseBase:
 
 
 @finance_page
-def invoice_detail(request: HttpRequest, pk: str) -> HttpResponse:
+def invoice_detail(request: SignedInRequest, pk: str) -> HttpResponse:
     user = _require_read(request)
     invoice = selectors.invoice_get_for(user=user, pk=pk)
     paid, credited, outstanding = selectors.balance_of(invoice)
@@ -298,7 +302,7 @@ def invoice_detail(request: HttpRequest, pk: str) -> HttpResponse:
 
 
 @finance_page
-def invoice_pdf(request: HttpRequest, pk: str) -> HttpResponse:
+def invoice_pdf(request: SignedInRequest, pk: str) -> HttpResponse:
     """The issued invoice as a PDF, watermarked with who downloaded it and when. Audited."""
     from confidentiality.pdf import render_pdf
 
@@ -326,13 +330,13 @@ def invoice_pdf(request: HttpRequest, pk: str) -> HttpResponse:
 # --- the administrator's writes ---------------------------------------------------------------------
 
 
-def _require_write(request: HttpRequest) -> Any:
-    user: Any = request.user
+def _require_write(request: SignedInRequest) -> User:
+    user: User = request.user
     access.require_finance_write(user)  # 403 to those who only read, 404 to everyone else
     return user
 
 
-def _invoice_forms(request: HttpRequest, user: Any, invoice: Invoice | None) -> tuple[InvoiceForm, Any]:
+def _invoice_forms(request: SignedInRequest, user: User, invoice: Invoice | None) -> tuple[InvoiceForm, Any]:
     from engagements.models import Organisation
 
     organisations = Organisation.objects.order_by("name")
@@ -364,7 +368,7 @@ def _invoice_forms(request: HttpRequest, user: Any, invoice: Invoice | None) -> 
     return form, LineFormSet(initial=initial_lines, prefix="lines")
 
 
-def _save_invoice(request: HttpRequest, user: Any, invoice: Invoice | None) -> HttpResponse:
+def _save_invoice(request: SignedInRequest, user: User, invoice: Invoice | None) -> HttpResponse:
     form, lines = _invoice_forms(request, user, invoice)
     if request.method == "POST" and form.is_valid() and lines.is_valid():
         entered = [line for line in (f.to_line() for f in lines.forms) if line is not None]
@@ -394,13 +398,13 @@ def _save_invoice(request: HttpRequest, user: Any, invoice: Invoice | None) -> H
 
 @finance_page
 @require_http_methods(["GET", "POST"])
-def invoice_create(request: HttpRequest) -> HttpResponse:
+def invoice_create(request: SignedInRequest) -> HttpResponse:
     user = _require_write(request)
     return _save_invoice(request, user, None)
 
 
-def _writable_invoice(request: HttpRequest, pk: str) -> tuple[Any, Invoice]:
-    user: Any = request.user
+def _writable_invoice(request: SignedInRequest, pk: str) -> tuple[User, Invoice]:
+    user: User = request.user
     invoice = selectors.invoice_get_for(user=user, pk=pk)  # 404 outside need-to-know
     _require_write(request)  # 403 for those who may only read it
     return user, invoice
@@ -408,7 +412,7 @@ def _writable_invoice(request: HttpRequest, pk: str) -> tuple[Any, Invoice]:
 
 @finance_page
 @require_http_methods(["GET", "POST"])
-def invoice_edit(request: HttpRequest, pk: str) -> HttpResponse:
+def invoice_edit(request: SignedInRequest, pk: str) -> HttpResponse:
     user, invoice = _writable_invoice(request, pk)
     if not invoice.is_draft:
         messages.error(request, services.ISSUED_IS_FINAL)
@@ -418,7 +422,7 @@ def invoice_edit(request: HttpRequest, pk: str) -> HttpResponse:
 
 @finance_page
 @require_POST
-def invoice_delete(request: HttpRequest, pk: str) -> HttpResponse:
+def invoice_delete(request: SignedInRequest, pk: str) -> HttpResponse:
     user, invoice = _writable_invoice(request, pk)
     try:
         services.invoice_delete(actor=user, invoice=invoice)
@@ -431,7 +435,7 @@ def invoice_delete(request: HttpRequest, pk: str) -> HttpResponse:
 
 @finance_page
 @require_POST
-def invoice_issue(request: HttpRequest, pk: str) -> HttpResponse:
+def invoice_issue(request: SignedInRequest, pk: str) -> HttpResponse:
     user, invoice = _writable_invoice(request, pk)
     form = IssueForm(request.POST)
     if not form.is_valid():
@@ -447,7 +451,7 @@ def invoice_issue(request: HttpRequest, pk: str) -> HttpResponse:
 
 
 def _against_invoice(
-    request: HttpRequest, pk: str, form_class: type, record: Callable[..., Any], title: str, done: str
+    request: SignedInRequest, pk: str, form_class: type, record: Callable[..., Any], title: str, done: str
 ) -> HttpResponse:
     user, invoice = _writable_invoice(request, pk)
     form = form_class(request.POST or None)
@@ -469,7 +473,7 @@ def _against_invoice(
 
 @finance_page
 @require_http_methods(["GET", "POST"])
-def payment_create(request: HttpRequest, pk: str) -> HttpResponse:
+def payment_create(request: SignedInRequest, pk: str) -> HttpResponse:
     return _against_invoice(
         request,
         pk,
@@ -482,7 +486,7 @@ def payment_create(request: HttpRequest, pk: str) -> HttpResponse:
 
 @finance_page
 @require_http_methods(["GET", "POST"])
-def credit_note_create(request: HttpRequest, pk: str) -> HttpResponse:
+def credit_note_create(request: SignedInRequest, pk: str) -> HttpResponse:
     return _against_invoice(
         request,
         pk,
@@ -498,8 +502,8 @@ def credit_note_create(request: HttpRequest, pk: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def audit_list(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+def audit_list(request: SignedInRequest) -> HttpResponse:
+    user: User = request.user
     audits = selectors.audits_for(user=user)  # 404 but for the administrator
     form = AuditForm(request.POST or None, auditors=selectors.auditors_for(user=user))
     if request.method == "POST" and form.is_valid():
@@ -517,8 +521,8 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def audit_end(request: HttpRequest, pk: str) -> HttpResponse:
-    user: Any = request.user
+def audit_end(request: SignedInRequest, pk: str) -> HttpResponse:
+    user: User = request.user
     audit = selectors.audit_get_for(user=user, pk=pk)
     try:
         services.audit_end(actor=user, audit=audit)

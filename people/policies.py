@@ -71,7 +71,7 @@ def ask_everyone_again(document: Any) -> int:
     return User.objects.filter(pk__in=bound_people().values("pk")).update(must_accept_policies=True)
 
 
-def ask_newcomer(user: Any) -> None:
+def ask_newcomer(user: User) -> None:
     """A member of staff joins while a policy is in force: they accept it before anything opens."""
     if _current_documents().exists() and not user.must_accept_policies:
         User.objects.filter(pk=user.pk).update(must_accept_policies=True)
@@ -80,7 +80,7 @@ def ask_newcomer(user: Any) -> None:
 
 @transaction.atomic
 def policy_accept(
-    *, actor: Any, document: Any, shown_hash: str, ip_address: str | None, user_agent: str
+    *, actor: User, document: Any, shown_hash: str, ip_address: str | None, user_agent: str
 ) -> PolicyAcceptance:
     """Record that the actor read and accepted this version, bound to the text they were shown."""
     from people.models import PolicyDocument
@@ -117,14 +117,14 @@ def policy_accept(
     return acceptance
 
 
-def acceptances_of(*, user: Any) -> list[PolicyAcceptance]:
+def acceptances_of(*, user: User) -> list[PolicyAcceptance]:
     """A person's acceptances, newest first (their account page; the administrator's page of them)."""
     return list(PolicyAcceptance.objects.filter(user=user).select_related("document"))
 
 
 @dataclass
 class StatusRow:
-    person: Any
+    person: User
     acceptance: PolicyAcceptance | None
     earlier: PolicyAcceptance | None  # their latest acceptance of an earlier version
 
@@ -155,7 +155,7 @@ def accepted_every_current(current: list[Any]) -> set[int]:
     )
 
 
-def acceptance_status_for(*, user: Any) -> list[DocumentStatus]:
+def acceptance_status_for(*, user: User) -> list[DocumentStatus]:
     """For each current required version: who has accepted it (when, from where) and who has not.
     Four queries whatever the number of people."""
     if not access.can_manage_people(user):

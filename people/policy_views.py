@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +16,10 @@ from django.views.decorators.http import require_GET, require_POST
 import access
 from confidentiality.forms import PolicyAcceptForm
 from people import policies
+
+if TYPE_CHECKING:
+    from confidentiality.accounts import SignedInRequest
+    from confidentiality.models import User
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -49,8 +53,8 @@ def client_ip(request: HttpRequest) -> str | None:
 
 @login_required
 @require_GET
-def accept_page(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+def accept_page(request: SignedInRequest) -> HttpResponse:
+    user: User = request.user
     pending = access.policies_to_accept(user)
     pending_ids = {document.pk for document in pending}
     accepted = [d for d in policies.current_required() if d.pk not in pending_ids]
@@ -69,10 +73,10 @@ def accept_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def accept(request: HttpRequest, pk: str) -> HttpResponse:
+def accept(request: SignedInRequest, pk: str) -> HttpResponse:
     from people.models import PolicyDocument
 
-    user: Any = request.user
+    user: User = request.user
     document = PolicyDocument.objects.filter(pk=pk, kind__in=policies.REQUIRED_KINDS).first()
     if document is None:
         raise Http404
@@ -106,7 +110,7 @@ def accept(request: HttpRequest, pk: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def status(request: HttpRequest) -> HttpResponse:
+def status(request: SignedInRequest) -> HttpResponse:
     """Who has and who has not accepted each current version: the administrator's view."""
     statuses = policies.acceptance_status_for(user=request.user)
     return render(

@@ -41,7 +41,7 @@ from people.policies import ask_newcomer
 logger = logging.getLogger(__name__)
 
 
-def _require_people_manager(actor: Any) -> None:
+def _require_people_manager(actor: User | None) -> None:
     # actor=None is the system itself (the periodic task, a management command).
     if actor is not None and not access.can_manage_people(actor):
         raise PermissionDenied("Only the practice administrator can do this.")
@@ -50,7 +50,7 @@ def _require_people_manager(actor: Any) -> None:
 # --- sessions --------------------------------------------------------------------------------
 
 
-def end_tracked_sessions(user: Any, *, except_key: str | None = None) -> int:
+def end_tracked_sessions(user: User, *, except_key: str | None = None) -> int:
     """End the sessions allauth tracks for the person (each sign-in through the login page).
     Sessions it does not know of are refused by ``signed_out_everywhere_at`` or ``is_active``."""
     from allauth.usersessions.models import UserSession
@@ -64,14 +64,14 @@ def end_tracked_sessions(user: Any, *, except_key: str | None = None) -> int:
     return ended
 
 
-def sessions_of(*, user: Any) -> list[Any]:
+def sessions_of(*, user: User) -> list[Any]:
     """The person's own open sessions (browsers and devices), oldest first; ended ones are purged."""
     from allauth.usersessions.models import UserSession
 
     return sorted(UserSession.objects.purge_and_list(user), key=lambda s: s.created_at)
 
 
-def session_get_for(*, user: Any, pk: Any) -> Any:
+def session_get_for(*, user: User, pk: Any) -> Any:
     from allauth.usersessions.models import UserSession
 
     session = UserSession.objects.filter(user_id=user.pk, pk=pk).first()
@@ -81,7 +81,7 @@ def session_get_for(*, user: Any, pk: Any) -> Any:
 
 
 @transaction.atomic
-def session_end(*, actor: Any, session: Any) -> None:
+def session_end(*, actor: User, session: Any) -> None:
     """A person ends one of their own sessions (a lost phone, a shared computer)."""
     if session.user_id != actor.pk:
         raise PermissionDenied("You can end only your own sessions.")
@@ -90,7 +90,7 @@ def session_end(*, actor: Any, session: Any) -> None:
 
 
 @transaction.atomic
-def sessions_end_others(*, actor: Any, current_key: str | None) -> int:
+def sessions_end_others(*, actor: User, current_key: str | None) -> int:
     ended = end_tracked_sessions(actor, except_key=current_key)
     audit_record(actor=actor, action="session.end_others", obj=actor, detail={"count": ended})
     return ended
@@ -102,7 +102,7 @@ def sessions_end_others(*, actor: Any, current_key: str | None) -> int:
 @transaction.atomic
 def staff_add(
     *,
-    actor: Any,
+    actor: User,
     email: str,
     role: Role,
     display_name: str,
@@ -137,7 +137,7 @@ def _check_contract(*, role: Role | None, is_associate: bool, contract_ends_on: 
 
 
 @transaction.atomic
-def contract_set(*, actor: Any, user: User, is_associate: bool, contract_ends_on: datetime.date | None) -> User:
+def contract_set(*, actor: User, user: User, is_associate: bool, contract_ends_on: datetime.date | None) -> User:
     """Make someone an associate, or change when their access ends (an extension, an earlier end)."""
     _require_people_manager(actor)
     locked = User.objects.select_for_update().get(pk=user.pk)
@@ -162,7 +162,7 @@ def contract_set(*, actor: Any, user: User, is_associate: bool, contract_ends_on
 
 
 @transaction.atomic
-def person_offboard(*, actor: Any, user: User, reason: str) -> Offboarding:
+def person_offboard(*, actor: User | None, user: User, reason: str) -> Offboarding:
     """Everything at once, in one transaction (see the module's docstring)."""
     from engagements.models import BreakGlassGrant
     from engagements.services import memberships_end_for
@@ -244,7 +244,7 @@ def person_offboard(*, actor: Any, user: User, reason: str) -> Offboarding:
     return offboarding
 
 
-def _end_open_audits(*, actor: Any, user: User, now: datetime.datetime) -> int:
+def _end_open_audits(*, actor: User | None, user: User, now: datetime.datetime) -> int:
     from finance.models import Audit
 
     audits = Audit.objects.filter(auditor=user, ended_at__isnull=True, ends_on__gte=timezone.localdate())
@@ -281,7 +281,7 @@ def _supervision_end(user: User) -> _Supervision:
 
 
 @transaction.atomic
-def person_reactivate(*, actor: Any, user: User, contract_ends_on: datetime.date | None = None) -> User:
+def person_reactivate(*, actor: User, user: User, contract_ends_on: datetime.date | None = None) -> User:
     """Someone comes back: their account works again, on no engagement until they are put on one,
     and with no token or session from before."""
     _require_people_manager(actor)
@@ -325,7 +325,7 @@ def offboard_lapsed(*, as_of: datetime.date | None = None) -> list[Offboarding]:
 
 
 @transaction.atomic
-def _expire_auditor_credentials(user: Any) -> None:
+def _expire_auditor_credentials(user: User) -> None:
     from allauth.usersessions.models import UserSession
 
     cutoff = access.credentials_valid_from(user)
@@ -347,7 +347,7 @@ def _expire_auditor_credentials(user: Any) -> None:
 # --- reading --------------------------------------------------------------------------------
 
 
-def people_for(*, user: Any) -> QuerySet[User]:
+def people_for(*, user: User) -> QuerySet[User]:
     """Members of staff, for the administrator: never clients (no client lists but theirs, and
     those are on the Clients page) nor sponsor contacts (on their organisation's page)."""
     if not access.can_manage_people(user):
@@ -365,20 +365,20 @@ def with_roles(users: Any) -> list[User]:
     return found
 
 
-def person_get_for(*, user: Any, pk: Any) -> User:
+def person_get_for(*, user: User, pk: Any) -> User:
     try:
         return people_for(user=user).get(pk=pk)
     except (User.DoesNotExist, ValueError):
         raise Http404 from None
 
 
-def offboardings_for(*, user: Any) -> QuerySet[Offboarding]:
+def offboardings_for(*, user: User) -> QuerySet[Offboarding]:
     if not access.can_manage_people(user):
         raise Http404
     return Offboarding.objects.select_related("user", "offboarded_by")
 
 
-def offboarding_get_for(*, user: Any, pk: Any) -> Offboarding:
+def offboarding_get_for(*, user: User, pk: Any) -> Offboarding:
     from django.core.exceptions import ValidationError as DjangoValidationError
 
     try:
@@ -387,7 +387,7 @@ def offboarding_get_for(*, user: Any, pk: Any) -> Offboarding:
         raise Http404 from None
 
 
-def open_handovers_for(*, user: Any) -> QuerySet[OffboardingEngagement]:
+def open_handovers_for(*, user: User) -> QuerySet[OffboardingEngagement]:
     """Engagements waiting for someone to take them over, for the administrator's pages."""
     if not access.can_manage_people(user):
         return OffboardingEngagement.objects.none()
@@ -396,7 +396,7 @@ def open_handovers_for(*, user: Any) -> QuerySet[OffboardingEngagement]:
     )
 
 
-def replacements_for(*, user: Any, handover: OffboardingEngagement) -> QuerySet[User]:
+def replacements_for(*, user: User, handover: OffboardingEngagement) -> QuerySet[User]:
     """Who may take an engagement over: an active coach, or an active contact of the organisation."""
     if not access.can_manage_people(user):
         return User.objects.none()
@@ -411,7 +411,7 @@ def replacements_for(*, user: Any, handover: OffboardingEngagement) -> QuerySet[
     return found.exclude(pk__in=on_it).order_by("display_name", "email")
 
 
-def own_activity_for(*, user: Any) -> QuerySet[Any]:
+def own_activity_for(*, user: User) -> QuerySet[Any]:
     """The person's own access history: every audited thing they did, newest first."""
     from confidentiality.models import AuditEvent
 
@@ -423,14 +423,14 @@ def own_activity_for(*, user: Any) -> QuerySet[Any]:
 # --- handing engagements over when someone leaves ----------------------------------------------
 
 
-def _require_practice_manager(actor: Any) -> None:
+def _require_practice_manager(actor: User) -> None:
     # actor=None is the system itself (a management command run with server access).
     if actor is not None and not access.can(actor, access.Capability.MANAGE_PRACTICE):
         raise PermissionDenied("Only the practice administrator can do this.")
 
 
 @transaction.atomic
-def sponsor_contact_remove(*, actor: Any, contact: SponsorContact) -> Any:
+def sponsor_contact_remove(*, actor: User, contact: SponsorContact) -> Any:
     """A sponsor contact left their organisation: they lose everything at once, exactly as a
     member of staff who leaves (``person_offboard``), and their open engagements are listed
     for another contact of the organisation to take over."""
@@ -441,7 +441,7 @@ def sponsor_contact_remove(*, actor: Any, contact: SponsorContact) -> Any:
 
 
 @transaction.atomic
-def engagement_reassign(*, actor: Any, engagement: Engagement, from_user: Any, to_user: Any) -> EngagementMember:
+def engagement_reassign(*, actor: User, engagement: Engagement, from_user: User, to_user: User) -> EngagementMember:
     """Hand an engagement from one person to another of the same kind (coach to coach, sponsor
     contact to sponsor contact): the permissions move with the membership, and nothing else
     changes. Notes, documents and reports keep their author; the newcomer reads them because they
@@ -487,7 +487,7 @@ def engagement_reassign(*, actor: Any, engagement: Engagement, from_user: Any, t
 
 
 @transaction.atomic
-def handover_settle_without_replacement(*, actor: Any, handover: Any) -> Any:
+def handover_settle_without_replacement(*, actor: User, handover: Any) -> Any:
     """Nobody needs to take over: another coach (or contact) of the same kind is still on it."""
     _require_practice_manager(actor)
     if handover.settled_at is not None:

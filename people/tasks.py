@@ -9,7 +9,7 @@ from celery import shared_task
 logger = logging.getLogger(__name__)
 
 
-@shared_task(ignore_result=True)
+@shared_task(ignore_result=True)  # type: ignore[untyped-decorator]  # Celery ships no type hints
 def offboard_lapsed_task() -> None:
     """Offboard everyone whose contract's last day is past (they are refused already, from the
     first moment of the next day; this removes their permissions, tokens and sessions for good)

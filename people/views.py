@@ -3,7 +3,7 @@ the handover of a leaver's engagements."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,15 +20,18 @@ from people import policies
 from people import services as people_services
 from people.models import OffboardingEngagement
 
+if TYPE_CHECKING:
+    from confidentiality.accounts import SignedInRequest
 
-def _manager(request: HttpRequest) -> Any:
+
+def _manager(request: SignedInRequest) -> User:
     access.require(request.user, access.Capability.MANAGE_PEOPLE)
     return request.user
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def people_list(request: HttpRequest) -> HttpResponse:
+def people_list(request: SignedInRequest) -> HttpResponse:
     actor = _manager(request)
     form = StaffAddForm(request.POST or None)
     person = act_on(
@@ -65,7 +68,7 @@ def people_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def person_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     actor = _manager(request)
     person = people_services.person_get_for(user=actor, pk=pk)
     return _person_page(request, actor, person)
@@ -73,7 +76,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _person_page(
     request: HttpRequest,
-    actor: Any,
+    actor: User,
     person: User,
     *,
     contract_form: ContractForm | None = None,
@@ -105,7 +108,7 @@ def _person_page(
 
 @login_required
 @require_POST
-def person_contract(request: HttpRequest, pk: int) -> HttpResponse:
+def person_contract(request: SignedInRequest, pk: int) -> HttpResponse:
     actor = _manager(request)
     person = people_services.person_get_for(user=actor, pk=pk)
     form = ContractForm(request.POST)
@@ -123,7 +126,7 @@ def person_contract(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def person_offboard(request: HttpRequest, pk: int) -> HttpResponse:
+def person_offboard(request: SignedInRequest, pk: int) -> HttpResponse:
     from people.models import Offboarding
 
     actor = _manager(request)
@@ -144,7 +147,7 @@ def person_offboard(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def person_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def person_reactivate(request: SignedInRequest, pk: int) -> HttpResponse:
     actor = _manager(request)
     person = people_services.person_get_for(user=actor, pk=pk)
     form = ReactivateForm(request.POST)
@@ -160,7 +163,7 @@ def person_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def offboarding_detail(request: HttpRequest, pk: str) -> HttpResponse:
+def offboarding_detail(request: SignedInRequest, pk: str) -> HttpResponse:
     actor = _manager(request)
     offboarding = people_services.offboarding_get_for(user=actor, pk=pk)
     handovers = []
@@ -182,7 +185,7 @@ def offboarding_detail(request: HttpRequest, pk: str) -> HttpResponse:
     )
 
 
-def _handover(actor: Any, pk: int) -> OffboardingEngagement:
+def _handover(actor: User, pk: int) -> OffboardingEngagement:
     handover = people_services.open_handovers_for(user=actor).filter(pk=pk).first()
     if handover is None:
         raise Http404
@@ -191,7 +194,7 @@ def _handover(actor: Any, pk: int) -> OffboardingEngagement:
 
 @login_required
 @require_POST
-def handover_reassign(request: HttpRequest, pk: int) -> HttpResponse:
+def handover_reassign(request: SignedInRequest, pk: int) -> HttpResponse:
     from people.services import engagement_reassign
 
     actor = _manager(request)
@@ -223,7 +226,7 @@ def handover_reassign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def handover_settle(request: HttpRequest, pk: int) -> HttpResponse:
+def handover_settle(request: SignedInRequest, pk: int) -> HttpResponse:
     from people.services import handover_settle_without_replacement
 
     actor = _manager(request)
@@ -239,7 +242,7 @@ def handover_settle(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def sponsor_contact_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def sponsor_contact_remove(request: SignedInRequest, pk: int) -> HttpResponse:
     """A sponsor contact left their organisation (from the organisation's page)."""
     from engagements.models import SponsorContact
     from people.services import sponsor_contact_remove as remove

@@ -4,13 +4,13 @@ is anyone else's."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -18,12 +18,16 @@ import access
 from people import policies
 from people import services as people_services
 
+if TYPE_CHECKING:
+    from confidentiality.accounts import SignedInRequest
+    from confidentiality.models import User
 
-def account_extras(request: HttpRequest) -> dict[str, Any]:
+
+def account_extras(request: SignedInRequest) -> dict[str, Any]:
     """What the account page shows beside the API tokens."""
     from allauth.mfa.models import Authenticator
 
-    user: Any = request.user
+    user: User = request.user
     current_key = request.session.session_key
     sessions = people_services.sessions_of(user=user)
     return {
@@ -37,7 +41,7 @@ def account_extras(request: HttpRequest) -> dict[str, Any]:
 
 @login_required
 @require_POST
-def session_end(request: HttpRequest, pk: int) -> HttpResponse:
+def session_end(request: SignedInRequest, pk: int) -> HttpResponse:
     session = people_services.session_get_for(user=request.user, pk=pk)
     current = session.session_key == request.session.session_key
     people_services.session_end(actor=request.user, session=session)
@@ -51,7 +55,7 @@ def session_end(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def sessions_end_others(request: HttpRequest) -> HttpResponse:
+def sessions_end_others(request: SignedInRequest) -> HttpResponse:
     ended = people_services.sessions_end_others(actor=request.user, current_key=request.session.session_key)
     messages.success(
         request, f"{ended} other session{'s' if ended != 1 else ''} ended. Only this browser is signed in now."
@@ -61,7 +65,7 @@ def sessions_end_others(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def activity(request: HttpRequest) -> HttpResponse:
+def activity(request: SignedInRequest) -> HttpResponse:
     """Everything the audit log holds about what this person did, newest first."""
     page = Paginator(people_services.own_activity_for(user=request.user), 50).get_page(request.GET.get("page"))
     return render(request, "portal/account_activity.html", {"page": page})

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 import access
 
+if TYPE_CHECKING:
+    from confidentiality.accounts import SignedInApiRequest
+    from confidentiality.models import User
 
-class MeSerializer(serializers.Serializer):
+
+class MeSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     email = serializers.EmailField()
     display_name = serializers.CharField()
@@ -25,11 +28,11 @@ class MeSerializer(serializers.Serializer):
 
 
 @extend_schema(responses=MeSerializer, tags=["account"])
-@api_view(["GET"])
+@api_view(["GET"])  # type: ignore[arg-type]  # DRF types the handler for any Request; IsAuthenticated below
 @permission_classes([IsAuthenticated])  # answers before the policies are accepted, to say which
-def me(request: Request) -> Response:
+def me(request: SignedInApiRequest) -> Response:
     """Who the token belongs to, their role, and any policy they must accept first."""
-    user: Any = request.user
+    user: User = request.user
     role = access.role_of(user)
     return Response(
         MeSerializer(

@@ -1,6 +1,11 @@
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from django.apps import AppConfig
+
+if TYPE_CHECKING:
+    from confidentiality.models import User
 
 
 class PortalConfig(AppConfig):
@@ -13,7 +18,7 @@ class PortalConfig(AppConfig):
         user_logged_in.connect(_remember_sign_in, dispatch_uid="confidentiality.signed_in_at")
 
 
-def _remember_sign_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+def _remember_sign_in(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
     """Each session knows when its person signed in, so that signing them out everywhere (or an
     auditor's window closing) ends the sessions begun before (middleware.SessionInForceMiddleware)."""
     from django.utils import timezone

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -8,10 +8,13 @@ from django.urls import reverse
 import access
 from confidentiality.roles import Role
 
+if TYPE_CHECKING:
+    from confidentiality.accounts import Person
+
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     """The navigation a person sees depends on their role and nothing else."""
-    user: Any = getattr(request, "user", None)
+    user: Person | None = getattr(request, "user", None)
     role = access.role_of(user)
     items: list[tuple[str, str]] = []
     if role is not None:

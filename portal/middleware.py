@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from allauth.account.authentication import get_authentication_records
 from allauth.mfa.models import Authenticator
@@ -13,6 +13,10 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 import access
+
+if TYPE_CHECKING:
+    from confidentiality.accounts import Person
+    from confidentiality.models import User
 
 # Where a session stores when its person signed in (set on every login, portal.apps).
 SIGNED_IN_AT = "signed_in_at"
@@ -42,7 +46,7 @@ class StaffSecondFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user: Any = request.user
+        user: Person = request.user
         # The technical admin site's users (is_staff, is_superuser) need the second factor too.
         needs_mfa = (
             access.is_staff_role(user) or getattr(user, "is_staff", False) or getattr(user, "is_superuser", False)
@@ -72,7 +76,7 @@ class SessionInForceMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user: Any = request.user
+        user: Person = request.user
         if not request.path.startswith(("/api/", "/static/")) and user.is_authenticated and _ended(request, user):
             logout(request)
             messages.info(request, "Your session has ended because your access to the practice changed.")
@@ -80,7 +84,7 @@ class SessionInForceMiddleware:
         return self.get_response(request)
 
 
-def _ended(request: HttpRequest, user: Any) -> bool:
+def _ended(request: HttpRequest, user: User) -> bool:
     if not access.account_in_force(user):
         return True
     cutoff = access.credentials_valid_from(user)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,14 +19,18 @@ from confidentiality.forms import ApiTokenForm
 from confidentiality.roles import Role
 from engagements import selectors as engagement_selectors
 
+if TYPE_CHECKING:
+    from confidentiality.accounts import SignedInRequest
+    from confidentiality.models import User
+
 
 def home(request: HttpRequest) -> HttpResponse:
     return redirect("dashboard" if request.user.is_authenticated else "account_login")
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+def dashboard(request: SignedInRequest) -> HttpResponse:
+    user: User = request.user
     role = access.role_of(user)
     if role is None:
         # A superuser or a person without a role: the product shows them nothing.
@@ -57,7 +61,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
-def notice_open(request: HttpRequest, pk: int) -> HttpResponse:
+def notice_open(request: SignedInRequest, pk: int) -> HttpResponse:
     """A notice's link: opening it marks it read, so the dashboard lists what is still new."""
     from confidentiality.models import Notice
 
@@ -69,8 +73,8 @@ def notice_open(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def account_settings(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+def account_settings(request: SignedInRequest) -> HttpResponse:
+    user: User = request.user
     new_key = None
     form = ApiTokenForm(request.POST or None)
     if request.method == "POST":
@@ -94,7 +98,7 @@ def account_settings(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def api_token_revoke(request: SignedInRequest, pk: int) -> HttpResponse:
     token = selectors.api_token_get_for(user=request.user, pk=pk)
     services.api_token_revoke(actor=request.user, token=token)
     messages.success(request, "The token was revoked. Anything using it stops working now.")
@@ -102,7 +106,7 @@ def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: SignedInRequest) -> HttpResponse:
     events = selectors.audit_events_for(user=request.user)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     report = audit_verify_chain() if request.GET.get("verify") == "1" else None

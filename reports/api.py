@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -17,14 +16,17 @@ from confidentiality.crypto import load_data_keys
 from reports import services as report_services
 from reports.models import SponsorReport
 
+if TYPE_CHECKING:
+    from confidentiality.accounts import SignedInApiRequest
 
-class SectionSerializer(serializers.Serializer):
+
+class SectionSerializer(serializers.Serializer[Any]):
     category = serializers.CharField(source="category.key", read_only=True)
     category_name = serializers.CharField(source="category.name", read_only=True)
     body = serializers.CharField(read_only=True)
 
 
-class ReportSerializer(serializers.Serializer):
+class ReportSerializer(serializers.Serializer[SponsorReport]):
     id = serializers.UUIDField(read_only=True)
     title = serializers.CharField(read_only=True)
     state = serializers.CharField(read_only=True)
@@ -49,7 +51,7 @@ class ReportSerializer(serializers.Serializer):
         return list(SectionSerializer(version.sections.select_related("category"), many=True).data)
 
 
-class ReportSummarySerializer(serializers.Serializer):
+class ReportSummarySerializer(serializers.Serializer[Any]):
     """A list entry: no text, so listing reads nothing confidential (the detail is audited)."""
 
     id = serializers.UUIDField(read_only=True)
@@ -60,7 +62,7 @@ class ReportSummarySerializer(serializers.Serializer):
     released_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
 
-class ReportWriteSerializer(serializers.Serializer):
+class ReportWriteSerializer(serializers.Serializer[Any]):
     title = StrictCharField(max_length=200, required=False)
     sections = serializers.DictField(
         child=StrictCharField(max_length=report_services.SECTION_MAX_CHARS, allow_blank=True, trim_whitespace=False),
@@ -79,7 +81,7 @@ def _by_key(engagement: Any, sections: dict[str, str]) -> dict[int, str]:
     return {ids[key]: text for key, text in sections.items()}
 
 
-def _read(request: Request, report: SponsorReport) -> Response:
+def _read(request: SignedInApiRequest, report: SponsorReport) -> Response:
     load_data_keys([report.engagement.data_key_id])
     data = ReportSerializer(report, context={"request": request}).data
     if data["version"] is not None:
@@ -92,13 +94,13 @@ class ReportList(APIView):
     """Reports of an engagement the caller may see; coaches create drafts."""
 
     @extend_schema(responses=ReportSummarySerializer(many=True))
-    def get(self, request: Request, pk: str) -> Response:
+    def get(self, request: SignedInApiRequest, pk: str) -> Response:
         engagement = access.engagement_get_for(request.user, pk)
         visible = report_services.reports_visible_to(request.user, engagement).order_by("-created_at")[:100]
         return Response(ReportSummarySerializer(visible, many=True).data)
 
     @extend_schema(request=ReportWriteSerializer, responses={201: ReportSerializer})
-    def post(self, request: Request, pk: str) -> Response:
+    def post(self, request: SignedInApiRequest, pk: str) -> Response:
         engagement = access.engagement_get_for(request.user, pk)
         incoming = ReportWriteSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -116,11 +118,11 @@ class ReportDetail(APIView):
     """One report at the version the caller may read. PATCH revises it (coach; send the version you read)."""
 
     @extend_schema(responses=ReportSerializer)
-    def get(self, request: Request, pk: str) -> Response:
+    def get(self, request: SignedInApiRequest, pk: str) -> Response:
         return _read(request, report_services.report_get_for(request.user, pk))
 
     @extend_schema(request=ReportWriteSerializer, responses=ReportSerializer)
-    def patch(self, request: Request, pk: str) -> Response:
+    def patch(self, request: SignedInApiRequest, pk: str) -> Response:
         report = report_services.report_get_for(request.user, pk)
         incoming = ReportWriteSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -135,7 +137,7 @@ class ReportDetail(APIView):
         return Response(ReportSerializer(report, context={"request": request}).data)
 
 
-class VersionSerializer(serializers.Serializer):
+class VersionSerializer(serializers.Serializer[Any]):
     version = serializers.IntegerField(help_text="The version you read; another answers 409.")
 
 
@@ -143,7 +145,7 @@ def _action(name: str) -> type[APIView]:
     """submit and release (coach), approve and request-changes (client)."""
 
     @extend_schema(tags=["reports"], request=VersionSerializer, responses={200: ReportSerializer})
-    def post(self: APIView, request: Request, pk: str) -> Response:
+    def post(self: APIView, request: SignedInApiRequest, pk: str) -> Response:
         report = report_services.report_get_for(request.user, pk)
         incoming = VersionSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -22,8 +22,11 @@ from confidentiality.audit import audit_engagement_event
 from confidentiality.roles import Role
 from consent.services import current_agreement, require_signed_agreement
 from engagements.models import Engagement
-from engagements.services import ConflictError
+from engagements.services import ConflictError as ConflictError
 from reports.models import ReportComment, ReportSection, ReportVersion, SponsorReport
+
+if TYPE_CHECKING:
+    from confidentiality.models import User
 
 State = SponsorReport.State
 SECTION_MAX_CHARS = 20_000
@@ -40,7 +43,7 @@ def allowed_categories(engagement: Engagement) -> list[Any]:
     return [term.category for term in agreement.terms.filter(shared=True).select_related("category")]
 
 
-def reports_visible_to(user: Any, engagement: Engagement) -> QuerySet[SponsorReport]:
+def reports_visible_to(user: User, engagement: Engagement) -> QuerySet[SponsorReport]:
     granted = access.engagement_access_for(user, engagement)
     role = access.role_of(user)
     reports = SponsorReport.objects.filter(engagement=engagement)
@@ -55,7 +58,7 @@ def reports_visible_to(user: Any, engagement: Engagement) -> QuerySet[SponsorRep
     return SponsorReport.objects.none()
 
 
-def report_get_for(user: Any, pk: Any) -> SponsorReport:
+def report_get_for(user: User, pk: Any) -> SponsorReport:
     try:
         report = SponsorReport.objects.select_related("engagement__organisation", "engagement__client").get(pk=pk)
     except (SponsorReport.DoesNotExist, ValidationError, ValueError):
@@ -65,11 +68,11 @@ def report_get_for(user: Any, pk: Any) -> SponsorReport:
     return report
 
 
-def is_report_author_side(user: Any, report: SponsorReport) -> bool:
+def is_report_author_side(user: User, report: SponsorReport) -> bool:
     return access.has_engagement_access(user, report.engagement, access.EngagementAccess.READ_CONFIDENTIAL)
 
 
-def version_for(user: Any, report: SponsorReport) -> ReportVersion | None:
+def version_for(user: User, report: SponsorReport) -> ReportVersion | None:
     """The version this person may read: the coach the latest; the client the latest submitted;
     the sponsor and administrator only the released, approved one."""
     versions = report.versions.all()
@@ -107,14 +110,14 @@ def word_diff(old: str, new: str) -> list[tuple[str, str]]:
 # --- writing ---------------------------------------------------------------------------
 
 
-def _require_coach(actor: Any, report_or_engagement: Any) -> Engagement:
-    engagement = getattr(report_or_engagement, "engagement", report_or_engagement)
+def _require_coach(actor: User, report_or_engagement: Any) -> Engagement:
+    engagement: Engagement = getattr(report_or_engagement, "engagement", report_or_engagement)
     if not access.can_write_confidential(actor, engagement):
         raise PermissionDenied("Only a coach on this engagement can do this.")
     return engagement
 
 
-def _require_client(actor: Any, report: SponsorReport) -> None:
+def _require_client(actor: User, report: SponsorReport) -> None:
     if access.role_of(actor) != Role.CLIENT or report.engagement.client.user_id != actor.pk:
         raise PermissionDenied("Only the client reviews and approves the report.")
 
@@ -163,7 +166,7 @@ def _expect(report: SponsorReport, version_number: int, states: tuple[str, ...],
 
 
 @transaction.atomic
-def report_create(*, actor: Any, engagement: Engagement, title: str, sections: dict[int, str]) -> SponsorReport:
+def report_create(*, actor: User, engagement: Engagement, title: str, sections: dict[int, str]) -> SponsorReport:
     _require_coach(actor, engagement)
     require_signed_agreement(engagement, "reports")
     if not title.strip():
@@ -178,7 +181,7 @@ def report_create(*, actor: Any, engagement: Engagement, title: str, sections: d
 
 @transaction.atomic
 def report_revise(
-    *, actor: Any, report: SponsorReport, expected_version: int, sections: dict[int, str]
+    *, actor: User, report: SponsorReport, expected_version: int, sections: dict[int, str]
 ) -> SponsorReport:
     """Change the text. An unsent draft changes in place; after the client's review a new version
     is made, so every version the client saw is kept."""
@@ -202,7 +205,7 @@ def report_revise(
 
 
 @transaction.atomic
-def report_submit(*, actor: Any, report: SponsorReport, expected_version: int) -> SponsorReport:
+def report_submit(*, actor: User, report: SponsorReport, expected_version: int) -> SponsorReport:
     from confidentiality.notify import notify
 
     engagement = _require_coach(actor, report)
@@ -223,7 +226,7 @@ def report_submit(*, actor: Any, report: SponsorReport, expected_version: int) -
 
 @transaction.atomic
 def report_comment(
-    *, actor: Any, report: SponsorReport, version_number: int, body: str, section: ReportSection | None = None
+    *, actor: User, report: SponsorReport, version_number: int, body: str, section: ReportSection | None = None
 ) -> ReportComment:
     _require_client(actor, report)
     locked = _locked(report)
@@ -242,7 +245,7 @@ def report_comment(
 
 
 @transaction.atomic
-def report_request_changes(*, actor: Any, report: SponsorReport, version_number: int) -> SponsorReport:
+def report_request_changes(*, actor: User, report: SponsorReport, version_number: int) -> SponsorReport:
     from confidentiality.notify import notify
 
     _require_client(actor, report)
@@ -260,7 +263,7 @@ def report_request_changes(*, actor: Any, report: SponsorReport, version_number:
 
 
 @transaction.atomic
-def report_approve(*, actor: Any, report: SponsorReport, version_number: int) -> SponsorReport:
+def report_approve(*, actor: User, report: SponsorReport, version_number: int) -> SponsorReport:
     """The client approves exactly the version they read; a version changed since is refused."""
     from confidentiality.notify import notify
 
@@ -280,7 +283,7 @@ def report_approve(*, actor: Any, report: SponsorReport, version_number: int) ->
 
 
 @transaction.atomic
-def report_release(*, actor: Any, report: SponsorReport, expected_version: int) -> SponsorReport:
+def report_release(*, actor: User, report: SponsorReport, expected_version: int) -> SponsorReport:
     """Only the coach, only the approved version, only to the engagement's sponsors."""
     from confidentiality.notify import notify
     from engagements.models import EngagementMember

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,6 +19,10 @@ from confidentiality.roles import Role
 from reports import services as report_services
 from reports.models import ReportComment, SponsorReport
 
+if TYPE_CHECKING:
+    from confidentiality.accounts import SignedInRequest
+    from confidentiality.models import User
+
 
 def _sections_from(request: HttpRequest, categories: list[Any]) -> dict[int, str]:
     return {c.pk: request.POST.get(f"section_{c.pk}", "") for c in categories}
@@ -26,8 +30,8 @@ def _sections_from(request: HttpRequest, categories: list[Any]) -> dict[int, str
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def report_list(request: HttpRequest, pk: str) -> HttpResponse:
-    user: Any = request.user
+def report_list(request: SignedInRequest, pk: str) -> HttpResponse:
+    user: User = request.user
     engagement = access.engagement_get_for(user, pk)
     visible = report_services.reports_visible_to(user, engagement)
     is_coach = access.has_engagement_access(user, engagement, access.EngagementAccess.READ_CONFIDENTIAL)
@@ -56,8 +60,8 @@ def report_list(request: HttpRequest, pk: str) -> HttpResponse:
 
 
 @login_required
-def report_detail(request: HttpRequest, pk: str) -> HttpResponse:
-    user: Any = request.user
+def report_detail(request: SignedInRequest, pk: str) -> HttpResponse:
+    user: User = request.user
     report = report_services.report_get_for(user, pk)
     version = report_services.version_for(user, report)
     is_coach = report_services.is_report_author_side(user, report)
@@ -111,8 +115,8 @@ ACTIONS = {"revise", "submit", "comment", "request-changes", "approve", "release
 
 @login_required
 @require_POST
-def report_action(request: HttpRequest, pk: str, action: str) -> HttpResponse:
-    user: Any = request.user
+def report_action(request: SignedInRequest, pk: str, action: str) -> HttpResponse:
+    user: User = request.user
     if action not in ACTIONS:
         raise Http404
     report = report_services.report_get_for(user, pk)
@@ -163,11 +167,11 @@ def report_action(request: HttpRequest, pk: str, action: str) -> HttpResponse:
 
 
 @login_required
-def report_pdf(request: HttpRequest, pk: str) -> HttpResponse:
+def report_pdf(request: SignedInRequest, pk: str) -> HttpResponse:
     """The released report, watermarked on every page with the recipient and the time. Audited."""
     from confidentiality.pdf import render_pdf
 
-    user: Any = request.user
+    user: User = request.user
     report = report_services.report_get_for(user, pk)
     if report.state != SponsorReport.State.RELEASED or report.approved_version is None:
         raise Http404

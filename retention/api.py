@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -19,8 +18,11 @@ from retention import services
 from retention.models import LegalHold
 from retention.sweep import preview
 
+if TYPE_CHECKING:
+    from confidentiality.accounts import SignedInApiRequest
 
-def _admin(request: Request) -> Any:
+
+def _admin(request: SignedInApiRequest) -> Any:
     access.require(request.user, access.Capability.MANAGE_RETENTION)
     return request.user
 
@@ -56,13 +58,13 @@ class LegalHoldList(APIView):
     """Legal holds, in force first. POST places one on an engagement, a client or an organisation."""
 
     @extend_schema(responses=LegalHoldSerializer(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInApiRequest) -> Response:
         _admin(request)
         holds = LegalHold.objects.order_by("released_at", "-placed_at")[:200]
         return Response(LegalHoldSerializer(holds, many=True).data)
 
     @extend_schema(request=LegalHoldSerializer, responses={201: LegalHoldSerializer})
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInApiRequest) -> Response:
         actor = _admin(request)
         incoming = LegalHoldSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -81,7 +83,7 @@ class LegalHoldRelease(APIView):
     """Release a hold; the next sweep deletes what is past its period unless another hold covers it."""
 
     @extend_schema(request=ReleaseSerializer, responses=LegalHoldSerializer)
-    def post(self, request: Request, pk: str) -> Response:
+    def post(self, request: SignedInApiRequest, pk: str) -> Response:
         actor = _admin(request)
         hold = LegalHold.objects.filter(pk=pk).first()
         if hold is None:
@@ -100,7 +102,7 @@ class RetentionPreview(APIView):
         parameters=[OpenApiParameter("as_of", str, description="YYYY-MM-DD; today by default")],
         responses=OpenApiTypes.OBJECT,
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInApiRequest) -> Response:
         _admin(request)
         raw = request.query_params.get("as_of")
         try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -18,16 +18,19 @@ from people.models import PolicyDocument
 from retention.models import LegalHold
 from retention.schedule import add_years
 
+if TYPE_CHECKING:
+    from confidentiality.models import User
+
 POLICY_REVIEW_YEARS = 2  # policy 002: "reviewed every two years"
 
 
-def _require_admin(actor: Any) -> None:
+def _require_admin(actor: User | None) -> None:
     if actor is not None and not access.can_manage_retention(actor):
         raise PermissionDenied("Only the practice administrator manages retention.")
 
 
 @transaction.atomic
-def hold_place(*, actor: Any, target: Any, case_reference: str, reason: str) -> LegalHold:
+def hold_place(*, actor: User, target: Any, case_reference: str, reason: str) -> LegalHold:
     """Hold an engagement, a client or an organisation: nothing under it is deleted until released."""
     from engagements.models import Client, Engagement, Organisation
 
@@ -61,7 +64,7 @@ def hold_place(*, actor: Any, target: Any, case_reference: str, reason: str) -> 
 
 
 @transaction.atomic
-def hold_release(*, actor: Any, hold: LegalHold, reason: str) -> LegalHold:
+def hold_release(*, actor: User, hold: LegalHold, reason: str) -> LegalHold:
     """Lift a hold: the next sweep deletes what is past its period, unless another hold covers it."""
     _require_admin(actor)
     locked = LegalHold.objects.select_for_update().get(pk=hold.pk)
@@ -83,7 +86,7 @@ def _next_policy_version(kind: str) -> int:
 
 
 @transaction.atomic
-def policy_record(*, actor: Any, kind: str, text: str, reviewed_on: datetime.date) -> PolicyDocument:
+def policy_record(*, actor: User, kind: str, text: str, reviewed_on: datetime.date) -> PolicyDocument:
     """A new version of a policy after its review; the next review falls due two years later."""
     _require_admin(actor)
     if kind not in PolicyDocument.Kind.values:

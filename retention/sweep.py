@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -32,6 +32,9 @@ from confidentiality.audit import audit_record
 from retention import engine
 from retention.models import DeletionReceipt, RetentionSweep, SweepLease
 from retention.schedule import RULES, Rule
+
+if TYPE_CHECKING:
+    from confidentiality.models import User
 
 log = logging.getLogger(__name__)
 
@@ -277,7 +280,9 @@ def _external_due(key: str, as_of: datetime.date, *, held_too: bool = False) -> 
     ).exclude(engagement_id__in=holds.filter(engagement__isnull=False).values("engagement_id"))
 
 
-def run_sweep(*, as_of: datetime.date | None = None, actor: Any = None, batch_size: int | None = None) -> SweepOutcome:
+def run_sweep(
+    *, as_of: datetime.date | None = None, actor: User | None = None, batch_size: int | None = None
+) -> SweepOutcome:
     as_of = as_of or timezone.localdate()
     batch_size = batch_size or settings.RETENTION_BATCH_SIZE
     holder = uuid.uuid4()

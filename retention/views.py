@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,8 +21,12 @@ from retention.models import DeletionReceipt, LegalHold, RetentionSweep
 from retention.schedule import KEPT, RULES
 from retention.sweep import preview
 
+if TYPE_CHECKING:
+    from confidentiality.accounts import SignedInRequest
+    from confidentiality.models import User
 
-def _admin(request: HttpRequest) -> Any:
+
+def _admin(request: SignedInRequest) -> User:
     access.require(request.user, access.Capability.MANAGE_RETENTION)
     return request.user
 
@@ -76,7 +80,7 @@ def _hold_target(scope: str, reference: str) -> Any:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: SignedInRequest) -> HttpResponse:
     user = _admin(request)
     if request.method == "POST":
         try:
@@ -123,7 +127,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def hold_release(request: HttpRequest, pk: str) -> HttpResponse:
+def hold_release(request: SignedInRequest, pk: str) -> HttpResponse:
     user = _admin(request)
     hold = LegalHold.objects.filter(pk=pk).first()
     if hold is None:
@@ -139,7 +143,7 @@ def hold_release(request: HttpRequest, pk: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def policies(request: HttpRequest) -> HttpResponse:
+def policies(request: SignedInRequest) -> HttpResponse:
     user = _admin(request)
     if request.method == "POST":
         try:

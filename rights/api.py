@@ -8,7 +8,7 @@ requester only); ``POST …/{id}/export/`` starts making it (the administrator).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -16,7 +16,6 @@ from django.http.response import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -26,8 +25,12 @@ from rights import services as sar
 from rights.models import SubjectAccessRequest
 from rights.views import streaming_zip
 
+if TYPE_CHECKING:
+    from confidentiality.accounts import SignedInApiRequest
+    from confidentiality.models import User
 
-class ExportStatusSerializer(serializers.Serializer):
+
+class ExportStatusSerializer(serializers.Serializer[Any]):
     state = serializers.CharField()
     progress = serializers.IntegerField(help_text="Percent done.")
     step = serializers.CharField()
@@ -35,7 +38,7 @@ class ExportStatusSerializer(serializers.Serializer):
     expires_at = serializers.DateTimeField(allow_null=True, help_text="Downloads end then.")
 
 
-class SubjectAccessRequestSerializer(serializers.Serializer):
+class SubjectAccessRequestSerializer(serializers.Serializer[SubjectAccessRequest]):
     id = serializers.UUIDField(read_only=True)
     reference = serializers.CharField(read_only=True)
     subject_kind = serializers.CharField(read_only=True)
@@ -70,7 +73,7 @@ class SubjectAccessRequestSerializer(serializers.Serializer):
         }
 
 
-class OpenSerializer(serializers.Serializer):
+class OpenSerializer(serializers.Serializer[Any]):
     client = serializers.UUIDField(required=False, help_text="The administrator: the client whose copy it is.")
     organisation = serializers.UUIDField(
         required=False, help_text="A sponsor contact of several organisations, or the administrator: which one."
@@ -88,8 +91,10 @@ class CreatedAtPage(CursorPage):
 
 
 @extend_schema(tags=["subject access"])
-class SubjectAccessRequestList(generics.ListAPIView):
+class SubjectAccessRequestList(generics.ListAPIView[SubjectAccessRequest]):
     """Subject-access requests the caller may see; POST opens one."""
+
+    request: SignedInApiRequest  # IsAuthenticated, the default permission, lets in only people with an account
 
     serializer_class = SubjectAccessRequestSerializer
     pagination_class = CreatedAtPage
@@ -101,10 +106,10 @@ class SubjectAccessRequestList(generics.ListAPIView):
         return access.subject_access_requests_visible_to(user).select_related("export")
 
     @extend_schema(request=OpenSerializer, responses={201: SubjectAccessRequestSerializer})
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInApiRequest) -> Response:
         from confidentiality.models import User
 
-        user: Any = request.user
+        user: User = request.user
         if not access.can_request_subject_access(user):
             raise Http404
         incoming = OpenSerializer(data=request.data)
@@ -143,7 +148,7 @@ class SubjectAccessRequestList(generics.ListAPIView):
 @extend_schema(tags=["subject access"])
 class SubjectAccessRequestDetail(APIView):
     @extend_schema(responses=SubjectAccessRequestSerializer)
-    def get(self, request: Request, pk: str) -> Response:
+    def get(self, request: SignedInApiRequest, pk: str) -> Response:
         item = access.subject_access_request_get_for(request.user, pk)
         return Response(SubjectAccessRequestSerializer(item).data)
 
@@ -160,7 +165,7 @@ class SubjectAccessExportView(APIView):
             410: OpenApiResponse(description="The download period is over; the copy is deleted."),
         }
     )
-    def get(self, request: Request, pk: str) -> HttpResponseBase:
+    def get(self, request: SignedInApiRequest, pk: str) -> HttpResponseBase:
         item = access.subject_access_request_get_for(request.user, pk)
         try:
             export = sar.export_download(actor=request.user, request=item)
@@ -170,7 +175,7 @@ class SubjectAccessExportView(APIView):
         return streaming_zip(item, export)
 
     @extend_schema(request=None, responses={202: SubjectAccessRequestSerializer})
-    def post(self, request: Request, pk: str) -> Response:
+    def post(self, request: SignedInApiRequest, pk: str) -> Response:
         item = access.subject_access_request_get_for(request.user, pk)
         if not access.can_run_subject_access(request.user):
             raise Http404

@@ -28,7 +28,7 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -36,6 +36,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
 from confidentiality.crypto import DecryptionError, decrypt_blob, encrypt_blob, load_data_keys
+
+if TYPE_CHECKING:
+    from confidentiality.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +102,7 @@ SHOWN_AUDIT_PREFIXES = (
 )
 
 
-def _person(user: Any) -> str:
+def _person(user: User | None) -> str:
     if user is None:
         return ""
     return user.display_name or user.email

@@ -19,7 +19,7 @@ import logging
 import traceback
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -35,6 +35,9 @@ from confidentiality.notify import notify
 from confidentiality.roles import Role
 from rights import exports
 from rights.models import OPEN_SUBJECT_ACCESS_STATES, SubjectAccessExport, SubjectAccessRequest
+
+if TYPE_CHECKING:
+    from confidentiality.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +99,7 @@ def _link(request: SubjectAccessRequest) -> str:
     return reverse("subject_access:detail", args=[request.pk])
 
 
-def _audit(actor: Any, action: str, request: SubjectAccessRequest, obj: Any = None, **detail: Any) -> None:
+def _audit(actor: User | None, action: str, request: SubjectAccessRequest, obj: Any = None, **detail: Any) -> None:
     audit_record(
         actor=actor,
         action=action,
@@ -106,7 +109,7 @@ def _audit(actor: Any, action: str, request: SubjectAccessRequest, obj: Any = No
     )
 
 
-def _require_runner(actor: Any) -> None:
+def _require_runner(actor: User) -> None:
     if not access.can_run_subject_access(actor):
         raise PermissionDenied("Only the practice administrator can do this.")
 
@@ -130,10 +133,10 @@ def _refresh(stale: SubjectAccessRequest, fresh: SubjectAccessRequest) -> Subjec
 @transaction.atomic
 def subject_access_request_open(
     *,
-    actor: Any,
+    actor: User,
     client: Any = None,
     organisation: Any = None,
-    requester: Any = None,
+    requester: User | None = None,
     received_on: datetime.date | None = None,
 ) -> SubjectAccessRequest:
     """Open a request: a client for themselves, a sponsor contact for their organisation, or
@@ -236,7 +239,7 @@ def subject_access_request_open(
 
 @transaction.atomic
 def subject_access_extend(
-    *, actor: Any, request: SubjectAccessRequest, months: int, reason: str
+    *, actor: User, request: SubjectAccessRequest, months: int, reason: str
 ) -> SubjectAccessRequest:
     """Extend by up to two further months in all; the requester is told, with the reason, and
     only within the first month (after it, the request is already late)."""
@@ -289,7 +292,7 @@ def subject_access_extend(
 
 
 @transaction.atomic
-def subject_access_refuse(*, actor: Any, request: SubjectAccessRequest, reason: str) -> SubjectAccessRequest:
+def subject_access_refuse(*, actor: User, request: SubjectAccessRequest, reason: str) -> SubjectAccessRequest:
     """Refuse, with the reason the requester reads (they may complain about it)."""
     _require_runner(actor)
     locked = _locked(request)
@@ -335,7 +338,7 @@ def _enqueue(export_id: Any) -> None:
 
 
 @transaction.atomic
-def subject_access_export_start(*, actor: Any, request: SubjectAccessRequest) -> SubjectAccessExport:
+def subject_access_export_start(*, actor: User, request: SubjectAccessRequest) -> SubjectAccessExport:
     """Queue the copy to be built in the background. Starting again after a failure retries."""
     _require_runner(actor)
     locked = _locked(request)
@@ -446,7 +449,7 @@ def export_build(*, export_id: Any) -> bool:
 
 
 @transaction.atomic
-def subject_access_release(*, actor: Any, request: SubjectAccessRequest) -> SubjectAccessRequest:
+def subject_access_release(*, actor: User, request: SubjectAccessRequest) -> SubjectAccessRequest:
     """Release the checked copy to the requester, who can download it for the set number of days."""
     _require_runner(actor)
     locked = _locked(request)
@@ -474,7 +477,7 @@ def export_of(request: SubjectAccessRequest) -> SubjectAccessExport | None:
 
 
 @transaction.atomic
-def export_download(*, actor: Any, request: SubjectAccessRequest) -> SubjectAccessExport:
+def export_download(*, actor: User, request: SubjectAccessRequest) -> SubjectAccessExport:
     """The released copy, for its requester (or another contact of the same organisation), within
     the download period. Each download is audited. Raises Http404 for anyone else."""
     from django.http import Http404
@@ -629,7 +632,7 @@ REGISTER_FILTERS = {
 
 
 def requests_for(
-    *, user: Any, state: str = "all", today: datetime.date | None = None
+    *, user: User, state: str = "all", today: datetime.date | None = None
 ) -> QuerySet[SubjectAccessRequest]:
     today = today or timezone.localdate()
     found = access.subject_access_requests_visible_to(user).select_related("client", "organisation", "export")
@@ -664,7 +667,7 @@ def deadline_rows(requests: list[SubjectAccessRequest], today: datetime.date | N
     return [DeadlineRow(r, is_overdue(r, today), days_left(r, today)) for r in requests]
 
 
-def dashboard_deadlines_for(*, user: Any, today: datetime.date | None = None) -> list[DeadlineRow]:
+def dashboard_deadlines_for(*, user: User, today: datetime.date | None = None) -> list[DeadlineRow]:
     """The administrator's dashboard: open requests overdue or due within a week, soonest first."""
     if not access.can_run_subject_access(user):
         return []

@@ -10,7 +10,7 @@ from celery import shared_task
 logger = logging.getLogger(__name__)
 
 
-@shared_task(ignore_result=True)
+@shared_task(ignore_result=True)  # type: ignore[untyped-decorator]  # Celery ships no type hints
 def subject_access_export_task(export_id: str) -> None:
     """Build one subject-access copy. The export row is the truth: a duplicate message finds the
     job claimed or done and does nothing."""
@@ -19,7 +19,7 @@ def subject_access_export_task(export_id: str) -> None:
     export_build(export_id=export_id)
 
 
-@shared_task(ignore_result=True)
+@shared_task(ignore_result=True)  # type: ignore[untyped-decorator]  # Celery ships no type hints
 def subject_access_requeue_stale_task() -> None:
     """Send again the copies whose worker died (the filesystem broker loses such a message)."""
     from rights.services import requeue_stale_exports

@@ -7,13 +7,13 @@ checks its contents page (counts only) and releases it; the requester downloads 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -29,12 +29,16 @@ from rights import services as sar
 from rights.forms import ExtendForm, OnBehalfForm, OrganisationChoiceForm, RefuseForm
 from rights.models import SubjectAccessExport, SubjectAccessRequest
 
+if TYPE_CHECKING:
+    from confidentiality.accounts import SignedInRequest
+    from confidentiality.models import User
 
-def _get(request: HttpRequest, pk: Any) -> SubjectAccessRequest:
+
+def _get(request: SignedInRequest, pk: Any) -> SubjectAccessRequest:
     return access.subject_access_request_get_for(request.user, pk)
 
 
-def _require_runner(request: HttpRequest) -> None:
+def _require_runner(request: SignedInRequest) -> None:
     if not access.can_run_subject_access(request.user):
         raise Http404
 
@@ -43,9 +47,9 @@ def _require_runner(request: HttpRequest) -> None:
 
 
 @login_required
-def request_list(request: HttpRequest) -> HttpResponse:
+def request_list(request: SignedInRequest) -> HttpResponse:
     """The administrator's register; a client's or sponsor contact's own requests."""
-    user: Any = request.user
+    user: User = request.user
     if not access.can_request_subject_access(user):
         raise Http404
     if access.can_run_subject_access(user):
@@ -73,7 +77,7 @@ def _download_days() -> int:
     return int(settings.SUBJECT_ACCESS_DOWNLOAD_DAYS)
 
 
-def _register(request: HttpRequest) -> HttpResponse:
+def _register(request: SignedInRequest) -> HttpResponse:
     state = request.GET.get("state", "open")
     if state not in sar.REGISTER_FILTERS:
         state = "open"
@@ -97,8 +101,8 @@ def _register(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def request_new(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+def request_new(request: SignedInRequest) -> HttpResponse:
+    user: User = request.user
     if not access.can_request_subject_access(user):
         raise Http404
     if access.can_run_subject_access(user):
@@ -126,11 +130,11 @@ def request_new(request: HttpRequest) -> HttpResponse:
     return redirect("subject_access:detail", pk=opened.pk)
 
 
-def _on_behalf(request: HttpRequest) -> HttpResponse:
+def _on_behalf(request: SignedInRequest) -> HttpResponse:
     from confidentiality.models import User
     from engagements.models import Client
 
-    user: Any = request.user
+    user: User = request.user
     form = OnBehalfForm(request.POST or None, organisations=access.organisations_visible_to(user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -164,8 +168,8 @@ def _on_behalf(request: HttpRequest) -> HttpResponse:
 # --- one request ----------------------------------------------------------------------------
 
 
-def _detail(request: HttpRequest, item: SubjectAccessRequest, status: int = 200, **forms: Any) -> HttpResponse:
-    user: Any = request.user
+def _detail(request: SignedInRequest, item: SubjectAccessRequest, status: int = 200, **forms: Any) -> HttpResponse:
+    user: User = request.user
     is_admin = access.can_run_subject_access(user)
     export = sar.export_of(item)
     if is_admin and item.client is not None:
@@ -201,12 +205,12 @@ def _detail(request: HttpRequest, item: SubjectAccessRequest, status: int = 200,
 
 
 @login_required
-def request_detail(request: HttpRequest, pk: str) -> HttpResponse:
+def request_detail(request: SignedInRequest, pk: str) -> HttpResponse:
     return _detail(request, _get(request, pk))
 
 
 @login_required
-def request_status(request: HttpRequest, pk: str) -> JsonResponse:
+def request_status(request: SignedInRequest, pk: str) -> JsonResponse:
     """What the page's progress bar polls: state and progress, never content."""
     item = _get(request, pk)
     export = sar.export_of(item)
@@ -223,7 +227,7 @@ def request_status(request: HttpRequest, pk: str) -> JsonResponse:
 
 @login_required
 @require_POST
-def request_start(request: HttpRequest, pk: str) -> HttpResponse:
+def request_start(request: SignedInRequest, pk: str) -> HttpResponse:
     item = _get(request, pk)
     _require_runner(request)
     try:
@@ -238,7 +242,7 @@ def request_start(request: HttpRequest, pk: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def request_extend(request: HttpRequest, pk: str) -> HttpResponse:
+def request_extend(request: SignedInRequest, pk: str) -> HttpResponse:
     item = _get(request, pk)
     _require_runner(request)
     form = ExtendForm(request.POST)
@@ -255,7 +259,7 @@ def request_extend(request: HttpRequest, pk: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def request_refuse(request: HttpRequest, pk: str) -> HttpResponse:
+def request_refuse(request: SignedInRequest, pk: str) -> HttpResponse:
     item = _get(request, pk)
     _require_runner(request)
     form = RefuseForm(request.POST)
@@ -267,7 +271,7 @@ def request_refuse(request: HttpRequest, pk: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def request_release(request: HttpRequest, pk: str) -> HttpResponse:
+def request_release(request: SignedInRequest, pk: str) -> HttpResponse:
     item = _get(request, pk)
     _require_runner(request)
     try:
@@ -281,7 +285,7 @@ def request_release(request: HttpRequest, pk: str) -> HttpResponse:
 
 
 @login_required
-def request_download(request: HttpRequest, pk: str) -> HttpResponseBase:
+def request_download(request: SignedInRequest, pk: str) -> HttpResponseBase:
     item = _get(request, pk)
     try:
         export = sar.export_download(actor=request.user, request=item)

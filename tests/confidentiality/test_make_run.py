@@ -4,6 +4,7 @@ and beat work (a heartbeat reaches the database); Ctrl-C stops every process it 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -40,12 +41,39 @@ def health(url: str) -> dict[str, object] | None:
         return None
 
 
-def group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+def descendants(pid: int) -> set[int]:
+    """Every process below ``pid``, found through /proc: honcho starts each of its processes in a
+    session of its own, so the process group of ``make run`` does not hold them."""
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        for children in Path(f"/proc/{parent}/task").glob("*/children"):
+            try:
+                kids = {int(child) for child in children.read_text().split()}
+            except OSError:
+                continue
+            todo += sorted(kids - found)
+            found |= kids
+    return found
+
+
+def alive(pids: set[int]) -> set[int]:
+    living = set()
+    for pid in pids:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            continue
+        # A zombie has ended; only its parent has not read its status yet.
+        state = (
+            Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0]
+            if Path(f"/proc/{pid}").exists()
+            else "X"
+        )
+        if state != "Z":
+            living.add(pid)
+    return living
 
 
 def test_make_run_starts_the_demo_practice_and_ctrl_c_stops_it_all(tmp_path: Path) -> None:
@@ -67,6 +95,7 @@ def test_make_run_starts_the_demo_practice_and_ctrl_c_stops_it_all(tmp_path: Pat
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}/healthz"
+    started: set[int] = set()
     try:
         deadline, answer = time.monotonic() + 240, None
         while time.monotonic() < deadline and process.poll() is None:
@@ -81,14 +110,19 @@ def test_make_run_starts_the_demo_practice_and_ctrl_c_stops_it_all(tmp_path: Pat
         assert "last heartbeat" in str(answer["checks"]["worker"]["detail"]), answer  # type: ignore[index]
         assert "maya.coach@practice.example" in output and "demo-practice-2026" in output
         assert (tmp_path / "var" / "db.sqlite3").exists() or any((tmp_path / "var").glob("*.sqlite3"))
+        started = descendants(process.pid)
+        assert len(started) >= 3, "web, worker and beat are not all running"
     finally:
-        os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        finally:
-            stopped = not group_alive(process.pid)
-            if not stopped:
-                os.killpg(process.pid, signal.SIGKILL)
-            log.close()
-    assert stopped, "a process of make run outlived Ctrl-C"
+        started |= descendants(process.pid)
+        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches the terminal's process group
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=60)
+        deadline = time.monotonic() + 30
+        while alive(started) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        left = alive(started | ({process.pid} if process.poll() is None else set()))
+        for pid in left:  # never leave one behind, whatever the test found
+            os.kill(pid, signal.SIGKILL)
+        log.close()
+    assert not left, f"{len(left)} process(es) of make run outlived Ctrl-C"
     assert not (ROOT / "control").exists(), "the broker wrote outside var/"
