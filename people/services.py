@@ -29,7 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 import access
-from confidentiality.audit import audit_record
+from confidentiality.audit import audit_engagement_event, audit_record
 from confidentiality.models import ApiToken, User
 from confidentiality.notify import notify
 from confidentiality.roles import STAFF_ROLES, Role
@@ -470,12 +470,10 @@ def engagement_reassign(*, actor: User, engagement: Engagement, from_user: User,
     if current is not None:
         current.delete()
         access.revoke_engagement_member(user=from_user, engagement=engagement)
-        engagement_services.audit_engagement_event(
-            actor, "engagement.member_remove", engagement, user=from_user.pk, kind=kind
-        )
+        audit_engagement_event(actor, "engagement.member_remove", engagement, user=from_user.pk, kind=kind)
     member = engagement_services.engagement_member_add(actor=actor, engagement=engagement, user=to_user, kind=kind)
     handovers.update(reassigned_to=to_user, settled_at=timezone.now(), settled_by=actor)
-    engagement_services.audit_engagement_event(
+    audit_engagement_event(
         actor, "engagement.reassign", engagement, from_user=from_user.pk, to_user=to_user.pk, kind=kind
     )
     notify(
@@ -502,7 +500,5 @@ def handover_settle_without_replacement(*, actor: User, handover: Any) -> Any:
     handover.settled_at = timezone.now()
     handover.settled_by = actor
     handover.save(update_fields=["settled_at", "settled_by"])
-    engagement_services.audit_engagement_event(
-        actor, "engagement.handover_settled", handover.engagement, kind=handover.kind
-    )
+    audit_engagement_event(actor, "engagement.handover_settled", handover.engagement, kind=handover.kind)
     return handover
