@@ -86,6 +86,11 @@ def _migration_data(request: pytest.FixtureRequest) -> None:
     if marker is None and "db" not in request.fixturenames and "transactional_db" not in request.fixturenames:
         return
     request.getfixturevalue("transactional_db" if transactional else "db")
+    put_back_migration_data()
+
+
+def put_back_migration_data() -> None:
+    """The rows the migrations installed, put back if a flush took them."""
     from consent.defaults import install_current
     from consent.models import AgreementTemplate, InformationCategory
 
@@ -93,16 +98,17 @@ def _migration_data(request: pytest.FixtureRequest) -> None:
         install_current()
 
 
-# The worlds built once per module (``built_once``), each with its files in a media folder of its own.
-MODULE_WORLDS = ("matrix", "hostile_world", "fuzz_world")
+# The worlds built once for many tests (``built_once``: per module, or per class with ``BuiltOnce``),
+# each with its files in a media folder of its own.
+SHARED_WORLDS = ("matrix", "hostile_world", "fuzz_world", "shared")
 
 
 @pytest.fixture(autouse=True)
 def media_dir(request: pytest.FixtureRequest, settings: Any, tmp_path: Path) -> Path:
     """Every test keeps the files it stores (documents, copies) in a folder of its own, never var/.
-    A test on a world built once for its module uses that world's folder, where its files are: the
+    A test on a world built once for many tests uses that world's folder, where its files are: the
     world is set up first, so that this test's settings are undone before the world's."""
-    for name in MODULE_WORLDS:
+    for name in SHARED_WORLDS:
         if name in request.fixturenames:
             request.getfixturevalue(name)
     current = Path(settings.STORAGES["default"].get("OPTIONS", {}).get("location", settings.MEDIA_ROOT))
@@ -245,11 +251,7 @@ def built_once(django_db_blocker: Any, media_root: Path) -> Iterator[Callable[[C
 
     def build(make: Callable[[], T]) -> T:
         with django_db_blocker.unblock():
-            from consent.defaults import install_current
-            from consent.models import AgreementTemplate, InformationCategory
-
-            if not (InformationCategory.objects.filter(builtin=True).exists() and AgreementTemplate.objects.exists()):
-                install_current()
+            put_back_migration_data()
             return make()
 
     try:
@@ -260,14 +262,6 @@ def built_once(django_db_blocker: Any, media_root: Path) -> Iterator[Callable[[C
             outer.__exit__(None, None, None)
         overrides.disable()
         crypto.data_key_cache.clear()
-
-
-@dataclass
-class Shared:
-    """What ``BuiltOnce`` built: the media folder its files went to, and the value ``build`` made."""
-
-    media: Path
-    value: Any
 
 
 class BuiltOnce:
@@ -289,21 +283,13 @@ class BuiltOnce:
         django_db_setup: None,
         django_db_blocker: Any,
         tmp_path_factory: pytest.TempPathFactory,
-    ) -> Iterator[Shared]:
-        media = tmp_path_factory.mktemp("shared-media")
-        with built_once(django_db_blocker, media) as make:
-            yield Shared(media, make(cls.build))
+    ) -> Iterator[Any]:
+        with built_once(django_db_blocker, tmp_path_factory.mktemp("shared-media")) as make:
+            yield make(cls.build)
 
     @pytest.fixture
-    def fresh(self, shared: Shared, db: None, settings: Any) -> Any:
-        settings.STORAGES = {
-            **settings.STORAGES,
-            "default": {
-                "BACKEND": "django.core.files.storage.FileSystemStorage",
-                "OPTIONS": {"location": str(shared.media)},
-            },
-        }
-        return copy.deepcopy(shared.value)
+    def fresh(self, shared: Any, db: None) -> Any:
+        return copy.deepcopy(shared)
 
 
 # --- the summary lines of the access matrix and the API fuzzing ------------------------------

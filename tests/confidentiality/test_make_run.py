@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from deploy.throwaway import descendants, process_table
+
 ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = [
@@ -41,39 +43,16 @@ def health(url: str) -> dict[str, object] | None:
         return None
 
 
-def descendants(pid: int) -> set[int]:
-    """Every process below ``pid``, found through /proc: honcho starts each of its processes in a
-    session of its own, so the process group of ``make run`` does not hold them."""
-    found: set[int] = set()
-    todo = [pid]
-    while todo:
-        parent = todo.pop()
-        for children in Path(f"/proc/{parent}/task").glob("*/children"):
-            try:
-                kids = {int(child) for child in children.read_text().split()}
-            except OSError:
-                continue
-            todo += sorted(kids - found)
-            found |= kids
-    return found
+def below(pid: int) -> set[int]:
+    """Every process below ``pid`` (honcho starts each of its processes in a session of its own,
+    so the process group of ``make run`` does not hold them)."""
+    return set(descendants(pid, process_table()))
 
 
 def alive(pids: set[int]) -> set[int]:
-    living = set()
-    for pid in pids:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            continue
-        # A zombie has ended; only its parent has not read its status yet.
-        state = (
-            Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0]
-            if Path(f"/proc/{pid}").exists()
-            else "X"
-        )
-        if state != "Z":
-            living.add(pid)
-    return living
+    """Those still running: a zombie has ended, only its parent has not read its status yet."""
+    table = process_table()
+    return {pid for pid in pids if pid in table and table[pid][0] != "Z"}
 
 
 def test_make_run_starts_the_demo_practice_and_ctrl_c_stops_it_all(tmp_path: Path) -> None:
@@ -110,10 +89,10 @@ def test_make_run_starts_the_demo_practice_and_ctrl_c_stops_it_all(tmp_path: Pat
         assert "last heartbeat" in str(answer["checks"]["worker"]["detail"]), answer  # type: ignore[index]
         assert "maya.coach@practice.example" in output and "demo-practice-2026" in output
         assert (tmp_path / "var" / "db.sqlite3").exists() or any((tmp_path / "var").glob("*.sqlite3"))
-        started = descendants(process.pid)
+        started = below(process.pid)
         assert len(started) >= 3, "web, worker and beat are not all running"
     finally:
-        started |= descendants(process.pid)
+        started |= below(process.pid)
         os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches the terminal's process group
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=60)
