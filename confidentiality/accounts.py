@@ -8,6 +8,7 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -100,6 +101,13 @@ def is_staff_role(user: Person | None) -> bool:
 def can(user: Person | None, capability: Capability) -> bool:
     role = role_of(user)
     return role is not None and capability in _ROLE_CAPABILITIES[role]
+
+
+def require_practice_manager(actor: User | None) -> None:
+    """A write only the practice administrator makes. ``actor=None`` is the system itself (a
+    management command run with server access). Refused with 403: the person reached the page."""
+    if actor is not None and not can(actor, Capability.MANAGE_PRACTICE):
+        raise PermissionDenied("Only the practice administrator can do this.")
 
 
 def require(user: Person, capability: Capability) -> None:

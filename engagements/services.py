@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 import access
+from confidentiality.accounts import require_practice_manager
 from confidentiality.audit import audit_engagement_event, audit_record
 from confidentiality.crypto import data_key_create
 from confidentiality.records import record_label
@@ -43,15 +44,9 @@ def _require_basic_consent(client: Client, status: str) -> None:
         )
 
 
-def _require_admin(actor: User | None) -> None:
-    # actor=None is the system itself (a management command run with server access).
-    if actor is not None and not access.can(actor, access.Capability.MANAGE_PRACTICE):
-        raise PermissionDenied("Only the practice administrator can do this.")
-
-
 @transaction.atomic
 def organisation_create(*, actor: User | None, name: str, keep_hard_copies: bool = False) -> Organisation:
-    _require_admin(actor)
+    require_practice_manager(actor)
     organisation = Organisation(name=name.strip(), keep_hard_copies=keep_hard_copies)
     organisation.full_clean()
     organisation.save()
@@ -63,7 +58,7 @@ def organisation_create(*, actor: User | None, name: str, keep_hard_copies: bool
 def sponsor_contact_add(
     *, actor: User | None, organisation: Organisation, user: User, job_title: str = ""
 ) -> SponsorContact:
-    _require_admin(actor)
+    require_practice_manager(actor)
     if access.role_of(user) != Role.SPONSOR:
         raise ValidationError("Only a person with the sponsor role can be an organisation's contact.")
     contact = SponsorContact(organisation=organisation, user=user, job_title=job_title.strip())
@@ -78,7 +73,7 @@ def sponsor_contact_add(
 def client_create(
     *, actor: User | None, full_name: str, contact_email: str = "", phone: str = "", user: User | None = None
 ) -> Client:
-    _require_admin(actor)
+    require_practice_manager(actor)
     full_name = full_name.strip()
     if not full_name:
         raise ValidationError({"full_name": "A client needs a name."})
@@ -111,7 +106,7 @@ def engagement_create(
     ends_on: datetime.date | None = None,
     status: str = Engagement.Status.PROPOSED,
 ) -> Engagement:
-    _require_admin(actor)
+    require_practice_manager(actor)
     if ends_on is not None and ends_on < starts_on:
         raise ValidationError({"ends_on": "The end date is before the start date."})
     if not coaches:
@@ -155,7 +150,7 @@ def engagement_member_add(*, actor: User | None, engagement: Engagement, user: U
     arrive after the end, so someone must be able to read the file and record the disclosure."""
     from confidentiality.models import User
 
-    _require_admin(actor)
+    require_practice_manager(actor)
     kind = EngagementMember.Kind(kind)
     # Read again under a lock: the caller's copy may predate the engagement's closing.
     engagement = Engagement.objects.select_for_update().get(pk=engagement.pk)
@@ -192,7 +187,7 @@ def engagement_member_add(*, actor: User | None, engagement: Engagement, user: U
 @transaction.atomic
 def engagement_member_remove(*, actor: User, engagement: Engagement, user: User) -> None:
     """Take someone off an engagement: membership and permissions go together."""
-    _require_admin(actor)
+    require_practice_manager(actor)
     deleted, _ = EngagementMember.objects.filter(engagement=engagement, user=user).delete()
     if not deleted:
         raise ValidationError("This person is not on the engagement.")
@@ -209,7 +204,7 @@ def memberships_end_for(*, actor: User | None, user: User) -> list[tuple[Engagem
     together, as everywhere. Returns the open engagements they were on, with what they were on
     them as, for the administrator to hand over. Called by ``confidentiality.people.person_offboard``
     inside its transaction."""
-    _require_admin(actor)
+    require_practice_manager(actor)
     left: list[tuple[Engagement, str]] = []
     members = list(
         EngagementMember.objects.filter(user=user).select_related("engagement").order_by("engagement__reference")
@@ -252,7 +247,7 @@ def engagement_update(
     ends_on: datetime.date | None,
 ) -> Engagement:
     """Change an engagement's details, refusing a stale form instead of overwriting."""
-    _require_admin(actor)
+    require_practice_manager(actor)
     if status == Engagement.Status.CLOSED:
         raise ValidationError(
             {"status": "Close an engagement with 'Close engagement', which starts the retention clock."}
@@ -282,7 +277,7 @@ def engagement_close(*, actor: User, engagement: Engagement) -> Engagement:
     practice keep them, policy 000) and the retention clock starts."""
     from engagements.models import HardCopy
 
-    _require_admin(actor)
+    require_practice_manager(actor)
     engagement = Engagement.objects.select_for_update().select_related("organisation").get(pk=engagement.pk)
     if engagement.status == Engagement.Status.CLOSED:
         raise ValidationError("This engagement is already closed.")

@@ -29,6 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 import access
+from confidentiality.accounts import require_practice_manager
 from confidentiality.audit import audit_engagement_event, audit_record
 from confidentiality.models import ApiToken, User
 from confidentiality.notify import notify
@@ -423,18 +424,12 @@ def own_activity_for(*, user: User) -> QuerySet[Any]:
 # --- handing engagements over when someone leaves ----------------------------------------------
 
 
-def _require_practice_manager(actor: User) -> None:
-    # actor=None is the system itself (a management command run with server access).
-    if actor is not None and not access.can(actor, access.Capability.MANAGE_PRACTICE):
-        raise PermissionDenied("Only the practice administrator can do this.")
-
-
 @transaction.atomic
 def sponsor_contact_remove(*, actor: User, contact: SponsorContact) -> Any:
     """A sponsor contact left their organisation: they lose everything at once, exactly as a
     member of staff who leaves (``person_offboard``), and their open engagements are listed
     for another contact of the organisation to take over."""
-    _require_practice_manager(actor)
+    require_practice_manager(actor)
     if not contact.active:
         raise ValidationError("This contact has already left the organisation.")
     return person_offboard(actor=actor, user=contact.user, reason=Offboarding.Reason.LEFT_ORGANISATION)
@@ -446,7 +441,7 @@ def engagement_reassign(*, actor: User, engagement: Engagement, from_user: User,
     contact to sponsor contact): the permissions move with the membership, and nothing else
     changes. Notes, documents and reports keep their author; the newcomer reads them because they
     are the engagement's, not the author's."""
-    _require_practice_manager(actor)
+    require_practice_manager(actor)
     engagement = Engagement.objects.select_for_update().get(pk=engagement.pk)
     if engagement.status == Engagement.Status.CLOSED:
         raise ValidationError("A closed engagement is not handed over: nothing more is done on it.")
@@ -487,7 +482,7 @@ def engagement_reassign(*, actor: User, engagement: Engagement, from_user: User,
 @transaction.atomic
 def handover_settle_without_replacement(*, actor: User, handover: Any) -> Any:
     """Nobody needs to take over: another coach (or contact) of the same kind is still on it."""
-    _require_practice_manager(actor)
+    require_practice_manager(actor)
     if handover.settled_at is not None:
         raise ValidationError("This handover is already settled.")
     # Once the engagement has closed there is nothing more to hand over; should a coach be needed
