@@ -109,27 +109,14 @@ def database_url(tmp_path: Path) -> Iterator[str]:
     if not base:
         yield f"sqlite:///{tmp_path / 'layout.sqlite3'}"
         return
-    import psycopg
-    from psycopg import sql
+    from deploy.throwaway import drop_database, fresh_database
 
-    parts = urlsplit(base)
-    name = f"layout_{secrets.token_hex(6)}"
-
-    def maintenance() -> psycopg.Connection[Any]:
-        for dbname in ("postgres", "template1"):
-            try:
-                return psycopg.connect(urlunsplit(parts._replace(path=f"/{dbname}")), autocommit=True)
-            except psycopg.OperationalError:
-                continue
-        raise RuntimeError(f"cannot reach the PostgreSQL server of DATABASE_URL ({parts.hostname}:{parts.port})")
-
-    with maintenance() as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = urlunsplit(urlsplit(base)._replace(path=f"/layout_{secrets.token_hex(6)}"))
+    fresh_database(url)
     try:
-        yield urlunsplit(parts._replace(path=f"/{name}"))
+        yield url
     finally:
-        with maintenance() as connection:
-            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        drop_database(url)
 
 
 def manage(tree: Path, env: dict[str, str], *args: str, expect_ok: bool = True) -> subprocess.CompletedProcess[str]:
