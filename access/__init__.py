@@ -28,7 +28,6 @@ from django.http import Http404
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, get_objects_for_user, get_user_perms, remove_perm
 
-from confidentiality.accounts import _ROLE_CAPABILITIES as _ROLE_CAPABILITIES
 from confidentiality.accounts import Capability as Capability
 from confidentiality.accounts import account_in_force as account_in_force
 from confidentiality.accounts import administrators as administrators
@@ -141,7 +140,8 @@ def policies_to_accept(user: Person) -> list[Any]:
 REQUIRED_KINDS = ("confidentiality", "data_protection")
 
 
-def _current_documents() -> Any:
+def current_documents() -> Any:
+    """The current version of each required policy, as a query (``current_required`` lists them)."""
     from people.models import PolicyDocument
 
     newer = PolicyDocument.objects.filter(kind=OuterRef("kind"), version__gt=OuterRef("version"))
@@ -150,7 +150,7 @@ def _current_documents() -> Any:
 
 def current_required() -> list[Any]:
     """The current version of each required kind."""
-    return list(_current_documents())
+    return list(current_documents())
 
 
 def pending_for(user: User) -> list[Any]:
@@ -159,7 +159,7 @@ def pending_for(user: User) -> list[Any]:
     from people.models import PolicyAcceptance
 
     accepted = PolicyAcceptance.objects.filter(user=user, document=OuterRef("pk"))
-    return list(_current_documents().exclude(Exists(accepted)))
+    return list(current_documents().exclude(Exists(accepted)))
 
 
 def settle(user: User, pending: list[Any]) -> None:

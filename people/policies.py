@@ -24,7 +24,7 @@ from django.db.models import Count
 
 import access
 from access import REQUIRED_KINDS as REQUIRED_KINDS
-from access import _current_documents
+from access import current_documents
 from access import current_required as current_required
 from access import pending_for as pending_for
 from access import settle as settle
@@ -73,7 +73,7 @@ def ask_everyone_again(document: Any) -> int:
 
 def ask_newcomer(user: User) -> None:
     """A member of staff joins while a policy is in force: they accept it before anything opens."""
-    if _current_documents().exists() and not user.must_accept_policies:
+    if current_documents().exists() and not user.must_accept_policies:
         User.objects.filter(pk=user.pk).update(must_accept_policies=True)
         user.must_accept_policies = True
 
