@@ -16,6 +16,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 install: $(STAMP)
 
 # Install, migrate, load the demo practice, then serve web + worker + beat on 127.0.0.1:8000.
+# E-mail is written to files in var/mail/, never printed (the script says where).
 run: $(STAMP)
 	bin/run-embedded
 

@@ -28,6 +28,7 @@ from django.http import Http404
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, get_objects_for_user, get_user_perms, remove_perm
 
+from confidentiality import accounts
 from confidentiality.accounts import Capability as Capability
 from confidentiality.accounts import account_in_force as account_in_force
 from confidentiality.accounts import administrators as administrators
@@ -82,6 +83,20 @@ def credentials_valid_from(user: User) -> Any:
         if ended is not None and (cutoff is None or ended > cutoff):
             cutoff = ended
     return cutoff
+
+
+def needs_second_factor(user: Person | None) -> bool:
+    """Whoever must sign in with a second factor: staff and the admin site's users always
+    (confidentiality.accounts), and the sponsor contacts of an organisation that asks for it."""
+    if accounts.needs_second_factor(user):
+        return True
+    if role_of(user) != Role.SPONSOR:
+        return False
+    from engagements.models import SponsorContact
+
+    return SponsorContact.objects.filter(
+        user=cast("User", user), active=True, organisation__sponsors_need_second_factor=True
+    ).exists()
 
 
 def last_audit_end(user: User) -> Any:
@@ -281,6 +296,28 @@ def grant_engagement_member(*, user: User, engagement: Engagement, kind: str) ->
     for access in MEMBER_GRANTS[kind]:
         assign_perm(f"engagements.{access.value}", user, engagement)
     forget_cached_access(user)
+
+
+def engagement_file_holds_records(engagement: Engagement) -> bool:
+    """Whether a coach joining now would open something already written: a note, a document,
+    feedback, a session record, a report, a disclosure or a concern (issue 16). The membership
+    service asks it to decide whether the client and the coaches on the engagement are told; one
+    query, whatever the file's size."""
+    from disclosures.models import Concern, Disclosure
+    from engagements.models import CoachingSession, Document, Note
+    from feedback.models import FeedbackRequest
+    from reports.models import SponsorReport
+
+    written = (
+        Exists(Note.objects.filter(engagement_id=OuterRef("pk")))
+        | Exists(Document.objects.filter(engagement_id=OuterRef("pk")))
+        | Exists(FeedbackRequest.objects.filter(engagement_id=OuterRef("pk")))
+        | Exists(CoachingSession.objects.filter(engagement_id=OuterRef("pk")))
+        | Exists(SponsorReport.objects.filter(engagement_id=OuterRef("pk")))
+        | Exists(Disclosure.objects.filter(engagement_id=OuterRef("pk")))
+        | Exists(Concern.objects.filter(engagement_id=OuterRef("pk")))
+    )
+    return type(engagement).objects.filter(written, pk=engagement.pk).exists()
 
 
 def revoke_engagement_member(*, user: User, engagement: Engagement) -> None:

@@ -98,6 +98,14 @@ def is_staff_role(user: Person | None) -> bool:
     return role_of(user) in STAFF_ROLES
 
 
+def needs_second_factor(user: Person | None) -> bool:
+    """Administrators, coaches and auditors sign in with a second factor, and so do the technical
+    admin site's users (is_staff, is_superuser), whatever their role."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return is_staff_role(user) or bool(getattr(user, "is_staff", False) or getattr(user, "is_superuser", False))
+
+
 def can(user: Person | None, capability: Capability) -> bool:
     role = role_of(user)
     return role is not None and capability in _ROLE_CAPABILITIES[role]

@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING, Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
+from django.core.exceptions import PermissionDenied
 
 from confidentiality.crypto import open_with_kek, seal_with_kek
 
@@ -14,6 +15,16 @@ MFA_SECRET_PURPOSE = "mfa-secret"
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request: Any) -> str:
+        """The person's address behind the trusted proxy: allauth's rate limits and the session
+        list then see people, not the proxy."""
+        from confidentiality.addresses import client_address
+
+        address = client_address(request)
+        if address is None:
+            raise PermissionDenied("Unable to determine the client's address.")
+        return address
+
     def is_open_for_signup(self, request: Any) -> bool:
         # Accounts are made by the practice administrator, never by sign-up.
         return False

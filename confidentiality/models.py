@@ -120,6 +120,8 @@ class AuditEvent(models.Model):
             models.Index(fields=["client_id", "seq"]),
             models.Index(fields=["engagement_id", "seq"]),
             models.Index(fields=["actor_id", "seq"]),
+            # A person's own credential events (sign-ins, wrong codes): confidentiality.credentials.
+            models.Index(fields=["object_type", "object_id", "seq"]),
         ]
 
     def __str__(self) -> str:
@@ -146,6 +148,8 @@ class ApiToken(models.Model):
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # The addresses it has been used from (the latest SEEN_FROM_KEPT): its person is told of a new one.
+    seen_from = models.JSONField(default=list, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -180,6 +184,49 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class OutgoingEmail(models.Model):
+    """One e-mail in the outbox (confidentiality/outbox.py). The row is the truth about it; the
+    broker only wakes a worker to send it.
+
+    Recipients, subject and message are sealed by the key-encryption keys with the row's id bound
+    in: a reset or feedback link is a single-use secret, and a dump of this table must not hand it
+    out. The message is blanked once delivered; recipients and subject stay (sealed) so that the
+    administrator can see what was sent, until the sent row is purged.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting"
+        SENDING = "sending", "Being sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    sealed_recipients = models.TextField()
+    sealed_subject = models.TextField()
+    sealed_message = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    # The worker sending it now; a claim older than a send may take belongs to a worker that died.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claim = models.UUIDField(null=True, blank=True)
+    # The kind of the last failure (an exception's class), never its message: an SMTP error names
+    # the recipients, and a provider's may quote the message.
+    last_error = models.CharField(max_length=100, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"e-mail {self.id} ({self.status})"
 
 
 # --- complaints and breaches (policy 002) -------------------------------------------------

@@ -26,6 +26,8 @@ def notify(*, users: list[Any], text: str, link: str = "", email: bool = True) -
         Notice.objects.create(user=user, text=text[:200], link=link[:200])
         if email and user.email:
             body = f"{text}\n\nSign in to see it: {settings.SITE_URL}{link}\n"
+            # Handed to the outbox (confidentiality/outbox.py) as the write commits, so a write that
+            # rolls back tells no one; from there it is delivered, retried, and never dropped quietly.
             transaction.on_commit(
                 partial(
                     send_mail,
@@ -33,6 +35,5 @@ def notify(*, users: list[Any], text: str, link: str = "", email: bool = True) -
                     body,
                     settings.DEFAULT_FROM_EMAIL,
                     [user.email],
-                    fail_silently=True,
                 )
             )

@@ -32,12 +32,14 @@ from confidentiality.crypto import (
     wrap,
 )
 from confidentiality.models import DataKey
+from confidentiality.outbox import reseal_under
 
 
 @dataclass
 class RotationReport:
     data_keys_rewrapped: int = 0
     secrets_resealed: int = 0
+    emails_resealed: int = 0
     subjects_rekeyed: int = 0
     values_reencrypted: int = 0
     by_field: dict[str, int] = field(default_factory=dict)
@@ -68,6 +70,7 @@ def rotate_key_encryption_keys(*, batch_size: int | None = None) -> RotationRepo
                 authenticator.data["secret"] = seal_with_kek(secret, purpose=MFA_SECRET_PURPOSE)
                 authenticator.save(update_fields=["data"])
                 report.secrets_resealed += 1
+    report.emails_resealed = reseal_under(primary)
     return report
 
 

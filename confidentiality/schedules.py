@@ -19,6 +19,8 @@ class Schedule:
 
 SCHEDULES: tuple[Schedule, ...] = (
     Schedule("worker heartbeat", "confidentiality.tasks.heartbeat_task", every_seconds=60),
+    # The outbox's rows are the truth; this wakes the sends whose broker message was lost.
+    Schedule("send e-mail that is due", "confidentiality.tasks.outbox_wake_due_task", every_seconds=60),
     Schedule("verify the audit chain", "confidentiality.tasks.audit_verify_chain_task", crontab="15 2 * * *"),
     Schedule("retention sweep", "retention.tasks.retention_sweep_task", crontab="30 1 * * *"),
     # Access already ends at the contract's last midnight (the access policy checks the date);

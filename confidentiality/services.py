@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,7 +14,9 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from confidentiality.accounts import needs_second_factor
 from confidentiality.audit import audit_record
+from confidentiality.credentials import has_second_factor, tell_about_credential
 from confidentiality.models import ApiToken, User
 from confidentiality.roles import Role
 
@@ -74,11 +78,15 @@ def api_token_issue(*, actor: User | None, user: User, name: str) -> tuple[ApiTo
         raise ValidationError({"name": "A token name has at most 80 characters."})
     if not user.is_active:
         raise ValidationError("An inactive account cannot have API tokens.")
+    if needs_second_factor(user) and not has_second_factor(user):
+        # It would not work (portal.authentication): a token stands in for a signed-in session.
+        raise ValidationError("Set up your second factor before making an API token.")
     key = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user=user, name=name, prefix=key[:12], key_hash=_token_hash(key))
     token.full_clean()
     token.save()
     audit_record(actor=actor, action="api_token.issue", obj=token, detail={"user": user.pk})
+    tell_about_credential(user, "A new API token was made for your account.")
     return token, key
 
 
@@ -88,6 +96,32 @@ def api_token_revoke(*, actor: User, token: ApiToken) -> None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
         audit_record(actor=actor, action="api_token.revoke", obj=token, detail={"user": token.user_id})
+        tell_about_credential(token.user, "An API token of your account was revoked.")
+
+
+def token_expires_at(token: ApiToken) -> datetime.datetime:
+    """When a token stops working, whatever else happens (settings.API_TOKEN_DAYS after it was made)."""
+    return token.created_at + datetime.timedelta(days=settings.API_TOKEN_DAYS)
+
+
+SEEN_FROM_KEPT = 20
+
+
+def api_token_used_from(token: ApiToken, address: str | None) -> None:
+    """The first use of a token from an address is audited and told to its person: a token copied
+    somewhere it should not be shows up as a use from somewhere new."""
+    if not address or address in token.seen_from:
+        return
+    with transaction.atomic():
+        locked = ApiToken.objects.select_for_update().get(pk=token.pk)
+        if address in locked.seen_from:
+            return
+        first = not locked.seen_from
+        locked.seen_from = [*locked.seen_from, address][-SEEN_FROM_KEPT:]
+        locked.save(update_fields=["seen_from"])
+        token.seen_from = locked.seen_from
+        audit_record(actor=token.user, action="api_token.used_from_new_address", obj=token, detail={"first_use": first})
+        tell_about_credential(token.user, f"One of your API tokens was used from an address new to it ({address}).")
 
 
 def api_token_authenticate(key: str) -> ApiToken | None:

@@ -10,6 +10,7 @@ every transport-security setting ``manage.py check --deploy`` asks for.
 from __future__ import annotations
 
 import base64
+import ipaddress
 import os
 import secrets
 from datetime import timedelta
@@ -63,6 +64,23 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "l
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEPLOYMENT=production.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# The proxies in front of gunicorn (addresses or networks; deploy/Procfile gives gunicorn the same
+# list). Only a connection from one of them may say, in X-Forwarded-For, whom it forwards; empty
+# (the embedded default, which has no proxy) means the header is never believed.
+TRUSTED_PROXIES = env_list("FORWARDED_ALLOW_IPS", [])
+if PRODUCTION and not TRUSTED_PROXIES:
+    # Production runs behind a TLS proxy (SECURE_PROXY_SSL_HEADER): without its address every
+    # request would seem to come from it, and one person's lockout would lock out everyone.
+    raise ImproperlyConfigured("FORWARDED_ALLOW_IPS must be set when DEPLOYMENT=production: the TLS proxy's addresses.")
+if "*" in TRUSTED_PROXIES:
+    raise ImproperlyConfigured(
+        "FORWARDED_ALLOW_IPS must name the proxies, not '*': anyone could then choose their address."
+    )
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"FORWARDED_ALLOW_IPS: {_proxy!r} is not an address or a network.") from None
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -114,7 +132,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "portal.middleware.SessionInForceMiddleware",
-    "portal.middleware.StaffSecondFactorMiddleware",
+    "portal.middleware.SecondFactorMiddleware",
     "portal.middleware.PolicyAcceptanceMiddleware",
     "portal.middleware.NoStoreMiddleware",
     # Redis down: sign-in answers 503 with a clear message instead of a server error.
@@ -206,12 +224,20 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_ADAPTER = "confidentiality.adapters.AccountAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
+# Changing the sign-in address (and other account settings) asks for the password again first.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PREVENT_ENUMERATION = True
 # Lockout is django-axes's job; allauth's own failed-login limit would answer first
 # with a different message, so it is off. Its per-IP limits stay.
 ACCOUNT_RATE_LIMITS = {"login_failed": None}
 MFA_ADAPTER = "confidentiality.adapters.MFAAdapter"
+# Wrong codes (and recovery codes) count for django-axes as wrong passwords do, and a locked
+# account's right code is refused (confidentiality/credentials.py).
+MFA_FORMS = {
+    "authenticate": "confidentiality.credentials.AuthenticateForm",
+    "reauthenticate": "confidentiality.credentials.ReauthenticateForm",
+}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_TOTP_ISSUER = "Coaching practice"
@@ -230,7 +256,12 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_CALLABLE = "confidentiality.adapters.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "confidentiality/locked_out.html"
+# The person's address behind the TLS proxy, not the proxy's (confidentiality/addresses.py).
+AXES_CLIENT_IP_CALLABLE = "confidentiality.addresses.client_address"
 AXES_VERBOSE = False
+# What axes keeps of a failed attempt's form is masked for every field that holds a secret: an
+# authenticator or recovery code, any password, a reset key (the admin site lists attempts).
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code", "password1", "password2", "oldpassword", "key"]
 
 # django-guardian: no anonymous user row, object permissions through our policy only.
 ANONYMOUS_USER_NAME = None
@@ -257,10 +288,50 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
 
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# E-mail carries single-use secrets (password-reset and feedback links). Every message goes into the
+# outbox in the transaction that sends it (confidentiality/outbox.py); a worker delivers it through
+# the backend the EMAIL_BACKEND variable names, with retries. Production needs one that delivers
+# (SMTP or a provider's); the embedded default writes each message to a file in var/mail/. No mode
+# prints mail: the console backend would put every link in the process log.
+EMAIL_BACKEND = "confidentiality.outbox.OutboxEmailBackend"
+_NOT_DELIVERING = {
+    "django.core.mail.backends.console": "prints every message, links and all, to the process log",
+    "django.core.mail.backends.locmem": "keeps messages in memory and delivers none",
+    "django.core.mail.backends.dummy": "drops every message",
+    "django.core.mail.backends.filebased": "writes messages to files and delivers none",
+    "confidentiality.outbox": "is the outbox itself: it names the backend that delivers",
+}
+EMAIL_DELIVERY_BACKEND = env_str("EMAIL_BACKEND") or (
+    None if PRODUCTION else "django.core.mail.backends.filebased.EmailBackend"
+)
+if EMAIL_DELIVERY_BACKEND is None:
+    raise ImproperlyConfigured(
+        "EMAIL_BACKEND must be set when DEPLOYMENT=production: django.core.mail.backends.smtp.EmailBackend "
+        "(with EMAIL_HOST and EMAIL_PORT) or an e-mail provider's backend."
+    )
+_delivery_module = EMAIL_DELIVERY_BACKEND.rpartition(".")[0]
+_refused = _NOT_DELIVERING.get(_delivery_module)
+# The embedded default may keep or drop mail (a demo); no mode may print it or loop.
+if _refused and (PRODUCTION or _delivery_module in ("django.core.mail.backends.console", "confidentiality.outbox")):
+    raise ImproperlyConfigured(f"EMAIL_BACKEND {EMAIL_DELIVERY_BACKEND} {_refused}: name one that delivers mail.")
+EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "practice@localhost")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")  # or EMAIL_HOST_PASSWORD_FILE
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set EMAIL_USE_TLS or EMAIL_USE_SSL, not both.")
+# A relay that does not answer must not hold a worker: the send fails, and is retried later.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1, maximum=600)
+# Attempts before a message is left failed for the administrator (1, 4, 16, 64, 256 minutes apart).
+EMAIL_OUTBOX_MAX_ATTEMPTS = env_int("EMAIL_OUTBOX_MAX_ATTEMPTS", 6, minimum=1, maximum=20)
+# Sent messages stay listed (sealed, their body gone) this many days, then are deleted.
+EMAIL_OUTBOX_KEEP_SENT_DAYS = env_int("EMAIL_OUTBOX_KEEP_SENT_DAYS", 30, minimum=1, maximum=365)
+# Failed messages stay (sealed, to be sent again) this many days after they were queued.
+EMAIL_OUTBOX_KEEP_FAILED_DAYS = env_int("EMAIL_OUTBOX_KEEP_FAILED_DAYS", 90, minimum=1, maximum=365)
 
 # Security headers. CSP allows no inline script or style anywhere.
 CONTENT_SECURITY_POLICY = {
@@ -352,6 +423,9 @@ DJANGO_CELERY_BEAT_TZ_AWARE = True
 # The address links in e-mails point at.
 SITE_URL = (_required_in_production("SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024, maximum=500 * 1024 * 1024)
+# A personal API token stops working this many days after it was made (and at once when its
+# person's password changes or their second factor is removed).
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90, minimum=1, maximum=366)
 BREAK_GLASS_MINUTES = env_int("BREAK_GLASS_MINUTES", 30, minimum=5, maximum=24 * 60)
 # Feedback from others: how long a link works, and how many answers of one kind of person
 # must come in before they are shown verbatim without naming anyone (policy 003).

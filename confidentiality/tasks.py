@@ -27,3 +27,22 @@ def audit_verify_chain_task() -> None:
         audit_record(actor=None, action="audit.chain_broken", detail={"seq": report.first_bad_seq or 0})
     else:
         logger.info("Audit chain verified: %s events", report.checked)
+
+
+@shared_task(ignore_result=True, time_limit=120, soft_time_limit=90)
+def outbox_send_task(email_id: str) -> None:
+    """Deliver one e-mail of the outbox. The row is the truth and keeps the retries: a duplicate
+    wake-up, or one for a message not yet due, does nothing."""
+    from confidentiality.outbox import outbox_deliver
+
+    outbox_deliver(email_id=email_id)
+
+
+@shared_task(ignore_result=True)
+def outbox_wake_due_task() -> None:
+    """Wake the sends the broker lost, and delete messages kept long enough."""
+    from confidentiality.outbox import outbox_purge, outbox_wake_due
+
+    woken, purged = outbox_wake_due(), outbox_purge()
+    if woken or purged:
+        logger.info("Outbox: woke %s e-mails, deleted %s old ones", woken, purged)

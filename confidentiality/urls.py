@@ -1,6 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import include, path
+from django.views.decorators.http import require_GET
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from confidentiality import api, health
@@ -8,6 +11,14 @@ from confidentiality import api, health
 # The technical admin site signs in through allauth, so its sessions pass the second factor too.
 admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]
 admin.site.site_header = "Coaching practice: technical administration"
+# A superuser's own password changes on the account page, which audits it and tells them, like
+# everyone's: the admin site's form would do neither.
+
+
+@require_GET
+def admin_password_change(request: HttpRequest) -> HttpResponse:
+    return redirect("account_change_password")
+
 
 # Each app's pages and its API are included by name, so the core imports no feature app.
 urlpatterns = [
@@ -25,6 +36,7 @@ urlpatterns = [
     path("finance/", include("finance.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
+    path("admin/password_change/", admin_password_change),
     path("admin/", admin.site.urls),
     path("api/v1/", include("portal.api_urls")),
     path("api/v1/", include("engagements.api_urls")),

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import access
+from confidentiality.addresses import client_address
 from confidentiality.api import AccessBeforeBody, StrictModelSerializer
 from confidentiality.pagination import GivenAtCursorPage
 from confidentiality.roles import Role
@@ -110,7 +111,7 @@ class SignAgreement(APIView):
             actor=request.user,
             agreement=agreement,
             shown_hash=incoming.validated_data["text_hash"],
-            ip_address=request.META.get("REMOTE_ADDR"),
+            ip_address=client_address(request),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )
         return Response(SignatureSerializer(signature).data, status=status.HTTP_201_CREATED)

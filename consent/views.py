@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 import access
+from confidentiality.addresses import client_address
 from confidentiality.audit import audit_engagement_event
 from confidentiality.downloads import attachment_response
 from confidentiality.forms import act_on, errors_to_form
@@ -82,7 +83,7 @@ def agreement_detail(request: SignedInRequest, pk: str) -> HttpResponse:
                     actor=user,
                     agreement=agreement,
                     shown_hash=form.cleaned_data["text_hash"],
-                    ip_address=request.META.get("REMOTE_ADDR"),
+                    ip_address=client_address(request),
                     user_agent=request.META.get("HTTP_USER_AGENT", ""),
                 )
             except ValidationError as exc:

@@ -138,12 +138,15 @@ def forms_of(html: str) -> list[Form]:
 class Browser:
     """A requests session that signs in, follows redirects and submits forms like a person."""
 
-    def __init__(self, base_url: str, *, name: str = "deploy") -> None:
+    def __init__(self, base_url: str, *, name: str = "deploy", forwarded_for: str | None = None) -> None:
         self.base = base_url.rstrip("/")
         host = urlsplit(self.base).netloc
         self.origin = f"https://{host}"
         self.http = _Session()
         self.http.headers.update({"X-Forwarded-Proto": "https", "User-Agent": f"{name} (deploy/client.py)"})
+        if forwarded_for is not None:
+            # The address the TLS proxy this client stands in for would say it forwards.
+            self.http.headers["X-Forwarded-For"] = forwarded_for
 
     def url(self, path: str) -> str:
         return path if path.startswith("http") else f"{self.base}{path}"

@@ -22,7 +22,9 @@ honcho. It builds a small practice with ``deploy.fixtures``, and then, as people
    releases it; the client downloads the ZIP;
 6. a sponsor sees the organisation's engagements and the released report as a PDF, and gets 404
    for the coach's note;
-7. ``verify_audit_chain`` finds the audit chain intact.
+7. behind the proxy, five wrong passwords from one forwarded address lock that address out and not
+   the person's own;
+8. ``verify_audit_chain`` finds the audit chain intact.
 
 Prints one line per check and ``N passed, N failed``; exits non-zero on any failure, with the last
 lines of each process's output.
@@ -112,7 +114,8 @@ class Smoke:
             "--password",
             self.admin_password,
         )
-        self.admin_token = self.run.manage("api_token", "admin@smoke.example").stdout.strip()
+        refused = self.run.manage("api_token", "admin@smoke.example", check=False)
+        expect(refused.returncode != 0, "a token was issued to staff without a second factor")
         page = self.admin.sign_in("admin@smoke.example", self.admin_password)
         # Adding a second factor asks for the password once more, then shows the secret.
         expect("/reauthenticate/" in page.url, f"staff without a second factor landed on {page.url}")
@@ -130,6 +133,7 @@ class Smoke:
         self.admin = Browser(self.base, name="smoke-admin")
         dashboard = self.admin.sign_in("admin@smoke.example", self.admin_password, self.admin_secret)
         expect(dashboard.url.endswith("/dashboard/") and "Sign out" in dashboard.text, "not signed in with the code")
+        self.admin_token = self.run.manage("api_token", "admin@smoke.example").stdout.strip()
 
     # 3 ---------------------------------------------------------------------------------------
     def coach_writes_a_note(self) -> None:
@@ -215,6 +219,19 @@ class Smoke:
         expect("Session note" not in engagement.text and self.marker not in engagement.text, "notes leak to sponsor")
 
     # 7 ---------------------------------------------------------------------------------------
+    def lockouts_follow_the_forwarded_address(self) -> None:
+        """Behind the proxy a lockout holds the person's address, not the proxy's: five wrong
+        passwords from one address lock that address out, and the person signs in from another."""
+        client = self.fx["clients"][-1]
+        attacker = Browser(self.base, name="smoke-attacker", forwarded_for="203.0.113.66")
+        for _ in range(5):  # AXES_FAILURE_LIMIT's default
+            attacker.sign_in(client["email"], "not the password")
+        locked = attacker.sign_in(client["email"], self.password)
+        expect(locked.status_code == 429, f"the attacking address was not locked out ({locked.status_code})")
+        person = Browser(self.base, name="smoke-person", forwarded_for="198.51.100.7")
+        page = person.sign_in(client["email"], self.password)
+        expect(page.url.endswith("/dashboard/"), f"the person was locked out from another address too ({page.url})")
+
     def audit_chain_intact(self) -> None:
         done = self.run.manage("verify_audit_chain", check=False)
         expect(done.returncode == 0, f"verify_audit_chain exited {done.returncode}: {done.stdout}{done.stderr}")
@@ -227,6 +244,7 @@ class Smoke:
             ("client portal and request for a copy", self.client_portal),
             ("copy made by the worker, released, downloaded", self.copy_made_in_the_background),
             ("sponsor sees only what was released", self.sponsor_sees_what_was_released),
+            ("a lockout holds the forwarded address only", self.lockouts_follow_the_forwarded_address),
             ("audit chain intact", self.audit_chain_intact),
         ]
 

@@ -213,9 +213,15 @@ class Run:
             "REDIS_URL": self.redis_url,
             "VAR_DIR": str(self.directory / "var"),
             "RETENTION_JOURNAL": str(self.directory / "journal" / "receipts.jsonl"),
-            # No mail relay here: messages (links only, never content) go to the processes' logs.
-            "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
+            # No mail relay here: nothing listens on the port, so every message stays in the outbox,
+            # failed after its retries (production refuses a backend that prints mail to the log).
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": "9",
+            "EMAIL_TIMEOUT": "5",
             "BIND": f"127.0.0.1:{self.port}",
+            # deploy.client stands in for the TLS proxy, on 127.0.0.1.
+            "FORWARDED_ALLOW_IPS": "127.0.0.1",
             "WEB_CONCURRENCY": str(self.web_concurrency),
             "WORKER_CONCURRENCY": str(self.worker_concurrency),
             **self.extra,

@@ -64,6 +64,17 @@ class OrganisationForm(forms.Form):
     keep_hard_copies = forms.BooleanField(
         label="The organisation lets us keep hard copies at contract end", required=False
     )
+    sponsors_need_second_factor = forms.BooleanField(
+        label="Its sponsor contacts must sign in with a second factor (an authenticator app or a security key)",
+        required=False,
+    )
+
+
+class OrganisationSecondFactorForm(forms.Form):
+    sponsors_need_second_factor = forms.BooleanField(
+        label="Sponsor contacts must sign in with a second factor (an authenticator app or a security key)",
+        required=False,
+    )
 
 
 class SponsorContactForm(forms.Form):

@@ -19,6 +19,9 @@ class Organisation(models.Model):
     keep_hard_copies = models.BooleanField(
         default=False, help_text="The organisation lets the practice keep hard copies at contract end (policy 000)."
     )
+    sponsors_need_second_factor = models.BooleanField(
+        default=False, help_text="The organisation's sponsor contacts must sign in with a second factor."
+    )
 
     class Meta:
         ordering = ["name"]

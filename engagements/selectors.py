@@ -189,8 +189,14 @@ READ_ACTIONS = {
 }
 
 
+# A coach put on the engagement can read everything in it: the client sees that too (issue 16).
+GIVEN_ACCESS = "Given access to your file"
+
+
 def access_log_for_client(*, user: User, limit: int = 200) -> list[dict[str, Any]]:
-    """Every read of the client's records by another person: who, in what role, when, what kind."""
+    """Every read of the client's records by another person, and every coach given access to them:
+    who, in what role, when, what kind. A coach given access is named as the person, and the one
+    who let them in (the administrator, or the system) in what was done."""
     from confidentiality.models import AuditEvent, User
 
     if not access.can_see_own_access_log(user):
@@ -198,23 +204,30 @@ def access_log_for_client(*, user: User, limit: int = 200) -> list[dict[str, Any
     client = getattr(user, "client_profile", None)
     if client is None:
         return []
+    given_access = Q(action="engagement.member_add", detail__kind="coach")
     events = list(
-        AuditEvent.objects.filter(client_id=client.id, action__in=READ_ACTIONS)
+        AuditEvent.objects.filter(Q(action__in=READ_ACTIONS) | given_access, client_id=client.id)
         .exclude(actor_id=user.pk)
         .order_by("-seq")[:limit]
     )
-    names = {u.pk: u for u in User.objects.filter(pk__in={e.actor_id for e in events if e.actor_id})}
+    wanted = {e.actor_id for e in events if e.actor_id}
+    wanted |= {e.detail.get("user") for e in events if e.action not in READ_ACTIONS}
+    names = {u.pk: u for u in User.objects.filter(pk__in=wanted - {None})}
+
+    def name_of(pk: Any, otherwise: str) -> str:
+        person = names.get(pk) if pk else None
+        return (person.display_name or person.email) if person else otherwise
+
     rows = []
     for event in events:
-        reader = names.get(event.actor_id) if event.actor_id else None
+        if event.action in READ_ACTIONS:
+            who, role = name_of(event.actor_id, "The system"), event.actor_role or "system"
+            what = READ_ACTIONS[event.action]
+        else:
+            who, role = name_of(event.detail.get("user"), "A former coach"), "coach"
+            what = f"{GIVEN_ACCESS} (by {name_of(event.actor_id, 'the system')})"
         rows.append(
-            {
-                "when": event.created_at,
-                "who": (reader.display_name or reader.email) if reader else "The system",
-                "role": event.actor_role or "system",
-                "what": READ_ACTIONS[event.action],
-                "count": event.detail.get("count", 1),
-            }
+            {"when": event.created_at, "who": who, "role": role, "what": what, "count": event.detail.get("count", 1)}
         )
     return rows
 

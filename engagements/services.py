@@ -45,13 +45,49 @@ def _require_basic_consent(client: Client, status: str) -> None:
 
 
 @transaction.atomic
-def organisation_create(*, actor: User | None, name: str, keep_hard_copies: bool = False) -> Organisation:
+def organisation_create(
+    *, actor: User | None, name: str, keep_hard_copies: bool = False, sponsors_need_second_factor: bool = False
+) -> Organisation:
     require_practice_manager(actor)
-    organisation = Organisation(name=name.strip(), keep_hard_copies=keep_hard_copies)
+    organisation = Organisation(
+        name=name.strip(), keep_hard_copies=keep_hard_copies, sponsors_need_second_factor=sponsors_need_second_factor
+    )
     organisation.full_clean()
     organisation.save()
-    audit_record(actor=actor, action="organisation.create", obj=organisation)
+    audit_record(
+        actor=actor,
+        action="organisation.create",
+        obj=organisation,
+        detail={"sponsors_need_second_factor": sponsors_need_second_factor},
+    )
     return organisation
+
+
+@transaction.atomic
+def organisation_require_second_factor(*, actor: User | None, organisation: Organisation, required: bool) -> None:
+    """Ask (or stop asking) the organisation's sponsor contacts for a second factor at sign-in.
+    Those who have none yet are told: they set one up when they next sign in, and until then
+    their API tokens do not work (portal.authentication)."""
+    require_practice_manager(actor)
+    locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if locked.sponsors_need_second_factor == required:
+        return
+    locked.sponsors_need_second_factor = organisation.sponsors_need_second_factor = required
+    locked.save(update_fields=["sponsors_need_second_factor"])
+    audit_record(actor=actor, action="organisation.second_factor_required", obj=locked, detail={"required": required})
+    if required:
+        from allauth.mfa.models import Authenticator
+
+        from confidentiality.notify import notify
+
+        contacts = [c.user for c in locked.contacts.filter(active=True).select_related("user")]
+        without = [u for u in contacts if not Authenticator.objects.filter(user=u).exists()]
+        notify(
+            users=without,
+            text="The practice now asks you to use two-factor authentication: you will set it up when you "
+            "next sign in.",
+            link="/accounts/2fa/",
+        )
 
 
 @transaction.atomic
@@ -147,10 +183,20 @@ def engagement_member_add(*, actor: User | None, engagement: Engagement, user: U
 
     A closed engagement takes no one new, except a coach when none is left on it (theirs left the
     practice): confidentiality lasts "forever" (policy 001) and a legal requirement to disclose can
-    arrive after the end, so someone must be able to read the file and record the disclosure."""
+    arrive after the end, so someone must be able to read the file and record the disclosure.
+
+    A coach reads the whole file, so this is the widest door to private notes there is (issue 16):
+    the administrator never goes through it themselves (their way in is break-glass, which asks a
+    reason and tells the coach), and a coach let into a file that already holds notes, documents or
+    feedback is named to the client and to the coaches on it (``_tell_of_new_coach``)."""
     from confidentiality.models import User
 
     require_practice_manager(actor)
+    if actor is not None and actor.pk == user.pk:
+        raise ValidationError(
+            "You cannot put yourself on an engagement. To read a private note, use break-glass: "
+            "it records your reason and tells the coach."
+        )
     kind = EngagementMember.Kind(kind)
     # Read again under a lock: the caller's copy may predate the engagement's closing.
     engagement = Engagement.objects.select_for_update().get(pk=engagement.pk)
@@ -181,7 +227,39 @@ def engagement_member_add(*, actor: User | None, engagement: Engagement, user: U
     member = EngagementMember.objects.create(engagement=engagement, user=user, kind=kind)
     access.grant_engagement_member(user=user, engagement=engagement, kind=kind.value)
     audit_engagement_event(actor, "engagement.member_add", engagement, user=user.pk, kind=kind.value)
+    if kind == EngagementMember.Kind.COACH:
+        _tell_of_new_coach(engagement=engagement, coach=user)
     return member
+
+
+def _tell_of_new_coach(*, engagement: Engagement, coach: User) -> None:
+    """Tell the client and the coaches already on it that another coach can now read the file,
+    when there is something to read: an engagement being set up tells no one (the client's
+    'who has read my file' lists every coach given access either way). The notice says only that
+    access was given, and links to where the names are (policy 003: links, never content)."""
+    from django.urls import reverse
+
+    from confidentiality.notify import notify
+
+    if not access.engagement_file_holds_records(engagement):
+        return
+    if engagement.client.user is not None:
+        notify(
+            users=[engagement.client.user],
+            text=f"Another coach was given access to your file on engagement {engagement.reference}.",
+            link=reverse("engagements:access_log"),
+        )
+    coaches = [
+        member.user
+        for member in EngagementMember.objects.filter(engagement=engagement, kind=EngagementMember.Kind.COACH)
+        .exclude(user=coach)
+        .select_related("user")
+    ]
+    notify(
+        users=coaches,
+        text=f"Another coach was given access to engagement {engagement.reference}: its notes, documents and feedback.",
+        link=reverse("engagements:detail", args=[engagement.pk]),
+    )
 
 
 @transaction.atomic

@@ -59,6 +59,21 @@ def organisation_detail(request: SignedInRequest, pk: str) -> HttpResponse:
         from django.http import Http404
 
         raise Http404 from None
+    second_factor = forms.OrganisationSecondFactorForm(
+        request.POST if request.POST.get("form") == "second_factor" else None,
+        initial={"sponsors_need_second_factor": organisation.sponsors_need_second_factor},
+    )
+    if second_factor.is_bound:
+        if second_factor.is_valid():
+            required = second_factor.cleaned_data["sponsors_need_second_factor"]
+            services.organisation_require_second_factor(actor=actor, organisation=organisation, required=required)
+            messages.success(
+                request,
+                "Its sponsor contacts now sign in with a second factor."
+                if required
+                else "Its sponsor contacts are no longer asked for a second factor.",
+            )
+        return redirect("engagements:organisation_detail", pk=organisation.pk)
     form = forms.SponsorContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -80,7 +95,12 @@ def organisation_detail(request: SignedInRequest, pk: str) -> HttpResponse:
     return render(
         request,
         "engagements/organisation_detail.html",
-        {"organisation": organisation, "contacts": organisation.contacts.select_related("user"), "form": form},
+        {
+            "organisation": organisation,
+            "contacts": organisation.contacts.select_related("user"),
+            "form": form,
+            "second_factor": second_factor,
+        },
     )
 
 

@@ -20,12 +20,11 @@ import datetime
 import hashlib
 import secrets
 from dataclasses import dataclass, field
-from functools import partial
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
@@ -34,6 +33,7 @@ from django.utils import timezone
 import access
 from confidentiality.audit import audit_engagement_event
 from confidentiality.notify import notify
+from confidentiality.outbox import HIDE_RECIPIENTS_HEADER
 from consent.models import FeedbackAnonymity
 from consent.services import current_agreement, require_signed_agreement
 from engagements.models import Engagement
@@ -167,18 +167,18 @@ def feedback_request_create(
             expires_at=expires_at,
         )
         issued.append((source, token))
-        transaction.on_commit(
-            partial(
-                send_mail,
-                "Coaching practice: a request for your feedback",
-                "A coach at our practice has asked for your feedback. The page behind this link says who "
-                "will see what you write, and how it is protected, before you answer.\n\n"
-                f"{link_for(token)}\n\nThe link works once, until {timezone.localtime(expires_at):%d %B %Y}.\n",
-                settings.DEFAULT_FROM_EMAIL,
-                [new.email],
-                fail_silently=True,
-            )
+        # Handed to the outbox (sealed there: the link is a secret) as the request commits. Its page
+        # does not show the administrator who was asked: a source is known to the coach alone.
+        message = EmailMessage(
+            "Coaching practice: a request for your feedback",
+            "A coach at our practice has asked for your feedback. The page behind this link says who "
+            "will see what you write, and how it is protected, before you answer.\n\n"
+            f"{link_for(token)}\n\nThe link works once, until {timezone.localtime(expires_at):%d %B %Y}.\n",
+            settings.DEFAULT_FROM_EMAIL,
+            [new.email],
+            headers={HIDE_RECIPIENTS_HEADER: "a person asked for feedback"},
         )
+        transaction.on_commit(message.send)
     audit_engagement_event(actor, "feedback.request", engagement, request, sources=len(issued))
     return request, issued
 

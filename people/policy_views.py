@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 import access
+from confidentiality.addresses import client_address
 from confidentiality.forms import PolicyAcceptForm
 from people import policies
 
@@ -39,16 +40,6 @@ def _form_for(document: Any, data: Any = None) -> PolicyAcceptForm:
         "confirm"
     ].label = f"I have read the {document.get_kind_display().lower()} (version {document.version}) and I accept it."
     return form
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The address the request came from, as allauth reads it (its proxy settings apply)."""
-    from allauth.account.adapter import get_adapter
-
-    try:
-        return str(get_adapter(request).get_client_ip(request))
-    except PermissionDenied:
-        return None
 
 
 @login_required
@@ -88,7 +79,7 @@ def accept(request: SignedInRequest, pk: str) -> HttpResponse:
                 actor=user,
                 document=document,
                 shown_hash=form.cleaned_data["shown_hash"],
-                ip_address=client_ip(request),
+                ip_address=client_address(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
             )
         except PermissionDenied:

@@ -11,6 +11,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 import access
+from confidentiality.models import ApiToken
+from confidentiality.services import token_expires_at
 
 if TYPE_CHECKING:
     from confidentiality.accounts import SignedInApiRequest
@@ -22,6 +24,9 @@ class MeSerializer(serializers.Serializer[Any]):
     email = serializers.EmailField()
     display_name = serializers.CharField()
     role = serializers.CharField(allow_null=True)
+    token_expires_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the token this request used stops working."
+    )
     policies_to_accept = serializers.ListField(
         child=serializers.CharField(), help_text="Policies to accept in the web app before any other endpoint answers."
     )
@@ -41,6 +46,7 @@ def me(request: SignedInApiRequest) -> Response:
                 "email": user.email,
                 "display_name": user.display_name,
                 "role": role.value if role else None,
+                "token_expires_at": token_expires_at(request.auth) if isinstance(request.auth, ApiToken) else None,
                 "policies_to_accept": [
                     f"{document.get_kind_display()} (version {document.version})"
                     for document in access.policies_to_accept(user)

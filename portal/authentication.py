@@ -2,11 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 import access
-from confidentiality.services import api_token_authenticate
+from confidentiality.addresses import client_address
+from confidentiality.credentials import has_second_factor
+from confidentiality.services import api_token_authenticate, api_token_used_from, token_expires_at
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
@@ -36,6 +39,15 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 "This token no longer works: its person's access changed after it was made."
             )
+        if token_expires_at(token) <= timezone.now():
+            raise exceptions.AuthenticationFailed("This token has expired. Make a new one on your account page.")
+        # A token stands in for a signed-in session: whoever needs a second factor to sign in needs
+        # it in place for their token to work (removing it also revokes their tokens).
+        if access.needs_second_factor(token.user) and not has_second_factor(token.user):
+            raise exceptions.AuthenticationFailed(
+                "This token no longer works: its person has no second factor. Set one up, then make a new token."
+            )
+        api_token_used_from(token, client_address(request))
         return token.user, token
 
     def authenticate_header(self, request: Any) -> str:

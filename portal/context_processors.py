@@ -49,6 +49,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append(("Audit log", reverse("audit_log")))
         if access.can_manage_retention(user):
             items.append(("Retention", reverse("retention:overview")))
+        if access.can(user, access.Capability.MANAGE_PRACTICE):
+            items.append(("E-mail outbox", reverse("outbox")))
         if access.shows_subject_access_link(user):
             subject_access_label = {
                 Role.CLIENT: "Request a copy of my information",

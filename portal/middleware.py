@@ -4,7 +4,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from allauth.account.authentication import get_authentication_records
-from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
@@ -13,6 +12,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 import access
+from confidentiality.credentials import has_second_factor
 
 if TYPE_CHECKING:
     from confidentiality.accounts import Person
@@ -34,12 +34,13 @@ _MFA_EXEMPT = (
 )
 
 
-class StaffSecondFactorMiddleware:
-    """Administrators, coaches and auditors use TOTP, and their session must have used it.
+class SecondFactorMiddleware:
+    """Whoever needs a second factor (administrators, coaches, auditors, the admin site's users,
+    and the sponsor contacts of an organisation that asks: access.needs_second_factor) has one,
+    and their session used it.
 
-    A staff member without an authenticator is sent to set one up; one whose session was
-    opened without the second factor (any login that did not go through allauth's MFA
-    stage) is logged out.
+    Someone without an authenticator is sent to set one up; a session opened without the second
+    factor (any login that did not go through allauth's MFA stage) is logged out.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -47,14 +48,9 @@ class StaffSecondFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user: Person = request.user
-        # The technical admin site's users (is_staff, is_superuser) need the second factor too.
-        needs_mfa = (
-            access.is_staff_role(user) or getattr(user, "is_staff", False) or getattr(user, "is_superuser", False)
-        )
-        if user.is_authenticated and not request.path.startswith(_MFA_EXEMPT) and needs_mfa:
-            has_totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
-            if not has_totp:
-                messages.info(request, "Your role needs two-factor authentication. Set it up to continue.")
+        if user.is_authenticated and not request.path.startswith(_MFA_EXEMPT) and access.needs_second_factor(user):
+            if not has_second_factor(user):
+                messages.info(request, "Your account needs two-factor authentication. Set it up to continue.")
                 return redirect("mfa_activate_totp")
             if not any(record.get("method") == "mfa" for record in get_authentication_records(request, user)):
                 logout(request)

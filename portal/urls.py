@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal import account_views, views
+from portal import account_views, outbox_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,4 +12,6 @@ urlpatterns = [
     path("account/sessions/end-others/", account_views.sessions_end_others, name="account_sessions_end_others"),
     path("account/activity/", account_views.activity, name="account_activity"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("outbox/", outbox_views.outbox, name="outbox"),
+    path("outbox/<uuid:pk>/resend/", outbox_views.outbox_resend, name="outbox_resend"),
 ]

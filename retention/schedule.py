@@ -271,6 +271,9 @@ KEPT: dict[str, str] = {
     "the master-key wrapping keys are not records.",
     "confidentiality.apitoken": "Kept while the account exists; a revoked token opens nothing.",
     "confidentiality.workerheartbeat": "One row per background worker, overwritten every minute.",
+    "confidentiality.outgoingemail": "The e-mail outbox: recipients, subject and message sealed; the message is "
+    "blanked once delivered. Sent ones are deleted after 30 days, failed ones after 90 "
+    "(EMAIL_OUTBOX_KEEP_SENT_DAYS, EMAIL_OUTBOX_KEEP_FAILED_DAYS), by the outbox's own task.",
     "confidentiality.policyacceptance": "Proof that a member of staff accepted a version of a policy (which "
     "text, when, from where); kept with their account.",
     "confidentiality.offboarding": "The record that someone left and what ended at that moment (counts "

@@ -23,6 +23,7 @@ from django.test import Client as HttpClient
 from django.test import override_settings
 
 from confidentiality import crypto
+from confidentiality.accounts import needs_second_factor
 from confidentiality.models import User
 from confidentiality.roles import STAFF_ROLES, Role
 from tests.factories import ClientFactory, EngagementFactory, OrganisationFactory, UserFactory
@@ -158,10 +159,22 @@ def bearer(user: User | None) -> HttpClient:
     """An API client authenticated as an integration would be: with a personal token."""
     if user is None:
         return HttpClient()
+    return HttpClient(HTTP_AUTHORIZATION=f"Bearer {issue_token(user)}")
+
+
+def issue_token(user: User, name: str = "test") -> str:
+    """A personal token's key, as the account page issues it: staff set up their second factor first."""
+    from confidentiality.credentials import has_second_factor
+    from confidentiality.models import ApiToken
     from confidentiality.services import api_token_issue
 
-    _, key = api_token_issue(actor=user, user=user, name="test")
-    return HttpClient(HTTP_AUTHORIZATION=f"Bearer {key}")
+    if needs_second_factor(user) and not has_second_factor(user):
+        enrol_totp(user)
+    token, key = api_token_issue(actor=user, user=user, name=name)
+    # As a token in use already, from the test client's address: its first request is then a
+    # request like any other, not also the first use from a new address (audited and told).
+    ApiToken.objects.filter(pk=token.pk).update(seen_from=["127.0.0.1"])
+    return key
 
 
 @dataclass

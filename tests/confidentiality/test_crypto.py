@@ -168,6 +168,27 @@ class TestRotation:
         resealed = Authenticator.objects.get(user=user).data["secret"]
         assert crypto.open_with_kek(resealed, purpose="mfa-secret") == secret
 
+    def test_it_reseals_mail_still_waiting_in_the_outbox(
+        self, settings: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+    ) -> None:
+        from django.core import mail
+        from django.core.mail import send_mail
+
+        from tests.confidentiality.outbox_helpers import enable_outbox
+
+        old = new_kek("old")
+        settings.FIELD_ENCRYPTION_KEYS_RAW = old
+        outbox = enable_outbox(settings, monkeypatch)
+        with django_capture_on_commit_callbacks(execute=True):
+            send_mail("Waiting", "A link that must still arrive.", "practice@example.org", ["someone@example.org"])
+        settings.FIELD_ENCRYPTION_KEYS_RAW = f"{new_kek('new')},{old}"
+        out = io.StringIO()
+        call_command("rotate_encryption_keys", stdout=out)
+        assert "1 waiting e-mails" in out.getvalue()
+        settings.FIELD_ENCRYPTION_KEYS_RAW = settings.FIELD_ENCRYPTION_KEYS_RAW.split(",")[0]  # the old key retired
+        outbox.deliver()
+        assert [m.body for m in mail.outbox] == ["A link that must still arrive."]
+
 
 @pytest.mark.django_db
 class TestRotationOfFiles:

@@ -88,6 +88,8 @@ def test_make_run_starts_the_demo_practice_and_ctrl_c_stops_it_all(tmp_path: Pat
         assert answer["status"] == "ok", answer
         assert "last heartbeat" in str(answer["checks"]["worker"]["detail"]), answer  # type: ignore[index]
         assert "maya.coach@practice.example" in output and "demo-practice-2026" in output
+        # E-mail is written to files, never to the log; the start-up says where (issue 16, item 5).
+        assert f"{tmp_path / 'var' / 'mail'}" in output
         assert (tmp_path / "var" / "db.sqlite3").exists() or any((tmp_path / "var").glob("*.sqlite3"))
         started = below(process.pid)
         assert len(started) >= 3, "web, worker and beat are not all running"

@@ -75,6 +75,8 @@ def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
             "ALLOWED_HOSTS": "practice.example",
             "SITE_URL": "https://practice.example",
             "VAR_DIR": str(tmp_path / "var"),
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "FORWARDED_ALLOW_IPS": "127.0.0.1",
         }
     )
     base.update(overrides)
@@ -88,7 +90,9 @@ def run_manage(env_vars: dict[str, str], *args: str) -> subprocess.CompletedProc
 
 
 class TestStartup:
-    @pytest.mark.parametrize("missing", ["SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "ALLOWED_HOSTS", "SITE_URL"])
+    @pytest.mark.parametrize(
+        "missing", ["SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "ALLOWED_HOSTS", "SITE_URL", "FORWARDED_ALLOW_IPS"]
+    )
     def test_production_refuses_to_start_without(self, tmp_path: Path, missing: str) -> None:
         result = run_manage(production_env(tmp_path, **{missing: ""}), "check")
         assert result.returncode != 0
@@ -130,3 +134,68 @@ class TestStartup:
         assert set(folders) == {"data_folder_in", "data_folder_out", "processed_folder", "control_folder"}
         for folder in folders.values():
             assert Path(folder).is_relative_to(tmp_path / "var")
+
+
+def embedded_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
+    base = {k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}
+    base.update({"DEPLOYMENT": "embedded", "VAR_DIR": str(tmp_path / "var")})
+    base.update(overrides)
+    return {k: v for k, v in base.items() if v != ""}
+
+
+class TestEmailSettings:
+    """Issue 16, item 5: production printed every e-mail (reset and feedback links, single-use
+    secrets) to the process log when EMAIL_BACKEND was not set; the embedded default printed them too."""
+
+    @pytest.mark.parametrize(
+        "backend",
+        [
+            "",
+            "django.core.mail.backends.console.EmailBackend",
+            "django.core.mail.backends.locmem.EmailBackend",
+            "django.core.mail.backends.dummy.EmailBackend",
+            "django.core.mail.backends.filebased.EmailBackend",
+            "confidentiality.outbox.OutboxEmailBackend",
+        ],
+    )
+    def test_production_refuses_to_start_without_a_backend_that_delivers(self, tmp_path: Path, backend: str) -> None:
+        result = run_manage(production_env(tmp_path, EMAIL_BACKEND=backend), "check")
+        assert result.returncode != 0
+        assert "ImproperlyConfigured" in result.stderr and "EMAIL_BACKEND" in result.stderr
+
+    def test_production_delivers_through_the_outbox_with_the_backend_it_names(self, tmp_path: Path) -> None:
+        code = "from django.conf import settings; print(settings.EMAIL_BACKEND, settings.EMAIL_DELIVERY_BACKEND)"
+        result = run_manage(production_env(tmp_path), "shell", "-c", code)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.splitlines()[-1].split() == [
+            "confidentiality.outbox.OutboxEmailBackend",
+            "django.core.mail.backends.smtp.EmailBackend",
+        ]
+
+    def test_the_embedded_default_refuses_to_print_mail_to_the_log(self, tmp_path: Path) -> None:
+        result = run_manage(
+            embedded_env(tmp_path, EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend"), "check"
+        )
+        assert result.returncode != 0 and "EMAIL_BACKEND" in result.stderr
+
+    def test_the_embedded_default_writes_mail_to_var_mail_and_none_of_it_to_the_log(self, tmp_path: Path) -> None:
+        """The whole way, as ``make run`` has it: a reset link sent, stored in the outbox, delivered
+        by the task (eagerly here) through the file backend into var/mail/; the log holds none of it."""
+        secret = "https://127.0.0.1:8000/accounts/password/reset/key/7-SeCrEtKeY0123/"
+        code = (
+            "from django.core.management import call_command; call_command('migrate', verbosity=0)\n"
+            "import logging; logging.getLogger('confidentiality').setLevel(logging.DEBUG)\n"
+            "from django.core.mail import send_mail\n"
+            f"send_mail('Password reset', 'Open {secret}', None, ['client@example.org'])\n"
+            "from confidentiality.models import OutgoingEmail\n"
+            "print('status', OutgoingEmail.objects.get().status)\n"
+        )
+        result = run_manage(embedded_env(tmp_path, CELERY_TASK_ALWAYS_EAGER="true"), "shell", "-c", code)
+        assert result.returncode == 0, result.stderr
+        assert "status sent" in result.stdout
+        log = result.stdout + result.stderr
+        assert "SeCrEtKeY0123" not in log and "client@example.org" not in log and "Password reset" not in log
+        files = list((tmp_path / "var" / "mail").iterdir())
+        assert len(files) == 1
+        written = files[0].read_text()
+        assert secret in written and "client@example.org" in written

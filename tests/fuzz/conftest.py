@@ -128,13 +128,13 @@ def in_process_requests(errors: list[BaseException]) -> Iterator[None]:
 def fuzz_world(
     django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[FuzzWorld]:
-    from confidentiality.services import api_token_issue
+    from tests.conftest import issue_token
 
     with built_world(django_db_blocker, tmp_path_factory.mktemp("fuzz-media")) as built:
         with django_db_blocker.unblock():
             newcomer = _coach_without_policy(built)
             keys = dict(built.personas.keys)
-            keys["coach_without_policy"] = api_token_issue(actor=newcomer, user=newcomer, name="fuzz")[1]
+            keys["coach_without_policy"] = issue_token(newcomer, "fuzz")
             _quiet_tokens()
             world = FuzzWorld(built, keys, fingerprint())
         assert set(PERSONAS) <= set(keys)

@@ -97,7 +97,7 @@ class Personas:
     personas held at the door, the session and token they already held (``MatrixWorld.held``)."""
 
     def __init__(self, people: dict[str, Any], held: dict[str, tuple[str, str]] | None = None) -> None:
-        from confidentiality.services import api_token_issue
+        from tests.conftest import issue_token
 
         self.sessions: dict[str, str | None] = {}
         self._browsers: dict[str, HttpClient] = {}
@@ -108,7 +108,7 @@ class Personas:
                 self.sessions[persona] = self.keys[persona] = None
                 continue
             self.sessions[persona] = login(HttpClient(), user).session.session_key
-            self.keys[persona] = api_token_issue(actor=user, user=user, name="matrix")[1]
+            self.keys[persona] = issue_token(user, "matrix")
         for persona, (session_key, key) in (held or {}).items():
             self.sessions[persona], self.keys[persona] = session_key, key
 

@@ -188,6 +188,9 @@ POST     policies/<uuid:pk>/accept/                                     policy  
 POST     policies/<uuid:pk>/accept/                                     missing                404   404   404   404   404   404   404   404   LOG
 GET      policies/status/                                               -                      404   404   404   404   404   200   404   404   LOG
 GET      audit/                                                         -                      404   404   404   404   404   200   200   404   LOG
+GET      outbox/                                                        -                      404   404   404   404   404   200   404   404   LOG
+POST     outbox/<uuid:pk>/resend/                                       email                  404   404   404   404   404   302   404   404   LOG
+POST     outbox/<uuid:pk>/resend/                                       missing                404   404   404   404   404   404   404   404   LOG
 
 # --- engagements: metadata, people, sessions, notes, documents, hard copies, reports, feedback -----------
 GET      engagements/                                                   -                      200   200   200   200   200   200   200   200   LOG
@@ -514,12 +517,12 @@ GET      admin/                                                         -       
 GET      admin/login/                                                   -                      200   200   200   200   200   200   200   302   LOG
 POST     admin/login/                                                   -                      200   200   200   200   200   200   200   200   LOG
 GET      admin/logout/                                                  -                      302   302   302   302   302   302   302   405   302
-GET      admin/password_change/                                         -                      302   302   302   302   302   302   302   200   302
+GET      admin/password_change/                                         -                      302   302   302   302   302   302   302   302   302
 GET      admin/password_change/done/                                    -                      302   302   302   302   302   302   302   200   302
 GET      admin/autocomplete/                                            -                      302   302   302   302   302   302   302   403   302
 GET      admin/jsi18n/                                                  -                      302   302   302   302   302   302   302   200   302
 GET      admin/r/<path:content_type_id>/<path:object_id>/               /admin/r/1/1/          302   302   302   302   302   302   302   404   302
-GET      admin/(?P<app_label>auth|account|mfa|usersessions|axes|django_celery_beat|confidentiality)/$ /admin/confidentiality/ 302   302   302   302   302   302   302   200   302
+GET      admin/(?P<app_label>axes|auth|django_celery_beat|usersessions|confidentiality)/$ /admin/confidentiality/ 302   302   302   302   302   302   302   200   302
 GET      admin/(?P<url>.*)$                                             /admin/no-such-page/   302   302   302   302   302   302   302   404   302
 
 # --- the API's schema and documentation; the API takes tokens only (no token: 401) -----------------------
@@ -751,6 +754,8 @@ GET      policies/                                                      -       
 POST     policies/<uuid:pk>/accept/                                     policy                 POL   LOG   LOG
 GET      policies/status/                                               -                      404   LOG   LOG
 GET      audit/                                                         -                      POL   LOG   LOG
+GET      outbox/                                                        -                      POL   LOG   LOG
+POST     outbox/<uuid:pk>/resend/                                       email                  POL   LOG   LOG
 
 # --- engagements: metadata, people, sessions, notes, documents, hard copies, reports, feedback -----------
 GET      engagements/                                                   -                      POL   LOG   LOG
@@ -952,7 +957,7 @@ GET      admin/password_change/done/                                    -       
 GET      admin/autocomplete/                                            -                      POL   302   LOG
 GET      admin/jsi18n/                                                  -                      POL   302   LOG
 GET      admin/r/<path:content_type_id>/<path:object_id>/               /admin/r/1/1/          POL   302   LOG
-GET      admin/(?P<app_label>auth|account|mfa|usersessions|axes|django_celery_beat|confidentiality)/$ /admin/confidentiality/ POL   302   LOG
+GET      admin/(?P<app_label>axes|auth|django_celery_beat|usersessions|confidentiality)/$ /admin/confidentiality/ POL   302   LOG
 GET      admin/(?P<url>.*)$                                             /admin/no-such-page/   POL   302   LOG
 
 # --- the API's schema and documentation; the API takes tokens only (no token: 401) -----------------------

@@ -398,8 +398,12 @@ def _agreements(world: MatrixWorld, side: str, coach: Any) -> None:
 
 
 def _tokens(world: MatrixWorld, side: str, coach: Any) -> None:
+    from confidentiality.credentials import has_second_factor
     from confidentiality.services import api_token_issue
+    from tests.conftest import enrol_totp
 
+    if not has_second_factor(coach):
+        enrol_totp(coach)
     token, _ = api_token_issue(actor=coach, user=coach, name=mark("TokenName", side))
     world.objects[f"token{side}"] = token
 
@@ -474,6 +478,21 @@ def _people_and_policies(world: MatrixWorld, today: datetime.date) -> None:
     o["sessionA"] = UserSession.objects.create(
         user=world.people["coach"], ip="127.0.0.1", session_key="matrix-coach-session", user_agent="matrix"
     )
+    # An e-mail the outbox could not deliver: the administrator's to see and send again.
+    o["email"] = _failed_email(world.people["coach"])
+
+
+def _failed_email(to: Any) -> Any:
+    from django.core.mail import EmailMessage
+
+    from confidentiality.models import OutgoingEmail
+    from confidentiality.outbox import outbox_store
+
+    email = outbox_store(message=EmailMessage("Coaching practice: a matrix message", "Sign in.", None, [to.email]))
+    OutgoingEmail.objects.filter(pk=email.pk).update(
+        status=OutgoingEmail.Status.FAILED, attempts=6, last_error="SMTPRecipientsRefused"
+    )
+    return email
 
 
 def _accept(document: Any, people: list[Any]) -> None:
@@ -492,13 +511,12 @@ def _sign_in_and_check(user: User, engagement: Any) -> tuple[str, str]:
     now: so when they are refused later, the change in the person's access is why, nothing else."""
     from django.test import Client as HttpClient
 
-    from confidentiality.services import api_token_issue
-    from tests.conftest import login
+    from tests.conftest import issue_token, login
 
     browser = login(HttpClient(), user)
     session_key = browser.session.session_key
     assert session_key is not None
-    _, key = api_token_issue(actor=user, user=user, name="matrix")
+    key = issue_token(user, "matrix")
     api = HttpClient(headers={"Authorization": f"Bearer {key}"})
     page = browser.get(f"/engagements/{engagement.pk}/").status_code
     endpoint = api.get(f"/api/v1/engagements/{engagement.pk}/").status_code

@@ -19,7 +19,7 @@ class Command(BaseCommand):
         report = rotate_key_encryption_keys(batch_size=options["batch_size"])
         self.stdout.write(
             f"Re-wrapped {report.data_keys_rewrapped} data keys; "
-            f"re-sealed {report.secrets_resealed} second-factor secrets."
+            f"re-sealed {report.secrets_resealed} second-factor secrets and {report.emails_resealed} waiting e-mails."
         )
         if options["data_keys"]:
             content = rotate_data_keys(batch_size=options["batch_size"])
