@@ -23,7 +23,7 @@ import enum
 from typing import TYPE_CHECKING, Any, TypeGuard, cast
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, get_objects_for_user, get_user_perms, remove_perm
@@ -457,11 +457,13 @@ def note_get_for(user: User, pk: Any, *, for_change: bool = False) -> Note:
 
 
 def documents_visible_to(user: User, engagement: Engagement) -> QuerySet[Document]:
-    """Coaches: all. Client: those shared with them. Sponsor: those their organisation supplied.
+    """Coaches: all. Client: those shared with them. Sponsor: while the engagement is open, those
+    their organisation supplied, which is to say uploaded by one of its sponsor contacts: a coach's
+    upload never reaches a sponsor, whatever it is marked (DESIGN.md §2).
 
     The administrator sees documents' metadata through ``document_metadata_for`` only.
     """
-    from engagements.models import Document
+    from engagements.models import Document, Engagement
 
     granted = engagement_access_for(user, engagement)
     role = role_of(user)
@@ -469,9 +471,19 @@ def documents_visible_to(user: User, engagement: Engagement) -> QuerySet[Documen
         return Document.objects.filter(engagement=engagement)
     if role == Role.CLIENT and EngagementAccess.READ_SHARED in granted:
         return Document.objects.filter(engagement=engagement, shared_with_client=True)
-    if role == Role.SPONSOR and EngagementAccess.VIEW in granted:
-        return Document.objects.filter(engagement=engagement, supplied_by_organisation=True)
+    if role == Role.SPONSOR and EngagementAccess.VIEW in granted and engagement.status != Engagement.Status.CLOSED:
+        return organisation_supplied_documents().filter(engagement=engagement)
     return Document.objects.none()
+
+
+def organisation_supplied_documents() -> QuerySet[Document]:
+    """The documents an organisation supplied: uploaded by one of its own sponsor contacts to one of
+    its engagements. A coach's upload is never one, however it is marked."""
+    from engagements.models import Document
+
+    return Document.objects.filter(
+        supplied_by_organisation=True, uploaded_by__sponsor_contact__organisation_id=F("engagement__organisation_id")
+    )
 
 
 def document_metadata_for(user: User, engagement: Engagement) -> QuerySet[Document]:
@@ -1005,6 +1017,40 @@ def finance_organisations_for(user: User) -> QuerySet[Any]:
 
 def can_manage_audits(user: User) -> bool:
     return role_of(user) == Role.ADMIN
+
+
+# --- the audit log ------------------------------------------------------------------------
+# DESIGN.md §2: the administrator reads the whole log; an auditor only its finance events, and
+# only inside an open audit (policy 000 opens the *financial records* to auditors, nothing else:
+# the rest of the log names engagements and clients, and who read which note, concern,
+# disclosure or complaint); nobody else reads it. A person's own activity is ``people``'s.
+
+# The finance events: every event the finance app writes (its services, pages and API name their
+# actions "finance.<record>.<verb>": invoices, payments, credit notes, audits, and reads of them).
+FINANCE_EVENT_PREFIX = "finance."
+
+
+def finance_events() -> Q:
+    return Q(action__startswith=FINANCE_EVENT_PREFIX)
+
+
+def can_read_audit_log(user: Person | None) -> bool:
+    role = role_of(user)
+    if role == Role.ADMIN:
+        return True
+    return role == Role.AUDITOR and active_audit_for(cast("User", user)) is not None
+
+
+def audit_events_visible_to(user: Person | None) -> QuerySet[Any]:
+    """The events of the log the person may read, newest first; none outside their need-to-know."""
+    from confidentiality.models import AuditEvent
+
+    if not can_read_audit_log(user):
+        return AuditEvent.objects.none()
+    found = AuditEvent.objects.order_by("-seq")
+    if role_of(user) != Role.ADMIN:
+        found = found.filter(finance_events())
+    return found
 
 
 # --- subject access -----------------------------------------------------------------------

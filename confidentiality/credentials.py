@@ -116,22 +116,22 @@ def _event(user: User, action: str, text: str, *, link: str = ACCOUNT_LINK, **de
         tell_about_credential(user, text, link=link)
 
 
-def _password_changed(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
-    with transaction.atomic():
-        revoked = revoke_tokens(actor=user, user=user, reason="password_changed")
-        _event(user, "auth.password_changed", "Your password was changed.", tokens_revoked=revoked)
+def _password_event(event: str, text: str) -> Callable[..., None]:
+    """A new password, however it came (changed, set, reset by e-mail link): audited, told, and
+    every token made under the old one revoked."""
+
+    def handler(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
+        with transaction.atomic():
+            revoked = revoke_tokens(actor=user, user=user, reason=event)
+            _event(user, f"auth.{event}", text, tokens_revoked=revoked)
+
+    handler.__name__ = f"_{event}"
+    return handler
 
 
-def _password_set(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
-    with transaction.atomic():
-        revoked = revoke_tokens(actor=user, user=user, reason="password_set")
-        _event(user, "auth.password_set", "A password was set for your account.", tokens_revoked=revoked)
-
-
-def _password_reset(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
-    with transaction.atomic():
-        revoked = revoke_tokens(actor=user, user=user, reason="password_reset")
-        _event(user, "auth.password_reset", "Your password was reset by e-mail link.", tokens_revoked=revoked)
+_password_changed = _password_event("password_changed", "Your password was changed.")
+_password_set = _password_event("password_set", "A password was set for your account.")
+_password_reset = _password_event("password_reset", "Your password was reset by e-mail link.")
 
 
 def _remember_email(sender: Any, instance: User, **kwargs: Any) -> None:

@@ -6,16 +6,10 @@ from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
-from confidentiality import accounts
-from confidentiality.models import ApiToken, AuditEvent
+from confidentiality.models import ApiToken
 
 if TYPE_CHECKING:
     from confidentiality.models import User
-
-
-def audit_events_for(*, user: User) -> QuerySet[AuditEvent]:
-    accounts.require(user, accounts.Capability.READ_AUDIT_LOG)
-    return AuditEvent.objects.order_by("-seq")
 
 
 def api_tokens_for(*, user: User) -> QuerySet[ApiToken]:

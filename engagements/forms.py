@@ -40,7 +40,10 @@ class NoteEditForm(forms.Form):
 class DocumentForm(forms.Form):
     file = forms.FileField(label="File", allow_empty_file=True)
     shared_with_client = forms.BooleanField(label="Share with the client", required=False)
-    supplied_by_organisation = forms.BooleanField(label="Supplied by the organisation", required=False)
+    supplied_by_organisation = forms.BooleanField(
+        label="Supplied by the organisation (for your records: only the organisation's own uploads reach its contacts)",
+        required=False,
+    )
 
 
 class HardCopyForm(forms.Form):
@@ -55,7 +58,10 @@ class BreakGlassForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         min_length=20,
         max_length=2000,
-        help_text="The coach is told that you opened the note. Access ends after a short time.",
+        help_text=(
+            "A sentence someone could act on: what happened and why this note must be read. "
+            "The coach is told that you opened the note, and why. Access ends after a short time."
+        ),
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import re
 from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
@@ -381,6 +382,14 @@ def engagement_close(*, actor: User, engagement: Engagement) -> Engagement:
 # --- sessions and notes --------------------------------------------------------------------
 
 
+def _is_organisations_contact(actor: User, engagement: Engagement) -> bool:
+    return (
+        access.role_of(actor) == Role.SPONSOR
+        and access.has_engagement_access(actor, engagement, access.EngagementAccess.VIEW)
+        and SponsorContact.objects.filter(user=actor, organisation_id=engagement.organisation_id, active=True).exists()
+    )
+
+
 def _require_writer(actor: User, engagement: Engagement) -> None:
     from consent.models import ConsentRecord
     from consent.services import has_active_consent
@@ -573,7 +582,14 @@ def document_upload(
     from engagements.documents import clean_name, detect_type
     from engagements.models import Document
 
-    _require_writer(actor, engagement)
+    if _is_organisations_contact(actor, engagement):
+        # The organisation's own upload: it is what "supplied by the organisation" means, the one
+        # kind of document its contacts see; never shared with the client from here.
+        supplied_by_organisation, shared_with_client = True, False
+        if engagement.status == Engagement.Status.CLOSED:
+            raise ValidationError("This engagement is closed: nothing more can be added.")
+    else:
+        _require_writer(actor, engagement)
     content_type = detect_type(name, content, max_bytes=settings.DOCUMENT_MAX_BYTES)
     document_id = uuid_module.uuid4()
     blob_name = f"documents/{uuid_module.uuid4().hex}.bin"
@@ -674,6 +690,35 @@ def hard_copy_mark_returned(*, actor: User, hard_copy: Any, returned_on: datetim
 # --- break-glass ---------------------------------------------------------------------------
 
 
+def break_glass_reason_clean(reason: str) -> str:
+    """A break-glass reason is a sentence someone could act on: the coach is shown it, and a
+    reviewer must be able to tell why a private note was opened (issue 20: twenty "x" passed).
+    So: not a character or two repeated, at least 20 characters, and at least four different
+    words of two or more letters. A check of form, not of truth; the coach and the log judge that."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "State why you need to read this note; it is shown to the coach."})
+    if len({c.casefold() for c in reason if not c.isspace()}) < 3:
+        raise ValidationError(
+            {"reason": "The reason repeats one character (or two), not a sentence: say why you need to read this note."}
+        )
+    if len(reason) < 20:
+        raise ValidationError({"reason": "State the reason in at least 20 characters; it is shown to the coach."})
+    words = {w.casefold() for w in re.findall(r"[^\W\d_]{2,}", reason)}
+    if len(words) < 4:
+        raise ValidationError(
+            {
+                "reason": (
+                    f"Write the reason as a sentence of at least four different words (it has {len(words)}): "
+                    "what happened and why this note must be read."
+                )
+            }
+        )
+    if len(reason) > 2000:
+        raise ValidationError({"reason": "Keep the reason under 2,000 characters."})
+    return reason
+
+
 @transaction.atomic
 def break_glass_open(*, actor: User, note: Any, reason: str) -> Any:
     """The administrator opens one private note: a stated reason, a time-boxed grant, an audit
@@ -685,11 +730,7 @@ def break_glass_open(*, actor: User, note: Any, reason: str) -> Any:
 
     if not access.can_break_glass(actor):
         raise PermissionDenied("Only the practice administrator can use break-glass access.")
-    reason = reason.strip()
-    if len(reason) < 20:
-        raise ValidationError({"reason": "State the reason in at least 20 characters; it is shown to the coach."})
-    if len(reason) > 2000:
-        raise ValidationError({"reason": "Keep the reason under 2,000 characters."})
+    reason = break_glass_reason_clean(reason)
     grant = BreakGlassGrant(
         note=note,
         engagement=note.engagement,

@@ -35,6 +35,7 @@ from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
+import access
 from confidentiality.crypto import DecryptionError, decrypt_blob, encrypt_blob, load_data_keys
 
 if TYPE_CHECKING:
@@ -508,7 +509,7 @@ def organisation_contents(organisation: Any, *, progress: Reading | None = None)
     signed, released reports as released, documents it supplied, invoices and payments. Never a
     client's confidential material: engagements appear by reference and title only."""
     from consent.models import Agreement
-    from engagements.models import Document, Engagement, SponsorContact
+    from engagements.models import Engagement, SponsorContact
     from reports.models import SponsorReport
     from rights.models import SubjectAccessRequest
 
@@ -587,9 +588,7 @@ def organisation_contents(organisation: Any, *, progress: Reading | None = None)
         return Section("released_reports", "Reports released to the organisation", items)
 
     def documents() -> Section:
-        rows = Document.objects.filter(engagement__in=engagements, supplied_by_organisation=True).select_related(
-            "engagement"
-        )
+        rows = access.organisation_supplied_documents().filter(engagement__in=engagements).select_related("engagement")
         items = []
         for d in rows.order_by("created_at"):
             entry = _document_file(d, "documents")

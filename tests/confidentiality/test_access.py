@@ -71,7 +71,7 @@ PAGES: dict[str, dict[str, int]] = {
         "sponsor": 404,
         "other_sponsor": 404,
         "admin": 200,
-        "auditor": 200,
+        "auditor": 404,  # no audit open for them: the log's finance events show only inside one
         "superuser": 404,
         "anonymous": LOGIN,
     },

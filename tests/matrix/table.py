@@ -239,6 +239,7 @@ POST     engagements/notes/<uuid:pk>/break-glass/                       notepriv
 GET      engagements/documents/<uuid:pk>/download/                      documentprivateA       200   404   404   404   404   404   404   404   LOG
 GET      engagements/documents/<uuid:pk>/download/                      documentsharedA        200   404   200   404   404   404   404   404   LOG
 GET      engagements/documents/<uuid:pk>/download/                      documentsuppliedA      200   404   404   200   404   404   404   404   LOG
+GET      engagements/documents/<uuid:pk>/download/                      documenttickedA        200   404   404   404   404   404   404   404   LOG
 GET      engagements/documents/<uuid:pk>/download/                      documentprivateB       404   200   404   404   404   404   404   404   LOG
 POST     engagements/hard-copies/<uuid:pk>/returned/                    hardcopyA              302   404   404   404   404   302   404   404   LOG
 POST     engagements/hard-copies/<uuid:pk>/returned/                    hardcopyB              404   302   404   404   404   302   404   404   LOG
@@ -569,6 +570,7 @@ POST     /api/v1/credit-notes/                                          invoiceB
 GET      /api/v1/documents/{id}/download/                               documentprivateA       200   404   404   404   404   404   404   404   401
 GET      /api/v1/documents/{id}/download/                               documentsharedA        200   404   200   404   404   404   404   404   401
 GET      /api/v1/documents/{id}/download/                               documentsuppliedA      200   404   404   200   404   404   404   404   401
+GET      /api/v1/documents/{id}/download/                               documenttickedA        200   404   404   404   404   404   404   404   401
 GET      /api/v1/documents/{id}/download/                               documentprivateB       404   200   404   404   404   404   404   404   401
 GET      /api/v1/engagements/                                           -                      200   200   200   200   200   200   404   404   401
 GET      /api/v1/engagements/{id}/                                      engagementA            200   404   200   200   404   200   404   404   401

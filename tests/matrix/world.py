@@ -175,11 +175,20 @@ def _confidential_work(world: MatrixWorld, side: str, coach: Any, today: datetim
         content=mark("SharedDocumentContent", side).encode(),
         shared_with_client=True,
     )
+    # The organisation's own upload (its sponsor contact's): the one kind of document a sponsor sees.
+    sponsor = world.people[SIDES[side]["sponsor"]]
     o[f"documentsupplied{side}"] = services.document_upload(
-        actor=coach,
+        actor=sponsor,
         engagement=engagement,
         name=mark("SuppliedDocument", side) + ".txt",
         content=mark("SuppliedDocumentContent", side).encode(),
+    )
+    # A coach's upload marked as the organisation's: still never shown to its contacts.
+    o[f"documentticked{side}"] = services.document_upload(
+        actor=coach,
+        engagement=engagement,
+        name=mark("PrivateDocument", side) + "-ticked.txt",
+        content=mark("PrivateDocumentContent", side).encode(),
         supplied_by_organisation=True,
     )
     o[f"hardcopy{side}"] = services.hard_copy_record(

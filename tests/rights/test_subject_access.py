@@ -88,7 +88,7 @@ def goals() -> Any:
 @pytest.fixture
 def held(world: World) -> Held:
     """Something of every kind for the client, and a note for the other client."""
-    coach, client = world.people["coach"], world.people["client"]
+    coach, client, sponsor = world.people["coach"], world.people["client"], world.people["sponsor"]
     engagement = world.engagement
     session = engagement_services.session_record(
         actor=coach, engagement=engagement, held_on=timezone.localdate(), duration_minutes=75, mode="video"
@@ -99,7 +99,7 @@ def held(world: World) -> Held:
         actor=coach, engagement=engagement, name=SHARED_DOC_NAME, content=SHARED_DOC_BYTES, shared_with_client=True
     )
     supplied = engagement_services.document_upload(
-        actor=coach,
+        actor=sponsor,
         engagement=engagement,
         name=SUPPLIED_DOC_NAME,
         content=SUPPLIED_DOC_BYTES,
