@@ -7,9 +7,11 @@ hears of it. A changed or reset password and a removed second factor also revoke
 tokens: a token must not outlive the credential it was issued under.
 
 Wrong second-factor codes count as wrong passwords do: each one is a failure for django-axes (on
-the person and their address), so the limit-th locks the account there for the cool-off, and a
-locked account's right code is refused too (AuthenticateForm below). allauth's own limit on codes
-shares its switch with the failed-password limit, which is off (axes answers first); hence this.
+the person and their address). They are also counted against the account alone, from the audit
+log (``wrong_codes_since_sign_in``): only someone who knows the password reaches a code, so a new
+address buys no more guesses. Either limit reached, a locked account's right code is refused too
+(AuthenticateForm below). allauth's own limit on codes shares its switch with the failed-password
+limit, which is off (axes answers first); hence this.
 """
 
 from __future__ import annotations
@@ -65,7 +67,8 @@ def _locked(request: Any, user: User) -> bool:
 
 
 class _CodeLimit:
-    """Refuse any code, right or wrong, while the account is locked from this address."""
+    """Refuse any code, right or wrong, while the account is locked (from this address, or
+    everywhere after too many wrong codes)."""
 
     user: User
 

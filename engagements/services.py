@@ -383,10 +383,9 @@ def engagement_close(*, actor: User, engagement: Engagement) -> Engagement:
 
 
 def _is_organisations_contact(actor: User, engagement: Engagement) -> bool:
-    return (
-        access.role_of(actor) == Role.SPONSOR
-        and access.has_engagement_access(actor, engagement, access.EngagementAccess.VIEW)
-        and SponsorContact.objects.filter(user=actor, organisation_id=engagement.organisation_id, active=True).exists()
+    """An active sponsor contact of the engagement's own organisation, on the engagement."""
+    return access.sponsor_organisation_id(actor) == engagement.organisation_id and access.has_engagement_access(
+        actor, engagement, access.EngagementAccess.VIEW
     )
 
 

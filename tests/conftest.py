@@ -162,14 +162,20 @@ def bearer(user: User | None) -> HttpClient:
     return HttpClient(HTTP_AUTHORIZATION=f"Bearer {issue_token(user)}")
 
 
-def issue_token(user: User, name: str = "test") -> str:
-    """A personal token's key, as the account page issues it: staff set up their second factor first."""
+def ensure_second_factor(user: User) -> None:
+    """Whoever needs a second factor has one, as signing in would have made them set it up."""
     from confidentiality.credentials import has_second_factor
-    from confidentiality.models import ApiToken
-    from confidentiality.services import api_token_issue
 
     if needs_second_factor(user) and not has_second_factor(user):
         enrol_totp(user)
+
+
+def issue_token(user: User, name: str = "test") -> str:
+    """A personal token's key, as the account page issues it: staff set up their second factor first."""
+    from confidentiality.models import ApiToken
+    from confidentiality.services import api_token_issue
+
+    ensure_second_factor(user)
     token, key = api_token_issue(actor=user, user=user, name=name)
     # As a token in use already, from the test client's address: its first request is then a
     # request like any other, not also the first use from a new address (audited and told).

@@ -43,6 +43,21 @@ def token_for(user: User) -> tuple[HttpClient, str]:
     return HttpClient(HTTP_AUTHORIZATION=f"Bearer {key}"), key
 
 
+@pytest.fixture
+def superuser() -> HttpClient:
+    """The technical admin site's user, signed in with their second factor."""
+    return login(HttpClient(), User.objects.create_superuser("root@example.org", PASSWORD))
+
+
+def at_the_code_step() -> tuple[User, str, HttpClient]:
+    """A coach with an authenticator, past their password: the sign-in now asks for a code."""
+    user = UserFactory(role=Role.COACH)
+    secret = enrol_totp(user)
+    http = HttpClient()
+    sign_in(http, user.email)
+    return user, secret, http
+
+
 def actions_for(user: User) -> list[str]:
     return list(
         AuditEvent.objects.filter(object_type="confidentiality.user", object_id=str(user.pk)).values_list(
@@ -56,10 +71,7 @@ class TestSecondFactorCodesAreLimited:
     """Weakness 1: wrong codes were checked without limit (login_failed: None switched allauth's off)."""
 
     def test_wrong_codes_lock_the_account_and_the_right_code_no_longer_opens_it(self, settings: Any) -> None:
-        user = UserFactory(role=Role.COACH)
-        secret = enrol_totp(user)
-        http = HttpClient()
-        sign_in(http, user.email)
+        user, secret, http = at_the_code_step()
         for _ in range(settings.AXES_FAILURE_LIMIT):
             http.post(reverse("mfa_authenticate"), {"code": wrong_code(secret)})
         response = http.post(reverse("mfa_authenticate"), {"code": totp_code(secret)})
@@ -98,10 +110,7 @@ class TestSecondFactorCodesAreLimited:
         assert Notice.objects.filter(user=user, text__icontains="wrong authenticator codes").count() == 1
 
     def test_a_sign_in_starts_the_count_again(self, settings: Any) -> None:
-        user = UserFactory(role=Role.COACH)
-        secret = enrol_totp(user)
-        http = HttpClient()
-        sign_in(http, user.email)
+        user, secret, http = at_the_code_step()
         for _ in range(settings.AXES_FAILURE_LIMIT - 1):
             http.post(reverse("mfa_authenticate"), {"code": wrong_code(secret)})
         http.post(reverse("mfa_authenticate"), {"code": totp_code(secret)})
@@ -114,20 +123,14 @@ class TestSecondFactorCodesAreLimited:
     def test_the_codes_typed_are_not_kept_by_the_lockout_records(self, settings: Any) -> None:
         from axes.models import AccessAttempt
 
-        user = UserFactory(role=Role.COACH)
-        secret = enrol_totp(user)
-        http = HttpClient()
-        sign_in(http, user.email)
+        user, secret, http = at_the_code_step()
         typed = wrong_code(secret)
         http.post(reverse("mfa_authenticate"), {"code": typed})
         kept = " ".join(AccessAttempt.objects.values_list("post_data", flat=True))
         assert kept and typed not in kept
 
     def test_fewer_wrong_codes_than_the_limit_still_let_the_person_in(self, settings: Any) -> None:
-        user = UserFactory(role=Role.COACH)
-        secret = enrol_totp(user)
-        http = HttpClient()
-        sign_in(http, user.email)
+        user, secret, http = at_the_code_step()
         for _ in range(settings.AXES_FAILURE_LIMIT - 2):
             http.post(reverse("mfa_authenticate"), {"code": wrong_code(secret)})
         http.post(reverse("mfa_authenticate"), {"code": totp_code(secret)})
@@ -138,11 +141,6 @@ class TestSecondFactorCodesAreLimited:
 class TestTheAdminSiteChangesNoCredential:
     """Weakness 2: a superuser set a client's password (or e-mail) from the admin site and signed in
     as them."""
-
-    @pytest.fixture
-    def superuser(self) -> HttpClient:
-        admin_user = User.objects.create_superuser("root@example.org", PASSWORD)
-        return login(HttpClient(), admin_user)
 
     def test_the_password_form_is_gone(self, superuser: HttpClient) -> None:
         client = UserFactory(role=Role.CLIENT)
@@ -470,10 +468,6 @@ class TestEveryCredentialEventIsToldToItsPerson:
 
 @pytest.mark.django_db
 class TestTheAdminSiteOnlyShowsSchedulesAndSessions:
-    @pytest.fixture
-    def superuser(self) -> HttpClient:
-        return login(HttpClient(), User.objects.create_superuser("root@example.org", PASSWORD))
-
     @pytest.mark.parametrize(
         "path", ["/admin/django_celery_beat/periodictask/add/", "/admin/usersessions/usersession/add/"]
     )

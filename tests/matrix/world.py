@@ -407,12 +407,10 @@ def _agreements(world: MatrixWorld, side: str, coach: Any) -> None:
 
 
 def _tokens(world: MatrixWorld, side: str, coach: Any) -> None:
-    from confidentiality.credentials import has_second_factor
     from confidentiality.services import api_token_issue
-    from tests.conftest import enrol_totp
+    from tests.conftest import ensure_second_factor
 
-    if not has_second_factor(coach):
-        enrol_totp(coach)
+    ensure_second_factor(coach)
     token, _ = api_token_issue(actor=coach, user=coach, name=mark("TokenName", side))
     world.objects[f"token{side}"] = token
 
