@@ -68,6 +68,7 @@ class TestABreakGlassReason:
         response = world.http("admin").post(url, {"reason": "x" * 20})
         assert response.status_code == 200
         assert "repeats one character" in response.content.decode()
+        assert "x" * 20 in response.content.decode()  # what they typed is still in the box
         assert not BreakGlassGrant.objects.exists()
         response = world.http("admin").post(url, {"reason": A_REAL_REASON})
         assert response.status_code == 302
