@@ -335,7 +335,8 @@ DEMO_NOTES = (
 
 
 def _seed_daily_work(engagements: dict[str, Any], people: dict[str, User], today: Any) -> None:
-    """Sessions, notes private and shared, a document and a hard copy: what a coach keeps."""
+    """Sessions, notes private and shared, documents (the coach's, and one the organisation supplied)
+    and a hard copy: what a coach keeps."""
     from engagements.models import Note
     from engagements.services import document_upload, hard_copy_record, note_create, session_record
 
@@ -360,6 +361,14 @@ def _seed_daily_work(engagements: dict[str, Any], people: dict[str, User], today
             name="Development plan - Sam.txt",
             content=b"Development plan\n\n1. Delegate weekly planning.\n2. Monthly check-in with sponsor.\n",
             shared_with_client=True,
+        )
+    if not first.documents.filter(uploaded_by=people["sponsor"]).exists():
+        # The organisation's own upload: the one kind of document its sponsor contact sees.
+        document_upload(
+            actor=people["sponsor"],
+            engagement=first,
+            name="Role profile - Northwind.txt",
+            content=b"Role profile\n\nHead of operations: leads three regional teams.\n",
         )
     if not first.hard_copies.exists():
         hard_copy_record(

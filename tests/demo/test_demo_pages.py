@@ -35,3 +35,14 @@ def test_each_role_finds_its_main_pages_in_the_demo_practice() -> None:
             assert shown in body, f"{role} {address} does not show {shown!r}"
             if hidden:
                 assert hidden not in body, f"{role} {address} shows {hidden!r}"
+
+
+def test_the_demo_sponsor_sees_the_organisations_own_document_and_not_the_coachs() -> None:
+    seed_demo()
+    from engagements.models import Engagement
+
+    engagement = Engagement.objects.get(reference="ENG-2026-001")
+    page = login(HttpClient(), User.objects.get(email="priya@northwind.example")).get(f"/engagements/{engagement.pk}/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "Role profile - Northwind" in body and "Development plan - Sam" not in body
