@@ -28,7 +28,8 @@ from complaints.models import Breach, Complaint, ComplaintResponse
 from confidentiality.audit import audit_record
 from confidentiality.crypto import data_key_create, load_data_keys
 from confidentiality.models import User
-from confidentiality.notify import notify
+from confidentiality.notify import about as notice_about
+from confidentiality.notify import notify, resolve
 from engagements.services import ConflictError
 
 COMPLAINT_MAX_CHARS = 10_000
@@ -181,6 +182,7 @@ def complaint_lodge(*, actor: User, about: str, body: str, engagement: Any = Non
         text=f"A client lodged a complaint ({complaint.reference}). Acknowledge it by "
         f"{timezone.localtime(complaint.acknowledge_by):%d %b %Y}.",
         link=reverse("complaints:complaint_detail", args=[complaint.pk]),
+        about=notice_about("complaint.acknowledge", complaint),
     )
     return complaint
 
@@ -208,6 +210,7 @@ def complaint_respond(*, actor: User, complaint: Complaint, message: str) -> Com
     else:
         kind = ComplaintResponse.Kind.UPDATE
     response = _add_response(actor, locked, kind, message, now)
+    resolve(notice_about("complaint.acknowledge", locked))  # acknowledged, by whoever wrote first
     _audit_complaint(actor, "complaint.respond", locked, kind=kind.value, response=str(response.pk))
     _tell_client(locked, "The practice responded to your complaint")
     _refresh(complaint, locked)
@@ -230,6 +233,7 @@ def complaint_close(*, actor: User, complaint: Complaint, outcome: str, message:
     locked.closed_at = now
     locked.full_clean()
     locked.save(update_fields=["status", "outcome", "acknowledged_at", "closed_at"])
+    resolve(notice_about("complaint.acknowledge", locked))
     _audit_complaint(actor, "complaint.close", locked, outcome=outcome, response=str(response.pk))
     _tell_client(locked, "The practice sent its final response to your complaint")
     _refresh(complaint, locked)

@@ -25,6 +25,13 @@ class AccountAdapter(DefaultAccountAdapter):
             raise PermissionDenied("Unable to determine the client's address.")
         return address
 
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        """allauth's e-mails in the practice's name (templates/account/email/), never the site's
+        host name."""
+        from django.conf import settings
+
+        super().send_mail(template_prefix, email, {**context, "practice_name": settings.PRACTICE_NAME})
+
     def is_open_for_signup(self, request: Any) -> bool:
         # Accounts are made by the practice administrator, never by sign-up.
         return False

@@ -124,9 +124,12 @@ def _password_event(event: str, text: str) -> Callable[..., None]:
     every token made under the old one revoked."""
 
     def handler(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
+        from confidentiality.invitations import invitation_accepted
+
         with transaction.atomic():
             revoked = revoke_tokens(actor=user, user=user, reason=event)
             _event(user, f"auth.{event}", text, tokens_revoked=revoked)
+            invitation_accepted(user)
 
     handler.__name__ = f"_{event}"
     return handler

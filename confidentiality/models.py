@@ -139,6 +139,25 @@ class AuditChainHead(models.Model):
         return f"audit chain head at event {self.seq}"
 
 
+class Invitation(models.Model):
+    """An invitation to set a password, sent to someone the practice added (confidentiality/invitations.py).
+
+    The link itself is never stored: it is a password-reset link, valid for PASSWORD_RESET_TIMEOUT
+    and spent once a password is set. The row says who was invited, by whom, when, and whether
+    they have accepted, so the administrator sees who has not and can send it again."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
+    sent_at = models.DateTimeField(default=timezone.now)
+    sent_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return f"invitation of {self.user_id} sent {self.sent_at:%Y-%m-%d}"
+
+
 class ApiToken(models.Model):
     """A personal API token. Only its SHA-256 is stored; the key is shown once."""
 
@@ -177,10 +196,17 @@ class Notice(models.Model):
     link = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    # What the notice asks about ("report.review:<id>"), when it asks for something: it is marked done
+    # (and leaves the dashboard) when that thing is done, by whoever does it (notify.resolve).
+    about = models.CharField(max_length=100, blank=True, default="")
+    done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "read_at"])]
+        indexes = [
+            models.Index(fields=["user", "read_at"]),
+            models.Index(fields=["about"], condition=models.Q(done_at__isnull=True), name="notice_open_about"),
+        ]
 
     def __str__(self) -> str:
         return self.text

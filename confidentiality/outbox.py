@@ -52,7 +52,7 @@ from confidentiality import accounts
 from confidentiality.audit import audit_record
 from confidentiality.crypto import DecryptionError, kek_id_of_sealed, open_with_kek, seal_with_kek
 from confidentiality.models import OutgoingEmail
-from confidentiality.notify import notify
+from confidentiality.notify import about, notify, resolve
 
 if TYPE_CHECKING:
     from confidentiality.accounts import Person
@@ -272,6 +272,7 @@ def _failed(email: OutgoingEmail, mine: QuerySet[OutgoingEmail], exc: Exception)
                     text=f"An e-mail could not be sent after {email.attempts} attempts. See it in the outbox.",
                     link=reverse("outbox"),
                     email=False,
+                    about=about("email.failed", email),
                 )
         logger.error("E-mail %s failed after %s attempts: %s%s", email.pk, email.attempts, error, where)
         return
@@ -330,6 +331,7 @@ def outbox_resend(*, actor: User, email: OutgoingEmail) -> OutgoingEmail:
     locked.claimed_at = locked.claim = None
     locked.save(update_fields=["status", "attempts", "next_attempt_at", "claimed_at", "claim"])
     audit_record(actor=actor, action="email.resend", obj=locked, detail={"attempts_before": attempts})
+    resolve(about("email.failed", locked))
     transaction.on_commit(partial(_wake, locked.pk))
     return locked
 

@@ -316,6 +316,10 @@ if _refused and (PRODUCTION or _delivery_module in ("django.core.mail.backends.c
     raise ImproperlyConfigured(f"EMAIL_BACKEND {EMAIL_DELIVERY_BACKEND} {_refused}: name one that delivers mail.")
 EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "practice@localhost")
+# The practice's name, as its e-mails and pages give it.
+PRACTICE_NAME = env_str("PRACTICE_NAME", "Coaching practice") or "Coaching practice"
+# allauth puts "[site name] " before every subject; ours name the practice themselves.
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")

@@ -51,3 +51,28 @@ def consent_get_for(*, user: User, pk: Any) -> ConsentRecord:
         return consents_for(user=user).get(pk=pk)
     except (ConsentRecord.DoesNotExist, ValidationError, ValueError):
         raise Http404 from None
+
+
+def signatures_named(*, user: User, agreement: Agreement) -> list[Any]:
+    """The agreement's signatures, each with ``signer_name``: the client by the name in their
+    (encrypted) record, where it alone is kept, everyone else by their name, never an address
+    standing in for one. Someone other than the client reading that name is a read of the
+    client's file, and audited as one."""
+    from confidentiality.audit import audit_record_many
+    from confidentiality.crypto import load_data_keys
+
+    signatures = list(agreement.signatures.select_related("user"))
+    client = agreement.engagement.client
+    for signature in signatures:
+        signature.signer_name = signature.user.display_name or signature.user.email  # type: ignore[attr-defined]
+        if signature.party == "client" and signature.user_id == client.user_id:
+            load_data_keys([client.data_key_id])
+            signature.signer_name = client.full_name  # type: ignore[attr-defined]
+            if user.pk != client.user_id:
+                audit_record_many(
+                    actor=user,
+                    action="client.read",
+                    object_type="engagements.client",
+                    items=[{"object_id": client.pk, "client_id": client.pk}],
+                )
+    return signatures

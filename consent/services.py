@@ -268,16 +268,19 @@ def agreement_template_update(
 @transaction.atomic
 def agreement_send(*, actor: User, agreement: Agreement) -> Agreement:
     """Put a draft out for signing: its exact text is fixed by hash, and earlier versions step aside."""
-    from confidentiality.notify import notify
+    from confidentiality.notify import about, notify, resolve
 
     if not access.can_draft_agreement(actor, agreement.engagement):
         raise PermissionDenied("Only the administrator or a coach on this engagement sends its agreement.")
     locked = Agreement.objects.select_for_update().select_related("engagement__organisation").get(pk=agreement.pk)
     if locked.state != Agreement.State.DRAFT:
         raise ValidationError("This version was already sent.")
-    Agreement.objects.filter(
+    stepping_aside = Agreement.objects.filter(
         engagement=locked.engagement, state__in=[Agreement.State.SIGNED, Agreement.State.OUT_FOR_SIGNATURE]
-    ).update(state=Agreement.State.SUPERSEDED)
+    )
+    for earlier in stepping_aside.values_list("pk", flat=True):
+        resolve(about("agreement.sign", earlier))  # nobody signs a version that stepped aside
+    stepping_aside.update(state=Agreement.State.SUPERSEDED)
     locked.text_hash = agreement_text(locked).sha256
     locked.state = Agreement.State.OUT_FOR_SIGNATURE
     locked.sent_at = timezone.now()
@@ -288,6 +291,7 @@ def agreement_send(*, actor: User, agreement: Agreement) -> Agreement:
         users=parties["client"] + parties["sponsor"],
         text="A confidentiality agreement is waiting for your signature.",
         link=f"/agreements/{locked.pk}/",
+        about=about("agreement.sign", locked),
     )
     return locked
 
@@ -297,6 +301,8 @@ def agreement_sign(
     *, actor: User, agreement: Agreement, shown_hash: str, ip_address: str | None = None, user_agent: str = ""
 ) -> Signature:
     """Sign the exact text the person was shown. The coach countersigns after client and sponsor."""
+    from confidentiality.notify import about, notify, resolve
+
     locked = Agreement.objects.select_for_update().select_related("engagement__organisation").get(pk=agreement.pk)
     party = access.agreement_party(actor, locked.engagement)
     if party is None:
@@ -322,11 +328,22 @@ def agreement_sign(
     signature.full_clean()
     signature.save()
     audit_engagement_event(actor, "agreement.sign", locked.engagement, locked, party=party, version=locked.version)
+    waiting = about("agreement.sign", locked)
+    resolve(waiting, users=[actor])
+    if party != "coach" and {"client", "sponsor"} <= signed | {party}:
+        notify(
+            users=required_parties(locked)["coach"],
+            text=f"The client and the sponsor have signed the agreement for {locked.engagement.reference}: "
+            "it is waiting for your countersignature.",
+            link=f"/agreements/{locked.pk}/",
+            about=waiting,
+        )
     if {"client", "sponsor", "coach"} <= signed | {party}:
         locked.state = Agreement.State.SIGNED
         locked.signed_at = timezone.now()
         locked.save(update_fields=["state", "signed_at"])
         audit_engagement_event(actor, "agreement.complete", locked.engagement, locked, version=locked.version)
+        resolve(waiting)
     return signature
 
 

@@ -70,8 +70,7 @@ def agreement_detail(request: SignedInRequest, pk: str) -> HttpResponse:
         return redirect("consent:agreement_edit", pk=agreement.pk)
     text = agreement_text(agreement)
     party = access.agreement_party(user, agreement.engagement)
-    signatures = list(agreement.signatures.select_related("user"))
-    already = any(s.user_id == user.pk for s in signatures)
+    already = agreement.signatures.filter(user=user).exists()
     can_sign = party is not None and agreement.state == Agreement.State.OUT_FOR_SIGNATURE and not already
     form = forms.SignForm(request.POST or None, initial={"text_hash": text.sha256})
     if request.method == "POST":
@@ -98,7 +97,7 @@ def agreement_detail(request: SignedInRequest, pk: str) -> HttpResponse:
             "agreement": agreement,
             "engagement": agreement.engagement,
             "text": text,
-            "signatures": signatures,
+            "signatures": selectors.signatures_named(user=user, agreement=agreement),
             "can_sign": can_sign,
             "party": party,
             "form": form,
@@ -160,7 +159,7 @@ def agreement_pdf(request: SignedInRequest, pk: str) -> HttpResponse:
         {
             "agreement": agreement,
             "text": agreement_text(agreement),
-            "signatures": agreement.signatures.select_related("user"),
+            "signatures": selectors.signatures_named(user=user, agreement=agreement),
         },
         reader=user,
     )

@@ -199,12 +199,13 @@ def disclosure_record(
         evidence=_evidence_code(disclosure),
     )
     if needs_approval:
-        from confidentiality.notify import notify
+        from confidentiality.notify import about, notify
 
         notify(
             users=access.approvers_of(disclosure),
             text="A disclosure is waiting for your second approval.",
             link=disclosure_link(disclosure),
+            about=about("disclosure.decide", disclosure),
         )
     else:
         _confirm_to_client(actor=actor, disclosure=disclosure)
@@ -214,7 +215,7 @@ def disclosure_record(
 @transaction.atomic
 def disclosure_decide(*, actor: User, disclosure: Disclosure, approve: bool) -> Disclosure:
     """The second person's decision. Approved, it is made and the client is written to."""
-    from confidentiality.notify import notify
+    from confidentiality.notify import about, notify, resolve
 
     locked = (
         Disclosure.objects.select_for_update(of=("self",))
@@ -231,6 +232,7 @@ def disclosure_decide(*, actor: User, disclosure: Disclosure, approve: bool) -> 
     locked.state = State.MADE if approve else State.DECLINED
     locked.made_at = now if approve else None
     locked.save(update_fields=["second_approved_by", "second_decision_at", "state", "made_at"])
+    resolve(about("disclosure.decide", locked))  # decided: the other approvers need not look
     audit_engagement_event(
         actor, "disclosure.approve" if approve else "disclosure.decline", locked.engagement, locked, basis=locked.basis
     )

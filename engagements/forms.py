@@ -38,7 +38,7 @@ class NoteEditForm(forms.Form):
 
 
 class DocumentForm(forms.Form):
-    file = forms.FileField(label="File", allow_empty_file=True)
+    file = forms.FileField(label="File", allow_empty_file=True, error_messages={"required": "Choose a file to upload."})
     shared_with_client = forms.BooleanField(label="Share with the client", required=False)
     supplied_by_organisation = forms.BooleanField(
         label="Supplied by the organisation (for your records: only the organisation's own uploads reach its contacts)",
@@ -94,7 +94,7 @@ class ClientForm(forms.Form):
     contact_email = forms.EmailField(label="E-mail", required=False)
     phone = forms.CharField(label="Phone", max_length=40, required=False)
     portal_login = forms.BooleanField(
-        label="Give the client a portal login (they set their password through the e-mailed link)", required=False
+        label="Give the client a portal login (they are sent an invitation to choose a password)", required=False
     )
     basic_consent = forms.BooleanField(
         label="The client agreed that we hold their basic information",
@@ -145,9 +145,11 @@ class MemberAddForm(forms.Form):
 
     def __init__(self, *args: Any, organisation: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = (  # type: ignore[attr-defined]
+        field: Any = self.fields["user"]
+        field.queryset = (
             User.objects.filter(is_active=True, groups__name=Role.COACH)
             | User.objects.filter(
                 is_active=True, sponsor_contact__organisation=organisation, sponsor_contact__active=True
             )
         ).distinct()
+        field.label_from_instance = lambda user: f"{user.display_name or user.email} ({user.email})"

@@ -19,42 +19,6 @@ def engagement_list_for(*, user: User) -> QuerySet[Engagement]:
     return access.engagements_visible_to(user).select_related("organisation").order_by("-starts_on", "reference")
 
 
-def dashboard_engagements_for(*, user: User) -> list[Any]:
-    """Open engagements with what to do next, in one query whatever the practice's size."""
-    from django.db.models import OuterRef, Subquery
-    from django.utils import timezone
-
-    from engagements.models import CoachingSession, HardCopy
-
-    last_session = CoachingSession.objects.filter(engagement=OuterRef("pk")).order_by("-held_on").values("held_on")[:1]
-    due = (
-        HardCopy.objects.filter(engagement=OuterRef("pk"), state=HardCopy.State.RETURN_DUE)
-        .values("engagement")
-        .annotate(n=Count("pk"))
-        .values("n")[:1]
-    )
-    engagements = list(
-        engagement_list_for(user=user)
-        .exclude(status=Engagement.Status.CLOSED)
-        .annotate(last_session_on=Subquery(last_session), hard_copies_due=Subquery(due))[:50]
-    )
-    today = timezone.localdate()
-    is_coach = access.role_of(user) == Role.COACH
-    for engagement in engagements:
-        actions = []
-        if is_coach:
-            if engagement.status == Engagement.Status.PROPOSED:
-                actions.append("Not started yet")
-            elif engagement.last_session_on is None:
-                actions.append("Record the first session")
-            elif (today - engagement.last_session_on).days > 30:
-                actions.append(f"No session for {(today - engagement.last_session_on).days} days")
-        if engagement.hard_copies_due:
-            actions.append("Return hard copies to the organisation")
-        engagement.next_actions = actions  # type: ignore[attr-defined]
-    return engagements
-
-
 def engagement_get_for(*, user: User, pk: Any) -> Engagement:
     return access.engagement_get_for(user, pk)
 
@@ -265,7 +229,7 @@ def access_log_for_client(*, user: User, limit: int = 200) -> list[dict[str, Any
 def notices_for(*, user: User) -> QuerySet[Any]:
     from confidentiality.models import Notice
 
-    return Notice.objects.filter(user=user, read_at__isnull=True).order_by("-created_at")[:10]
+    return Notice.objects.filter(user=user, read_at__isnull=True, done_at__isnull=True).order_by("-created_at")[:10]
 
 
 def break_glass_for_coach(*, user: User, engagement: Engagement) -> list[Any]:

@@ -130,6 +130,43 @@ def client_create(
 
 
 @transaction.atomic
+def client_login_give(*, actor: User | None, client: Client) -> User:
+    """Give an existing client a portal login, at any time: an account at the address in their
+    record, a place on each of their engagements that is not closed, and an invitation to choose a
+    password. An agreement already waiting for signatures asks them to sign."""
+    from confidentiality.crypto import load_data_keys
+    from confidentiality.invitations import invitation_send
+    from confidentiality.notify import about, notify
+    from confidentiality.services import user_create
+    from consent.services import current_agreement
+
+    require_practice_manager(actor)
+    locked = Client.objects.select_for_update().get(pk=client.pk)
+    if locked.user_id is not None:
+        raise ValidationError("This client already has a portal login.")
+    load_data_keys([locked.data_key_id])
+    if not locked.contact_email:
+        raise ValidationError("Record the client's e-mail address first: the invitation is sent there.")
+    user = user_create(actor=actor, email=locked.contact_email, role=Role.CLIENT)
+    locked.user = user
+    locked.save(update_fields=["user"])
+    audit_record(actor=actor, action="client.login_given", obj=locked, client_id=locked.id)
+    for engagement in Engagement.objects.filter(client=locked).exclude(status=Engagement.Status.CLOSED):
+        engagement_member_add(actor=actor, engagement=engagement, user=user, kind=EngagementMember.Kind.CLIENT)
+        agreement = current_agreement(engagement)
+        if agreement is not None and agreement.state == "out_for_signature":
+            notify(
+                users=[user],
+                text="A confidentiality agreement is waiting for your signature.",
+                link=f"/agreements/{agreement.pk}/",
+                about=about("agreement.sign", agreement),
+                email=False,  # the invitation is their e-mail; this waits on their dashboard
+            )
+    invitation_send(actor=actor, user=user)
+    return user
+
+
+@transaction.atomic
 def engagement_create(
     *,
     actor: User | None,

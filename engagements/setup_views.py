@@ -15,10 +15,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 import access
 from confidentiality.crypto import load_data_keys
 from confidentiality.forms import act_on, errors_to_form
+from confidentiality.invitations import invitation_send
 from confidentiality.roles import Role
 from confidentiality.services import user_create
 from engagements import forms, selectors, services
 from engagements.models import Organisation
+from engagements.views import submit_on_page
 
 if TYPE_CHECKING:
     from confidentiality.accounts import SignedInRequest
@@ -87,10 +89,13 @@ def organisation_detail(request: SignedInRequest, pk: str) -> HttpResponse:
                 services.sponsor_contact_add(
                     actor=actor, organisation=organisation, user=user, job_title=form.cleaned_data["job_title"]
                 )
+                invitation_send(actor=actor, user=user)
         except ValidationError as exc:
             errors_to_form(form, exc)
         else:
-            messages.success(request, "Contact added. They set their password with 'Forgot your password?'.")
+            messages.success(
+                request, f"Contact added. An invitation to choose a password has been sent to {user.email}."
+            )
             return redirect("engagements:organisation_detail", pk=organisation.pk)
     return render(
         request,
@@ -120,6 +125,7 @@ def client_create(request: SignedInRequest) -> HttpResponse:
                     # No display name: the client's name lives only in their encrypted record, so
                     # destroying their key shreds it everywhere.
                     user = user_create(actor=actor, email=data["contact_email"], role=Role.CLIENT)
+                    invitation_send(actor=actor, user=user)
                 client = services.client_create(
                     actor=actor,
                     full_name=data["full_name"],
@@ -142,7 +148,13 @@ def client_create(request: SignedInRequest) -> HttpResponse:
         except ValidationError as exc:
             errors_to_form(form, exc)
         else:
-            messages.success(request, "Client added. Next: record their consent and create the engagement.")
+            invited = " An invitation to choose a password has been sent to them." if data["portal_login"] else ""
+            messages.success(
+                request,
+                ("Client added." + invited + " Next: create the engagement.")
+                if data["basic_consent"]
+                else ("Client added." + invited + " Next: record their consent, then create the engagement."),
+            )
             return redirect("engagements:engagement_create")
     return render(request, "engagements/form_page.html", {"form": form, "title": "Add a client"})
 
@@ -227,19 +239,18 @@ def engagement_close(request: SignedInRequest, pk: str) -> HttpResponse:
 def member_add(request: SignedInRequest, pk: str) -> HttpResponse:
     actor = _admin(request)
     engagement = selectors.engagement_get_for(user=actor, pk=pk)
-    form = forms.MemberAddForm(request.POST, organisation=engagement.organisation)
-    if not form.is_valid():
-        messages.error(request, "Choose a coach or one of the organisation's sponsor contacts.")
-    else:
-        try:
-            services.engagement_member_add(
-                actor=actor, engagement=engagement, user=form.cleaned_data["user"], kind=form.cleaned_data["kind"]
-            )
-        except ValidationError as exc:
-            messages.error(request, "; ".join(exc.messages))
-        else:
-            messages.success(request, "Added. Their access starts now.")
-    return redirect("engagements:detail", pk=engagement.pk)
+    return submit_on_page(
+        request,
+        engagement,
+        name="member_form",
+        form=forms.MemberAddForm(request.POST, organisation=engagement.organisation),
+        action=lambda data: services.engagement_member_add(
+            actor=actor, engagement=engagement, user=data["user"], kind=data["kind"]
+        ),
+        refused="Nobody was added.",
+        done="Added. Their access starts now.",
+        anchor="people",
+    )
 
 
 @login_required
@@ -259,3 +270,24 @@ def member_remove(request: SignedInRequest, pk: str, user_id: int) -> HttpRespon
     else:
         messages.success(request, "Removed. Their access ended now; nothing they wrote was lost.")
     return redirect("engagements:detail", pk=engagement.pk)
+
+
+@login_required
+@require_POST
+def client_login_give(request: SignedInRequest, pk: str) -> HttpResponse:
+    """Give an existing client a portal login; they are sent an invitation to choose a password."""
+    from engagements.models import Client
+
+    actor = _admin(request)
+    client = Client.objects.filter(pk=pk).first()
+    if client is None:
+        from django.http import Http404
+
+        raise Http404
+    try:
+        services.client_login_give(actor=actor, client=client)
+    except ValidationError as exc:
+        messages.error(request, "No login was given: " + " ".join(exc.messages))
+    else:
+        messages.success(request, "Login given. An invitation to choose a password has been sent to the client.")
+    return redirect("engagements:clients")

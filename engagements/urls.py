@@ -25,6 +25,7 @@ urlpatterns = [
     path("hard-copies/<uuid:pk>/returned/", views.hard_copy_return, name="hard_copy_return"),
     path("clients/", views.client_list, name="clients"),
     path("clients/new/", setup_views.client_create, name="client_create"),
+    path("clients/<uuid:pk>/login/", setup_views.client_login_give, name="client_login_give"),
     path("organisations/", setup_views.organisation_list, name="organisations"),
     path("organisations/new/", setup_views.organisation_create, name="organisation_create"),
     path("organisations/<uuid:pk>/", setup_views.organisation_detail, name="organisation_detail"),

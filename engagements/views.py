@@ -29,10 +29,6 @@ if TYPE_CHECKING:
     from confidentiality.models import User
 
 
-def _form_error_text(form: Any) -> str:
-    return "; ".join(str(error) for errors in form.errors.values() for error in errors)
-
-
 def _back(engagement: Engagement, anchor: str = "") -> HttpResponse:
     return redirect(reverse("engagements:detail", args=[engagement.pk]) + (f"#{anchor}" if anchor else ""))
 
@@ -45,8 +41,16 @@ def engagement_list(request: SignedInRequest) -> HttpResponse:
 
 @login_required
 def engagement_detail(request: SignedInRequest, pk: str) -> HttpResponse:
+    return _detail_page(request, selectors.engagement_get_for(user=request.user, pk=pk))
+
+
+def _detail_page(
+    request: SignedInRequest, engagement: Engagement, *, refused: str = "", form: Any = None, what: str = ""
+) -> HttpResponse:
+    """The engagement's page. After a refused submission (``refused`` names its form) the form is
+    shown again as it was sent, open, with the reason beside it: nothing typed is lost, and the page
+    says at the top what was not done (``what``)."""
     user: User = request.user
-    engagement = selectors.engagement_get_for(user=user, pk=pk)
     granted = access.engagement_access_for(user, engagement)
     role = access.role_of(user)
     is_coach = access.EngagementAccess.READ_CONFIDENTIAL in granted
@@ -60,9 +64,27 @@ def engagement_detail(request: SignedInRequest, pk: str) -> HttpResponse:
         )
     reads_agreement = access.can_read_agreements(user, engagement)
     current = consent_services.current_agreement(engagement) if reads_agreement else None
+    agreement_missing = consent_services.agreement_missing(engagement) if reads_agreement or can_write else None
+    # A note needs the agreement in force: until it is, the page says what is missing instead of
+    # offering a form whose every submission would be refused.
+    notes_wait_for = agreement_missing if can_write else []
+    can_manage_members = access.can_change_engagement(user) and engagement.status != Engagement.Status.CLOSED
+    offered = {
+        "session_form": forms.SessionForm() if can_write else None,
+        "note_form": forms.NoteForm(sessions=selectors.sessions_for(user=user, engagement=engagement))
+        if can_write and not notes_wait_for
+        else None,
+        "document_form": forms.DocumentForm() if can_write else None,
+        "hard_copy_form": forms.HardCopyForm() if access.can_manage_hard_copies(user, engagement) else None,
+        "member_form": forms.MemberAddForm(organisation=engagement.organisation) if can_manage_members else None,
+    }
+    if refused:
+        offered[refused] = form
+        messages.error(request, f"{what} The reason is beside the form below; what you entered is kept.")
     context = {
         "engagement": engagement,
-        "agreement_missing": consent_services.agreement_missing(engagement) if reads_agreement else None,
+        "agreement_missing": agreement_missing if reads_agreement else None,
+        "notes_wait_for": notes_wait_for,
         "agreement_to_sign": current is not None
         and current.state == "out_for_signature"
         and access.agreement_party(user, engagement) is not None
@@ -84,19 +106,35 @@ def engagement_detail(request: SignedInRequest, pk: str) -> HttpResponse:
         "note_index": list(selectors.note_index_for_admin(user=user, engagement=engagement)[:50]),
         "break_glass_openings": selectors.break_glass_for_coach(user=user, engagement=engagement),
         "can_change": access.can_change_engagement(user),
-        "session_form": forms.SessionForm() if can_write else None,
-        "note_form": forms.NoteForm(sessions=selectors.sessions_for(user=user, engagement=engagement))
-        if can_write
-        else None,
-        "document_form": forms.DocumentForm() if can_write else None,
-        "hard_copy_form": forms.HardCopyForm() if access.can_manage_hard_copies(user, engagement) else None,
-        "member_form": forms.MemberAddForm(organisation=engagement.organisation)
-        if access.can_change_engagement(user) and engagement.status != Engagement.Status.CLOSED
-        else None,
+        "refused": refused,
+        **offered,
     }
     if notes or documents:
         load_data_keys([engagement.data_key_id])
     return render(request, "engagements/engagement_detail.html", context)
+
+
+def submit_on_page(
+    request: SignedInRequest,
+    engagement: Engagement,
+    *,
+    name: str,
+    form: Any,
+    action: Any,
+    refused: str,
+    done: Any,
+    anchor: str,
+) -> HttpResponse:
+    """One of the engagement page's forms: done, back to its section; refused, the page again with
+    the form as it was sent and the reason beside it (``_detail_page``)."""
+    try:
+        result = act_on(form, action)
+    except PermissionDenied:
+        raise Http404 from None
+    if result is None:
+        return _detail_page(request, engagement, refused=name, form=form, what=refused)
+    messages.success(request, done(form.cleaned_data) if callable(done) else done)
+    return _back(engagement, anchor)
 
 
 @login_required
@@ -131,19 +169,16 @@ def note_list(request: SignedInRequest, pk: str) -> HttpResponse:
 @require_POST
 def session_create(request: SignedInRequest, pk: str) -> HttpResponse:
     engagement = selectors.engagement_get_for(user=request.user, pk=pk)
-    form = forms.SessionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "The session was not recorded: " + _form_error_text(form))
-        return _back(engagement, "sessions")
-    try:
-        services.session_record(actor=request.user, engagement=engagement, **form.cleaned_data)
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as exc:
-        messages.error(request, "The session was not recorded: " + "; ".join(exc.messages))
-        return _back(engagement, "sessions")
-    messages.success(request, "Session recorded.")
-    return _back(engagement, "sessions")
+    return submit_on_page(
+        request,
+        engagement,
+        name="session_form",
+        form=forms.SessionForm(request.POST),
+        action=lambda data: services.session_record(actor=request.user, engagement=engagement, **data),
+        refused="The session was not recorded.",
+        done="Session recorded.",
+        anchor="sessions",
+    )
 
 
 @login_required
@@ -151,20 +186,18 @@ def session_create(request: SignedInRequest, pk: str) -> HttpResponse:
 def note_create(request: SignedInRequest, pk: str) -> HttpResponse:
     user: User = request.user
     engagement = selectors.engagement_get_for(user=user, pk=pk)
-    form = forms.NoteForm(request.POST, sessions=selectors.sessions_for(user=user, engagement=engagement))
-    if not form.is_valid():
-        messages.error(request, "The note was not saved: " + _form_error_text(form))
-        return _back(engagement, "notes")
-    try:
-        services.note_create(actor=user, engagement=engagement, **form.cleaned_data)
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as exc:
-        messages.error(request, "The note was not saved: " + "; ".join(exc.messages))
-        return _back(engagement, "notes")
-    shared = form.cleaned_data["shared_with_client"]
-    messages.success(request, "Note saved and shared with the client." if shared else "Private note saved.")
-    return _back(engagement, "notes")
+    return submit_on_page(
+        request,
+        engagement,
+        name="note_form",
+        form=forms.NoteForm(request.POST, sessions=selectors.sessions_for(user=user, engagement=engagement)),
+        action=lambda data: services.note_create(actor=user, engagement=engagement, **data),
+        refused="The note was not saved.",
+        done=lambda data: (
+            "Note saved and shared with the client." if data["shared_with_client"] else "Private note saved."
+        ),
+        anchor="notes",
+    )
 
 
 @login_required
@@ -212,6 +245,8 @@ def note_share(request: SignedInRequest, pk: str) -> HttpResponse:
     except ValueError:
         seen = -1
     try:
+        if shared and request.POST.get("confirm") != "yes":
+            raise ValidationError("Nothing was shared: confirm that the client may read this note.")
         services.note_set_shared(actor=request.user, note=note, shared=shared, expected_version=seen)
     except ValidationError as exc:
         messages.error(request, "; ".join(exc.messages))
@@ -257,36 +292,38 @@ def break_glass(request: SignedInRequest, pk: str) -> HttpResponse:
 @login_required
 @require_POST
 def document_upload(request: SignedInRequest, pk: str) -> HttpResponse:
+    from django.conf import settings
+
     user: User = request.user
     engagement = selectors.engagement_get_for(user=user, pk=pk)
     if not access.can_write_confidential(user, engagement):
         raise Http404
-    form = forms.DocumentForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, "The file was not uploaded: choose a file.")
-        return _back(engagement, "documents")
-    upload = form.cleaned_data["file"]
-    from django.conf import settings
 
-    if upload.size > settings.DOCUMENT_MAX_BYTES:
-        messages.error(
-            request, f"The file is larger than the limit of {settings.DOCUMENT_MAX_BYTES // (1024 * 1024)} MB."
-        )
-        return _back(engagement, "documents")
-    try:
-        services.document_upload(
+    def upload(data: dict[str, Any]) -> Any:
+        file = data["file"]
+        if file.size > settings.DOCUMENT_MAX_BYTES:
+            raise ValidationError(
+                {"file": f"The file is larger than the limit of {settings.DOCUMENT_MAX_BYTES // (1024 * 1024)} MB."}
+            )
+        return services.document_upload(
             actor=user,
             engagement=engagement,
-            name=upload.name or "document",
-            content=upload.read(),
-            shared_with_client=form.cleaned_data["shared_with_client"],
-            supplied_by_organisation=form.cleaned_data["supplied_by_organisation"],
+            name=file.name or "document",
+            content=file.read(),
+            shared_with_client=data["shared_with_client"],
+            supplied_by_organisation=data["supplied_by_organisation"],
         )
-    except ValidationError as exc:
-        messages.error(request, "The file was not uploaded: " + "; ".join(exc.messages))
-    else:
-        messages.success(request, "Document uploaded and stored encrypted.")
-    return _back(engagement, "documents")
+
+    return submit_on_page(
+        request,
+        engagement,
+        name="document_form",
+        form=forms.DocumentForm(request.POST, request.FILES),
+        action=upload,
+        refused="The file was not uploaded.",
+        done="Document uploaded and stored encrypted.",
+        anchor="documents",
+    )
 
 
 @login_required
@@ -303,17 +340,16 @@ def hard_copy_create(request: SignedInRequest, pk: str) -> HttpResponse:
     engagement = selectors.engagement_get_for(user=request.user, pk=pk)
     if not access.can_manage_hard_copies(request.user, engagement):
         raise Http404
-    form = forms.HardCopyForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Not recorded: " + _form_error_text(form))
-        return _back(engagement, "hard-copies")
-    try:
-        services.hard_copy_record(actor=request.user, engagement=engagement, **form.cleaned_data)
-    except ValidationError as exc:
-        messages.error(request, "Not recorded: " + "; ".join(exc.messages))
-    else:
-        messages.success(request, "Hard copy recorded.")
-    return _back(engagement, "hard-copies")
+    return submit_on_page(
+        request,
+        engagement,
+        name="hard_copy_form",
+        form=forms.HardCopyForm(request.POST),
+        action=lambda data: services.hard_copy_record(actor=request.user, engagement=engagement, **data),
+        refused="The hard copy was not recorded.",
+        done="Hard copy recorded.",
+        anchor="hard-copies",
+    )
 
 
 @login_required
@@ -337,6 +373,11 @@ def client_list(request: SignedInRequest) -> HttpResponse:
     # One query unwraps every key the page needs, instead of one per client.
     load_data_keys(client.data_key_id for client in page.object_list)
     selectors.audit_client_reads(user=request.user, clients=list(page.object_list))
+    from confidentiality.invitations import waiting_invitations
+
+    invited = waiting_invitations([client.user_id for client in page.object_list if client.user_id])
+    for client in page.object_list:
+        client.invitation = invited.get(client.user_id) if client.user_id else None
     return render(request, "engagements/client_list.html", {"page": page})
 
 

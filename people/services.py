@@ -32,7 +32,7 @@ import access
 from confidentiality.accounts import require_practice_manager
 from confidentiality.audit import audit_engagement_event, audit_record
 from confidentiality.models import ApiToken, User
-from confidentiality.notify import notify
+from confidentiality.notify import about, notify, resolve
 from confidentiality.roles import STAFF_ROLES, Role
 from engagements import services as engagement_services
 from engagements.models import Engagement, EngagementMember, SponsorContact
@@ -110,8 +110,10 @@ def staff_add(
     is_associate: bool = False,
     contract_ends_on: datetime.date | None = None,
 ) -> User:
-    """Add a member of staff. They set a password by reset, their second factor at first sign-in,
-    and accept the current policies before anything confidential opens to them."""
+    """Add a member of staff and invite them: they choose a password through the invitation, set up
+    their second factor at first sign-in, and accept the current policies before anything
+    confidential opens to them."""
+    from confidentiality.invitations import invitation_send
     from confidentiality.services import user_create
 
     _require_people_manager(actor)
@@ -121,7 +123,9 @@ def staff_add(
     _check_contract(role=role, is_associate=is_associate, contract_ends_on=contract_ends_on)
     user = user_create(actor=actor, email=email, role=role, display_name=display_name)
     ask_newcomer(user)
-    return contract_set(actor=actor, user=user, is_associate=is_associate, contract_ends_on=contract_ends_on)
+    user = contract_set(actor=actor, user=user, is_associate=is_associate, contract_ends_on=contract_ends_on)
+    invitation_send(actor=actor, user=user)
+    return user
 
 
 def _check_contract(*, role: Role | None, is_associate: bool, contract_ends_on: datetime.date | None) -> None:
@@ -223,8 +227,6 @@ def person_offboard(*, actor: User | None, user: User, reason: str) -> Offboardi
         },
     )
     if supervision.awaiting_approval:
-        from confidentiality.notify import notify
-
         count = supervision.awaiting_approval
         notify(
             users=access.administrators(),
@@ -233,13 +235,12 @@ def person_offboard(*, actor: User | None, user: User, reason: str) -> Offboardi
             link=reverse("disclosures:register"),
         )
     if actor is None and left:
-        from confidentiality.notify import notify
-
         notify(
             users=access.administrators(),
             text=f"{reason.label}: {len(left)} open engagement{'s' if len(left) != 1 else ''} "
             "need someone to take them over.",
             link=reverse("people:offboarding", args=[offboarding.pk]),
+            about=about("offboarding.handover", offboarding),
         )
     access.forget_cached_access(user)
     return offboarding
@@ -467,7 +468,9 @@ def engagement_reassign(*, actor: User, engagement: Engagement, from_user: User,
         access.revoke_engagement_member(user=from_user, engagement=engagement)
         audit_engagement_event(actor, "engagement.member_remove", engagement, user=from_user.pk, kind=kind)
     member = engagement_services.engagement_member_add(actor=actor, engagement=engagement, user=to_user, kind=kind)
+    offboardings = set(handovers.values_list("offboarding_id", flat=True))
     handovers.update(reassigned_to=to_user, settled_at=timezone.now(), settled_by=actor)
+    _resolve_settled(offboardings)
     audit_engagement_event(
         actor, "engagement.reassign", engagement, from_user=from_user.pk, to_user=to_user.pk, kind=kind
     )
@@ -496,4 +499,12 @@ def handover_settle_without_replacement(*, actor: User, handover: Any) -> Any:
     handover.settled_by = actor
     handover.save(update_fields=["settled_at", "settled_by"])
     audit_engagement_event(actor, "engagement.handover_settled", handover.engagement, kind=handover.kind)
+    _resolve_settled({handover.offboarding_id})
     return handover
+
+
+def _resolve_settled(offboardings: set[Any]) -> None:
+    """An offboarding whose every engagement is settled asks nothing more of the administrators."""
+    for pk in offboardings:
+        if not OffboardingEngagement.objects.filter(offboarding_id=pk, settled_at__isnull=True).exists():
+            resolve(about("offboarding.handover", pk))

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 import access
 from confidentiality.forms import ContractForm, OffboardForm, ReactivateForm, ReassignForm, StaffAddForm, act_on
+from confidentiality.invitations import waiting_invitations
 from confidentiality.models import User
 from confidentiality.roles import Role
 from people import policies
@@ -48,12 +49,15 @@ def people_list(request: SignedInRequest) -> HttpResponse:
     if person is not None:
         messages.success(
             request,
-            f"{person.display_name or person.email} added. They set a password with 'Forgot your password?', "
-            "then their second factor, then accept the practice's policies.",
+            f"{person.display_name or person.email} added and invited by e-mail: they choose a password through "
+            "the invitation, then set up their second factor, then accept the practice's policies.",
         )
         return redirect("people:person", pk=person.pk)
     current = policies.current_required()
     staff = people_services.with_roles(people_services.people_for(user=actor))
+    invited = waiting_invitations([person.pk for person in staff])
+    for person in staff:
+        person.invitation = invited.get(person.pk)  # type: ignore[attr-defined]
     return render(
         request,
         "people/people_list.html",
@@ -265,3 +269,27 @@ def sponsor_contact_remove(request: SignedInRequest, pk: int) -> HttpResponse:
         "their sessions, tokens and permissions have ended.",
     )
     return redirect("people:offboarding", pk=offboarding.pk)
+
+
+@login_required
+@require_POST
+def person_invite(request: SignedInRequest, pk: int) -> HttpResponse:
+    """Send someone's invitation again (a new link): staff, a client with a login, a sponsor contact."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    from confidentiality.invitations import invitation_send
+
+    actor = _manager(request)
+    person = User.objects.filter(pk=pk).first()
+    if person is None:
+        raise Http404
+    try:
+        invitation_send(actor=actor, user=person)
+    except ValidationError as exc:
+        messages.error(request, "No invitation was sent: " + " ".join(exc.messages))
+    else:
+        messages.success(request, f"A new invitation was sent to {person.email}. The link in it works once.")
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect("people:list")

@@ -18,6 +18,7 @@ from confidentiality.audit import audit_verify_chain
 from confidentiality.forms import ApiTokenForm
 from confidentiality.roles import Role
 from engagements import selectors as engagement_selectors
+from portal.dashboard import dashboard_engagements_for
 
 if TYPE_CHECKING:
     from confidentiality.accounts import SignedInRequest
@@ -50,7 +51,7 @@ def dashboard(request: SignedInRequest) -> HttpResponse:
         # Staff are asked to accept only what is recorded: say so while a required one is not.
         context["policies_missing"] = missing_kinds(current)
     elif role in (Role.COACH, Role.CLIENT, Role.SPONSOR):
-        context["engagements"] = engagement_selectors.dashboard_engagements_for(user=user)
+        context["engagements"] = dashboard_engagements_for(user=user)
     elif role == Role.AUDITOR:
         from finance.selectors import audits_of
 

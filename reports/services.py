@@ -19,6 +19,7 @@ from django.utils import timezone
 
 import access
 from confidentiality.audit import audit_engagement_event
+from confidentiality.notify import about, notify, resolve
 from confidentiality.roles import Role
 from consent.services import current_agreement, require_signed_agreement
 from engagements.models import Engagement
@@ -201,15 +202,27 @@ def report_revise(
     locked.state = State.DRAFT
     locked.save(update_fields=["current_version", "state"])
     audit_engagement_event(actor, "report.revise", engagement, locked, version=locked.current_version)
+    resolve(about("report.changes", locked))  # the coach has acted on what the client asked
     return locked
 
 
 @transaction.atomic
-def report_submit(*, actor: User, report: SponsorReport, expected_version: int) -> SponsorReport:
-    from confidentiality.notify import notify
+def report_submit(
+    *, actor: User, report: SponsorReport, expected_version: int, sections: dict[int, str] | None = None
+) -> SponsorReport:
+    """Send the draft to the client. With ``sections`` (the text on the coach's screen), what is sent
+    is that text: saved first if it differs from the stored draft, so an unsaved edit never stays
+    behind while the old text goes out."""
 
     engagement = _require_coach(actor, report)
+    if sections is not None:
+        locked = _locked(report)
+        _expect(locked, expected_version, (State.DRAFT, State.CHANGES_REQUESTED), "sent to the client")
+        stored = dict(locked.versions.get(number=locked.current_version).sections.values_list("category_id", "body"))
+        if _check_sections(engagement, sections) != stored:
+            report_revise(actor=actor, report=locked, expected_version=expected_version, sections=sections)
     locked = _locked(report)
+    expected_version = locked.current_version if sections is not None else expected_version
     _expect(locked, expected_version, (State.DRAFT,), "sent to the client")
     locked.versions.filter(number=locked.current_version).update(submitted_at=timezone.now())
     locked.state = State.WITH_CLIENT
@@ -220,6 +233,7 @@ def report_submit(*, actor: User, report: SponsorReport, expected_version: int) 
             users=[engagement.client.user],
             text="A report about your coaching is waiting for your review.",
             link=_link(locked),
+            about=about("report.review", locked),
         )
     return locked
 
@@ -246,7 +260,6 @@ def report_comment(
 
 @transaction.atomic
 def report_request_changes(*, actor: User, report: SponsorReport, version_number: int) -> SponsorReport:
-    from confidentiality.notify import notify
 
     _require_client(actor, report)
     locked = _locked(report)
@@ -254,10 +267,12 @@ def report_request_changes(*, actor: User, report: SponsorReport, version_number
     locked.state = State.CHANGES_REQUESTED
     locked.save(update_fields=["state"])
     audit_engagement_event(actor, "report.request_changes", locked.engagement, locked, version=version_number)
+    resolve(about("report.review", locked))
     notify(
         users=_coaches(locked.engagement),
         text="The client asked for changes to a report.",
         link=_link(locked),
+        about=about("report.changes", locked),
     )
     return locked
 
@@ -265,7 +280,6 @@ def report_request_changes(*, actor: User, report: SponsorReport, version_number
 @transaction.atomic
 def report_approve(*, actor: User, report: SponsorReport, version_number: int) -> SponsorReport:
     """The client approves exactly the version they read; a version changed since is refused."""
-    from confidentiality.notify import notify
 
     _require_client(actor, report)
     locked = _locked(report)
@@ -274,10 +288,12 @@ def report_approve(*, actor: User, report: SponsorReport, version_number: int) -
     locked.approved_version = version_number
     locked.save(update_fields=["state", "approved_version"])
     audit_engagement_event(actor, "report.approve", locked.engagement, locked, version=version_number)
+    resolve(about("report.review", locked))
     notify(
         users=_coaches(locked.engagement),
         text="The client approved a report. You may release it.",
         link=_link(locked),
+        about=about("report.release", locked),
     )
     return locked
 
@@ -285,7 +301,6 @@ def report_approve(*, actor: User, report: SponsorReport, version_number: int) -
 @transaction.atomic
 def report_release(*, actor: User, report: SponsorReport, expected_version: int) -> SponsorReport:
     """Only the coach, only the approved version, only to the engagement's sponsors."""
-    from confidentiality.notify import notify
     from engagements.models import EngagementMember
 
     engagement = _require_coach(actor, report)
@@ -312,8 +327,17 @@ def report_release(*, actor: User, report: SponsorReport, expected_version: int)
     sponsors = [
         m.user for m in EngagementMember.objects.filter(engagement=engagement, kind="sponsor").select_related("user")
     ]
+    resolve(about("report.release", locked))
     notify(users=sponsors, text="A coaching report has been released to you.", link=_link(locked))
     return locked
+
+
+def sponsor_readers(report: SponsorReport) -> list[str]:
+    """Who reads the report once it is released, by name: the sponsor contacts on its engagement."""
+    from engagements.models import EngagementMember
+
+    members = EngagementMember.objects.filter(engagement_id=report.engagement_id, kind="sponsor").select_related("user")
+    return [m.user.display_name or m.user.email for m in members.order_by("user__display_name", "user__email")]
 
 
 def _coaches(engagement: Engagement) -> list[Any]:

@@ -61,8 +61,17 @@ def report_list(request: SignedInRequest, pk: str) -> HttpResponse:
 
 @login_required
 def report_detail(request: SignedInRequest, pk: str) -> HttpResponse:
+    return _report_page(request, report_services.report_get_for(request.user, pk))
+
+
+def _report_page(
+    request: SignedInRequest, report: SponsorReport, *, kept: dict[str, Any] | None = None
+) -> HttpResponse:
+    """The report's page. After a refused action, ``kept`` holds what the person had typed (the
+    sections, or a comment and its section) and the reason: the page shows them again, with the reason
+    beside the form, instead of the stored text."""
     user: User = request.user
-    report = report_services.report_get_for(user, pk)
+    kept = kept or {}
     version = report_services.version_for(user, report)
     is_coach = report_services.is_report_author_side(user, report)
     is_client = access.role_of(user) == Role.CLIENT
@@ -105,7 +114,15 @@ def report_detail(request: SignedInRequest, pk: str) -> HttpResponse:
             "is_client": is_client,
             "can_edit": is_coach and report.state in (SponsorReport.State.DRAFT, SponsorReport.State.CHANGES_REQUESTED),
             "categories": report_services.allowed_categories(report.engagement) if is_coach else [],
-            "section_text": {s.category_id: s.body for s in sections},
+            "section_text": kept.get("sections") or {s.category_id: s.body for s in sections},
+            "refusal": kept.get("refusal", ""),
+            "refused_action": kept.get("action", ""),
+            "comment_section": kept.get("comment_section", ""),
+            "comment_beside": kept.get("action") == "comment"
+            and any(str(s.pk) == kept.get("comment_section") for s in sections),
+            "comment_text": kept.get("comment_text", ""),
+            "client_name": report.engagement.client.full_name if is_coach else "",
+            "sponsor_readers": report_services.sponsor_readers(report) if is_coach else [],
         },
     )
 
@@ -133,16 +150,17 @@ def report_action(request: SignedInRequest, pk: str, action: str) -> HttpRespons
         "approve": "Approved. Your coach can now release this version to your organisation.",
         "release": "Released to the sponsor.",
     }[action]
+    categories = report_services.allowed_categories(report.engagement)
+    typed = _sections_from(request, categories) if any(f"section_{c.pk}" in request.POST for c in categories) else None
     try:
+        if action == "release" and request.POST.get("confirm") != "yes":
+            if not report_services.is_report_author_side(user, report):
+                raise PermissionDenied  # the coach's action: nobody else learns it needs a confirmation
+            raise ValidationError("Tick the box to confirm who will read the report once it is released.")
         if action == "revise":
-            report_services.report_revise(
-                actor=user,
-                report=report,
-                expected_version=seen,
-                sections=_sections_from(request, report_services.allowed_categories(report.engagement)),
-            )
+            report_services.report_revise(actor=user, report=report, expected_version=seen, sections=typed or {})
         elif action == "submit":
-            report_services.report_submit(actor=user, report=report, expected_version=seen)
+            report_services.report_submit(actor=user, report=report, expected_version=seen, sections=typed)
         elif action == "comment":
             section = None
             version = report.versions.filter(number=seen).first()
@@ -160,9 +178,14 @@ def report_action(request: SignedInRequest, pk: str, action: str) -> HttpRespons
     except PermissionDenied:
         raise Http404 from None
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, done)
+        # Nothing typed is lost: the page comes back with the text as sent and the reason beside it.
+        kept: dict[str, Any] = {"refusal": " ".join(exc.messages), "action": action}
+        if typed is not None:
+            kept["sections"] = typed
+        if action == "comment":
+            kept |= {"comment_section": request.POST.get("section", ""), "comment_text": request.POST.get("body", "")}
+        return _report_page(request, report_services.report_get_for(user, report.pk), kept=kept)
+    messages.success(request, done)
     return redirect("reports:report_detail", pk=report.pk)
 
 

@@ -31,7 +31,7 @@ from django.utils import timezone
 import access
 from confidentiality.audit import audit_record
 from confidentiality.crypto import data_key_create, data_key_destroy
-from confidentiality.notify import notify
+from confidentiality.notify import about, notify, resolve
 from confidentiality.roles import Role
 from rights import exports
 from rights.models import OPEN_SUBJECT_ACCESS_STATES, SubjectAccessExport, SubjectAccessRequest
@@ -230,6 +230,7 @@ def subject_access_request_open(
             users=_admins(),
             text=f"Subject-access request {request.reference} received: answer due by {due:%d %b %Y}.",
             link=_link(request),
+            about=about("subject_access.answer", request),
         )
     return request
 
@@ -312,6 +313,8 @@ def subject_access_refuse(*, actor: User, request: SubjectAccessRequest, reason:
     if export is not None:
         _delete_export(export)
     _audit(actor, "subject_access.refuse", locked)
+    resolve(about("subject_access.answer", locked))
+    resolve(about("subject_access.release", locked))
     notify(
         users=[locked.requester],
         text=f"The practice has answered your request {locked.reference}. Sign in to read the answer.",
@@ -444,6 +447,7 @@ def export_build(*, export_id: Any) -> bool:
             users=_admins(),
             text=f"The copy for subject-access request {request.reference} is ready for you to check and release.",
             link=_link(request),
+            about=about("subject_access.release", request),
         )
     return True
 
@@ -463,11 +467,14 @@ def subject_access_release(*, actor: User, request: SubjectAccessRequest) -> Sub
     locked.released_at = now
     locked.save(update_fields=["state", "released_at"])
     _audit(actor, "subject_access.release", locked, obj=export)
+    resolve(about("subject_access.answer", locked))
+    resolve(about("subject_access.release", locked))
     notify(
         users=[locked.requester],
         text=f"Your copy for request {locked.reference} is ready. Download it by "
         f"{timezone.localtime(export.expires_at):%d %b %Y %H:%M}; it is deleted after that.",
         link=_link(locked),
+        about=about("subject_access.download", locked),
     )
     return _refresh(request, locked)
 
@@ -494,6 +501,7 @@ def export_download(*, actor: User, request: SubjectAccessRequest) -> SubjectAcc
             gone=True,
         )
     _audit(actor, "subject_access.download", request, obj=export, bytes=export.size)
+    resolve(about("subject_access.download", request), users=[actor])
     return export
 
 
@@ -516,6 +524,7 @@ def _delete_export(export: SubjectAccessExport, *, blob_after_commit: bool = Tru
     from django.core.files.storage import default_storage
 
     blob_name, key_id = export.blob_name, export.data_key_id
+    resolve(about("subject_access.download", export.request_id))  # nothing is left to download
     export.delete()
     data_key_destroy(key_id=key_id)
     if not blob_name:
@@ -581,6 +590,7 @@ def _unreleased_copy_deleted(request: SubjectAccessRequest, export: SubjectAcces
     """The request goes back to waiting for its copy, and the administrators are told."""
     SubjectAccessRequest.objects.filter(pk=request.pk, state=State.READY).update(state=State.IN_PROGRESS)
     _audit(None, "subject_access.export_purged_unreleased", request, export=str(export.pk))
+    resolve(about("subject_access.release", request))  # this notice replaces it
     notify(
         users=_admins(),
         text=f"The copy for subject-access request {request.reference} was not released within "

@@ -101,7 +101,7 @@ def put_back_migration_data() -> None:
 
 # The worlds built once for many tests (``built_once``: per module, or per class with ``BuiltOnce``),
 # each with its files in a media folder of its own.
-SHARED_WORLDS = ("matrix", "hostile_world", "fuzz_world", "shared")
+SHARED_WORLDS = ("matrix", "hostile_world", "fuzz_world", "shared", "world_of_module")
 
 
 @pytest.fixture(autouse=True)
@@ -112,8 +112,10 @@ def media_dir(request: pytest.FixtureRequest, settings: Any, tmp_path: Path) -> 
     for name in SHARED_WORLDS:
         if name in request.fixturenames:
             request.getfixturevalue(name)
+    # The persona world (``world_of_module``) stores no file: each test's files are its own.
+    with_files = any(name in request.fixturenames for name in SHARED_WORLDS if name != "world_of_module")
     current = Path(settings.STORAGES["default"].get("OPTIONS", {}).get("location", settings.MEDIA_ROOT))
-    if not current.is_relative_to(settings.VAR_DIR):
+    if with_files and not current.is_relative_to(settings.VAR_DIR):
         return current
     media = tmp_path / "media"
     settings.STORAGES = {
@@ -236,9 +238,40 @@ def build_world() -> World:
     return World(people, organisation, other_organisation, engagement, other_engagement, client_record)
 
 
+@pytest.fixture(scope="module")
+def world_of_module(
+    request: pytest.FixtureRequest,
+    django_db_setup: None,
+    django_db_blocker: Any,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[World | None]:
+    """The persona world, built once for the module's tests that ask for it (``built_once``).
+
+    A module holding a transactional test builds it per test instead: such a test commits, and
+    must not run inside the module's open transaction. So does a module with a world of its own
+    built once (``BuiltOnce``, the matrix's): two such worlds would meet in one transaction."""
+    module = getattr(request.node, "obj", None)
+    others = set(SHARED_WORLDS) - {"world_of_module"}
+
+    def apart(item: Any) -> bool:
+        marker = item.get_closest_marker("django_db")
+        return bool(marker is not None and marker.kwargs.get("transaction")) or bool(others & set(item.fixturenames))
+
+    separate = any(apart(item) for item in request.session.items if getattr(item, "module", None) is module)
+    if separate:
+        yield None
+        return
+    with built_once(django_db_blocker, tmp_path_factory.mktemp("world-media")) as make:
+        yield make(build_world)
+
+
 @pytest.fixture
-def world(db: Any) -> World:
-    return build_world()
+def world(world_of_module: World | None, db: Any) -> World:
+    """Two organisations, their engagements and every persona; a fresh copy for each test, whose
+    writes are rolled back before the next."""
+    if world_of_module is None:
+        return build_world()
+    return copy.deepcopy(world_of_module)
 
 
 @contextmanager

@@ -121,7 +121,12 @@ def test_a_coach_records_a_session_writes_notes_and_shares_one(
 
     # Share the second with the client.
     shared = page.locator("article.note-card", has_text=SHARED_NOTE)
-    tab_to(page, shared.get_by_role("button", name="Share with the client"))
+    confirm = shared.locator("details", has=page.locator("summary", has_text="Share with the client"))
+    tab_to(page, confirm.locator("summary"))
+    page.keyboard.press("Space")  # the confirmation opens and names the client; nothing is shared yet
+    assert confirm.get_attribute("open") is not None
+    assert "will be able to read this note" in confirm.inner_text()
+    tab_to(page, confirm.get_by_role("button", name=re.compile("^Share with ")))
     press_and_wait(page, "Enter")
     page.get_by_text("The note is now shared with the client.").wait_for()
     arrived(page)

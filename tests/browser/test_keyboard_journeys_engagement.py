@@ -81,7 +81,7 @@ def test_the_client_and_the_sponsor_sign_then_the_coach_countersigns(
     coach, secret = staff(Role.COACH, email="coach@example.org", display_name="Cora Coach")
     engagement = EngagementFactory(
         organisation=organisation,
-        client=ClientFactory(user=client),
+        client=ClientFactory(user=client, full_name="Ines Client"),
         coaches=[coach],
         sponsors=[sponsor],
         reference="ENG-KEYS-SIGN",
@@ -207,14 +207,14 @@ def test_a_coach_drafts_a_report_and_sends_it_to_the_client(live_server: Any, pa
 
     report = SponsorReport.objects.get(engagement=engagement)
     assert report.state == "draft"
-    tab_to(page, page.get_by_role("button", name="Send to the client for review"))
+    tab_to(page, page.get_by_role("button", name=re.compile("^Save and send to .* for review$")))
     press_and_wait(page, "Enter")
     page.get_by_text("Sent to the client for review.").wait_for()
 
     report.refresh_from_db()
     assert report.state == "with_client"
     assert report.title == "Mid-point summary"
-    assert page.get_by_role("button", name="Send to the client for review").count() == 0
+    assert page.get_by_role("button", name=re.compile("^Save and send to .* for review$")).count() == 0
     assert_accessible(page, "keyboard-report-sent-to-client")
 
 

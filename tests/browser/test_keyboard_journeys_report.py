@@ -17,6 +17,7 @@ element the focus lands on must show it (an outline or a box shadow, WCAG 2.4.7)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from confidentiality.roles import Role
 from reports import services as report_services
 from reports.models import SponsorReport
 from tests.browser.conftest import assert_accessible
-from tests.browser.keyboard import check_skip_link, press_and_wait, sign_in, staff, tab_to
+from tests.browser.keyboard import check_skip_link, press_and_wait, sign_in, staff, tab_to, tick
 from tests.factories import ClientFactory, EngagementFactory, OrganisationFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -156,11 +157,11 @@ def test_a_client_asks_for_a_change_and_the_coach_revises_and_releases(
     assert earlier.get_attribute("open") is not None
     assert f"Version 1, Partnership goals: {COMMENT}" in earlier.inner_text()
 
-    tab_to(coach_page, coach_page.get_by_role("button", name="Send to the client for review"))
+    tab_to(coach_page, coach_page.get_by_role("button", name=re.compile("^Save and send to .* for review$")))
     press_and_wait(coach_page, "Enter")
     coach_page.get_by_text("Sent to the client for review.").wait_for()
     assert "With the client for review · version 2" in main.inner_text()
-    assert coach_page.get_by_role("button", name="Send to the client for review").count() == 0
+    assert coach_page.get_by_role("button", name=re.compile("^Save and send to .* for review$")).count() == 0
 
     report.refresh_from_db()
     assert (report.state, report.current_version) == ("with_client", 2)
@@ -226,6 +227,7 @@ def test_a_client_asks_for_a_change_and_the_coach_revises_and_releases(
     assert "Approved by the client · version 2" in main.inner_text()
     assert coach_page.get_by_label("Partnership goals").count() == 0  # no more editing
     assert f"Partnership goals: {THANKS}" in main.inner_text()  # the comment on version 2
+    tick(coach_page, coach_page.get_by_label(re.compile("^I confirm: release version 2 to ")))
     tab_to(coach_page, coach_page.get_by_role("button", name="Release to the sponsor"))
     press_and_wait(coach_page, "Enter")
     coach_page.get_by_text("Released to the sponsor.").wait_for()

@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 # role, page, address ({…} filled in from the demo practice), the page's level-1 heading.
 # The addresses are those of the URL confs (confidentiality/urls.py and each app's urls.py).
 MAIN_PAGES: list[tuple[str, str, str, str]] = [
-    ("anonymous", "sign-in", "/accounts/login/", "Sign In"),
+    ("anonymous", "sign-in", "/accounts/login/", "Sign in"),
     ("anonymous", "password-reset", "/accounts/password/reset/", "Password Reset"),
     ("feedback-giver", "give-feedback", "/feedback/give/{feedback_token}/", "Feedback about Sam Carter"),
     ("coach", "dashboard", "/dashboard/", "Your engagements"),

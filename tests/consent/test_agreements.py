@@ -28,7 +28,7 @@ def fresh(db: Any) -> dict[str, Any]:
     coach = UserFactory(role=Role.COACH, display_name="Cora Coach")
     engagement = EngagementFactory(
         organisation=organisation,
-        client=ClientFactory(user=client_user),
+        client=ClientFactory(user=client_user, full_name="Ines Client"),
         coaches=[coach],
         sponsors=[sponsor],
         agreed=False,

@@ -157,11 +157,20 @@ class TestWritesByPersona(WorldWithContent):
     @pytest.mark.parametrize("persona", PERSONAS)
     def test_only_the_coach_on_it_shares_a_note(self, world: World, content: Content, persona: str) -> None:
         response = world.http(persona).post(
-            reverse("engagements:note_share", args=[content.private_note.pk]), {"shared": "1", "version": "1"}
+            reverse("engagements:note_share", args=[content.private_note.pk]),
+            {"shared": "1", "version": "1", "confirm": "yes"},
         )
         assert response.status_code == {"coach": 302, "anonymous": LOGIN}.get(persona, 404)
         content.private_note.refresh_from_db()
         assert content.private_note.shared_with_client == (persona == "coach")
+
+    def test_a_note_is_shared_only_once_the_coach_confirms(self, world: World, content: Content) -> None:
+        response = world.http("coach").post(
+            reverse("engagements:note_share", args=[content.private_note.pk]), {"shared": "1", "version": "1"}
+        )
+        assert response.status_code == 302
+        content.private_note.refresh_from_db()
+        assert not content.private_note.shared_with_client
 
     @pytest.mark.parametrize("persona", PERSONAS)
     def test_only_the_coach_on_it_uploads(self, world: World, persona: str) -> None:

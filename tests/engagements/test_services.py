@@ -313,9 +313,15 @@ class TestReviewFindings:
     def test_the_share_button_carries_the_version_seen(self, world: World, content: Content) -> None:
         http = world.http("coach")
         services.note_update(actor=world.people["coach"], note=content.private_note, body="Changed", expected_version=1)
-        http.post(reverse("engagements:note_share", args=[content.private_note.pk]), {"shared": "1", "version": "1"})
+        http.post(
+            reverse("engagements:note_share", args=[content.private_note.pk]),
+            {"shared": "1", "version": "1", "confirm": "yes"},
+        )
         assert Note.objects.get(pk=content.private_note.pk).shared_with_client is False
-        http.post(reverse("engagements:note_share", args=[content.private_note.pk]), {"shared": "1", "version": "2"})
+        http.post(
+            reverse("engagements:note_share", args=[content.private_note.pk]),
+            {"shared": "1", "version": "2", "confirm": "yes"},
+        )
         assert Note.objects.get(pk=content.private_note.pk).shared_with_client is True
 
     def test_withdrawn_basic_consent_stops_new_records_at_once(self, world: World) -> None:

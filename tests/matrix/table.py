@@ -173,6 +173,7 @@ POST     people/<int:pk>/offboard/                                      user:coa
 POST     people/<int:pk>/offboard/                                      user:sponsor           404   404   404   404   404   404   404   404   LOG
 POST     people/<int:pk>/reactivate/                                    user:coach             404   404   404   404   404   400   404   404   LOG
 POST     people/<int:pk>/reactivate/                                    user:sponsor           404   404   404   404   404   404   404   404   LOG
+POST     people/<int:pk>/invite/                                        user:coach             404   404   404   404   404   302   404   404   LOG
 GET      people/offboarding/<uuid:pk>/                                  offboarding            404   404   404   404   404   200   404   404   LOG
 GET      people/offboarding/<uuid:pk>/                                  missing                404   404   404   404   404   404   404   404   LOG
 POST     people/handovers/<int:pk>/reassign/                            handover               404   404   404   404   404   302   404   404   LOG
@@ -204,8 +205,8 @@ POST     engagements/<uuid:pk>/edit/                                    engageme
 POST     engagements/<uuid:pk>/edit/                                    engagementB            404   404   404   404   404   200   404   404   LOG
 POST     engagements/<uuid:pk>/close/                                   engagementA            404   404   404   404   404   302   404   404   LOG
 POST     engagements/<uuid:pk>/close/                                   engagementB            404   404   404   404   404   302   404   404   LOG
-POST     engagements/<uuid:pk>/people/                                  engagementA            404   404   404   404   404   302   404   404   LOG
-POST     engagements/<uuid:pk>/people/                                  engagementB            404   404   404   404   404   302   404   404   LOG
+POST     engagements/<uuid:pk>/people/                                  engagementA            404   404   404   404   404   200   404   404   LOG
+POST     engagements/<uuid:pk>/people/                                  engagementB            404   404   404   404   404   200   404   404   LOG
 POST     engagements/<uuid:pk>/people/<int:user_id>/remove/             engagementA:sponsor    404   404   404   404   404   302   404   404   LOG
 POST     engagements/<uuid:pk>/people/<int:user_id>/remove/             engagementB:other_sponsor 404   404   404   404   404   302   404   404   LOG
 POST     engagements/<uuid:pk>/sessions/                                engagementA            302   404   404   404   404   404   404   404   LOG
@@ -256,11 +257,11 @@ GET      engagements/reports/<uuid:pk>/pdf/                             reportre
 GET      engagements/reports/<uuid:pk>/pdf/                             reportreleasedA        200   404   200   200   404   200   404   404   LOG
 GET      engagements/reports/<uuid:pk>/pdf/                             reportreleasedB        404   200   404   404   200   200   404   404   LOG
 POST     engagements/reports/<uuid:pk>/<slug:action>/                   reportdraftA:submit    302   404   404   404   404   404   404   404   LOG
-POST     engagements/reports/<uuid:pk>/<slug:action>/                   reportdraftA:revise    302   404   404   404   404   404   404   404   LOG
+POST     engagements/reports/<uuid:pk>/<slug:action>/                   reportdraftA:revise    200   404   404   404   404   404   404   404   LOG
 POST     engagements/reports/<uuid:pk>/<slug:action>/                   reportreviewA:comment  404   404   302   404   404   404   404   404   LOG
 POST     engagements/reports/<uuid:pk>/<slug:action>/                   reportreviewA:approve  404   404   302   404   404   404   404   404   LOG
 POST     engagements/reports/<uuid:pk>/<slug:action>/                   reportreviewA:request-changes 404   404   302   404   404   404   404   404   LOG
-POST     engagements/reports/<uuid:pk>/<slug:action>/                   reportreleasedA:release 302   404   404   404   404   404   404   404   LOG
+POST     engagements/reports/<uuid:pk>/<slug:action>/                   reportreleasedA:release 200   404   404   404   404   404   404   404   LOG
 POST     engagements/reports/<uuid:pk>/<slug:action>/                   reportdraftB:submit    404   302   404   404   404   404   404   404   LOG
 POST     engagements/reports/<uuid:pk>/<slug:action>/                   reportreviewB:approve  404   404   404   404   404   404   404   404   LOG
 GET      engagements/<uuid:pk>/feedback/                                engagementA            200   404   200   404   404   404   404   404   LOG
@@ -276,6 +277,7 @@ POST     engagements/feedback/<uuid:pk>/                                feedback
 GET      engagements/clients/                                           -                      404   404   404   404   404   200   404   404   LOG
 GET      engagements/clients/new/                                       -                      404   404   404   404   404   200   404   404   LOG
 POST     engagements/clients/new/                                       -                      404   404   404   404   404   200   404   404   LOG
+POST     engagements/clients/<uuid:pk>/login/                           clientA                404   404   404   404   404   302   404   404   LOG
 GET      engagements/organisations/                                     -                      404   404   404   404   404   200   404   404   LOG
 GET      engagements/organisations/new/                                 -                      404   404   404   404   404   200   404   404   LOG
 POST     engagements/organisations/new/                                 -                      404   404   404   404   404   200   404   404   LOG
@@ -745,6 +747,7 @@ GET      people/<int:pk>/                                               user:coa
 POST     people/<int:pk>/contract/                                      user:coach             POL   LOG   LOG
 POST     people/<int:pk>/offboard/                                      user:coach             POL   LOG   LOG
 POST     people/<int:pk>/reactivate/                                    user:coach             POL   LOG   LOG
+POST     people/<int:pk>/invite/                                        user:coach             POL   LOG   LOG
 GET      people/offboarding/<uuid:pk>/                                  offboarding            POL   LOG   LOG
 POST     people/handovers/<int:pk>/reassign/                            handover               POL   LOG   LOG
 POST     people/handovers/<int:pk>/settle/                              handover               POL   LOG   LOG
@@ -794,6 +797,7 @@ POST     engagements/feedback/<uuid:pk>/                                feedback
 GET      engagements/clients/                                           -                      POL   LOG   LOG
 GET      engagements/clients/new/                                       -                      POL   LOG   LOG
 POST     engagements/clients/new/                                       -                      POL   LOG   LOG
+POST     engagements/clients/<uuid:pk>/login/                           clientA                POL   LOG   LOG
 GET      engagements/organisations/                                     -                      POL   LOG   LOG
 GET      engagements/organisations/new/                                 -                      POL   LOG   LOG
 POST     engagements/organisations/new/                                 -                      POL   LOG   LOG
