@@ -58,6 +58,15 @@ class ComplaintResponseForm(forms.Form):
     )
 
 
+class ComplaintReplyForm(forms.Form):
+    message = forms.CharField(
+        label="Your reply to the practice",
+        widget=_textarea(5),
+        max_length=COMPLAINT_MAX_CHARS,
+        help_text="Only the practice administrator reads it. If the complaint was closed, your reply opens it again.",
+    )
+
+
 class ComplaintCloseForm(forms.Form):
     outcome = forms.ChoiceField(label="Outcome", choices=[("", "Choose the outcome"), *Complaint.Outcome.choices])
     message = forms.CharField(

@@ -38,6 +38,14 @@ class Complaint(models.Model):
         ACCURACY = "accuracy", "Information held about me is wrong"
         ACCESS = "access", "My request to see or delete my information"
         OTHER = "other", "Something else about my information"
+        COACHING = "coaching", "The coaching itself"
+        CONDUCT = "conduct", "How someone at the practice behaved"
+        BILLING = "billing", "An invoice or a payment"
+        SERVICE = "service", "Something else about the service"
+
+    # The complaints about how information was handled: the data-protection ones (policy 002), which
+    # the register lists with the breaches they may reveal. The others are about the service.
+    ABOUT_INFORMATION = frozenset({"shared", "seen", "security", "accuracy", "access", "other"})
 
     class Outcome(models.TextChoices):
         UPHELD = "upheld", "Upheld"
@@ -78,6 +86,11 @@ class Complaint(models.Model):
         return self.reference
 
     @property
+    def about_information(self) -> bool:
+        """A data-protection complaint (how information was handled), not one about the service."""
+        return self.about in self.ABOUT_INFORMATION
+
+    @property
     def is_open(self) -> bool:
         return self.status != self.Status.CLOSED
 
@@ -89,6 +102,7 @@ class ComplaintResponse(models.Model):
         ACKNOWLEDGEMENT = "acknowledgement", "Acknowledgement"
         UPDATE = "update", "Update"
         FINAL = "final", "Final response"
+        CLIENT_REPLY = "client_reply", "Reply from the client"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="responses")
@@ -107,6 +121,10 @@ class ComplaintResponse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.complaint_id}"
+
+    @property
+    def from_client(self) -> bool:
+        return self.kind == self.Kind.CLIENT_REPLY
 
 
 class Breach(models.Model):

@@ -211,8 +211,38 @@ def complaint_respond(*, actor: User, complaint: Complaint, message: str) -> Com
         kind = ComplaintResponse.Kind.UPDATE
     response = _add_response(actor, locked, kind, message, now)
     resolve(notice_about("complaint.acknowledge", locked))  # acknowledged, by whoever wrote first
+    resolve(notice_about("complaint.reply", locked))  # and the client's reply is answered
     _audit_complaint(actor, "complaint.respond", locked, kind=kind.value, response=str(response.pk))
     _tell_client(locked, "The practice responded to your complaint")
+    _refresh(complaint, locked)
+    return response
+
+
+@transaction.atomic
+def complaint_reply(*, actor: User, complaint: Complaint, message: str) -> ComplaintResponse:
+    """The client answers the practice. A reply to a closed complaint opens it again: the client is
+    not satisfied with the final response, and the practice must look at it again. The
+    administrators are told (a notice that clears once the practice responds)."""
+    if complaint.lodged_by_id != actor.pk:
+        raise Http404
+    message = _text(message, "message", "Your reply", max_chars=COMPLAINT_MAX_CHARS)
+    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    now = timezone.now()
+    reopened = locked.status == Complaint.Status.CLOSED
+    if reopened:
+        locked.status = Complaint.Status.ACKNOWLEDGED
+        locked.closed_at = None
+        locked.save(update_fields=["status", "closed_at"])
+    response = _add_response(actor, locked, ComplaintResponse.Kind.CLIENT_REPLY, message, now)
+    _audit_complaint(actor, "complaint.reply", locked, reopened=reopened, response=str(response.pk))
+    notify(
+        users=_admins(),
+        text=f"The client replied to complaint {locked.reference}"
+        + (", which is open again." if reopened else ".")
+        + " Respond to it.",
+        link=reverse("complaints:complaint_detail", args=[locked.pk]),
+        about=notice_about("complaint.reply", locked),
+    )
     _refresh(complaint, locked)
     return response
 
@@ -234,6 +264,7 @@ def complaint_close(*, actor: User, complaint: Complaint, outcome: str, message:
     locked.full_clean()
     locked.save(update_fields=["status", "outcome", "acknowledged_at", "closed_at"])
     resolve(notice_about("complaint.acknowledge", locked))
+    resolve(notice_about("complaint.reply", locked))
     _audit_complaint(actor, "complaint.close", locked, outcome=outcome, response=str(response.pk))
     _tell_client(locked, "The practice sent its final response to your complaint")
     _refresh(complaint, locked)

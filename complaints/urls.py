@@ -9,6 +9,7 @@ urlpatterns = [
     path("complaints/new/", views.complaint_lodge, name="complaint_lodge"),
     path("complaints/<uuid:pk>/", views.complaint_detail, name="complaint_detail"),
     path("complaints/<uuid:pk>/respond/", views.complaint_respond, name="complaint_respond"),
+    path("complaints/<uuid:pk>/reply/", views.complaint_reply, name="complaint_reply"),
     path("complaints/<uuid:pk>/close/", views.complaint_close, name="complaint_close"),
     path("register/", views.register, name="register"),
     path("breaches/", views.breach_list, name="breach_list"),

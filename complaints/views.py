@@ -20,6 +20,7 @@ from complaints.forms import (
     BreachUpdateForm,
     ComplaintCloseForm,
     ComplaintForm,
+    ComplaintReplyForm,
     ComplaintResponseForm,
     VersionForm,
     breach_initial,
@@ -79,6 +80,8 @@ def _complaint_page(request: SignedInRequest, complaint: Any, **forms: Any) -> H
         "clock": complaint_services.clock(deadline[1]) if deadline else None,
         "respond_form": forms.get("respond_form") or ComplaintResponseForm(),
         "close_form": forms.get("close_form") or ComplaintCloseForm(),
+        "can_reply": complaint.lodged_by_id == user.pk,
+        "reply_form": forms.get("reply_form") or ComplaintReplyForm(),
         "is_admin": access.can_see_register(user),
         "breaches": list(complaint.breaches.only("id", "reference", "status")) if access.can_see_register(user) else [],
     }
@@ -105,6 +108,23 @@ def complaint_respond(request: SignedInRequest, pk: str) -> HttpResponse:
         messages.success(request, "Your response is sent. The client was told it is there to read.")
         return redirect("complaints:complaint_detail", pk=complaint.pk)
     return _complaint_page(request, complaint, respond_form=form, status=400)
+
+
+@login_required
+@require_POST
+def complaint_reply(request: SignedInRequest, pk: str) -> HttpResponse:
+    user: User = request.user
+    complaint = access.complaint_get_for(user, pk)
+    if complaint.lodged_by_id != user.pk:
+        raise Http404
+    form = ComplaintReplyForm(request.POST)
+    if act_on(
+        form,
+        lambda data: complaint_services.complaint_reply(actor=user, complaint=complaint, message=data["message"]),
+    ):
+        messages.success(request, "Your reply is sent. The practice has been told it is there to read.")
+        return redirect("complaints:complaint_detail", pk=complaint.pk)
+    return _complaint_page(request, complaint, reply_form=form, status=400)
 
 
 @login_required

@@ -240,7 +240,9 @@ MFA_FORMS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = False
-MFA_TOTP_ISSUER = "Coaching practice"
+# The practice's name, as its e-mails and the authenticator app give it.
+PRACTICE_NAME = env_str("PRACTICE_NAME", "Coaching practice") or "Coaching practice"
+MFA_TOTP_ISSUER = PRACTICE_NAME
 # A code typed as the app turns over to the next one is still accepted (RFC 6238 §5.2 allows one
 # step of delay); allauth refuses a code used once already.
 MFA_TOTP_TOLERANCE = 1
@@ -316,8 +318,6 @@ if _refused and (PRODUCTION or _delivery_module in ("django.core.mail.backends.c
     raise ImproperlyConfigured(f"EMAIL_BACKEND {EMAIL_DELIVERY_BACKEND} {_refused}: name one that delivers mail.")
 EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "practice@localhost")
-# The practice's name, as its e-mails and pages give it.
-PRACTICE_NAME = env_str("PRACTICE_NAME", "Coaching practice") or "Coaching practice"
 # allauth puts "[site name] " before every subject; ours name the practice themselves.
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")

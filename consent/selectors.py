@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 import access
+from confidentiality.roles import Role
 from consent.models import Agreement, AgreementTemplate, ConsentRecord
 
 if TYPE_CHECKING:
@@ -56,8 +57,8 @@ def consent_get_for(*, user: User, pk: Any) -> ConsentRecord:
 def signatures_named(*, user: User, agreement: Agreement) -> list[Any]:
     """The agreement's signatures, each with ``signer_name``: the client by the name in their
     (encrypted) record, where it alone is kept, everyone else by their name, never an address
-    standing in for one. Someone other than the client reading that name is a read of the
-    client's file, and audited as one."""
+    standing in for one; a sponsor sees "The client", as on the engagement's page. Someone other
+    than the client reading that name is a read of the client's file, and audited as one."""
     from confidentiality.audit import audit_record_many
     from confidentiality.crypto import load_data_keys
 
@@ -65,7 +66,10 @@ def signatures_named(*, user: User, agreement: Agreement) -> list[Any]:
     client = agreement.engagement.client
     for signature in signatures:
         signature.signer_name = signature.user.display_name or signature.user.email  # type: ignore[attr-defined]
-        if signature.party == "client" and signature.user_id == client.user_id:
+        if signature.party == "client" and access.role_of(user) == Role.SPONSOR:
+            # As on the engagement's page, the sponsor is not shown who the client is: no name, no address.
+            signature.signer_name = "The client"  # type: ignore[attr-defined]
+        elif signature.party == "client" and signature.user_id == client.user_id:
             load_data_keys([client.data_key_id])
             signature.signer_name = client.full_name  # type: ignore[attr-defined]
             if user.pk != client.user_id:

@@ -330,7 +330,7 @@ def agreement_sign(
     audit_engagement_event(actor, "agreement.sign", locked.engagement, locked, party=party, version=locked.version)
     waiting = about("agreement.sign", locked)
     resolve(waiting, users=[actor])
-    if party != "coach" and {"client", "sponsor"} <= signed | {party}:
+    if not {"client", "sponsor"} <= signed and {"client", "sponsor"} <= signed | {party}:
         notify(
             users=required_parties(locked)["coach"],
             text=f"The client and the sponsor have signed the agreement for {locked.engagement.reference}: "

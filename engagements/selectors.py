@@ -229,7 +229,10 @@ def access_log_for_client(*, user: User, limit: int = 200) -> list[dict[str, Any
 def notices_for(*, user: User) -> QuerySet[Any]:
     from confidentiality.models import Notice
 
-    return Notice.objects.filter(user=user, read_at__isnull=True, done_at__isnull=True).order_by("-created_at")[:10]
+    # A notice that asks for something stays, opened or not, until that is done (notify.resolve);
+    # one that only tells leaves once it is opened.
+    waiting = Q(about="", read_at__isnull=True) | (~Q(about="") & Q(done_at__isnull=True))
+    return Notice.objects.filter(waiting, user=user).order_by("-created_at")[:10]
 
 
 def break_glass_for_coach(*, user: User, engagement: Engagement) -> list[Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -49,6 +49,16 @@ def organisation_create(request: SignedInRequest) -> HttpResponse:
         messages.success(request, f"{organisation.name} added. Now add its sponsor contact.")
         return redirect("engagements:organisation_detail", pk=organisation.pk)
     return render(request, "engagements/form_page.html", {"form": form, "title": "Add an organisation"})
+
+
+def _with_invitations(contacts: list[Any]) -> list[Any]:
+    """Each contact with the invitation they have not accepted yet, if any (one query)."""
+    from confidentiality.invitations import waiting_invitations
+
+    invited = waiting_invitations([c.user_id for c in contacts])
+    for contact in contacts:
+        contact.invitation = invited.get(contact.user_id)
+    return contacts
 
 
 @login_required
@@ -102,7 +112,7 @@ def organisation_detail(request: SignedInRequest, pk: str) -> HttpResponse:
         "engagements/organisation_detail.html",
         {
             "organisation": organisation,
-            "contacts": organisation.contacts.select_related("user"),
+            "contacts": _with_invitations(list(organisation.contacts.select_related("user"))),
             "form": form,
             "second_factor": second_factor,
         },
@@ -247,7 +257,7 @@ def member_add(request: SignedInRequest, pk: str) -> HttpResponse:
         action=lambda data: services.engagement_member_add(
             actor=actor, engagement=engagement, user=data["user"], kind=data["kind"]
         ),
-        refused="Nobody was added.",
+        refused="Nobody was added. The reason is beside the form below.",
         done="Added. Their access starts now.",
         anchor="people",
     )

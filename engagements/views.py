@@ -80,7 +80,7 @@ def _detail_page(
     }
     if refused:
         offered[refused] = form
-        messages.error(request, f"{what} The reason is beside the form below; what you entered is kept.")
+        messages.error(request, what)
     context = {
         "engagement": engagement,
         "agreement_missing": agreement_missing if reads_agreement else None,
@@ -169,13 +169,15 @@ def note_list(request: SignedInRequest, pk: str) -> HttpResponse:
 @require_POST
 def session_create(request: SignedInRequest, pk: str) -> HttpResponse:
     engagement = selectors.engagement_get_for(user=request.user, pk=pk)
+    if not access.can_write_confidential(request.user, engagement):
+        raise Http404
     return submit_on_page(
         request,
         engagement,
         name="session_form",
         form=forms.SessionForm(request.POST),
         action=lambda data: services.session_record(actor=request.user, engagement=engagement, **data),
-        refused="The session was not recorded.",
+        refused="The session was not recorded. The reason is beside the form below; what you entered is kept.",
         done="Session recorded.",
         anchor="sessions",
     )
@@ -186,13 +188,15 @@ def session_create(request: SignedInRequest, pk: str) -> HttpResponse:
 def note_create(request: SignedInRequest, pk: str) -> HttpResponse:
     user: User = request.user
     engagement = selectors.engagement_get_for(user=user, pk=pk)
+    if not access.can_write_confidential(user, engagement):
+        raise Http404
     return submit_on_page(
         request,
         engagement,
         name="note_form",
         form=forms.NoteForm(request.POST, sessions=selectors.sessions_for(user=user, engagement=engagement)),
         action=lambda data: services.note_create(actor=user, engagement=engagement, **data),
-        refused="The note was not saved.",
+        refused="The note was not saved. The reason is beside the form below; your text is kept.",
         done=lambda data: (
             "Note saved and shared with the client." if data["shared_with_client"] else "Private note saved."
         ),
@@ -320,7 +324,7 @@ def document_upload(request: SignedInRequest, pk: str) -> HttpResponse:
         name="document_form",
         form=forms.DocumentForm(request.POST, request.FILES),
         action=upload,
-        refused="The file was not uploaded.",
+        refused="The file was not uploaded. The reason is beside the form below; choose the file again.",
         done="Document uploaded and stored encrypted.",
         anchor="documents",
     )
@@ -346,7 +350,7 @@ def hard_copy_create(request: SignedInRequest, pk: str) -> HttpResponse:
         name="hard_copy_form",
         form=forms.HardCopyForm(request.POST),
         action=lambda data: services.hard_copy_record(actor=request.user, engagement=engagement, **data),
-        refused="The hard copy was not recorded.",
+        refused="The hard copy was not recorded. The reason is beside the form below; what you entered is kept.",
         done="Hard copy recorded.",
         anchor="hard-copies",
     )

@@ -11,7 +11,7 @@ from django.utils import timezone
 import access
 from confidentiality.roles import Role
 from consent.models import Agreement, Signature
-from engagements.models import CoachingSession, Engagement, HardCopy
+from engagements.models import CoachingSession, Engagement, EngagementMember, HardCopy
 from engagements.selectors import engagement_list_for
 from reports.models import SponsorReport
 
@@ -53,7 +53,8 @@ def dashboard_engagements_for(*, user: User) -> list[Any]:
             agreement_state=Subquery(current.values("state")[:1]),
             client_signed=signed_by("client"),
             sponsor_signed=signed_by("sponsor"),
-            coach_signed=signed_by("coach"),
+            client_on_it=Exists(EngagementMember.objects.filter(engagement=OuterRef("pk"), kind="client")),
+            sponsor_on_it=Exists(EngagementMember.objects.filter(engagement=OuterRef("pk"), kind="sponsor")),
             changes_asked=reports_in(SponsorReport.State.CHANGES_REQUESTED),
             report_approved=reports_in(SponsorReport.State.APPROVED),
         )[:50]
@@ -76,14 +77,22 @@ def _coach_next(engagement: Any, today: Any) -> list[str]:
     if engagement.agreement_state is None:
         return ["Put the confidentiality agreement out for signing"]
     if engagement.agreement_state != "signed":
-        waiting = [
-            who
-            for who, signed in (("the client", engagement.client_signed), ("the sponsor", engagement.sponsor_signed))
-            if not signed
-        ]
-        if waiting:
-            return [f"Waiting for {' and '.join(waiting)} to sign the agreement"]
-        return ["Countersign the agreement"]
+        # As the engagement's page says it (consent.services.agreement_missing): someone who cannot
+        # sign yet is not waited for.
+        steps = []
+        if not engagement.client_signed:
+            steps.append(
+                "Waiting for the client to sign the agreement"
+                if engagement.client_on_it
+                else "The client needs a portal login to sign the agreement"
+            )
+        if not engagement.sponsor_signed:
+            steps.append(
+                "Waiting for the sponsor to sign the agreement"
+                if engagement.sponsor_on_it
+                else "Add the organisation's sponsor contact so they can sign"
+            )
+        return steps or ["Countersign the agreement"]
     actions = []
     if engagement.changes_asked:
         actions.append("The client asked for changes to a report")

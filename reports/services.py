@@ -19,6 +19,7 @@ from django.utils import timezone
 
 import access
 from confidentiality.audit import audit_engagement_event
+from confidentiality.crypto import load_data_keys
 from confidentiality.notify import about, notify, resolve
 from confidentiality.roles import Role
 from consent.services import current_agreement, require_signed_agreement
@@ -218,9 +219,16 @@ def report_submit(
     if sections is not None:
         locked = _locked(report)
         _expect(locked, expected_version, (State.DRAFT, State.CHANGES_REQUESTED), "sent to the client")
-        stored = dict(locked.versions.get(number=locked.current_version).sections.values_list("category_id", "body"))
+        load_data_keys([engagement.data_key_id])
+        current = locked.versions.get(number=locked.current_version)
+        stored = {section.category_id: section.body for section in current.sections.all()}
         if _check_sections(engagement, sections) != stored:
             report_revise(actor=actor, report=locked, expected_version=expected_version, sections=sections)
+        elif locked.state == State.CHANGES_REQUESTED:
+            raise ValidationError(
+                "The client asked for changes to this version: change the text before sending it again, "
+                "or tell the client why it stays as it is."
+            )
     locked = _locked(report)
     expected_version = locked.current_version if sections is not None else expected_version
     _expect(locked, expected_version, (State.DRAFT,), "sent to the client")

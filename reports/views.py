@@ -36,18 +36,22 @@ def report_list(request: SignedInRequest, pk: str) -> HttpResponse:
     visible = report_services.reports_visible_to(user, engagement)
     is_coach = access.has_engagement_access(user, engagement, access.EngagementAccess.READ_CONFIDENTIAL)
     categories = report_services.allowed_categories(engagement) if is_coach else []
+    kept: dict[str, Any] = {"typed_title": "", "typed_sections": {}, "refusal": ""}
     if request.method == "POST":
         if not is_coach:
             raise Http404
+        typed = _sections_from(request, categories)
         try:
             report = report_services.report_create(
-                actor=user,
-                engagement=engagement,
-                title=request.POST.get("title", ""),
-                sections=_sections_from(request, categories),
+                actor=user, engagement=engagement, title=request.POST.get("title", ""), sections=typed
             )
         except ValidationError as exc:
-            messages.error(request, "The report was not saved: " + " ".join(exc.messages))
+            # Nothing typed is lost: the form comes back as it was sent, with the reason above it.
+            kept = {
+                "typed_title": request.POST.get("title", ""),
+                "typed_sections": typed,
+                "refusal": " ".join(exc.messages),
+            }
         except PermissionDenied:
             raise Http404 from None
         else:
@@ -55,7 +59,7 @@ def report_list(request: SignedInRequest, pk: str) -> HttpResponse:
     return render(
         request,
         "reports/report_list.html",
-        {"engagement": engagement, "reports": visible, "is_coach": is_coach, "categories": categories},
+        {"engagement": engagement, "reports": visible, "is_coach": is_coach, "categories": categories, **kept},
     )
 
 
@@ -118,13 +122,25 @@ def _report_page(
             "refusal": kept.get("refusal", ""),
             "refused_action": kept.get("action", ""),
             "comment_section": kept.get("comment_section", ""),
+            # Beside the section's own comment form, when that form is shown; else at the top.
             "comment_beside": kept.get("action") == "comment"
+            and is_client
+            and report.state == SponsorReport.State.WITH_CLIENT
             and any(str(s.pk) == kept.get("comment_section") for s in sections),
+            "kept_sections": kept.get("sections") or {},
             "comment_text": kept.get("comment_text", ""),
-            "client_name": report.engagement.client.full_name if is_coach else "",
+            "client_name": _client_name(user, report) if is_coach else "",
             "sponsor_readers": report_services.sponsor_readers(report) if is_coach else [],
         },
     )
+
+
+def _client_name(user: User, report: SponsorReport) -> str:
+    """The client's name for the coach's buttons: read, and audited, as the engagement page reads it."""
+    from engagements.selectors import client_for_engagement
+
+    client = client_for_engagement(user=user, engagement=report.engagement)
+    return client.full_name if client is not None else "the client"
 
 
 ACTIONS = {"revise", "submit", "comment", "request-changes", "approve", "release"}

@@ -270,6 +270,8 @@ KEPT: dict[str, str] = {
     "confidentiality.datakey": "Destroyed with the engagement or client whose key it is (crypto-shredding); "
     "the master-key wrapping keys are not records.",
     "confidentiality.apitoken": "Kept while the account exists; a revoked token opens nothing.",
+    "confidentiality.invitation": "Who was invited to choose a password, by whom, when, and whether they did "
+    "(never the link itself); kept with their account.",
     "confidentiality.workerheartbeat": "One row per background worker, overwritten every minute.",
     "confidentiality.outgoingemail": "The e-mail outbox: recipients, subject and message sealed; the message is "
     "blanked once delivered. Sent ones are deleted after 30 days, failed ones after 90 "

@@ -177,3 +177,28 @@ def test_the_sign_in_page_offers_no_sign_up() -> None:
     page = HttpClient().get(reverse("account_login")).content.decode()
     assert reverse("account_signup") not in page and "sign up" not in page.lower()
     assert "invitation" in page
+
+
+def test_a_sponsor_contacts_invitation_is_sent_again_from_the_organisation_page(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    admin = world.http("admin")
+    page_url = reverse("engagements:organisation_detail", args=[world.organisation.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        admin.post(page_url, {"display_name": "Ola Berg", "email": "ola@northwind.example", "job_title": "HR"})
+    ola = User.objects.get(email="ola@northwind.example")
+    page = admin.get(page_url).content.decode()
+    assert "not accepted yet" in page and reverse("people:invite", args=[ola.pk]) in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin.post(reverse("people:invite", args=[ola.pk]), {"next": page_url})
+    assert response.status_code == 302 and response["Location"] == page_url
+    assert len([m for m in mail.outbox if m.to == ["ola@northwind.example"]]) == 2
+
+
+def test_staff_without_a_password_and_without_an_invitation_can_be_invited(world: World) -> None:
+    """Someone added before invitations existed: no row, no password, and a button to invite them."""
+    quiet = UserFactory(role=Role.COACH, email="quiet@practice.example")
+    quiet.set_unusable_password()
+    quiet.save()
+    page = world.http("admin").get(reverse("people:list")).content.decode()
+    assert "has not chosen a password yet" in page and reverse("people:invite", args=[quiet.pk]) in page

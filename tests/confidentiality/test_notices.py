@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.test import Client as HttpClient
 
 from complaints import services as complaint_services
 from confidentiality import outbox
@@ -198,3 +199,62 @@ def test_a_notice_that_asks_nothing_stays_until_it_is_opened(world: World) -> No
     assert resolve("agreement.sign:2") == 0
     assert resolve("agreement.sign:1") == 1
     assert waiting(client, "shared a note") and not waiting(client, "Please sign.")
+
+
+def test_a_notice_that_asks_something_stays_when_opened_until_it_is_done(world: World) -> None:
+    """Opening "waiting for your review" and leaving without answering must not lose it."""
+    from confidentiality.services import notice_open
+
+    client = world.people["client"]
+    report = to_client(world)
+    notice = Notice.objects.get(user=client, about=f"report.review:{report.pk}")
+    notice_open(actor=client, pk=notice.pk)
+    assert waiting(client, "waiting for your review")
+    report_services.report_approve(actor=client, report=report, version_number=1)
+    assert not waiting(client, "waiting for your review")
+
+
+def test_the_coach_is_asked_to_countersign_once_however_many_sponsors_sign(world: World) -> None:
+    coach, client = UserFactory(role=Role.COACH), UserFactory(role=Role.CLIENT)
+    sponsors = [world.people["sponsor"], UserFactory(role=Role.SPONSOR, organisation=world.organisation)]
+    engagement = EngagementFactory(
+        organisation=world.organisation,
+        client=ClientFactory(user=client),
+        coaches=[coach],
+        sponsors=sponsors,
+        agreed=False,
+    )
+    agreement = agreement_send(
+        actor=coach, agreement=agreement_start(actor=coach, engagement=engagement, template=install_current())
+    )
+    for signer in (client, *sponsors):
+        agreement_sign(actor=signer, agreement=agreement, shown_hash=agreement.text_hash)
+    assert Notice.objects.filter(user=coach, text__contains="countersignature").count() == 1
+
+
+class TestTheDashboardSaysWhatIsNext:
+    def next_for(self, world: World, coach: Any, reference: str) -> str:
+        from django.urls import reverse
+
+        from tests.conftest import login
+
+        page = login(HttpClient(), coach).get(reverse("dashboard")).content.decode()
+        row = page[page.index(reference) :]
+        return row[: row.index("</tr>")]
+
+    def test_it_does_not_wait_for_a_client_who_cannot_sign(self, world: World) -> None:
+        coach = UserFactory(role=Role.COACH)
+        engagement = EngagementFactory(
+            organisation=world.organisation, client=ClientFactory(), coaches=[coach], agreed=False
+        )
+        agreement_send(
+            actor=coach, agreement=agreement_start(actor=coach, engagement=engagement, template=install_current())
+        )
+        row = self.next_for(world, coach, engagement.reference)
+        assert "The client needs a portal login to sign the agreement" in row
+        assert "Add the organisation&#x27;s sponsor contact so they can sign" in row
+
+    def test_it_asks_to_release_what_the_client_approved_and_to_act_on_changes(self, world: World) -> None:
+        coach = world.people["coach"]
+        approved(world)
+        assert "Release the report the client approved" in self.next_for(world, coach, world.engagement.reference)

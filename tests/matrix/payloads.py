@@ -216,6 +216,7 @@ BODIES: dict[str, Callable[[MatrixWorld, str], Body]] = {
     "POST consents/give/": lambda w, k: ("form", {"kind": "testimonial"}),
     "POST complaints/new/": lambda w, k: ("form", {"about": "shared", "body": TEXT}),
     "POST complaints/<uuid:pk>/respond/": lambda w, k: ("form", {"message": TEXT}),
+    "POST complaints/<uuid:pk>/reply/": lambda w, k: ("form", {"message": TEXT}),
     "POST account/": lambda w, k: ("form", {"name": "Matrix token"}),
 }
 

@@ -405,6 +405,8 @@ GET      complaints/<uuid:pk>/                                          complain
 GET      complaints/<uuid:pk>/                                          complaintB             404   404   404   404   404   200   404   404   LOG
 POST     complaints/<uuid:pk>/respond/                                  complaintA             404   404   404   404   404   302   404   404   LOG
 POST     complaints/<uuid:pk>/respond/                                  complaintB             404   404   404   404   404   302   404   404   LOG
+POST     complaints/<uuid:pk>/reply/                                    complaintA             404   404   302   404   404   404   404   404   LOG
+POST     complaints/<uuid:pk>/reply/                                    complaintB             404   404   404   404   404   404   404   404   LOG
 POST     complaints/<uuid:pk>/close/                                    complaintA             404   404   404   404   404   400   404   404   LOG
 POST     complaints/<uuid:pk>/close/                                    complaintB             404   404   404   404   404   400   404   404   LOG
 GET      register/                                                      -                      404   404   404   404   404   200   404   404   LOG
@@ -868,6 +870,7 @@ GET      complaints/new/                                                -       
 POST     complaints/new/                                                -                      POL   LOG   LOG
 GET      complaints/<uuid:pk>/                                          complaintA             POL   LOG   LOG
 POST     complaints/<uuid:pk>/respond/                                  complaintA             POL   LOG   LOG
+POST     complaints/<uuid:pk>/reply/                                    complaintA             POL   LOG   LOG
 POST     complaints/<uuid:pk>/close/                                    complaintA             POL   LOG   LOG
 GET      register/                                                      -                      POL   LOG   LOG
 GET      breaches/                                                      -                      POL   LOG   LOG

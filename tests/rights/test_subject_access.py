@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime
 import io
 import json
-import threading
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +16,6 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -984,28 +982,3 @@ class TestPages:
             assert label in world.http(persona).get(reverse("dashboard")).content.decode()
         for persona in ("coach", "auditor"):
             assert reverse("subject_access:list") not in world.http(persona).get(reverse("dashboard")).content.decode()
-
-
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL; SQLite serialises writers")
-@pytest.mark.parametrize("persona", ["client", "sponsor"])
-def test_requests_arriving_at_the_same_moment_open_one(world: World, persona: str) -> None:
-    refusals: list[Exception] = []
-    start = threading.Barrier(4)
-
-    def ask() -> None:
-        try:
-            start.wait()
-            open_for(world, persona)
-        except ValidationError as exc:
-            refusals.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=ask) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert SubjectAccessRequest.objects.count() == 1
-    assert len(refusals) == 3 and all("still open" in str(exc) for exc in refusals)
