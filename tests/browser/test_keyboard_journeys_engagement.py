@@ -121,7 +121,7 @@ def test_the_client_and_the_sponsor_sign_then_the_coach_countersigns(
     assert "ENG-KEYS-ELSEWHERE" not in sponsor_page.content()
     sign_the_agreement(sponsor_page, "ENG-KEYS-SIGN")
     content = sponsor_page.content()
-    assert "Client: Ines Client" in content
+    assert "Client: The client" in content and "Ines Client" not in content  # the sponsor is not told who
     assert "Sponsor: Omar Sponsor" in content
     assert sponsor_page.get_by_role("button", name="Sign the agreement").count() == 0  # signed once only
 

@@ -77,24 +77,6 @@ def _quiet_tokens() -> None:
     ApiToken.objects.update(last_used_at=timezone.now() + datetime.timedelta(days=1))
 
 
-def rows_written() -> int | None:
-    """Rows inserted, updated or deleted on this connection so far (SQLite counts them, triggers
-    included, rolled back or not); None on a database that does not."""
-    from django.db import connection
-
-    connection.ensure_connection()
-    return getattr(connection.connection, "total_changes", None)
-
-
-def changed_since(written_before: int | None, baseline: str) -> bool:
-    """Whether the world differs from ``baseline``, the fingerprint of every row of every table.
-    If no row was written since ``written_before`` it cannot, and the tables need not be read."""
-    written = rows_written()
-    if written is not None and written == written_before:
-        return False
-    return fingerprint() != baseline
-
-
 @contextmanager
 def in_process_requests(errors: list[BaseException]) -> Iterator[None]:
     """Requests go through the real WSGI handler in this thread, on the test's connection.

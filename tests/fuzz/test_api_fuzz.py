@@ -30,8 +30,8 @@ from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import negative_data_rejection
 
 from confidentiality.wsgi import application
-from tests.fuzz.conftest import PERSONAS, SIZE, FuzzWorld, changed_since, rows_written
-from tests.matrix.runner import MARKER
+from tests.fuzz.conftest import PERSONAS, SIZE, FuzzWorld
+from tests.matrix.runner import MARKER, changed_since, rows_written
 from tests.matrix.table import ROWS, audience
 
 # Per operation, each sent as every persona. ``FUZZ_EXAMPLES=50 make test`` fuzzes deeper.
