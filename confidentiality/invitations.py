@@ -13,6 +13,7 @@ the link.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -103,9 +104,14 @@ def invitation_accepted(user: User) -> None:
     Invitation.objects.filter(user=user, accepted_at__isnull=True).update(accepted_at=timezone.now())
 
 
-def waiting_invitations(users: Any) -> dict[int, Invitation]:
-    """The latest invitation of each of ``users`` not yet accepted, by user id (one query)."""
+def with_waiting_invitations(items: list[Any], user_id: Callable[[Any], int | None]) -> list[Any]:
+    """Each item (a person, a client, a sponsor contact) with ``invitation``: the latest invitation
+    its person (``user_id(item)``) has not accepted yet, or None. One query for the whole list."""
+    ids = {user_id(item) for item in items} - {None}
     waiting: dict[int, Invitation] = {}
-    for invitation in Invitation.objects.filter(user__in=users, accepted_at__isnull=True).order_by("sent_at"):
+    for invitation in Invitation.objects.filter(user__in=ids, accepted_at__isnull=True).order_by("sent_at"):
         waiting[invitation.user_id] = invitation
-    return waiting
+    for item in items:
+        pk = user_id(item)
+        item.invitation = waiting.get(pk) if pk is not None else None
+    return items

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 import access
 from confidentiality.crypto import load_data_keys
 from confidentiality.forms import act_on, errors_to_form
-from confidentiality.invitations import invitation_send
+from confidentiality.invitations import invitation_send, with_waiting_invitations
 from confidentiality.roles import Role
 from confidentiality.services import user_create
 from engagements import forms, selectors, services
@@ -49,16 +49,6 @@ def organisation_create(request: SignedInRequest) -> HttpResponse:
         messages.success(request, f"{organisation.name} added. Now add its sponsor contact.")
         return redirect("engagements:organisation_detail", pk=organisation.pk)
     return render(request, "engagements/form_page.html", {"form": form, "title": "Add an organisation"})
-
-
-def _with_invitations(contacts: list[Any]) -> list[Any]:
-    """Each contact with the invitation they have not accepted yet, if any (one query)."""
-    from confidentiality.invitations import waiting_invitations
-
-    invited = waiting_invitations([c.user_id for c in contacts])
-    for contact in contacts:
-        contact.invitation = invited.get(contact.user_id)
-    return contacts
 
 
 @login_required
@@ -112,7 +102,9 @@ def organisation_detail(request: SignedInRequest, pk: str) -> HttpResponse:
         "engagements/organisation_detail.html",
         {
             "organisation": organisation,
-            "contacts": _with_invitations(list(organisation.contacts.select_related("user"))),
+            "contacts": with_waiting_invitations(
+                list(organisation.contacts.select_related("user")), lambda contact: contact.user_id
+            ),
             "form": form,
             "second_factor": second_factor,
         },

@@ -377,11 +377,9 @@ def client_list(request: SignedInRequest) -> HttpResponse:
     # One query unwraps every key the page needs, instead of one per client.
     load_data_keys(client.data_key_id for client in page.object_list)
     selectors.audit_client_reads(user=request.user, clients=list(page.object_list))
-    from confidentiality.invitations import waiting_invitations
+    from confidentiality.invitations import with_waiting_invitations
 
-    invited = waiting_invitations([client.user_id for client in page.object_list if client.user_id])
-    for client in page.object_list:
-        client.invitation = invited.get(client.user_id) if client.user_id else None
+    with_waiting_invitations(list(page.object_list), lambda client: client.user_id)
     return render(request, "engagements/client_list.html", {"page": page})
 
 

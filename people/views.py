@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 import access
 from confidentiality.forms import ContractForm, OffboardForm, ReactivateForm, ReassignForm, StaffAddForm, act_on
-from confidentiality.invitations import waiting_invitations
+from confidentiality.invitations import with_waiting_invitations
 from confidentiality.models import User
 from confidentiality.roles import Role
 from people import policies
@@ -55,9 +55,7 @@ def people_list(request: SignedInRequest) -> HttpResponse:
         return redirect("people:person", pk=person.pk)
     current = policies.current_required()
     staff = people_services.with_roles(people_services.people_for(user=actor))
-    invited = waiting_invitations([person.pk for person in staff])
-    for person in staff:
-        person.invitation = invited.get(person.pk)  # type: ignore[attr-defined]
+    with_waiting_invitations(staff, lambda person: person.pk)
     return render(
         request,
         "people/people_list.html",
