@@ -35,18 +35,26 @@ SCHEDULES: tuple[Schedule, ...] = (
 
 
 def sync_schedules() -> list[str]:
+    from datetime import timedelta
+
     from django.db import transaction
+    from django.utils import timezone
     from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
     names = []
     with transaction.atomic():
         for schedule in SCHEDULES:
             defaults: dict = {"task": schedule.task, "enabled": True, "interval": None, "crontab": None}
+            create_defaults: dict = {}
             if schedule.every_seconds is not None:
                 interval, _ = IntervalSchedule.objects.get_or_create(
                     every=schedule.every_seconds, period=IntervalSchedule.SECONDS
                 )
                 defaults["interval"] = interval
+                # A new interval schedule is due at once: on a new deployment beat sends the first
+                # heartbeat as it starts, so /healthz proves beat → broker → worker → database within
+                # seconds, not a minute later. Later releases keep the time beat recorded.
+                create_defaults["last_run_at"] = timezone.now() - timedelta(seconds=schedule.every_seconds)
             else:
                 assert schedule.crontab is not None
                 minute, hour, dom, month, dow = schedule.crontab.split()
@@ -54,7 +62,9 @@ def sync_schedules() -> list[str]:
                     minute=minute, hour=hour, day_of_month=dom, month_of_year=month, day_of_week=dow, timezone="UTC"
                 )
                 defaults["crontab"] = crontab
-            PeriodicTask.objects.update_or_create(name=schedule.name, defaults=defaults)
+            PeriodicTask.objects.update_or_create(
+                name=schedule.name, defaults=defaults, create_defaults=defaults | create_defaults
+            )
             names.append(schedule.name)
         # Schedules removed from this file are removed from the database too.
         PeriodicTask.objects.exclude(name__in=names).exclude(name__startswith="celery.").delete()

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client as HttpClient
+from django.utils import timezone
 
 from confidentiality.models import ApiToken, AuditEvent, User
 from confidentiality.roles import Role
@@ -134,6 +135,23 @@ class TestSchedulesAndHealth:
         run("sync_schedules")
         run("sync_schedules")
         assert set(PeriodicTask.objects.values_list("name", flat=True)) == {s.name for s in SCHEDULES}
+
+    def test_a_new_deployment_sends_the_first_heartbeat_as_beat_starts_and_a_release_keeps_beats_clock(
+        self,
+    ) -> None:
+        """Without this /healthz says "no heartbeat yet" for the first minute of every new deployment."""
+        from django_celery_beat.models import PeriodicTask
+        from django_celery_beat.schedulers import ModelEntry
+
+        run("sync_schedules")
+        heartbeat = PeriodicTask.objects.get(name="worker heartbeat")
+        assert ModelEntry(heartbeat, app=None).is_due().is_due
+        ran_at = timezone.now()
+        PeriodicTask.objects.filter(pk=heartbeat.pk).update(last_run_at=ran_at)  # beat ran it
+        run("sync_schedules")
+        heartbeat.refresh_from_db()
+        assert heartbeat.last_run_at == ran_at
+        assert not ModelEntry(heartbeat, app=None).is_due().is_due
 
     def test_healthz_reports_database_cache_and_broker(self) -> None:
         response = HttpClient().get("/healthz")
