@@ -1111,7 +1111,8 @@ def subject_access_request_get_for(user: User, pk: Any) -> SubjectAccessRequest:
 
 
 def can_download_subject_access_export(user: User, request: SubjectAccessRequest) -> bool:
-    """The client whose copy it is; a contact of the organisation whose copy it is. Nobody else."""
+    """The client whose copy it is; the organisation's contact named on the request, while still its
+    contact (the copy holds the engagements they are on, so it is theirs alone). Nobody else."""
     role = role_of(user)
     if role == Role.CLIENT:
         # A check constraint: a request about a client always has its client.
@@ -1119,6 +1120,7 @@ def can_download_subject_access_export(user: User, request: SubjectAccessRequest
     if role == Role.SPONSOR:
         return (
             request.subject_kind == "organisation"
+            and request.requester_id == user.pk
             and sponsor_organisations_of(user).filter(pk=request.organisation_id).exists()
         )
     return False

@@ -22,6 +22,8 @@ SCHEDULES: tuple[Schedule, ...] = (
     # The outbox's rows are the truth; this wakes the sends whose broker message was lost.
     Schedule("send e-mail that is due", "confidentiality.tasks.outbox_wake_due_task", every_seconds=60),
     Schedule("verify the audit chain", "confidentiality.tasks.audit_verify_chain_task", crontab="15 2 * * *"),
+    # Before the sweep: an engagement nobody closed closes itself after its end date and grace period.
+    Schedule("close engagements past their end", "engagements.tasks.close_lapsed_task", crontab="10 1 * * *"),
     Schedule("retention sweep", "retention.tasks.retention_sweep_task", crontab="30 1 * * *"),
     # Access already ends at the contract's last midnight (the access policy checks the date);
     # this takes away what is left soon after: permissions, tokens, sessions.

@@ -440,6 +440,11 @@ BREAK_GLASS_MINUTES = env_int("BREAK_GLASS_MINUTES", 30, minimum=5, maximum=24 *
 # must come in before they are shown verbatim without naming anyone (policy 003).
 # Retention (policy 000): periods are settings, never literals in code.
 RETENTION_ENGAGEMENT_YEARS = env_int("RETENTION_ENGAGEMENT_YEARS", 2, minimum=1, maximum=50)
+# An engagement nobody closes closes itself this many days after its end date, so that its files'
+# clock starts (work never closed must not be kept for ever); the coach and the administrators are
+# told ENGAGEMENT_CLOSE_WARNING_DAYS before.
+ENGAGEMENT_CLOSE_GRACE_DAYS = env_int("ENGAGEMENT_CLOSE_GRACE_DAYS", 90, minimum=0, maximum=3650)
+ENGAGEMENT_CLOSE_WARNING_DAYS = env_int("ENGAGEMENT_CLOSE_WARNING_DAYS", 30, minimum=1, maximum=365)
 FINANCE_RETENTION_YEARS = env_int("FINANCE_RETENTION_YEARS", 5, minimum=1, maximum=50)
 RETENTION_BREACH_YEARS = env_int("RETENTION_BREACH_YEARS", 5, minimum=1, maximum=50)
 RETENTION_NOTICE_DAYS = env_int("RETENTION_NOTICE_DAYS", 365, minimum=30, maximum=3650)

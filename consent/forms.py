@@ -70,7 +70,11 @@ class SignForm(forms.Form):
 class ConsentForm(forms.Form):
     kind = forms.ChoiceField(choices=ConsentRecord.Kind.choices, label="Consent to")
     wording = forms.CharField(label="The exact words agreed to", widget=forms.Textarea(attrs={"rows": 3}))
-    method = forms.ChoiceField(choices=ConsentRecord.Method.choices, label="How it was given")
+    # The practice records paper or what it was told; only the client signs in the portal, themselves.
+    method = forms.ChoiceField(
+        choices=[(value, label) for value, label in ConsentRecord.Method.choices if value != "portal"],
+        label="How it was given",
+    )
     evidence = forms.FileField(label="Scanned form (for consent on paper)", required=False)
 
 

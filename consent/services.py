@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 
 import access
@@ -53,8 +53,19 @@ def consent_record(
         raise PermissionDenied("You cannot record consent for this client.")
     if not wording.strip():
         raise ValidationError({"wording": "Record the exact words the client agreed to."})
+    if method not in ConsentRecord.Method.values:
+        raise ValidationError({"method": "Say how the client gave their consent."})
     if method == ConsentRecord.Method.PAPER and evidence is None:
         raise ValidationError({"evidence": "Consent on paper needs the scanned form as evidence."})
+    if (
+        method == ConsentRecord.Method.PORTAL
+        and actor is not None
+        and (client.user_id is None or actor.pk != client.user_id)
+    ):
+        # Only the client signs in the portal: the practice records paper (with the scan) or what it was told.
+        raise ValidationError(
+            {"method": "Only the client gives consent in the portal. Record a signed form, or what they told you."}
+        )
     if engagement is not None and engagement.client_id != client.pk:
         raise ValidationError({"engagement": "That engagement is not this client's."})
     consent = ConsentRecord(
@@ -69,6 +80,8 @@ def consent_record(
     consent.full_clean()
     consent.save()
     audit_record(actor=actor, action="consent.record", obj=consent, client_id=client.pk, detail={"kind": kind})
+    if kind == ConsentRecord.Kind.BASIC_INFORMATION:
+        _engagements_follow_consent(actor, client)
     return consent
 
 
@@ -86,7 +99,72 @@ def consent_withdraw(*, actor: User, consent: ConsentRecord) -> ConsentRecord:
     audit_record(
         actor=actor, action="consent.withdraw", obj=locked, client_id=locked.client_id, detail={"kind": locked.kind}
     )
+    if locked.kind == ConsentRecord.Kind.BASIC_INFORMATION:
+        _engagements_follow_consent(actor, locked.client)
     return locked
+
+
+def _start_when_agreed(actor: User, engagement: Any) -> None:
+    """A proposed engagement becomes active as the last party signs its agreement (if the client's
+    consent to hold their information stands): coaching starts once everything is agreed."""
+    status = type(engagement).Status
+    if engagement.status != status.PROPOSED or not has_active_consent(
+        engagement.client, ConsentRecord.Kind.BASIC_INFORMATION
+    ):
+        return
+    type(engagement).objects.filter(pk=engagement.pk, status=status.PROPOSED).update(
+        status=status.ACTIVE, version=F("version") + 1
+    )
+    engagement.refresh_from_db()
+    audit_engagement_event(actor, "engagement.start", engagement, reason="agreement_signed")
+
+
+def _engagements_follow_consent(actor: User | None, client: Any) -> None:
+    """Policy 002: without consent to hold their information no service is provided. When the last
+    such consent is withdrawn, the client's active engagements pause at once and the people on them
+    and the administrators are told; when it is given again, the engagements it paused resume. The
+    e-mails name the engagement's reference only; a sponsor is told it is paused, never why."""
+    from confidentiality.accounts import administrators
+    from confidentiality.notify import about, notify, resolve
+
+    consented = has_active_consent(client, ConsentRecord.Kind.BASIC_INFORMATION)
+    engagements = client.engagements.select_for_update()
+    status = engagements.model.Status
+    if consented:
+        affected = list(engagements.filter(status=status.PAUSED, paused_for_consent=True))
+    else:
+        affected = list(engagements.filter(status=status.ACTIVE))
+    for engagement in affected:
+        engagement.status = status.ACTIVE if consented else status.PAUSED
+        engagement.paused_for_consent = not consented
+        engagement.version += 1
+        engagement.save(update_fields=["status", "paused_for_consent", "version"])
+        audit_engagement_event(
+            actor, "engagement.resume" if consented else "engagement.pause", engagement, reason="basic_consent"
+        )
+        members = list(engagement.members.select_related("user"))
+        practice = [m.user for m in members if m.kind == "coach"] + [
+            admin for admin in administrators() if admin not in [m.user for m in members]
+        ]
+        sponsors = [m.user for m in members if m.kind == "sponsor"]
+        paused = about("engagement.paused", engagement)
+        link = f"/engagements/{engagement.pk}/"
+        if consented:
+            resolve(paused)
+            notify(users=practice + sponsors, text=f"Engagement {engagement.reference} has resumed.", link=link)
+        else:
+            notify(
+                users=practice,
+                text=f"Engagement {engagement.reference} is paused by a change in the client's consent: "
+                "the engagement page says what this stops.",
+                link=link,
+                about=paused,
+            )
+            notify(
+                users=sponsors,
+                text=f"Engagement {engagement.reference} is paused. The practice will tell you when it resumes.",
+                link=link,
+            )
 
 
 def has_active_consent(client: Any, kind: str) -> bool:
@@ -147,10 +225,29 @@ def agreement_missing(engagement: Any) -> list[str]:
     return missing
 
 
-def require_signed_agreement(engagement: Any, what: str) -> None:
+CONSENT_WITHDRAWN = (
+    "The client has withdrawn their consent to the practice holding their information, so the "
+    "engagement is paused: nothing more can be recorded or sent until they give it again."
+)
+
+
+def work_blockers(engagement: Any) -> list[str]:
+    """What stands between this engagement and any new work (session, note, document, report,
+    feedback request, release): the agreement signed by everyone (policy 003: agreed before coaching
+    starts) and the client's consent to hold their information (policy 002). Empty when work may go on."""
+    blockers = []
+    if not has_active_consent(engagement.client, ConsentRecord.Kind.BASIC_INFORMATION):
+        blockers.append(CONSENT_WITHDRAWN)
+    return blockers + agreement_missing(engagement)
+
+
+def require_work_allowed(engagement: Any, what: str) -> None:
+    """Refuse new work of kind ``what`` (e.g. "notes") while anything in ``work_blockers`` stands."""
+    if not has_active_consent(engagement.client, ConsentRecord.Kind.BASIC_INFORMATION):
+        raise ValidationError(CONSENT_WITHDRAWN)
     missing = agreement_missing(engagement)
     if missing:
-        raise ValidationError(f"No {what} can be written until everyone has signed the agreement. " + " ".join(missing))
+        raise ValidationError(f"No {what} can be made until everyone has signed the agreement. " + " ".join(missing))
 
 
 def _copy_content(source: Any, target: Any) -> None:
@@ -344,6 +441,7 @@ def agreement_sign(
         locked.save(update_fields=["state", "signed_at"])
         audit_engagement_event(actor, "agreement.complete", locked.engagement, locked, version=locked.version)
         resolve(waiting)
+        _start_when_agreed(actor, locked.engagement)
     return signature
 
 

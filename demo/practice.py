@@ -45,17 +45,24 @@ PEOPLE = (
     DemoPerson("other_sponsor", "li@harbour.example", "Li Wei", Role.SPONSOR, "Harbour Health Trust"),
     DemoPerson("client", "sam@client.example", "Sam Carter", Role.CLIENT),
     DemoPerson("other_client", "zoe@client.example", "Zoë Ñúñez-Øyen", Role.CLIENT),
+    # A client who withdrew consent to the practice holding their information: ENG-2026-005 is paused.
+    DemoPerson("paused_client", "alex@client.example", "Alex Morgan", Role.CLIENT),
     # An associate coach (external contractor) on ENG-2026-003 until their contract ends, who has
     # not accepted the practice's policies yet: signing in shows the page to read and accept them.
     DemoPerson("associate", "jo.associate@practice.example", "Jo Bell", Role.COACH),
 )
 ASSOCIATE_CONTRACT_DAYS = 90
 
-# (reference, title, organisation, client key, coach key, status, months ago it started)
+# (reference, title, organisation, client key, coach key, months ago it started, days to its end).
+# Each starts as proposed and becomes active when everyone has signed its agreement
+# (_seed_agreements). ENG-2025-011 ended 70 days ago and nobody closed it: it closes itself in 20
+# days, and its coach and the administrator have been told.
 ENGAGEMENTS = (
-    ("ENG-2026-001", "Leadership coaching", "Northwind Trading", "client", "coach", "active", 2),
-    ("ENG-2026-002", "Career transition coaching", "Harbour Health Trust", "other_client", "other_coach", "active", 1),
-    ("ENG-2026-003", "New manager programme", "Northwind Trading", "client", "other_coach", "proposed", 0),
+    ("ENG-2026-001", "Leadership coaching", "Northwind Trading", "client", "coach", 2, 180),
+    ("ENG-2026-002", "Career transition coaching", "Harbour Health Trust", "other_client", "other_coach", 1, 180),
+    ("ENG-2026-003", "New manager programme", "Northwind Trading", "client", "other_coach", 0, 180),
+    ("ENG-2026-005", "Leadership coaching", "Harbour Health Trust", "paused_client", "other_coach", 1, 180),
+    ("ENG-2025-011", "Executive coaching", "Northwind Trading", "client", "coach", 8, -70),
 )
 
 
@@ -92,7 +99,7 @@ def totp_code(secret: str, *, steps_back: int = 0) -> str:
 @transaction.atomic
 def seed_demo(*, scale: int = 0, issue_tokens: bool = False) -> dict[str, Any]:
     from engagements.models import Client, Engagement, Organisation, SponsorContact
-    from engagements.services import engagement_create, organisation_create, sponsor_contact_add
+    from engagements.services import close_lapsed, engagement_create, organisation_create, sponsor_contact_add
 
     if not settings.DEMO_TOOLS_ENABLED:
         raise RuntimeError("seed_demo builds demo accounts with a known password; it does not run in production.")
@@ -110,7 +117,7 @@ def seed_demo(*, scale: int = 0, issue_tokens: bool = False) -> dict[str, Any]:
                 actor=None, organisation=organisation, user=people[spec.key], job_title="Head of People"
             )
     clients: dict[str, Client] = {}
-    for key in ("client", "other_client"):
+    for key in ("client", "other_client", "paused_client"):
         user = people[key]
         clients[key] = Client.objects.filter(user=user).first() or _consented_client(
             full_name=user.display_name, contact_email=user.email, user=user
@@ -118,7 +125,7 @@ def seed_demo(*, scale: int = 0, issue_tokens: bool = False) -> dict[str, Any]:
     sponsors_of = {spec.organisation: people[spec.key] for spec in PEOPLE if spec.organisation}
     today = timezone.localdate()
     engagements: dict[str, Engagement] = {}
-    for reference, title, org_name, client_key, coach_key, status, months_ago in ENGAGEMENTS:
+    for reference, title, org_name, client_key, coach_key, months_ago, days_to_end in ENGAGEMENTS:
         engagement = Engagement.objects.filter(reference=reference).first() or engagement_create(
             actor=None,
             reference=reference,
@@ -128,11 +135,12 @@ def seed_demo(*, scale: int = 0, issue_tokens: bool = False) -> dict[str, Any]:
             coaches=[people[coach_key]],
             sponsors=[sponsors_of[org_name]],
             starts_on=today - datetime.timedelta(days=30 * months_ago),
-            ends_on=today + datetime.timedelta(days=180),
-            status=status,
+            ends_on=today + datetime.timedelta(days=days_to_end),
         )
         engagements[reference] = engagement
     _seed_agreements(engagements, people)
+    _seed_paused(engagements["ENG-2026-005"], clients["paused_client"])
+    close_lapsed(today)  # as the nightly task does: ENG-2025-011's people are told it closes soon
     _seed_policies(people, today)
     _seed_associate(people["associate"], engagements["ENG-2026-003"], today)
     _seed_leaver(
@@ -250,7 +258,7 @@ def _seed_leaver(organisation: Any, client: Any, sponsor: User, today: Any) -> N
         return
     leaver = _person(LEAVER)
     if not Engagement.objects.filter(reference="ENG-2026-004").exists():
-        engagement_create(
+        engagement = engagement_create(
             actor=None,
             reference="ENG-2026-004",
             title="Resilience coaching",
@@ -260,8 +268,8 @@ def _seed_leaver(organisation: Any, client: Any, sponsor: User, today: Any) -> N
             sponsors=[sponsor],
             starts_on=today - datetime.timedelta(days=90),
             ends_on=today + datetime.timedelta(days=90),
-            status=Engagement.Status.ACTIVE,
         )
+        _agree(engagement, leaver, [client.user, sponsor, leaver])
     leaver.is_associate = True
     leaver.contract_ends_on = today - datetime.timedelta(days=1)
     leaver.save(update_fields=["is_associate", "contract_ends_on"])
@@ -288,25 +296,40 @@ def _consented_client(**fields: Any) -> Any:
 
 
 def _seed_agreements(engagements: dict[str, Any], people: dict[str, User]) -> None:
-    """ENG-2026-001 and 002 signed by everyone; ENG-2026-003 waiting for the client and sponsor."""
-    from consent.defaults import install_current
-    from consent.services import agreement_send, agreement_sign, agreement_start, current_agreement, latest_draft
-
-    template = install_current()
+    """ENG-2026-001, 002 and 005 signed by everyone (so they are active); ENG-2026-003 waiting for
+    the client and sponsor (so it is proposed, and its page says what is missing)."""
     plan = {
         "ENG-2026-001": ("coach", ["client", "sponsor", "coach"]),
         "ENG-2026-002": ("other_coach", ["other_client", "other_sponsor", "other_coach"]),
         "ENG-2026-003": ("other_coach", []),
+        "ENG-2026-005": ("other_coach", ["paused_client", "other_sponsor", "other_coach"]),
+        "ENG-2025-011": ("coach", ["client", "sponsor", "coach"]),
     }
     for reference, (coach_key, signers) in plan.items():
-        engagement = engagements[reference]
-        if current_agreement(engagement) is not None:
-            continue
-        coach = people[coach_key]
-        draft = latest_draft(engagement) or agreement_start(actor=coach, engagement=engagement, template=template)
-        sent = agreement_send(actor=coach, agreement=draft)
-        for key in signers:
-            agreement_sign(actor=people[key], agreement=sent, shown_hash=sent.text_hash)
+        _agree(engagements[reference], people[coach_key], [people[key] for key in signers])
+
+
+def _agree(engagement: Any, coach: User, signers: list[User]) -> None:
+    """The standard agreement put out for signing by ``coach`` and signed by ``signers``, in order."""
+    from consent.defaults import install_current
+    from consent.services import agreement_send, agreement_sign, agreement_start, current_agreement, latest_draft
+
+    if current_agreement(engagement) is not None:
+        return
+    draft = latest_draft(engagement) or agreement_start(actor=coach, engagement=engagement, template=install_current())
+    sent = agreement_send(actor=coach, agreement=draft)
+    for signer in signers:
+        agreement_sign(actor=signer, agreement=sent, shown_hash=sent.text_hash)
+
+
+def _seed_paused(engagement: Any, client: Any) -> None:
+    """Alex withdrew consent to the practice holding their information, in the portal: ENG-2026-005
+    is paused, its page says why, and its coach and the administrator were told."""
+    from consent.models import ConsentRecord
+    from consent.services import consent_withdraw
+
+    for consent in client.consents.filter(kind=ConsentRecord.Kind.BASIC_INFORMATION, withdrawn_at__isnull=True):
+        consent_withdraw(actor=client.user, consent=consent)
 
 
 DEMO_NOTES = (
@@ -530,5 +553,4 @@ def _seed_scale(
             coaches=[coaches[index % 2]],
             sponsors=[sponsors_of[org_name]],
             starts_on=today - datetime.timedelta(days=index % 365),
-            status=Engagement.Status.ACTIVE,
         )

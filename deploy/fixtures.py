@@ -34,7 +34,6 @@ def build(*, coaches: int, sponsors: int, clients: int, notes: int, admin: bool 
     from consent.defaults import install_current
     from consent.models import ConsentRecord, InformationCategory
     from consent.services import agreement_send, agreement_sign, agreement_start, consent_record
-    from engagements.models import Engagement
     from engagements.services import (
         client_create,
         engagement_create,
@@ -104,7 +103,6 @@ def build(*, coaches: int, sponsors: int, clients: int, notes: int, admin: bool 
                 sponsors=[sponsor],
                 starts_on=today - datetime.timedelta(days=60),
                 ends_on=today + datetime.timedelta(days=180),
-                status=Engagement.Status.ACTIVE,
             )
             sent = agreement_send(
                 actor=coach, agreement=agreement_start(actor=coach, engagement=engagement, template=template)

@@ -88,6 +88,10 @@ def _clean(value: str, *, field: str, label: str, limit: int = TEXT_MAX_CHARS) -
     return value
 
 
+# The client's own written word: signed in the portal, or on paper with the signed form attached.
+WRITTEN_CONSENT = frozenset({ConsentRecord.Method.PORTAL, ConsentRecord.Method.PAPER})
+
+
 def _check_evidence(
     *, engagement: Any, basis: str, consent: ConsentRecord | None, document: Any, report: Any
 ) -> ConsentRecord | None:
@@ -119,6 +123,17 @@ def _check_evidence(
         if locked.withdrawn_at is not None:
             raise ValidationError(
                 {"consent": "The client has withdrawn that consent, so it cannot be relied on. Nothing was disclosed."}
+            )
+        if locked.method not in WRITTEN_CONSENT:
+            # Policy 001: consent "preferably in writing". What the practice noted the client said
+            # is its own word, not the client's: that is a disclosure without consent.
+            raise ValidationError(
+                {
+                    "consent": "That consent was told to the practice, not given in writing, so a disclosure "
+                    "cannot rest on it alone. Ask the client to consent in the portal or on a signed form, "
+                    "or record the disclosure on another basis, which needs a second approval. "
+                    "Nothing was disclosed."
+                }
             )
         return locked
     # The report's own class names its states: this app sits below reports and does not import it.

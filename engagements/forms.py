@@ -119,7 +119,6 @@ class EngagementForm(forms.Form):
     )
     starts_on = forms.DateField(label="Starts on", widget=DateInput)
     ends_on = forms.DateField(label="Ends on", widget=DateInput, required=False)
-    status = forms.ChoiceField(choices=[c for c in Engagement.Status.choices if c[0] != "closed"])
 
     def __init__(self, *args: Any, clients: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -80,6 +80,10 @@ class Engagement(models.Model):
     starts_on = models.DateField()
     ends_on = models.DateField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    paused_for_consent = models.BooleanField(
+        default=False,
+        help_text="Paused because the client withdrew consent to hold their information; giving it again resumes it.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     version = models.PositiveIntegerField(default=1, help_text="Bumped on every change, to refuse stale edits.")
 

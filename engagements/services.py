@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -24,7 +25,7 @@ from confidentiality.audit import audit_engagement_event, audit_record
 from confidentiality.crypto import data_key_create
 from confidentiality.records import record_label
 from confidentiality.roles import Role
-from consent.services import require_signed_agreement
+from consent.services import agreement_missing, require_work_allowed
 from engagements.models import Client, Engagement, EngagementMember, Organisation, SponsorContact
 
 if TYPE_CHECKING:
@@ -185,6 +186,10 @@ def engagement_create(
         raise ValidationError({"ends_on": "The end date is before the start date."})
     if not coaches:
         raise ValidationError({"coaches": "An engagement needs at least one coach."})
+    if status == Engagement.Status.ACTIVE:
+        raise ValidationError(
+            {"status": "A new engagement starts as proposed: it becomes active when everyone has signed its agreement."}
+        )
     _require_basic_consent(client, status)
     engagement = Engagement(
         reference=reference.strip(),
@@ -375,13 +380,29 @@ def engagement_update(
     if engagement.status == Engagement.Status.CLOSED:
         raise ValidationError("A closed engagement cannot be changed.")
     _require_basic_consent(engagement.client, status)
+    if status == Engagement.Status.ACTIVE and engagement.status != Engagement.Status.ACTIVE:
+        missing = agreement_missing(engagement)
+        if missing:
+            raise ValidationError(
+                {"status": "The engagement can start only when everyone has signed its agreement. " + " ".join(missing)}
+            )
     changed = Engagement.objects.filter(pk=engagement.pk, version=expected_version).update(
-        title=title.strip(), status=status, starts_on=starts_on, ends_on=ends_on, version=expected_version + 1
+        title=title.strip(),
+        status=status,
+        # A pause for consent ends only with the consent, or with the administrator's own choice.
+        paused_for_consent=engagement.paused_for_consent and status == Engagement.Status.PAUSED,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        version=expected_version + 1,
     )
     if not changed:
         raise ConflictError(
             "Someone else changed this engagement since you opened it. Reload it and make your change again."
         )
+    if ends_on != engagement.ends_on:
+        from confidentiality.notify import about, resolve
+
+        resolve(about("engagement.closes_itself", engagement))  # told again if the new date comes near
     engagement.refresh_from_db()
     audit_engagement_event(actor, "engagement.update", engagement, status=status, version=engagement.version)
     return engagement
@@ -391,18 +412,74 @@ def engagement_update(
 def engagement_close(*, actor: User, engagement: Engagement) -> Engagement:
     """Close an engagement: hard copies become due for return (unless the organisation lets the
     practice keep them, policy 000) and the retention clock starts."""
-    from engagements.models import HardCopy
-
     require_practice_manager(actor)
     engagement = Engagement.objects.select_for_update().select_related("organisation").get(pk=engagement.pk)
     if engagement.status == Engagement.Status.CLOSED:
         raise ValidationError("This engagement is already closed.")
-    now = timezone.now()
+    return _close(actor, engagement, timezone.now())
+
+
+def closes_itself_on(engagement: Engagement) -> datetime.date | None:
+    """The day an engagement nobody closes closes itself: its end date plus the grace period."""
+    if engagement.status == Engagement.Status.CLOSED or engagement.ends_on is None:
+        return None
+    return engagement.ends_on + datetime.timedelta(days=settings.ENGAGEMENT_CLOSE_GRACE_DAYS)
+
+
+def close_lapsed(today: datetime.date | None = None) -> list[Engagement]:
+    """Daily (policy 000: files go two years after the work ends, and work never closed would be kept
+    for ever): close every engagement whose end date is past by the grace period, its clock starting
+    on that day however late this runs; and tell the coaches and the administrators, once, a month
+    before, so that they close it themselves or move its end date."""
+    from confidentiality.accounts import administrators
+    from confidentiality.models import Notice
+    from confidentiality.notify import about, notify
+
+    today = today or timezone.localdate()
+    grace = datetime.timedelta(days=settings.ENGAGEMENT_CLOSE_GRACE_DAYS)
+    warning = datetime.timedelta(days=settings.ENGAGEMENT_CLOSE_WARNING_DAYS)
+    still_open = Engagement.objects.exclude(status=Engagement.Status.CLOSED).filter(ends_on__isnull=False)
+    closed = []
+    for pk in still_open.filter(ends_on__lte=today - grace).values_list("pk", flat=True):
+        with transaction.atomic():
+            engagement = Engagement.objects.select_for_update().select_related("organisation").get(pk=pk)
+            day = closes_itself_on(engagement)
+            if day is not None and day <= today:
+                closed.append(
+                    _close(
+                        None, engagement, timezone.make_aware(datetime.datetime.combine(day, datetime.time.min)), True
+                    )
+                )
+    soon = still_open.filter(ends_on__gt=today - grace, ends_on__lte=today - grace + warning)
+    for engagement in soon.order_by("ends_on", "reference"):
+        told = about("engagement.closes_itself", engagement)
+        if Notice.objects.filter(about=told, done_at__isnull=True).exists():
+            continue
+        coaches = [m.user for m in engagement.members.filter(kind=EngagementMember.Kind.COACH).select_related("user")]
+        day = closes_itself_on(engagement)
+        assert day is not None
+        notify(
+            users=coaches + [admin for admin in administrators() if admin not in coaches],
+            text=f"Engagement {engagement.reference} will close itself on {day:%-d %b %Y}, "
+            f"{grace.days} days after its end date. Close it now if the work is over, or change its end date.",
+            link=f"/engagements/{engagement.pk}/",
+            about=told,
+        )
+    return closed
+
+
+def _close(
+    actor: User | None, engagement: Engagement, closed_at: datetime.datetime, automatic: bool = False
+) -> Engagement:
+    from confidentiality.notify import about, resolve
+    from engagements.models import HardCopy
+
     engagement.status = Engagement.Status.CLOSED
-    engagement.closed_at = now
+    engagement.closed_at = closed_at
     engagement.ends_on = engagement.ends_on or timezone.localdate()
     engagement.version += 1
     engagement.save(update_fields=["status", "closed_at", "ends_on", "version"])
+    resolve(about("engagement.closes_itself", engagement))
     held = HardCopy.objects.filter(engagement=engagement, state=HardCopy.State.HELD)
     if engagement.organisation.keep_hard_copies:
         returned = 0
@@ -412,7 +489,14 @@ def engagement_close(*, actor: User, engagement: Engagement) -> Engagement:
         returned = held.update(
             state=HardCopy.State.RETURN_DUE, return_due_on=timezone.localdate() + datetime.timedelta(days=14)
         )
-    audit_engagement_event(actor, "engagement.close", engagement, hard_copies_to_return=returned, hard_copies_kept=kept)
+    audit_engagement_event(
+        actor,
+        "engagement.close",
+        engagement,
+        hard_copies_to_return=returned,
+        hard_copies_kept=kept,
+        **({"automatic": True} if automatic else {}),
+    )
     return engagement
 
 
@@ -426,23 +510,18 @@ def _is_organisations_contact(actor: User, engagement: Engagement) -> bool:
     )
 
 
-def _require_writer(actor: User, engagement: Engagement) -> None:
-    from consent.models import ConsentRecord
-    from consent.services import has_active_consent
-
+def _require_writer(actor: User, engagement: Engagement, what: str | None) -> None:
+    """A coach on the open engagement, and, for new work of kind ``what``, nothing standing in its
+    way: the agreement signed by everyone and the client's consent to hold their information (a
+    withdrawal stops new records at once). Taking a share back (``what`` None) is never held up."""
     if not access.can_write_confidential(actor, engagement):
         if engagement.status == Engagement.Status.CLOSED and access.has_engagement_access(
             actor, engagement, access.EngagementAccess.READ_CONFIDENTIAL
         ):
             raise ValidationError("This engagement is closed: nothing more can be recorded.")
         raise PermissionDenied("Only a coach on this engagement can do this.")
-    # Policy 002: without consent to hold their basic information, nothing more is recorded about
-    # the client; a withdrawal stops new records at once.
-    if not has_active_consent(engagement.client, ConsentRecord.Kind.BASIC_INFORMATION):
-        raise ValidationError(
-            "The client has not consented (or has withdrawn consent) to the practice holding their "
-            "information, so nothing more can be recorded for this engagement."
-        )
+    if what is not None:
+        require_work_allowed(engagement, what)
 
 
 @transaction.atomic
@@ -451,7 +530,7 @@ def session_record(
 ) -> Any:
     from engagements.models import CoachingSession
 
-    _require_writer(actor, engagement)
+    _require_writer(actor, engagement, "sessions")
     if held_on > timezone.localdate():
         raise ValidationError({"held_on": "A session cannot be recorded before it has happened."})
     if not 5 <= duration_minutes <= 600:
@@ -484,8 +563,7 @@ def note_create(
     """A note is private unless the coach chooses to share it with the client."""
     from engagements.models import Note
 
-    _require_writer(actor, engagement)
-    require_signed_agreement(engagement, "notes")
+    _require_writer(actor, engagement, "notes")
     if session is not None and session.engagement_id != engagement.pk:
         raise ValidationError({"session": "That session belongs to another engagement."})
     now = timezone.now()
@@ -508,7 +586,7 @@ def note_update(*, actor: User, note: Any, body: str, expected_version: int) -> 
     """Change a note's text; a stale edit is refused, so no one's change is lost silently."""
     from engagements.models import Note
 
-    _require_writer(actor, note.engagement)
+    _require_writer(actor, note.engagement, "changes to notes")
     body = _clean_note_body(body)
     locked = Note.objects.select_for_update().select_related("engagement").get(pk=note.pk)
     if locked.version != expected_version:
@@ -529,7 +607,7 @@ def note_set_shared(*, actor: User, note: Any, shared: bool, expected_version: i
     """Share exactly the text the coach saw: if the note changed since, nothing is shared."""
     from engagements.models import Note
 
-    _require_writer(actor, note.engagement)
+    _require_writer(actor, note.engagement, "shares" if shared else None)
     locked = Note.objects.select_for_update().select_related("engagement").get(pk=note.pk)
     if locked.version != expected_version:
         raise ConflictError("This note changed since you opened the page, so it was not shared. Read it again first.")
@@ -608,9 +686,34 @@ def document_upload(
     supplied_by_organisation: bool = False,
 ) -> Any:
     """Store a document encrypted under a random name; type and size are checked first."""
+    if _is_organisations_contact(actor, engagement):
+        # The organisation's own upload: it is what "supplied by the organisation" means, the one
+        # kind of document its contacts see; never shared with the client from here.
+        supplied_by_organisation, shared_with_client = True, False
+        if engagement.status == Engagement.Status.CLOSED:
+            raise ValidationError("This engagement is closed: nothing more can be added.")
+        require_work_allowed(engagement, "documents")
+    else:
+        _require_writer(actor, engagement, "documents")
+    return _store_document(actor, engagement, name, content, shared_with_client, supplied_by_organisation)
+
+
+def consent_evidence_upload(*, actor: User, engagement: Engagement, name: str, content: bytes) -> Any:
+    """The scan of a consent form the client signed on paper, kept on the engagement as the consent's
+    evidence and private to its coaches. The work gates do not hold it up: recording the client's
+    consent (before the agreement is signed, or given again after a withdrawal) is what opens them."""
+    if access.role_of(actor) not in (Role.ADMIN, Role.COACH) or not access.can_record_consent(actor, engagement.client):
+        raise PermissionDenied("Only the administrator or a coach on this engagement records the client's consent.")
+    if engagement.status == Engagement.Status.CLOSED:
+        raise ValidationError("This engagement is closed: nothing more can be added.")
+    return _store_document(actor, engagement, name, content, False, False)
+
+
+def _store_document(
+    actor: User, engagement: Engagement, name: str, content: bytes, shared_with_client: bool, supplied: bool
+) -> Any:
     import uuid as uuid_module
 
-    from django.conf import settings
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 
@@ -618,14 +721,6 @@ def document_upload(
     from engagements.documents import clean_name, detect_type
     from engagements.models import Document
 
-    if _is_organisations_contact(actor, engagement):
-        # The organisation's own upload: it is what "supplied by the organisation" means, the one
-        # kind of document its contacts see; never shared with the client from here.
-        supplied_by_organisation, shared_with_client = True, False
-        if engagement.status == Engagement.Status.CLOSED:
-            raise ValidationError("This engagement is closed: nothing more can be added.")
-    else:
-        _require_writer(actor, engagement)
     content_type = detect_type(name, content, max_bytes=settings.DOCUMENT_MAX_BYTES)
     document_id = uuid_module.uuid4()
     blob_name = f"documents/{uuid_module.uuid4().hex}.bin"
@@ -638,7 +733,7 @@ def document_upload(
         size=len(content),
         blob_name=blob_name,
         shared_with_client=shared_with_client,
-        supplied_by_organisation=supplied_by_organisation,
+        supplied_by_organisation=supplied,
     )
     document.full_clean()
     sealed = encrypt_blob(content, key_id=engagement.data_key_id, aad=document_aad(document_id))

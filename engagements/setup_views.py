@@ -184,11 +184,14 @@ def engagement_create(request: SignedInRequest) -> HttpResponse:
             sponsors=list(data["sponsors"]),
             starts_on=data["starts_on"],
             ends_on=data["ends_on"],
-            status=data["status"],
         ),
     )
     if engagement is not None:
-        messages.success(request, "Engagement created. Its people can now see it.")
+        messages.success(
+            request,
+            "Engagement created. Its people can now see it. It starts when everyone has signed its agreement: "
+            "open the agreement to put one out for signing.",
+        )
         return redirect("engagements:detail", pk=engagement.pk)
     return render(request, "engagements/form_page.html", {"form": form, "title": "Create an engagement"})
 

@@ -65,16 +65,17 @@ def _detail_page(
     reads_agreement = access.can_read_agreements(user, engagement)
     current = consent_services.current_agreement(engagement) if reads_agreement else None
     agreement_missing = consent_services.agreement_missing(engagement) if reads_agreement or can_write else None
-    # A note needs the agreement in force: until it is, the page says what is missing instead of
-    # offering a form whose every submission would be refused.
-    notes_wait_for = agreement_missing if can_write else []
+    # New work needs the agreement in force and the client's consent: until then the page says what
+    # is missing instead of offering forms whose every submission would be refused.
+    work_waits_for = consent_services.work_blockers(engagement) if can_write else []
+    may_work = can_write and not work_waits_for
     can_manage_members = access.can_change_engagement(user) and engagement.status != Engagement.Status.CLOSED
     offered = {
-        "session_form": forms.SessionForm() if can_write else None,
+        "session_form": forms.SessionForm() if may_work else None,
         "note_form": forms.NoteForm(sessions=selectors.sessions_for(user=user, engagement=engagement))
-        if can_write and not notes_wait_for
+        if may_work
         else None,
-        "document_form": forms.DocumentForm() if can_write else None,
+        "document_form": forms.DocumentForm() if may_work else None,
         "hard_copy_form": forms.HardCopyForm() if access.can_manage_hard_copies(user, engagement) else None,
         "member_form": forms.MemberAddForm(organisation=engagement.organisation) if can_manage_members else None,
     }
@@ -84,7 +85,7 @@ def _detail_page(
     context = {
         "engagement": engagement,
         "agreement_missing": agreement_missing if reads_agreement else None,
-        "notes_wait_for": notes_wait_for,
+        "work_waits_for": work_waits_for,
         "agreement_to_sign": current is not None
         and current.state == "out_for_signature"
         and access.agreement_party(user, engagement) is not None
@@ -106,6 +107,7 @@ def _detail_page(
         "note_index": list(selectors.note_index_for_admin(user=user, engagement=engagement)[:50]),
         "break_glass_openings": selectors.break_glass_for_coach(user=user, engagement=engagement),
         "can_change": access.can_change_engagement(user),
+        "closes_itself_on": services.closes_itself_on(engagement) if is_coach or role == Role.ADMIN else None,
         "refused": refused,
         **offered,
     }
@@ -407,7 +409,7 @@ def consent_create(request: SignedInRequest, pk: str) -> HttpResponse:
             with services.atomic_with_uploads():
                 evidence = None
                 if data["evidence"] is not None:
-                    evidence = services.document_upload(
+                    evidence = services.consent_evidence_upload(
                         actor=user, engagement=engagement, name=data["evidence"].name, content=data["evidence"].read()
                     )
                 consent_services.consent_record(

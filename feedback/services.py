@@ -35,7 +35,7 @@ from confidentiality.audit import audit_engagement_event
 from confidentiality.notify import notify
 from confidentiality.outbox import HIDE_RECIPIENTS_HEADER
 from consent.models import FeedbackAnonymity
-from consent.services import current_agreement, require_signed_agreement
+from consent.services import current_agreement, require_work_allowed
 from engagements.models import Engagement
 from engagements.services import ConflictError
 from feedback.models import FeedbackRequest, FeedbackSource, FeedbackSourceCategory
@@ -131,7 +131,7 @@ def feedback_request_create(
     cannot be shown again; a lost link is replaced by asking again.
     """
     _require_coach(actor, engagement)
-    require_signed_agreement(engagement, "feedback")
+    require_work_allowed(engagement, "feedback requests")
     if kind not in FeedbackRequest.Kind.values:
         raise ValidationError({"kind": "Choose a named person or people of one kind."})
     if source_category not in FeedbackSourceCategory.values:
@@ -144,7 +144,7 @@ def feedback_request_create(
         raise ValidationError({"days": "A link may work for 1 to 90 days."})
     cleaned = _clean_sources(kind, sources)
     agreement = current_agreement(engagement)
-    assert agreement is not None  # require_signed_agreement passed
+    assert agreement is not None  # require_work_allowed passed
     expires_at = timezone.now() + datetime.timedelta(days=days)
     request = FeedbackRequest.objects.create(
         engagement=engagement,

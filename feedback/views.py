@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 import access
 from confidentiality.audit import audit_engagement_event
 from confidentiality.crypto import load_data_keys
+from consent.services import work_blockers
 from feedback import services as feedback_services
 from feedback.models import FeedbackRequest, FeedbackSourceCategory
 
@@ -71,6 +72,7 @@ def feedback_list(request: SignedInRequest, pk: str) -> HttpResponse:
             )
             return redirect("feedback:feedback_detail", pk=created.pk)
     rows = feedback_services.feedback_rows_for(user=user, engagement=engagement)
+    can_ask = access.can_write_confidential(user, engagement)
     return render(
         request,
         "feedback/feedback_list.html",
@@ -78,7 +80,8 @@ def feedback_list(request: SignedInRequest, pk: str) -> HttpResponse:
             "engagement": engagement,
             "rows": rows,
             "is_coach": is_coach,
-            "can_ask": access.can_write_confidential(user, engagement),
+            "can_ask": can_ask,
+            "work_waits_for": work_blockers(engagement) if can_ask else [],
             "kinds": FeedbackRequest.Kind.choices,
             "categories": FeedbackSourceCategory.choices,
             "source_rows": range(SOURCE_ROWS),

@@ -22,7 +22,7 @@ from confidentiality.audit import audit_engagement_event
 from confidentiality.crypto import load_data_keys
 from confidentiality.notify import about, notify, resolve
 from confidentiality.roles import Role
-from consent.services import current_agreement, require_signed_agreement
+from consent.services import current_agreement, require_work_allowed
 from engagements.models import Engagement
 from engagements.services import ConflictError as ConflictError
 from reports.models import ReportComment, ReportSection, ReportVersion, SponsorReport
@@ -170,7 +170,7 @@ def _expect(report: SponsorReport, version_number: int, states: tuple[str, ...],
 @transaction.atomic
 def report_create(*, actor: User, engagement: Engagement, title: str, sections: dict[int, str]) -> SponsorReport:
     _require_coach(actor, engagement)
-    require_signed_agreement(engagement, "reports")
+    require_work_allowed(engagement, "reports")
     if not title.strip():
         raise ValidationError({"title": "Give the report a title, e.g. 'Mid-point summary'."})
     cleaned = _check_sections(engagement, sections)
@@ -188,6 +188,7 @@ def report_revise(
     """Change the text. An unsent draft changes in place; after the client's review a new version
     is made, so every version the client saw is kept."""
     engagement = _require_coach(actor, report)
+    require_work_allowed(engagement, "changes to reports")
     locked = _locked(report)
     _expect(locked, expected_version, (State.DRAFT, State.CHANGES_REQUESTED), "changed")
     cleaned = _check_sections(engagement, sections)
@@ -216,6 +217,7 @@ def report_submit(
     behind while the old text goes out."""
 
     engagement = _require_coach(actor, report)
+    require_work_allowed(engagement, "reports sent to the client")
     if sections is not None:
         locked = _locked(report)
         _expect(locked, expected_version, (State.DRAFT, State.CHANGES_REQUESTED), "sent to the client")
@@ -317,7 +319,7 @@ def report_release(*, actor: User, report: SponsorReport, expected_version: int)
     if locked.approved_version != locked.current_version:
         raise ValidationError("Only the version the client approved can be released.")
     # The agreement may have changed since the report was written: release only what it still shares.
-    require_signed_agreement(engagement, "reports")
+    require_work_allowed(engagement, "releases")
     allowed = {c.pk for c in allowed_categories(engagement)}
     approved = locked.versions.get(number=locked.approved_version)
     if approved.sections.exclude(category_id__in=allowed).exists():

@@ -16,6 +16,7 @@ from confidentiality.audit import audit_engagement_event
 from confidentiality.crypto import load_data_keys
 from confidentiality.downloads import attachment_response
 from confidentiality.roles import Role
+from consent.services import work_blockers
 from reports import services as report_services
 from reports.models import ReportComment, SponsorReport
 
@@ -59,7 +60,14 @@ def report_list(request: SignedInRequest, pk: str) -> HttpResponse:
     return render(
         request,
         "reports/report_list.html",
-        {"engagement": engagement, "reports": visible, "is_coach": is_coach, "categories": categories, **kept},
+        {
+            "engagement": engagement,
+            "reports": visible,
+            "is_coach": is_coach,
+            "categories": categories,
+            "work_waits_for": work_blockers(engagement) if is_coach else [],
+            **kept,
+        },
     )
 
 

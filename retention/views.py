@@ -101,6 +101,7 @@ def overview(request: SignedInRequest) -> HttpResponse:
     peak = max([m["count"] for m in forecast["timeline"]] + [1])
     for rule in forecast["rules"]:
         rule["falling"] = [month for month in rule["by_month"] if month["count"]]
+    closing = _closing_themselves(as_of)
     last_sweep = RetentionSweep.objects.filter(state=RetentionSweep.State.FINISHED).first()
     receipts = list(DeletionReceipt.objects.filter(sweep=last_sweep)) if last_sweep else []
     return render(
@@ -121,8 +122,34 @@ def overview(request: SignedInRequest) -> HttpResponse:
             "receipts": [(receipt, _kind_name(receipt.kind)) for receipt in receipts],
             "scopes": LegalHold.Scope.choices,
             "policies_due": services.policies_due(as_of),
+            **closing,
         },
     )
+
+
+def _closing_themselves(as_of: datetime.date) -> dict[str, Any]:
+    """Engagements nobody has closed that will close themselves in the next twelve months (their end
+    date plus the grace period), with the day their files then go; and how many open engagements have
+    no end date, so would never close themselves."""
+    from django.conf import settings
+
+    from engagements.models import Engagement
+    from engagements.services import closes_itself_on
+    from retention.schedule import add_years
+
+    still_open = Engagement.objects.exclude(status=Engagement.Status.CLOSED)
+    grace = datetime.timedelta(days=settings.ENGAGEMENT_CLOSE_GRACE_DAYS)
+    soon = still_open.filter(ends_on__lte=as_of + datetime.timedelta(days=365) - grace).order_by("ends_on", "reference")
+    rows = []
+    for engagement in soon[:100]:
+        day = closes_itself_on(engagement)
+        assert day is not None
+        rows.append((engagement, day, add_years(day, settings.RETENTION_ENGAGEMENT_YEARS)))
+    return {
+        "closing_themselves": rows,
+        "closing_grace_days": grace.days,
+        "without_end_date": still_open.filter(ends_on__isnull=True).count(),
+    }
 
 
 @login_required

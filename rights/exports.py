@@ -504,16 +504,24 @@ def client_contents(client: Any, *, progress: Reading | None = None) -> Contents
 # --- an organisation ------------------------------------------------------------------------
 
 
-def organisation_contents(organisation: Any, *, progress: Reading | None = None) -> Contents:
+def organisation_contents(organisation: Any, *, contact: Any, progress: Reading | None = None) -> Contents:
     """What is held on the organisation itself (policy 000): its record, contacts, agreements it
     signed, released reports as released, documents it supplied, invoices and payments. Never a
-    client's confidential material: engagements appear by reference and title only."""
+    client's confidential material: engagements appear by reference and title only, and only those
+    ``contact`` (the contact who receives the copy) is on: what was released on other engagements
+    went to other contacts, under other agreements."""
     from consent.models import Agreement
-    from engagements.models import Engagement, SponsorContact
+    from engagements.models import Engagement, EngagementMember, SponsorContact
     from reports.models import SponsorReport
     from rights.models import SubjectAccessRequest
 
-    engagements = list(Engagement.objects.filter(organisation=organisation).order_by("starts_on", "reference"))
+    engagements = list(
+        Engagement.objects.filter(
+            organisation=organisation,
+            members__user=contact,
+            members__kind=EngagementMember.Kind.SPONSOR,
+        ).order_by("starts_on", "reference")
+    )
     load_data_keys([e.data_key_id for e in engagements])
     contents = Contents(
         subject_kind="organisation",
@@ -551,7 +559,7 @@ def organisation_contents(organisation: Any, *, progress: Reading | None = None)
             }
             for e in engagements
         ]
-        return Section("engagements", "Engagements the organisation commissioned", items)
+        return Section("engagements", "Engagements the organisation commissioned that you are on", items)
 
     def agreements() -> Section:
         rows = (
@@ -701,7 +709,7 @@ def _request_items(rows: Any) -> list[dict[str, Any]]:
 def contents_for(request: Any, *, progress: Reading | None = None) -> Contents:
     if request.subject_kind == "client":
         return client_contents(request.client, progress=progress)
-    return organisation_contents(request.organisation, progress=progress)
+    return organisation_contents(request.organisation, contact=request.requester, progress=progress)
 
 
 # --- readable form --------------------------------------------------------------------------

@@ -485,8 +485,8 @@ def export_of(request: SubjectAccessRequest) -> SubjectAccessExport | None:
 
 @transaction.atomic
 def export_download(*, actor: User, request: SubjectAccessRequest) -> SubjectAccessExport:
-    """The released copy, for its requester (or another contact of the same organisation), within
-    the download period. Each download is audited. Raises Http404 for anyone else."""
+    """The released copy, for its requester only (the client, or the contact named on the request),
+    within the download period. Each download is audited. Raises Http404 for anyone else."""
     from django.http import Http404
 
     if not access.can_download_subject_access_export(actor, request):

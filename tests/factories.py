@@ -117,11 +117,18 @@ class EngagementFactory(factory.Factory):
 
     @classmethod
     def _create(cls, model_class: Any, *args: Any, agreed: bool = True, **kwargs: Any) -> Engagement:
-        """An engagement whose agreement everyone signed, unless ``agreed=False`` or a party is missing."""
+        """An engagement whose agreement everyone signed (which makes it active), unless
+        ``agreed=False`` or a party is missing: then it stays proposed, as it would. Another
+        ``status`` asked for (paused, closed, proposed) is set afterwards."""
+        status = kwargs.pop("status")
         if not kwargs["coaches"]:
             kwargs["coaches"] = [UserFactory(role=Role.COACH)]
         engagement = engagement_create(actor=None, **kwargs)
         parties = required_parties_of(engagement)
         if agreed and parties["client"] and parties["sponsor"]:
             agree(engagement)
+        engagement.refresh_from_db()
+        if status != Engagement.Status.ACTIVE and engagement.status != status:
+            Engagement.objects.filter(pk=engagement.pk).update(status=status)
+            engagement.refresh_from_db()
         return engagement

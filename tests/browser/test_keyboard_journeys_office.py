@@ -153,7 +153,6 @@ def test_the_administrator_sets_up_an_engagement_without_seeing_any_note(live_se
     today = timezone.localdate()
     page.keyboard.type(today.strftime("%m%d%Y"))
     assert starts_on.input_value() == today.isoformat()
-    choose(page, page.get_by_label("Status", exact=True), "Active")
     tab_to(page, page.get_by_role("button", name="Save"))
     press_and_wait(page, "Enter")
 
@@ -171,7 +170,8 @@ def test_the_administrator_sets_up_an_engagement_without_seeing_any_note(live_se
     assert created.client.full_name == "Tomasz Wiśniewski"
     assert created.client.user is not None and created.client.user.email == "tomasz@example.org"
     assert created.starts_on == today
-    assert created.status == "active"
+    assert created.status == "proposed"  # it starts when everyone has signed its agreement
+    assert page.get_by_text("It starts when everyone has signed its agreement").count() == 1
     members = {(m.kind, m.user.email) for m in created.members.select_related("user")}
     assert members == {
         ("coach", "coach@example.org"),

@@ -92,8 +92,10 @@ def test_no_note_form_while_the_agreement_waits_for_the_coachs_countersignature(
     notes = screen.locator("#notes")
     assert notes.get_by_label("Note", exact=True).count() == 0, "a note form is offered that can only be refused"
     assert notes.get_by_role("button", name="Save note").count() == 0
-    waiting = notes.locator("#notes-wait")
-    assert "Notes can be written once everyone has signed" in waiting.inner_text()
+    assert "Notes can be written once the steps at the top" in notes.locator("#notes-wait").inner_text()
+    assert screen.get_by_role("button", name="Record session").count() == 0
+    waiting = screen.locator("#work-waits")
+    assert "No session, note, document, report or feedback request" in waiting.inner_text()
     assert "The coach must countersign the agreement." in waiting.inner_text()
     assert waiting.get_by_role("link", name="Read and sign the agreement").count() == 1
     assert_accessible(screen, f"notes-wait-for-the-agreement-{width}")

@@ -109,7 +109,7 @@ class TestSeedDemo:
             response = HttpClient(HTTP_AUTHORIZATION=f"Bearer {person['api_token']}").get("/api/v1/me/")
             assert response.json()["email"] == person["login"]
             assert ("totp_secret" in person) == (person["role"] in {"admin", "coach", "auditor"})
-        assert len(result["engagements"]) == 3
+        assert len(result["engagements"]) == 5
         assert ApiToken.objects.count() == len(result["people"])
 
     def test_scale_adds_engagements(self) -> None:

@@ -207,8 +207,15 @@ class TestRotationOfFiles:
                 "OPTIONS": {"location": str(tmp_path)},
             },
         }
-        coach = UserFactory(role="coach")
-        engagement = EngagementFactory(coaches=[coach])
+        from tests.factories import ClientFactory, OrganisationFactory
+
+        coach, organisation = UserFactory(role="coach"), OrganisationFactory()
+        engagement = EngagementFactory(  # signed by everyone, so documents are accepted
+            coaches=[coach],
+            organisation=organisation,
+            client=ClientFactory(user=UserFactory(role="client")),
+            sponsors=[UserFactory(role="sponsor", organisation=organisation)],
+        )
         document = document_upload(actor=coach, engagement=engagement, name="plan.txt", content=b"The plan, kept safe")
         old_file = tmp_path / document.blob_name
         assert old_file.exists()

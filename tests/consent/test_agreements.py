@@ -232,10 +232,10 @@ class TestPdf:
 @pytest.mark.django_db
 class TestConsent:
     def test_no_engagement_starts_without_consent_to_hold_basic_information(self, world: World) -> None:
-        client = ClientFactory(consented=False)
-        with pytest.raises(ValidationError, match="not consented"):
-            EngagementFactory(client=client, status="active", agreed=False)
-        proposed = EngagementFactory(client=client, status="proposed", agreed=False)
+        client = ClientFactory(consented=False, user=UserFactory(role=Role.CLIENT))
+        # Signed by everyone, it still does not start: the client has not consented.
+        proposed = EngagementFactory(client=client, sponsors=[world.people["sponsor"]], organisation=world.organisation)
+        assert proposed.status == "proposed"
         with pytest.raises(ValidationError, match="not consented"):
             engagement_services.engagement_update(
                 actor=world.people["admin"],

@@ -77,12 +77,12 @@ def keys(concern: Concern) -> list[str]:
 
 def give_disclosure_consent(world: World) -> ConsentRecord:
     return consent_record(
-        actor=world.people["coach"],
+        actor=world.people["client"],
         client=world.client_record,
         engagement=world.engagement,
         kind=ConsentRecord.Kind.DISCLOSURE,
         wording="I agree my coach tells the ward's board what I said about the records.",
-        method=ConsentRecord.Method.RECORDED_BY_COACH,
+        method=ConsentRecord.Method.PORTAL,
     )
 
 

@@ -29,13 +29,14 @@ def only(allowed: dict[str, int], default: int = 404, anonymous: int = LOGIN) ->
 
 
 def give_consent(world: World, engagement: Any = None) -> ConsentRecord:
+    """The client's written consent, signed in the portal."""
     return consent_record(
-        actor=world.people["coach"],
+        actor=world.people["client"],
         client=world.client_record,
         engagement=engagement,
         kind=ConsentRecord.Kind.DISCLOSURE,
         wording="I agree that my coach tells the police what I said about the threats on 3 March.",
-        method=ConsentRecord.Method.RECORDED_BY_COACH,
+        method=ConsentRecord.Method.PORTAL,
     )
 
 
@@ -241,15 +242,20 @@ class TestLetter:
         assert "Compelling evidence of serious danger" in text and "Approved by a second person" in text
 
     def test_without_a_portal_login_the_coach_records_the_letter_posted(self, world: World) -> None:
+        from engagements.services import consent_evidence_upload
         from tests.factories import ClientFactory, EngagementFactory
 
         engagement = EngagementFactory(client=ClientFactory(user=None), coaches=[world.people["coach"]])
+        scan = consent_evidence_upload(
+            actor=world.people["coach"], engagement=engagement, name="consent.pdf", content=b"%PDF-1.4 signed form"
+        )
         consent = consent_record(
             actor=world.people["coach"],
             client=engagement.client,
             kind=ConsentRecord.Kind.DISCLOSURE,
             wording="Signed form",
-            method=ConsentRecord.Method.RECORDED_BY_COACH,
+            method=ConsentRecord.Method.PAPER,
+            evidence=scan,
         )
         disclosure = record(world, engagement=engagement, consent=consent)
         assert disclosure.state == "made" and disclosure.confirmation_sent_at is None
@@ -348,7 +354,7 @@ class TestPages:
         coach = world.people["other_coach"]
         for n in range(5):
             consent = give(
-                actor=coach,
+                actor=world.other_engagement.client.user,
                 client=world.other_engagement.client,
                 kind=ConsentRecord.Kind.DISCLOSURE,
                 wording=f"consent {n}",

@@ -277,9 +277,10 @@ class TestCloseAndHardCopies:
     def test_a_stale_engagement_edit_is_refused(self, world: World) -> None:
         admin = world.people["admin"]
         kwargs = {"title": "New title", "status": "active", "starts_on": world.engagement.starts_on, "ends_on": None}
-        services.engagement_update(actor=admin, engagement=world.engagement, expected_version=1, **kwargs)
+        opened = world.engagement.version
+        services.engagement_update(actor=admin, engagement=world.engagement, expected_version=opened, **kwargs)
         with pytest.raises(services.ConflictError):
-            services.engagement_update(actor=admin, engagement=world.engagement, expected_version=1, **kwargs)
+            services.engagement_update(actor=admin, engagement=world.engagement, expected_version=opened, **kwargs)
 
 
 @pytest.mark.django_db
@@ -330,7 +331,7 @@ class TestReviewFindings:
 
         consent = ConsentRecord.objects.get(client=world.client_record, kind="basic_information")
         consent_withdraw(actor=world.people["client"], consent=consent)
-        with pytest.raises(ValidationError, match="withdrawn consent"):
+        with pytest.raises(ValidationError, match="withdrawn their consent"):
             services.note_create(actor=world.people["coach"], engagement=world.engagement, body="After withdrawal")
 
     def test_a_closed_engagement_takes_no_hard_copy_and_no_new_person(self, world: World) -> None:

@@ -196,7 +196,7 @@ class TestAsking:
         agreement = Agreement.objects.get(engagement=world.engagement)
         agreement.signatures.filter(party="client").delete()
         Agreement.objects.filter(pk=agreement.pk).update(state=Agreement.State.OUT_FOR_SIGNATURE)
-        with pytest.raises(ValidationError, match="No feedback can be written"):
+        with pytest.raises(ValidationError, match="No feedback requests can be made"):
             ask(world)
 
     def test_the_anonymity_is_the_one_agreed_when_asked(self, world: World) -> None:

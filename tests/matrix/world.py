@@ -280,12 +280,12 @@ def _consent_and_disclosures(world: MatrixWorld, side: str, coach: Any, client: 
 
     o, engagement = world.objects, world.objects[f"engagement{side}"]
     consent = consent_record(
-        actor=coach,
+        actor=client.user,  # signed in the portal: the written consent a disclosure rests on
         client=client,
         engagement=engagement,
         kind=ConsentRecord.Kind.DISCLOSURE,
         wording=mark("ConsentWording", side) + " tell the police about 3 March.",
-        method=ConsentRecord.Method.RECORDED_BY_COACH,
+        method=ConsentRecord.Method.PORTAL,
     )
     o[f"consent{side}"] = consent
     o[f"disclosuremade{side}"] = disclosure_services.disclosure_record(

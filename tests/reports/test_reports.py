@@ -160,7 +160,7 @@ class TestStateMachine:
             actor=world.people["coach"],
             agreement=agreement_start(actor=world.people["coach"], engagement=world.engagement),
         )
-        with pytest.raises(ValidationError, match="No reports can be written"):
+        with pytest.raises(ValidationError, match="No reports can be made"):
             draft(world)
 
 

@@ -135,12 +135,12 @@ def held(world: World) -> Held:
         share=True,
     )
     consent = consent_record(
-        actor=coach,
+        actor=world.people["client"],
         client=world.client_record,
         engagement=engagement,
         kind=ConsentRecord.Kind.DISCLOSURE,
         wording="I agree that my coach reports the Harrow incident to the safeguarding lead.",
-        method=ConsentRecord.Method.RECORDED_BY_COACH,
+        method=ConsentRecord.Method.PORTAL,
     )
     disclosure_services.disclosure_record(
         actor=coach,
@@ -650,19 +650,47 @@ class TestOrganisationCopy:
             assert confidential not in copy.everything, confidential
         assert {"notes", "feedback", "identity", "complaints"}.isdisjoint(data)
 
-    def test_another_contact_of_the_same_organisation_may_download_it(self, world: World, held: Held) -> None:
+    def test_only_the_contact_named_on_the_request_downloads_it(self, world: World, held: Held) -> None:
+        from django.test import Client as HttpClient
+
         from confidentiality.roles import Role
+        from tests.conftest import login
         from tests.factories import UserFactory
 
         colleague = UserFactory(role=Role.SPONSOR, email="colleague@example.org", organisation=world.organisation)
         request = released(world, "sponsor")
-        from django.test import Client as HttpClient
-
-        from tests.conftest import login
-
         response = login(HttpClient(), colleague).get(reverse("subject_access:download", args=[request.pk]))
-        assert response.status_code == 200
+        assert response.status_code == 404
         assert download(world, "other_sponsor", request).status_code == 404
+        assert download(world, "sponsor", request).status_code == 200
+
+    def test_it_holds_only_the_engagements_its_contact_is_on(self, world: World, held: Held) -> None:
+        from confidentiality.roles import Role
+        from reports import services as report_services
+        from tests.factories import ClientFactory, EngagementFactory, UserFactory
+
+        colleague = UserFactory(role=Role.SPONSOR, email="colleague@example.org", organisation=world.organisation)
+        client = ClientFactory(user=UserFactory(role=Role.CLIENT), full_name="Theodora Vance")
+        theirs = EngagementFactory(
+            organisation=world.organisation,
+            client=client,
+            coaches=[world.people["coach"]],
+            sponsors=[colleague],
+            reference="ENG-COLLEAGUE-1",
+        )
+        coach = world.people["coach"]
+        report = report_services.report_create(
+            actor=coach, engagement=theirs, title="Colleague's report", sections={goals().pk: "Qx-colleague-report"}
+        )
+        report_services.report_submit(actor=coach, report=report, expected_version=1)
+        report_services.report_approve(actor=client.user, report=report, version_number=1)
+        report_services.report_release(actor=coach, report=report, expected_version=1)
+        copy = open_copy(body_of(download(world, "sponsor", released(world, "sponsor"))))
+        [own] = copy.data["released_reports"]
+        assert own["sections"][0]["text"] == REPORT_TEXT
+        assert "Qx-colleague-report" not in copy.everything
+        assert "ENG-COLLEAGUE-1" not in copy.everything
+        assert [e["reference"] for e in copy.data["engagements"]] == [world.engagement.reference]
 
 
 @pytest.mark.embedded
