@@ -25,7 +25,6 @@ class _PersonChoice(forms.ModelChoiceField):  # type: ignore[type-arg]  # Django
         return str(obj.display_name or obj.email)
 
 
-SUPERVISOR_HELP = "Leave empty to ask the practice administrator. Only needed without the client's consent."
 
 
 class DisclosureForm(forms.Form):
@@ -39,22 +38,14 @@ class DisclosureForm(forms.Form):
     consent = _ConsentChoice(
         queryset=ConsentRecord.objects.none(), required=False, label="The client's written consent to this disclosure"
     )
-    document = _DocumentChoice(queryset=None, required=False, label="Evidence already uploaded")
-    evidence = forms.FileField(
-        required=False, label="Or upload the evidence (the organisation's written consent, a legal order)"
-    )
-    supervisor = _PersonChoice(
-        queryset=None, required=False, label="Named supervisor for the second approval", help_text=SUPERVISOR_HELP
-    )
 
-    def __init__(self, *args: Any, consents: Any, documents: Any, supervisors: Any, **kwargs: Any) -> None:
-        from disclosures.services import CHOOSABLE_BASES
+    def __init__(self, *args: Any, consents: Any, **kwargs: Any) -> None:
+        from disclosures.services import DIRECT_BASES
 
         super().__init__(*args, **kwargs)
-        self.fields["basis"].choices = CHOOSABLE_BASES  # type: ignore[attr-defined]
+        # Any other basis is a disclosure without the client's consent: it is made through a concern.
+        self.fields["basis"].choices = DIRECT_BASES  # type: ignore[attr-defined]
         self.fields["consent"].queryset = consents  # type: ignore[attr-defined]
-        self.fields["document"].queryset = documents  # type: ignore[attr-defined]
-        self.fields["supervisor"].queryset = supervisors  # type: ignore[attr-defined]
 
 
 class ConcernStartForm(forms.Form):

@@ -24,7 +24,7 @@ from django.utils import timezone
 import access
 from confidentiality.audit import audit_engagement_event
 from consent.models import ConsentRecord
-from disclosures.models import NEEDS_SECOND_APPROVAL, Disclosure, RecipientKind
+from disclosures.models import NEEDS_SECOND_APPROVAL, Concern, Disclosure, RecipientKind
 
 if TYPE_CHECKING:
     from confidentiality.models import User
@@ -36,6 +36,9 @@ RECIPIENT_MAX_CHARS = 300
 
 # What the coach may choose; the client's approval of a report is recorded by its release only.
 CHOOSABLE_BASES = [(value, label) for value, label in Basis.choices if value != Basis.CLIENT_APPROVAL]
+# Recorded directly, a disclosure rests on the client's written consent; every other basis is a
+# disclosure without it, made at the disclosure step of a concern (policy 004).
+DIRECT_BASES = [(value, label) for value, label in Basis.choices if value == Basis.CLIENT_CONSENT]
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -144,6 +147,16 @@ def _check_evidence(
     return None
 
 
+def _at_disclosure_step(concern: Any, engagement: Any) -> bool:
+    """The concern is this engagement's, open, and its next step is the disclosure."""
+    from disclosures import concerns
+
+    if concern is None or concern.engagement_id != engagement.pk or concern.state != Concern.State.OPEN:
+        return False
+    step = concerns.next_step(concern)
+    return step is not None and step.key == "disclosure"
+
+
 @transaction.atomic
 def disclosure_record(
     *,
@@ -171,8 +184,15 @@ def disclosure_record(
     what = _clean(what, field="what", label="exactly what is disclosed: the specifics only")
     recipient = _clean(recipient, field="recipient", label="to whom", limit=RECIPIENT_MAX_CHARS)
     reason = _clean(reason, field="reason", label="why it is disclosed")
-    consent = _check_evidence(engagement=engagement, basis=basis, consent=consent, document=document, report=report)
     needs_approval = basis in NEEDS_SECOND_APPROVAL
+    if needs_approval and not _at_disclosure_step(concern, engagement):
+        raise ValidationError(
+            {
+                "basis": "A disclosure without the client's written consent is made through a concern: raise one "
+                "on this engagement and take its steps up to the disclosure (policy 004). Nothing was disclosed."
+            }
+        )
+    consent = _check_evidence(engagement=engagement, basis=basis, consent=consent, document=document, report=report)
     if supervisor is not None:
         if not needs_approval:
             supervisor = None  # nothing to approve: the client's own word is the authority

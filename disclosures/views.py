@@ -47,10 +47,7 @@ def engagement_disclosures(request: SignedInRequest, pk: str) -> HttpResponse:
         load_data_keys([engagement.data_key_id])
         form = forms.DisclosureForm(
             request.POST or None,
-            request.FILES or None,
             consents=disclosure_services.active_disclosure_consents(engagement.client, engagement),
-            documents=_documents(engagement),
-            supervisors=access.supervisors_for(user),
         )
     if request.method == "POST":
         if form is None:
@@ -80,31 +77,18 @@ def engagement_disclosures(request: SignedInRequest, pk: str) -> HttpResponse:
 
 
 def _record_from_form(request: SignedInRequest, engagement: Any, form: forms.DisclosureForm) -> Disclosure | None:
-    from engagements import services as engagement_services
-
     data = form.cleaned_data
     try:
-        with engagement_services.atomic_with_uploads():
-            document = data["document"]
-            if data["evidence"] is not None:
-                document = engagement_services.document_upload(
-                    actor=request.user,
-                    engagement=engagement,
-                    name=data["evidence"].name,
-                    content=data["evidence"].read(),
-                )
-            made = disclosure_services.disclosure_record(
-                actor=request.user,
-                engagement=engagement,
-                what=data["what"],
-                recipient_kind=data["recipient_kind"],
-                recipient=data["recipient"],
-                reason=data["reason"],
-                basis=data["basis"],
-                consent=data["consent"],
-                document=document,
-                supervisor=data["supervisor"],
-            )
+        made = disclosure_services.disclosure_record(
+            actor=request.user,
+            engagement=engagement,
+            what=data["what"],
+            recipient_kind=data["recipient_kind"],
+            recipient=data["recipient"],
+            reason=data["reason"],
+            basis=data["basis"],
+            consent=data["consent"],
+        )
     except ValidationError as exc:
         errors_to_form(form, exc)
         return None

@@ -132,3 +132,50 @@ class EngagementFactory(factory.Factory):
             Engagement.objects.filter(pk=engagement.pk).update(status=status)
             engagement.refresh_from_db()
         return engagement
+
+
+def disclosure_without_consent(
+    coach: Any,
+    engagement: Engagement,
+    *,
+    basis: str = "serious_danger",
+    what: str = "What was said on 3 March about the threats.",
+    recipient_kind: str = "government_body",
+    recipient: str = "The police",
+    reason: str = "Compelling evidence that someone is at risk.",
+    supervisor: Any = None,
+    document: Any = None,
+) -> Any:
+    """A disclosure without the client's consent, made as policy 004 has it: a concern of serious
+    danger raised by ``coach``, the steps it may skip skipped with a reason, the decision and the
+    minimum taken, then the disclosure step (waiting for its second approval)."""
+    from disclosures import concerns
+
+    concern = concerns.concern_start(
+        actor=coach,
+        engagement=engagement,
+        kind="breaking_confidentiality",
+        text="What was heard, and why it concerns me.",
+        serious_danger=True,
+        supervisor=supervisor,
+    )
+
+    def skip(step: str) -> None:
+        concerns.concern_skip_step(actor=coach, concern=concern, step=step, reason="Waiting adds to the danger.")
+
+    for step in ("verify", "examine", "client_view"):
+        skip(step)
+    concerns.concern_record_step(
+        actor=coach,
+        concern=concern,
+        step="decision",
+        text=reason,
+        outcome="disclose",
+        recipient_kind=recipient_kind,
+        detail=recipient,
+        basis=basis,
+    )
+    concerns.concern_record_step(actor=coach, concern=concern, step="minimum", text=what)
+    skip("method")
+    skip("support")
+    return concerns.concern_record_step(actor=coach, concern=concern, step="disclosure", document=document)

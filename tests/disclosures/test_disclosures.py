@@ -58,7 +58,12 @@ def consented(world: World) -> Disclosure:
 
 
 def pending(world: World, **extra: Any) -> Disclosure:
-    return record(world, basis="serious_danger", **extra)
+    """Without the client's consent: through a concern's steps, waiting for the second approval."""
+    from tests.factories import disclosure_without_consent
+
+    return disclosure_without_consent(
+        world.people["coach"], world.engagement, what=WHAT, recipient=RECIPIENT, reason=REASON, **extra
+    )
 
 
 def told(user: Any) -> bool:
@@ -129,8 +134,15 @@ class TestConsentBasis:
             assert "Ulrich" not in str(event.detail) and "Imogen" not in str(event.detail)
 
     def test_the_organisations_consent_needs_its_written_consent_as_evidence(self, world: World) -> None:
+        from tests.factories import disclosure_without_consent
+
         with pytest.raises(ValidationError, match="organisation's written consent"):
-            record(world, basis="organisation_consent", recipient_kind="board_senior_staff")
+            disclosure_without_consent(
+                world.people["coach"],
+                world.engagement,
+                basis="organisation_consent",
+                recipient_kind="board_senior_staff",
+            )
         assert not Disclosure.objects.exists()
 
     def test_bad_input_is_refused_clearly_and_changes_nothing(self, world: World) -> None:
@@ -410,32 +422,43 @@ class TestPages:
         assert world.http("sponsor").post(url, form).status_code == 404
         assert Disclosure.objects.count() == 1
 
-    def test_the_coach_uploads_the_organisations_consent_as_evidence(
-        self, world: World, settings: Any, tmp_path: Any
-    ) -> None:
-        from django.core.files.uploadedfile import SimpleUploadedFile
-
-        settings.STORAGES = {
-            **settings.STORAGES,
-            "default": {
-                "BACKEND": "django.core.files.storage.FileSystemStorage",
-                "OPTIONS": {"location": str(tmp_path)},
-            },
-        }
+    def test_a_disclosure_without_consent_cannot_be_recorded_beside_the_concern_steps(self, world: World) -> None:
+        """Issue 20, item 5: recorded directly, a disclosure on any basis but the client's written
+        consent skipped every step of policy 004. The page no longer offers one, the API and the
+        service refuse it, and nothing is written."""
         url = reverse("disclosures:engagement_disclosures", args=[world.engagement.pk])
-        world.http("coach").post(
-            url,
-            {
-                "what": "Attendance dates",
-                "recipient_kind": "board_senior_staff",
-                "recipient": "Northwind's board",
-                "reason": "For the board's review",
-                "basis": "organisation_consent",
-                "evidence": SimpleUploadedFile("consent.txt", b"Northwind agrees", content_type="text/plain"),
-            },
+        page = world.http("coach").get(url).content.decode()
+        assert 'value="serious_danger"' not in page and 'value="legal_requirement"' not in page
+        assert "raise a concern above and take its steps" in page
+        form = {
+            "what": "Attendance dates",
+            "recipient_kind": "government_body",
+            "recipient": "The police",
+            "reason": "A production order",
+        }
+        for basis in ("serious_danger", "legal_requirement", "organisation_consent"):
+            assert world.http("coach").post(url, form | {"basis": basis}).status_code == 200
+            api = world.api("coach").post(
+                f"/api/v1/engagements/{world.engagement.pk}/disclosures/",
+                form | {"basis": basis},
+                content_type="application/json",
+            )
+            assert api.status_code == 400 and "concern" in api.content.decode()
+            with pytest.raises(ValidationError, match="made through a concern"):
+                record(world, basis=basis, recipient_kind="government_body")
+        assert not Disclosure.objects.exists()
+
+    def test_a_concern_of_another_engagement_or_not_at_its_disclosure_step_does_not_open_the_door(
+        self, world: World
+    ) -> None:
+        from disclosures import concerns
+
+        early = concerns.concern_start(
+            actor=world.people["coach"], engagement=world.engagement, kind="breaking_confidentiality", text="Heard."
         )
-        disclosure = Disclosure.objects.get()
-        assert disclosure.document is not None and disclosure.state == "awaiting_approval"
+        with pytest.raises(ValidationError, match="made through a concern"):
+            record(world, basis="legal_requirement", concern=early)
+        assert not Disclosure.objects.exists()
 
 
 ENDPOINTS = {

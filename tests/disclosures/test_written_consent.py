@@ -55,15 +55,9 @@ class TestTheBasisIsTheClientsWrittenWord:
         assert AuditEvent.objects.count() == events
 
     def test_the_same_disclosure_without_consent_waits_for_a_second_approval(self, world: World) -> None:
-        disclosure = disclosure_services.disclosure_record(
-            actor=world.people["coach"],
-            engagement=world.engagement,
-            what="What the client said on 3 March about the threats.",
-            recipient_kind="other",
-            recipient="The safeguarding lead",
-            reason="Serious danger to a colleague.",
-            basis="serious_danger",
-        )
+        from tests.factories import disclosure_without_consent
+
+        disclosure = disclosure_without_consent(world.people["coach"], world.engagement, recipient_kind="other")
         assert disclosure.state == Disclosure.State.AWAITING_APPROVAL
 
     def test_a_coach_cannot_record_a_consent_as_given_in_the_portal(self, world: World) -> None:

@@ -86,14 +86,16 @@ BODIES: dict[str, Callable[[MatrixWorld, str], Body]] = {
         "json",
         {"text_hash": _agreement_of(w, k).text_hash},
     ),
+    # Recorded directly, a disclosure rests on the client's written consent (any other goes through a concern).
     "POST /api/v1/engagements/{id}/disclosures/": lambda w, k: (
         "json",
         {
             "what": TEXT,
             "recipient_kind": "government_body",
             "recipient": "A court",
-            "reason": "A court order.",
-            "basis": "legal_requirement",
+            "reason": "The client asked.",
+            "basis": "client_consent",
+            "consent": str(w.pk(k.replace("engagement", "consent"))),
         },
     ),
     "POST /api/v1/engagements/{id}/documents/": lambda w, k: (
@@ -203,8 +205,9 @@ BODIES: dict[str, Callable[[MatrixWorld, str], Body]] = {
             "what": TEXT,
             "recipient_kind": "government_body",
             "recipient": "A court",
-            "reason": "A court order.",
-            "basis": "legal_requirement",
+            "reason": "The client asked.",
+            "basis": "client_consent",
+            "consent": str(w.pk(k.replace("engagement", "consent"))),
         },
     ),
     "POST engagements/<uuid:pk>/concerns/new/": lambda w, k: (

@@ -277,6 +277,7 @@ def _consent_and_disclosures(world: MatrixWorld, side: str, coach: Any, client: 
     from consent.services import consent_record
     from disclosures import concerns
     from disclosures import services as disclosure_services
+    from tests.factories import disclosure_without_consent
 
     o, engagement = world.objects, world.objects[f"engagement{side}"]
     consent = consent_record(
@@ -298,14 +299,13 @@ def _consent_and_disclosures(world: MatrixWorld, side: str, coach: Any, client: 
         basis="client_consent",
         consent=consent,
     )
-    o[f"disclosurepending{side}"] = disclosure_services.disclosure_record(
-        actor=coach,
-        engagement=engagement,
+    o[f"disclosurepending{side}"] = disclosure_without_consent(
+        coach,
+        engagement,
         what=mark("PendingDisclosure", side) + " risk to a patient.",
         recipient_kind="regulator_ombudsman",
         recipient="The regulator",
         reason=mark("PendingDisclosure", side) + " serious danger.",
-        basis="serious_danger",
     )
     o[f"concern{side}"] = concerns.concern_start(
         actor=coach,

@@ -44,14 +44,14 @@ def reactivate(world: World, persona: str) -> User:
 
 
 def disclosure_naming(world: World, supervisor: Any) -> Disclosure:
-    return disclosure_services.disclosure_record(
-        actor=world.people["coach"],
-        engagement=world.engagement,
+    from tests.factories import disclosure_without_consent
+
+    return disclosure_without_consent(
+        world.people["coach"],
+        world.engagement,
         what="Only the fact of the risk",
-        recipient_kind="government_body",
         recipient="The regulator",
         reason="Serious danger to others",
-        basis="serious_danger",
         supervisor=supervisor,
     )
 
