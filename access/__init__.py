@@ -459,7 +459,7 @@ def note_get_for(user: User, pk: Any, *, for_change: bool = False) -> Note:
 def documents_visible_to(user: User, engagement: Engagement) -> QuerySet[Document]:
     """Coaches: all. Client: those shared with them. Sponsor: while the engagement is open, those
     their organisation supplied, which is to say uploaded by one of its sponsor contacts: a coach's
-    upload never reaches a sponsor, whatever it is marked (DESIGN.md §2).
+    upload never reaches a sponsor, whatever it is marked.
 
     The administrator sees documents' metadata through ``document_metadata_for`` only.
     """
@@ -1020,7 +1020,7 @@ def can_manage_audits(user: User) -> bool:
 
 
 # --- the audit log ------------------------------------------------------------------------
-# DESIGN.md §2: the administrator reads the whole log; an auditor only its finance events, and
+# The administrator reads the whole log; an auditor only its finance events, and
 # only inside an open audit (policy 000 opens the *financial records* to auditors, nothing else:
 # the rest of the log names engagements and clients, and who read which note, concern,
 # disclosure or complaint); nobody else reads it. A person's own activity is ``people``'s.
@@ -1092,8 +1092,9 @@ def subject_access_requests_visible_to(user: User) -> QuerySet[SubjectAccessRequ
     if role == Role.CLIENT:
         return SubjectAccessRequest.objects.filter(subject_kind="client", client__user=user)
     if role == Role.SPONSOR:
+        # The contact's own requests: a copy holds the engagements its contact is on, so it is theirs.
         return SubjectAccessRequest.objects.filter(
-            subject_kind="organisation", organisation__in=sponsor_organisations_of(user)
+            subject_kind="organisation", organisation__in=sponsor_organisations_of(user), requester=user
         )
     return SubjectAccessRequest.objects.none()
 

@@ -93,8 +93,11 @@ def install_current() -> Any:
     return install(InformationCategory, AgreementTemplate, TemplateTerm)
 
 
-# Policies 001 and 003: no marketing use and no testimonials without explicit permission.
+# What a client may give in the portal, in their own name. Policy 002: the consent to hold their
+# information (given again after a withdrawal resumes the engagements it paused); policies 001 and
+# 003: no marketing use and no testimonials without explicit permission.
 PORTAL_CONSENT_WORDING = {
+    "basic_information": BASIC_INFORMATION_WORDING,
     "testimonial": (
         "I agree that the practice may quote me, by name, as a testimonial about its coaching. "
         "I can withdraw this at any time, and it will not be used from then on."

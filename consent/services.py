@@ -68,6 +68,9 @@ def consent_record(
         )
     if engagement is not None and engagement.client_id != client.pk:
         raise ValidationError({"engagement": "That engagement is not this client's."})
+    if kind == ConsentRecord.Kind.BASIC_INFORMATION and has_active_consent(client, kind):
+        # One standing consent: a second would outlive the client's withdrawal of the first.
+        raise ValidationError({"kind": "The client's consent to hold their information is already on record."})
     consent = ConsentRecord(
         client=client,
         engagement=engagement,
@@ -93,18 +96,28 @@ def consent_withdraw(*, actor: User, consent: ConsentRecord) -> ConsentRecord:
     locked = ConsentRecord.objects.select_for_update().get(pk=consent.pk)
     if locked.withdrawn_at is not None:
         raise ValidationError("This consent was already withdrawn.")
-    locked.withdrawn_at = timezone.now()
-    locked.withdrawn_by = actor
-    locked.save(update_fields=["withdrawn_at", "withdrawn_by"])
-    audit_record(
-        actor=actor, action="consent.withdraw", obj=locked, client_id=locked.client_id, detail={"kind": locked.kind}
-    )
+    withdrawing = [locked]
+    if locked.kind == ConsentRecord.Kind.BASIC_INFORMATION:
+        # Withdrawing it withdraws it: any other standing record of the same consent goes too.
+        withdrawing += list(
+            ConsentRecord.objects.select_for_update()
+            .filter(client_id=locked.client_id, kind=locked.kind, withdrawn_at__isnull=True)
+            .exclude(pk=locked.pk)
+        )
+    now = timezone.now()
+    for record in withdrawing:
+        record.withdrawn_at = now
+        record.withdrawn_by = actor
+        record.save(update_fields=["withdrawn_at", "withdrawn_by"])
+        audit_record(
+            actor=actor, action="consent.withdraw", obj=record, client_id=record.client_id, detail={"kind": record.kind}
+        )
     if locked.kind == ConsentRecord.Kind.BASIC_INFORMATION:
         _engagements_follow_consent(actor, locked.client)
     return locked
 
 
-def _start_when_agreed(actor: User, engagement: Any) -> None:
+def _start_when_agreed(actor: User | None, engagement: Any) -> None:
     """A proposed engagement becomes active as the last party signs its agreement (if the client's
     consent to hold their information stands): coaching starts once everything is agreed."""
     status = type(engagement).Status
@@ -122,8 +135,10 @@ def _start_when_agreed(actor: User, engagement: Any) -> None:
 def _engagements_follow_consent(actor: User | None, client: Any) -> None:
     """Policy 002: without consent to hold their information no service is provided. When the last
     such consent is withdrawn, the client's active engagements pause at once and the people on them
-    and the administrators are told; when it is given again, the engagements it paused resume. The
-    e-mails name the engagement's reference only; a sponsor is told it is paused, never why."""
+    and the administrators are told; when it is given again, the engagements it paused resume (as
+    proposed if their current agreement is not signed by everyone) and a proposed engagement whose
+    agreement is signed starts. The e-mails name the engagement's reference only; a sponsor is told
+    that it paused or resumed, as for any pause, never why."""
     from confidentiality.accounts import administrators
     from confidentiality.notify import about, notify, resolve
 
@@ -131,11 +146,17 @@ def _engagements_follow_consent(actor: User | None, client: Any) -> None:
     engagements = client.engagements.select_for_update()
     status = engagements.model.Status
     if consented:
+        for proposed in engagements.filter(status=status.PROPOSED):
+            if not agreement_missing(proposed):
+                _start_when_agreed(actor, proposed)
         affected = list(engagements.filter(status=status.PAUSED, paused_for_consent=True))
     else:
         affected = list(engagements.filter(status=status.ACTIVE))
     for engagement in affected:
-        engagement.status = status.ACTIVE if consented else status.PAUSED
+        if consented:
+            engagement.status = status.PROPOSED if agreement_missing(engagement) else status.ACTIVE
+        else:
+            engagement.status = status.PAUSED
         engagement.paused_for_consent = not consented
         engagement.version += 1
         engagement.save(update_fields=["status", "paused_for_consent", "version"])
@@ -146,12 +167,11 @@ def _engagements_follow_consent(actor: User | None, client: Any) -> None:
         practice = [m.user for m in members if m.kind == "coach"] + [
             admin for admin in administrators() if admin not in [m.user for m in members]
         ]
-        sponsors = [m.user for m in members if m.kind == "sponsor"]
         paused = about("engagement.paused", engagement)
         link = f"/engagements/{engagement.pk}/"
         if consented:
             resolve(paused)
-            notify(users=practice + sponsors, text=f"Engagement {engagement.reference} has resumed.", link=link)
+            notify(users=practice, text=f"Engagement {engagement.reference} has resumed.", link=link)
         else:
             notify(
                 users=practice,
@@ -160,11 +180,23 @@ def _engagements_follow_consent(actor: User | None, client: Any) -> None:
                 link=link,
                 about=paused,
             )
-            notify(
-                users=sponsors,
-                text=f"Engagement {engagement.reference} is paused. The practice will tell you when it resumes.",
-                link=link,
-            )
+        tell_sponsors_of_pause(engagement, paused=not consented)
+
+
+def tell_sponsors_of_pause(engagement: Any, *, paused: bool) -> None:
+    """The organisation's contacts on the engagement are told it paused or resumed, in the same
+    words whatever the reason (so the notice itself reveals nothing the client said or did)."""
+    from confidentiality.notify import about, notify, resolve
+
+    sponsors = [m.user for m in engagement.members.filter(kind="sponsor").select_related("user")]
+    told = about("engagement.paused_for_sponsor", engagement)
+    link = f"/engagements/{engagement.pk}/"
+    if paused:
+        text = f"Engagement {engagement.reference} is paused. The practice will tell you when it resumes."
+        notify(users=sponsors, text=text, link=link, about=told)
+    else:
+        resolve(told)
+        notify(users=sponsors, text=f"Engagement {engagement.reference} has resumed.", link=link)
 
 
 def has_active_consent(client: Any, kind: str) -> bool:

@@ -25,8 +25,6 @@ class _PersonChoice(forms.ModelChoiceField):  # type: ignore[type-arg]  # Django
         return str(obj.display_name or obj.email)
 
 
-
-
 class DisclosureForm(forms.Form):
     what = forms.CharField(
         label="What was disclosed (the specifics only)", widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000

@@ -133,8 +133,8 @@ def _check_evidence(
             raise ValidationError(
                 {
                     "consent": "That consent was told to the practice, not given in writing, so a disclosure "
-                    "cannot rest on it alone. Ask the client to consent in the portal or on a signed form, "
-                    "or record the disclosure on another basis, which needs a second approval. "
+                    "cannot rest on it alone. Ask the client to sign a consent form (record it on paper, with "
+                    "the scan), or raise a concern, whose disclosure needs a second approval. "
                     "Nothing was disclosed."
                 }
             )

@@ -25,7 +25,7 @@ from confidentiality.audit import audit_engagement_event, audit_record
 from confidentiality.crypto import data_key_create
 from confidentiality.records import record_label
 from confidentiality.roles import Role
-from consent.services import agreement_missing, require_work_allowed
+from consent.services import agreement_missing, require_work_allowed, tell_sponsors_of_pause
 from engagements.models import Client, Engagement, EngagementMember, Organisation, SponsorContact
 
 if TYPE_CHECKING:
@@ -403,7 +403,10 @@ def engagement_update(
         from confidentiality.notify import about, resolve
 
         resolve(about("engagement.closes_itself", engagement))  # told again if the new date comes near
+    was = engagement.status
     engagement.refresh_from_db()
+    if (was == Engagement.Status.PAUSED) != (status == Engagement.Status.PAUSED):
+        tell_sponsors_of_pause(engagement, paused=status == Engagement.Status.PAUSED)
     audit_engagement_event(actor, "engagement.update", engagement, status=status, version=engagement.version)
     return engagement
 
@@ -419,18 +422,43 @@ def engagement_close(*, actor: User, engagement: Engagement) -> Engagement:
     return _close(actor, engagement, timezone.now())
 
 
+def closing_days(engagements: list[Engagement], today: datetime.date | None = None) -> dict[Any, datetime.date]:
+    """For each open engagement with an end date, the day it closes itself if nobody closes it: its
+    end date plus the grace period, and never sooner than ENGAGEMENT_CLOSE_WARNING_DAYS after its
+    coaches and the administrators were told (today, for one not told yet). One query."""
+    from confidentiality.models import Notice
+    from confidentiality.notify import about
+
+    today = today or timezone.localdate()
+    grace = datetime.timedelta(days=settings.ENGAGEMENT_CLOSE_GRACE_DAYS)
+    warning = datetime.timedelta(days=settings.ENGAGEMENT_CLOSE_WARNING_DAYS)
+    open_ = [e for e in engagements if e.status != Engagement.Status.CLOSED and e.ends_on is not None]
+    told: dict[str, datetime.date] = {}
+    names = [about("engagement.closes_itself", e) for e in open_]
+    for name, at in (
+        Notice.objects.filter(about__in=names, done_at__isnull=True)
+        .order_by("created_at")
+        .values_list("about", "created_at")
+    ):
+        told.setdefault(name, timezone.localdate(at))
+    days = {}
+    for engagement, name in zip(open_, names, strict=True):
+        assert engagement.ends_on is not None
+        days[engagement.pk] = max(engagement.ends_on + grace, told.get(name, today) + warning)
+    return days
+
+
 def closes_itself_on(engagement: Engagement) -> datetime.date | None:
-    """The day an engagement nobody closes closes itself: its end date plus the grace period."""
-    if engagement.status == Engagement.Status.CLOSED or engagement.ends_on is None:
-        return None
-    return engagement.ends_on + datetime.timedelta(days=settings.ENGAGEMENT_CLOSE_GRACE_DAYS)
+    """The day an engagement nobody closes closes itself (``closing_days``); None once closed."""
+    return closing_days([engagement]).get(engagement.pk)
 
 
 def close_lapsed(today: datetime.date | None = None) -> list[Engagement]:
     """Daily (policy 000: files go two years after the work ends, and work never closed would be kept
-    for ever): close every engagement whose end date is past by the grace period, its clock starting
-    on that day however late this runs; and tell the coaches and the administrators, once, a month
-    before, so that they close it themselves or move its end date."""
+    for ever). Tell the coaches and the administrators, once, of every engagement that will close
+    itself within ENGAGEMENT_CLOSE_WARNING_DAYS (its end date past by the grace period, or soon), so
+    that they close it themselves or move its end date; and close those whose day has come, told at
+    least that long before. Nothing closes, nor starts its two years, before anyone was told."""
     from confidentiality.accounts import administrators
     from confidentiality.models import Notice
     from confidentiality.notify import about, notify
@@ -438,33 +466,35 @@ def close_lapsed(today: datetime.date | None = None) -> list[Engagement]:
     today = today or timezone.localdate()
     grace = datetime.timedelta(days=settings.ENGAGEMENT_CLOSE_GRACE_DAYS)
     warning = datetime.timedelta(days=settings.ENGAGEMENT_CLOSE_WARNING_DAYS)
-    still_open = Engagement.objects.exclude(status=Engagement.Status.CLOSED).filter(ends_on__isnull=False)
+    near = list(
+        Engagement.objects.exclude(status=Engagement.Status.CLOSED)
+        .filter(ends_on__isnull=False, ends_on__lte=today - grace + warning)
+        .order_by("ends_on", "reference")
+    )
+    days = closing_days(near, today)
     closed = []
-    for pk in still_open.filter(ends_on__lte=today - grace).values_list("pk", flat=True):
-        with transaction.atomic():
-            engagement = Engagement.objects.select_for_update().select_related("organisation").get(pk=pk)
-            day = closes_itself_on(engagement)
-            if day is not None and day <= today:
-                closed.append(
-                    _close(
-                        None, engagement, timezone.make_aware(datetime.datetime.combine(day, datetime.time.min)), True
-                    )
-                )
-    soon = still_open.filter(ends_on__gt=today - grace, ends_on__lte=today - grace + warning)
-    for engagement in soon.order_by("ends_on", "reference"):
+    for engagement in near:
         told = about("engagement.closes_itself", engagement)
-        if Notice.objects.filter(about=told, done_at__isnull=True).exists():
+        if not Notice.objects.filter(about=told, done_at__isnull=True).exists():
+            coaches = [
+                m.user for m in engagement.members.filter(kind=EngagementMember.Kind.COACH).select_related("user")
+            ]
+            notify(
+                users=coaches + [admin for admin in administrators() if admin not in coaches],
+                text=f"Engagement {engagement.reference} will close itself on {days[engagement.pk]:%-d %b %Y}, "
+                f"{grace.days} days after its end date. Close it now if the work is over, or change its end date.",
+                link=f"/engagements/{engagement.pk}/",
+                about=told,
+            )
             continue
-        coaches = [m.user for m in engagement.members.filter(kind=EngagementMember.Kind.COACH).select_related("user")]
-        day = closes_itself_on(engagement)
-        assert day is not None
-        notify(
-            users=coaches + [admin for admin in administrators() if admin not in coaches],
-            text=f"Engagement {engagement.reference} will close itself on {day:%-d %b %Y}, "
-            f"{grace.days} days after its end date. Close it now if the work is over, or change its end date.",
-            link=f"/engagements/{engagement.pk}/",
-            about=told,
-        )
+        if days[engagement.pk] > today:
+            continue
+        with transaction.atomic():
+            locked = Engagement.objects.select_for_update().select_related("organisation").get(pk=engagement.pk)
+            if locked.status == Engagement.Status.CLOSED or locked.ends_on != engagement.ends_on:
+                continue
+            day = timezone.make_aware(datetime.datetime.combine(days[engagement.pk], datetime.time.min))
+            closed.append(_close(None, locked, day, automatic=True))
     return closed
 
 
@@ -698,14 +728,20 @@ def document_upload(
     return _store_document(actor, engagement, name, content, shared_with_client, supplied_by_organisation)
 
 
-def consent_evidence_upload(*, actor: User, engagement: Engagement, name: str, content: bytes) -> Any:
+def consent_evidence_upload(*, actor: User, engagement: Engagement, kind: str, name: str, content: bytes) -> Any:
     """The scan of a consent form the client signed on paper, kept on the engagement as the consent's
-    evidence and private to its coaches. The work gates do not hold it up: recording the client's
-    consent (before the agreement is signed, or given again after a withdrawal) is what opens them."""
+    evidence and private to its coaches. The work gates do not hold up the consent to hold the
+    client's information (before the agreement is signed, or given again after a withdrawal: it is
+    what opens them), nor a consent to a disclosure (the evidence a disclosure rests on). Any other
+    consent's scan is a document like any other."""
+    from consent.models import ConsentRecord
+
     if access.role_of(actor) not in (Role.ADMIN, Role.COACH) or not access.can_record_consent(actor, engagement.client):
         raise PermissionDenied("Only the administrator or a coach on this engagement records the client's consent.")
     if engagement.status == Engagement.Status.CLOSED:
         raise ValidationError("This engagement is closed: nothing more can be added.")
+    if kind not in (ConsentRecord.Kind.BASIC_INFORMATION, ConsentRecord.Kind.DISCLOSURE):
+        require_work_allowed(engagement, "documents")
     return _store_document(actor, engagement, name, content, False, False)
 
 

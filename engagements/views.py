@@ -410,7 +410,11 @@ def consent_create(request: SignedInRequest, pk: str) -> HttpResponse:
                 evidence = None
                 if data["evidence"] is not None:
                     evidence = services.consent_evidence_upload(
-                        actor=user, engagement=engagement, name=data["evidence"].name, content=data["evidence"].read()
+                        actor=user,
+                        engagement=engagement,
+                        kind=data["kind"],
+                        name=data["evidence"].name,
+                        content=data["evidence"].read(),
                     )
                 consent_services.consent_record(
                     actor=user,

@@ -208,6 +208,8 @@ def feedback_share(
     single out a source, or when there is nothing to show.
     """
     _require_coach(actor, request.engagement)
+    if share:
+        require_work_allowed(request.engagement, "shares with the client")
     locked = _locked(request)
     if locked.version != expected_version:
         raise ConflictError(
@@ -340,6 +342,10 @@ def source_for_token(token: str, *, for_update: bool = False) -> FeedbackSource 
     if source is None or source.answered_at is not None or source.expires_at <= timezone.now():
         return None
     if source.engagement.status == Engagement.Status.CLOSED:
+        return None
+    if source.engagement.paused_for_consent:
+        # The client withdrew consent to the practice holding their information: nothing more about
+        # them is taken in, so the link stops working until they give it again.
         return None
     return source
 

@@ -134,17 +134,21 @@ def _closing_themselves(as_of: datetime.date) -> dict[str, Any]:
     from django.conf import settings
 
     from engagements.models import Engagement
-    from engagements.services import closes_itself_on
+    from engagements.services import closing_days
     from retention.schedule import add_years
 
     still_open = Engagement.objects.exclude(status=Engagement.Status.CLOSED)
     grace = datetime.timedelta(days=settings.ENGAGEMENT_CLOSE_GRACE_DAYS)
-    soon = still_open.filter(ends_on__lte=as_of + datetime.timedelta(days=365) - grace).order_by("ends_on", "reference")
-    rows = []
-    for engagement in soon[:100]:
-        day = closes_itself_on(engagement)
-        assert day is not None
-        rows.append((engagement, day, add_years(day, settings.RETENTION_ENGAGEMENT_YEARS)))
+    soon = list(
+        still_open.filter(ends_on__lte=as_of + datetime.timedelta(days=365) - grace).order_by("ends_on", "reference")[
+            :100
+        ]
+    )
+    days = closing_days(soon)
+    rows = [
+        (engagement, days[engagement.pk], add_years(days[engagement.pk], settings.RETENTION_ENGAGEMENT_YEARS))
+        for engagement in soon
+    ]
     return {
         "closing_themselves": rows,
         "closing_grace_days": grace.days,

@@ -609,8 +609,8 @@ def organisation_contents(organisation: Any, *, contact: Any, progress: Reading 
     def requests() -> Section:
         return Section(
             "subject_access_requests",
-            "The organisation's requests for a copy",
-            _request_items(SubjectAccessRequest.objects.filter(organisation=organisation)),
+            "Your requests for a copy of the organisation's information",
+            _request_items(SubjectAccessRequest.objects.filter(organisation=organisation, requester=contact)),
         )
 
     steps: list[Callable[[], Section]] = [
@@ -620,7 +620,7 @@ def organisation_contents(organisation: Any, *, contact: Any, progress: Reading 
         agreements,
         released_reports,
         documents,
-        *_finance_steps(organisation),
+        *_finance_steps(organisation, engagements),
         requests,
     ]
     for number, step in enumerate(steps):
@@ -631,9 +631,11 @@ def organisation_contents(organisation: Any, *, contact: Any, progress: Reading 
     return contents
 
 
-def _finance_steps(organisation: Any) -> list[Callable[[], Section]]:
-    """Invoices (as issued: a draft was never sent) with their lines, payments and credit notes."""
+def _finance_steps(organisation: Any, engagements: list[Any]) -> list[Callable[[], Section]]:
+    """Invoices (as issued: a draft was never sent) with their lines, payments and credit notes: the
+    organisation's own, and those of ``engagements`` (the ones the copy's contact is on)."""
     from django.apps import apps
+    from django.db.models import Q
 
     if not apps.is_installed("finance"):
         return []
@@ -642,6 +644,7 @@ def _finance_steps(organisation: Any) -> list[Callable[[], Section]]:
     def invoices() -> Section:
         rows = (
             Invoice.objects.filter(organisation=organisation)
+            .filter(Q(engagement__in=engagements) | Q(engagement__isnull=True, engagement_reference=""))
             .exclude(state=Invoice.State.DRAFT)
             .prefetch_related("lines", "payments", "credit_notes")
             .order_by("issued_on", "number")

@@ -195,7 +195,8 @@ def subject_access_request_open(
     # subject's row, and the second sees the first's request.
     subject_row = client if client is not None else organisation
     type(subject_row).objects.select_for_update().filter(pk=subject_row.pk).exists()
-    subject = Q(client=client) if client is not None else Q(organisation=organisation)
+    # An organisation's copy is its contact's (it holds the engagements they are on): one open per contact.
+    subject = Q(client=client) if client is not None else Q(organisation=organisation, requester=requester)
     already = SubjectAccessRequest.objects.select_for_update().filter(subject, state__in=OPEN_SUBJECT_ACCESS_STATES)
     existing = already.first()
     if existing is not None:

@@ -400,8 +400,23 @@ class TestConsentInThePortal:
         assert not ConsentRecord.objects.filter(kind="testimonial").exists()
 
     def test_an_unknown_kind_is_refused(self, world: World) -> None:
-        response = world.http("client").post(reverse("consent:consent_give"), {"kind": "basic_information"})
+        response = world.http("client").post(reverse("consent:consent_give"), {"kind": "disclosure"})
         assert response.status_code == 404
+
+    def test_a_client_who_withdrew_the_consent_to_hold_their_information_gives_it_again_here(
+        self, world: World
+    ) -> None:
+        basic = ConsentRecord.objects.get(client=world.client_record, kind="basic_information")
+        services.consent_withdraw(actor=world.people["client"], consent=basic)
+        world.engagement.refresh_from_db()
+        assert world.engagement.status == "paused"
+        page = world.http("client").get(reverse("consent:consents")).content.decode()
+        assert 'value="basic_information"' in page
+        world.http("client").post(reverse("consent:consent_give"), {"kind": "basic_information"})
+        given = ConsentRecord.objects.get(client=world.client_record, kind="basic_information", withdrawn_at=None)
+        assert given.method == "portal" and given.recorded_by == world.people["client"]
+        world.engagement.refresh_from_db()
+        assert world.engagement.status == "active"
 
 
 @pytest.mark.django_db

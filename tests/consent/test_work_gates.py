@@ -95,7 +95,9 @@ WORK = {
 
 
 def withdraw(world: World) -> None:
-    consent = ConsentRecord.objects.get(client=world.client_record, kind="basic_information", withdrawn_at=None)
+    consent = ConsentRecord.objects.filter(
+        client=world.client_record, kind="basic_information", withdrawn_at=None
+    ).earliest("given_at")
     consent_services.consent_withdraw(actor=world.people["client"], consent=consent)
 
 
@@ -252,3 +254,111 @@ class TestWithdrawingConsent:
         give_again(world)
         engagement.refresh_from_db()
         assert engagement.status == Engagement.Status.PAUSED
+
+
+@pytest.mark.django_db
+class TestGivingConsentAgain:
+    def test_an_engagement_whose_new_agreement_is_unsigned_comes_back_as_proposed(self, world: World) -> None:
+        coach = world.people["coach"]
+        withdraw(world)
+        consent_services.agreement_send(
+            actor=coach, agreement=consent_services.agreement_start(actor=coach, engagement=world.engagement)
+        )
+        give_again(world)
+        world.engagement.refresh_from_db()
+        assert world.engagement.status == Engagement.Status.PROPOSED
+
+    def test_an_agreement_signed_while_consent_was_withdrawn_starts_when_it_is_given(self, world: World) -> None:
+        from tests.factories import agree
+
+        engagement = unsigned(world)
+        withdraw(world)
+        agree(engagement)
+        engagement.refresh_from_db()
+        assert engagement.status == Engagement.Status.PROPOSED
+        give_again(world)
+        engagement.refresh_from_db()
+        assert engagement.status == Engagement.Status.ACTIVE
+
+    def test_a_second_standing_consent_is_refused_so_a_withdrawal_is_never_outlived(self, world: World) -> None:
+        with pytest.raises(ValidationError, match="already on record"):
+            give_again(world)
+        # One recorded twice before this rule: withdrawing one withdraws both.
+        ConsentRecord.objects.create(
+            client=world.client_record,
+            kind=ConsentRecord.Kind.BASIC_INFORMATION,
+            wording="Recorded twice.",
+            method=ConsentRecord.Method.RECORDED_BY_COACH,
+        )
+        withdraw(world)
+        assert not consent_services.has_active_consent(world.client_record, "basic_information")
+        world.engagement.refresh_from_db()
+        assert world.engagement.status == Engagement.Status.PAUSED
+
+
+@pytest.mark.django_db
+class TestBesideTheGates:
+    def test_the_consent_form_stores_no_other_documents_past_the_gates(self, world: World) -> None:
+        from django.core.files.uploadedfile import SimpleUploadedFile
+        from django.urls import reverse
+
+        engagement = unsigned(world)
+        response = world.http("coach").post(
+            reverse("engagements:consent_create", args=[engagement.pk]),
+            {
+                "kind": "marketing",
+                "wording": "I agree to be mentioned.",
+                "method": "paper",
+                "evidence": SimpleUploadedFile("any.pdf", b"%PDF-1.4 anything at all", content_type="application/pdf"),
+            },
+        )
+        assert response.status_code == 200
+        assert not Document.objects.filter(engagement=engagement).exists()
+
+    def test_a_sponsor_is_told_of_any_pause_in_the_same_words(self, world: World) -> None:
+        engagement = world.engagement
+        services.engagement_update(
+            actor=world.people["admin"],
+            engagement=engagement,
+            expected_version=engagement.version,
+            title=engagement.title,
+            status=Engagement.Status.PAUSED,
+            starts_on=engagement.starts_on,
+            ends_on=None,
+        )
+        told = Notice.objects.get(user=world.people["sponsor"], text__contains="paused")
+        assert told.text == f"Engagement {engagement.reference} is paused. The practice will tell you when it resumes."
+        engagement.refresh_from_db()
+        services.engagement_update(
+            actor=world.people["admin"],
+            engagement=engagement,
+            expected_version=engagement.version,
+            title=engagement.title,
+            status=Engagement.Status.ACTIVE,
+            starts_on=engagement.starts_on,
+            ends_on=None,
+        )
+        told.refresh_from_db()
+        assert told.done_at is not None
+        assert Notice.objects.filter(user=world.people["sponsor"], text__contains="has resumed").exists()
+
+
+@pytest.mark.django_db
+class TestFeedbackDuringAPause:
+    def test_a_link_sent_before_the_withdrawal_takes_no_answer_and_nothing_is_shared(self, world: World) -> None:
+        asked, tokens = feedback_request(world, world.engagement)
+        withdraw(world)
+        with pytest.raises(Exception, match="does not work"):
+            feedback_services.feedback_answer(token=tokens[0][1], answer="What I noticed about them.")
+        assert not FeedbackRequest.objects.get(pk=asked.pk).sources.filter(answered_at__isnull=False).exists()
+        with pytest.raises(ValidationError, match="withdrawn their consent"):
+            feedback_services.feedback_share(
+                actor=world.people["coach"],
+                request=asked,
+                expected_version=asked.version,
+                summary="A summary.",
+                presentation="summary",
+                share=True,
+            )
+        give_again(world)
+        feedback_services.feedback_answer(token=tokens[0][1], answer="What I noticed about them.")

@@ -259,7 +259,11 @@ class TestLetter:
 
         engagement = EngagementFactory(client=ClientFactory(user=None), coaches=[world.people["coach"]])
         scan = consent_evidence_upload(
-            actor=world.people["coach"], engagement=engagement, name="consent.pdf", content=b"%PDF-1.4 signed form"
+            actor=world.people["coach"],
+            engagement=engagement,
+            kind="disclosure",
+            name="consent.pdf",
+            content=b"%PDF-1.4 signed form",
         )
         consent = consent_record(
             actor=world.people["coach"],

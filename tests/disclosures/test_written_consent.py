@@ -123,12 +123,20 @@ class TestTheBasisIsTheClientsWrittenWord:
             agreed=False,
         )
         scan = consent_evidence_upload(
-            actor=world.people["coach"], engagement=waiting, name="form.pdf", content=b"%PDF-1.4 consent"
+            actor=world.people["coach"],
+            engagement=waiting,
+            kind="basic_information",
+            name="form.pdf",
+            content=b"%PDF-1.4 consent",
         )
         assert scan.engagement_id == waiting.pk
         with pytest.raises(Exception, match="administrator or a coach"):
             consent_evidence_upload(
-                actor=world.people["other_coach"], engagement=waiting, name="form.pdf", content=b"%PDF-1.4 x"
+                actor=world.people["other_coach"],
+                engagement=waiting,
+                kind="basic_information",
+                name="form.pdf",
+                content=b"%PDF-1.4 x",
             )
 
 

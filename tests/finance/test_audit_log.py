@@ -1,7 +1,7 @@
 """The audit log as an auditor reads it: policy 000 opens the *financial records* to auditors,
 nothing else. Inside an open audit they see the finance events of the log (invoices, payments,
 credit notes, audits), none of the reads and writes of notes, concerns, disclosures, complaints or
-engagements; outside it, nothing. The administrator keeps the whole log (DESIGN.md §2)."""
+engagements; outside it, nothing. The administrator keeps the whole log."""
 
 from __future__ import annotations
 

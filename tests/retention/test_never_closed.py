@@ -35,8 +35,11 @@ class TestClosingItself:
         names = [schedule.task for schedule in SCHEDULES]
         assert "engagements.tasks.close_lapsed_task" in names
 
-    def test_past_its_grace_period_it_closes_itself_from_that_day(self, world: World, settings: Any) -> None:
+    def test_past_its_grace_period_it_closes_itself_a_month_after_its_people_were_told(
+        self, world: World, settings: Any
+    ) -> None:
         settings.ENGAGEMENT_CLOSE_GRACE_DAYS = GRACE
+        settings.ENGAGEMENT_CLOSE_WARNING_DAYS = 30
         engagement = ended(world, GRACE + 5)
         HardCopy.objects.create(
             engagement=engagement,
@@ -45,20 +48,35 @@ class TestClosingItself:
             received_on=engagement.ends_on,
             recorded_by=world.people["coach"],
         )
-        closed = services.close_lapsed()
+        today = timezone.localdate()
+        assert services.close_lapsed(today) == []  # told first, never closed unannounced
+        assert Notice.objects.filter(user=world.people["coach"], text__contains="will close itself").count() == 1
+        assert services.close_lapsed(today + datetime.timedelta(days=29)) == []
+        closed = services.close_lapsed(today + datetime.timedelta(days=30))
         engagement.refresh_from_db()
         assert [e.pk for e in closed] == [engagement.pk]
         assert engagement.status == Engagement.Status.CLOSED
-        assert timezone.localdate(engagement.closed_at) == engagement.ends_on + datetime.timedelta(days=GRACE)
+        assert timezone.localdate(engagement.closed_at) == today + datetime.timedelta(days=30)
         event = AuditEvent.objects.get(action="engagement.close", engagement_id=engagement.pk)
         assert event.actor_id is None and event.detail["automatic"] is True
         assert HardCopy.objects.get(engagement=engagement).state != HardCopy.State.HELD
-        assert services.close_lapsed() == []  # once only
+        assert not Notice.objects.filter(text__contains="will close itself", done_at=None).exists()
+        assert services.close_lapsed(today + datetime.timedelta(days=31)) == []  # once only
+
+    def test_one_that_ended_long_ago_is_not_closed_and_swept_the_same_night(self, world: World, settings: Any) -> None:
+        settings.ENGAGEMENT_CLOSE_GRACE_DAYS = GRACE
+        engagement = ended(world, 3 * 365)
+        assert services.close_lapsed() == []
+        run_sweep(as_of=timezone.localdate())
+        assert Note.objects.filter(engagement_id=engagement.pk).exists()
+        assert Engagement.objects.get(pk=engagement.pk).status == Engagement.Status.ACTIVE
 
     def test_its_files_then_go_two_years_after_that_day(self, world: World, settings: Any) -> None:
         settings.ENGAGEMENT_CLOSE_GRACE_DAYS = GRACE
+        settings.ENGAGEMENT_CLOSE_WARNING_DAYS = 30
         engagement = ended(world, GRACE)
         services.close_lapsed()
+        services.close_lapsed(timezone.localdate() + datetime.timedelta(days=30))
         engagement.refresh_from_db()
         day = timezone.localdate(engagement.closed_at)
         run_sweep(as_of=day.replace(year=day.year + 2) - datetime.timedelta(days=1))
@@ -122,7 +140,7 @@ class TestWarningAMonthBefore:
 
     def test_the_retention_page_and_the_engagement_page_show_the_day(self, world: World, settings: Any) -> None:
         settings.ENGAGEMENT_CLOSE_GRACE_DAYS = GRACE
-        engagement = ended(world, GRACE - 20)
+        engagement = ended(world, GRACE - 40)  # not yet a month away: no one has been told
         day = engagement.ends_on + datetime.timedelta(days=GRACE)
         retention = world.http("admin").get("/retention/").content.decode()
         assert engagement.reference in retention.split('id="closing-themselves"')[1]

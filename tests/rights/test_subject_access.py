@@ -685,7 +685,26 @@ class TestOrganisationCopy:
         report_services.report_submit(actor=coach, report=report, expected_version=1)
         report_services.report_approve(actor=client.user, report=report, version_number=1)
         report_services.report_release(actor=coach, report=report, expected_version=1)
+        from decimal import Decimal
+
+        from finance import services as finance
+
+        admin = world.people["admin"]
+        line = finance.LineInput("Coaching for the colleague's team", Decimal("1"), Decimal("250.00"), Decimal("20"))
+        finance.invoice_issue(
+            actor=admin,
+            invoice=finance.invoice_create(
+                actor=admin, organisation=world.organisation, engagement=theirs, lines=[line]
+            ),
+        )
+        # The colleague's own request is theirs to ask for, beside this one, and theirs to see.
+        colleague_request = sar.subject_access_request_open(actor=colleague)
         copy = open_copy(body_of(download(world, "sponsor", released(world, "sponsor"))))
+        assert "Coaching for the colleague's team" not in copy.everything
+        assert colleague_request.reference not in copy.everything
+        assert (
+            world.http("sponsor").get(reverse("subject_access:detail", args=[colleague_request.pk])).status_code == 404
+        )
         [own] = copy.data["released_reports"]
         assert own["sections"][0]["text"] == REPORT_TEXT
         assert "Qx-colleague-report" not in copy.everything
