@@ -94,6 +94,20 @@ WORK = {
 }
 
 
+def set_status(world: World, engagement: Engagement, status: str) -> None:
+    """The administrator changes the engagement's status on its edit page."""
+    engagement.refresh_from_db()
+    services.engagement_update(
+        actor=world.people["admin"],
+        engagement=engagement,
+        expected_version=engagement.version,
+        title=engagement.title,
+        status=status,
+        starts_on=engagement.starts_on,
+        ends_on=engagement.ends_on,
+    )
+
+
 def withdraw(world: World) -> None:
     consent = ConsentRecord.objects.filter(
         client=world.client_record, kind="basic_information", withdrawn_at=None
@@ -128,15 +142,7 @@ class TestUntilEveryoneHasSigned:
         engagement = unsigned(world)
         assert engagement.status == Engagement.Status.PROPOSED
         with pytest.raises(ValidationError, match="only when everyone has signed"):
-            services.engagement_update(
-                actor=world.people["admin"],
-                engagement=engagement,
-                expected_version=engagement.version,
-                title=engagement.title,
-                status=Engagement.Status.ACTIVE,
-                starts_on=engagement.starts_on,
-                ends_on=None,
-            )
+            set_status(world, engagement, Engagement.Status.ACTIVE)
         engagement.refresh_from_db()
         assert engagement.status == Engagement.Status.PROPOSED
         agree(engagement)
@@ -239,17 +245,8 @@ class TestWithdrawingConsent:
         session(world, world.engagement)
 
     def test_an_engagement_the_administrator_paused_stays_paused(self, world: World) -> None:
-        admin = world.people["admin"]
         engagement = world.engagement
-        services.engagement_update(
-            actor=admin,
-            engagement=engagement,
-            expected_version=engagement.version,
-            title=engagement.title,
-            status=Engagement.Status.PAUSED,
-            starts_on=engagement.starts_on,
-            ends_on=None,
-        )
+        set_status(world, engagement, Engagement.Status.PAUSED)
         withdraw(world)
         give_again(world)
         engagement.refresh_from_db()
@@ -317,27 +314,11 @@ class TestBesideTheGates:
 
     def test_a_sponsor_is_told_of_any_pause_in_the_same_words(self, world: World) -> None:
         engagement = world.engagement
-        services.engagement_update(
-            actor=world.people["admin"],
-            engagement=engagement,
-            expected_version=engagement.version,
-            title=engagement.title,
-            status=Engagement.Status.PAUSED,
-            starts_on=engagement.starts_on,
-            ends_on=None,
-        )
+        set_status(world, engagement, Engagement.Status.PAUSED)
         told = Notice.objects.get(user=world.people["sponsor"], text__contains="paused")
         assert told.text == f"Engagement {engagement.reference} is paused. The practice will tell you when it resumes."
         engagement.refresh_from_db()
-        services.engagement_update(
-            actor=world.people["admin"],
-            engagement=engagement,
-            expected_version=engagement.version,
-            title=engagement.title,
-            status=Engagement.Status.ACTIVE,
-            starts_on=engagement.starts_on,
-            ends_on=None,
-        )
+        set_status(world, engagement, Engagement.Status.ACTIVE)
         told.refresh_from_db()
         assert told.done_at is not None
         assert Notice.objects.filter(user=world.people["sponsor"], text__contains="has resumed").exists()
