@@ -770,7 +770,8 @@ def can_read_disclosure_register(user: Person | None) -> bool:
 
 def disclosures_visible_to(user: User, engagement: Engagement | None = None) -> QuerySet[Any]:
     """Administrator: all. Coach: their engagements' and those they are named to approve.
-    Client: those made about them (one waiting for approval has not happened)."""
+    Client: those made about them (one waiting for approval has not happened); not an escalation of
+    a concern about the organisation, which is not about them (as its concern is not theirs to read)."""
     from disclosures.models import Disclosure
 
     role = role_of(user)
@@ -780,7 +781,9 @@ def disclosures_visible_to(user: User, engagement: Engagement | None = None) -> 
     if role == Role.COACH:
         return found.filter(Q(engagement__in=coach_engagements_of(user)) | Q(supervisor=user))
     if role == Role.CLIENT:
-        return found.filter(client__user=user, state=Disclosure.State.MADE)
+        return found.filter(client__user=user, state=Disclosure.State.MADE).exclude(
+            basis=Disclosure.Basis.ORGANISATION_CONDUCT
+        )
     return Disclosure.objects.none()
 
 

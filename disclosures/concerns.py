@@ -192,8 +192,10 @@ ORGANISATION_STEPS = (
     Step(
         "escalation",
         "Escalation to the governing body or ombudsman",
-        "Co-operate with the governing body or ombudsman; share only what they need.",
-        "What you reported, when, and their response",
+        "Co-operate with the governing body or ombudsman; share only what they need. The escalation is a "
+        "disclosure: it enters the register, the administrator or the named supervisor approves it before it "
+        "is made, and the practice then writes to the organisation to confirm what was reported, to whom and why.",
+        "Exactly what you will report to them: only what they need",
         detail_label="The governing body or ombudsman",
         applies=_escalating,
     ),
@@ -205,7 +207,7 @@ STEPS: dict[str, tuple[Step, ...]] = {
     Kind.ORGANISATION_CONDUCT: ORGANISATION_STEPS,
 }
 DECISION_RECIPIENTS = [(k, v) for k, v in RecipientKind.choices if k != RecipientKind.SPONSOR]
-DECISION_BASES = [(k, v) for k, v in Basis.choices if k != Basis.CLIENT_APPROVAL]
+DECISION_BASES = [(k, v) for k, v in Basis.choices if k not in (Basis.CLIENT_APPROVAL, Basis.ORGANISATION_CONDUCT)]
 
 
 def steps_of(concern: Concern) -> tuple[Step, ...]:
@@ -363,6 +365,8 @@ def concern_record_step(
     current, taken = _expect_step(locked, step)
     if current.key == "disclosure":
         return _disclose(actor=actor, concern=locked, taken=taken, consent=consent, document=document)
+    if current.key == "escalation":
+        return _escalate(actor=actor, concern=locked, taken=taken, text=text, detail=detail, document=document)
     text = _text(text, label=current.text_label or "a note", required=current.text_required)
     values = {"outcome": "", "detail": "", "recipient_kind": "", "basis": ""}
     if current.outcomes:
@@ -429,19 +433,39 @@ def _disclose(*, actor: User, concern: Concern, taken: Taken, consent: Any, docu
     return disclosure
 
 
+def _escalate(*, actor: User, concern: Concern, taken: Taken, text: str, detail: str, document: Any) -> Disclosure:
+    """Policy 000's escalation to a governing body or ombudsman is a disclosure about the organisation:
+    in the register, approved by a second person, and confirmed to the organisation by letter. The
+    step is taken when it is made (``concern_disclosure_made``)."""
+    what = _text(text, label="Exactly what you will report to them")
+    recipient = _text(detail, label="The governing body or ombudsman", field_name="detail")
+    return disclosure_record(
+        actor=actor,
+        engagement=concern.engagement,
+        what=what,
+        recipient_kind=RecipientKind.REGULATOR,
+        recipient=recipient,
+        reason=taken["note"].text,
+        basis=Basis.ORGANISATION_CONDUCT,
+        document=document,
+        supervisor=concern.supervisor,
+        concern=concern,
+    )
+
+
 def concern_disclosure_made(*, actor: User, disclosure: Disclosure) -> ConcernStep:
     """The disclosure step is taken when the disclosure is made: at once, or on the second approval."""
     concern = _locked(disclosure.concern)  # type: ignore[arg-type]
     record = ConcernStep.objects.create(
         concern=concern,
         engagement=concern.engagement,
-        step="disclosure",
+        step="escalation" if concern.kind == Kind.ORGANISATION_CONDUCT else "disclosure",
         text="",
         disclosure=disclosure,
         recorded_by=disclosure.authorised_by,
         recorded_at=disclosure.made_at or timezone.now(),
     )
-    audit_engagement_event(actor, "concern.step", concern.engagement, concern, step="disclosure", skipped=False)
+    audit_engagement_event(actor, "concern.step", concern.engagement, concern, step=record.step, skipped=False)
     return record
 
 

@@ -40,6 +40,10 @@ class Disclosure(models.Model):
         ORGANISATION_CONSENT = "organisation_consent", "The organisation's written consent"
         LEGAL_REQUIREMENT = "legal_requirement", "A legal requirement"
         SERIOUS_DANGER = "serious_danger", "Compelling evidence of serious danger"
+        ORGANISATION_CONDUCT = (
+            "organisation_conduct",
+            "A concern about the organisation's legality or ethical conduct, escalated (policy 000)",
+        )
 
     class State(models.TextChoices):
         AWAITING_APPROVAL = "awaiting_approval", "Waiting for a second approval"
@@ -109,6 +113,7 @@ NEEDS_SECOND_APPROVAL = frozenset(
         Disclosure.Basis.ORGANISATION_CONSENT,
         Disclosure.Basis.LEGAL_REQUIREMENT,
         Disclosure.Basis.SERIOUS_DANGER,
+        Disclosure.Basis.ORGANISATION_CONDUCT,
     }
 )
 

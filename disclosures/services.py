@@ -35,7 +35,9 @@ TEXT_MAX_CHARS = 10_000
 RECIPIENT_MAX_CHARS = 300
 
 # What the coach may choose; the client's approval of a report is recorded by its release only.
-CHOOSABLE_BASES = [(value, label) for value, label in Basis.choices if value != Basis.CLIENT_APPROVAL]
+CHOOSABLE_BASES = [
+    (value, label) for value, label in Basis.choices if value not in (Basis.CLIENT_APPROVAL, Basis.ORGANISATION_CONDUCT)
+]
 # Recorded directly, a disclosure rests on the client's written consent; every other basis is a
 # disclosure without it, made at the disclosure step of a concern (policy 004).
 DIRECT_BASES = [(value, label) for value, label in Basis.choices if value == Basis.CLIENT_CONSENT]
@@ -147,14 +149,18 @@ def _check_evidence(
     return None
 
 
-def _at_disclosure_step(concern: Any, engagement: Any) -> bool:
-    """The concern is this engagement's, open, and its next step is the disclosure."""
+def _at_disclosure_step(concern: Any, engagement: Any, basis: str) -> bool:
+    """The concern is this engagement's, open, and its next step is the disclosure: a concern about
+    something said discloses at its "disclosure" step, one about the organisation's conduct at its
+    "escalation" step, on that basis only."""
     from disclosures import concerns
 
     if concern is None or concern.engagement_id != engagement.pk or concern.state != Concern.State.OPEN:
         return False
     step = concerns.next_step(concern)
-    return step is not None and step.key == "disclosure"
+    if concern.kind == Concern.Kind.ORGANISATION_CONDUCT:
+        return step is not None and step.key == "escalation" and basis == Basis.ORGANISATION_CONDUCT
+    return step is not None and step.key == "disclosure" and basis != Basis.ORGANISATION_CONDUCT
 
 
 @transaction.atomic
@@ -185,7 +191,7 @@ def disclosure_record(
     recipient = _clean(recipient, field="recipient", label="to whom", limit=RECIPIENT_MAX_CHARS)
     reason = _clean(reason, field="reason", label="why it is disclosed")
     needs_approval = basis in NEEDS_SECOND_APPROVAL
-    if needs_approval and not _at_disclosure_step(concern, engagement):
+    if needs_approval and not _at_disclosure_step(concern, engagement, basis):
         raise ValidationError(
             {
                 "basis": "A disclosure without the client's written consent is made through a concern: raise one "
@@ -323,6 +329,8 @@ def _confirm_to_client(*, actor: User, disclosure: Disclosure) -> None:
     without a portal login is written to by post, and the coach records when it was sent."""
     from confidentiality.notify import notify
 
+    if disclosure.basis == Basis.ORGANISATION_CONDUCT:
+        return  # the letter goes to the organisation, by post; the coach records when it was sent
     client_user = disclosure.client.user
     if client_user is None or not client_user.is_active:
         return
@@ -356,6 +364,7 @@ def letter_context(disclosure: Disclosure) -> dict[str, Any]:
         "disclosure": disclosure,
         "engagement": disclosure.engagement,
         "client": disclosure.client,
+        "to_organisation": disclosure.basis == Basis.ORGANISATION_CONDUCT,
         "basis": disclosure.get_basis_display(),
         "recipient_kind": disclosure.get_recipient_kind_display(),
     }

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from pypdf import PdfReader
 
-from confidentiality.models import AuditEvent
+from confidentiality.models import AuditEvent, Notice
 from consent.models import ConsentRecord
 from consent.services import consent_record
 from disclosures import concerns
@@ -248,11 +248,65 @@ class TestOrganisationConduct:
         take(world, concern, "path", "The board chair is involved.", outcome="escalate")
         assert concerns.next_step(concern).key == "escalation"  # type: ignore[union-attr]
         with pytest.raises(ValidationError, match="governing body or ombudsman"):
-            take(world, concern, "escalation", "Reported on 4 May.")
-        take(world, concern, "escalation", "Reported on 4 May.", detail="OSCR")
+            take(world, concern, "escalation", "The invoices of March and April.")
+        escalation = take(world, concern, "escalation", "The invoices of March and April.", detail="OSCR")
+        disclosure_services.disclosure_decide(actor=world.people["admin"], disclosure=escalation, approve=True)
         take(world, concern, "supervision")
         concern.refresh_from_db()
         assert concern.state == "closed" and keys(concern) == ["note", "path", "escalation", "supervision"]
+
+    def test_an_escalation_is_a_disclosure_in_the_register_approved_first_and_confirmed_to_the_organisation(
+        self, world: World
+    ) -> None:
+        """Issue 20, item 5: escalating to a regulator made no register entry and needed no second
+        approval. Now it is a disclosure like any other made without consent."""
+        concern = self.org(world)
+        take(world, concern, "path", "The board chair is involved.", outcome="escalate")
+        escalation = take(world, concern, "escalation", "The invoices of March and April.", detail="OSCR")
+        assert isinstance(escalation, Disclosure)
+        assert escalation.state == Disclosure.State.AWAITING_APPROVAL
+        assert (escalation.basis, escalation.recipient_kind, escalation.recipient) == (
+            "organisation_conduct",
+            "regulator_ombudsman",
+            "OSCR",
+        )
+        assert escalation.reason == "Invoices to a charity look inflated."
+        assert concerns.next_step(concern).key == "escalation"  # type: ignore[union-attr]
+        with pytest.raises(PermissionDenied):
+            disclosure_services.disclosure_decide(actor=world.people["coach"], disclosure=escalation, approve=True)
+        disclosure_services.disclosure_decide(actor=world.people["admin"], disclosure=escalation, approve=True)
+        escalation.refresh_from_db()
+        assert escalation.state == Disclosure.State.MADE and escalation.confirmation_sent_at is None
+        assert concerns.next_step(concern).key == "supervision"  # type: ignore[union-attr]
+        letter = world.http("coach").get(reverse("disclosures:disclosure_letter", args=[escalation.pk]))
+        assert letter.status_code == 200
+        text = " ".join((page.extract_text() or "") for page in PdfReader(io.BytesIO(letter.content)).pages)
+        assert world.organisation.name in text and "report to a governing body" in text
+        assert world.client_record.full_name not in text
+        # The client is not written to, and does not see it: it is not about them.
+        assert not Notice.objects.filter(user=world.people["client"], link__contains=str(escalation.pk)).exists()
+        register = (
+            world.http("client")
+            .get(reverse("disclosures:engagement_disclosures", args=[world.engagement.pk]))
+            .content.decode()
+        )
+        assert "The invoices of March and April." not in register
+        disclosure_services.disclosure_mark_letter_sent(actor=world.people["coach"], disclosure=escalation)
+
+    def test_an_escalation_cannot_be_recorded_beside_its_step(self, world: World) -> None:
+        concern = self.org(world)
+        with pytest.raises(ValidationError, match="made through a concern"):
+            disclosure_services.disclosure_record(
+                actor=world.people["coach"],
+                engagement=world.engagement,
+                what="The invoices.",
+                recipient_kind="regulator_ombudsman",
+                recipient="OSCR",
+                reason="Inflated.",
+                basis="organisation_conduct",
+                concern=concern,
+            )
+        assert not Disclosure.objects.exists()
 
     def test_resolved_with_the_board_needs_no_escalation(self, world: World) -> None:
         concern = self.org(world)
