@@ -55,7 +55,7 @@ ASSOCIATE_CONTRACT_DAYS = 90
 
 # (reference, title, organisation, client key, coach key, months ago it started, days to its end).
 # Each starts as proposed and becomes active when everyone has signed its agreement
-# (_seed_agreements). ENG-2025-011 ended 70 days ago and nobody closed it: it closes itself in 20
+# (_seed_agreements). ENG-2025-011 ended 70 days ago and nobody closed it: it closes itself in 30
 # days, and its coach and the administrator have been told.
 ENGAGEMENTS = (
     ("ENG-2026-001", "Leadership coaching", "Northwind Trading", "client", "coach", 2, 180),
