@@ -183,6 +183,15 @@ def _engagements_follow_consent(actor: User | None, client: Any) -> None:
         tell_sponsors_of_pause(engagement, paused=not consented)
 
 
+def signing_asked_no_more(engagement: Any, users: list[Any] | None = None) -> None:
+    """The notices asking ``users`` (everyone, when None) to sign the engagement's agreement are done:
+    they left the engagement, or it closed while the agreement waited for signatures."""
+    from confidentiality.notify import about, resolve
+
+    for agreement in Agreement.objects.filter(engagement=engagement, state=Agreement.State.OUT_FOR_SIGNATURE):
+        resolve(about("agreement.sign", agreement), users=users)
+
+
 def tell_sponsors_of_pause(engagement: Any, *, paused: bool) -> None:
     """The organisation's contacts on the engagement are told it paused or resumed, in the same
     words whatever the reason (so the notice itself reveals nothing the client said or did)."""

@@ -143,6 +143,7 @@ def seed_demo(*, scale: int = 0, issue_tokens: bool = False) -> dict[str, Any]:
     close_lapsed(today)  # as the nightly task does: ENG-2025-011's people are told it closes soon
     _seed_policies(people, today)
     _seed_associate(people["associate"], engagements["ENG-2026-003"], today)
+    _seed_invited(people["admin"])
     _seed_leaver(
         organisations["Harbour Health Trust"], clients["other_client"], sponsors_of["Harbour Health Trust"], today
     )
@@ -241,6 +242,18 @@ def _seed_associate(user: User, engagement: Any, today: Any) -> None:
         user.save(update_fields=["is_associate", "contract_ends_on"])
     if user.is_active and not EngagementMember.objects.filter(engagement=engagement, user=user).exists():
         engagement_member_add(actor=None, engagement=engagement, user=user, kind=EngagementMember.Kind.COACH)
+
+
+INVITED = DemoPerson("invited", "nia.coach@practice.example", "Nia Osei", Role.COACH)
+
+
+def _seed_invited(admin: User) -> None:
+    """A coach the administrator added this morning, who has not chosen a password yet: People shows
+    her invitation waiting, and can send it again. Not a demo login: she has no password."""
+    from people.services import staff_add
+
+    if not User.objects.filter(email=INVITED.email).exists():
+        staff_add(actor=admin, email=INVITED.email, role=INVITED.role, display_name=INVITED.name)
 
 
 LEAVER = DemoPerson("leaver", "ben.associate@practice.example", "Ben Okonjo", Role.COACH)
@@ -489,7 +502,8 @@ def _seed_feedback(engagements: dict[str, Any], people: dict[str, User]) -> None
 
 
 def _seed_complaints(engagements: dict[str, Any], people: dict[str, User]) -> None:
-    """A complaint from Sam, acknowledged, and a breach a coach reported, waiting to be assessed."""
+    """A complaint from Sam, acknowledged, with Sam's reply; one from Zoë about an invoice (the
+    service, not her information); and a breach a coach reported, waiting to be assessed."""
     from complaints import services as complaint_services
     from complaints.models import Breach, Complaint
 
@@ -507,6 +521,20 @@ def _seed_complaints(engagements: dict[str, Any], people: dict[str, User]) -> No
             complaint=complaint,
             message="Thank you for telling us. We are looking into how this happened and will reply in full "
             "by the date shown.",
+        )
+        complaint_services.complaint_reply(
+            actor=client,
+            complaint=complaint,
+            message="Thank you. It was at the team meeting on Tuesday; I can tell you who else was there.",
+        )
+    other_client = people["other_client"]
+    if not Complaint.objects.filter(lodged_by=other_client).exists():
+        # About the service, not about information: the register lists it apart from the breaches.
+        complaint_services.complaint_lodge(
+            actor=other_client,
+            about=Complaint.About.BILLING,
+            engagement=engagements["ENG-2026-002"],
+            body="The March invoice lists four sessions; we had three.",
         )
     coach = people["other_coach"]
     if not Breach.objects.filter(reported_by=coach).exists():

@@ -25,7 +25,7 @@ from confidentiality.audit import audit_engagement_event, audit_record
 from confidentiality.crypto import data_key_create
 from confidentiality.records import record_label
 from confidentiality.roles import Role
-from consent.services import agreement_missing, require_work_allowed, tell_sponsors_of_pause
+from consent.services import agreement_missing, require_work_allowed, signing_asked_no_more, tell_sponsors_of_pause
 from engagements.models import Client, Engagement, EngagementMember, Organisation, SponsorContact
 
 if TYPE_CHECKING:
@@ -313,6 +313,7 @@ def engagement_member_remove(*, actor: User, engagement: Engagement, user: User)
     if not deleted:
         raise ValidationError("This person is not on the engagement.")
     access.revoke_engagement_member(user=user, engagement=engagement)
+    signing_asked_no_more(engagement, users=[user])
     audit_engagement_event(actor, "engagement.member_remove", engagement, user=user.pk)
 
 
@@ -334,6 +335,7 @@ def memberships_end_for(*, actor: User | None, user: User) -> list[tuple[Engagem
         engagement = member.engagement
         member.delete()
         access.revoke_engagement_member(user=user, engagement=engagement)
+        signing_asked_no_more(engagement, users=[user])
         audit_engagement_event(
             actor, "engagement.member_remove", engagement, user=user.pk, kind=member.kind, leaving=True
         )
@@ -510,6 +512,7 @@ def _close(
     engagement.version += 1
     engagement.save(update_fields=["status", "closed_at", "ends_on", "version"])
     resolve(about("engagement.closes_itself", engagement))
+    signing_asked_no_more(engagement)
     held = HardCopy.objects.filter(engagement=engagement, state=HardCopy.State.HELD)
     if engagement.organisation.keep_hard_copies:
         returned = 0

@@ -67,7 +67,9 @@ def _detail_page(
     agreement_missing = consent_services.agreement_missing(engagement) if reads_agreement or can_write else None
     # New work needs the agreement in force and the client's consent: until then the page says what
     # is missing instead of offering forms whose every submission would be refused.
-    work_waits_for = consent_services.work_blockers(engagement) if can_write else []
+    # (The administrator, who runs the engagement, sees it too.)
+    manages = access.can_change_engagement(user)
+    work_waits_for = consent_services.work_blockers(engagement) if can_write or manages else []
     may_work = can_write and not work_waits_for
     can_manage_members = access.can_change_engagement(user) and engagement.status != Engagement.Status.CLOSED
     offered = {

@@ -41,6 +41,9 @@ def accept(message: Any) -> HttpClient:
     form_url = landing.redirect_chain[-1][0] if landing.redirect_chain else link.group(0)
     done = http.post(form_url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
     assert done.status_code == 302, done.content.decode()[:500]
+    # Someone invited chose their first password: nothing was "changed" or "reset" (issue 17).
+    page = http.get(done["Location"]).content.decode()
+    assert "Your password is saved" in page and "Change Password" not in page and "now changed" not in page
     return http
 
 

@@ -34,6 +34,29 @@ def waiting(user: Any, words: str) -> bool:
 
 
 class TestTheAgreement:
+    def test_leaving_the_engagement_or_its_closing_clears_the_request_to_sign(self, world: World) -> None:
+        """Issue 17: a sponsor taken off an engagement, or everyone when it closed mid-signing, kept
+        "waiting for your signature" for ever."""
+        from engagements.services import engagement_close, engagement_member_remove
+
+        coach, client, sponsor = UserFactory(role=Role.COACH), UserFactory(role=Role.CLIENT), world.people["sponsor"]
+        engagement = EngagementFactory(
+            organisation=world.organisation,
+            client=ClientFactory(user=client),
+            coaches=[coach],
+            sponsors=[sponsor],
+            agreed=False,
+        )
+        agreement_send(
+            actor=coach, agreement=agreement_start(actor=coach, engagement=engagement, template=install_current())
+        )
+        asked = "waiting for your signature"
+        assert waiting(client, asked) and waiting(sponsor, asked)
+        engagement_member_remove(actor=world.people["admin"], engagement=engagement, user=sponsor)
+        assert not waiting(sponsor, asked) and waiting(client, asked)
+        engagement_close(actor=world.people["admin"], engagement=engagement)
+        assert not waiting(client, asked)
+
     def test_each_signature_clears_the_signers_notice_and_the_coach_is_asked_to_countersign_last(
         self, world: World
     ) -> None:

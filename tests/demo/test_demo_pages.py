@@ -46,3 +46,29 @@ def test_the_demo_sponsor_sees_the_organisations_own_document_and_not_the_coachs
     assert page.status_code == 200
     body = page.content.decode()
     assert "Role profile - Northwind" in body and "Development plan - Sam" not in body
+
+
+def test_the_demo_shows_the_gates_and_what_is_waiting() -> None:
+    """A new practice meets each state in the demo: an engagement waiting for signatures, one paused
+    because its client withdrew consent, one about to close itself; an invitation not yet accepted;
+    a complaint the client replied to, and one about the service (issues 17 and 20)."""
+    from complaints.models import Complaint, ComplaintResponse
+    from confidentiality.models import Notice
+    from engagements.models import Engagement
+
+    seed_demo()
+    states = dict(Engagement.objects.filter(reference__startswith="ENG-202").values_list("reference", "status"))
+    assert states["ENG-2026-003"] == "proposed" and states["ENG-2026-005"] == "paused"
+    assert states["ENG-2026-001"] == states["ENG-2026-002"] == "active"  # signed by everyone
+    admin = login(HttpClient(), User.objects.get(email="admin@practice.example"))
+    paused = Engagement.objects.get(reference="ENG-2026-005")
+    assert "This engagement is paused." in admin.get(f"/engagements/{paused.pk}/").content.decode()
+    waiting = Engagement.objects.get(reference="ENG-2026-003")
+    assert 'id="work-waits"' in admin.get(f"/engagements/{waiting.pk}/").content.decode()
+    assert "ENG-2025-011" in admin.get("/retention/").content.decode().split('id="closing-themselves"')[1]
+    assert Notice.objects.filter(text__contains="ENG-2025-011 will close itself").exists()
+    assert "Nia Osei" in admin.get("/people/").content.decode()
+    assert ComplaintResponse.objects.filter(kind=ComplaintResponse.Kind.CLIENT_REPLY).exists()
+    assert Complaint.objects.filter(about=Complaint.About.BILLING).exists()
+    seed_demo()  # idempotent, as make run runs it on every start
+    assert Engagement.objects.filter(reference__startswith="ENG-202").count() == len(states)
