@@ -139,7 +139,6 @@ def _engagements_follow_consent(actor: User | None, client: Any) -> None:
     proposed if their current agreement is not signed by everyone) and a proposed engagement whose
     agreement is signed starts. The e-mails name the engagement's reference only; a sponsor is told
     that it paused or resumed, as for any pause, never why."""
-    from confidentiality.accounts import administrators
     from confidentiality.notify import about, notify, resolve
 
     consented = has_active_consent(client, ConsentRecord.Kind.BASIC_INFORMATION)
@@ -163,10 +162,7 @@ def _engagements_follow_consent(actor: User | None, client: Any) -> None:
         audit_engagement_event(
             actor, "engagement.resume" if consented else "engagement.pause", engagement, reason="basic_consent"
         )
-        members = list(engagement.members.select_related("user"))
-        practice = [m.user for m in members if m.kind == "coach"] + [
-            admin for admin in administrators() if admin not in [m.user for m in members]
-        ]
+        practice = coaches_and_administrators(engagement)
         paused = about("engagement.paused", engagement)
         link = f"/engagements/{engagement.pk}/"
         if consented:
@@ -181,6 +177,14 @@ def _engagements_follow_consent(actor: User | None, client: Any) -> None:
                 about=paused,
             )
         tell_sponsors_of_pause(engagement, paused=not consented)
+
+
+def coaches_and_administrators(engagement: Any) -> list[Any]:
+    """Who is told of what happens to an engagement's work: its coaches, and the administrators."""
+    from confidentiality.accounts import administrators
+
+    coaches = [m.user for m in engagement.members.filter(kind="coach").select_related("user")]
+    return coaches + [admin for admin in administrators() if admin not in coaches]
 
 
 def signing_asked_no_more(engagement: Any, users: list[Any] | None = None) -> None:
@@ -284,11 +288,11 @@ def work_blockers(engagement: Any) -> list[str]:
 
 def require_work_allowed(engagement: Any, what: str) -> None:
     """Refuse new work of kind ``what`` (e.g. "notes") while anything in ``work_blockers`` stands."""
-    if not has_active_consent(engagement.client, ConsentRecord.Kind.BASIC_INFORMATION):
+    blockers = work_blockers(engagement)
+    if CONSENT_WITHDRAWN in blockers:
         raise ValidationError(CONSENT_WITHDRAWN)
-    missing = agreement_missing(engagement)
-    if missing:
-        raise ValidationError(f"No {what} can be made until everyone has signed the agreement. " + " ".join(missing))
+    if blockers:
+        raise ValidationError(f"No {what} can be made until everyone has signed the agreement. " + " ".join(blockers))
 
 
 def _copy_content(source: Any, target: Any) -> None:

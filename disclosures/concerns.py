@@ -20,7 +20,7 @@ from django.utils import timezone
 import access
 from confidentiality.audit import audit_engagement_event
 from disclosures.models import Concern, ConcernStep, Disclosure, RecipientKind
-from disclosures.services import TEXT_MAX_CHARS, disclosure_record
+from disclosures.services import CHOOSABLE_BASES, TEXT_MAX_CHARS, disclosure_record
 
 if TYPE_CHECKING:
     from confidentiality.models import User
@@ -207,7 +207,7 @@ STEPS: dict[str, tuple[Step, ...]] = {
     Kind.ORGANISATION_CONDUCT: ORGANISATION_STEPS,
 }
 DECISION_RECIPIENTS = [(k, v) for k, v in RecipientKind.choices if k != RecipientKind.SPONSOR]
-DECISION_BASES = [(k, v) for k, v in Basis.choices if k not in (Basis.CLIENT_APPROVAL, Basis.ORGANISATION_CONDUCT)]
+DECISION_BASES = CHOOSABLE_BASES
 
 
 def steps_of(concern: Concern) -> tuple[Step, ...]:

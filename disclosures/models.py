@@ -105,6 +105,12 @@ class Disclosure(models.Model):
     def needs_second_approval(self) -> bool:
         return self.basis in NEEDS_SECOND_APPROVAL
 
+    @property
+    def confirmed_to_organisation(self) -> bool:
+        """An escalation of the organisation's conduct is confirmed to the organisation, by a letter the
+        coach posts; every other disclosure to the client."""
+        return self.basis == self.Basis.ORGANISATION_CONDUCT
+
 
 # The client's own written word (consent, or approval of the exact report) is the authority;
 # every other basis is a decision made without it, so a second person must agree first.

@@ -329,8 +329,8 @@ def _confirm_to_client(*, actor: User, disclosure: Disclosure) -> None:
     without a portal login is written to by post, and the coach records when it was sent."""
     from confidentiality.notify import notify
 
-    if disclosure.basis == Basis.ORGANISATION_CONDUCT:
-        return  # the letter goes to the organisation, by post; the coach records when it was sent
+    if disclosure.confirmed_to_organisation:
+        return  # by post; the coach records when it was sent
     client_user = disclosure.client.user
     if client_user is None or not client_user.is_active:
         return
@@ -364,7 +364,6 @@ def letter_context(disclosure: Disclosure) -> dict[str, Any]:
         "disclosure": disclosure,
         "engagement": disclosure.engagement,
         "client": disclosure.client,
-        "to_organisation": disclosure.basis == Basis.ORGANISATION_CONDUCT,
         "basis": disclosure.get_basis_display(),
         "recipient_kind": disclosure.get_recipient_kind_display(),
     }

@@ -25,7 +25,13 @@ from confidentiality.audit import audit_engagement_event, audit_record
 from confidentiality.crypto import data_key_create
 from confidentiality.records import record_label
 from confidentiality.roles import Role
-from consent.services import agreement_missing, require_work_allowed, signing_asked_no_more, tell_sponsors_of_pause
+from consent.services import (
+    agreement_missing,
+    coaches_and_administrators,
+    require_work_allowed,
+    signing_asked_no_more,
+    tell_sponsors_of_pause,
+)
 from engagements.models import Client, Engagement, EngagementMember, Organisation, SponsorContact
 
 if TYPE_CHECKING:
@@ -424,30 +430,35 @@ def engagement_close(*, actor: User, engagement: Engagement) -> Engagement:
     return _close(actor, engagement, timezone.now())
 
 
-def closing_days(engagements: list[Engagement], today: datetime.date | None = None) -> dict[Any, datetime.date]:
-    """For each open engagement with an end date, the day it closes itself if nobody closes it: its
-    end date plus the grace period, and never sooner than ENGAGEMENT_CLOSE_WARNING_DAYS after its
-    coaches and the administrators were told (today, for one not told yet). One query."""
+def _told_it_closes_itself(engagements: list[Engagement]) -> dict[Any, datetime.date]:
+    """The day the coaches and administrators were told each engagement will close itself, for
+    those told and not since cleared (the notice ``engagement.closes_itself``). One query."""
     from confidentiality.models import Notice
     from confidentiality.notify import about
 
+    pk_of = {about("engagement.closes_itself", e): e.pk for e in engagements}
+    told: dict[Any, datetime.date] = {}
+    for name, at in (
+        Notice.objects.filter(about__in=list(pk_of), done_at__isnull=True)
+        .order_by("created_at")
+        .values_list("about", "created_at")
+    ):
+        told.setdefault(pk_of[name], timezone.localdate(at))
+    return told
+
+
+def closing_days(
+    engagements: list[Engagement], today: datetime.date | None = None, told: dict[Any, datetime.date] | None = None
+) -> dict[Any, datetime.date]:
+    """For each open engagement with an end date, the day it closes itself if nobody closes it: its
+    end date plus the grace period, and never sooner than ENGAGEMENT_CLOSE_WARNING_DAYS after its
+    coaches and the administrators were told (today, for one not told yet)."""
     today = today or timezone.localdate()
     grace = datetime.timedelta(days=settings.ENGAGEMENT_CLOSE_GRACE_DAYS)
     warning = datetime.timedelta(days=settings.ENGAGEMENT_CLOSE_WARNING_DAYS)
     open_ = [e for e in engagements if e.status != Engagement.Status.CLOSED and e.ends_on is not None]
-    told: dict[str, datetime.date] = {}
-    names = [about("engagement.closes_itself", e) for e in open_]
-    for name, at in (
-        Notice.objects.filter(about__in=names, done_at__isnull=True)
-        .order_by("created_at")
-        .values_list("about", "created_at")
-    ):
-        told.setdefault(name, timezone.localdate(at))
-    days = {}
-    for engagement, name in zip(open_, names, strict=True):
-        assert engagement.ends_on is not None
-        days[engagement.pk] = max(engagement.ends_on + grace, told.get(name, today) + warning)
-    return days
+    told = _told_it_closes_itself(open_) if told is None else told
+    return {e.pk: max(e.ends_on + grace, told.get(e.pk, today) + warning) for e in open_ if e.ends_on is not None}
 
 
 def closes_itself_on(engagement: Engagement) -> datetime.date | None:
@@ -461,8 +472,6 @@ def close_lapsed(today: datetime.date | None = None) -> list[Engagement]:
     itself within ENGAGEMENT_CLOSE_WARNING_DAYS (its end date past by the grace period, or soon), so
     that they close it themselves or move its end date; and close those whose day has come, told at
     least that long before. Nothing closes, nor starts its two years, before anyone was told."""
-    from confidentiality.accounts import administrators
-    from confidentiality.models import Notice
     from confidentiality.notify import about, notify
 
     today = today or timezone.localdate()
@@ -473,20 +482,17 @@ def close_lapsed(today: datetime.date | None = None) -> list[Engagement]:
         .filter(ends_on__isnull=False, ends_on__lte=today - grace + warning)
         .order_by("ends_on", "reference")
     )
-    days = closing_days(near, today)
+    told = _told_it_closes_itself(near)
+    days = closing_days(near, today, told)
     closed = []
     for engagement in near:
-        told = about("engagement.closes_itself", engagement)
-        if not Notice.objects.filter(about=told, done_at__isnull=True).exists():
-            coaches = [
-                m.user for m in engagement.members.filter(kind=EngagementMember.Kind.COACH).select_related("user")
-            ]
+        if engagement.pk not in told:
             notify(
-                users=coaches + [admin for admin in administrators() if admin not in coaches],
+                users=coaches_and_administrators(engagement),
                 text=f"Engagement {engagement.reference} will close itself on {days[engagement.pk]:%-d %b %Y}, "
                 f"{grace.days} days after its end date. Close it now if the work is over, or change its end date.",
                 link=f"/engagements/{engagement.pk}/",
-                about=told,
+                about=about("engagement.closes_itself", engagement),
             )
             continue
         if days[engagement.pk] > today:

@@ -68,10 +68,10 @@ def _detail_page(
     # New work needs the agreement in force and the client's consent: until then the page says what
     # is missing instead of offering forms whose every submission would be refused.
     # (The administrator, who runs the engagement, sees it too.)
-    manages = access.can_change_engagement(user)
-    work_waits_for = consent_services.work_blockers(engagement) if can_write or manages else []
+    can_change = access.can_change_engagement(user)
+    work_waits_for = consent_services.work_blockers(engagement) if can_write or can_change else []
     may_work = can_write and not work_waits_for
-    can_manage_members = access.can_change_engagement(user) and engagement.status != Engagement.Status.CLOSED
+    can_manage_members = can_change and engagement.status != Engagement.Status.CLOSED
     offered = {
         "session_form": forms.SessionForm() if may_work else None,
         "note_form": forms.NoteForm(sessions=selectors.sessions_for(user=user, engagement=engagement))
@@ -108,7 +108,7 @@ def _detail_page(
         "can_manage_hard_copies": access.can_manage_hard_copies(user, engagement),
         "note_index": list(selectors.note_index_for_admin(user=user, engagement=engagement)[:50]),
         "break_glass_openings": selectors.break_glass_for_coach(user=user, engagement=engagement),
-        "can_change": access.can_change_engagement(user),
+        "can_change": can_change,
         "closes_itself_on": services.closes_itself_on(engagement) if is_coach or role == Role.ADMIN else None,
         "refused": refused,
         **offered,
