@@ -76,7 +76,16 @@ def configure(var_dir: Path) -> None:
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     # Secrets are generated into the temporary folder; no cache, broker or keys are shared
     # with a running instance.
-    for name in ("REDIS_URL", "SECRET_KEY", "SECRET_KEY_FILE", "FIELD_ENCRYPTION_KEYS", "FIELD_ENCRYPTION_KEYS_FILE"):
+    for name in (
+        "REDIS_URL",
+        "SECRET_KEY",
+        "SECRET_KEY_FILE",
+        "FIELD_ENCRYPTION_KEYS",
+        "FIELD_ENCRYPTION_KEYS_FILE",
+        "AUDIT_CHAIN_KEYS",
+        "AUDIT_CHAIN_KEYS_FILE",
+        "AUDIT_ANCHOR_JOURNAL",
+    ):
         os.environ.pop(name, None)
 
     import django

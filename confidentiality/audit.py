@@ -1,33 +1,67 @@
-"""The append-only, hash-chained audit log.
+"""The append-only, keyed, anchored audit chain.
 
-Each event's hash covers its own fields and the previous event's hash, and the head row
-names the last event, so an edited, deleted, inserted or reordered row breaks the chain
-(``manage.py verify_audit_chain``). Events hold ids and kinds, never confidential text.
+Each event's link is an HMAC, under an audit key kept outside the database (``AUDIT_CHAIN_KEYS``),
+of the event's fields and the link before it; the head row names the last event under a MAC of its
+own. Someone who can write to the database but does not hold the key cannot remove, change, insert
+or reorder an event and recompute what follows: ``manage.py verify_audit_chain`` names the first
+event that does not hold. Events written before the chain was keyed have a plain SHA-256 link; a
+keyed event after them vouches for them, since its link covers theirs.
+
+What the key cannot catch, the anchors do: the head (seq and link) is appended to a journal on
+storage the database backups do not restore (``AUDIT_ANCHOR_JOURNAL``), by the hour, by every sweep
+and every verification, and e-mailed daily to the data-protection contact where one is set. A chain
+cut short, rewritten by someone holding the key, or an older database put back without
+``manage.py restore`` no longer matches them. Events hold ids and kinds, never confidential text.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import logging
+import os
+import threading
 import uuid
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from confidentiality.crypto import parse_key_list
 from confidentiality.models import AuditChainHead, AuditEvent
 from confidentiality.records import record_label
 
 if TYPE_CHECKING:
     from confidentiality.models import User
 
+log = logging.getLogger(__name__)
+
 GENESIS = "0" * 64
 
+_keys_lock = threading.Lock()
+_keys_cache: tuple[str, tuple[str, dict[str, bytes]]] | None = None
 
-def _canonical(event: AuditEvent) -> bytes:
+
+def chain_keys() -> tuple[str, dict[str, bytes]]:
+    """The audit keys: the id of the one that links new events, and every key by id."""
+    global _keys_cache
+    raw = settings.AUDIT_CHAIN_KEYS_RAW
+    with _keys_lock:
+        if _keys_cache is None or _keys_cache[0] != raw:
+            _keys_cache = (raw, parse_key_list(raw, variable="AUDIT_CHAIN_KEYS"))
+        return _keys_cache[1]
+
+
+def _mac(key: bytes, purpose: bytes, message: bytes) -> str:
+    return hmac.new(key, purpose + b"\0" + message, hashlib.sha256).hexdigest()
+
+
+def _canonical(event: Any) -> bytes:
+    """The bytes a link covers. ``event`` is an AuditEvent, or a migration's historical copy of it."""
     created: datetime = event.created_at
     payload = {
         "seq": event.seq,
@@ -42,11 +76,31 @@ def _canonical(event: AuditEvent) -> bytes:
         "detail": event.detail,
         "prev_hash": event.prev_hash,
     }
+    if event.key_id:
+        payload["key_id"] = event.key_id
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
 
 
-def event_hash(event: AuditEvent) -> str:
-    return hashlib.sha256(_canonical(event)).hexdigest()
+def event_hash(event: Any) -> str:
+    """The event's link: an HMAC under the key it names, or, for an event written before the chain
+    was keyed, a SHA-256. Raises KeyError when the event names a key that is not configured."""
+    if not event.key_id:
+        return hashlib.sha256(_canonical(event)).hexdigest()
+    return _mac(chain_keys()[1][event.key_id], b"audit-event", _canonical(event))
+
+
+def head_mac(seq: int, link: str, key_id: str | None = None) -> str:
+    """The head row's MAC, ``"key id:hex"``: binds the head to one event, so it cannot be moved back."""
+    primary, keys = chain_keys()
+    key_id = key_id or primary
+    return f"{key_id}:{_mac(keys[key_id], b'audit-head', f'{seq}:{link}'.encode('ascii'))}"
+
+
+def _head_mac_holds(seq: int, link: str, mac: str) -> bool:
+    key_id = mac.partition(":")[0]
+    if key_id not in chain_keys()[1]:
+        return False
+    return hmac.compare_digest(head_mac(seq, link, key_id), mac)
 
 
 def _check_detail(detail: dict[str, Any]) -> None:
@@ -64,6 +118,34 @@ def _actor_role(actor: User | None) -> str:
     if getattr(actor, "is_authenticated", False):
         return actor.role.value if actor.role else ("superuser" if actor.is_superuser else "")
     return ""
+
+
+def _append(
+    rows: list[dict[str, Any]], *, event_model: Any = AuditEvent, head_model: Any = AuditChainHead
+) -> list[Any]:
+    """Link ``rows`` (AuditEvent fields) after the head, under the head's lock, and move the head.
+    The caller holds the transaction. A migration passes its historical models."""
+    # The head row is the lock: every appender waits here, in one order.
+    head = head_model.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        head_model.objects.get_or_create(pk=1, defaults={"seq": 0, "hash": GENESIS})
+        head = head_model.objects.select_for_update().get(pk=1)
+    primary = chain_keys()[0]
+    seq, prev = head.seq, head.hash
+    now = timezone.now()
+    events = []
+    for row in rows:
+        seq += 1
+        event = event_model(seq=seq, created_at=now, prev_hash=prev, key_id=primary, **row)
+        event.hash = event_hash(event)
+        prev = event.hash
+        events.append(event)
+    if len(events) == 1:
+        events[0].save(force_insert=True)
+    else:
+        event_model.objects.bulk_create(events)
+    head_model.objects.filter(pk=1).update(seq=seq, hash=prev, mac=head_mac(seq, prev))
+    return events
 
 
 @transaction.atomic
@@ -84,29 +166,17 @@ def audit_record(
     if obj is not None:
         object_type = object_type or record_label(obj)
         object_id = object_id or str(obj.pk)
-    actor_id = getattr(actor, "pk", None) if actor is not None else None
-    actor_role = _actor_role(actor)
-    # The head row is the lock: every appender waits here, in one order.
-    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
-    if head is None:
-        AuditChainHead.objects.get_or_create(pk=1, defaults={"seq": 0, "hash": GENESIS})
-        head = AuditChainHead.objects.select_for_update().get(pk=1)
-    event = AuditEvent(
-        seq=head.seq + 1,
-        created_at=timezone.now(),
-        actor_id=actor_id,
-        actor_role=actor_role,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        engagement_id=engagement_id,
-        client_id=client_id,
-        detail=detail,
-        prev_hash=head.hash,
-    )
-    event.hash = event_hash(event)
-    event.save(force_insert=True)
-    AuditChainHead.objects.filter(pk=1).update(seq=event.seq, hash=event.hash)
+    row = {
+        "actor_id": getattr(actor, "pk", None) if actor is not None else None,
+        "actor_role": _actor_role(actor),
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "engagement_id": engagement_id,
+        "client_id": client_id,
+        "detail": detail,
+    }
+    event: AuditEvent = _append([row])[0]
     return event
 
 
@@ -131,31 +201,46 @@ def audit_record_many(*, actor: User, action: str, object_type: str, items: list
     constant three queries, not three per record. Each item gives object_id, client_id, engagement_id."""
     if not items:
         return
-    actor_role = _actor_role(actor)
-    head = AuditChainHead.objects.select_for_update().get(pk=1)
-    seq, prev = head.seq, head.hash
-    now = timezone.now()
-    events = []
-    for item in items:
-        seq += 1
-        event = AuditEvent(
-            seq=seq,
-            created_at=now,
-            actor_id=getattr(actor, "pk", None),
-            actor_role=actor_role,
-            action=action,
-            object_type=object_type,
-            object_id=str(item.get("object_id", "")),
-            engagement_id=item.get("engagement_id"),
-            client_id=item.get("client_id"),
-            detail={},
-            prev_hash=prev,
-        )
-        event.hash = event_hash(event)
-        prev = event.hash
-        events.append(event)
-    AuditEvent.objects.bulk_create(events)
-    AuditChainHead.objects.filter(pk=1).update(seq=seq, hash=prev)
+    actor_id, actor_role = getattr(actor, "pk", None), _actor_role(actor)
+    _append(
+        [
+            {
+                "actor_id": actor_id,
+                "actor_role": actor_role,
+                "action": action,
+                "object_type": object_type,
+                "object_id": str(item.get("object_id", "")),
+                "engagement_id": item.get("engagement_id"),
+                "client_id": item.get("client_id"),
+                "detail": {},
+            }
+            for item in items
+        ]
+    )
+
+
+def key_the_chain(event_model: Any, head_model: Any) -> None:
+    """Vouch for a chain written before it was keyed: one keyed event after the last, whose link
+    covers every link before it (a migration calls this; a chain already keyed, or empty, is left)."""
+    head = head_model.objects.filter(pk=1).first()
+    if head is None or head.seq == 0 or head.mac:
+        return
+    _append(
+        [
+            {
+                "actor_id": None,
+                "actor_role": "system",
+                "action": "audit.chain_keyed",
+                "object_type": "",
+                "object_id": "",
+                "engagement_id": None,
+                "client_id": None,
+                "detail": {"vouches_to": head.seq},
+            }
+        ],
+        event_model=event_model,
+        head_model=head_model,
+    )
 
 
 @dataclass
@@ -165,36 +250,202 @@ class ChainReport:
     first_bad_seq: int | None = None
     first_bad_id: int | None = None
     reason: str = ""
+    anchors: int = 0  # anchors the chain was checked against
+    problems: list[str] = field(default_factory=list)  # about the anchor journal itself
 
 
-def audit_verify_chain() -> ChainReport:
-    """Walk the chain in seq order in batches; name the first event that does not hold."""
+# --- anchors: the head, outside the database ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Anchor:
+    line: int
+    kind: str  # "head", or "restore": the database was put back to this head by manage.py restore
+    seq: int
+    hash: str
+    at: str
+    emailed: bool = False
+
+
+def _anchor_mac(entry: dict[str, Any], key_id: str) -> str:
+    body = {k: v for k, v in entry.items() if k != "mac"}
+    message = json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    return _mac(chain_keys()[1][key_id], b"audit-anchor", message)
+
+
+def audit_anchor(*, kind: str = "head", email: bool = False) -> Anchor:
+    """Append the chain's head to the anchor journal (and, with ``email``, send it to the
+    data-protection contact). Returns what was anchored."""
+    head = AuditChainHead.objects.filter(pk=1).first()
+    seq, link = (head.seq, head.hash) if head else (0, GENESIS)
+    send = email and bool(settings.DATA_PROTECTION_CONTACT_EMAIL)
+    primary = chain_keys()[0]
+    entry: dict[str, Any] = {
+        "kind": kind,
+        "seq": seq,
+        "hash": link,
+        "at": timezone.now().isoformat(),
+        "key": primary,
+        "emailed": send,
+    }
+    entry["mac"] = _anchor_mac(entry, primary)
+    path = settings.AUDIT_ANCHOR_JOURNAL
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(entry, sort_keys=True) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    if send:
+        from django.core.mail import send_mail
+
+        send_mail(
+            "Coaching practice: today's audit log anchor",
+            (
+                f"On {entry['at']} the practice's audit log stood at event {seq}, with the link\n{link}\n\n"
+                "Keep this message. It lets the practice show later that no event up to this one was "
+                "removed or changed: verify_audit_chain compares the log with it. It holds no "
+                "confidential information.\n"
+            ),
+            settings.DEFAULT_FROM_EMAIL,
+            [settings.DATA_PROTECTION_CONTACT_EMAIL],
+        )
+    return Anchor(0, kind, seq, link, entry["at"], send)
+
+
+def read_anchors() -> tuple[list[Anchor], list[str]]:
+    """The anchors in force, in journal order, and what is wrong with the journal. A restore line
+    retires the anchors past the head it put back (that history was knowingly given up); a line
+    whose MAC does not hold is reported and not used."""
+    path = settings.AUDIT_ANCHOR_JOURNAL
+    anchors: list[Anchor] = []
+    problems: list[str] = []
+    if not path.exists():
+        return anchors, problems
+    keys = chain_keys()[1]
+    with open(path, encoding="utf-8") as handle:
+        for number, text in enumerate(handle, start=1):
+            text = text.strip()
+            if not text:
+                continue
+            try:
+                entry = json.loads(text)
+                key_id, mac = str(entry["key"]), str(entry["mac"])
+                anchor = Anchor(
+                    number,
+                    str(entry["kind"]),
+                    int(entry["seq"]),
+                    str(entry["hash"]),
+                    str(entry["at"]),
+                    bool(entry.get("emailed")),
+                )
+            except (ValueError, KeyError, TypeError):
+                problems.append(f"anchor journal line {number} cannot be read")
+                continue
+            if key_id not in keys:
+                # Made under a key since retired: it can no longer be told from a forgery.
+                continue
+            if not hmac.compare_digest(_anchor_mac(entry, key_id), mac):
+                problems.append(f"anchor journal line {number} is not authentic")
+                continue
+            if anchor.kind == "restore":
+                anchors = [a for a in anchors if a.seq <= anchor.seq]
+            anchors.append(anchor)
+    return anchors, problems
+
+
+def last_emailed_anchor() -> datetime | None:
+    anchors, _ = read_anchors()
+    times = [datetime.fromisoformat(a.at) for a in anchors if a.emailed]
+    return max(times) if times else None
+
+
+def audit_anchor_due() -> Anchor:
+    """The hourly anchor, e-mailed once a day. Cheap: it checks the head's own MACs, not the chain
+    (a head that does not hold is not anchored; the nightly verification names what broke)."""
+    head = AuditChainHead.objects.filter(pk=1).first()
+    if head is not None and head.seq and not _head_mac_holds(head.seq, head.hash, head.mac):
+        raise ChainBroken("the chain head's MAC does not hold")
+    last = last_emailed_anchor()
+    email = last is None or timezone.now() - last >= timedelta(hours=23)
+    return audit_anchor(email=email)
+
+
+class ChainBroken(Exception):
+    """The audit chain does not verify. The message names events by number, never content."""
+
+
+# --- verification ------------------------------------------------------------------------
+
+
+def audit_verify_chain(*, anchor: bool = True) -> ChainReport:
+    """Walk the chain in seq order in batches and check it against every anchor; name the first
+    event that does not hold. An intact chain's head is anchored (``anchor=False`` to only look)."""
+    keys = chain_keys()[1]
+    anchors, problems = read_anchors()
+    anchored: dict[int, list[Anchor]] = {}
+    for a in anchors:
+        anchored.setdefault(a.seq, []).append(a)
     batch = settings.AUDIT_VERIFY_BATCH
     expected_prev = GENESIS
     expected_seq = 1
     checked = 0
     last_seq = 0
+    # The configured keys, newest first: along the chain a link may move to a newer key, never back
+    # to an older one or to none (the links written before the chain was keyed come first).
+    rank = {key_id: position for position, key_id in enumerate(keys)}
+    rank[""] = len(keys)
+    previous_rank = len(keys)
+
+    def broken(seq: int | None, row: int | None, reason: str) -> ChainReport:
+        return ChainReport(False, checked, seq, row, reason, len(anchors), problems)
+
     while True:
         events = list(AuditEvent.objects.filter(seq__gt=last_seq).order_by("seq")[:batch])
         if not events:
             break
         for event in events:
             if event.seq != expected_seq:
-                return ChainReport(
-                    False, checked, event.seq, event.id, f"event {expected_seq} is missing before event {event.seq}"
-                )
+                return broken(event.seq, event.id, f"event {expected_seq} is missing before event {event.seq}")
             if event.prev_hash != expected_prev:
-                return ChainReport(False, checked, event.seq, event.id, "does not follow the event before it")
-            if event_hash(event) != event.hash:
-                return ChainReport(False, checked, event.seq, event.id, "its content was changed")
+                return broken(event.seq, event.id, "does not follow the event before it")
+            if event.key_id not in rank:
+                return broken(
+                    event.seq,
+                    event.id,
+                    f"its link names the audit key {event.key_id!r}, which is not configured "
+                    "(every key that ever linked an event stays in AUDIT_CHAIN_KEYS)",
+                )
+            if rank[event.key_id] > previous_rank:
+                return broken(event.seq, event.id, "its link is made under an older key than the event before it")
+            if not hmac.compare_digest(event_hash(event), event.hash):
+                return broken(event.seq, event.id, "its content or link was changed")
+            previous_rank = rank[event.key_id]
+            for a in anchored.get(event.seq, ()):
+                if a.hash != event.hash:
+                    return broken(event.seq, event.id, f"it differs from the head anchored on {a.at}")
             expected_prev = event.hash
             expected_seq += 1
             checked += 1
             last_seq = event.seq
     head = AuditChainHead.objects.filter(pk=1).first()
-    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
+    head_seq, head_hash, mac = (head.seq, head.hash, head.mac) if head else (0, GENESIS, "")
     if head_seq != last_seq or head_hash != expected_prev:
-        return ChainReport(
-            False, checked, last_seq + 1, None, f"the chain ends at event {last_seq} but the head names {head_seq}"
+        return broken(last_seq + 1, None, f"the chain ends at event {last_seq} but the head names {head_seq}")
+    if last_seq and previous_rank == len(keys):
+        return broken(last_seq, None, "the last event's link is not made under a configured audit key")
+    if last_seq and not _head_mac_holds(head_seq, head_hash, mac):
+        return broken(last_seq, None, "the head's MAC does not hold")
+    beyond = [a for a in anchors if a.seq > last_seq]
+    if beyond:
+        latest = max(beyond, key=lambda a: a.seq)
+        return broken(
+            last_seq + 1,
+            None,
+            f"the chain ends at event {last_seq}, but the head anchored on {latest.at} was event {latest.seq}: "
+            "events were removed, or an older database was put back without manage.py restore",
         )
-    return ChainReport(True, checked)
+    report = ChainReport(not problems, checked, None, None, "; ".join(problems), len(anchors), problems)
+    if report.ok and anchor:
+        # Once what was verified has committed (at once, outside a transaction).
+        transaction.on_commit(audit_anchor)
+    return report

@@ -46,9 +46,9 @@ class KeyEncryptionKeys:
     keys: dict[str, AESGCM]
 
 
-def parse_kek_setting(raw: str, *, variable: str = "FIELD_ENCRYPTION_KEYS") -> KeyEncryptionKeys:
-    keys: dict[str, AESGCM] = {}
-    order: list[str] = []
+def parse_key_list(raw: str, *, variable: str) -> tuple[str, dict[str, bytes]]:
+    """``"id:base64key,id:base64key"``: the first key's id and every key's 32 bytes, by id."""
+    keys: dict[str, bytes] = {}
     for item in raw.split(","):
         item = item.strip()
         key_id, sep, encoded = item.partition(":")
@@ -62,9 +62,13 @@ def parse_kek_setting(raw: str, *, variable: str = "FIELD_ENCRYPTION_KEYS") -> K
             raise ImproperlyConfigured(f"{variable}: key {key_id!r} is not valid base64.") from None
         if len(material) != 32:
             raise ImproperlyConfigured(f"{variable}: key {key_id!r} must be 32 bytes, not {len(material)}.")
-        keys[key_id] = AESGCM(material)
-        order.append(key_id)
-    return KeyEncryptionKeys(primary_id=order[0], keys=keys)
+        keys[key_id] = material
+    return next(iter(keys)), keys
+
+
+def parse_kek_setting(raw: str, *, variable: str = "FIELD_ENCRYPTION_KEYS") -> KeyEncryptionKeys:
+    primary_id, keys = parse_key_list(raw, variable=variable)
+    return KeyEncryptionKeys(primary_id=primary_id, keys={key_id: AESGCM(m) for key_id, m in keys.items()})
 
 
 _kek_lock = threading.Lock()

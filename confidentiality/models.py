@@ -112,7 +112,11 @@ class AuditEvent(models.Model):
     client_id = models.UUIDField(null=True, blank=True)
     detail = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
+    # The link: an HMAC of the event and the link before it, under the audit key named here
+    # (AUDIT_CHAIN_KEYS, never stored in the database). Empty for the events written before the
+    # chain was keyed, whose link is a plain SHA-256; a keyed event after them vouches for them.
     hash = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=20, blank=True, default="")
 
     class Meta:
         ordering = ["seq"]
@@ -134,6 +138,8 @@ class AuditChainHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64)
+    # "key id:HMAC" of the seq and the hash: a head moved back to an earlier event does not verify.
+    mac = models.CharField(max_length=100, blank=True, default="")
 
     def __str__(self) -> str:
         return f"audit chain head at event {self.seq}"

@@ -22,6 +22,7 @@ SCHEDULES: tuple[Schedule, ...] = (
     # The outbox's rows are the truth; this wakes the sends whose broker message was lost.
     Schedule("send e-mail that is due", "confidentiality.tasks.outbox_wake_due_task", every_seconds=60),
     Schedule("verify the audit chain", "confidentiality.tasks.audit_verify_chain_task", crontab="15 2 * * *"),
+    Schedule("anchor the audit chain", "confidentiality.tasks.audit_anchor_task", crontab="5 * * * *"),
     # Before the sweep: an engagement nobody closed closes itself after its end date and grace period.
     Schedule("close engagements past their end", "engagements.tasks.close_lapsed_task", crontab="10 1 * * *"),
     Schedule("retention sweep", "retention.tasks.retention_sweep_task", crontab="30 1 * * *"),

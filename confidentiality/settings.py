@@ -3,7 +3,7 @@
 ``DEPLOYMENT=embedded`` (the default) runs on one machine with SQLite and Celery on
 kombu's filesystem transport, generating local secrets under ``var/`` on first start.
 ``DEPLOYMENT=production`` refuses to start unless ``SECRET_KEY``,
-``FIELD_ENCRYPTION_KEYS``, ``DATABASE_URL`` and ``ALLOWED_HOSTS`` are set, and turns on
+``FIELD_ENCRYPTION_KEYS``, ``AUDIT_CHAIN_KEYS``, ``DATABASE_URL`` and ``ALLOWED_HOSTS`` are set, and turns on
 every transport-security setting ``manage.py check --deploy`` asks for.
 """
 
@@ -60,6 +60,21 @@ if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
 FIELD_ENCRYPTION_KEYS_RAW = _required_in_production("FIELD_ENCRYPTION_KEYS") or local_secret(
     VAR_DIR / "secrets" / "field_encryption_keys", _new_field_key
 )
+
+# "id:base64key,id:base64key": the keys of the audit chain's links (confidentiality/audit.py). The
+# first links new events, every one verifies. Kept outside the database, so that someone who can
+# write to it cannot recompute the chain after removing an event.
+AUDIT_CHAIN_KEYS_RAW = _required_in_production("AUDIT_CHAIN_KEYS") or local_secret(
+    VAR_DIR / "secrets" / "audit_chain_keys", lambda: "a1:" + _new_field_key().partition(":")[2]
+)
+# The chain's head, appended here by the hour, by every sweep and every verification: on storage the
+# database backups do not restore, so that a shortened or rewritten chain, or an old database put
+# back, no longer matches it.
+AUDIT_ANCHOR_JOURNAL = Path(
+    env_str("AUDIT_ANCHOR_JOURNAL", str(VAR_DIR / "audit" / "anchors.jsonl")) or VAR_DIR / "audit" / "anchors.jsonl"
+)
+# Where set, the head is also e-mailed once a day to the practice's data-protection contact.
+DATA_PROTECTION_CONTACT_EMAIL = env_str("DATA_PROTECTION_CONTACT_EMAIL", "") or ""
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 if PRODUCTION and not ALLOWED_HOSTS:

@@ -7,7 +7,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from confidentiality.audit import audit_record, audit_verify_chain
+from confidentiality.audit import ChainBroken, audit_anchor_due, audit_record, audit_verify_chain
 from confidentiality.models import WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
@@ -26,7 +26,18 @@ def audit_verify_chain_task() -> None:
         logger.error("Audit chain broken at event %s: %s", report.first_bad_seq, report.reason)
         audit_record(actor=None, action="audit.chain_broken", detail={"seq": report.first_bad_seq or 0})
     else:
-        logger.info("Audit chain verified: %s events", report.checked)
+        logger.info("Audit chain verified: %s events, %s anchors", report.checked, report.anchors)
+
+
+@shared_task(ignore_result=True)
+def audit_anchor_task() -> None:
+    """The chain's head, written outside the database by the hour (e-mailed once a day)."""
+    try:
+        anchor = audit_anchor_due()
+    except ChainBroken as broken:
+        logger.error("Audit chain head not anchored: %s", broken)
+        return
+    logger.info("Audit chain anchored at event %s", anchor.seq)
 
 
 @shared_task(ignore_result=True, time_limit=120, soft_time_limit=90)

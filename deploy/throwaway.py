@@ -207,12 +207,14 @@ class Run:
         values = {
             "SECRET_KEY": secrets.token_urlsafe(50),
             "FIELD_ENCRYPTION_KEYS": field_key(),
+            "AUDIT_CHAIN_KEYS": field_key("a1"),
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "SITE_URL": f"https://127.0.0.1:{self.port}",
             "DATABASE_URL": self.database_url,
             "REDIS_URL": self.redis_url,
             "VAR_DIR": str(self.directory / "var"),
             "RETENTION_JOURNAL": str(self.directory / "journal" / "receipts.jsonl"),
+            "AUDIT_ANCHOR_JOURNAL": str(self.directory / "journal" / "anchors.jsonl"),
             # No mail relay here: nothing listens on the port, so every message stays in the outbox,
             # failed after its retries (production refuses a backend that prints mail to the log).
             "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",

@@ -28,7 +28,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from confidentiality.audit import audit_record
+from confidentiality.audit import audit_anchor, audit_record
 from retention import engine
 from retention.models import DeletionReceipt, RetentionSweep, SweepLease
 from retention.schedule import RULES, Rule
@@ -318,6 +318,8 @@ def run_sweep(
     sweep.deleted = dict(result.deleted)
     sweep.save(update_fields=["state", "finished_at", "deleted"])
     audit_record(actor=actor, action="retention.sweep", obj=sweep, detail={"deleted": dict(result.deleted)})
+    # The chain's head, with the sweep's deletions in it, outside the database once it commits.
+    transaction.on_commit(audit_anchor)
     return result
 
 

@@ -43,9 +43,19 @@ PERSONAS = (
 )
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _anchors_of_the_session(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The audit anchors the worlds built once write go to a journal of this run, never var/'s."""
+    from django.conf import settings
+
+    settings.AUDIT_ANCHOR_JOURNAL = tmp_path_factory.mktemp("anchors") / "anchors.jsonl"
+
+
 @pytest.fixture(autouse=True)
-def _fast_hashing_and_fresh_keys(settings: Any) -> Any:
+def _fast_hashing_and_fresh_keys(settings: Any, tmp_path: Path) -> Any:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Each test's anchors are its own: its database rolls back, and anchors of it would not match.
+    settings.AUDIT_ANCHOR_JOURNAL = tmp_path / "anchors" / "anchors.jsonl"
     crypto.data_key_cache.clear()
     yield
     crypto.data_key_cache.clear()

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -9,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from confidentiality.audit import audit_record, audit_verify_chain
-from confidentiality.models import AuditEvent
+from confidentiality.models import AuditChainHead, AuditEvent
 
 # Also run on SQLite (CI's embedded pass): the audit chain and its append-only triggers.
 pytestmark = pytest.mark.embedded
@@ -28,8 +30,8 @@ def tampering() -> Iterator[None]:
                 cursor.execute("ALTER TABLE confidentiality_auditevent ENABLE TRIGGER USER")
     else:
         with connection.cursor() as cursor:
-            cursor.execute("DROP TRIGGER confidentiality_auditevent_no_update")
-            cursor.execute("DROP TRIGGER confidentiality_auditevent_no_delete")
+            cursor.execute("DROP TRIGGER IF EXISTS confidentiality_auditevent_no_update")
+            cursor.execute("DROP TRIGGER IF EXISTS confidentiality_auditevent_no_delete")
         yield  # the test transaction's rollback restores them
 
 
@@ -124,3 +126,65 @@ class TestBatchAppend:
         make_events(1)
         report = audit_verify_chain()
         assert report.ok and report.checked == 8
+
+
+def attacker_link(event: AuditEvent) -> str:
+    """The link someone who can write to the database can compute: a SHA-256 of the event's fields
+    and the link before it (they have the code, not the audit key)."""
+    payload = {
+        "seq": event.seq,
+        "created_at": event.created_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "actor_id": event.actor_id,
+        "actor_role": event.actor_role,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "engagement_id": str(event.engagement_id) if event.engagement_id else None,
+        "client_id": str(event.client_id) if event.client_id else None,
+        "detail": event.detail,
+        "prev_hash": event.prev_hash,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def remove_and_relink(removed: AuditEvent, *, unkeyed: bool) -> None:
+    """The careful attack: take one event out, renumber the ones after it, recompute every later
+    link and the head, so that no number is missing and every link follows the one before."""
+    with tampering():
+        AuditEvent.objects.filter(pk=removed.pk).delete()
+        prev = removed.prev_hash
+        for event in AuditEvent.objects.filter(seq__gt=removed.seq).order_by("seq"):
+            event.seq -= 1
+            event.prev_hash = prev
+            fields = ["seq", "prev_hash", "hash"]
+            if unkeyed and getattr(event, "key_id", ""):
+                event.key_id = ""  # passed off as written before the chain was keyed
+                fields.append("key_id")
+            event.hash = attacker_link(event)
+            AuditEvent.objects.filter(pk=event.pk).update(**{f: getattr(event, f) for f in fields})
+            prev = event.hash
+        last = AuditEvent.objects.order_by("-seq").first()
+        assert last is not None
+        AuditChainHead.objects.filter(pk=1).update(seq=last.seq, hash=last.hash)
+
+
+@pytest.mark.django_db
+class TestTheCarefulAttack:
+    """Someone with the application's database rights removes the record that a coach read a note
+    and recomputes everything after it. Without the audit key, the chain tells."""
+
+    @pytest.mark.parametrize("unkeyed", [False, True], ids=["keeping-the-key-id", "passed-off-as-unkeyed"])
+    def test_a_removed_read_with_every_later_link_recomputed_is_found(self, unkeyed: bool) -> None:
+        make_events(3)
+        read = audit_record(actor=None, action="note.read", object_type="engagements.note", object_id="n-1")
+        make_events(3)
+        assert audit_verify_chain().ok
+
+        remove_and_relink(read, unkeyed=unkeyed)
+
+        assert not AuditEvent.objects.filter(action="note.read").exists()
+        report = audit_verify_chain()
+        assert not report.ok
+        assert report.first_bad_seq == read.seq  # the first event whose link was recomputed
+        with pytest.raises(CommandError, match=f"seq {read.seq}"):
+            verify_command()

@@ -71,6 +71,7 @@ def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
             "DEPLOYMENT": "production",
             "SECRET_KEY": "p" * 20 + "roduction-secret-key-that-is-long-enough-0123456789",
             "FIELD_ENCRYPTION_KEYS": "k1:" + base64.urlsafe_b64encode(b"\x01" * 32).decode(),
+            "AUDIT_CHAIN_KEYS": "a1:" + base64.urlsafe_b64encode(b"\x02" * 32).decode(),
             "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
             "ALLOWED_HOSTS": "practice.example",
             "SITE_URL": "https://practice.example",
@@ -91,7 +92,8 @@ def run_manage(env_vars: dict[str, str], *args: str) -> subprocess.CompletedProc
 
 class TestStartup:
     @pytest.mark.parametrize(
-        "missing", ["SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "ALLOWED_HOSTS", "SITE_URL", "FORWARDED_ALLOW_IPS"]
+        "missing",
+        ["SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "AUDIT_CHAIN_KEYS", "ALLOWED_HOSTS", "SITE_URL", "FORWARDED_ALLOW_IPS"],
     )
     def test_production_refuses_to_start_without(self, tmp_path: Path, missing: str) -> None:
         result = run_manage(production_env(tmp_path, **{missing: ""}), "check")
