@@ -5,8 +5,10 @@ pickles, and the Fernet-based fields return the ciphertext under a wrong key and
 
 - Key-encryption keys (KEKs) come from ``FIELD_ENCRYPTION_KEYS``: the first wraps, all unwrap.
 - Each subject (an engagement, a client) has its own data key, stored wrapped in ``DataKey``.
-- A ciphertext names its data key and binds the model, field and row id as associated data,
-  so a value moved to another row or column does not decrypt.
+- A ciphertext names its data key and binds the model, field, row id, owner (the engagement,
+  client or other record the row belongs to) and key id as associated data, so a value moved to
+  another row or column, or a row moved to another owner, does not decrypt. Values written before
+  the owner was bound (``enc1.``) still read, and ``manage.py bind_ciphertexts`` rewrites them.
 - Decryption fails closed with ``DecryptionError``; it never returns ciphertext or ``""``.
 - Destroying a data key crypto-shreds every ciphertext made with it.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import os
 import threading
 import time
@@ -32,7 +35,10 @@ from django.db.models.query_utils import DeferredAttribute
 
 from confidentiality.records import record_label
 
-TOKEN_PREFIX = "enc1."
+log = logging.getLogger(__name__)
+
+TOKEN_PREFIX = "enc2."  # associated data: model, field, row, owner and key id
+_TOKEN_V1 = "enc1."  # associated data: model, field and row only; rewritten by bind_ciphertexts
 _NONCE = 12
 
 
@@ -191,10 +197,16 @@ def _aead_for(key_id: uuid.UUID) -> AESGCM:
 
 
 def associated_data(model: type[models.Model], field_name: str, pk: Any) -> bytes:
+    """What an ``enc1.`` value is bound to; an ``enc2.`` value adds its owner and key id."""
     return f"{record_label(model)}.{field_name}:{pk}".encode()
 
 
+def bound_associated_data(base: bytes, *, owner: Any, key_id: uuid.UUID) -> bytes:
+    return base + f"|owner:{owner}|key:{key_id}".encode()
+
+
 def encrypt_value(plaintext: str, *, key_id: uuid.UUID, aad: bytes) -> str:
+    """An ``enc2.`` token: ``aad`` is the full associated data (bound_associated_data)."""
     nonce = os.urandom(_NONCE)
     sealed = _aead_for(key_id).encrypt(nonce, plaintext.encode("utf-8"), aad)
     return TOKEN_PREFIX + base64.urlsafe_b64encode(key_id.bytes + nonce + sealed).decode("ascii")
@@ -205,11 +217,16 @@ def token_key_id(token: str) -> uuid.UUID:
     return uuid.UUID(bytes=raw[:16])
 
 
+def token_is_bound(token: str) -> bool:
+    return token.startswith(TOKEN_PREFIX)
+
+
 def _decode_token(token: str, where: str) -> bytes:
-    if not token.startswith(TOKEN_PREFIX):
+    prefix = TOKEN_PREFIX if token.startswith(TOKEN_PREFIX) else _TOKEN_V1
+    if not token.startswith(prefix):
         raise DecryptionError(f"{where}: stored value is not an encrypted token.")
     try:
-        raw = base64.urlsafe_b64decode(token[len(TOKEN_PREFIX) :].encode("ascii"))
+        raw = base64.urlsafe_b64decode(token[len(prefix) :].encode("ascii"))
     except (binascii.Error, ValueError):
         raise DecryptionError(f"{where}: stored value is malformed.") from None
     if len(raw) < 16 + _NONCE + 16:
@@ -217,14 +234,18 @@ def _decode_token(token: str, where: str) -> bytes:
     return raw
 
 
-def decrypt_value(token: str, *, aad: bytes, where: str) -> str:
+def decrypt_value(token: str, *, aad: bytes, where: str, owner: Any = None) -> str:
+    """``aad`` is the row's base associated data (associated_data); an ``enc2.`` token also needs
+    the ``owner`` it was bound to, and checks it."""
     raw = _decode_token(token, where)
     key_id = uuid.UUID(bytes=raw[:16])
+    if token_is_bound(token):
+        aad = bound_associated_data(aad, owner=owner, key_id=key_id)
     aead = _aead_for(key_id)
     try:
         return aead.decrypt(raw[16 : 16 + _NONCE], raw[16 + _NONCE :], aad).decode("utf-8")
     except InvalidTag:
-        raise DecryptionError(f"{where}: value does not decrypt for this row and field.") from None
+        raise DecryptionError(f"{where}: value does not decrypt for this row, field and owner.") from None
 
 
 class Sealed:
@@ -245,6 +266,56 @@ class _PreparedToken(str):
     """A token produced by ``pre_save``: the only str the field lets reach the database."""
 
 
+UNREADABLE_TEXT = "This record cannot be read; the administrator has been told."
+
+
+class Unreadable(str):
+    """What a value that does not decrypt reads as: the page around it still renders. It keeps the
+    stored token, so saving the record writes that back, never this text."""
+
+    token: str
+
+    def __new__(cls, token: str) -> Unreadable:
+        value = super().__new__(cls, UNREADABLE_TEXT)
+        value.token = token
+        return value
+
+
+_told_unreadable: set[tuple[str, str, str]] = set()
+_told_lock = threading.Lock()
+
+
+def tell_of_unreadable(instance: Any, field_name: str, error: DecryptionError) -> None:
+    """Audit the failure and tell the practice's administrators, once per record and field (per
+    process; one notice stays on their dashboards until someone marks it done). Names the record,
+    never content. Never raises: the page that met it must still render."""
+    label, pk = record_label(instance), str(instance.pk)
+    with _told_lock:
+        if (label, pk, field_name) in _told_unreadable:
+            return
+        _told_unreadable.add((label, pk, field_name))
+    log.error("Stored value %s.%s of %s does not decrypt: %s", label, field_name, pk, error)
+    try:
+        from confidentiality.accounts import administrators
+        from confidentiality.audit import audit_record
+        from confidentiality.models import Notice
+        from confidentiality.notify import notify
+
+        audit_record(
+            actor=None, action="record.unreadable", object_type=label, object_id=pk, detail={"field": field_name}
+        )
+        about = f"unreadable:{label}:{pk}"
+        if not Notice.objects.filter(about=about, done_at__isnull=True).exists():
+            notify(
+                users=administrators(),
+                text=f"A stored record ({label} {pk}) cannot be read: its encrypted value does not open. "
+                "Check the keys and the database before anyone edits it.",
+                about=about,
+            )
+    except Exception:
+        log.exception("Could not record that %s %s cannot be read", label, pk)
+
+
 class EncryptedAttribute(DeferredAttribute):
     """Decrypts on first read, so list pages pay only for the fields they show."""
 
@@ -254,11 +325,14 @@ class EncryptedAttribute(DeferredAttribute):
         value = super().__get__(instance, cls)
         if isinstance(value, Sealed):
             field: EncryptedTextField = self.field  # type: ignore[assignment]
-            value = decrypt_value(
-                value.token,
-                aad=associated_data(type(instance), field.name, instance.pk),
-                where=f"{type(instance)._meta.label}.{field.name} of {instance.pk}",
-            )
+            try:
+                value = field.open(instance, value.token)
+            except DecryptionError as error:
+                # Fails closed: never the ciphertext, never "" (which reads as "nothing was
+                # written"), and never a 500 for a whole list because of one row.
+                tell_of_unreadable(instance, field.name, error)
+                value = Unreadable(value.token)
+                instance.__dict__.setdefault("_unreadable_fields", set()).add(field.attname)
             instance.__dict__[field.attname] = value
         return value
 
@@ -294,6 +368,23 @@ class EncryptedTextField(models.TextField):
             return None
         return Sealed(value)
 
+    def owner_of(self, instance: Any) -> Any:
+        """The id of the record the row belongs to: its own for ``key_from="self"``, else the first
+        step of the path (a note's engagement, a complaint response's complaint). Read from the
+        row's own column, so a row moved to another owner no longer decrypts, at no query."""
+        if self.key_from == "self":
+            return instance.pk
+        first = type(instance)._meta.get_field(self.key_from.split(".")[0])
+        return getattr(instance, first.attname)
+
+    def open(self, instance: Any, token: str) -> str:
+        return decrypt_value(
+            token,
+            aad=associated_data(type(instance), self.name, instance.pk),
+            where=f"{type(instance)._meta.label}.{self.name} of {instance.pk}",
+            owner=self.owner_of(instance),
+        )
+
     def key_id_for(self, instance: Any) -> uuid.UUID:
         holder = instance
         if self.key_from != "self":
@@ -308,15 +399,24 @@ class EncryptedTextField(models.TextField):
         value = model_instance.__dict__.get(self.attname)
         if value is None:
             return None
-        if isinstance(value, Sealed):
+        if isinstance(value, Sealed | Unreadable):
             return _PreparedToken(value.token)
+        if self.attname in model_instance.__dict__.get("_unreadable_fields", ()):
+            # Read as unreadable, then given new text: what is stored may yet be recovered (a key
+            # put back, a row moved back), so it is not overwritten.
+            raise DecryptionError(
+                f"{type(model_instance)._meta.label}.{self.name} of {model_instance.pk} cannot be read, "
+                "so it is not overwritten."
+            )
         if not isinstance(value, str):
             raise TypeError(f"{type(model_instance)._meta.label}.{self.name} takes text.")
+        key_id = self.key_id_for(model_instance)
+        base = associated_data(type(model_instance), self.name, model_instance.pk)
         return _PreparedToken(
             encrypt_value(
                 value,
-                key_id=self.key_id_for(model_instance),
-                aad=associated_data(type(model_instance), self.name, model_instance.pk),
+                key_id=key_id,
+                aad=bound_associated_data(base, owner=self.owner_of(model_instance), key_id=key_id),
             )
         )
 
@@ -378,16 +478,29 @@ def kek_id_of_sealed(token: str) -> str:
 # --- file content --------------------------------------------------------------------
 
 
+_BLOB_V2 = b"\x00cb2"  # a file bound to its owner; older files start with their key id
+
+
 def encrypt_blob(content: bytes, *, key_id: uuid.UUID, aad: bytes) -> bytes:
     nonce = os.urandom(_NONCE)
-    return key_id.bytes + nonce + _aead_for(key_id).encrypt(nonce, content, aad)
+    return _BLOB_V2 + key_id.bytes + nonce + _aead_for(key_id).encrypt(nonce, content, aad)
 
 
-def decrypt_blob(blob: bytes, *, aad: bytes, where: str) -> bytes:
+def blob_is_bound(blob: bytes) -> bool:
+    return blob.startswith(_BLOB_V2)
+
+
+def decrypt_blob(blob: bytes, *, aad: bytes, where: str, unbound_aad: bytes | None = None) -> bytes:
+    """``aad`` binds the file to its record and owner; a file written before owners were bound is
+    read with ``unbound_aad`` (its record alone) until bind_ciphertexts rewrites it."""
+    if blob_is_bound(blob):
+        blob = blob[len(_BLOB_V2) :]
+    else:
+        aad = unbound_aad if unbound_aad is not None else aad
     if len(blob) < 16 + _NONCE + 16:
         raise DecryptionError(f"{where}: stored file is truncated.")
     key_id = uuid.UUID(bytes=blob[:16])
     try:
         return _aead_for(key_id).decrypt(blob[16 : 16 + _NONCE], blob[16 + _NONCE :], aad)
     except InvalidTag:
-        raise DecryptionError(f"{where}: stored file does not decrypt for this document.") from None
+        raise DecryptionError(f"{where}: stored file does not decrypt for this record and owner.") from None

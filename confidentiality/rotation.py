@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
-from confidentiality.adapters import MFA_SECRET_PURPOSE
+from confidentiality.adapters import BOUND, SEALED_KEYS
 from confidentiality.crypto import (
     EncryptedTextField,
     data_key_cache,
@@ -26,8 +26,6 @@ from confidentiality.crypto import (
     encrypted_fields,
     kek_id_of_sealed,
     key_encryption_keys,
-    open_with_kek,
-    seal_with_kek,
     unwrap,
     wrap,
 )
@@ -46,7 +44,6 @@ class RotationReport:
 
 
 def rotate_key_encryption_keys(*, batch_size: int | None = None) -> RotationReport:
-    from allauth.mfa.models import Authenticator
 
     batch_size = batch_size or settings.ENCRYPTION_BATCH_SIZE
     primary = key_encryption_keys().primary_id
@@ -62,16 +59,30 @@ def rotate_key_encryption_keys(*, batch_size: int | None = None) -> RotationRepo
                 key.rewrapped_at = timezone.now()
             DataKey.objects.bulk_update(batch, ["kek_id", "wrapped", "rewrapped_at"])
             report.data_keys_rewrapped += len(batch)
-    with transaction.atomic():
-        for authenticator in Authenticator.objects.select_for_update().filter(type=Authenticator.Type.TOTP):
-            sealed = authenticator.data.get("secret", "")
-            if kek_id_of_sealed(sealed) != primary:
-                secret = open_with_kek(sealed, purpose=MFA_SECRET_PURPOSE)
-                authenticator.data["secret"] = seal_with_kek(secret, purpose=MFA_SECRET_PURPOSE)
-                authenticator.save(update_fields=["data"])
-                report.secrets_resealed += 1
+    report.secrets_resealed = reseal_authenticators(primary)
     report.emails_resealed = reseal_under(primary)
     return report
+
+
+def reseal_authenticators(primary: str | None = None) -> int:
+    """Seal every second-factor secret (TOTP secrets, recovery-code seeds) bound to its user under
+    the first key-encryption key, where it is not already. One transaction; returns how many."""
+    from allauth.mfa.models import Authenticator
+
+    changed = 0
+    with transaction.atomic():
+        for pk, data in Authenticator.objects.select_for_update().values_list("pk", "data"):
+            stored = {name: value for name, value in data.items() if name in SEALED_KEYS and isinstance(value, str)}
+            if all(
+                value.startswith(BOUND) and (primary is None or kek_id_of_sealed(value[len(BOUND) :]) == primary)
+                for value in stored.values()
+            ):
+                continue
+            # Loaded (opened for its user) and saved (bound again, under the first key).
+            authenticator = Authenticator.objects.get(pk=pk)
+            authenticator.save(update_fields=["data"])
+            changed += 1
+    return changed
 
 
 def _holder_model(model: type[models.Model], path: str) -> type[models.Model]:
@@ -183,3 +194,72 @@ def _delete_blobs(names: list[str]) -> None:
 
     for name in names:
         default_storage.delete(name)
+
+
+# --- binding ciphertexts written before owners were bound ------------------------------------
+
+
+@dataclass
+class BindReport:
+    values_bound: int = 0
+    files_bound: int = 0
+    authenticators_bound: int = 0
+    # Rows whose value is under a key that is not their owner's today: a row moved to another
+    # owner. Left as they are (binding them would make the move stick) and named for a person.
+    refused: list[str] = field(default_factory=list)
+
+
+# Apps whose stored files are encrypted register a binder (engagements: documents): it rewrites
+# their unbound files, a batch per transaction, counting them and naming the refused in the report.
+FILE_BINDERS: list[Callable[[int, BindReport], None]] = []
+
+
+def _key_path(enc_field: EncryptedTextField) -> str:
+    return "data_key_id" if enc_field.key_from == "self" else enc_field.key_from.replace(".", "__") + "__data_key_id"
+
+
+def bind_ciphertexts(*, batch_size: int | None = None) -> BindReport:
+    """Rewrite every ``enc1.`` value (bound to its row alone) as ``enc2.`` (bound to its owner and
+    key too), under the same data key; then the documents' files and the second-factor secrets.
+    One batch per transaction, each rewritten value its own check: stopping at any point leaves
+    every value readable, and running it again carries on."""
+    batch_size = batch_size or settings.ENCRYPTION_BATCH_SIZE
+    report = BindReport()
+    for model, enc_field in encrypted_fields():
+        last_pk: Any = None
+        while True:
+            rows = model._default_manager.order_by("pk").values_list("pk", enc_field.attname, _key_path(enc_field))
+            if last_pk is not None:
+                rows = rows.filter(pk__gt=last_pk)
+            batch = list(rows[:batch_size])
+            if not batch:
+                break
+            last_pk = batch[-1][0]
+            _bind_batch(model, enc_field, batch, report)
+    for binder in FILE_BINDERS:
+        binder(batch_size, report)
+    report.authenticators_bound = reseal_authenticators()
+    return report
+
+
+@transaction.atomic
+def _bind_batch(
+    model: type[models.Model], enc_field: EncryptedTextField, batch: list[tuple[Any, Any, Any]], report: BindReport
+) -> None:
+    from confidentiality.crypto import Unreadable, token_is_bound, token_key_id
+
+    for pk, sealed, owner_key in batch:
+        if sealed is None or token_is_bound(sealed.token):
+            continue
+        if token_key_id(sealed.token) != owner_key:
+            report.refused.append(f"{model._meta.label}.{enc_field.name} {pk}")
+            continue
+        row = model._default_manager.select_for_update().get(pk=pk)
+        plain = getattr(row, enc_field.name)  # opened as enc1.: the row alone
+        if isinstance(plain, Unreadable):
+            report.refused.append(f"{model._meta.label}.{enc_field.name} {pk}")
+            continue
+        setattr(row, enc_field.attname, str(plain))
+        # Sealed as enc2. under the owner's key; written by update(), so no save() side effect runs.
+        model._default_manager.filter(pk=pk).update(**{enc_field.attname: enc_field.pre_save(row, add=False)})
+        report.values_bound += 1

@@ -179,6 +179,14 @@ TEMPLATES = [
 DATABASES = {
     "default": env_database_url("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
+# On PostgreSQL the processes (web, worker, beat) connect as a role that owns no table, so it cannot
+# drop or disable the audit log's triggers, alter a table, or change or delete an audit event. The
+# tables belong to the role of DATABASE_OWNER_URL, which only the release step uses: it migrates as
+# the owner (AS_DATABASE_OWNER=1) and grants the processes' role what they need (grant_app_role).
+DATABASE_OWNER_URL = env_str("DATABASE_OWNER_URL")
+APP_DATABASE_ROLE = str(DATABASES["default"].get("USER") or "")
+if env_bool("AS_DATABASE_OWNER", False) and DATABASE_OWNER_URL is not None:
+    DATABASES["default"] = env_database_url("DATABASE_OWNER_URL", "")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE: a writer takes the lock when it begins, so the audit chain's
     # read-then-append can never interleave with another process's append.

@@ -4,7 +4,7 @@
 
 It writes an environment file from ``deploy/production.env.example`` (fresh secrets, a database
 and a Redis database of its own) and runs the README's ``python -m deploy.stack`` with it: the
-Procfile's ``release`` step (migrate, sync_schedules, collectstatic, ``check --deploy`` with
+Procfile's ``release`` step (migrate, bind_ciphertexts, sync_schedules, collectstatic, ``check --deploy`` with
 nothing to report), then ``web`` (gunicorn), ``worker`` and ``beat`` (Celery on Redis) under
 honcho. It builds a small practice with ``deploy.fixtures``, and then, as people do, over HTTP:
 

@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"not in the Procfile: {', '.join(unknown)}")
     if not args.no_release:
-        print("release: migrate, sync_schedules, collectstatic, check --deploy", flush=True)
+        print("release: migrate, bind_ciphertexts, sync_schedules, collectstatic, check --deploy", flush=True)
         try:
             done = run(env, processes["release"], check=False, capture=False)
         except RuntimeError as exc:

@@ -46,8 +46,22 @@ def say(prefix: str, message: str) -> None:
     print(f"[{prefix}] {message}", file=sys.stderr, flush=True)
 
 
-def fresh_database(database_url: str) -> None:
-    """Drop and create the database the URL names, through the server's ``postgres`` database."""
+def _roles(name: str) -> tuple[str, str]:
+    """The database's two roles, as production has them: the tables' owner and the processes'."""
+    return f"{name}_owner", f"{name}_app"
+
+
+def role_url(database_url: str, role: str) -> str:
+    """The URL of ``database_url``'s database for another role (trust authentication: no password)."""
+    parts = urlsplit(database_url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{role}@{host}"))
+
+
+def fresh_database(database_url: str) -> tuple[str, str]:
+    """Drop and create the database the URL names, through the server's ``postgres`` database,
+    owned by a role of its own; and the processes' role, which owns nothing. Returns the owner's
+    URL and the processes'."""
     import psycopg
 
     parts = urlsplit(database_url)
@@ -56,10 +70,17 @@ def fresh_database(database_url: str) -> None:
         raise ValueError(f"unexpected database name {name!r}")
     if name in {"confidentiality", "test_confidentiality", "postgres"}:
         raise ValueError(f"refusing to drop {name!r}: it belongs to the tests or the server")
+    owner, app = _roles(name)
     admin = urlunsplit(parts._replace(path="/postgres"))
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        for role in (app, owner):
+            conn.execute(f'DROP ROLE IF EXISTS "{role}"')
+        conn.execute(f'CREATE ROLE "{owner}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE')
+        conn.execute(f'CREATE ROLE "{app}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE')
+        conn.execute(f'CREATE DATABASE "{name}" OWNER "{owner}"')
+        conn.execute(f'REVOKE ALL ON DATABASE "{name}" FROM PUBLIC')
+    return role_url(database_url, owner), role_url(database_url, app)
 
 
 def drop_database(database_url: str) -> None:
@@ -70,6 +91,8 @@ def drop_database(database_url: str) -> None:
     admin = urlunsplit(parts._replace(path="/postgres"))
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for role in _roles(name):
+            conn.execute(f'DROP ROLE IF EXISTS "{role}"')
 
 
 def flush_redis(redis_url: str) -> None:
@@ -192,6 +215,10 @@ class Run:
     up: bool = field(init=False, default=False)
 
     @property
+    def database_name(self) -> str:
+        return urlsplit(self.database_url).path.lstrip("/")
+
+    @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
@@ -210,7 +237,10 @@ class Run:
             "AUDIT_CHAIN_KEYS": field_key("a1"),
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "SITE_URL": f"https://127.0.0.1:{self.port}",
-            "DATABASE_URL": self.database_url,
+            # As production: the processes connect as a role that owns nothing; the release step
+            # migrates as the owner (and the drills inspect as the server's superuser, database_url).
+            "DATABASE_URL": role_url(self.database_url, _roles(self.database_name)[1]),
+            "DATABASE_OWNER_URL": role_url(self.database_url, _roles(self.database_name)[0]),
             "REDIS_URL": self.redis_url,
             "VAR_DIR": str(self.directory / "var"),
             "RETENTION_JOURNAL": str(self.directory / "journal" / "receipts.jsonl"),

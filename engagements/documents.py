@@ -65,22 +65,70 @@ def rekey_document_files(holder: Any, new_key_id: Any, report: Any) -> list[str]
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 
-    from confidentiality.crypto import decrypt_blob, encrypt_blob
+    from confidentiality.crypto import encrypt_blob
     from engagements.models import Document, Engagement
-    from engagements.services import document_aad
+    from engagements.services import document_aad, document_content
 
     if not isinstance(holder, Engagement):
         return []
     old_names = []
     for document in Document.objects.filter(engagement=holder).iterator(chunk_size=100):
         with default_storage.open(document.blob_name, "rb") as handle:
-            content = decrypt_blob(handle.read(), aad=document_aad(document.pk), where=f"document {document.pk}")
+            content = document_content(document, handle.read())
         new_name = default_storage.save(
             f"documents/{uuid_module.uuid4().hex}.bin",
-            ContentFile(encrypt_blob(content, key_id=new_key_id, aad=document_aad(document.pk))),
+            ContentFile(encrypt_blob(content, key_id=new_key_id, aad=document_aad(document.pk, holder.pk))),
         )
         Document.objects.filter(pk=document.pk).update(blob_name=new_name)
         old_names.append(document.blob_name)
         report.values_reencrypted += 1
         report.by_field["engagements.Document.file"] = report.by_field.get("engagements.Document.file", 0) + 1
     return old_names
+
+
+def bind_document_files(batch_size: int, report: Any) -> None:
+    """Rewrite each document file written before files were bound to their engagement, under the
+    same key, bound to the document and its engagement (confidentiality.rotation.bind_ciphertexts).
+    A file whose key is not its engagement's today (a row moved) is left and named in the report."""
+    import uuid as uuid_module
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.db import transaction
+
+    from confidentiality.crypto import blob_is_bound, encrypt_blob
+    from engagements.models import Document
+    from engagements.services import document_aad, document_content
+
+    last_pk = None
+    while True:
+        documents = Document.objects.select_related("engagement").order_by("pk")
+        if last_pk is not None:
+            documents = documents.filter(pk__gt=last_pk)
+        batch = list(documents[:batch_size])
+        if not batch:
+            return
+        last_pk = batch[-1].pk
+        old_names: list[str] = []
+        with transaction.atomic():
+            for document in batch:
+                with default_storage.open(document.blob_name, "rb") as handle:
+                    blob = handle.read()
+                if blob_is_bound(blob):
+                    continue
+                if uuid_module.UUID(bytes=blob[:16]) != document.engagement.data_key_id:
+                    report.refused.append(f"engagements.Document.file {document.pk}")
+                    continue
+                content = document_content(document, blob)
+                sealed = encrypt_blob(
+                    content,
+                    key_id=document.engagement.data_key_id,
+                    aad=document_aad(document.pk, document.engagement_id),
+                )
+                new_name = default_storage.save(f"documents/{uuid_module.uuid4().hex}.bin", ContentFile(sealed))
+                Document.objects.filter(pk=document.pk).update(blob_name=new_name)
+                old_names.append(document.blob_name)
+                report.files_bound += 1
+        # The old files go once the new names are committed.
+        for name in old_names:
+            default_storage.delete(name)

@@ -710,8 +710,23 @@ def atomic_with_uploads() -> Iterator[None]:
         _uploads_in_block.reset(token)
 
 
-def document_aad(document_id: Any) -> bytes:
-    return f"engagements.document.content:{document_id}".encode()
+def document_aad(document_id: Any, engagement_id: Any) -> bytes:
+    """A document's file is bound to the document and its engagement: a row moved to another
+    engagement no longer opens its file."""
+    return f"engagements.document.content:{document_id}|owner:{engagement_id}".encode()
+
+
+def document_content(document: Any, blob: bytes) -> bytes:
+    """The file's content (a file written before files were bound to their engagement opens with
+    the document alone, until bind_ciphertexts rewrites it)."""
+    from confidentiality.crypto import decrypt_blob
+
+    return decrypt_blob(
+        blob,
+        aad=document_aad(document.pk, document.engagement_id),
+        unbound_aad=f"engagements.document.content:{document.pk}".encode(),
+        where=f"document {document.pk}",
+    )
 
 
 @transaction.atomic
@@ -781,7 +796,7 @@ def _store_document(
         supplied_by_organisation=supplied,
     )
     document.full_clean()
-    sealed = encrypt_blob(content, key_id=engagement.data_key_id, aad=document_aad(document_id))
+    sealed = encrypt_blob(content, key_id=engagement.data_key_id, aad=document_aad(document_id, engagement.pk))
     stored_name = default_storage.save(blob_name, ContentFile(sealed))
     if stored_name != blob_name:
         default_storage.delete(stored_name)
@@ -804,11 +819,9 @@ def document_read(*, actor: User, document: Any) -> bytes:
     """The decrypted content, for someone the policy already let see the document. Audited."""
     from django.core.files.storage import default_storage
 
-    from confidentiality.crypto import decrypt_blob
-
     with default_storage.open(document.blob_name, "rb") as handle:
         blob = handle.read()
-    content = decrypt_blob(blob, aad=document_aad(document.pk), where=f"document {document.pk}")
+    content = document_content(document, blob)
     audit_engagement_event(actor, "document.download", document.engagement, document)
     return content
 

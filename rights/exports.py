@@ -111,7 +111,7 @@ def _person(user: User | None) -> str:
 
 def _document_file(document: Any, folder: str) -> FileEntry:
     from engagements.documents import clean_name
-    from engagements.services import document_aad
+    from engagements.services import document_content
 
     name = clean_name(document.original_name)
     path = f"{folder}/{document.engagement.reference}/{document.id.hex[:8]}-{name}"
@@ -119,7 +119,7 @@ def _document_file(document: Any, folder: str) -> FileEntry:
     def load() -> bytes:
         with default_storage.open(document.blob_name, "rb") as handle:
             blob = handle.read()
-        return decrypt_blob(blob, aad=document_aad(document.pk), where=f"document {document.pk}")
+        return document_content(document, blob)
 
     return FileEntry(path=path, size=document.size, load=load)
 
