@@ -49,6 +49,12 @@ def _agreement_of(world: MatrixWorld, engagement_key: str) -> Any:
     return world.objects[f"agreement{engagement_key[-1]}"]
 
 
+def _person(world: MatrixWorld, persona: str) -> Any:
+    person = world.people[persona]
+    assert person is not None
+    return person
+
+
 def _line() -> list[dict[str, str]]:
     return [{"description": TEXT, "quantity": "1", "unit_price": "100.00", "tax_rate": "20"}]
 
@@ -152,6 +158,11 @@ BODIES: dict[str, Callable[[MatrixWorld, str], Body]] = {
     "POST /api/v1/reports/{id}/submit/": lambda w, k: ("json", {"version": _version(w, k)}),
     "POST /api/v1/subject-access-requests/": lambda w, k: ("json", {"client": str(w.pk(k))} if k != "-" else {}),
     # --- pages: the writes a persona who may read the object must still be refused ------------
+    # The other side's coach added to the engagement: a write only the administrator makes.
+    "POST engagements/<uuid:pk>/people/": lambda w, k: (
+        "form",
+        {"user": str(_person(w, "other_coach" if k.endswith("A") else "coach").pk), "kind": "coach"},
+    ),
     "POST engagements/<uuid:pk>/sessions/": lambda w, k: (
         "form",
         {"held_on": _today(), "duration_minutes": "60", "mode": "video"},

@@ -93,6 +93,7 @@ AUDIENCE_A: dict[str, frozenset[str]] = {
         "Complaint": "client admin",
         "ComplaintResponse": "client admin",
         "Breach": "coach admin",  # the coach who reported it
+        "AdminBreach": "admin",  # recorded by the administrator, reported by no coach
         "Invoice": "sponsor admin auditor",
         "CreditNote": "sponsor admin auditor",
         "PaymentReference": "sponsor admin auditor",
@@ -205,8 +206,8 @@ POST     engagements/<uuid:pk>/edit/                                    engageme
 POST     engagements/<uuid:pk>/edit/                                    engagementB            404   404   404   404   404   200   404   404   LOG
 POST     engagements/<uuid:pk>/close/                                   engagementA            404   404   404   404   404   302   404   404   LOG
 POST     engagements/<uuid:pk>/close/                                   engagementB            404   404   404   404   404   302   404   404   LOG
-POST     engagements/<uuid:pk>/people/                                  engagementA            404   404   404   404   404   200   404   404   LOG
-POST     engagements/<uuid:pk>/people/                                  engagementB            404   404   404   404   404   200   404   404   LOG
+POST     engagements/<uuid:pk>/people/                                  engagementA            404   404   404   404   404   302   404   404   LOG
+POST     engagements/<uuid:pk>/people/                                  engagementB            404   404   404   404   404   302   404   404   LOG
 POST     engagements/<uuid:pk>/people/<int:user_id>/remove/             engagementA:sponsor    404   404   404   404   404   302   404   404   LOG
 POST     engagements/<uuid:pk>/people/<int:user_id>/remove/             engagementB:other_sponsor 404   404   404   404   404   302   404   404   LOG
 POST     engagements/<uuid:pk>/sessions/                                engagementA            302   404   404   404   404   404   404   404   LOG
@@ -302,6 +303,7 @@ POST     subject-access/new/                                            -       
 GET      subject-access/<uuid:pk>/                                      sarclientA             404   404   200   404   404   200   404   404   LOG
 GET      subject-access/<uuid:pk>/                                      sarorganisationA       404   404   404   200   404   200   404   404   LOG
 GET      subject-access/<uuid:pk>/                                      sarclientB             404   404   404   404   404   200   404   404   LOG
+GET      subject-access/<uuid:pk>/                                      sarorganisationreleasedA 404   404   404   200   404   200   404   404   LOG
 GET      subject-access/<uuid:pk>/status/                               sarclientA             404   404   200   404   404   200   404   404   LOG
 GET      subject-access/<uuid:pk>/status/                               sarorganisationA       404   404   404   200   404   200   404   404   LOG
 GET      subject-access/<uuid:pk>/status/                               sarclientB             404   404   404   404   404   200   404   404   LOG
@@ -319,6 +321,7 @@ POST     subject-access/<uuid:pk>/release/                              sarorgan
 POST     subject-access/<uuid:pk>/release/                              sarclientB             404   404   404   404   404   302   404   404   LOG
 GET      subject-access/<uuid:pk>/download/                             sarclientA             404   404   200   404   404   404   404   404   LOG   +PrivateNote,DraftReport
 GET      subject-access/<uuid:pk>/download/                             sarorganisationA       404   404   404   409   404   404   404   404   LOG
+GET      subject-access/<uuid:pk>/download/                             sarorganisationreleasedA 404   404   404   200   404   404   404   404   LOG
 GET      subject-access/<uuid:pk>/download/                             sarclientB             404   404   404   404   404   404   404   404   LOG
 
 # --- the feedback link: whoever holds a valid link sees the client's name and the question ---------------
@@ -394,6 +397,8 @@ GET      disclosures/<uuid:pk>/letter/                                  disclosu
 GET      concerns/                                                      -                      200   200   200   404   404   200   404   404   LOG
 GET      concerns/<uuid:pk>/                                            concernA               200   404   200   404   404   200   404   404   LOG
 GET      concerns/<uuid:pk>/                                            concernB               404   200   404   404   404   200   404   404   LOG
+# a concern of serious danger stays the coach's and the approver's while it is open: the client is told once it is made
+GET      concerns/<uuid:pk>/                                            concerndangerA         200   404   404   404   404   200   404   404   LOG
 POST     concerns/<uuid:pk>/step/                                       concernA               302   404   403   404   404   403   404   404   LOG
 POST     concerns/<uuid:pk>/step/                                       concernB               404   302   404   404   404   403   404   404   LOG
 
@@ -415,6 +420,7 @@ GET      breaches/new/                                                  -       
 POST     breaches/new/                                                  -                      200   200   404   404   404   200   404   404   LOG
 GET      breaches/<uuid:pk>/                                            breachA                200   404   404   404   404   200   404   404   LOG
 GET      breaches/<uuid:pk>/                                            breachB                404   200   404   404   404   200   404   404   LOG
+GET      breaches/<uuid:pk>/                                            breachadmin            404   404   404   404   404   200   404   404   LOG
 POST     breaches/<uuid:pk>/                                            breachA                404   404   404   404   404   400   404   404   LOG
 POST     breaches/<uuid:pk>/                                            breachB                404   404   404   404   404   400   404   404   LOG
 POST     breaches/<uuid:pk>/confirm/                                    breachA                404   404   404   404   404   302   404   404   LOG
@@ -424,7 +430,10 @@ POST     breaches/<uuid:pk>/close/                                      breachB 
 
 # --- finance: sponsors (own organisation) and auditors (in their window) read, 403 on writes; drafts are the administrator's ---
 GET      finance/                                                       -                      404   404   404   200   200   200   200   404   LOG
+# each list's CSV export (the object column names the path, with its query) has the list's readers
+GET      finance/                                                       /finance/?format=csv   404   404   404   200   200   200   200   404   LOG
 GET      finance/invoices/                                              -                      404   404   404   200   200   200   200   404   LOG
+GET      finance/invoices/                                              /finance/invoices/?format=csv 404   404   404   200   200   200   200   404   LOG
 GET      finance/invoices/new/                                          -                      404   404   404   403   403   200   403   404   LOG
 POST     finance/invoices/new/                                          -                      404   404   404   403   403   200   403   404   LOG
 GET      finance/invoices/<uuid:pk>/                                    invoiceA               404   404   404   200   404   200   200   404   LOG
@@ -458,7 +467,9 @@ POST     finance/invoices/<uuid:pk>/credit-notes/new/                   invoiceA
 POST     finance/invoices/<uuid:pk>/credit-notes/new/                   invoicedraftA          404   404   404   404   404   200   404   404   LOG
 POST     finance/invoices/<uuid:pk>/credit-notes/new/                   invoiceB               404   404   404   404   403   200   403   404   LOG
 GET      finance/payments/                                              -                      404   404   404   200   200   200   200   404   LOG
+GET      finance/payments/                                              /finance/payments/?format=csv 404   404   404   200   200   200   200   404   LOG
 GET      finance/credit-notes/                                          -                      404   404   404   200   200   200   200   404   LOG
+GET      finance/credit-notes/                                          /finance/credit-notes/?format=csv 404   404   404   200   200   200   200   404   LOG
 GET      finance/audits/                                                -                      404   404   404   404   404   200   404   404   LOG
 POST     finance/audits/                                                -                      404   404   404   404   404   200   404   404   LOG
 POST     finance/audits/<uuid:pk>/end/                                  audit                  404   404   404   404   404   302   404   404   LOG
@@ -542,6 +553,7 @@ GET      /api/v1/breaches/                                              -       
 POST     /api/v1/breaches/                                              -                      201   201   404   404   404   201   404   404   401
 GET      /api/v1/breaches/{id}/                                         breachA                200   404   404   404   404   200   404   404   401
 GET      /api/v1/breaches/{id}/                                         breachB                404   200   404   404   404   200   404   404   401
+GET      /api/v1/breaches/{id}/                                         breachadmin            404   404   404   404   404   200   404   404   401
 PATCH    /api/v1/breaches/{id}/                                         breachA                404   404   404   404   404   200   404   404   401
 PATCH    /api/v1/breaches/{id}/                                         breachB                404   404   404   404   404   200   404   404   401
 POST     /api/v1/breaches/{id}/close/                                   breachA                404   404   404   404   404   400   404   404   401
@@ -561,8 +573,11 @@ POST     /api/v1/concerns/                                              engageme
 POST     /api/v1/concerns/                                              engagementB            404   201   404   404   404   403   404   404   401
 GET      /api/v1/concerns/{id}/                                         concernA               200   404   200   404   404   200   404   404   401
 GET      /api/v1/concerns/{id}/                                         concernB               404   200   404   404   404   200   404   404   401
+GET      /api/v1/concerns/{id}/                                         concerndangerA         200   404   404   404   404   200   404   404   401
 POST     /api/v1/concerns/{id}/approve/                                 concernA               400   404   400   404   404   400   404   404   401
 POST     /api/v1/concerns/{id}/approve/                                 concernB               404   400   404   404   404   400   404   404   401
+# its disclosure waits for a second approval: the administrator's (the coach who raised it may not approve it)
+POST     /api/v1/concerns/{id}/approve/                                 concerndangerA         403   404   404   404   404   200   404   404   401
 POST     /api/v1/concerns/{id}/step/                                    concernA               200   404   403   404   404   403   404   404   401
 POST     /api/v1/concerns/{id}/step/                                    concernB               404   200   404   404   404   403   404   404   401
 GET      /api/v1/consents/                                              -                      200   200   200   404   404   200   404   404   401
@@ -680,8 +695,10 @@ POST     /api/v1/subject-access-requests/                               clientB 
 GET      /api/v1/subject-access-requests/{id}/                          sarclientA             404   404   200   404   404   200   404   404   401
 GET      /api/v1/subject-access-requests/{id}/                          sarorganisationA       404   404   404   200   404   200   404   404   401
 GET      /api/v1/subject-access-requests/{id}/                          sarclientB             404   404   404   404   404   200   404   404   401
+GET      /api/v1/subject-access-requests/{id}/                          sarorganisationreleasedA 404   404   404   200   404   200   404   404   401
 GET      /api/v1/subject-access-requests/{id}/export/                   sarclientA             404   404   200   404   404   404   404   404   401   +PrivateNote,DraftReport
 GET      /api/v1/subject-access-requests/{id}/export/                   sarorganisationA       404   404   404   409   404   404   404   404   401
+GET      /api/v1/subject-access-requests/{id}/export/                   sarorganisationreleasedA 404   404   404   200   404   404   404   404   401
 GET      /api/v1/subject-access-requests/{id}/export/                   sarclientB             404   404   404   404   404   404   404   404   401
 POST     /api/v1/subject-access-requests/{id}/export/                   sarclientA             404   404   404   404   404   409   404   404   401
 POST     /api/v1/subject-access-requests/{id}/export/                   sarorganisationA       404   404   404   404   404   202   404   404   401

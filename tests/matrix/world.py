@@ -307,6 +307,8 @@ def _consent_and_disclosures(world: MatrixWorld, side: str, coach: Any, client: 
         recipient="The regulator",
         reason=mark("PendingDisclosure", side) + " serious danger.",
     )
+    # The concern of serious danger that disclosure was made through, waiting for its second approval.
+    o[f"concerndanger{side}"] = o[f"disclosurepending{side}"].concern
     o[f"concern{side}"] = concerns.concern_start(
         actor=coach,
         engagement=engagement,
@@ -387,15 +389,22 @@ def _holds(world: MatrixWorld, side: str) -> None:
 
 
 def _subject_access(world: MatrixWorld, side: str, client_user: Any, sponsor: Any) -> None:
-    """The client's request answered and released; the organisation's request still open."""
+    """The client's request answered and released; the organisation's first request answered and
+    released, its second still open."""
     from rights import services as sar
 
-    o, admin = world.objects, world.people["admin"]
-    request = sar.subject_access_request_open(actor=client_user)
-    export = sar.subject_access_export_start(actor=admin, request=request)
-    assert sar.export_build(export_id=export.pk)
-    request.refresh_from_db()
-    o[f"sarclient{side}"] = sar.subject_access_release(actor=admin, request=request)
+    o = world.objects
+
+    def released(requester: Any) -> Any:
+        admin = world.people["admin"]
+        request = sar.subject_access_request_open(actor=requester)
+        export = sar.subject_access_export_start(actor=admin, request=request)
+        assert sar.export_build(export_id=export.pk)
+        request.refresh_from_db()
+        return sar.subject_access_release(actor=admin, request=request)
+
+    o[f"sarclient{side}"] = released(client_user)
+    o[f"sarorganisationreleased{side}"] = released(sponsor)
     o[f"sarorganisation{side}"] = sar.subject_access_request_open(actor=sponsor)
 
 
@@ -416,11 +425,22 @@ def _tokens(world: MatrixWorld, side: str, coach: Any) -> None:
 
 
 def _practice_wide(world: MatrixWorld, today: datetime.date) -> None:
+    from complaints.services import breach_record
     from consent.defaults import install_current
     from consent.services import agreement_send, agreement_start, agreement_template_create
     from finance import services as finance
 
     o, admin, coach = world.objects, world.people["admin"], world.people["coach"]
+    # A breach the administrator recorded: no coach reported it, so no coach reads it.
+    assert admin is not None
+    o["breachadmin"] = breach_record(
+        actor=admin,
+        discovered_at=timezone.now() - datetime.timedelta(hours=2),
+        what_happened=mark("AdminBreach", "A") + " a laptop stolen from a car.",
+        information_involved="Session notes.",
+        people_affected="Two clients.",
+        people_affected_count=2,
+    )
     o["template"] = agreement_template_create(actor=admin, name="Practice copy", source=install_current())
     # Side A's signed agreement being changed (a draft of version 2), and a new engagement's agreement
     # waiting for the client's and the sponsor's signatures.
