@@ -73,6 +73,15 @@ AUDIT_CHAIN_KEYS_RAW = _required_in_production("AUDIT_CHAIN_KEYS") or local_secr
 AUDIT_ANCHOR_JOURNAL = Path(
     env_str("AUDIT_ANCHOR_JOURNAL", str(VAR_DIR / "audit" / "anchors.jsonl")) or VAR_DIR / "audit" / "anchors.jsonl"
 )
+# Backups (manage.py backup, retention/backups.py): the data, without the data keys, and the keys
+# apart, kept a shorter time. Content deleted by a sweep cannot be read from any data backup once
+# the key backups made before that day are gone. Put each folder on storage of its own.
+BACKUP_DIR = Path(env_str("BACKUP_DIR", str(VAR_DIR / "backups" / "data")) or VAR_DIR / "backups" / "data")
+KEY_BACKUP_DIR = Path(env_str("KEY_BACKUP_DIR", str(VAR_DIR / "backups" / "keys")) or VAR_DIR / "backups" / "keys")
+BACKUP_DAYS = env_int("BACKUP_DAYS", 90, minimum=1)
+KEY_BACKUP_DAYS = env_int("KEY_BACKUP_DAYS", 35, minimum=1)
+if KEY_BACKUP_DAYS > BACKUP_DAYS:
+    raise ImproperlyConfigured("KEY_BACKUP_DAYS must not be longer than BACKUP_DAYS: keys are kept the shorter time.")
 # Where set, the head is also e-mailed once a day to the practice's data-protection contact.
 DATA_PROTECTION_CONTACT_EMAIL = env_str("DATA_PROTECTION_CONTACT_EMAIL", "") or ""
 

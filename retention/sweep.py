@@ -306,6 +306,11 @@ def run_sweep(
             _sweep_batches(rule.key, due, delete, as_of, sweep, holder, batch_size, result)
         _purge_exports(result)
         _clear_expired_sessions(result)
+        # Key backups past their days go, so that what this sweep deleted stops being readable
+        # from any backup once the key backups made before today are gone too.
+        from retention.backups import prune_backups
+
+        prune_backups()
     except BaseException:
         RetentionSweep.objects.filter(pk=sweep.pk).update(
             state=RetentionSweep.State.FAILED, finished_at=timezone.now(), deleted=dict(result.deleted)
