@@ -20,7 +20,6 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from confidentiality.crypto import parse_key_list
+from confidentiality.journal import journal_append, journal_entries
 from confidentiality.models import AuditChainHead, AuditEvent
 from confidentiality.records import record_label
 
@@ -289,12 +289,7 @@ def audit_anchor(*, kind: str = "head", email: bool = False) -> Anchor:
         "emailed": send,
     }
     entry["mac"] = _anchor_mac(entry, primary)
-    path = settings.AUDIT_ANCHOR_JOURNAL
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.write(json.dumps(entry, sort_keys=True) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
+    journal_append(settings.AUDIT_ANCHOR_JOURNAL, [entry])
     if send:
         from django.core.mail import send_mail
 
@@ -316,40 +311,34 @@ def read_anchors() -> tuple[list[Anchor], list[str]]:
     """The anchors in force, in journal order, and what is wrong with the journal. A restore line
     retires the anchors past the head it put back (that history was knowingly given up); a line
     whose MAC does not hold is reported and not used."""
-    path = settings.AUDIT_ANCHOR_JOURNAL
     anchors: list[Anchor] = []
     problems: list[str] = []
-    if not path.exists():
-        return anchors, problems
     keys = chain_keys()[1]
-    with open(path, encoding="utf-8") as handle:
-        for number, text in enumerate(handle, start=1):
-            text = text.strip()
-            if not text:
-                continue
-            try:
-                entry = json.loads(text)
-                key_id, mac = str(entry["key"]), str(entry["mac"])
-                anchor = Anchor(
-                    number,
-                    str(entry["kind"]),
-                    int(entry["seq"]),
-                    str(entry["hash"]),
-                    str(entry["at"]),
-                    bool(entry.get("emailed")),
-                )
-            except (ValueError, KeyError, TypeError):
-                problems.append(f"anchor journal line {number} cannot be read")
-                continue
-            if key_id not in keys:
-                # Made under a key since retired: it can no longer be told from a forgery.
-                continue
-            if not hmac.compare_digest(_anchor_mac(entry, key_id), mac):
-                problems.append(f"anchor journal line {number} is not authentic")
-                continue
-            if anchor.kind == "restore":
-                anchors = [a for a in anchors if a.seq <= anchor.seq]
-            anchors.append(anchor)
+    for number, entry in journal_entries(settings.AUDIT_ANCHOR_JOURNAL):
+        try:
+            if entry is None:
+                raise ValueError
+            key_id, mac = str(entry["key"]), str(entry["mac"])
+            anchor = Anchor(
+                number,
+                str(entry["kind"]),
+                int(entry["seq"]),
+                str(entry["hash"]),
+                str(entry["at"]),
+                bool(entry.get("emailed")),
+            )
+        except (ValueError, KeyError, TypeError):
+            problems.append(f"anchor journal line {number} cannot be read")
+            continue
+        if key_id not in keys:
+            # Made under a key since retired: it can no longer be told from a forgery.
+            continue
+        if not hmac.compare_digest(_anchor_mac(entry, key_id), mac):
+            problems.append(f"anchor journal line {number} is not authentic")
+            continue
+        if anchor.kind == "restore":
+            anchors = [a for a in anchors if a.seq <= anchor.seq]
+        anchors.append(anchor)
     return anchors, problems
 
 

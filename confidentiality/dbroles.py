@@ -21,7 +21,8 @@ def grant_application_role(connection: Any, role: str) -> None:
         cursor.execute("SELECT current_database()")
         database = cursor.fetchone()[0]
         statements = [
-            f"GRANT CONNECT ON DATABASE {quote(database)} TO {quote(role)}",
+            # TEMPORARY: the sweep stages each batch's ids in a temporary table (retention/engine.py).
+            f"GRANT CONNECT, TEMPORARY ON DATABASE {quote(database)} TO {quote(role)}",
             f"GRANT USAGE ON SCHEMA public TO {quote(role)}",
             f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {quote(role)}",
             f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quote(role)}",

@@ -1,7 +1,7 @@
 """`make faults`: fault drills against the production run, each printing what it found (issue 9).
 
-    python -m deploy.faults                       # all three
-    python -m deploy.faults --only worker         # redis | worker | postgres
+    python -m deploy.faults                       # all four
+    python -m deploy.faults --only worker         # redis | worker | postgres | backup
 
 The machine's own PostgreSQL and Redis are never touched: the drills start a private PostgreSQL
 cluster (``initdb`` into a temporary folder, port 5440, as the ``postgres`` user when run as root)
@@ -25,6 +25,11 @@ restart them and the run's processes. People work through HTTP throughout (``dep
 3. **PostgreSQL restarted.** A fast restart while people load pages; afterwards the web processes,
    the worker and beat carry on without being restarted: pages, a note, a copy built by the
    worker, and a new worker heartbeat sent by beat.
+4. **A backup taken before a sweep, restored after it.** ``manage.py backup`` (as the processes' role)
+   before a sweep deletes an engagement; the processes stopped, ``manage.py restore`` as the owner
+   with that night's keys: the journal deletes the engagement again and the audit chain verifies.
+   Then, that key backup aged out, the same data restored with a later key backup and the journal
+   left unapplied: the notes come back, and every one reads "cannot be read".
 
 Each drill prints ``finding:`` lines and ``PASS``/``FAIL``; the run ends with ``N passed, N failed``.
 """
@@ -51,6 +56,7 @@ from typing import Any
 import psycopg
 
 from deploy.client import Browser, api
+from deploy.stack import manage_command
 from deploy.throwaway import Run
 
 PG_PORT = 5440
@@ -500,12 +506,80 @@ def drill_postgres(practice: Practice, postgres: PrivatePostgres) -> None:
     expect(beat_after != beat_before, "beat did not recover")
 
 
+def drill_backup(practice: Practice) -> None:
+    """A backup taken before a sweep, restored after it: the swept content stays gone, and once the
+    key backups made before the sweep have aged out, the restored rows cannot even be read."""
+    run, engagement = practice.run, practice.engagement
+    status, marker = practice.write_note()
+    expect(status == 200, f"writing the note answered {status}")
+    closed = run.manage(
+        "shell",
+        "-c",
+        "import datetime; from django.utils import timezone; "
+        "from engagements.models import Engagement; from engagements.services import engagement_close; "
+        f"e = Engagement.objects.get(pk='{engagement}'); engagement_close(actor=None, engagement=e); "
+        "Engagement.objects.filter(pk=e.pk).update(closed_at=timezone.now() - datetime.timedelta(days=3 * 365))",
+        check=False,
+    )
+    expect(closed.returncode == 0, f"closing the engagement failed: {closed.stderr[-300:]}")
+
+    def note_rows() -> int:
+        with practice.db() as conn:
+            row = conn.execute(
+                "SELECT count(*) FROM engagements_note WHERE engagement_id = %s", (engagement,)
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+    def paths(done: subprocess.CompletedProcess[str]) -> tuple[str, str]:
+        lines = dict(line.split(": ", 1) for line in done.stdout.splitlines() if ": " in line)
+        return lines["Data"], lines["Keys"]
+
+    before = note_rows()
+    data, keys = paths(run.manage("backup"))  # as the processes' role: pg_dump reads, owns nothing
+    finding(f"backup as the processes' role: {Path(data).name} and, apart, {Path(keys).name}")
+    run.manage("retention_sweep")
+    finding(f"the engagement's notes before the sweep: {before}, after: {note_rows()}")
+    _, later_keys = paths(run.manage("backup"))  # tonight's backup: without the swept key
+    run.down()  # a restore runs with web, worker and beat stopped
+    as_owner = "AS_DATABASE_OWNER=1 "
+    restored = run.command(as_owner + manage_command("restore", data, "--keys", keys), check=False)
+    expect(restored.returncode == 0, f"restore failed: {restored.stderr[-500:]}")
+    after_restore = note_rows()
+    finding(f"restored with that night's keys, journal re-applied: {after_restore} of the engagement's notes back")
+    chain = run.manage("verify_audit_chain", check=False)
+    finding(f"audit chain after the restore: {(chain.stdout or chain.stderr).strip()[:160]}")
+    # A month and more later that night's key backup has aged out (KEY_BACKUP_DAYS): only later ones
+    # are left. Even with the journal left unapplied, the rows that come back cannot be read.
+    Path(keys).unlink()
+    bare = run.command(as_owner + manage_command("restore", data, "--keys", later_keys, "--no-reapply"), check=False)
+    expect(bare.returncode == 0, f"restore without the journal failed: {bare.stderr[-500:]}")
+    read = run.manage(
+        "shell",
+        "-c",
+        "from engagements.models import Note; "
+        f"bodies = [n.body for n in Note.objects.filter(engagement_id='{engagement}')]; "
+        f"print(len(bodies), sum({marker!r} in b for b in bodies), "
+        "sum(b.startswith('This record cannot be read') for b in bodies))",
+        check=False,
+    )
+    counts = (read.stdout.strip().splitlines() or ["? ? ?"])[-1].split()
+    finding(
+        f"without that key backup and the journal: {counts[0]} notes back, {counts[1]} readable as written, "
+        f"{counts[2]} read as 'cannot be read'"
+    )
+    run.manage("retention_reapply")
+    expect(before > 0 and after_restore == 0, "the documented restore brought swept notes back")
+    expect(chain.returncode == 0, "the audit chain did not verify after the restore")
+    expect(counts[1] == "0" and counts[0] == counts[2] and counts[0] != "0", "a swept note could be read from a backup")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", choices=("redis", "worker", "postgres"), action="append")
+    parser.add_argument("--only", choices=("redis", "worker", "postgres", "backup"), action="append")
     parser.add_argument("--keep", action="store_true", help="keep the run's folder (logs)")
     args = parser.parse_args(argv)
-    chosen = args.only or ["redis", "worker", "postgres"]
+    # The backup drill stops the processes to restore: it comes last.
+    chosen = args.only or ["redis", "worker", "postgres", "backup"]
     started = time.monotonic()
     postgres, redis = PrivatePostgres(), PrivateRedis()
     passed = failed = 0
@@ -521,11 +595,13 @@ def main(argv: list[str] | None = None) -> int:
                 "redis": lambda: drill_redis(practice, redis),
                 "worker": lambda: drill_worker(practice),
                 "postgres": lambda: drill_postgres(practice, postgres),
+                "backup": lambda: drill_backup(practice),
             }
             titles = {
                 "redis": "Redis stopped while people work",
                 "worker": "the worker killed mid-task",
                 "postgres": "PostgreSQL restarted",
+                "backup": "a backup taken before a sweep, restored after it",
             }
             for name in chosen:
                 say(f"drill: {titles[name]}")

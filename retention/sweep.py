@@ -13,9 +13,7 @@
 from __future__ import annotations
 
 import datetime
-import json
 import logging
-import os
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -29,6 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from confidentiality.audit import audit_anchor, audit_record
+from confidentiality.journal import journal_append, journal_entries
 from retention import engine
 from retention.models import DeletionReceipt, RetentionSweep, SweepLease
 from retention.schedule import RULES, Rule
@@ -125,11 +124,10 @@ def _close_logins(user_ids: list[Any]) -> list[str]:
 
 def _journal(receipts: list[DeletionReceipt]) -> None:
     """Append the receipts outside the database and make sure they are on disk."""
-    path = settings.RETENTION_JOURNAL
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as handle:
-        for r in receipts:
-            line = {
+    journal_append(
+        settings.RETENTION_JOURNAL,
+        (
+            {
                 "receipt": str(r.pk),
                 "sweep": str(r.sweep_id) if r.sweep_id else None,
                 "rule": r.rule,
@@ -139,25 +137,18 @@ def _journal(receipts: list[DeletionReceipt]) -> None:
                 "as_of": r.as_of.isoformat(),
                 "deleted_at": r.deleted_at.isoformat(),
             }
-            handle.write(json.dumps(line, sort_keys=True) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
+            for r in receipts
+        ),
+    )
 
 
 def read_journal() -> Iterator[dict[str, Any]]:
-    path = settings.RETENTION_JOURNAL
-    if not path.exists():
-        return
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                yield json.loads(line)
-            except json.JSONDecodeError:
-                # A line cut short by a crash while writing: that batch's transaction did not commit.
-                log.warning("retention journal: line %d is incomplete and was skipped", number)
+    for number, entry in journal_entries(settings.RETENTION_JOURNAL):
+        if entry is None:
+            # A line cut short by a crash while writing: that batch's transaction did not commit.
+            log.warning("retention journal: line %d is incomplete and was skipped", number)
+            continue
+        yield entry
 
 
 def _receipts(

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -10,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
+from confidentiality import audit
 from confidentiality.audit import audit_record, audit_verify_chain
 from confidentiality.models import AuditChainHead, AuditEvent
 
@@ -131,20 +131,7 @@ class TestBatchAppend:
 def attacker_link(event: AuditEvent) -> str:
     """The link someone who can write to the database can compute: a SHA-256 of the event's fields
     and the link before it (they have the code, not the audit key)."""
-    payload = {
-        "seq": event.seq,
-        "created_at": event.created_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        "actor_id": event.actor_id,
-        "actor_role": event.actor_role,
-        "action": event.action,
-        "object_type": event.object_type,
-        "object_id": event.object_id,
-        "engagement_id": str(event.engagement_id) if event.engagement_id else None,
-        "client_id": str(event.client_id) if event.client_id else None,
-        "detail": event.detail,
-        "prev_hash": event.prev_hash,
-    }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    return hashlib.sha256(audit._canonical(event)).hexdigest()
 
 
 def remove_and_relink(removed: AuditEvent, *, unkeyed: bool) -> None:

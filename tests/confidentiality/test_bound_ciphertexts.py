@@ -16,7 +16,6 @@ import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from confidentiality import crypto
 from confidentiality.adapters import MFA_SECRET_PURPOSE
@@ -25,6 +24,7 @@ from confidentiality.models import AuditEvent
 from confidentiality.roles import Role
 from engagements import services
 from engagements.models import Client, Document, Note
+from tests.confidentiality.test_crypto import raw_column
 from tests.conftest import World, enrol_totp
 from tests.factories import ClientFactory, UserFactory
 
@@ -32,12 +32,7 @@ NOTE_TEXT = "Worried about the merger and what Philippa said on Friday"
 
 
 def raw(model: Any, column: str, pk: Any) -> Any:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {column} FROM {model._meta.db_table} WHERE id = %s",
-            [str(pk).replace("-", "") if connection.vendor == "sqlite" else pk],
-        )
-        return cursor.fetchone()[0]
+    return raw_column(model._meta.db_table, column, pk)
 
 
 def code_for(secret: str) -> str:

@@ -29,6 +29,9 @@ def as_app_role() -> Iterator[str]:
     role = f"app_{uuid.uuid4().hex[:12]}"
     with connection.cursor() as cursor:
         cursor.execute(f'CREATE ROLE "{role}" NOLOGIN NOSUPERUSER')
+        # As a production database is set up: nothing for PUBLIC, only what the grant gives.
+        cursor.execute("SELECT current_database()")
+        cursor.execute(f'REVOKE ALL ON DATABASE "{cursor.fetchone()[0]}" FROM PUBLIC')
     grant_application_role(connection, role)
     with connection.cursor() as cursor:
         cursor.execute(f'SET ROLE "{role}"')
@@ -64,13 +67,24 @@ def test_the_processes_role_appends_to_the_audit_log_and_can_do_nothing_else_to_
     assert privileges_in_excess(connection) == []
 
 
-def test_it_still_reads_and_writes_the_application_tables(as_app_role: str) -> None:
-    from tests.factories import ClientFactory
+def test_it_still_reads_and_writes_the_application_tables_and_sweeps(
+    as_app_role: str, settings: Any, tmp_path: Any
+) -> None:
+    import datetime
 
-    client = ClientFactory(full_name="Role Test Person")
-    client.full_name = "Role Test Person, corrected"
-    client.save()
-    client.delete()
+    from django.utils import timezone
+
+    from engagements.models import Engagement
+    from retention.sweep import run_sweep
+    from tests.conftest import build_world
+    from tests.retention.test_retention import closed_on, filled
+
+    settings.RETENTION_JOURNAL = tmp_path / "receipts.jsonl"
+    world = build_world()
+    engagement, _note, _document = filled(world)
+    closed_on(engagement, timezone.localdate() - datetime.timedelta(days=3 * 365))
+    run_sweep()  # its batches go through a temporary table
+    assert not Engagement.objects.filter(pk=engagement.pk).exists()
 
 
 def test_the_deploy_check_refuses_a_role_that_owns_the_tables(settings: Any) -> None:

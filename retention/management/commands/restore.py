@@ -24,6 +24,12 @@ class Command(BaseCommand):
             action="store_true",
             help="Restore no keys: every encrypted value of the backup stays unreadable.",
         )
+        parser.add_argument(
+            "--no-reapply",
+            action="store_true",
+            help="For drills only: leave the retention journal unapplied, to show what the keys alone guarantee "
+            "(run retention_reapply afterwards).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         data = Path(options["data"])
@@ -31,7 +37,7 @@ class Command(BaseCommand):
         if keys is None and not options["no_keys"]:
             raise CommandError("No key backup found in KEY_BACKUP_DIR: name one with --keys, or pass --no-keys.")
         try:
-            done = restore(data=data, keys=keys)
+            done = restore(data=data, keys=keys, reapply=not options["no_reapply"])
         except BackupError as error:
             raise CommandError(f"Restore failed: {error}") from None
         again = sum(n for kind, n in done.deleted_again.items() if kind != "receipts restored")
