@@ -46,11 +46,19 @@ class CacheUnavailableMiddleware:
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """The project's ``handler500``. While the database is being restarted (or the cache is down)
-    the answer is a 503 saying so, with Retry-After; anything else is a plain 500. The page is
-    rendered without the request's context: its processors would ask the database again."""
+    the answer is a 503 saying so, with Retry-After, rendered without the request's context (its
+    processors would ask the database again); anything else is a 500 with the site's navigation,
+    or without it if even that cannot be rendered."""
     exception = sys.exc_info()[1]
     unavailable = isinstance(exception, (OperationalError, InterfaceError, *CACHE_DOWN))
-    html = loader.render_to_string("confidentiality/server_error.html", {"unavailable": unavailable})
+    html = None
+    if not unavailable:
+        try:
+            html = loader.render_to_string("confidentiality/server_error.html", {"unavailable": False}, request)
+        except Exception:
+            logger.exception("The error page could not be rendered with its navigation")
+    if html is None:
+        html = loader.render_to_string("confidentiality/server_error.html", {"unavailable": unavailable})
     response = HttpResponse(html, status=503 if unavailable else 500)
     if unavailable:
         response["Retry-After"] = "60"

@@ -269,3 +269,52 @@ def test_every_role_of_the_issue_is_covered() -> None:
     roles = {role for role, *_ in MAIN_PAGES}
     assert roles >= {"anonymous", "feedback-giver", "coach", "associate", "client", "sponsor", "admin", "auditor"}
     assert len({(role, page) for role, page, *_ in MAIN_PAGES}) == len(MAIN_PAGES)
+
+
+MISSING = "/engagements/00000000-0000-4000-8000-000000000000/"
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+@pytest.mark.parametrize("role", ["coach", "client", "sponsor", "admin", "auditor"])
+def test_a_page_not_found_keeps_the_sites_navigation(practice: Practice, role: str, width: str) -> None:
+    page = practice.pages[role]
+    page.set_viewport_size(WIDTHS[width])
+    response = page.goto(practice.url + MISSING)
+    assert response is not None and response.status == 404
+    assert page.get_by_role("heading", level=1, name="Page not found", exact=True).count() == 1
+    assert page.locator("#site-nav a[href='/dashboard/']").count() == 1
+    assert page.locator("#site-nav button", has_text="Sign out").count() == 1
+    assert page.get_by_role("link", name="Go to your dashboard").count() == 1
+    assert_accessible(page, f"{role}-not-found-{width}")
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_a_refusal_keeps_the_sites_navigation(practice: Practice, width: str) -> None:
+    page = practice.pages["sponsor"]  # may read the invoices, may not make one
+    page.set_viewport_size(WIDTHS[width])
+    response = page.goto(practice.url + "/finance/invoices/new/")
+    assert response is not None and response.status == 403
+    assert page.get_by_role("heading", level=1, name="Not allowed", exact=True).count() == 1
+    assert page.locator("#site-nav a[href='/dashboard/']").count() == 1
+    assert_accessible(page, f"sponsor-not-allowed-{width}")
+
+
+def test_without_javascript_the_menu_is_shown_and_no_dead_button_is(practice: Practice, browser: Any) -> None:
+    signed_in = practice.pages["coach"].context.storage_state()
+    context = browser.new_context(viewport=WIDTHS["phone"], java_script_enabled=False, storage_state=signed_in)
+    try:
+        page = context.new_page()
+        response = page.goto(practice.url + "/dashboard/")
+        assert response is not None and response.status == 200
+        assert not page.locator(".nav-toggle").is_visible()
+        assert page.locator("#site-nav a[href='/engagements/']").is_visible()
+        assert page.locator("#site-nav button", has_text="Sign out").is_visible()
+    finally:
+        context.close()
+    # With JavaScript, on a phone, the button opens the menu.
+    page = practice.pages["coach"]
+    page.set_viewport_size(WIDTHS["phone"])
+    page.goto(practice.url + "/dashboard/")
+    assert not page.locator("#site-nav a[href='/engagements/']").is_visible()
+    page.locator(".nav-toggle").click()
+    assert page.locator("#site-nav a[href='/engagements/']").is_visible()
