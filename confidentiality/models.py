@@ -278,3 +278,36 @@ def _breach_reference() -> str:
 
 
 # --- people who join and leave (policies 002, 000, 001) -----------------------------------
+
+
+class Practice(models.Model):
+    """The practice itself, as its documents and e-mails name it: one row (pk 1), kept by the
+    administrator on the Practice settings page (``confidentiality.practice``)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    name = models.CharField("Practice name", max_length=200)
+    address = models.TextField("Postal address", blank=True)
+    email = models.EmailField("Contact e-mail", blank=True)
+    phone = models.CharField("Contact telephone", max_length=40, blank=True)
+    company_number = models.CharField("Registered (company) number", max_length=20, blank=True)
+    vat_number = models.CharField(
+        "VAT registration number",
+        max_length=14,
+        blank=True,
+        help_text="Printed on invoices, which are then VAT invoices.",
+    )
+    payment_details = models.TextField(
+        "How to pay", blank=True, help_text="Bank, sort code and account number: printed on every invoice."
+    )
+    data_protection_contact = models.CharField("Data-protection contact", max_length=200, blank=True)
+    data_protection_email = models.EmailField("Data-protection contact's e-mail", blank=True)
+    regulator = models.CharField(
+        "Regulator people may complain to",
+        max_length=200,
+        default="The Information Commissioner's Office (ico.org.uk, 0303 123 1113)",
+    )
+    regulator_registration = models.CharField("Registration number with the regulator", max_length=40, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name

@@ -51,6 +51,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append(("Retention", reverse("retention:overview")))
         if access.can(user, access.Capability.MANAGE_PRACTICE):
             items.append(("E-mail outbox", reverse("outbox")))
+            items.append(("Practice settings", reverse("practice_settings")))
         if access.shows_subject_access_link(user):
             subject_access_label = {
                 Role.CLIENT: "Request a copy of my information",

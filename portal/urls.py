@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal import account_views, outbox_views, views
+from portal import account_views, outbox_views, practice_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,5 +13,6 @@ urlpatterns = [
     path("account/activity/", account_views.activity, name="account_activity"),
     path("audit/", views.audit_log, name="audit_log"),
     path("outbox/", outbox_views.outbox, name="outbox"),
+    path("practice/", practice_views.practice_settings, name="practice_settings"),
     path("outbox/<uuid:pk>/resend/", outbox_views.outbox_resend, name="outbox_resend"),
 ]

@@ -260,6 +260,8 @@ RULES: list[Rule] = [
 
 # Records that are not deleted by age, and why. Each must be true of every row.
 KEPT: dict[str, str] = {
+    "confidentiality.practice": "The practice's own details (name, address, numbers, how to pay), kept while it "
+    "uses the product: invoices keep their own copy from the day they were issued.",
     "sessions.session": "Sign-in sessions: each sweep deletes those that have expired, by the clock, whatever "
     "day it sweeps as of.",
     "confidentiality.user": "Accounts. A client's login is closed and their name and e-mail erased when their "

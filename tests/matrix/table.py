@@ -193,6 +193,8 @@ GET      audit/                                                         -       
 GET      outbox/                                                        -                      404   404   404   404   404   200   404   404   LOG
 POST     outbox/<uuid:pk>/resend/                                       email                  404   404   404   404   404   302   404   404   LOG
 POST     outbox/<uuid:pk>/resend/                                       missing                404   404   404   404   404   404   404   404   LOG
+GET      practice/                                                      -                      404   404   404   404   404   200   404   404   LOG
+POST     practice/                                                      -                      404   404   404   404   404   302   404   404   LOG
 
 # --- engagements: metadata, people, sessions, notes, documents, hard copies, reports, feedback -----------
 GET      engagements/                                                   -                      200   200   200   200   200   200   200   200   LOG
@@ -780,6 +782,8 @@ GET      policies/status/                                               -       
 GET      audit/                                                         -                      POL   LOG   LOG
 GET      outbox/                                                        -                      POL   LOG   LOG
 POST     outbox/<uuid:pk>/resend/                                       email                  POL   LOG   LOG
+GET      practice/                                                      -                      POL   LOG   LOG
+POST     practice/                                                      -                      POL   LOG   LOG
 
 # --- engagements: metadata, people, sessions, notes, documents, hard copies, reports, feedback -----------
 GET      engagements/                                                   -                      POL   LOG   LOG

@@ -1,0 +1,93 @@
+"""The practice's own details (name, address, registered and VAT numbers, how to pay, its
+data-protection contact and regulator): what agreements, letters, invoices, e-mails and PDFs print.
+Until the administrator records them, the name is PRACTICE_NAME's and the rest is blank."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from confidentiality.audit import audit_record
+from confidentiality.models import Practice
+
+if TYPE_CHECKING:
+    from confidentiality.models import User
+
+EDITABLE = (
+    "name",
+    "address",
+    "email",
+    "phone",
+    "company_number",
+    "vat_number",
+    "payment_details",
+    "data_protection_contact",
+    "data_protection_email",
+    "regulator",
+    "regulator_registration",
+)
+# A UK VAT number: GB then 9 or 12 digits, or a government department's (GD) or health
+# authority's (HA) three.
+_VAT = re.compile(r"^GB(\d{9}|\d{12}|GD\d{3}|HA\d{3})$")
+
+
+def current_practice() -> Practice:
+    found = Practice.objects.filter(pk=1).first()
+    return found if found is not None else Practice(pk=1, name=settings.PRACTICE_NAME)
+
+
+def normalise_vat_number(value: str) -> str:
+    compact = re.sub(r"[\s.-]", "", value).upper()
+    if not compact:
+        return ""
+    if compact.isdigit():
+        compact = "GB" + compact
+    if not _VAT.match(compact):
+        raise ValidationError(
+            {"vat_number": "A UK VAT number is GB followed by 9 digits (or 12), as on the VAT certificate."}
+        )
+    return compact
+
+
+@transaction.atomic
+def practice_update(*, actor: User, **values: Any) -> Practice:
+    """Record the practice's details. Audited with the names of what changed, never the values."""
+    from confidentiality.accounts import role_of
+    from confidentiality.roles import Role
+
+    if role_of(actor) != Role.ADMIN:
+        raise PermissionDenied("Only the practice administrator keeps the practice's details.")
+    unknown = set(values) - set(EDITABLE)
+    if unknown:
+        raise ValueError(f"Not a practice detail: {', '.join(sorted(unknown))}")
+    practice = Practice.objects.select_for_update().filter(pk=1).first() or current_practice()
+    cleaned = {name: (value.strip() if isinstance(value, str) else value) for name, value in values.items()}
+    if "vat_number" in cleaned:
+        cleaned["vat_number"] = normalise_vat_number(cleaned["vat_number"])
+    changed = sorted(name for name, value in cleaned.items() if getattr(practice, name) != value)
+    for name, value in cleaned.items():
+        setattr(practice, name, value)
+    practice.full_clean()
+    practice.updated_at = timezone.now()
+    practice.save()
+    audit_record(actor=actor, action="practice.details_changed", obj=practice, detail={"fields": changed})
+    return practice
+
+
+def supplier_snapshot(practice: Practice | None = None) -> dict[str, str]:
+    """What an invoice keeps of the practice when it is issued: it never changes afterwards."""
+    practice = practice or current_practice()
+    return {
+        "name": practice.name,
+        "address": practice.address,
+        "email": practice.email,
+        "phone": practice.phone,
+        "company_number": practice.company_number,
+        "vat_number": practice.vat_number,
+        "payment_details": practice.payment_details,
+    }

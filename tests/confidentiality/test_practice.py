@@ -1,0 +1,67 @@
+"""The practice's own details, kept by the administrator (confidentiality/practice.py)."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from confidentiality.models import AuditEvent, Practice
+from confidentiality.practice import current_practice, normalise_vat_number
+from tests.conftest import World
+
+pytestmark = pytest.mark.django_db
+
+DETAILS = {
+    "name": "Lindqvist Coaching Ltd",
+    "address": "4 Mill Lane\nYork YO1 7HH",
+    "email": "hello@lindqvist.example",
+    "phone": "01904 000000",
+    "company_number": "09876543",
+    "vat_number": "GB 123 4567 89",
+    "payment_details": "Bank: Northern Bank, sort code 12-34-56, account 12345678",
+    "data_protection_contact": "Ingrid Lindqvist",
+    "data_protection_email": "privacy@lindqvist.example",
+    "regulator": "The Information Commissioner's Office",
+    "regulator_registration": "ZA123456",
+}
+
+
+def test_until_recorded_the_practice_is_named_by_the_setting(settings: object) -> None:
+    assert not Practice.objects.exists()
+    assert current_practice().name == "Coaching practice"
+
+
+def test_the_administrator_records_the_details_and_the_audit_names_only_what_changed(world: World) -> None:
+    http = world.http("admin")
+    page = http.get(reverse("practice_settings"))
+    assert page.status_code == 200 and "Practice settings" in page.content.decode()
+    saved = http.post(reverse("practice_settings"), DETAILS)
+    assert saved.status_code == 302
+    practice = current_practice()
+    assert practice.name == "Lindqvist Coaching Ltd" and practice.vat_number == "GB123456789"
+    event = AuditEvent.objects.get(action="practice.details_changed")
+    assert "vat_number" in event.detail["fields"] and "Lindqvist" not in str(event.detail)
+
+
+def test_a_vat_number_that_is_not_one_is_refused_beside_its_field_with_every_word_kept(world: World) -> None:
+    http = world.http("admin")
+    answer = http.post(reverse("practice_settings"), {**DETAILS, "vat_number": "123"})
+    text = answer.content.decode()
+    assert answer.status_code == 200 and "GB followed by 9 digits" in text
+    assert "Northern Bank, sort code 12-34-56" in text and "4 Mill Lane" in text
+    assert not Practice.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("GB123456789", "GB123456789"), ("123 4567 89", "GB123456789"), ("gb123456789012", "GB123456789012"), ("", "")],
+)
+def test_vat_numbers_are_written_one_way(typed: str, stored: str) -> None:
+    assert normalise_vat_number(typed) == stored
+
+
+def test_only_the_administrator_sees_the_page_and_its_menu_link(world: World) -> None:
+    for persona in ("coach", "client", "sponsor", "auditor"):
+        assert world.http(persona).get(reverse("practice_settings")).status_code == 404
+    assert 'href="/practice/"' in world.http("admin").get(reverse("dashboard")).content.decode()
+    assert 'href="/practice/"' not in world.http("coach").get(reverse("dashboard")).content.decode()
