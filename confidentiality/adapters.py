@@ -16,7 +16,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MFA_SECRET_PURPOSE = "mfa-secret"
+# The purpose allauth's secrets are sealed under in memory (the adapter below); never stored: at rest
+# each is bound to its person. Before binding, secrets were stored under the plain purpose.
+MFA_SECRET_PURPOSE = "mfa-secret:in-memory"
+STORED_BEFORE_BINDING = "mfa-secret"
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -76,24 +79,45 @@ SEALED_KEYS = ("secret", "seed")  # a TOTP secret, the recovery codes' seed
 
 
 def _bound_purpose(user_id: Any) -> str:
-    return f"{MFA_SECRET_PURPOSE}:user:{user_id}"
+    return f"mfa-secret:user:{user_id}"
+
+
+def _open_unbound(value: str) -> str | None:
+    """A secret in its in-memory form, or as stored before binding (accepted only while
+    ACCEPT_UNBOUND_CIPHERTEXTS: afterwards such a value written into a row opens for no one)."""
+    from django.conf import settings
+
+    try:
+        return open_with_kek(value, purpose=MFA_SECRET_PURPOSE)
+    except DecryptionError:
+        pass
+    if not settings.ACCEPT_UNBOUND_CIPHERTEXTS:
+        return None
+    try:
+        return open_with_kek(value, purpose=STORED_BEFORE_BINDING)
+    except DecryptionError:
+        return None
 
 
 def bind_to_user(value: str, user_id: Any) -> str:
-    """In-memory form (or a value stored before binding) to the at-rest form."""
+    """The in-memory form (or a value stored before binding) to the at-rest form."""
     if value.startswith(BOUND):
         return value
-    return BOUND + seal_with_kek(open_with_kek(value, purpose=MFA_SECRET_PURPOSE), purpose=_bound_purpose(user_id))
+    plain = _open_unbound(value)
+    if plain is None:
+        raise DecryptionError("A second-factor secret does not open; it is not stored.")
+    return BOUND + seal_with_kek(plain, purpose=_bound_purpose(user_id))
 
 
 def _unbind(value: str, user_id: Any) -> str | None:
-    if not value.startswith(BOUND):
-        return value  # in-memory already, or stored before binding (bind_ciphertexts rewrites it)
-    try:
-        plain = open_with_kek(value[len(BOUND) :], purpose=_bound_purpose(user_id))
-    except DecryptionError:
-        return None
-    return seal_with_kek(plain, purpose=MFA_SECRET_PURPOSE)
+    if value.startswith(BOUND):
+        try:
+            plain: str | None = open_with_kek(value[len(BOUND) :], purpose=_bound_purpose(user_id))
+        except DecryptionError:
+            plain = None
+    else:
+        plain = _open_unbound(value)
+    return None if plain is None else seal_with_kek(plain, purpose=MFA_SECRET_PURPOSE)
 
 
 def _authenticator_loaded(sender: Any, instance: Any, **kwargs: Any) -> None:

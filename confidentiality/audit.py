@@ -96,6 +96,33 @@ def head_mac(seq: int, link: str, key_id: str | None = None) -> str:
     return f"{key_id}:{_mac(keys[key_id], b'audit-head', f'{seq}:{link}'.encode('ascii'))}"
 
 
+def _last_event(event_model: Any) -> tuple[int, str]:
+    found = event_model.objects.order_by("-seq").values_list("seq", "hash").first()
+    return (int(found[0]), str(found[1])) if found else (0, GENESIS)
+
+
+def _head_holds(head: Any, last: tuple[int, str], *, legacy_head: bool = False) -> bool:
+    """The head names the last event there is, under a MAC that holds."""
+    if (head.seq, head.hash) != last:
+        return False
+    if head.seq == 0 or (legacy_head and not head.mac):
+        return True
+    return _head_mac_holds(head.seq, head.hash, head.mac)
+
+
+def _system_row(action: str) -> dict[str, Any]:
+    return {
+        "actor_id": None,
+        "actor_role": "system",
+        "action": action,
+        "object_type": "",
+        "object_id": "",
+        "engagement_id": None,
+        "client_id": None,
+        "detail": {},
+    }
+
+
 def _head_mac_holds(seq: int, link: str, mac: str) -> bool:
     key_id = mac.partition(":")[0]
     if key_id not in chain_keys()[1]:
@@ -120,11 +147,19 @@ def _actor_role(actor: User | None) -> str:
     return ""
 
 
+HEAD_NOT_AUTHENTIC = "audit.head_not_authentic"
+
+
 def _append(
-    rows: list[dict[str, Any]], *, event_model: Any = AuditEvent, head_model: Any = AuditChainHead
+    rows: list[dict[str, Any]],
+    *,
+    event_model: Any = AuditEvent,
+    head_model: Any = AuditChainHead,
+    legacy_head: bool = False,
 ) -> list[Any]:
     """Link ``rows`` (AuditEvent fields) after the head, under the head's lock, and move the head.
-    The caller holds the transaction. A migration passes its historical models."""
+    The caller holds the transaction. A migration passes its historical models (``legacy_head``:
+    the head of a chain written before it was keyed has no MAC yet)."""
     # The head row is the lock: every appender waits here, in one order.
     head = head_model.objects.select_for_update().filter(pk=1).first()
     if head is None:
@@ -132,6 +167,15 @@ def _append(
         head = head_model.objects.select_for_update().get(pk=1)
     primary = chain_keys()[0]
     seq, prev = head.seq, head.hash
+    last = _last_event(event_model)
+    if not _head_holds(head, last, legacy_head=legacy_head):
+        # The head was moved back or its MAC made up: events after it may have been taken out.
+        # Never MAC such a head afresh: the chain goes on from the last event there is, after an
+        # event saying so, in a link no one can take out without the key.
+        log.error("Audit chain head at event %s is not authentic (last event %s)", head.seq, last[0])
+        found = {"head_seq": head.seq, "last_seq": last[0]}
+        rows = [{**_system_row(HEAD_NOT_AUTHENTIC), "detail": found}, *rows]
+        seq, prev = last
     now = timezone.now()
     events = []
     for row in rows:
@@ -176,7 +220,7 @@ def audit_record(
         "client_id": client_id,
         "detail": detail,
     }
-    event: AuditEvent = _append([row])[0]
+    event: AuditEvent = _append([row])[-1]
     return event
 
 
@@ -226,20 +270,10 @@ def key_the_chain(event_model: Any, head_model: Any) -> None:
     if head is None or head.seq == 0 or head.mac:
         return
     _append(
-        [
-            {
-                "actor_id": None,
-                "actor_role": "system",
-                "action": "audit.chain_keyed",
-                "object_type": "",
-                "object_id": "",
-                "engagement_id": None,
-                "client_id": None,
-                "detail": {"vouches_to": head.seq},
-            }
-        ],
+        [{**_system_row("audit.chain_keyed"), "detail": {"vouches_to": head.seq}}],
         event_model=event_model,
         head_model=head_model,
+        legacy_head=True,
     )
 
 
@@ -278,7 +312,11 @@ def audit_anchor(*, kind: str = "head", email: bool = False) -> Anchor:
     data-protection contact). Returns what was anchored."""
     head = AuditChainHead.objects.filter(pk=1).first()
     seq, link = (head.seq, head.hash) if head else (0, GENESIS)
-    send = email and bool(settings.DATA_PROTECTION_CONTACT_EMAIL)
+    if head is not None and not _head_holds(head, _last_event(AuditEvent)):
+        # Anchoring it would vouch for whatever was done to the chain.
+        raise ChainBroken(f"the chain's head (event {seq}) is not authentic; nothing was anchored")
+    contact = data_protection_contact_email()
+    send = email and bool(contact)
     primary = chain_keys()[0]
     entry: dict[str, Any] = {
         "kind": kind,
@@ -288,8 +326,6 @@ def audit_anchor(*, kind: str = "head", email: bool = False) -> Anchor:
         "key": primary,
         "emailed": send,
     }
-    entry["mac"] = _anchor_mac(entry, primary)
-    journal_append(settings.AUDIT_ANCHOR_JOURNAL, [entry])
     if send:
         from django.core.mail import send_mail
 
@@ -302,9 +338,34 @@ def audit_anchor(*, kind: str = "head", email: bool = False) -> Anchor:
                 "confidential information.\n"
             ),
             settings.DEFAULT_FROM_EMAIL,
-            [settings.DATA_PROTECTION_CONTACT_EMAIL],
+            [contact],
         )
+    # Written once the e-mail is in the outbox, so that "emailed" is never claimed for one that was not.
+    entry["mac"] = _anchor_mac(entry, primary)
+    journal_append(settings.AUDIT_ANCHOR_JOURNAL, [entry])
     return Anchor(0, kind, seq, link, entry["at"], send)
+
+
+def anchor_after_commit() -> None:
+    """Anchor the head once the caller's transaction commits (at once outside one); a head that is
+    not authentic is logged, not anchored."""
+
+    def anchor() -> None:
+        try:
+            audit_anchor()
+        except ChainBroken as broken:
+            log.error("Audit chain not anchored: %s", broken)
+
+    transaction.on_commit(anchor)
+
+
+def data_protection_contact_email() -> str:
+    """DATA_PROTECTION_CONTACT_EMAIL, else the contact on the Practice settings page."""
+    if settings.DATA_PROTECTION_CONTACT_EMAIL:
+        return str(settings.DATA_PROTECTION_CONTACT_EMAIL)
+    from confidentiality.models import Practice
+
+    return Practice.objects.filter(pk=1).values_list("data_protection_email", flat=True).first() or ""
 
 
 def read_anchors() -> tuple[list[Anchor], list[str]]:
@@ -351,9 +412,6 @@ def last_emailed_anchor() -> datetime | None:
 def audit_anchor_due() -> Anchor:
     """The hourly anchor, e-mailed once a day. Cheap: it checks the head's own MACs, not the chain
     (a head that does not hold is not anchored; the nightly verification names what broke)."""
-    head = AuditChainHead.objects.filter(pk=1).first()
-    if head is not None and head.seq and not _head_mac_holds(head.seq, head.hash, head.mac):
-        raise ChainBroken("the chain head's MAC does not hold")
     last = last_emailed_anchor()
     email = last is None or timezone.now() - last >= timedelta(hours=23)
     return audit_anchor(email=email)
@@ -384,6 +442,7 @@ def audit_verify_chain(*, anchor: bool = True) -> ChainReport:
     rank = {key_id: position for position, key_id in enumerate(keys)}
     rank[""] = len(keys)
     previous_rank = len(keys)
+    found_moved: tuple[int, AuditEvent] | None = None
 
     def broken(seq: int | None, row: int | None, reason: str) -> ChainReport:
         return ChainReport(False, checked, seq, row, reason, len(anchors), problems)
@@ -409,6 +468,8 @@ def audit_verify_chain(*, anchor: bool = True) -> ChainReport:
             if not hmac.compare_digest(event_hash(event), event.hash):
                 return broken(event.seq, event.id, "its content or link was changed")
             previous_rank = rank[event.key_id]
+            if event.action == HEAD_NOT_AUTHENTIC and found_moved is None:
+                found_moved = (int(event.detail.get("head_seq", 0)) + 1, event)
             for a in anchored.get(event.seq, ()):
                 if a.hash != event.hash:
                     return broken(event.seq, event.id, f"it differs from the head anchored on {a.at}")
@@ -433,8 +494,15 @@ def audit_verify_chain(*, anchor: bool = True) -> ChainReport:
             f"the chain ends at event {last_seq}, but the head anchored on {latest.at} was event {latest.seq}: "
             "events were removed, or an older database was put back without manage.py restore",
         )
+    if found_moved is not None:
+        seq, event = found_moved
+        return broken(
+            seq,
+            None,
+            f"event {event.seq} records that the chain's head was found moved back or forged at event {seq - 1}: "
+            "events after it may have been removed",
+        )
     report = ChainReport(not problems, checked, None, None, "; ".join(problems), len(anchors), problems)
     if report.ok and anchor:
-        # Once what was verified has committed (at once, outside a transaction).
-        transaction.on_commit(audit_anchor)
+        anchor_after_commit()
     return report

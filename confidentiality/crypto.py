@@ -19,6 +19,7 @@ import base64
 import binascii
 import logging
 import os
+import re
 import threading
 import time
 import uuid
@@ -60,6 +61,8 @@ def parse_key_list(raw: str, *, variable: str) -> tuple[str, dict[str, bytes]]:
         key_id, sep, encoded = item.partition(":")
         if not sep or not key_id or not encoded:
             raise ImproperlyConfigured(f"{variable}: each key must look like 'id:base64key'.")
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,16}", key_id):
+            raise ImproperlyConfigured(f"{variable}: a key id is 1 to 16 letters, digits, '-' or '_'.")
         if key_id in keys:
             raise ImproperlyConfigured(f"{variable}: key id {key_id!r} appears twice.")
         try:
@@ -241,6 +244,8 @@ def decrypt_value(token: str, *, aad: bytes, where: str, owner: Any = None) -> s
     key_id = uuid.UUID(bytes=raw[:16])
     if token_is_bound(token):
         aad = bound_associated_data(aad, owner=owner, key_id=key_id)
+    elif not settings.ACCEPT_UNBOUND_CIPHERTEXTS:
+        raise DecryptionError(f"{where}: written before values were bound to their owner, and no longer accepted.")
     aead = _aead_for(key_id)
     try:
         return aead.decrypt(raw[16 : 16 + _NONCE], raw[16 + _NONCE :], aad).decode("utf-8")
@@ -267,6 +272,7 @@ class _PreparedToken(str):
 
 
 UNREADABLE_TEXT = "This record cannot be read; the administrator has been told."
+UNREADABLE_REFUSAL = "This record cannot be read, so it cannot be changed; the administrator has been told."
 
 
 class Unreadable(str):
@@ -339,6 +345,10 @@ class EncryptedAttribute(DeferredAttribute):
     def __set__(self, instance: Any, value: Any) -> None:
         # Defining __set__ makes this a data descriptor, so reads always pass through
         # __get__ even though the value lives in the instance's __dict__.
+        before = instance.__dict__.get(self.field.attname)
+        if isinstance(before, Sealed) and not isinstance(value, Sealed):
+            # Replaced without being read: pre_save checks it opens before writing over it.
+            instance.__dict__.setdefault("_replaced_tokens", {})[self.field.attname] = before.token
         instance.__dict__[self.field.attname] = value
 
 
@@ -369,13 +379,18 @@ class EncryptedTextField(models.TextField):
         return Sealed(value)
 
     def owner_of(self, instance: Any) -> Any:
-        """The id of the record the row belongs to: its own for ``key_from="self"``, else the first
-        step of the path (a note's engagement, a complaint response's complaint). Read from the
-        row's own column, so a row moved to another owner no longer decrypts, at no query."""
+        """The ids of the records the row belongs to: its own for ``key_from="self"``, else each
+        step of the path (a note's engagement; a complaint response's complaint, then its client).
+        Read from the rows' own columns, so a row moved to another owner, at any step, no longer
+        decrypts. The first step is the row's own column (no query)."""
         if self.key_from == "self":
             return instance.pk
-        first = type(instance)._meta.get_field(self.key_from.split(".")[0])
-        return getattr(instance, first.attname)
+        ids, current = [], instance
+        for step in self.key_from.split("."):
+            ids.append(str(getattr(current, type(current)._meta.get_field(step).attname)))
+            if len(ids) < len(self.key_from.split(".")):
+                current = getattr(current, step)
+        return "/".join(ids)
 
     def open(self, instance: Any, token: str) -> str:
         return decrypt_value(
@@ -401,13 +416,20 @@ class EncryptedTextField(models.TextField):
             return None
         if isinstance(value, Sealed | Unreadable):
             return _PreparedToken(value.token)
-        if self.attname in model_instance.__dict__.get("_unreadable_fields", ()):
-            # Read as unreadable, then given new text: what is stored may yet be recovered (a key
-            # put back, a row moved back), so it is not overwritten.
-            raise DecryptionError(
-                f"{type(model_instance)._meta.label}.{self.name} of {model_instance.pk} cannot be read, "
-                "so it is not overwritten."
-            )
+        replaced = model_instance.__dict__.get("_replaced_tokens", {}).get(self.attname)
+        unreadable = value == UNREADABLE_TEXT or self.attname in model_instance.__dict__.get("_unreadable_fields", ())
+        if not unreadable and replaced is not None:
+            try:
+                self.open(model_instance, replaced)
+            except DecryptionError as error:
+                tell_of_unreadable(model_instance, self.name, error)
+                unreadable = True
+        if unreadable:
+            # What is stored does not decrypt: it may yet be recovered (a key put back, a row
+            # moved back), so nothing is written over it, whatever the path that tried.
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError(UNREADABLE_REFUSAL, code="unreadable")
         if not isinstance(value, str):
             raise TypeError(f"{type(model_instance)._meta.label}.{self.name} takes text.")
         key_id = self.key_id_for(model_instance)
@@ -429,6 +451,15 @@ class EncryptedTextField(models.TextField):
 
     def to_python(self, value: Any) -> Any:
         return value
+
+    def validate(self, value: Any, model_instance: Any) -> None:
+        # An edit form shows the placeholder of a value that does not decrypt; sent back, it must
+        # never be stored over the value (which may yet be recovered): the form says so instead.
+        if value == UNREADABLE_TEXT and not isinstance(value, Unreadable):
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError(UNREADABLE_REFUSAL, code="unreadable")
+        super().validate(value, model_instance)
 
     def value_to_string(self, obj: Any) -> str:
         raise TypeError(f"{self.name} is encrypted and is never serialised in plain text.")
@@ -495,8 +526,10 @@ def decrypt_blob(blob: bytes, *, aad: bytes, where: str, unbound_aad: bytes | No
     read with ``unbound_aad`` (its record alone) until bind_ciphertexts rewrites it."""
     if blob_is_bound(blob):
         blob = blob[len(_BLOB_V2) :]
-    else:
-        aad = unbound_aad if unbound_aad is not None else aad
+    elif unbound_aad is not None:
+        if not settings.ACCEPT_UNBOUND_CIPHERTEXTS:
+            raise DecryptionError(f"{where}: written before files were bound to their owner, and no longer accepted.")
+        aad = unbound_aad
     if len(blob) < 16 + _NONCE + 16:
         raise DecryptionError(f"{where}: stored file is truncated.")
     key_id = uuid.UUID(bytes=blob[:16])

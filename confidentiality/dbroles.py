@@ -12,6 +12,7 @@ from typing import Any
 
 # Read and append only: the append-only triggers stay as a second line behind this.
 APPEND_ONLY_TABLES = ("confidentiality_auditevent",)
+READ_ONLY_TABLES = ("django_migrations",)
 
 
 def grant_application_role(connection: Any, role: str) -> None:
@@ -29,6 +30,8 @@ def grant_application_role(connection: Any, role: str) -> None:
             f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quote(role)}",
         ]
         statements += [f"REVOKE UPDATE, DELETE, TRUNCATE ON {quote(t)} FROM {quote(role)}" for t in APPEND_ONLY_TABLES]
+        # Which migrations ran is the owner's to say: the processes could otherwise mark one applied.
+        statements += [f"REVOKE INSERT, UPDATE, DELETE ON {quote(t)} FROM {quote(role)}" for t in READ_ONLY_TABLES]
         for statement in statements:
             cursor.execute(statement)
 
@@ -43,10 +46,17 @@ def privileges_in_excess(connection: Any) -> list[str]:
         row = cursor.fetchone()
         if row and row[0]:
             found.append("it is a superuser")
-        cursor.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user")
+        # Owned directly, or through a role it is a member of (which would let it alter them too).
+        cursor.execute(
+            "SELECT count(*) FROM pg_tables "
+            "WHERE schemaname = 'public' AND pg_has_role(current_user, tableowner, 'USAGE')"
+        )
         owned = cursor.fetchone()[0]
         if owned:
-            found.append(f"it owns {owned} tables")
+            found.append(f"it owns {owned} tables, itself or through a role it belongs to")
+        cursor.execute("SELECT has_schema_privilege(current_user, 'public', 'CREATE')")
+        if cursor.fetchone()[0]:
+            found.append("it may create tables in the schema")
         for table in APPEND_ONLY_TABLES:
             cursor.execute(
                 "SELECT has_table_privilege(current_user, %s, 'UPDATE') "

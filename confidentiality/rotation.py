@@ -20,7 +20,9 @@ from django.utils import timezone
 
 from confidentiality.adapters import BOUND, SEALED_KEYS
 from confidentiality.crypto import (
+    DecryptionError,
     EncryptedTextField,
+    Unreadable,
     data_key_cache,
     data_key_create,
     encrypted_fields,
@@ -41,6 +43,9 @@ class RotationReport:
     subjects_rekeyed: int = 0
     values_reencrypted: int = 0
     by_field: dict[str, int] = field(default_factory=dict)
+    # Subjects left under their key because something of theirs does not decrypt.
+    skipped: list[str] = field(default_factory=list)
+    secrets_unreadable: list[str] = field(default_factory=list)
 
 
 def rotate_key_encryption_keys(*, batch_size: int | None = None) -> RotationReport:
@@ -59,30 +64,37 @@ def rotate_key_encryption_keys(*, batch_size: int | None = None) -> RotationRepo
                 key.rewrapped_at = timezone.now()
             DataKey.objects.bulk_update(batch, ["kek_id", "wrapped", "rewrapped_at"])
             report.data_keys_rewrapped += len(batch)
-    report.secrets_resealed = reseal_authenticators(primary)
+    report.secrets_resealed, report.secrets_unreadable = reseal_authenticators(primary)
     report.emails_resealed = reseal_under(primary)
     return report
 
 
-def reseal_authenticators(primary: str | None = None) -> int:
+def reseal_authenticators(primary: str | None = None) -> tuple[int, list[str]]:
     """Seal every second-factor secret (TOTP secrets, recovery-code seeds) bound to its user under
-    the first key-encryption key, where it is not already. One transaction; returns how many."""
+    the first key-encryption key, where it is not already; one transaction each. Returns how many,
+    and the ones left as they are because they do not open for their user (a copied secret)."""
     from allauth.mfa.models import Authenticator
 
-    changed = 0
-    with transaction.atomic():
-        for pk, data in Authenticator.objects.select_for_update().values_list("pk", "data"):
-            stored = {name: value for name, value in data.items() if name in SEALED_KEYS and isinstance(value, str)}
+    changed, unreadable = 0, []
+    for pk in Authenticator.objects.order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            data = Authenticator.objects.select_for_update().filter(pk=pk).values_list("data", flat=True).first()
+            if not isinstance(data, dict):
+                continue
+            stored = [value for name, value in data.items() if name in SEALED_KEYS and isinstance(value, str)]
             if all(
                 value.startswith(BOUND) and (primary is None or kek_id_of_sealed(value[len(BOUND) :]) == primary)
-                for value in stored.values()
+                for value in stored
             ):
                 continue
             # Loaded (opened for its user) and saved (bound again, under the first key).
             authenticator = Authenticator.objects.get(pk=pk)
+            if getattr(authenticator, "_unreadable_secret", False):
+                unreadable.append(f"authenticator {pk}")
+                continue
             authenticator.save(update_fields=["data"])
             changed += 1
-    return changed
+    return changed, unreadable
 
 
 def _holder_model(model: type[models.Model], path: str) -> type[models.Model]:
@@ -110,6 +122,9 @@ def rotate_data_keys(*, batch_size: int | None = None) -> RotationReport:
     batch_size = batch_size or settings.ENCRYPTION_BATCH_SIZE
     report = RotationReport()
     started = timezone.now()
+    # A key a value elsewhere still names (a row moved to another owner) is not destroyed: moved
+    # back, the value opens again.
+    named_elsewhere = keys_named_elsewhere(batch_size=batch_size)
     for holder_model, fields in _fields_by_holder().items():
         last_pk = None
         while True:
@@ -120,7 +135,14 @@ def rotate_data_keys(*, batch_size: int | None = None) -> RotationReport:
             if not chunk:
                 break
             for holder in chunk:
-                _rekey_one(holder, fields, report)
+                try:
+                    if getattr(holder, "data_key_id", None) in named_elsewhere:
+                        raise DecryptionError(f"a value of another record is under the key of {holder.pk}")
+                    _rekey_one(holder, fields, report)
+                except DecryptionError:
+                    # Something of it does not decrypt: its key stays, so what is stored may yet be
+                    # recovered (the value was reported when it was read).
+                    report.skipped.append(f"{holder._meta.label} {holder.pk}")
                 last_pk = holder.pk
     return report
 
@@ -141,7 +163,8 @@ def _rekey_one(
         for row in _rows_of(model, probe, holder).iterator(chunk_size=500):
             present = [name for name in names if row.__dict__.get(name) is not None]
             for name in present:
-                getattr(row, name)  # decrypt now, while the old key exists
+                if isinstance(getattr(row, name), Unreadable):  # decrypt now, while the old key exists
+                    raise DecryptionError(f"{model._meta.label}.{name} of {row.pk} does not decrypt")
             pending.append((row, present))
     new_key = data_key_create(purpose=old_key.purpose)
     type(holder)._default_manager.filter(pk=holder.pk).update(data_key=new_key)
@@ -199,6 +222,45 @@ def _delete_blobs(names: list[str]) -> None:
 # --- binding ciphertexts written before owners were bound ------------------------------------
 
 
+def _owner_key_rows(model: type[models.Model], enc_field: EncryptedTextField, batch_size: int) -> Any:
+    """Every row's (pk, stored value, its owner's data key id today), in pk order, by batches."""
+    last_pk: Any = None
+    while True:
+        rows = model._default_manager.order_by("pk").values_list("pk", enc_field.attname, _key_path(enc_field))
+        if last_pk is not None:
+            rows = rows.filter(pk__gt=last_pk)
+        batch = list(rows[:batch_size])
+        if not batch:
+            return
+        last_pk = batch[-1][0]
+        yield batch
+
+
+def _stored_key_id(sealed: Any) -> Any:
+    from confidentiality.crypto import token_key_id
+
+    if sealed is None:
+        return None
+    try:
+        return token_key_id(sealed.token)
+    except (DecryptionError, ValueError):
+        return None
+
+
+def keys_named_elsewhere(*, batch_size: int | None = None) -> set[Any]:
+    """The data keys that a stored value names although its owner's key today is another: the keys
+    of rows moved to another owner. One pass over every encrypted column."""
+    batch_size = batch_size or settings.ENCRYPTION_BATCH_SIZE
+    found: set[Any] = set()
+    for model, enc_field in encrypted_fields():
+        for batch in _owner_key_rows(model, enc_field, batch_size):
+            for _pk, sealed, owner_key in batch:
+                key_id = _stored_key_id(sealed)
+                if key_id is not None and key_id != owner_key:
+                    found.add(key_id)
+    return found
+
+
 @dataclass
 class BindReport:
     values_bound: int = 0
@@ -226,19 +288,12 @@ def bind_ciphertexts(*, batch_size: int | None = None) -> BindReport:
     batch_size = batch_size or settings.ENCRYPTION_BATCH_SIZE
     report = BindReport()
     for model, enc_field in encrypted_fields():
-        last_pk: Any = None
-        while True:
-            rows = model._default_manager.order_by("pk").values_list("pk", enc_field.attname, _key_path(enc_field))
-            if last_pk is not None:
-                rows = rows.filter(pk__gt=last_pk)
-            batch = list(rows[:batch_size])
-            if not batch:
-                break
-            last_pk = batch[-1][0]
+        for batch in _owner_key_rows(model, enc_field, batch_size):
             _bind_batch(model, enc_field, batch, report)
     for binder in FILE_BINDERS:
         binder(batch_size, report)
-    report.authenticators_bound = reseal_authenticators()
+    report.authenticators_bound, unreadable = reseal_authenticators()
+    report.refused += unreadable
     return report
 
 
@@ -246,12 +301,12 @@ def bind_ciphertexts(*, batch_size: int | None = None) -> BindReport:
 def _bind_batch(
     model: type[models.Model], enc_field: EncryptedTextField, batch: list[tuple[Any, Any, Any]], report: BindReport
 ) -> None:
-    from confidentiality.crypto import Unreadable, token_is_bound, token_key_id
+    from confidentiality.crypto import token_is_bound
 
     for pk, sealed, owner_key in batch:
         if sealed is None or token_is_bound(sealed.token):
             continue
-        if token_key_id(sealed.token) != owner_key:
+        if _stored_key_id(sealed) != owner_key:  # another owner's key, or not a token at all
             report.refused.append(f"{model._meta.label}.{enc_field.name} {pk}")
             continue
         row = model._default_manager.select_for_update().get(pk=pk)

@@ -82,6 +82,10 @@ BACKUP_DAYS = env_int("BACKUP_DAYS", 90, minimum=1)
 KEY_BACKUP_DAYS = env_int("KEY_BACKUP_DAYS", 35, minimum=1)
 if KEY_BACKUP_DAYS > BACKUP_DAYS:
     raise ImproperlyConfigured("KEY_BACKUP_DAYS must not be longer than BACKUP_DAYS: keys are kept the shorter time.")
+# Values encrypted before they were bound to their owner (and second-factor secrets stored before
+# they were bound to their person) still open while this is true. Once bind_ciphertexts reports
+# every one bound, set it to false: such a value written into a row then opens for no one.
+ACCEPT_UNBOUND_CIPHERTEXTS = env_bool("ACCEPT_UNBOUND_CIPHERTEXTS", True)
 # Where set, the head is also e-mailed once a day to the practice's data-protection contact.
 DATA_PROTECTION_CONTACT_EMAIL = env_str("DATA_PROTECTION_CONTACT_EMAIL", "") or ""
 

@@ -96,7 +96,7 @@ def bind_document_files(batch_size: int, report: Any) -> None:
     from django.core.files.storage import default_storage
     from django.db import transaction
 
-    from confidentiality.crypto import blob_is_bound, encrypt_blob
+    from confidentiality.crypto import DecryptionError, blob_is_bound, encrypt_blob
     from engagements.models import Document
     from engagements.services import document_aad, document_content
 
@@ -112,14 +112,23 @@ def bind_document_files(batch_size: int, report: Any) -> None:
         old_names: list[str] = []
         with transaction.atomic():
             for document in batch:
-                with default_storage.open(document.blob_name, "rb") as handle:
-                    blob = handle.read()
+                refused = f"engagements.Document.file {document.pk}"
+                try:
+                    with default_storage.open(document.blob_name, "rb") as handle:
+                        blob = handle.read()
+                except OSError:
+                    report.refused.append(refused + " (the file is missing)")
+                    continue
                 if blob_is_bound(blob):
                     continue
-                if uuid_module.UUID(bytes=blob[:16]) != document.engagement.data_key_id:
-                    report.refused.append(f"engagements.Document.file {document.pk}")
+                if len(blob) < 16 or uuid_module.UUID(bytes=blob[:16]) != document.engagement.data_key_id:
+                    report.refused.append(refused)
                     continue
-                content = document_content(document, blob)
+                try:
+                    content = document_content(document, blob)
+                except DecryptionError:
+                    report.refused.append(refused)
+                    continue
                 sealed = encrypt_blob(
                     content,
                     key_id=document.engagement.data_key_id,

@@ -26,7 +26,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from confidentiality.audit import audit_anchor, audit_record
+from confidentiality.audit import anchor_after_commit, audit_record
 from confidentiality.journal import journal_append, journal_entries
 from retention import engine
 from retention.models import DeletionReceipt, RetentionSweep, SweepLease
@@ -315,7 +315,7 @@ def run_sweep(
     sweep.save(update_fields=["state", "finished_at", "deleted"])
     audit_record(actor=actor, action="retention.sweep", obj=sweep, detail={"deleted": dict(result.deleted)})
     # The chain's head, with the sweep's deletions in it, outside the database once it commits.
-    transaction.on_commit(audit_anchor)
+    anchor_after_commit()
     return result
 
 

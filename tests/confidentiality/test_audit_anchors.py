@@ -262,3 +262,35 @@ class TestAnchors:
         (line,) = anchor_lines(settings)
         swept = AuditEvent.objects.get(action="retention.sweep")
         assert (line["seq"], line["hash"]) == (swept.seq, swept.hash)
+
+
+class TestAHeadMovedBack:
+    """Events after the last anchor taken out, the head set back to the event before them with a
+    MAC made up: the next ordinary event must not make that head authentic again."""
+
+    def test_the_next_event_records_it_and_verification_keeps_reporting_it(self, settings: Any) -> None:
+        events = make_events(3)
+        audit_anchor()
+        events += make_events(3)  # 4, 5, 6: the last one a download someone wants gone
+        with tampering():
+            AuditEvent.objects.filter(seq__gt=4).delete()
+        AuditChainHead.objects.filter(pk=1).update(seq=4, hash=events[3].hash, mac="a1:" + "0" * 64)
+
+        later = audit.audit_record(actor=None, action="note.read", object_type="engagements.note", object_id="n-2")
+
+        flagged = AuditEvent.objects.get(action=audit.HEAD_NOT_AUTHENTIC)
+        assert flagged.seq == 5 and flagged.detail == {"head_seq": 4, "last_seq": 4}
+        assert later.seq == 6 and later.prev_hash == flagged.hash
+        report = audit_verify_chain(anchor=False)
+        assert not report.ok and report.first_bad_seq == 5 and "moved back or forged" in report.reason
+
+    def test_such_a_head_is_never_anchored(self, settings: Any, django_capture_on_commit_callbacks: Any) -> None:
+        events = make_events(3)
+        with tampering():
+            AuditEvent.objects.filter(pk=events[-1].pk).delete()
+        AuditChainHead.objects.filter(pk=1).update(seq=2, hash=events[1].hash, mac="a1:" + "0" * 64)
+        with pytest.raises(audit.ChainBroken):
+            audit_anchor()
+        with django_capture_on_commit_callbacks(execute=True):
+            audit.anchor_after_commit()
+        assert not settings.AUDIT_ANCHOR_JOURNAL.exists()

@@ -61,6 +61,7 @@ def test_the_processes_role_appends_to_the_audit_log_and_can_do_nothing_else_to_
     assert "permission denied" in refused(f"DELETE FROM confidentiality_auditevent WHERE id = {first.pk}")
     assert "permission denied" in refused("TRUNCATE confidentiality_auditevent")
     assert "must be owner" in refused("DROP TABLE engagements_note")
+    assert "permission denied" in refused("INSERT INTO django_migrations (app, name, applied) VALUES ('x', 'y', now())")
 
     assert AuditEvent.objects.count() == 2
     assert audit_verify_chain(anchor=False).ok
@@ -98,3 +99,21 @@ def test_the_deploy_check_refuses_a_role_that_owns_the_tables(settings: Any) -> 
 def test_the_deploy_check_passes_the_processes_role(settings: Any, as_app_role: str) -> None:
     settings.PRODUCTION = True
     assert processes_role_is_least_privileged() == []
+
+
+def test_the_deploy_check_refuses_a_role_that_owns_the_tables_through_another(settings: Any) -> None:
+    settings.PRODUCTION = True
+    role = f"app_{uuid.uuid4().hex[:12]}"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tableowner FROM pg_tables WHERE tablename = 'confidentiality_auditevent'")
+        owner = cursor.fetchone()[0]
+        cursor.execute(f'CREATE ROLE "{role}" NOLOGIN NOSUPERUSER IN ROLE "{owner}"')
+    grant_application_role(connection, role)
+    with connection.cursor() as cursor:
+        cursor.execute(f'SET ROLE "{role}"')
+    try:
+        (error,) = processes_role_is_least_privileged()
+        assert "through a role it belongs to" in error.msg
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET ROLE")

@@ -1,6 +1,6 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
 from confidentiality.rotation import bind_ciphertexts
 
@@ -22,10 +22,28 @@ class Command(BaseCommand):
             f"{report.authenticators_bound} second-factor secrets."
         )
         if report.refused:
+            # Not a failure of the release (someone who moved a row could otherwise stop every
+            # deploy), but audited, and the administrators are told.
+            from confidentiality.accounts import administrators
+            from confidentiality.audit import audit_record
+            from confidentiality.notify import notify
+
             for what in report.refused:
-                self.stderr.write(f"  refused: {what} is under a key that is not its owner's")
-            raise CommandError(
-                f"{len(report.refused)} values were left unbound: each is under another owner's key, as a row "
-                "moved to another engagement or client would be. Look into them before anything else."
+                self.stderr.write(f"  left unbound: {what} is not under its owner's key, or does not open")
+            audit_record(actor=None, action="crypto.values_not_bound", detail={"count": len(report.refused)})
+            notify(
+                users=administrators(),
+                text=f"{len(report.refused)} stored values are not under their owner's key, as a record moved to "
+                "another engagement or client would be. They read as unreadable; look into them.",
+                about="crypto:values-not-bound",
             )
-        self.stdout.write(self.style.SUCCESS("Every ciphertext is bound to its owner."))
+            self.stderr.write(
+                self.style.WARNING(f"{len(report.refused)} values were left unbound; the administrators are told.")
+            )
+            return
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Every ciphertext is bound to its owner. Set ACCEPT_UNBOUND_CIPHERTEXTS=false: a value written "
+                "before binding then opens for no one."
+            )
+        )

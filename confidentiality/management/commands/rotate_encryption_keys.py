@@ -21,6 +21,8 @@ class Command(BaseCommand):
             f"Re-wrapped {report.data_keys_rewrapped} data keys; "
             f"re-sealed {report.secrets_resealed} second-factor secrets and {report.emails_resealed} waiting e-mails."
         )
+        for what in report.secrets_unreadable:
+            self.stderr.write(f"  left as it is, it does not open for its person (a copied secret?): {what}")
         if options["data_keys"]:
             content = rotate_data_keys(batch_size=options["batch_size"])
             self.stdout.write(
@@ -28,6 +30,8 @@ class Command(BaseCommand):
             )
             for label, count in sorted(content.by_field.items()):
                 self.stdout.write(f"  {label}: {count}")
+            for what in content.skipped:
+                self.stderr.write(f"  left under its old key, something of it does not decrypt: {what}")
         self.stdout.write(
             self.style.SUCCESS("Rotation complete. Old keys may now be removed from FIELD_ENCRYPTION_KEYS.")
         )
