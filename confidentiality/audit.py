@@ -101,13 +101,15 @@ def _last_event(event_model: Any) -> tuple[int, str]:
     return (int(found[0]), str(found[1])) if found else (0, GENESIS)
 
 
-def _head_holds(head: Any, last: tuple[int, str], *, legacy_head: bool = False) -> bool:
-    """The head names the last event there is, under a MAC that holds."""
-    if (head.seq, head.hash) != last:
-        return False
+def _head_mac_ok(head: Any, *, legacy_head: bool = False) -> bool:
     if head.seq == 0 or (legacy_head and not head.mac):
         return True
     return _head_mac_holds(head.seq, head.hash, head.mac)
+
+
+def _head_holds(head: Any, last: tuple[int, str], *, legacy_head: bool = False) -> bool:
+    """The head names the last event there is, under a MAC that holds."""
+    return (head.seq, head.hash) == last and _head_mac_ok(head, legacy_head=legacy_head)
 
 
 def _system_row(action: str) -> dict[str, Any]:
@@ -167,8 +169,10 @@ def _append(
         head = head_model.objects.select_for_update().get(pk=1)
     primary = chain_keys()[0]
     seq, prev = head.seq, head.hash
-    last = _last_event(event_model)
-    if not _head_holds(head, last, legacy_head=legacy_head):
+    # The head's MAC, checked on every append at no extra query (the row is already here); that
+    # the head names the last event is checked on verification and before every anchor.
+    if not _head_mac_ok(head, legacy_head=legacy_head):
+        last = _last_event(event_model)
         # The head was moved back or its MAC made up: events after it may have been taken out.
         # Never MAC such a head afresh: the chain goes on from the last event there is, after an
         # event saying so, in a link no one can take out without the key.
