@@ -36,9 +36,9 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         """allauth's e-mails in the practice's name (templates/account/email/), never the site's
         host name."""
-        from django.conf import settings
+        from confidentiality.practice import current_practice
 
-        super().send_mail(template_prefix, email, {**context, "practice_name": settings.PRACTICE_NAME})
+        super().send_mail(template_prefix, email, {**context, "practice_name": current_practice().name})
 
     def is_open_for_signup(self, request: Any) -> bool:
         # Accounts are made by the practice administrator, never by sign-up.

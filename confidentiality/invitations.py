@@ -28,6 +28,7 @@ from django.utils import timezone
 from confidentiality.accounts import require_practice_manager, role_of
 from confidentiality.audit import audit_record
 from confidentiality.models import Invitation
+from confidentiality.practice import current_practice
 from confidentiality.roles import Role
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ def invitation_send(*, actor: User | None, user: User) -> Invitation:
     role = role_of(user)
     days = max(1, round(timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT).total_seconds() / 86400))
     context = {
-        "practice_name": settings.PRACTICE_NAME,
+        "practice_name": current_practice().name,
         "name": user.display_name,
         "invited_to": INVITED_TO.get(role, "use the practice's portal") if role else "use the practice's portal",
         "link": set_password_link(user),

@@ -50,6 +50,10 @@ def render_pdf(template: str, context: dict[str, Any], *, reader: Any = None) ->
     from django.utils import timezone
     from weasyprint import HTML
 
+    if "practice" not in context:
+        from confidentiality.practice import current_practice
+
+        context = {**context, "practice": current_practice()}
     if reader is not None:
         context = {
             **context,

@@ -96,6 +96,33 @@ def totp_code(secret: str, *, steps_back: int = 0) -> str:
     return cast(str, format_hotp_value(hotp_value(secret, counter)))  # allauth's helpers are unannotated
 
 
+DEMO_ADDRESSES = {
+    "Northwind Trading": "Northwind Trading Ltd\n12 Wharf Street\nLeeds LS1 4AB",
+    "Harbour Health Trust": "Harbour Health Trust\nHarbour House, 3 Quay Road\nBristol BS1 5TT",
+}
+
+
+def _demo_practice() -> None:
+    """The practice's own details, as an administrator would record them on day one."""
+    from confidentiality.models import Practice
+
+    Practice.objects.get_or_create(
+        pk=1,
+        defaults={
+            "name": settings.PRACTICE_NAME,
+            "address": "2 Chapel Walk\nSheffield S1 2PD",
+            "email": "office@practice.example",
+            "phone": "0114 496 0000",
+            "company_number": "12345678",
+            "vat_number": "GB123456789",
+            "payment_details": "Bank transfer to Coaching Practice Ltd, sort code 20-00-00, account 12345678",
+            "data_protection_contact": "Alex Admin",
+            "data_protection_email": "privacy@practice.example",
+            "regulator_registration": "ZA000000",
+        },
+    )
+
+
 @transaction.atomic
 def seed_demo(*, scale: int = 0, issue_tokens: bool = False) -> dict[str, Any]:
     from engagements.models import Client, Engagement, Organisation, SponsorContact
@@ -103,13 +130,17 @@ def seed_demo(*, scale: int = 0, issue_tokens: bool = False) -> dict[str, Any]:
 
     if not settings.DEMO_TOOLS_ENABLED:
         raise RuntimeError("seed_demo builds demo accounts with a known password; it does not run in production.")
+    _demo_practice()
     people = {spec.key: _person(spec) for spec in PEOPLE}
     organisations: dict[str, Organisation] = {}
     for spec in PEOPLE:
         if spec.organisation is None:
             continue
         organisation = Organisation.objects.filter(name=spec.organisation).first() or organisation_create(
-            actor=None, name=spec.organisation, keep_hard_copies=spec.organisation.startswith("Harbour")
+            actor=None,
+            name=spec.organisation,
+            address=DEMO_ADDRESSES.get(spec.organisation, ""),
+            keep_hard_copies=spec.organisation.startswith("Harbour"),
         )
         organisations[spec.organisation] = organisation
         if not SponsorContact.objects.filter(user=people[spec.key]).exists():

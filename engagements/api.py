@@ -69,7 +69,7 @@ class EngagementViewSet(viewsets.ReadOnlyModelViewSet):
 class OrganisationSerializer(StrictModelSerializer):
     class Meta:
         model = Organisation
-        fields = ["id", "name", "keep_hard_copies", "sponsors_need_second_factor", "created_at"]
+        fields = ["id", "name", "address", "keep_hard_copies", "sponsors_need_second_factor", "created_at"]
         read_only_fields = ["id", "created_at"]
 
 

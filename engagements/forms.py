@@ -67,6 +67,9 @@ class BreakGlassForm(forms.Form):
 
 class OrganisationForm(forms.Form):
     name = forms.CharField(label="Organisation name", max_length=200)
+    address = forms.CharField(
+        label="Postal address (for invoices)", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     keep_hard_copies = forms.BooleanField(
         label="The organisation lets us keep hard copies at contract end", required=False
     )

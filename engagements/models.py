@@ -15,6 +15,7 @@ class Organisation(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=200)
+    address = models.TextField(blank=True, help_text="Printed on its invoices.")
     created_at = models.DateTimeField(default=timezone.now)
     keep_hard_copies = models.BooleanField(
         default=False, help_text="The organisation lets the practice keep hard copies at contract end (policy 000)."

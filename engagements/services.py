@@ -54,11 +54,19 @@ def _require_basic_consent(client: Client, status: str) -> None:
 
 @transaction.atomic
 def organisation_create(
-    *, actor: User | None, name: str, keep_hard_copies: bool = False, sponsors_need_second_factor: bool = False
+    *,
+    actor: User | None,
+    name: str,
+    address: str = "",
+    keep_hard_copies: bool = False,
+    sponsors_need_second_factor: bool = False,
 ) -> Organisation:
     require_practice_manager(actor)
     organisation = Organisation(
-        name=name.strip(), keep_hard_copies=keep_hard_copies, sponsors_need_second_factor=sponsors_need_second_factor
+        name=name.strip(),
+        address=address.strip(),
+        keep_hard_copies=keep_hard_copies,
+        sponsors_need_second_factor=sponsors_need_second_factor,
     )
     organisation.full_clean()
     organisation.save()

@@ -76,6 +76,12 @@ class Invoice(models.Model):
         "engagements.Engagement", null=True, blank=True, on_delete=models.SET_NULL, related_name="invoices"
     )
     engagement_reference = models.CharField(max_length=40, blank=True)
+    # As they were the day it was issued (a VAT invoice names supplier and customer as they then were).
+    # Nullable, so that adding them did not rebuild the table (and its triggers) on SQLite; set on issue.
+    organisation_address = models.TextField(null=True, blank=True)
+    supplier = models.JSONField(
+        null=True, blank=True, help_text="The practice's name, address, numbers and how to pay, when issued."
+    )
     currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.GBP)
     net = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, default=0)
     tax = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, default=0)

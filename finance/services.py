@@ -20,6 +20,7 @@ from django.utils import timezone
 
 import access
 from confidentiality.audit import audit_record
+from confidentiality.practice import supplier_snapshot
 from confidentiality.roles import Role
 from finance import money
 from finance.models import Audit, CreditNote, Invoice, InvoiceLine, NumberSeries, Payment
@@ -206,6 +207,8 @@ def invoice_issue(*, actor: User, invoice: Invoice, issued_on: datetime.date | N
     locked.due_on = issued_on + datetime.timedelta(days=locked.payment_terms_days)
     locked.state = Invoice.State.UNPAID
     locked.organisation_name = locked.organisation.name
+    locked.organisation_address = locked.organisation.address
+    locked.supplier = supplier_snapshot()
     locked.engagement_reference = locked.engagement.reference if locked.engagement else ""
     locked.issued_at = timezone.now()
     locked.issued_by = actor if actor is not None else _system_user()
@@ -217,6 +220,8 @@ def invoice_issue(*, actor: User, invoice: Invoice, issued_on: datetime.date | N
             "due_on",
             "state",
             "organisation_name",
+            "organisation_address",
+            "supplier",
             "engagement_reference",
             "issued_at",
             "issued_by",

@@ -311,10 +311,14 @@ def invoice_pdf(request: SignedInRequest, pk: str) -> HttpResponse:
     if invoice.is_draft:
         raise Http404
     paid, credited, outstanding = selectors.balance_of(invoice)
+    from confidentiality.practice import supplier_snapshot
+
     pdf = render_pdf(
         "finance/invoice_pdf.html",
         {
             "invoice": invoice,
+            # As the practice was when it was issued (an invoice issued before this was kept: as it is now).
+            "supplier": invoice.supplier or supplier_snapshot(),
             "lines": list(invoice.lines.all()),
             "credit_notes": list(invoice.credit_notes.order_by("number")),
             "paid": paid,

@@ -49,8 +49,8 @@ def record(world: World, basis: str = "client_consent", **extra: Any) -> Disclos
     return disclosure_services.disclosure_record(**values)
 
 
-def consented(world: World) -> Disclosure:
-    return record(world, consent=give_consent(world, world.engagement))
+def consented(world: World, **extra: Any) -> Disclosure:
+    return record(world, consent=give_consent(world, world.engagement), **extra)
 
 
 def pending(world: World, **extra: Any) -> Disclosure:
@@ -238,10 +238,29 @@ class TestLetter:
         assert response["Content-Disposition"].startswith("attachment;")
         text = pdf_text(response.content)
         assert "Confirmation of a disclosure" in text and "Dear Samira Quentin-Marsh" in text
-        for expected in (WHAT, RECIPIENT, REASON, "The client's written consent", "A government body"):
+        for expected in (WHAT, RECIPIENT, REASON, "The client's written consent", "(a government body)"):
             assert " ".join(expected.split()) in text
         assert world.people["client"].display_name in text  # watermarked with the reader
         assert AuditEvent.objects.filter(action="disclosure.letter", object_id=str(disclosure.pk)).exists()
+
+    def test_the_letter_comes_from_the_practice_and_says_whom_to_ask_and_where_to_complain(self, world: World) -> None:
+        from confidentiality.practice import practice_update
+
+        practice_update(
+            actor=world.people["admin"],
+            name="Lindqvist Coaching Ltd",
+            address="4 Mill Lane\nYork YO1 7HH",
+            data_protection_contact="Ingrid Lindqvist",
+            data_protection_email="privacy@lindqvist.example",
+        )
+        disclosure = consented(world, recipient_kind="other", recipient="Dr Ruth Okafor, the client's GP")
+        text = pdf_text(
+            world.http("client").get(reverse("disclosures:disclosure_letter", args=[disclosure.pk])).content
+        )
+        assert "Lindqvist Coaching Ltd" in text and "4 Mill Lane" in text
+        assert "Dr Ruth Okafor, the client's GP" in text and "Someone else" not in text
+        assert "Ingrid Lindqvist" in text and "privacy@lindqvist.example" in text
+        assert "right to complain to The Information Commissioner's Office" in text
 
     def test_an_approved_letter_names_the_second_approver(self, world: World) -> None:
         disclosure = pending(world)
