@@ -112,16 +112,27 @@ def _head_holds(head: Any, last: tuple[int, str], *, legacy_head: bool = False) 
     return (head.seq, head.hash) == last and _head_mac_ok(head, legacy_head=legacy_head)
 
 
-def _system_row(action: str) -> dict[str, Any]:
+def _row(
+    action: str,
+    *,
+    actor_id: int | None = None,
+    actor_role: str = "system",
+    object_type: str = "",
+    object_id: str = "",
+    engagement_id: uuid.UUID | None = None,
+    client_id: uuid.UUID | None = None,
+    detail: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An event's fields, as ``_append`` links them (by default, one the system itself records)."""
     return {
-        "actor_id": None,
-        "actor_role": "system",
+        "actor_id": actor_id,
+        "actor_role": actor_role,
         "action": action,
-        "object_type": "",
-        "object_id": "",
-        "engagement_id": None,
-        "client_id": None,
-        "detail": {},
+        "object_type": object_type,
+        "object_id": object_id,
+        "engagement_id": engagement_id,
+        "client_id": client_id,
+        "detail": detail or {},
     }
 
 
@@ -178,7 +189,7 @@ def _append(
         # event saying so, in a link no one can take out without the key.
         log.error("Audit chain head at event %s is not authentic (last event %s)", head.seq, last[0])
         found = {"head_seq": head.seq, "last_seq": last[0]}
-        rows = [{**_system_row(HEAD_NOT_AUTHENTIC), "detail": found}, *rows]
+        rows = [_row(HEAD_NOT_AUTHENTIC, detail=found), *rows]
         seq, prev = last
     now = timezone.now()
     events = []
@@ -214,16 +225,16 @@ def audit_record(
     if obj is not None:
         object_type = object_type or record_label(obj)
         object_id = object_id or str(obj.pk)
-    row = {
-        "actor_id": getattr(actor, "pk", None) if actor is not None else None,
-        "actor_role": _actor_role(actor),
-        "action": action,
-        "object_type": object_type,
-        "object_id": object_id,
-        "engagement_id": engagement_id,
-        "client_id": client_id,
-        "detail": detail,
-    }
+    row = _row(
+        action,
+        actor_id=getattr(actor, "pk", None),
+        actor_role=_actor_role(actor),
+        object_type=object_type,
+        object_id=object_id,
+        engagement_id=engagement_id,
+        client_id=client_id,
+        detail=detail,
+    )
     event: AuditEvent = _append([row])[-1]
     return event
 
@@ -252,16 +263,15 @@ def audit_record_many(*, actor: User, action: str, object_type: str, items: list
     actor_id, actor_role = getattr(actor, "pk", None), _actor_role(actor)
     _append(
         [
-            {
-                "actor_id": actor_id,
-                "actor_role": actor_role,
-                "action": action,
-                "object_type": object_type,
-                "object_id": str(item.get("object_id", "")),
-                "engagement_id": item.get("engagement_id"),
-                "client_id": item.get("client_id"),
-                "detail": {},
-            }
+            _row(
+                action,
+                actor_id=actor_id,
+                actor_role=actor_role,
+                object_type=object_type,
+                object_id=str(item.get("object_id", "")),
+                engagement_id=item.get("engagement_id"),
+                client_id=item.get("client_id"),
+            )
             for item in items
         ]
     )
@@ -274,7 +284,7 @@ def key_the_chain(event_model: Any, head_model: Any) -> None:
     if head is None or head.seq == 0 or head.mac:
         return
     _append(
-        [{**_system_row("audit.chain_keyed"), "detail": {"vouches_to": head.seq}}],
+        [_row("audit.chain_keyed", detail={"vouches_to": head.seq})],
         event_model=event_model,
         head_model=head_model,
         legacy_head=True,
@@ -367,9 +377,9 @@ def data_protection_contact_email() -> str:
     """DATA_PROTECTION_CONTACT_EMAIL, else the contact on the Practice settings page."""
     if settings.DATA_PROTECTION_CONTACT_EMAIL:
         return str(settings.DATA_PROTECTION_CONTACT_EMAIL)
-    from confidentiality.models import Practice
+    from confidentiality.practice import current_practice  # it audits through this module
 
-    return Practice.objects.filter(pk=1).values_list("data_protection_email", flat=True).first() or ""
+    return current_practice().data_protection_email
 
 
 def read_anchors() -> tuple[list[Anchor], list[str]]:

@@ -385,10 +385,11 @@ class EncryptedTextField(models.TextField):
         decrypts. The first step is the row's own column (no query)."""
         if self.key_from == "self":
             return instance.pk
+        steps = self.key_from.split(".")
         ids, current = [], instance
-        for step in self.key_from.split("."):
+        for position, step in enumerate(steps, start=1):
             ids.append(str(getattr(current, type(current)._meta.get_field(step).attname)))
-            if len(ids) < len(self.key_from.split(".")):
+            if position < len(steps):
                 current = getattr(current, step)
         return "/".join(ids)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 
@@ -18,3 +18,18 @@ def follow_content_types(models: list[tuple[str, str]], new_app: str) -> Callabl
                 content_type.objects.filter(app_label=old_app, model=model).update(app_label=new_app)
 
     return forwards
+
+
+def sql_for_vendor(*, postgresql: str = "", sqlite: Sequence[str] = ()) -> Callable[[Any, Any], None]:
+    """A RunPython step running the SQL written for the database at hand: one script on
+    PostgreSQL, statement by statement on SQLite (triggers are written once per engine)."""
+
+    def run(apps: Any, schema_editor: Any) -> None:
+        vendor = schema_editor.connection.vendor
+        if vendor == "postgresql" and postgresql:
+            schema_editor.execute(postgresql, params=None)
+        elif vendor == "sqlite":
+            for statement in sqlite:
+                schema_editor.execute(statement)
+
+    return run

@@ -8,7 +8,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -55,13 +55,12 @@ def normalise_vat_number(value: str) -> str:
 
 
 @transaction.atomic
-def practice_update(*, actor: User, **values: Any) -> Practice:
-    """Record the practice's details. Audited with the names of what changed, never the values."""
-    from confidentiality.accounts import role_of
-    from confidentiality.roles import Role
+def practice_update(*, actor: User | None, **values: Any) -> Practice:
+    """Record the practice's details (the administrator's; ``actor=None`` is the system). Audited
+    with the names of what changed, never the values."""
+    from confidentiality.accounts import require_practice_manager
 
-    if role_of(actor) != Role.ADMIN:
-        raise PermissionDenied("Only the practice administrator keeps the practice's details.")
+    require_practice_manager(actor)
     unknown = set(values) - set(EDITABLE)
     if unknown:
         raise ValueError(f"Not a practice detail: {', '.join(sorted(unknown))}")

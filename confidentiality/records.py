@@ -9,7 +9,9 @@ goes through here and so accepts the old label and the current one.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import cache
+from typing import Any
 
 from django.apps import apps
 from django.db import models
@@ -35,3 +37,20 @@ def model_for_label(label: str) -> type[models.Model]:
         return _by_label()[label.lower()]
     except KeyError:
         raise LookupError(f"No kind of record is labelled {label!r}.") from None
+
+
+def pk_batches(queryset: models.QuerySet[Any, Any], size: int) -> Iterator[list[Any]]:
+    """The rows of ``queryset`` a batch at a time, in primary-key order: each batch is a query of
+    its own, starting after the last row of the one before, so a long pass holds no cursor and a
+    row changed meanwhile is read as it now is. A ``values_list`` queryset names the pk first."""
+    last: Any = None
+    while True:
+        page = queryset.order_by("pk")
+        if last is not None:
+            page = page.filter(pk__gt=last)
+        batch = list(page[:size])
+        if not batch:
+            return
+        tail = batch[-1]
+        last = tail[0] if isinstance(tail, tuple) else tail.pk
+        yield batch

@@ -33,6 +33,7 @@ from confidentiality.crypto import (
 )
 from confidentiality.models import DataKey
 from confidentiality.outbox import reseal_under
+from confidentiality.records import pk_batches
 
 
 @dataclass
@@ -49,7 +50,6 @@ class RotationReport:
 
 
 def rotate_key_encryption_keys(*, batch_size: int | None = None) -> RotationReport:
-
     batch_size = batch_size or settings.ENCRYPTION_BATCH_SIZE
     primary = key_encryption_keys().primary_id
     report = RotationReport()
@@ -126,14 +126,8 @@ def rotate_data_keys(*, batch_size: int | None = None) -> RotationReport:
     # back, the value opens again.
     named_elsewhere = keys_named_elsewhere(batch_size=batch_size)
     for holder_model, fields in _fields_by_holder().items():
-        last_pk = None
-        while True:
-            holders = holder_model._default_manager.filter(data_key__created_at__lt=started).order_by("pk")
-            if last_pk is not None:
-                holders = holders.filter(pk__gt=last_pk)
-            chunk = list(holders[:batch_size])
-            if not chunk:
-                break
+        holders = holder_model._default_manager.filter(data_key__created_at__lt=started)
+        for chunk in pk_batches(holders, batch_size):
             for holder in chunk:
                 try:
                     if getattr(holder, "data_key_id", None) in named_elsewhere:
@@ -143,7 +137,6 @@ def rotate_data_keys(*, batch_size: int | None = None) -> RotationReport:
                     # Something of it does not decrypt: its key stays, so what is stored may yet be
                     # recovered (the value was reported when it was read).
                     report.skipped.append(f"{holder._meta.label} {holder.pk}")
-                last_pk = holder.pk
     return report
 
 
@@ -224,16 +217,8 @@ def _delete_blobs(names: list[str]) -> None:
 
 def _owner_key_rows(model: type[models.Model], enc_field: EncryptedTextField, batch_size: int) -> Any:
     """Every row's (pk, stored value, its owner's data key id today), in pk order, by batches."""
-    last_pk: Any = None
-    while True:
-        rows = model._default_manager.order_by("pk").values_list("pk", enc_field.attname, _key_path(enc_field))
-        if last_pk is not None:
-            rows = rows.filter(pk__gt=last_pk)
-        batch = list(rows[:batch_size])
-        if not batch:
-            return
-        last_pk = batch[-1][0]
-        yield batch
+    rows = model._default_manager.values_list("pk", enc_field.attname, _key_path(enc_field))
+    return pk_batches(rows, batch_size)
 
 
 def _stored_key_id(sealed: Any) -> Any:

@@ -57,17 +57,31 @@ def clean_name(name: str) -> str:
     return base[:200]
 
 
-def rekey_document_files(holder: Any, new_key_id: Any, report: Any) -> list[str]:
-    """Documents' stored files are encrypted under the engagement key too: re-encrypt each into a
-    new file under the new key and point the row at it. Returns the old files' names."""
+def _reseal_file(document: Any, content: bytes, *, key_id: Any, engagement_id: Any) -> str:
+    """Write the document's content to a new file under ``key_id``, bound to the document and its
+    engagement, and point the row at it. Returns the old file's name, which goes once this commits."""
     import uuid as uuid_module
 
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 
     from confidentiality.crypto import encrypt_blob
+    from engagements.models import Document
+    from engagements.services import document_aad
+
+    sealed = encrypt_blob(content, key_id=key_id, aad=document_aad(document.pk, engagement_id))
+    new_name = default_storage.save(f"documents/{uuid_module.uuid4().hex}.bin", ContentFile(sealed))
+    Document.objects.filter(pk=document.pk).update(blob_name=new_name)
+    return str(document.blob_name)
+
+
+def rekey_document_files(holder: Any, new_key_id: Any, report: Any) -> list[str]:
+    """Documents' stored files are encrypted under the engagement key too: re-encrypt each into a
+    new file under the new key and point the row at it. Returns the old files' names."""
+    from django.core.files.storage import default_storage
+
     from engagements.models import Document, Engagement
-    from engagements.services import document_aad, document_content
+    from engagements.services import document_content
 
     if not isinstance(holder, Engagement):
         return []
@@ -75,12 +89,7 @@ def rekey_document_files(holder: Any, new_key_id: Any, report: Any) -> list[str]
     for document in Document.objects.filter(engagement=holder).iterator(chunk_size=100):
         with default_storage.open(document.blob_name, "rb") as handle:
             content = document_content(document, handle.read())
-        new_name = default_storage.save(
-            f"documents/{uuid_module.uuid4().hex}.bin",
-            ContentFile(encrypt_blob(content, key_id=new_key_id, aad=document_aad(document.pk, holder.pk))),
-        )
-        Document.objects.filter(pk=document.pk).update(blob_name=new_name)
-        old_names.append(document.blob_name)
+        old_names.append(_reseal_file(document, content, key_id=new_key_id, engagement_id=holder.pk))
         report.values_reencrypted += 1
         report.by_field["engagements.Document.file"] = report.by_field.get("engagements.Document.file", 0) + 1
     return old_names
@@ -92,23 +101,15 @@ def bind_document_files(batch_size: int, report: Any) -> None:
     A file whose key is not its engagement's today (a row moved) is left and named in the report."""
     import uuid as uuid_module
 
-    from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
     from django.db import transaction
 
-    from confidentiality.crypto import DecryptionError, blob_is_bound, encrypt_blob
+    from confidentiality.crypto import DecryptionError, blob_is_bound
+    from confidentiality.records import pk_batches
     from engagements.models import Document
-    from engagements.services import document_aad, document_content
+    from engagements.services import document_content
 
-    last_pk = None
-    while True:
-        documents = Document.objects.select_related("engagement").order_by("pk")
-        if last_pk is not None:
-            documents = documents.filter(pk__gt=last_pk)
-        batch = list(documents[:batch_size])
-        if not batch:
-            return
-        last_pk = batch[-1].pk
+    for batch in pk_batches(Document.objects.select_related("engagement"), batch_size):
         old_names: list[str] = []
         with transaction.atomic():
             for document in batch:
@@ -121,7 +122,8 @@ def bind_document_files(batch_size: int, report: Any) -> None:
                     continue
                 if blob_is_bound(blob):
                     continue
-                if len(blob) < 16 or uuid_module.UUID(bytes=blob[:16]) != document.engagement.data_key_id:
+                key_id = document.engagement.data_key_id
+                if len(blob) < 16 or uuid_module.UUID(bytes=blob[:16]) != key_id:
                     report.refused.append(refused)
                     continue
                 try:
@@ -129,14 +131,7 @@ def bind_document_files(batch_size: int, report: Any) -> None:
                 except DecryptionError:
                     report.refused.append(refused)
                     continue
-                sealed = encrypt_blob(
-                    content,
-                    key_id=document.engagement.data_key_id,
-                    aad=document_aad(document.pk, document.engagement_id),
-                )
-                new_name = default_storage.save(f"documents/{uuid_module.uuid4().hex}.bin", ContentFile(sealed))
-                Document.objects.filter(pk=document.pk).update(blob_name=new_name)
-                old_names.append(document.blob_name)
+                old_names.append(_reseal_file(document, content, key_id=key_id, engagement_id=document.engagement_id))
                 report.files_bound += 1
         # The old files go once the new names are committed.
         for name in old_names:

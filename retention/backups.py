@@ -72,11 +72,17 @@ def _pg_env() -> dict[str, str]:
     return env
 
 
-def _tool(name: str) -> str:
+def _pg_tool(name: str, *args: str) -> str:
+    """Run one of PostgreSQL's client tools on this database; its output, or BackupError."""
     found = shutil.which(name)
     if found is None:
         raise BackupError(f"{name} is not installed: PostgreSQL's client tools are needed for backups.")
-    return found
+    done = subprocess.run(  # noqa: S603 - a fixed tool, arguments of our own
+        [found, *args], env=_pg_env(), capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise BackupError(f"{name} failed ({done.returncode}): {done.stderr.strip()[-500:]}")
+    return done.stdout
 
 
 def backup(*, now: datetime.datetime | None = None) -> Backup:
@@ -115,16 +121,11 @@ def _write_keys(path: Path) -> None:
 def _write_data(folder: Path, stamp: str) -> Path:
     if connection.vendor == "postgresql":
         path = folder / f"data-{stamp}.pgdump"
-        done = subprocess.run(  # noqa: S603 - a fixed tool, arguments of our own
-            [_tool("pg_dump"), "--format=custom", f"--exclude-table-data={DATA_KEY_TABLE}", f"--file={path}"],
-            env=_pg_env(),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode != 0:
+        try:
+            _pg_tool("pg_dump", "--format=custom", f"--exclude-table-data={DATA_KEY_TABLE}", f"--file={path}")
+        except BackupError:
             path.unlink(missing_ok=True)
-            raise BackupError(f"pg_dump failed ({done.returncode}): {done.stderr.strip()[-500:]}")
+            raise
         os.chmod(path, 0o600)
         return path
     if connection.vendor == "sqlite":
@@ -192,7 +193,7 @@ def restore(*, data: Path, keys: Path | None, reapply: bool = True) -> Restored:
         raise BackupError(f"{data} does not exist")
     if keys is not None and not keys.exists():
         raise BackupError(f"{keys} does not exist")
-    _restore_data(data)
+    deferred = _restore_data(data)
     # This process's unwrapped keys are of the database just replaced.
     data_key_cache.clear()
     # The chain is back at the backup's head: anchors of the history since are superseded, before
@@ -207,8 +208,9 @@ def restore(*, data: Path, keys: Path | None, reapply: bool = True) -> Restored:
             action="backup.restored",
             detail={"taken_at": _stamp(taken_at(data) or timezone.now()), "keys": restored},
         )
-    if connection.vendor == "postgresql":
-        _pg_restore_key_constraints(data)
+    if deferred:
+        # The holders' foreign keys to the data keys, now that every key they name is there.
+        _pg_restore(data, deferred)
     if connection.vendor == "postgresql" and settings.DATABASE_OWNER_URL is not None:
         from confidentiality.dbroles import grant_application_role
 
@@ -216,10 +218,11 @@ def restore(*, data: Path, keys: Path | None, reapply: bool = True) -> Restored:
     return Restored(keys_restored=restored, deleted_again=deleted)
 
 
-def _restore_data(path: Path) -> None:
+def _restore_data(path: Path) -> list[str]:
+    """Put the data back; returns what is to be restored once the keys are in (PostgreSQL: the
+    holders' foreign keys to the data keys, as pg_restore's list lines)."""
     if connection.vendor == "postgresql":
-        _pg_restore_without_key_constraints(path)
-        return
+        return _pg_restore_without_key_constraints(path)
     if connection.vendor == "sqlite":
         connection.ensure_connection()
         source = sqlite3.connect(path)
@@ -227,7 +230,7 @@ def _restore_data(path: Path) -> None:
             source.backup(connection.connection)
         finally:
             source.close()
-        return
+        return []
     raise BackupError(f"backups are not built for {connection.vendor}")
 
 
@@ -236,61 +239,37 @@ def _is_key_constraint(toc_line: str) -> bool:
     return " FK CONSTRAINT " in toc_line and "_data_key_id_" in toc_line
 
 
-def _pg_restore(path: Path, toc: list[str], work: Path) -> None:
-    listing = work / "toc.list"
-    listing.write_text("\n".join(toc) + "\n", encoding="utf-8")
-    done = subprocess.run(  # noqa: S603 - a fixed tool, arguments of our own
-        [
-            _tool("pg_restore"),
+def _pg_restore(path: Path, toc: list[str]) -> None:
+    """The items of ``toc`` (pg_restore's list lines) from the backup, in one transaction."""
+    import tempfile
+
+    connection.close()
+    with tempfile.TemporaryDirectory() as work:
+        listing = Path(work) / "toc.list"
+        listing.write_text("\n".join(toc) + "\n", encoding="utf-8")
+        _pg_tool(
+            "pg_restore",
             "--no-owner",
             "--no-privileges",
             "--single-transaction",
             f"--use-list={listing}",
             f"--dbname={connection.settings_dict['NAME']}",
             str(path),
-        ],
-        env=_pg_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise BackupError(f"pg_restore failed ({done.returncode}): {done.stderr.strip()[-500:]}")
+        )
 
 
-def _pg_restore_without_key_constraints(path: Path) -> None:
+def _pg_restore_without_key_constraints(path: Path) -> list[str]:
     """Everything but the holders' foreign keys to the data keys, which are made once the keys are
-    back (``_pg_restore_key_constraints``): rows of deleted content may name keys that are gone."""
-    import tempfile
-
-    listed = subprocess.run(  # noqa: S603 - a fixed tool, arguments of our own
-        [_tool("pg_restore"), "--list", str(path)], env=_pg_env(), capture_output=True, text=True, check=False
-    )
-    if listed.returncode != 0:
-        raise BackupError(f"pg_restore could not read {path.name}: {listed.stderr.strip()[-300:]}")
-    toc = [line for line in listed.stdout.splitlines() if line.strip() and not line.startswith(";")]
+    back: rows of deleted content may name keys that are gone. Returns those foreign keys' lines."""
+    listed = _pg_tool("pg_restore", "--list", str(path))
+    toc = [line for line in listed.splitlines() if line.strip() and not line.startswith(";")]
     with transaction.atomic(), connection.cursor() as cursor:
         # The restore replaces everything the application keeps in its schema: tables, their
         # constraints, indexes and triggers, and the triggers' functions.
         cursor.execute("DROP SCHEMA public CASCADE")
         cursor.execute("CREATE SCHEMA public")
-    connection.close()
-    with tempfile.TemporaryDirectory() as work:
-        _pg_restore(path, [line for line in toc if not _is_key_constraint(line)], Path(work))
-    _restore_pending[str(path)] = [line for line in toc if _is_key_constraint(line)]
-
-
-_restore_pending: dict[str, list[str]] = {}
-
-
-def _pg_restore_key_constraints(path: Path) -> None:
-    import tempfile
-
-    toc = _restore_pending.pop(str(path), [])
-    if toc:
-        connection.close()
-        with tempfile.TemporaryDirectory() as work:
-            _pg_restore(path, toc, Path(work))
+    _pg_restore(path, [line for line in toc if not _is_key_constraint(line)])
+    return [line for line in toc if _is_key_constraint(line)]
 
 
 def _tombstones() -> int:

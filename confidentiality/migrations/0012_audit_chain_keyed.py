@@ -8,18 +8,14 @@ at once, before anything else runs.
 
 from django.db import migrations, models
 
+from confidentiality.migration_helpers import sql_for_vendor
+
 SQLITE_TRIGGERS = [
     """CREATE TRIGGER IF NOT EXISTS confidentiality_auditevent_no_update BEFORE UPDATE ON confidentiality_auditevent
        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: UPDATE refused'); END;""",
     """CREATE TRIGGER IF NOT EXISTS confidentiality_auditevent_no_delete BEFORE DELETE ON confidentiality_auditevent
        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: DELETE refused'); END;""",
 ]
-
-
-def reinstall_sqlite_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        for statement in SQLITE_TRIGGERS:
-            schema_editor.execute(statement)
 
 
 def key_the_chain(apps, schema_editor):
@@ -37,7 +33,7 @@ class Migration(migrations.Migration):
             name="key_id",
             field=models.CharField(blank=True, default="", max_length=20),
         ),
-        migrations.RunPython(reinstall_sqlite_triggers, migrations.RunPython.noop),
+        migrations.RunPython(sql_for_vendor(sqlite=SQLITE_TRIGGERS), migrations.RunPython.noop),
         migrations.AddField(
             model_name="auditchainhead",
             name="mac",

@@ -10,6 +10,8 @@ import importlib
 
 from django.db import migrations, models
 
+from confidentiality.migration_helpers import sql_for_vendor
+
 final = importlib.import_module("finance.migrations.0002_issued_records_are_final")
 FINAL = (*final.FINAL, "organisation_address", "supplier")
 
@@ -33,21 +35,9 @@ $$ LANGUAGE plpgsql;
 """
 
 
-def install(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_UP, params=None)
-    elif schema_editor.connection.vendor == "sqlite":
-        for statement in SQLITE_UP:
-            schema_editor.execute(statement)
-
-
-def uninstall(apps, schema_editor):
-    # Back to 0002's triggers, without the two columns.
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(final.PG_UP.split("CREATE TRIGGER finance_invoice_issued_is_final")[0], params=None)
-    elif schema_editor.connection.vendor == "sqlite":
-        schema_editor.execute("DROP TRIGGER IF EXISTS finance_invoice_issued_is_final;")
-        schema_editor.execute(final.SQLITE_UP[0])
+# Back to 0002's triggers, without the two columns.
+PG_DOWN = final.PG_UP.split("CREATE TRIGGER finance_invoice_issued_is_final")[0]
+SQLITE_DOWN = ["DROP TRIGGER IF EXISTS finance_invoice_issued_is_final;", final.SQLITE_UP[0]]
 
 
 class Migration(migrations.Migration):
@@ -66,5 +56,7 @@ class Migration(migrations.Migration):
                 blank=True, null=True, help_text="The practice's name, address, numbers and how to pay, when issued."
             ),
         ),
-        migrations.RunPython(install, uninstall),
+        migrations.RunPython(
+            sql_for_vendor(postgresql=PG_UP, sqlite=SQLITE_UP), sql_for_vendor(postgresql=PG_DOWN, sqlite=SQLITE_DOWN)
+        ),
     ]
