@@ -9,7 +9,7 @@ import re
 import pytest
 
 from tests.matrix.runner import Matrix, attempt, path_for, uses_api_client
-from tests.matrix.table import AUDIENCE_A, PERSONA_ORDER, ROWS, Row
+from tests.matrix.table import AUDIENCE_A, PERSONA_ORDER, ROWS, WORK_GATE_ROWS, Row
 
 # What would run if a page printed a field unescaped, and what a field looks like escaped.
 RAW = ("<script>alert(", '<b onmouseover="alert(1)"')
@@ -23,9 +23,11 @@ NOT_ON_PAGES = {
     "PrivateDocument",
     "SharedDocument",
     "SuppliedDocument",
+    "ClosedDocumentContent",
+    "ClosedDocument",
     "Posted",
 }
-READS = [row for row in ROWS if row.method == "GET" and "200" in row.expected.values()]
+READS = [row for row in (*ROWS, *WORK_GATE_ROWS) if row.method == "GET" and "200" in row.expected.values()]
 
 
 def readers(row: Row) -> list[str]:

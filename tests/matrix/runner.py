@@ -253,9 +253,12 @@ def attempt(
     api: bool = False,
     check_unchanged: str | None = None,
     policy_gate: bool = False,
+    nothing_written: str | None = None,
 ) -> Outcome:
     """One request in a savepoint that is rolled back. With ``check_unchanged`` (the world's
-    fingerprint), whether the request changed anything is measured before the rollback."""
+    fingerprint), whether the request changed anything is measured before the rollback. With
+    ``nothing_written`` (the world's fingerprint leaving out the records of reads), it is measured
+    whatever the answer: a form refused and shown again has read its page and written nothing else."""
     written = rows_written() if check_unchanged is not None else None
     with transaction.atomic():
         try:
@@ -267,6 +270,8 @@ def attempt(
             code, text, error, content_type, headers = "EXC", "", f"{type(exc).__name__}: {exc}", "", {}
         # Only a denied request must have changed nothing (an allowed read is audited, a write writes).
         changed = check_unchanged is not None and code in DENIED and changed_since(written, check_unchanged)
+        if nothing_written is not None and not changed:
+            changed = fingerprint(except_reads=True) != nothing_written
         transaction.set_rollback(True)
     markers = {f"{m.group(1)}-{m.group(2)}" for m in MARKER.finditer(text)}
     return Outcome(code, text, markers, changed, error, content_type=content_type, headers=headers)

@@ -74,6 +74,8 @@ AUDIENCE_A: dict[str, frozenset[str]] = {
         "SharedDocumentContent": "coach client",
         "SuppliedDocument": "coach sponsor",
         "SuppliedDocumentContent": "coach sponsor",
+        "ClosedDocument": "coach",  # the organisation's own upload, on an engagement since closed
+        "ClosedDocumentContent": "coach",
         "HardCopy": "coach admin",
         "DraftReport": "coach",
         "ReviewReport": "coach client",
@@ -1071,3 +1073,52 @@ POST     /api/v1/subject-access-requests/{id}/export/                   sarclien
 """
 
 GATE_ROWS = parse(GATE_TABLE, GATE_PERSONAS)
+
+# The gates in front of the work (issue 20): side A's coach and sponsor on an engagement waiting for
+# signatures (``engagementProposed``), one paused because its client withdrew consent to the practice
+# holding their information (``engagementPaused``) and one closed (``engagementClosed``). Every row is
+# tried by everyone, and no write may change anything but the audit log's record of a read: a write
+# the gate refuses is shown again with the reason (200 for a page, 400 for the API), or refused
+# outright. The organisation's document on the closed engagement carries markers only its coach may
+# read (``ClosedDocument``): its sponsor contact lost it at closing.
+WORK_GATE_TABLE = r"""
+# method route-or-operation                                             object                 co    oc    cl    sp    os    ad    au    su    an
+
+# --- waiting for signatures: no session, note, document, report or feedback request --------------------
+POST     engagements/<uuid:pk>/sessions/                                engagementProposed     200   404   404   404   404   404   404   404   LOG
+POST     engagements/<uuid:pk>/notes/new/                               engagementProposed     200   404   404   404   404   404   404   404   LOG
+POST     engagements/<uuid:pk>/documents/                               engagementProposed     200   404   404   404   404   404   404   404   LOG
+POST     engagements/<uuid:pk>/reports/                                 engagementProposed     200   404   404   404   404   404   404   404   LOG
+POST     engagements/<uuid:pk>/feedback/                                engagementProposed     200   404   404   404   404   404   404   404   LOG
+POST     /api/v1/engagements/{id}/sessions/                             engagementProposed     400   404   404   404   404   404   404   404   401
+POST     /api/v1/engagements/{id}/notes/                                engagementProposed     400   404   403   404   404   404   404   404   401
+POST     /api/v1/engagements/{id}/documents/                            engagementProposed     400   404   404   404   404   404   404   404   401
+POST     /api/v1/engagements/{id}/reports/                              engagementProposed     400   404   403   403   404   403   404   404   401
+POST     /api/v1/engagements/{id}/feedback-requests/                    engagementProposed     400   404   403   404   404   404   404   404   401
+
+# --- paused: the client withdrew consent to the practice holding their information ----------------------
+GET      engagements/<uuid:pk>/                                         engagementPaused       200   404   404   200   404   200   404   404   LOG
+POST     engagements/<uuid:pk>/sessions/                                engagementPaused       200   404   404   404   404   404   404   404   LOG
+POST     engagements/<uuid:pk>/notes/new/                               engagementPaused       200   404   404   404   404   404   404   404   LOG
+POST     engagements/<uuid:pk>/documents/                               engagementPaused       200   404   404   404   404   404   404   404   LOG
+POST     engagements/<uuid:pk>/reports/                                 engagementPaused       200   404   404   404   404   404   404   404   LOG
+POST     engagements/<uuid:pk>/feedback/                                engagementPaused       200   404   404   404   404   404   404   404   LOG
+POST     /api/v1/engagements/{id}/sessions/                             engagementPaused       400   404   404   404   404   404   404   404   401
+POST     /api/v1/engagements/{id}/notes/                                engagementPaused       400   404   404   404   404   404   404   404   401
+POST     /api/v1/engagements/{id}/documents/                            engagementPaused       400   404   404   404   404   404   404   404   401
+POST     /api/v1/engagements/{id}/reports/                              engagementPaused       400   404   404   403   404   403   404   404   401
+POST     /api/v1/engagements/{id}/feedback-requests/                    engagementPaused       400   404   404   404   404   404   404   404   401
+
+# --- closed: no new work, and the sponsor no longer has the organisation's document --------------------
+GET      engagements/<uuid:pk>/                                         engagementClosed       200   404   404   200   404   200   404   404   LOG
+POST     engagements/<uuid:pk>/sessions/                                engagementClosed       404   404   404   404   404   404   404   404   LOG
+POST     engagements/<uuid:pk>/notes/new/                               engagementClosed       404   404   404   404   404   404   404   404   LOG
+POST     engagements/<uuid:pk>/documents/                               engagementClosed       404   404   404   404   404   404   404   404   LOG
+POST     engagements/<uuid:pk>/reports/                                 engagementClosed       404   404   404   404   404   404   404   404   LOG
+POST     /api/v1/engagements/{id}/notes/                                engagementClosed       400   404   404   404   404   404   404   404   401
+GET      /api/v1/engagements/{id}/documents/                            engagementClosed       200   404   404   200   404   404   404   404   401
+GET      engagements/documents/<uuid:pk>/download/                      documentsuppliedClosed 200   404   404   404   404   404   404   404   LOG
+GET      /api/v1/documents/{id}/download/                               documentsuppliedClosed 200   404   404   404   404   404   404   404   401
+"""
+
+WORK_GATE_ROWS = parse(WORK_GATE_TABLE)

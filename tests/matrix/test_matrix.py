@@ -16,7 +16,15 @@ from django.conf import settings
 from portal.middleware import _POLICY_EXEMPT
 from tests.matrix import routes
 from tests.matrix.payloads import body_for
-from tests.matrix.runner import Matrix, Outcome, attempt, count_requests, path_for, uses_api_client
+from tests.matrix.runner import (
+    Matrix,
+    Outcome,
+    attempt,
+    count_requests,
+    fingerprint,
+    path_for,
+    uses_api_client,
+)
 from tests.matrix.table import (
     ADMIN_FAMILY,
     DENIED,
@@ -27,6 +35,7 @@ from tests.matrix.table import (
     KNOWN_HOLES,
     PERSONA_ORDER,
     ROWS,
+    WORK_GATE_ROWS,
     Row,
     audience,
 )
@@ -70,7 +79,9 @@ def problems_with(row: Row, persona: str, outcome: Outcome) -> list[str]:
     return found
 
 
-def try_row(matrix: Matrix, row: Row) -> tuple[dict[str, str], list[str]]:
+def try_row(matrix: Matrix, row: Row, *, nothing_written: str | None = None) -> tuple[dict[str, str], list[str]]:
+    """Every persona's answer to one row, and what is wrong with them. With ``nothing_written`` (the
+    world's fingerprint leaving out reads), any answer that wrote something is wrong as well."""
     world, personas = matrix.world, matrix.personas
     path = path_for(row, world)
     observed: dict[str, str] = {}
@@ -85,10 +96,13 @@ def try_row(matrix: Matrix, row: Row) -> tuple[dict[str, str], list[str]]:
             api=uses_api_client(row),
             # Measured (6 ms) when the answer is a denial: a denied request must have changed nothing.
             check_unchanged=matrix.baseline,
+            nothing_written=nothing_written,
         )
         count_requests(1)
         observed[persona] = outcome.code
         problems += problems_with(row, persona, outcome)
+        if nothing_written is not None and outcome.changed and outcome.code not in DENIED:
+            problems.append(f"{persona}: {outcome.code}, and something was written past the gate")
     return observed, problems
 
 
@@ -148,6 +162,29 @@ class TestMatrix:
                         f"{method} {path}: {outcome.code}{' (changed something)' if outcome.changed else ''}"
                     )
         assert not failures, "\n".join(failures)
+
+
+@pytest.mark.django_db
+class TestTheWorkGates:
+    """WORK_GATE_TABLE: on an engagement waiting for signatures, paused or closed, nobody gets new work
+    past the gate and the sponsor no longer has the organisation's document after closing."""
+
+    @pytest.mark.parametrize("row", WORK_GATE_ROWS, ids=[r.id for r in WORK_GATE_ROWS])
+    def test_nobody_gets_past_a_shut_gate_and_nothing_is_written(self, matrix: Matrix, row: Row) -> None:
+        writes = row.method != "GET"  # a download is audited under its own name; a read writes nothing else
+        observed, problems = try_row(matrix, row, nothing_written=fingerprint(except_reads=True) if writes else None)
+        assert observed == row.expected and not problems, describe(row, observed, problems)
+
+    def test_the_world_has_each_gate_shut(self, matrix: Matrix) -> None:
+        from engagements.models import Engagement
+
+        objects = matrix.world.objects
+        assert [objects[k].status for k in ("engagementProposed", "engagementPaused", "engagementClosed")] == [
+            Engagement.Status.PROPOSED,
+            Engagement.Status.PAUSED,
+            Engagement.Status.CLOSED,
+        ]
+        assert objects["engagementPaused"].paused_for_consent
 
 
 # --- held at the door: the personas of GATE_TABLE, refused everything ------------------------------------
@@ -403,7 +440,6 @@ class TestTheMatrixItself:
     @pytest.mark.django_db
     def test_the_fingerprint_sees_an_update_that_changes_no_count(self, matrix: Matrix) -> None:
         from engagements.models import Engagement
-        from tests.matrix.runner import fingerprint
 
         assert fingerprint() == matrix.baseline
         Engagement.objects.filter(pk=matrix.world.pk("engagementA")).update(title="Renamed")

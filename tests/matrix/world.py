@@ -137,9 +137,44 @@ def _build() -> MatrixWorld:
         agreed=False,
         reference="ENG-M-P",
     )
+    _shut_gates(world, organisations["A"], raw)
     _practice_wide(world, today)
     _people_and_policies(world, today)
     return world
+
+
+def _shut_gates(world: MatrixWorld, organisation: Any, raw: dict[str, User | None]) -> None:
+    """Two more engagements of side A's coach and sponsor whose gates are shut (``WORK_GATE_TABLE``):
+    one paused because its client withdrew consent to the practice holding their information, one
+    closed with the organisation's own document on it (which its contacts lose at closing)."""
+    from consent.models import ConsentRecord
+    from consent.services import consent_withdraw
+    from engagements import services
+
+    o, admin, sponsor = world.objects, raw["admin"], raw["sponsor"]
+    assert admin is not None and sponsor is not None
+    for key, reference in (("engagementPaused", "ENG-M-W"), ("engagementClosed", "ENG-M-C")):
+        o[key] = EngagementFactory(
+            organisation=organisation,
+            client=ClientFactory(
+                full_name=f"Client of {reference}", user=UserFactory(role=Role.CLIENT, email=f"{reference}@example.org")
+            ),
+            coaches=[raw["coach"]],
+            sponsors=[sponsor],
+            reference=reference,
+        )
+    paused = o["engagementPaused"]
+    consent = ConsentRecord.objects.get(client=paused.client, kind=ConsentRecord.Kind.BASIC_INFORMATION)
+    consent_withdraw(actor=admin, consent=consent)
+    paused.refresh_from_db()
+    assert paused.paused_for_consent, "withdrawing the consent pauses the engagement"
+    o["documentsuppliedClosed"] = services.document_upload(
+        actor=sponsor,
+        engagement=o["engagementClosed"],
+        name=mark("ClosedDocument", "A") + ".txt",
+        content=mark("ClosedDocumentContent", "A").encode(),
+    )
+    o["engagementClosed"] = services.engagement_close(actor=admin, engagement=o["engagementClosed"])
 
 
 def _confidential_work(world: MatrixWorld, side: str, coach: Any, today: datetime.date) -> None:
