@@ -25,7 +25,7 @@ run: $(STAMP)
 # this one (for pdb or -s).
 TEST_PROCESSES ?= 2
 test: $(STAMP)
-	$(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -397,20 +397,29 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             terminalreporter.write_line(importlib.import_module(module).summary_line(size))
 
 
-# The longest modules first (seconds on PostgreSQL, measured with --durations=0). Under pytest-xdist
-# (``--dist loadfile``) each process takes the next file when it finishes one, in collection order:
-# a long file collected last (the migration test is, by its name) leaves one process working alone
-# at the end while the other waits.
+# The longest modules first (seconds on PostgreSQL, measured with --durations=0; the SQLite pass's
+# in brackets). Under pytest-xdist (``--dist loadfile``) each process takes the next file when it
+# finishes one, in collection order: a long file collected last leaves one process working alone at
+# the end while the other waits. xdist would otherwise order the files by their number of tests
+# (the migration test, one test of 40 s, came last), so make test passes --no-loadscope-reorder.
 LONGEST_FIRST = (
-    "tests/matrix/test_matrix.py",  # ~230
-    "tests/fuzz/test_api_fuzz.py",  # ~115
-    "tests/test_migration_from_main.py",  # ~60
-    "tests/browser/test_main_pages.py",  # ~80
-    "tests/browser/test_keyboard_journeys.py",  # ~75
-    "tests/browser/test_typed_work_is_kept.py",  # ~60
-    "tests/browser/test_keyboard_journeys_office.py",  # ~60
-    "tests/hostile/test_escaping.py",  # ~55
-    "tests/browser/test_keyboard_journeys_engagement.py",  # ~50
+    "tests/matrix/test_matrix.py",  # 185
+    "tests/browser/test_main_pages.py",  # 109
+    "tests/browser/test_keyboard_journeys.py",  # 65
+    "tests/browser/test_keyboard_journeys_engagement.py",  # 56
+    "tests/browser/test_typed_work_is_kept.py",  # 52
+    "tests/browser/test_keyboard_journeys_office.py",  # 49
+    "tests/fuzz/test_api_fuzz.py",  # 48
+    "tests/test_migration_from_main.py",  # 43 (36)
+    "tests/confidentiality/test_make_run.py",  # (30)
+    "tests/rights/test_subject_access.py",  # 36
+    "tests/hostile/test_escaping.py",  # 30
+    "tests/browser/test_keyboard_journeys_concern.py",  # 17
+    "tests/confidentiality/test_commands.py",  # 14 (14)
+    "tests/browser/test_keyboard_journeys_report.py",  # 13
+    "tests/complaints/test_complaints.py",  # 13
+    "tests/retention/test_retention.py",  # 11 (13)
+    "tests/confidentiality/test_settings.py",  # 11 (12)
 )
 
 
