@@ -160,6 +160,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # A form sent after the session ended: the sign-in leads back to the form's page.
+    "portal.middleware.BackToTheFormMiddleware",
     "portal.middleware.SessionInForceMiddleware",
     "portal.middleware.SecondFactorMiddleware",
     "portal.middleware.PolicyAcceptanceMiddleware",

@@ -158,6 +158,7 @@ class ConcernStepSerializer(serializers.Serializer[Any]):
 
 
 class ConcernSerializer(ConcernSummarySerializer):
+    withdrawal_reason = serializers.CharField(read_only=True, allow_null=True)
     next_step = serializers.SerializerMethodField()
     awaiting_approval = serializers.SerializerMethodField()
     steps = serializers.SerializerMethodField()
@@ -291,6 +292,42 @@ class ConcernStepAction(APIView):
                 consent=consent,
                 document=document,
             )
+        return _read(request, access.concern_get_for(request.user, pk))
+
+
+class ConcernChangeSerializer(serializers.Serializer[Any]):
+    step = serializers.CharField(help_text="A step already taken: its answer, and those after it, open again.")
+
+
+@extend_schema(tags=["concerns"])
+class ConcernChange(APIView):
+    """Take a step's answer back to change it, until the disclosure is made (the earlier answer is kept)."""
+
+    @extend_schema(request=ConcernChangeSerializer, responses={200: ConcernSerializer})
+    def post(self, request: SignedInApiRequest, pk: str) -> Response:
+        concern = access.concern_get_for(request.user, pk)
+        _require_writer(request.user, concern.engagement)
+        incoming = ConcernChangeSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        concerns.concern_change_step(actor=request.user, concern=concern, step=incoming.validated_data["step"])
+        return _read(request, access.concern_get_for(request.user, pk))
+
+
+class ConcernWithdrawSerializer(serializers.Serializer[Any]):
+    reason = StrictCharField(max_length=disclosure_services.TEXT_MAX_CHARS)
+
+
+@extend_schema(tags=["concerns"])
+class ConcernWithdraw(APIView):
+    """Withdraw a concern with the reason, unless a disclosure was made under it or waits for approval."""
+
+    @extend_schema(request=ConcernWithdrawSerializer, responses={200: ConcernSerializer})
+    def post(self, request: SignedInApiRequest, pk: str) -> Response:
+        concern = access.concern_get_for(request.user, pk)
+        _require_writer(request.user, concern.engagement)
+        incoming = ConcernWithdrawSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        concerns.concern_withdraw(actor=request.user, concern=concern, reason=incoming.validated_data["reason"])
         return _read(request, access.concern_get_for(request.user, pk))
 
 

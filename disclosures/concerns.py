@@ -210,12 +210,44 @@ DECISION_RECIPIENTS = [(k, v) for k, v in RecipientKind.choices if k != Recipien
 DECISION_BASES = CHOOSABLE_BASES
 
 
+def _danger_order(steps: tuple[Step, ...]) -> tuple[Step, ...]:
+    """In serious danger, policy 004 lets the coach act without the usual conversation with the
+    client: what the disclosure needs comes first (the issue, the decision, the minimum, the
+    disclosure itself) and the steps it may go without are recorded afterwards (or skipped, with a
+    reason), before the review and supervision."""
+    cut = [s.key for s in steps].index("disclosure") + 1
+    head = steps[:cut]
+    return (
+        tuple(s for s in head if not s.skippable_in_danger)
+        + tuple(s for s in head if s.skippable_in_danger)
+        + steps[cut:]
+    )
+
+
+DANGER_STEPS = _danger_order(BREAKING_STEPS)
+
+
 def steps_of(concern: Concern) -> tuple[Step, ...]:
+    if concern.serious_danger and concern.kind == Kind.BREAKING_CONFIDENTIALITY:
+        return DANGER_STEPS
     return STEPS[concern.kind]
 
 
 def taken_steps(concern: Concern) -> Taken:
-    return {s.step: s for s in concern.steps.select_related("recorded_by", "disclosure")}
+    """The standing record of each step taken (an answer changed since is kept, superseded)."""
+    return {
+        s.step: s for s in concern.steps.filter(superseded_at__isnull=True).select_related("recorded_by", "disclosure")
+    }
+
+
+def earlier_answers(concern: Concern) -> dict[str, list[ConcernStep]]:
+    """Each step's answers since changed, newest first."""
+    earlier: dict[str, list[ConcernStep]] = {}
+    for record in (
+        concern.steps.filter(superseded_at__isnull=False).select_related("recorded_by").order_by("-superseded_at")
+    ):
+        earlier.setdefault(record.step, []).append(record)
+    return earlier
 
 
 def next_step(concern: Concern, taken: Taken | None = None) -> Step | None:
@@ -237,19 +269,22 @@ def pending_disclosure(concern: Concern) -> Disclosure | None:
 
 @dataclass
 class StepView:
-    """A step as the page shows it: taken (by whom, when), skipped, not applicable, current or to come."""
+    """A step as the page shows it: taken (by whom, when), skipped, not applicable, current or to
+    come; with the answers it had before they were changed."""
 
     step: Step
     record: ConcernStep | None
     status: str  # done | skipped | not_needed | current | later
+    earlier: list[ConcernStep] = field(default_factory=list)
 
 
-def step_views(concern: Concern, taken: Taken) -> list[StepView]:
+def step_views(concern: Concern, taken: Taken, earlier: dict[str, list[ConcernStep]] | None = None) -> list[StepView]:
     """A step before the current one that was not taken did not apply (its condition is settled);
     one after it that does not apply yet may still come to."""
     steps = steps_of(concern)
     current = next_step(concern, taken) if concern.state == Concern.State.OPEN else None
     current_index = len(steps) if current is None else steps.index(current)
+    earlier = earlier or {}
     views = []
     for index, step in enumerate(steps):
         record = taken.get(step.key)
@@ -261,8 +296,17 @@ def step_views(concern: Concern, taken: Taken) -> list[StepView]:
             status = "not_needed"
         else:
             status = "later"
-        views.append(StepView(step, record, status))
+        views.append(StepView(step, record, status, earlier.get(step.key, [])))
     return views
+
+
+def changeable(concern: Concern) -> bool:
+    """Answers may be changed, and the concern withdrawn, while it is open and nothing has been
+    disclosed under it or waits for its second approval."""
+    return (
+        concern.state == Concern.State.OPEN
+        and not concern.disclosures.exclude(state=Disclosure.State.DECLINED).exists()
+    )
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -332,7 +376,7 @@ def _locked(concern: Concern) -> Concern:
 
 def _expect_step(concern: Concern, step_key: str) -> tuple[Step, Taken]:
     if concern.state != Concern.State.OPEN:
-        raise ValidationError("This concern is closed.")
+        raise ValidationError(f"This concern is {concern.get_state_display().lower()}.")
     taken = taken_steps(concern)
     current = next_step(concern, taken)
     if current is None:
@@ -489,6 +533,55 @@ def concern_skip_step(*, actor: User, concern: Concern, step: str, reason: str) 
     taken[current.key] = record
     _close_if_done(actor=actor, concern=locked, taken=taken)
     return record
+
+
+def _require_changeable(concern: Concern) -> None:
+    if concern.state != Concern.State.OPEN:
+        raise ValidationError("This concern is no longer open.")
+    disclosed = concern.disclosures.exclude(state=Disclosure.State.DECLINED).first()
+    if disclosed is not None and disclosed.state == Disclosure.State.MADE:
+        raise ValidationError("A disclosure was made under this concern: its answers stand as they were.")
+    if disclosed is not None:
+        raise ValidationError(
+            "The disclosure waits for its second approval: it must be approved or declined before anything changes."
+        )
+
+
+@transaction.atomic
+def concern_change_step(*, actor: User, concern: Concern, step: str) -> ConcernStep:
+    """Take a step's answer back to change it, until the disclosure is made: the record is kept,
+    marked superseded, and so are the answers of the steps after it, which were given on its
+    strength; the step is the next one again, its form filled with the earlier answer."""
+    engagement = _require_coach(actor, concern)
+    locked = _locked(concern)
+    _require_changeable(locked)
+    taken = taken_steps(locked)
+    record = taken.get(step)
+    if record is None:
+        raise ValidationError("Only a step already taken can be changed.")
+    order = [s.key for s in steps_of(locked)]
+    later = [key for key in order[order.index(step) :] if key in taken]
+    now = timezone.now()
+    ConcernStep.objects.filter(pk__in=[taken[key].pk for key in later]).update(superseded_at=now)
+    audit_engagement_event(actor, "concern.step_change", engagement, locked, step=step, steps_reopened=len(later))
+    return record
+
+
+@transaction.atomic
+def concern_withdraw(*, actor: User, concern: Concern, reason: str) -> Concern:
+    """Withdraw a concern raised in error or settled without a disclosure, with the reason; what
+    was recorded stays. Not once a disclosure was made under it, or while one waits for approval."""
+    engagement = _require_coach(actor, concern)
+    locked = _locked(concern)
+    reason = _text(reason, label="Why the concern is withdrawn", field_name="reason")
+    _require_changeable(locked)
+    locked.state = Concern.State.WITHDRAWN
+    locked.closed_at = timezone.now()
+    locked.withdrawn_by = actor
+    locked.withdrawal_reason = reason
+    locked.save(update_fields=["state", "closed_at", "withdrawn_by", "withdrawal_reason"])
+    audit_engagement_event(actor, "concern.withdraw", engagement, locked)
+    return locked
 
 
 def _close_if_done(*, actor: User, concern: Concern, taken: Taken) -> None:

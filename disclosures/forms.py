@@ -105,3 +105,9 @@ class SkipStepForm(forms.Form):
     reason = forms.CharField(
         label="Why this step is skipped (serious danger)", widget=forms.Textarea(attrs={"rows": 2}), max_length=10_000
     )
+
+
+class WithdrawConcernForm(forms.Form):
+    reason = forms.CharField(
+        label="Why the concern is withdrawn", widget=forms.Textarea(attrs={"rows": 2}), max_length=10_000
+    )

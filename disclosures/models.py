@@ -21,6 +21,11 @@ class RecipientKind(models.TextChoices):
     BOARD = "board_senior_staff", "The organisation's board or senior staff"
     REGULATOR = "regulator_ombudsman", "A regulator or ombudsman"
     GOVERNMENT = "government_body", "A government body"
+    # Serious danger (policy 004): whoever can act on it now.
+    EMERGENCY = "emergency_services", "The emergency services (999)"
+    POLICE = "police", "The police"
+    GP = "gp", "The client's GP"
+    SAFEGUARDING = "safeguarding_lead", "A safeguarding lead"
     OTHER = "other", "Someone else (named)"
 
 
@@ -137,6 +142,7 @@ class Concern(models.Model):
     class State(models.TextChoices):
         OPEN = "open", "Open"
         CLOSED = "closed", "Closed"
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     engagement = models.ForeignKey("engagements.Engagement", on_delete=models.CASCADE, related_name="concerns")
@@ -155,7 +161,11 @@ class Concern(models.Model):
     )
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True, help_text="When it was closed or withdrawn.")
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawal_reason = EncryptedTextField(key_from="engagement", null=True, blank=True)
 
     # Its label before it moved app: ciphertexts and the audit chain hold it.
     record_label: ClassVar[str] = "consent.concern"
@@ -187,6 +197,9 @@ class ConcernStep(models.Model):
     disclosure = models.ForeignKey(Disclosure, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
+    # An answer changed before the disclosure is made is kept, marked superseded, and a new record
+    # takes its place (as do the steps after it, which were taken on its strength).
+    superseded_at = models.DateTimeField(null=True, blank=True)
 
     # Its label before it moved app: ciphertexts and the audit chain hold it.
     record_label: ClassVar[str] = "consent.concernstep"
@@ -194,7 +207,13 @@ class ConcernStep(models.Model):
     class Meta:
         db_table = "consent_concernstep"
         ordering = ["recorded_at"]
-        constraints = [models.UniqueConstraint(fields=["concern", "step"], name="one_record_per_concern_step")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["concern", "step"],
+                condition=models.Q(superseded_at__isnull=True),
+                name="one_standing_record_per_concern_step",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.step} of {self.concern_id}"

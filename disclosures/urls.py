@@ -14,4 +14,6 @@ urlpatterns = [
     path("concerns/", views.concern_list, name="concerns"),
     path("concerns/<uuid:pk>/", views.concern_detail, name="concern_detail"),
     path("concerns/<uuid:pk>/step/", views.concern_step, name="concern_step"),
+    path("concerns/<uuid:pk>/change/", views.concern_change, name="concern_change"),
+    path("concerns/<uuid:pk>/withdraw/", views.concern_withdraw, name="concern_withdraw"),
 ]

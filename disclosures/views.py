@@ -245,8 +245,22 @@ def concern_start(request: SignedInRequest, pk: str) -> HttpResponse:
 
 
 def _step_form(concern: Concern, step: concerns.Step, data: Any = None) -> forms.ConcernStepForm:
+    """The step's form; a step whose answer was taken back to be changed starts from that answer."""
+    earlier = None if data is not None else concerns.earlier_answers(concern).get(step.key, [None])[0]
+    initial = (
+        {
+            "text": earlier.text,
+            "outcome": earlier.outcome,
+            "detail": earlier.detail,
+            "recipient_kind": earlier.recipient_kind,
+            "basis": earlier.basis,
+        }
+        if earlier is not None and not earlier.skipped
+        else None
+    )
     return forms.ConcernStepForm(
         data,
+        initial=initial,
         step=step,
         consents=disclosure_services.active_disclosure_consents(concern.engagement.client, concern.engagement),
         documents=_documents(concern.engagement),
@@ -262,7 +276,12 @@ def concern_detail(request: SignedInRequest, pk: str) -> HttpResponse:
 
 
 def _render_concern(
-    request: SignedInRequest, concern: Concern, step_form: Any = None, skip_form: Any = None
+    request: SignedInRequest,
+    concern: Concern,
+    step_form: Any = None,
+    skip_form: Any = None,
+    withdraw_form: Any = None,
+    status: int = 200,
 ) -> HttpResponse:
     user: User = request.user
     taken = concerns.taken_steps(concern)
@@ -278,13 +297,17 @@ def _render_concern(
             skip_form = skip_form or forms.SkipStepForm()
     else:
         step_form = skip_form = None
+    can_change = can_work and concerns.changeable(concern)
     return render(
         request,
         "disclosures/concern_detail.html",
         {
             "concern": concern,
             "engagement": concern.engagement,
-            "steps": concerns.step_views(concern, taken),
+            "steps": concerns.step_views(concern, taken, concerns.earlier_answers(concern)),
+            "can_change": can_change,
+            # A refused withdrawal comes back with its reason, whatever the concern's state.
+            "withdraw_form": withdraw_form or (forms.WithdrawConcernForm() if can_change else None),
             "current": current,
             "pending": pending,
             # The client learns of a disclosure once it is made, as in the register.
@@ -294,6 +317,7 @@ def _render_concern(
             "step_form": step_form,
             "skip_form": skip_form,
         },
+        status=status,
     )
 
 
@@ -329,3 +353,38 @@ def concern_step(request: SignedInRequest, pk: str) -> HttpResponse:
             return redirect("disclosures:concern_detail", pk=concern.pk)
     concern.refresh_from_db()
     return _render_concern(request, concern, step_form=None if skipping else form, skip_form=form if skipping else None)
+
+
+@login_required
+@require_POST
+def concern_change(request: SignedInRequest, pk: str) -> HttpResponse:
+    """Take a step's answer back to change it (the earlier answer is kept)."""
+    user: User = request.user
+    concern = access.concern_get_for(user, pk)
+    if not access.can_work_on_concern(user, concern):
+        raise PermissionDenied
+    try:
+        concerns.concern_change_step(actor=user, concern=concern, step=request.POST.get("step", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, "Change the answer below. The earlier answer is kept, and the steps after it are open again."
+        )
+    return redirect("disclosures:concern_detail", pk=concern.pk)
+
+
+@login_required
+@require_POST
+def concern_withdraw(request: SignedInRequest, pk: str) -> HttpResponse:
+    user: User = request.user
+    concern = access.concern_get_for(user, pk)
+    if not access.can_work_on_concern(user, concern):
+        raise PermissionDenied
+    form = forms.WithdrawConcernForm(request.POST)
+    done = act_on(form, lambda data: concerns.concern_withdraw(actor=user, concern=concern, reason=data["reason"]))
+    if done is not None:
+        messages.success(request, "The concern is withdrawn, with your reason. What was recorded stays.")
+        return redirect("disclosures:concern_detail", pk=concern.pk)
+    concern.refresh_from_db()
+    return _render_concern(request, concern, withdraw_form=form, status=400)

@@ -23,12 +23,15 @@ class Column:
     header: str
     value: Callable[[Any], Any]
     numeric: bool = False
+    # A sponsor's lists hold their own organisation's records only: its name on every row says nothing.
+    for_sponsor: bool = True
 
 
 @dataclass(frozen=True)
 class Cell:
     text: str
     numeric: bool
+    whole: bool = False  # a date: never broken over lines (text wraps, so that every column fits)
 
 
 def _text(value: Any) -> str:
@@ -68,7 +71,7 @@ INVOICE_COLUMNS = (
     Column("Number", lambda i: i.reference),
     Column("Date", lambda i: i.issued_on),
     Column("Due", lambda i: i.due_on),
-    Column("Organisation", lambda i: i.organisation_name),
+    Column("Organisation", lambda i: i.organisation_name, for_sponsor=False),
     Column("Engagement", lambda i: i.engagement_reference),
     Column("Currency", lambda i: i.currency),
     Column("Net", lambda i: i.net, numeric=True),
@@ -83,7 +86,7 @@ INVOICE_COLUMNS = (
 PAYMENT_COLUMNS = (
     Column("Received", lambda p: p.received_on),
     Column("Invoice", lambda p: p.invoice.reference),
-    Column("Organisation", lambda p: p.invoice.organisation_name),
+    Column("Organisation", lambda p: p.invoice.organisation_name, for_sponsor=False),
     Column("Currency", lambda p: p.currency),
     Column("Amount", lambda p: p.amount, numeric=True),
     Column("Method", lambda p: Payment.Method(p.method).label),
@@ -94,7 +97,7 @@ CREDIT_NOTE_COLUMNS = (
     Column("Number", lambda c: c.reference),
     Column("Date", lambda c: c.issued_on),
     Column("Invoice", lambda c: c.invoice.reference),
-    Column("Organisation", lambda c: c.invoice.organisation_name),
+    Column("Organisation", lambda c: c.invoice.organisation_name, for_sponsor=False),
     Column("Currency", lambda c: c.currency),
     Column("Net", lambda c: c.net, numeric=True),
     Column("Tax", lambda c: c.tax, numeric=True),
@@ -109,15 +112,24 @@ TABLES: dict[type, tuple[Column, ...]] = {
 }
 
 
+def columns_for(model: type, *, sponsor: bool) -> tuple[Column, ...]:
+    """The columns of a list (page and CSV alike) as this reader sees it."""
+    return tuple(column for column in TABLES[model] if column.for_sponsor or not sponsor)
+
+
 @dataclass(frozen=True)
 class Row:
     record: Any
     cells: list[Cell]
 
 
+def _cell(value: Any, numeric: bool) -> Cell:
+    return Cell(_text(value), numeric, whole=isinstance(value, datetime.date))
+
+
 def page_rows(columns: tuple[Column, ...], records: Iterable[Any]) -> list[Row]:
     return [
-        Row(record=record, cells=[Cell(_text(column.value(record)), column.numeric) for column in columns])
+        Row(record=record, cells=[_cell(column.value(record), column.numeric) for column in columns])
         for record in records
     ]
 

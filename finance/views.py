@@ -190,7 +190,7 @@ def _list_page(
 ) -> HttpResponseBase:
     user = _require_read(request)
     form, filters = _filters(request, user)
-    columns = tables.TABLES[model]
+    columns = tables.columns_for(model, sponsor=access.role_of(user) == Role.SPONSOR)
     context: dict[str, Any] = {"form": form, "columns": columns, "querystring": _querystring(request)}
     context["can_write"] = access.can_write_finance(user)
     if filters is None:

@@ -2,14 +2,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from allauth.account.authentication import get_authentication_records
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import REDIRECT_FIELD_NAME, logout
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 import access
 from confidentiality.credentials import has_second_factor
@@ -129,4 +131,33 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         if getattr(request, "user", None) is not None and request.user.is_authenticated:
             response["Cache-Control"] = "no-store"
+        return response
+
+
+class BackToTheFormMiddleware:
+    """A form sent after the session ended is answered with the sign-in page. Once signed in, the
+    person comes back to the page the form was on (the request's same-origin Referer), not to the
+    address the form was sent to, which may take POST only; static/js/drafts.js then puts the text
+    they had typed back into the form. The page, never the text, travels in next=."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.method != "POST" or response.status_code != 302 or request.user.is_authenticated:
+            return response
+        login = resolve_url(settings.LOGIN_URL)
+        if response.get("Location", "").partition("?")[0] != login:
+            return response
+        referer = request.META.get("HTTP_REFERER", "")
+        if not referer or not url_has_allowed_host_and_scheme(
+            referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return response
+        page = urlsplit(referer)
+        if not page.netloc or page.path.startswith("/accounts/"):
+            return response
+        back = page.path + (f"?{page.query}" if page.query else "")
+        response["Location"] = f"{login}?{urlencode({REDIRECT_FIELD_NAME: back})}"
         return response

@@ -57,50 +57,60 @@ def _kinds_named(deleted: dict[str, int]) -> list[tuple[str, int]]:
     return [(_kind_name(kind), count) for kind, count in deleted.items()]
 
 
-def _hold_target(scope: str, reference: str) -> Any:
-    """Find the record to hold by what the administrator knows: a reference or an id."""
-    from django.core.exceptions import ValidationError as DjangoValidationError
-
+def _held_record(scope: str, pk: Any) -> Any:
+    """The engagement, client or organisation a hold is placed on, chosen on its own page."""
     from engagements.models import Client, Engagement, Organisation
 
-    reference = reference.strip()
-    try:
-        if scope == "engagement":
-            return Engagement.objects.filter(reference=reference).first() or Engagement.objects.get(pk=reference)
-        if scope == "client":
-            return Client.objects.get(pk=reference)
-        if scope == "organisation":
-            return Organisation.objects.get(pk=reference)
-    except (Engagement.DoesNotExist, Client.DoesNotExist, Organisation.DoesNotExist, DjangoValidationError, ValueError):
-        pass
-    raise ValidationError(
-        {"target": "No such record: give an engagement's reference, or a client's or organisation's id."}
-    )
+    model = {"engagement": Engagement, "client": Client, "organisation": Organisation}.get(scope)
+    record = model._default_manager.filter(pk=pk).first() if model is not None else None
+    if record is None:
+        raise Http404
+    return record
+
+
+def held_name(scope: str, record: Any) -> str:
+    """How the page names what a hold is on: an engagement by its reference, a client or an
+    organisation by its name."""
+    if scope == "engagement":
+        return f"engagement {record.reference}"
+    if scope == "client":
+        return f"{record.full_name}, client"
+    return str(record.name)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def overview(request: SignedInRequest) -> HttpResponse:
+def hold_new(request: SignedInRequest, scope: str, pk: Any) -> HttpResponse:
+    """Place a legal hold on the record whose page the administrator came from: chosen there,
+    never typed as an id. A refusal comes back with what was typed, the reason beside its field."""
+    from confidentiality.forms import act_on
+    from retention.forms import HoldForm
+
     user = _admin(request)
-    if request.method == "POST":
-        try:
-            target = _hold_target(request.POST.get("scope", ""), request.POST.get("target", ""))
-            services.hold_place(
-                actor=user,
-                target=target,
-                case_reference=request.POST.get("case_reference", ""),
-                reason=request.POST.get("reason", ""),
-            )
-        except ValidationError as exc:
-            messages.error(request, "The hold was not placed: " + " ".join(exc.messages))
-        else:
-            messages.success(request, "Hold placed. Nothing under it will be deleted until it is released.")
+    record = _held_record(scope, pk)
+    form = HoldForm(request.POST or None)
+    hold = act_on(form, lambda data: services.hold_place(actor=user, target=record, **data))
+    if hold is not None:
+        messages.success(request, "Hold placed. Nothing under it will be deleted until it is released.")
         return redirect("retention:overview")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "retention/hold_form.html",
+        {"form": form, "name": held_name(scope, record), "scope": LegalHold.Scope(scope).label},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def overview(request: SignedInRequest) -> HttpResponse:
+    _admin(request)
     as_of = _as_of(request)
     forecast = preview(as_of)
     peak = max([m["count"] for m in forecast["timeline"]] + [1])
     for rule in forecast["rules"]:
-        rule["falling"] = [month for month in rule["by_month"] if month["count"]]
+        rule["falling"] = [(_month(m["month"]), m["count"]) for m in rule["by_month"] if m["count"]]
     closing = _closing_themselves(as_of)
     last_sweep = RetentionSweep.objects.filter(state=RetentionSweep.State.FINISHED).first()
     receipts = list(DeletionReceipt.objects.filter(sweep=last_sweep)) if last_sweep else []
@@ -110,21 +120,42 @@ def overview(request: SignedInRequest) -> HttpResponse:
         {
             "as_of": as_of,
             "forecast": forecast,
-            "bars": [(m["month"], m["count"]) for m in forecast["timeline"]],
+            "bars": [(_month(m["month"]), m["count"]) for m in forecast["timeline"]],
             "peak": peak,
             "rules": RULES,
-            "kept": sorted(KEPT.items()),
-            "holds": LegalHold.objects.filter(released_at__isnull=True).select_related("placed_by"),
+            "kept": sorted((_kind_name(kind).capitalize(), why) for kind, why in KEPT.items()),
+            "holds": _holds_named(),
             "released": LegalHold.objects.filter(released_at__isnull=False)[:20],
             "dry_run": "as_of" in request.GET,
             "sweeps": [(sweep, _kinds_named(sweep.deleted)) for sweep in RetentionSweep.objects.all()[:10]],
             "last_sweep": last_sweep,
             "receipts": [(receipt, _kind_name(receipt.kind)) for receipt in receipts],
-            "scopes": LegalHold.Scope.choices,
             "policies_due": services.policies_due(as_of),
             **closing,
         },
     )
+
+
+def _month(iso_month: str) -> datetime.date:
+    """A month of the forecast ("2027-03", as the API gives it) as a date the page writes "March 2027"."""
+    return datetime.date.fromisoformat(f"{iso_month}-01")
+
+
+def _holds_named() -> list[tuple[LegalHold, str]]:
+    """The holds in force, each with what it holds named as the administrator knows it."""
+    from confidentiality.crypto import load_data_keys
+
+    holds = list(
+        LegalHold.objects.filter(released_at__isnull=True).select_related(
+            "placed_by", "engagement", "client", "organisation"
+        )
+    )
+    load_data_keys(hold.client.data_key_id for hold in holds if hold.client is not None)
+    named = []
+    for hold in holds:
+        record = getattr(hold, hold.scope)
+        named.append((hold, held_name(hold.scope, record) if record is not None else "a record since deleted"))
+    return named
 
 
 def _closing_themselves(as_of: datetime.date) -> dict[str, Any]:

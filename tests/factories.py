@@ -147,8 +147,8 @@ def disclosure_without_consent(
     document: Any = None,
 ) -> Any:
     """A disclosure without the client's consent, made as policy 004 has it: a concern of serious
-    danger raised by ``coach``, the steps it may skip skipped with a reason, the decision and the
-    minimum taken, then the disclosure step (waiting for its second approval)."""
+    danger raised by ``coach``: the decision and the minimum taken, then the disclosure step (waiting
+    for its second approval); the steps serious danger puts after the disclosure are left to come."""
     from disclosures import concerns
 
     concern = concerns.concern_start(
@@ -160,11 +160,7 @@ def disclosure_without_consent(
         supervisor=supervisor,
     )
 
-    def skip(step: str) -> None:
-        concerns.concern_skip_step(actor=coach, concern=concern, step=step, reason="Waiting adds to the danger.")
-
-    for step in ("verify", "examine", "client_view"):
-        skip(step)
+    # In serious danger the decision and the minimum come first; the rest is recorded afterwards.
     concerns.concern_record_step(
         actor=coach,
         concern=concern,
@@ -176,6 +172,4 @@ def disclosure_without_consent(
         basis=basis,
     )
     concerns.concern_record_step(actor=coach, concern=concern, step="minimum", text=what)
-    skip("method")
-    skip("support")
     return concerns.concern_record_step(actor=coach, concern=concern, step="disclosure", document=document)

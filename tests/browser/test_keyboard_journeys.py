@@ -256,23 +256,24 @@ def test_the_administrator_places_a_legal_hold_on_an_organisation(live_server: A
     page.get_by_role("heading", level=1, name=re.compile("^Retention")).wait_for()
     check_skip_link(page)
 
-    # The arrow keys choose in a closed <select>; Shift+Tab goes back to check the choice.
-    scope = page.get_by_label("Hold", exact=True)
-    tab_to(page, scope)
-    page.keyboard.press("ArrowDown")
-    page.keyboard.press("ArrowDown")
-    assert scope.input_value() == "organisation"
-    tab_to(page, page.get_by_label("Engagement reference, or client or organisation id"))
-    page.keyboard.type(str(organisation.pk))
+    # The page says where a hold is placed: from the organisation's own page, never by typing an id.
+    tab_to(page, page.get_by_role("link", name="organisation", exact=True))
+    press_and_wait(page, "Enter")
+    tab_to(page, page.get_by_role("link", name="Northwind Trading", exact=True))
+    press_and_wait(page, "Enter")
+    tab_to(page, page.get_by_role("link", name="Place a legal hold on Northwind Trading"))
+    press_and_wait(page, "Enter")
+    page.get_by_role("heading", level=1, name="Place a legal hold on Northwind Trading").wait_for()
+    check_skip_link(page)
     tab_to(page, page.get_by_label("Case or matter"))
     page.keyboard.type("Tribunal claim 2026/114")
     tab_to(page, page.get_by_label("Why the records must be kept (no client content)"))
     page.keyboard.type("Evidence for the tribunal")
-    tab_to(page, scope, key="Shift+Tab")
-    assert scope.input_value() == "organisation"
     tab_to(page, page.get_by_role("button", name="Place the hold"))
     press_and_wait(page, "Enter")
     page.get_by_text("Hold placed.").wait_for()
+    holds = page.get_by_role("region", name="Holds in force")
+    assert "Northwind Trading" in holds.inner_text() and str(organisation.pk) not in holds.inner_text()
 
     hold = LegalHold.objects.get()
     assert (hold.scope, hold.organisation_id, hold.placed_by_id) == ("organisation", organisation.pk, admin.pk)

@@ -3,11 +3,12 @@ mouse. Tab and Shift+Tab move the focus, Enter and Space act, the arrow keys and
 choose in a <select>, and text is typed into whatever has the focus.
 
 Something said in a session suggests serious danger: the coach opens a concern (Space ticks the
-serious-danger box), follows the steps, skipping with a reason only what serious danger allows
-(Enter opens the "Skip this step" panel), records the client's view and the decision, and records
-the disclosure; the administrator, in a browser of their own, gives the second approval; the coach
-records the last steps and the concern closes; the client opens the disclosure and downloads the
-confirmation letter (PDF).
+serious-danger box) and is told to call 999 first if someone is in immediate danger; records the
+decision and the minimum, takes the decision back to correct the recipient (its text comes back),
+and records the disclosure; the administrator, in a browser of their own, gives the second
+approval; the coach records the steps serious danger put afterwards, skipping with a reason only
+what it allows (Enter opens the "Skip this step" panel), and the concern closes; the client opens
+the disclosure and downloads the confirmation letter (PDF).
 
 Every element the focus lands on must show it (an outline or a box shadow, WCAG 2.4.7).
 """
@@ -116,23 +117,11 @@ def test_a_coach_works_a_serious_danger_concern_through_to_the_letter(
     coach_page.get_by_text("Concern opened and the issue noted.").wait_for()
     concern = Concern.objects.get(engagement=engagement)
     assert concern.serious_danger and concern.state == Concern.State.OPEN
-    assert current_step(coach_page).startswith("Verify with the client what you heard")
     assert_accessible(coach_page, "keyboard-concern-steps")
 
-    # The steps, one page each; serious danger lets the coach skip verifying, with a reason.
-    skip_step(coach_page, "The child is at immediate risk; no time to verify first.")
-    record_step(coach_page, [("What you established together", "Who: the colleague. When: this weekend.")])
-    assert current_step(coach_page).startswith("The client's agreement or refusal")
-    record_step(
-        coach_page,
-        [
-            ("The client's answer", "The client refused"),
-            ("The clauses of the agreement you pointed to", "Exceptions: serious danger to others."),
-            ("The client's reasons, in their words where you can", "She fears for her job."),
-        ],
-    )
-
-    # The decision: ArrowDown for the recipient, typed letters for the basis.
+    # Serious danger: what to do now comes first, and only the decision and the minimum stand
+    # between the issue and the disclosure; the conversation with the client comes afterwards.
+    assert coach_page.get_by_text("If someone is in immediate danger, call 999 first").is_visible()
     assert current_step(coach_page).startswith("Decision and recipient")
     decision = coach_page.get_by_label("Decision", exact=True)
     choose(coach_page, decision, "Disclose")
@@ -140,13 +129,14 @@ def test_a_coach_works_a_serious_danger_concern_through_to_the_letter(
     recipient = coach_page.get_by_label("Recipient", exact=True)
     choose(coach_page, recipient, "A government body")
     assert recipient.input_value() == "government_body"
+    assert "A safeguarding lead" in recipient.inner_text() and "The emergency services (999)" in recipient.inner_text()
     basis = coach_page.get_by_label("Basis", exact=True)
     type_to_choose(coach_page, basis, "Compelling", "Compelling evidence of serious danger")
     assert basis.input_value() == Disclosure.Basis.SERIOUS_DANGER
     record_step(
         coach_page,
         [
-            ("The recipient, by name or office", "The local authority's children's services"),
+            ("The recipient, by name or office", "The local authority's children's"),
             ("The reasons for the decision", "Compelling evidence of serious danger to a child."),
         ],
     )
@@ -154,11 +144,28 @@ def test_a_coach_works_a_serious_danger_concern_through_to_the_letter(
         coach_page,
         [("Exactly what will be disclosed", "A named colleague threatened a child in his care this weekend.")],
     )
-    record_step(
-        coach_page,
-        [("How, when and where it will be disclosed, and what the client was told", "By phone today; Ines told now.")],
-    )
-    skip_step(coach_page, "Support is arranged after the call; the call cannot wait.")
+
+    # The recipient's name was cut short: the coach takes the decision back to change it. Its form
+    # comes back with what was typed, the minimum after it opens again (its text kept too), and
+    # the earlier answers stay on the page.
+    assert current_step(coach_page).startswith("The disclosure")
+    tab_to(coach_page, coach_page.get_by_role("button", name="Change this answer: Decision and recipient"))
+    press_and_wait(coach_page, "Enter")
+    coach_page.get_by_text("The earlier answer is kept").wait_for()
+    assert current_step(coach_page).startswith("Decision and recipient")
+    assert coach_page.get_by_label("Recipient", exact=True).input_value() == "government_body"
+    assert coach_page.get_by_label("Basis", exact=True).input_value() == Disclosure.Basis.SERIOUS_DANGER
+    assert coach_page.get_by_label("The reasons for the decision").input_value().startswith("Compelling evidence")
+    name = coach_page.get_by_label("The recipient, by name or office", exact=True)
+    assert name.input_value() == "The local authority's children's"
+    tab_to(coach_page, name)  # Tab selects the field's text: End keeps it and goes to its end
+    coach_page.keyboard.press("End")
+    coach_page.keyboard.type(" services")
+    record_step(coach_page, [])
+    assert coach_page.get_by_label("Exactly what will be disclosed").input_value().startswith("A named colleague")
+    record_step(coach_page, [])
+    assert ConcernStep.objects.filter(concern=concern, superseded_at__isnull=False).count() == 2
+    assert_accessible(coach_page, "keyboard-concern-changed")
 
     # The disclosure: nothing to type (no consent, no evidence); Tab to the button and Enter.
     assert current_step(coach_page).startswith("The disclosure")
@@ -194,8 +201,27 @@ def test_a_coach_works_a_serious_danger_concern_through_to_the_letter(
     assert disclosure.second_approved_by_id == admin.pk
     assert disclosure.made_at is not None and disclosure.confirmation_sent_at is not None
 
-    # The coach: the last two steps, and the concern closes.
+    # The coach: the steps serious danger put after the disclosure (verifying skipped, with a
+    # reason), then the last two, and the concern closes.
     coach_page.reload()
+    assert current_step(coach_page).startswith("Verify with the client what you heard")
+    assert coach_page.get_by_role("button", name=re.compile("Change this answer")).count() == 0  # made: it stands
+    skip_step(coach_page, "The child was at immediate risk; there was no time to verify first.")
+    record_step(coach_page, [("What you established together", "Who: the colleague. When: this weekend.")])
+    assert current_step(coach_page).startswith("The client's agreement or refusal")
+    record_step(
+        coach_page,
+        [
+            ("The client's answer", "The client refused"),
+            ("The clauses of the agreement you pointed to", "Exceptions: serious danger to others."),
+            ("The client's reasons, in their words where you can", "She fears for her job."),
+        ],
+    )
+    record_step(
+        coach_page,
+        [("How, when and where it will be disclosed, and what the client was told", "By phone today; Ines told now.")],
+    )
+    skip_step(coach_page, "Support is arranged after the call; the call could not wait.")
     assert current_step(coach_page).startswith("Review the coaching relationship")
     record_step(coach_page, [("What you and the client concluded", "We continue; Ines wants to.")])
     record_step(coach_page, [("Who you asked, when, and what they advised", "My supervisor, today: well handled.")])
@@ -218,6 +244,7 @@ def test_a_coach_works_a_serious_danger_concern_through_to_the_letter(
     }
     assert ConcernStep.objects.get(concern=concern, step="client_view").outcome == "refused"
     assert ConcernStep.objects.get(concern=concern, step="disclosure").disclosure_id == disclosure.pk
+    assert disclosure.recipient == "The local authority's children's services"
 
     # The client: the disclosure in their register, and the confirmation letter.
     client_page = new_page()

@@ -392,6 +392,10 @@ def test_a_sponsor_sees_what_the_organisation_owes(live_server: Any, page: Any) 
     table = page.get_by_role("region", name="Issued invoices, newest first")
     assert owed.reference in table.inner_text()
     assert settled.reference in table.inner_text()
+    # Every column reads at 1280 px: nothing is cut off, nothing needs scrolling sideways.
+    assert page.viewport_size["width"] == 1280
+    assert table.evaluate("(e) => e.scrollWidth <= e.clientWidth"), "the invoice list is wider than the page"
+    assert table.get_by_role("columnheader", name="State").is_visible()
 
     # What is still owed: the state filter, chosen with the arrow keys, then Show.
     state = page.get_by_label("Invoice state")

@@ -5,13 +5,14 @@ field segment by segment.
 - Open the retention timeline from the main navigation; see the month in which an engagement
   falls due, and the rule it falls under.
 - Run a dry run: the page's "Dry run" form shows what a sweep on a later day would delete (the
-  same forecast as ``manage.py retention_sweep --dry-run``); nothing is deleted.
+  same forecast as the API's retention preview); nothing is deleted.
 - See the receipts of the last sweep (two run in the set-up, as the nightly task would): the
   last one's only.
-- Place a legal hold on the engagement that falls due: it leaves the timeline and a sweep keeps
-  it; release the hold with a reason, and the next sweep deletes it and leaves its receipt.
+- Place a legal hold on the engagement that falls due, from its own page (a refusal keeps what was
+  typed): it leaves the timeline and a sweep keeps it; release the hold with a reason, and the
+  next sweep deletes it and leaves its receipt.
 
-A hold on a whole organisation, chosen with the arrow keys, is
+A hold on a whole organisation, placed from the organisation's page, is
 ``test_the_administrator_places_a_legal_hold_on_an_organisation`` in ``test_keyboard_journeys.py``.
 
 Every element the focus lands on must show it (an outline or a box shadow, WCAG 2.4.7).
@@ -102,8 +103,8 @@ def test_the_administrator_reviews_retention(live_server: Any, page: Any, settin
     timeline = page.get_by_role("figure", name=re.compile("^Records falling due for deletion"))
     months = timeline.get_by_role("listitem")
     assert months.count() == 12
-    assert months.first.locator(".bars__label").inner_text() == today.strftime("%Y-%m")
-    month = months.filter(has_text=due_on.strftime("%Y-%m"))
+    assert months.first.locator(".bars__label").inner_text() == today.strftime("%B %Y")
+    month = months.filter(has_text=due_on.strftime("%B %Y"))
     assert month.locator(".bars__value").inner_text() == "1"
     # Today, nothing of it is due yet; the rule it falls under, and its period, are on the page.
     by_rule = page.get_by_role("region", name="Deletions by rule")
@@ -112,7 +113,7 @@ def test_the_administrator_reviews_retention(live_server: Any, page: Any, settin
     assert what == files.title
     assert period.startswith("2 years after the engagement closes")
     assert (due_now, held) == ("0", "0")
-    assert falling == f"{due_on.strftime('%Y-%m')}: 1"
+    assert falling == f"{due_on.strftime('%B %Y')}: 1"
     assert_accessible(page, "keyboard-retention-overview")
 
     # 2. The dry run: a sweep as of the day it falls due, typed into "Sweep as of" (en-US order).
@@ -134,7 +135,7 @@ def test_the_administrator_reviews_retention(live_server: Any, page: Any, settin
     what, period, due_now, held, falling = rule_row(page, files.title)
     assert (due_now, held) == ("1", "0")  # a sweep that day would delete the engagement
     months = page.get_by_role("figure", name=re.compile("^Records falling due")).get_by_role("listitem")
-    assert months.first.locator(".bars__label").inner_text() == due_on.strftime("%Y-%m")
+    assert months.first.locator(".bars__label").inner_text() == due_on.strftime("%B %Y")
     # Nothing was deleted, and no sweep was run.
     assert Engagement.objects.filter(pk=due.pk).exists()
     assert RetentionSweep.objects.count() == 2
@@ -164,15 +165,22 @@ def test_the_administrator_reviews_retention(live_server: Any, page: Any, settin
     assert ("engagement_files", "engagements", "2") in rows
     assert "ENG-RET-GONE" not in page.content()
 
-    # 4. A legal hold on the engagement that falls due (the first kind of hold, chosen as the page
-    # opens): it leaves the timeline, and a sweep on the day it falls due keeps it.
-    scope = page.get_by_label("Hold", exact=True)
-    tab_to(page, scope, key="Shift+Tab")
-    assert scope.input_value() == "engagement"
-    tab_to(page, page.get_by_label("Engagement reference, or client or organisation id"))
-    page.keyboard.type("ENG-RET-DUE")
+    # 4. A legal hold on the engagement that falls due, placed from the engagement's own page (the
+    # Retention page says where): it leaves the timeline, and a sweep on the day it falls due keeps it.
+    assert "manage.py" not in page.content()
+    tab_to(page, page.get_by_role("link", name="engagement", exact=True))
+    press_and_wait(page, "Enter")
+    tab_to(page, page.get_by_role("link", name="ENG-RET-DUE", exact=True))
+    press_and_wait(page, "Enter")
+    tab_to(page, page.get_by_role("link", name="Place a legal hold on this engagement"))
+    press_and_wait(page, "Enter")
+    page.get_by_role("heading", level=1, name="Place a legal hold on engagement ENG-RET-DUE").wait_for()
     tab_to(page, page.get_by_label("Case or matter"))
     page.keyboard.type("Tribunal claim 2026/114")
+    tab_to(page, page.get_by_role("button", name="Place the hold"))  # the reason left empty
+    press_and_wait(page, "Enter")
+    assert page.get_by_label("Case or matter").input_value() == "Tribunal claim 2026/114"
+    assert not LegalHold.objects.exists()
     tab_to(page, page.get_by_label("Why the records must be kept (no client content)"))
     page.keyboard.type("Evidence for the tribunal")
     tab_to(page, page.get_by_role("button", name="Place the hold"))
@@ -180,7 +188,9 @@ def test_the_administrator_reviews_retention(live_server: Any, page: Any, settin
     page.get_by_text("Hold placed.").wait_for()
     hold = LegalHold.objects.get()
     assert (hold.scope, hold.engagement_id, hold.placed_by_id) == ("engagement", due.pk, admin.pk)
-    month = page.locator(".bars li", has_text=due_on.strftime("%Y-%m"))
+    holds = page.get_by_role("region", name="Holds in force")
+    assert "ENG-RET-DUE" in holds.inner_text() and str(due.pk) not in holds.inner_text()
+    month = page.locator(".bars li", has_text=due_on.strftime("%B %Y"))
     assert month.locator(".bars__value").inner_text() == "0"
     run_sweep(as_of=due_on + datetime.timedelta(days=1))
     assert Engagement.objects.filter(pk=due.pk).exists()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -192,3 +193,46 @@ def test_sharing_a_note_names_the_client_and_waits_for_a_confirmation(
     note.refresh_from_db()
     assert note.shared_with_client
     assert_accessible(screen, f"note-shared-after-confirming-{width}")
+
+
+COMPLAINT = "The invoice for March names my sessions in a line my manager reads; I asked for it not to."
+
+
+def test_text_typed_when_the_session_ended_comes_back_after_signing_in(
+    live_server: Any, screen: Any, width: str
+) -> None:
+    """A client writes a complaint slowly; their session ends meanwhile. Sending it leads to the
+    sign-in; once signed in they are back at the form with their text, and send it."""
+    from django.contrib.sessions.models import Session
+
+    from complaints.models import Complaint
+    from tests.browser.keyboard import PASSWORD
+
+    world = practice()
+    client = world["client"]
+    sign_in(screen, live_server.url, client.email)
+    screen.goto(f"{live_server.url}/complaints/new/")
+    screen.get_by_role("textbox", name="Your complaint").fill(COMPLAINT)
+    Session.objects.all().delete()  # idle too long: the session has ended on the server
+    screen.get_by_role("button", name="Send the complaint").click()
+    screen.get_by_label("Email").wait_for()
+    assert Complaint.objects.count() == 0
+    assert urlsplit(screen.url).path == "/accounts/login/"
+    assert parse_qs(urlsplit(screen.url).query)["next"] == ["/complaints/new/"]
+    assert COMPLAINT not in screen.url and COMPLAINT not in screen.content()
+
+    screen.get_by_label("Email").fill(client.email)
+    screen.get_by_label("Password").fill(PASSWORD)
+    screen.get_by_label("Password").press("Enter")
+    screen.get_by_role("heading", level=1, name="Make a complaint").wait_for()
+    assert screen.get_by_role("textbox", name="Your complaint").input_value() == COMPLAINT, (
+        "the typed complaint was lost"
+    )
+    assert "It is back in the form below" in screen.locator("#draft-restored").inner_text()
+    assert_accessible(screen, f"text-back-after-signing-in-{width}")
+
+    screen.get_by_role("button", name="Send the complaint").click()
+    screen.wait_for_load_state()
+    assert Complaint.objects.get().body == COMPLAINT
+    # Sent: nothing of it stays in the browser.
+    assert screen.evaluate("sessionStorage.getItem('confidentiality.drafts')") is None

@@ -59,13 +59,10 @@ def decide(world: World, concern: Concern, basis: str = "serious_danger") -> Any
 
 
 def danger_up_to_disclosure(world: World, **extra: Any) -> Concern:
+    """In serious danger only the decision and the minimum stand between the issue and the disclosure."""
     concern = start(world, serious_danger=True, **extra)
-    for step in ("verify", "examine", "client_view"):
-        skip(world, concern, step)
     decide(world, concern)
     take(world, concern, "minimum", MINIMUM)
-    skip(world, concern, "method")
-    skip(world, concern, "support")
     return concern
 
 
@@ -175,23 +172,66 @@ class TestOrder:
 
 @pytest.mark.django_db
 class TestSeriousDanger:
-    def test_skipping_needs_a_reason(self, world: World) -> None:
+    def test_what_the_disclosure_needs_comes_first_and_the_rest_afterwards(self, world: World) -> None:
+        """Policy 004 lets serious danger act without the usual conversation with the client: the
+        decision and the minimum follow the issue, and the steps it may go without come after the
+        disclosure, before the review."""
         concern = start(world, serious_danger=True)
+        assert concerns.next_step(concern).key == "decision"  # type: ignore[union-attr]
+        assert [s.key for s in concerns.steps_of(concern)] == [
+            "pause", "decision", "minimum", "disclosure",
+            "verify", "examine", "client_view", "method", "support",
+            "review", "supervision",
+        ]  # fmt: skip
+        with pytest.raises(ValidationError, match="the next step is “Decision and recipient”"):
+            skip(world, concern, "verify")
+        assert keys(concern) == ["pause"]
+        with pytest.raises(ValidationError, match="did not agree"):  # nothing on file from the client yet
+            decide(world, concern, basis="client_consent")
+
+    def test_the_recipients_include_whoever_can_act_now(self, world: World) -> None:
+        offered = dict(concerns.DECISION_RECIPIENTS)
+        assert {"emergency_services", "police", "gp", "safeguarding_lead"} <= set(offered)
+        assert offered["emergency_services"] == "The emergency services (999)"
+        concern = start(world, serious_danger=True)
+        take(
+            world, concern, "decision", "He said he would hurt himself tonight.",
+            outcome="disclose", recipient_kind="emergency_services", detail="999 ambulance service",
+            basis="serious_danger",
+        )  # fmt: skip
+        take(world, concern, "minimum", "A man at this address has said he will harm himself tonight.")
+        disclosure = take(world, concern, "disclosure", "")
+        assert disclosure.recipient_kind == "emergency_services" and disclosure.state == "awaiting_approval"
+
+    def test_the_pages_say_call_999_first(self, world: World) -> None:
+        http = world.http("coach")
+        opening = http.get(reverse("disclosures:concern_start", args=[world.engagement.pk])).content.decode()
+        assert "If someone is in immediate danger, call 999 first" in opening
+        concern = start(world, serious_danger=True)
+        page = http.get(reverse("disclosures:concern_detail", args=[concern.pk])).content.decode()
+        assert "call 999 first" in page
+        calm = start(world)
+        assert "call 999 first" not in http.get(reverse("disclosures:concern_detail", args=[calm.pk])).content.decode()
+
+    def test_skipping_needs_a_reason(self, world: World) -> None:
+        concern = danger_up_to_disclosure(world)
+        disclosure = take(world, concern, "disclosure", "")
+        disclosure_services.disclosure_decide(actor=world.people["admin"], disclosure=disclosure, approve=True)
         with pytest.raises(ValidationError, match="Write why this step is skipped"):
             skip(world, concern, "verify", reason=" ")
-        assert keys(concern) == ["pause"]
         record = skip(world, concern, "verify")
         assert record.skipped and record.text.startswith("Telling the client")
 
     def test_the_decision_the_minimum_and_the_disclosure_cannot_be_skipped(self, world: World) -> None:
         concern = start(world, serious_danger=True)
-        for step in ("verify", "examine", "client_view"):
-            skip(world, concern, step)
         with pytest.raises(ValidationError, match="cannot be skipped"):
             skip(world, concern, "decision")
         decide(world, concern)
         with pytest.raises(ValidationError, match="cannot be skipped"):
             skip(world, concern, "minimum")
+        take(world, concern, "minimum", MINIMUM)
+        with pytest.raises(ValidationError, match="cannot be skipped"):
+            skip(world, concern, "disclosure")
 
     def test_the_disclosure_waits_for_the_second_approval(self, world: World) -> None:
         concern = danger_up_to_disclosure(world, supervisor=world.people["other_coach"])
@@ -207,6 +247,8 @@ class TestSeriousDanger:
         disclosure_services.disclosure_decide(actor=world.people["other_coach"], disclosure=disclosure, approve=True)
         step = ConcernStep.objects.get(concern=concern, step="disclosure")
         assert step.disclosure == disclosure and step.recorded_by == world.people["coach"]
+        for later in ("verify", "examine", "client_view", "method", "support"):  # recorded afterwards
+            skip(world, concern, later, reason="Recorded after the call; the client was told the same day.")
         take(world, concern, "review")
         take(world, concern, "supervision")
         concern.refresh_from_db()
@@ -231,6 +273,119 @@ class TestSeriousDanger:
         with pytest.raises(ValidationError, match="Serious danger applies"):
             start(world, kind=Concern.Kind.ORGANISATION_CONDUCT, serious_danger=True)
         assert not Concern.objects.exists()
+
+
+def on_consent_that_is_not_on_file(world: World) -> Concern:
+    """Issue 17's concern: the client agreed, the coach chose their written consent as the basis,
+    and none is on file, so the disclosure step refuses."""
+    concern = start(world)
+    take(world, concern, "verify")
+    take(world, concern, "examine")
+    take(world, concern, "client_view", "She wants it reported.", outcome="agreed")
+    decide(world, concern, basis="client_consent")
+    take(world, concern, "minimum", MINIMUM)
+    take(world, concern, "method", "A letter on Friday; she sees it first.")
+    take(world, concern, "support", "Her union representative.")
+    with pytest.raises(ValidationError, match="needs their written consent"):
+        take(world, concern, "disclosure", "")
+    return concern
+
+
+@pytest.mark.django_db
+class TestCorrecting:
+    def test_an_answer_is_changed_and_the_earlier_one_kept(self, world: World) -> None:
+        concern = on_consent_that_is_not_on_file(world)
+        first = concerns.taken_steps(concern)["decision"]
+        concerns.concern_change_step(actor=world.people["coach"], concern=concern, step="decision")
+        assert concerns.next_step(concern).key == "decision"  # type: ignore[union-attr]
+        earlier = concerns.earlier_answers(concern)
+        assert set(earlier) == {"decision", "minimum", "method", "support"}  # given on its strength
+        assert earlier["decision"][0].pk == first.pk and earlier["decision"][0].basis == "client_consent"
+        assert set(concerns.taken_steps(concern)) == {"pause", "verify", "examine", "client_view"}
+        decide(world, concern, basis="legal_requirement")
+        take(world, concern, "minimum", MINIMUM)
+        take(world, concern, "method", "A letter on Friday.")
+        take(world, concern, "support", "Her union representative.")
+        disclosure = take(world, concern, "disclosure", "")
+        assert disclosure.state == "awaiting_approval" and disclosure.basis == "legal_requirement"
+        assert ConcernStep.objects.filter(concern=concern, step="decision").count() == 2
+        event = AuditEvent.objects.get(action="concern.step_change")
+        assert event.detail["step"] == "decision" and event.detail["steps_reopened"] == 4
+        assert MINIMUM not in str(event.detail)
+
+    def test_nothing_changes_once_a_disclosure_waits_or_is_made(self, world: World) -> None:
+        concern = danger_up_to_disclosure(world)
+        disclosure = take(world, concern, "disclosure", "")
+        with pytest.raises(ValidationError, match="waits for its second approval"):
+            concerns.concern_change_step(actor=world.people["coach"], concern=concern, step="minimum")
+        with pytest.raises(ValidationError, match="waits for its second approval"):
+            concerns.concern_withdraw(actor=world.people["coach"], concern=concern, reason="Raised in error.")
+        disclosure_services.disclosure_decide(actor=world.people["admin"], disclosure=disclosure, approve=True)
+        with pytest.raises(ValidationError, match="was made under this concern"):
+            concerns.concern_change_step(actor=world.people["coach"], concern=concern, step="decision")
+        assert not ConcernStep.objects.filter(superseded_at__isnull=False).exists()
+
+    def test_a_declined_disclosure_lets_the_answers_change(self, world: World) -> None:
+        concern = danger_up_to_disclosure(world)
+        declined = take(world, concern, "disclosure", "")
+        disclosure_services.disclosure_decide(actor=world.people["admin"], disclosure=declined, approve=False)
+        concerns.concern_change_step(actor=world.people["coach"], concern=concern, step="minimum")
+        assert concerns.next_step(concern).key == "minimum"  # type: ignore[union-attr]
+
+    def test_only_a_step_taken_and_only_by_a_coach_on_it(self, world: World) -> None:
+        concern = start(world)
+        with pytest.raises(ValidationError, match="Only a step already taken"):
+            concerns.concern_change_step(actor=world.people["coach"], concern=concern, step="decision")
+        with pytest.raises(PermissionDenied):
+            concerns.concern_change_step(actor=world.people["admin"], concern=concern, step="pause")
+        assert not AuditEvent.objects.filter(action="concern.step_change").exists()
+
+    def test_the_page_takes_an_answer_back_and_offers_it_again(self, world: World) -> None:
+        concern = on_consent_that_is_not_on_file(world)
+        http = world.http("coach")
+        page = http.get(reverse("disclosures:concern_detail", args=[concern.pk])).content.decode()
+        assert page.count(">Change this answer</button>") == 8  # every standing answer, none yet disclosed
+        response = http.post(reverse("disclosures:concern_change", args=[concern.pk]), {"step": "decision"})
+        assert response.status_code == 302
+        page = http.get(reverse("disclosures:concern_detail", args=[concern.pk])).content.decode()
+        assert "Earlier answers (1)" in page and "The Care Quality Commission" in page
+        form = page[page.index('aria-current="step"') :]
+        assert 'value="The Care Quality Commission"' in form  # the answer comes back to be changed
+        assert '<option value="client_consent" selected>' in form
+
+
+@pytest.mark.django_db
+class TestWithdrawing:
+    def test_a_concern_is_withdrawn_with_a_reason_and_takes_no_more_steps(self, world: World) -> None:
+        concern = start(world)
+        with pytest.raises(ValidationError, match="Write why the concern is withdrawn"):
+            concerns.concern_withdraw(actor=world.people["coach"], concern=concern, reason="  ")
+        concern.refresh_from_db()
+        assert concern.state == "open"
+        concerns.concern_withdraw(
+            actor=world.people["coach"], concern=concern, reason="I misheard: it was a film plot."
+        )
+        concern.refresh_from_db()
+        assert concern.state == "withdrawn" and concern.closed_at is not None
+        assert concern.withdrawn_by == world.people["coach"]
+        assert concern.withdrawal_reason == "I misheard: it was a film plot."
+        with pytest.raises(ValidationError, match="This concern is withdrawn"):
+            take(world, concern, "verify")
+        assert AuditEvent.objects.filter(action="concern.withdraw", object_id=str(concern.pk)).exists()
+        page = world.http("coach").get(reverse("disclosures:concern_detail", args=[concern.pk])).content.decode()
+        assert "I misheard: it was a film plot." in page and "Change this answer" not in page
+
+    def test_the_page_keeps_the_text_of_a_refused_withdrawal(self, world: World) -> None:
+        concern = danger_up_to_disclosure(world)
+        take(world, concern, "disclosure", "")
+        response = world.http("coach").post(
+            reverse("disclosures:concern_withdraw", args=[concern.pk]), {"reason": "Raised in error, sorry."}
+        )
+        assert response.status_code == 400
+        body = response.content.decode()
+        assert "waits for its second approval" in body and "Raised in error, sorry." in body
+        concern.refresh_from_db()
+        assert concern.state == "open"
 
 
 @pytest.mark.django_db
@@ -395,19 +550,26 @@ class TestPages:
         assert "Download the confirmation letter" in made
 
     def test_taking_and_skipping_steps_through_the_page(self, world: World) -> None:
-        concern = start(world, serious_danger=True)
+        concern = danger_up_to_disclosure(world)
+        disclosure = take(world, concern, "disclosure", "")
+        disclosure_services.disclosure_decide(actor=world.people["admin"], disclosure=disclosure, approve=True)
         url = reverse("disclosures:concern_step", args=[concern.pk])
         http = world.http("coach")
-        wrong = http.post(url, {"step": "decision", "text": "x"}, follow=True)
-        assert "no longer the next one" in wrong.content.decode() and keys(concern) == ["pause"]
+        wrong = http.post(url, {"step": "review", "text": "x"}, follow=True)
+        assert "no longer the next one" in wrong.content.decode()
+        before = keys(concern)
         missing = http.post(url, {"step": "verify", "skip": "1", "reason": ""})
-        assert missing.status_code == 200 and keys(concern) == ["pause"]
+        assert missing.status_code == 200 and keys(concern) == before
         http.post(url, {"step": "verify", "skip": "1", "reason": "Immediate risk"})
         http.post(url, {"step": "examine", "text": "Who, when, how: established."})
-        assert keys(concern) == ["pause", "verify", "examine"]
-        assert world.http("client").post(url, {"step": "client_view", "text": "x"}).status_code == 404  # open danger
+        assert keys(concern) == [*before, "verify", "examine"]
         assert world.http("admin").post(url, {"step": "client_view", "text": "x"}).status_code == 403
         assert world.http("other_coach").post(url, {"step": "client_view", "text": "x"}).status_code == 404
+
+    def test_an_open_concern_of_serious_danger_is_not_the_clients_to_work_on(self, world: World) -> None:
+        concern = start(world, serious_danger=True)
+        url = reverse("disclosures:concern_step", args=[concern.pk])
+        assert world.http("client").post(url, {"step": "decision", "text": "x"}).status_code == 404
 
     def test_starting_through_the_page(self, world: World) -> None:
         url = reverse("disclosures:concern_start", args=[world.engagement.pk])
@@ -457,7 +619,7 @@ class TestEndpoints:
             },
             content_type="application/json",
         )
-        assert created.status_code == 201 and created.json()["next_step"] == "verify"
+        assert created.status_code == 201 and created.json()["next_step"] == "decision"  # serious danger
         pk = created.json()["id"]
         step_url = f"/api/v1/concerns/{pk}/step/"
 
@@ -466,26 +628,22 @@ class TestEndpoints:
                 step_url, body, content_type="application/json"
             )
 
-        assert post({"step": "decision", "text": "x"}).status_code == 400
-        assert post({"step": "verify", "skip": True, "text": ""}).status_code == 400
-        assert post({"step": "verify", "skip": True, "text": "Immediate risk"}).status_code == 200
-        assert post({"step": "examine", "text": "x"}, "client").status_code == 404
-        assert post({"step": "examine", "text": "x"}, "admin").status_code == 403
-        post({"step": "examine", "skip": True, "text": "Immediate risk"})
-        post({"step": "client_view", "skip": True, "text": "Immediate risk"})
-        post(
-            {
-                "step": "decision",
-                "text": "Risk to patients",
-                "outcome": "disclose",
-                "recipient_kind": "government_body",
-                "detail": "The health department",
-                "basis": "serious_danger",
-            }
-        )
+        assert post({"step": "verify", "skip": True, "text": "Immediate risk"}).status_code == 400  # comes later
+        decision = {
+            "step": "decision",
+            "text": "Risk to patients",
+            "outcome": "disclose",
+            "recipient_kind": "government_body",
+            "detail": "The health department",
+            "basis": "serious_danger",
+        }
+        assert post(decision, "client").status_code == 404
+        assert post(decision, "admin").status_code == 403
+        assert post(decision).status_code == 200
         post({"step": "minimum", "text": MINIMUM})
-        post({"step": "method", "text": "By phone today"})
-        post({"step": "support", "text": "Helpline"})
+        changed = api.post(f"/api/v1/concerns/{pk}/change/", {"step": "minimum"}, content_type="application/json")
+        assert changed.status_code == 200 and changed.json()["next_step"] == "minimum"
+        post({"step": "minimum", "text": MINIMUM})
         waiting = post({"step": "disclosure"}).json()
         assert waiting["next_step"] == "disclosure" and waiting["awaiting_approval"]
         approve_url = f"/api/v1/concerns/{pk}/approve/"
@@ -496,6 +654,12 @@ class TestEndpoints:
         )
         approved = world.api("admin").post(approve_url, {"approve": True}, content_type="application/json")
         assert approved.status_code == 200 and approved.json()["state"] == "made"
+        assert post({"step": "verify", "skip": True, "text": ""}).status_code == 400
+        assert post({"step": "verify", "skip": True, "text": "Immediate risk"}).status_code == 200
+        post({"step": "examine", "text": "Who, when, how."})
+        post({"step": "client_view", "skip": True, "text": "Immediate risk"})
+        post({"step": "method", "text": "By phone today"})
+        post({"step": "support", "text": "Helpline"})
         post({"step": "review", "text": "Continue"})
         closed = post({"step": "supervision", "text": "Supervisor agreed"}).json()
         assert closed["state"] == "closed" and closed["next_step"] is None

@@ -84,6 +84,8 @@ BODIES: dict[str, Callable[[MatrixWorld, str], Body]] = {
     "POST /api/v1/concerns/{id}/approve/": lambda w, k: ("json", {"approve": True}),
     # concern_start records the first step ("pause"); the next one is to verify with the client.
     "POST /api/v1/concerns/{id}/step/": lambda w, k: ("json", {"step": "verify", "text": TEXT}),
+    "POST /api/v1/concerns/{id}/change/": lambda w, k: ("json", {"step": "pause"}),
+    "POST /api/v1/concerns/{id}/withdraw/": lambda w, k: ("json", {"reason": TEXT}),
     "POST /api/v1/credit-notes/": lambda w, k: (
         "json",
         {"invoice": str(w.pk(k)), "net": "10.00", "tax": "0.00", "reason": TEXT},
@@ -227,6 +229,12 @@ BODIES: dict[str, Callable[[MatrixWorld, str], Body]] = {
     ),
     "POST disclosures/<uuid:pk>/decide/": lambda w, k: ("form", {"decision": "approve"}),
     "POST concerns/<uuid:pk>/step/": lambda w, k: ("form", {"step": "verify", "text": TEXT}),
+    "POST concerns/<uuid:pk>/change/": lambda w, k: ("form", {"step": "pause"}),
+    "POST retention/holds/new/<str:scope>/<uuid:pk>/": lambda w, k: (
+        "form",
+        {"case_reference": "CASE-M", "reason": TEXT},
+    ),
+    "POST concerns/<uuid:pk>/withdraw/": lambda w, k: ("form", {"reason": TEXT}),
     "POST consents/give/": lambda w, k: ("form", {"kind": "testimonial"}),
     "POST complaints/new/": lambda w, k: ("form", {"about": "shared", "body": TEXT}),
     "POST complaints/<uuid:pk>/respond/": lambda w, k: ("form", {"message": TEXT}),

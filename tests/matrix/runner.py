@@ -325,7 +325,7 @@ def path_for(row: Row, world: MatrixWorld) -> str:
             person = world.people[extra]
             assert person is not None
             values[name] = person.pk
-        elif name == "action":
+        elif name in ("action", "scope"):
             values[name] = extra
         elif name == "token":
             values[name] = world.tokens.get(key, key)

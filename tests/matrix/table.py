@@ -294,7 +294,13 @@ GET      engagements/my-file/who-has-read-it/                           -       
 
 # --- retention and legal holds: the administrator's ------------------------------------------------------
 GET      retention/                                                     -                      404   404   404   404   404   200   404   404   LOG
-POST     retention/                                                     -                      404   404   404   404   404   302   404   404   LOG
+GET      retention/holds/new/<str:scope>/<uuid:pk>/                     engagementA:engagement 404   404   404   404   404   200   404   404   LOG
+GET      retention/holds/new/<str:scope>/<uuid:pk>/                     clientA:client         404   404   404   404   404   200   404   404   LOG
+GET      retention/holds/new/<str:scope>/<uuid:pk>/                     organisationB:organisation 404   404   404   404   404   200   404   404   LOG
+GET      retention/holds/new/<str:scope>/<uuid:pk>/                     engagementA:client     404   404   404   404   404   404   404   404   LOG
+GET      retention/holds/new/<str:scope>/<uuid:pk>/                     missing:engagement     404   404   404   404   404   404   404   404   LOG
+POST     retention/holds/new/<str:scope>/<uuid:pk>/                     engagementA:engagement 404   404   404   404   404   302   404   404   LOG
+POST     retention/holds/new/<str:scope>/<uuid:pk>/                     organisationB:organisation 404   404   404   404   404   302   404   404   LOG
 POST     retention/holds/<uuid:pk>/release/                             holdA                  404   404   404   404   404   302   404   404   LOG
 POST     retention/holds/<uuid:pk>/release/                             holdB                  404   404   404   404   404   302   404   404   LOG
 GET      retention/policies/                                            -                      404   404   404   404   404   200   404   404   LOG
@@ -405,6 +411,10 @@ GET      concerns/<uuid:pk>/                                            concernB
 GET      concerns/<uuid:pk>/                                            concerndangerA         200   404   404   404   404   200   404   404   LOG
 POST     concerns/<uuid:pk>/step/                                       concernA               302   404   403   404   404   403   404   404   LOG
 POST     concerns/<uuid:pk>/step/                                       concernB               404   302   404   404   404   403   404   404   LOG
+POST     concerns/<uuid:pk>/change/                                     concernA               302   404   403   404   404   403   404   404   LOG
+POST     concerns/<uuid:pk>/change/                                     concernB               404   302   404   404   404   403   404   404   LOG
+POST     concerns/<uuid:pk>/withdraw/                                   concernA               302   404   403   404   404   403   404   404   LOG
+POST     concerns/<uuid:pk>/withdraw/                                   concernB               404   302   404   404   404   403   404   404   LOG
 
 # --- complaints and breaches -----------------------------------------------------------------------------
 GET      complaints/                                                    -                      404   404   200   404   404   302   404   404   LOG
@@ -584,6 +594,10 @@ POST     /api/v1/concerns/{id}/approve/                                 concernB
 POST     /api/v1/concerns/{id}/approve/                                 concerndangerA         403   404   404   404   404   200   404   404   401
 POST     /api/v1/concerns/{id}/step/                                    concernA               200   404   403   404   404   403   404   404   401
 POST     /api/v1/concerns/{id}/step/                                    concernB               404   200   404   404   404   403   404   404   401
+POST     /api/v1/concerns/{id}/change/                                  concernA               200   404   403   404   404   403   404   404   401
+POST     /api/v1/concerns/{id}/change/                                  concernB               404   200   404   404   404   403   404   404   401
+POST     /api/v1/concerns/{id}/withdraw/                                concernA               200   404   403   404   404   403   404   404   401
+POST     /api/v1/concerns/{id}/withdraw/                                concernB               404   200   404   404   404   403   404   404   401
 GET      /api/v1/consents/                                              -                      200   200   200   404   404   200   404   404   401
 POST     /api/v1/consents/{id}/withdraw/                                consentA               200   404   200   404   404   200   404   404   401
 POST     /api/v1/consents/{id}/withdraw/                                consentB               404   200   404   404   404   200   404   404   401
@@ -832,7 +846,8 @@ GET      engagements/my-file/who-has-read-it/                           -       
 
 # --- retention and legal holds: the administrator's ------------------------------------------------------
 GET      retention/                                                     -                      POL   LOG   LOG
-POST     retention/                                                     -                      POL   LOG   LOG
+GET      retention/holds/new/<str:scope>/<uuid:pk>/                     engagementA:engagement POL   LOG   LOG
+POST     retention/holds/new/<str:scope>/<uuid:pk>/                     engagementA:engagement POL   LOG   LOG
 POST     retention/holds/<uuid:pk>/release/                             holdA                  POL   LOG   LOG
 GET      retention/policies/                                            -                      POL   LOG   LOG
 POST     retention/policies/                                            -                      POL   LOG   LOG
@@ -886,6 +901,8 @@ GET      disclosures/<uuid:pk>/letter/                                  disclosu
 GET      concerns/                                                      -                      POL   LOG   LOG
 GET      concerns/<uuid:pk>/                                            concernA               POL   LOG   LOG
 POST     concerns/<uuid:pk>/step/                                       concernA               POL   LOG   LOG
+POST     concerns/<uuid:pk>/change/                                     concernA               POL   LOG   LOG
+POST     concerns/<uuid:pk>/withdraw/                                   concernA               POL   LOG   LOG
 
 # --- complaints and breaches -----------------------------------------------------------------------------
 GET      complaints/                                                    -                      POL   LOG   LOG
@@ -1016,6 +1033,8 @@ POST     /api/v1/concerns/                                              engageme
 GET      /api/v1/concerns/{id}/                                         concernA               403   401   401
 POST     /api/v1/concerns/{id}/approve/                                 concernA               403   401   401
 POST     /api/v1/concerns/{id}/step/                                    concernA               403   401   401
+POST     /api/v1/concerns/{id}/change/                                  concernA               403   401   401
+POST     /api/v1/concerns/{id}/withdraw/                                concernA               403   401   401
 GET      /api/v1/consents/                                              -                      403   401   401
 POST     /api/v1/consents/{id}/withdraw/                                consentA               403   401   401
 GET      /api/v1/credit-notes/                                          -                      403   401   401

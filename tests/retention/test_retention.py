@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -407,16 +408,16 @@ class TestPreviewAndCommand:
     def test_the_page_names_each_rule_by_month_and_shows_the_last_sweeps_receipts(self, world: World) -> None:
         engagement, _, _ = filled(world)
         closed_on(engagement, add_years(timezone.localdate(), -2) + datetime.timedelta(days=40))
-        due_month = (timezone.localdate() + datetime.timedelta(days=40)).isoformat()[:7]
+        due = timezone.localdate() + datetime.timedelta(days=40)
         page = world.http("admin").get("/retention/").content.decode()
-        assert f"<td>{due_month}: 1</td>" in page  # the rule's row names the month it falls due
+        assert f"<td>{due:%B %Y}: 1</td>" in page  # the rule's row names the month it falls due
         assert "No sweep has run yet." in page
 
         run_sweep()  # deletes nothing: the engagement is not yet due
         page = world.http("admin").get("/retention/").content.decode()
         assert "deleted nothing." in page and "Receipts of the last sweep" not in page
 
-        dry_run = world.http("admin").get(f"/retention/?as_of={due_month}-28").content.decode()
+        dry_run = world.http("admin").get(f"/retention/?as_of={due:%Y-%m}-28").content.decode()
         assert "(dry run)" in dry_run
         with time_machine.travel(timezone.now() + datetime.timedelta(days=45)):
             run_sweep()
@@ -518,12 +519,39 @@ class TestWhoMay:
         expected = {"admin": 200, "anonymous": 302}.get(persona, 404)
         for url in ("/retention/", "/retention/policies/"):
             assert world.http(persona).get(url).status_code == expected, url
-        placed = world.http(persona).post(
-            "/retention/",
-            {"scope": "engagement", "target": world.engagement.reference, "case_reference": "C", "reason": "R"},
-        )
+        placing = f"/retention/holds/new/engagement/{world.engagement.pk}/"
+        assert world.http(persona).get(placing).status_code == expected
+        placed = world.http(persona).post(placing, {"case_reference": "C", "reason": "R"})
         assert placed.status_code == (302 if persona in ("admin", "anonymous") else 404)
         assert LegalHold.objects.exists() == (persona == "admin")
+
+    def test_a_hold_is_placed_from_the_record_and_a_refusal_keeps_what_was_typed(self, world: World) -> None:
+        http = world.http("admin")
+        organisation = f"/retention/holds/new/organisation/{world.organisation.pk}/"
+        page = http.get(organisation).content.decode()
+        assert f"Place a legal hold on {world.organisation.name}" in page
+        refused = http.post(organisation, {"case_reference": "Tribunal claim 2026/114", "reason": " "})
+        body = refused.content.decode()
+        assert refused.status_code == 400 and 'value="Tribunal claim 2026/114"' in body
+        assert "errorlist" in body and not LegalHold.objects.exists()
+        assert http.post(organisation, {"case_reference": "Tribunal claim", "reason": "Evidence"}).status_code == 302
+        overview = http.get("/retention/").content.decode()
+        holds = re.sub(r"<[^>]+>", " ", overview[overview.index("Holds in force") : overview.index("Place a hold")])
+        assert world.organisation.name in holds and str(world.organisation.pk) not in holds  # named, not an id
+        for wrong in (
+            f"/retention/holds/new/client/{world.engagement.pk}/",
+            f"/retention/holds/new/x/{world.engagement.pk}/",
+        ):
+            assert http.get(wrong).status_code == 404
+        assert "manage.py" not in overview
+
+    def test_the_page_names_months_and_kinds_of_record_in_words(self, world: World) -> None:
+        page = world.http("admin").get("/retention/").content.decode()
+        month = timezone.localdate().strftime("%B %Y")
+        assert f'<span class="bars__label">{month}</span>' in page
+        assert not re.search(r"\b20\d\d-\d\d\b", page.split("<h2>The schedule</h2>")[0].split('type="date"')[0])
+        schedule = page[page.index("<h2>The schedule</h2>") :]
+        assert "django_celery_beat" not in schedule and "confidentiality.practice" not in schedule
 
     @pytest.mark.parametrize("persona", PERSONAS)
     def test_every_persona_on_the_api(self, world: World, persona: str) -> None:
