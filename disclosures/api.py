@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
@@ -269,16 +270,12 @@ class ConcernStepAction(APIView):
 
     @extend_schema(request=ConcernStepWriteSerializer, responses={200: ConcernSerializer})
     def post(self, request: SignedInApiRequest, pk: str) -> Response:
-        concern = access.concern_get_for(request.user, pk)
-        _require_writer(request.user, concern.engagement)
-        incoming = ConcernStepWriteSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        data = dict(incoming.validated_data)
-        if data.pop("skip"):
-            concerns.concern_skip_step(
-                actor=request.user, concern=concern, step=data["step"], reason=data.get("text", "")
-            )
-        else:
+        def take(concern: Concern, data: dict[str, Any]) -> None:
+            if data.pop("skip"):
+                concerns.concern_skip_step(
+                    actor=request.user, concern=concern, step=data["step"], reason=data.get("text", "")
+                )
+                return
             consent, document = _evidence(concern.engagement, data)
             concerns.concern_record_step(
                 actor=request.user,
@@ -292,7 +289,23 @@ class ConcernStepAction(APIView):
                 consent=consent,
                 document=document,
             )
-        return _read(request, access.concern_get_for(request.user, pk))
+
+        return _act_on_concern(request, pk, ConcernStepWriteSerializer, take)
+
+
+def _act_on_concern(
+    request: SignedInApiRequest,
+    pk: str,
+    incoming_class: type[serializers.Serializer[Any]],
+    act: Callable[[Concern, dict[str, Any]], Any],
+) -> Response:
+    """A coach on the engagement acts on its concern; the answer is the concern as it now stands."""
+    concern = access.concern_get_for(request.user, pk)
+    _require_writer(request.user, concern.engagement)
+    incoming = incoming_class(data=request.data)
+    incoming.is_valid(raise_exception=True)
+    act(concern, dict(incoming.validated_data))
+    return _read(request, access.concern_get_for(request.user, pk))
 
 
 class ConcernChangeSerializer(serializers.Serializer[Any]):
@@ -305,12 +318,12 @@ class ConcernChange(APIView):
 
     @extend_schema(request=ConcernChangeSerializer, responses={200: ConcernSerializer})
     def post(self, request: SignedInApiRequest, pk: str) -> Response:
-        concern = access.concern_get_for(request.user, pk)
-        _require_writer(request.user, concern.engagement)
-        incoming = ConcernChangeSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        concerns.concern_change_step(actor=request.user, concern=concern, step=incoming.validated_data["step"])
-        return _read(request, access.concern_get_for(request.user, pk))
+        return _act_on_concern(
+            request,
+            pk,
+            ConcernChangeSerializer,
+            lambda concern, data: concerns.concern_change_step(actor=request.user, concern=concern, step=data["step"]),
+        )
 
 
 class ConcernWithdrawSerializer(serializers.Serializer[Any]):
@@ -323,12 +336,12 @@ class ConcernWithdraw(APIView):
 
     @extend_schema(request=ConcernWithdrawSerializer, responses={200: ConcernSerializer})
     def post(self, request: SignedInApiRequest, pk: str) -> Response:
-        concern = access.concern_get_for(request.user, pk)
-        _require_writer(request.user, concern.engagement)
-        incoming = ConcernWithdrawSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        concerns.concern_withdraw(actor=request.user, concern=concern, reason=incoming.validated_data["reason"])
-        return _read(request, access.concern_get_for(request.user, pk))
+        return _act_on_concern(
+            request,
+            pk,
+            ConcernWithdrawSerializer,
+            lambda concern, data: concerns.concern_withdraw(actor=request.user, concern=concern, reason=data["reason"]),
+        )
 
 
 class ConcernApproveSerializer(serializers.Serializer[Any]):

@@ -326,9 +326,7 @@ def _render_concern(
 def concern_step(request: SignedInRequest, pk: str) -> HttpResponse:
     """Take (or, in serious danger, skip) the step the coach was shown."""
     user: User = request.user
-    concern = access.concern_get_for(user, pk)
-    if not access.can_work_on_concern(user, concern):
-        raise PermissionDenied  # reads the concern, may not work on it: 403
+    concern = _workable_concern(user, pk)
     current = concerns.next_step(concern) if concern.state == Concern.State.OPEN else None
     shown = request.POST.get("step", "")
     if current is None or shown != current.key:
@@ -355,14 +353,20 @@ def concern_step(request: SignedInRequest, pk: str) -> HttpResponse:
     return _render_concern(request, concern, step_form=None if skipping else form, skip_form=form if skipping else None)
 
 
+def _workable_concern(user: User, pk: str) -> Concern:
+    """The concern, for a coach who works on it: 404 outside need-to-know, 403 to one who only reads it."""
+    concern: Concern = access.concern_get_for(user, pk)
+    if not access.can_work_on_concern(user, concern):
+        raise PermissionDenied
+    return concern
+
+
 @login_required
 @require_POST
 def concern_change(request: SignedInRequest, pk: str) -> HttpResponse:
     """Take a step's answer back to change it (the earlier answer is kept)."""
     user: User = request.user
-    concern = access.concern_get_for(user, pk)
-    if not access.can_work_on_concern(user, concern):
-        raise PermissionDenied
+    concern = _workable_concern(user, pk)
     try:
         concerns.concern_change_step(actor=user, concern=concern, step=request.POST.get("step", ""))
     except ValidationError as exc:
@@ -378,9 +382,7 @@ def concern_change(request: SignedInRequest, pk: str) -> HttpResponse:
 @require_POST
 def concern_withdraw(request: SignedInRequest, pk: str) -> HttpResponse:
     user: User = request.user
-    concern = access.concern_get_for(user, pk)
-    if not access.can_work_on_concern(user, concern):
-        raise PermissionDenied
+    concern = _workable_concern(user, pk)
     form = forms.WithdrawConcernForm(request.POST)
     done = act_on(form, lambda data: concerns.concern_withdraw(actor=user, concern=concern, reason=data["reason"]))
     if done is not None:

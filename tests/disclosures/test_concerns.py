@@ -122,16 +122,7 @@ class TestOrder:
         assert concerns.next_step(concern).key == "minimum"  # type: ignore[union-attr]
 
     def test_the_whole_way_on_the_clients_consent(self, world: World) -> None:
-        concern = start(world)
-        take(world, concern, "verify")
-        take(world, concern, "examine")
-        take(world, concern, "client_view", "She wants it reported.", outcome="agreed")
-        decide(world, concern, basis="client_consent")
-        take(world, concern, "minimum", MINIMUM)
-        take(world, concern, "method", "A letter on Friday; she sees it first.")
-        take(world, concern, "support", "Her union representative.")
-        with pytest.raises(ValidationError, match="needs their written consent"):
-            take(world, concern, "disclosure", "")
+        concern = on_consent_that_is_not_on_file(world)
         assert not Disclosure.objects.exists()
         disclosure = take(world, concern, "disclosure", "", consent=give_disclosure_consent(world))
         assert isinstance(disclosure, Disclosure) and disclosure.state == "made"  # no second approval needed
