@@ -846,7 +846,7 @@ def concerns_visible_to(user: User) -> QuerySet[Any]:
         # A concern about the organisation's conduct is not about the client.
         return Concern.objects.filter(
             engagement__client__user=user, kind=Concern.Kind.BREAKING_CONFIDENTIALITY
-        ).exclude(serious_danger=True, state=Concern.State.OPEN)
+        ).exclude(serious_danger=True, state__in=[Concern.State.OPEN, Concern.State.WITHDRAWN])
     return Concern.objects.none()
 
 

@@ -17,6 +17,7 @@ import access
 from confidentiality.api import StrictCharField
 from confidentiality.audit import audit_engagement_event
 from confidentiality.crypto import load_data_keys
+from confidentiality.roles import Role
 from consent.models import ConsentRecord
 from disclosures import concerns
 from disclosures import services as disclosure_services
@@ -159,8 +160,16 @@ class ConcernStepSerializer(serializers.Serializer[Any]):
 
 
 class ConcernSerializer(ConcernSummarySerializer):
-    withdrawal_reason = serializers.CharField(read_only=True, allow_null=True)
+    withdrawal_reason = serializers.SerializerMethodField()
     next_step = serializers.SerializerMethodField()
+
+    def get_withdrawal_reason(self, obj: Concern) -> str | None:
+        """Why it was withdrawn: the practice's working, not shown to the client."""
+        request = self.context.get("request")
+        if request is None or access.role_of(request.user) == Role.CLIENT:
+            return None
+        return str(obj.withdrawal_reason) if obj.withdrawal_reason else None
+
     awaiting_approval = serializers.SerializerMethodField()
     steps = serializers.SerializerMethodField()
 
@@ -207,7 +216,7 @@ class ConcernStartSerializer(serializers.Serializer[Any]):
 
 def _read(request: SignedInApiRequest, concern: Concern, code: int = status.HTTP_200_OK) -> Response:
     load_data_keys([concern.engagement.data_key_id])
-    data = ConcernSerializer(concern).data
+    data = ConcernSerializer(concern, context={"request": request}).data
     audit_engagement_event(request.user, "concern.read", concern.engagement, concern, steps=len(data["steps"]))
     return Response(data, status=code)
 

@@ -18,6 +18,7 @@ from confidentiality.audit import audit_engagement_event, audit_record_many
 from confidentiality.crypto import load_data_keys
 from confidentiality.downloads import attachment_response
 from confidentiality.forms import act_on, errors_to_form
+from confidentiality.roles import Role
 from disclosures import concerns, forms
 from disclosures import services as disclosure_services
 from disclosures.models import Concern, Disclosure
@@ -211,8 +212,6 @@ def disclosure_letter(request: SignedInRequest, pk: str) -> HttpResponse:
 @login_required
 def concern_list(request: SignedInRequest) -> HttpResponse:
     """Concerns the person may see, and disclosures waiting for their second approval."""
-    from confidentiality.roles import Role
-
     user: User = request.user
     if access.role_of(user) not in (Role.ADMIN, Role.COACH, Role.CLIENT):
         raise Http404
@@ -298,13 +297,17 @@ def _render_concern(
     else:
         step_form = skip_form = None
     can_change = can_work and concerns.changeable(concern)
+    staff = access.role_of(user) != Role.CLIENT
     return render(
         request,
         "disclosures/concern_detail.html",
         {
             "concern": concern,
             "engagement": concern.engagement,
-            "steps": concerns.step_views(concern, taken, concerns.earlier_answers(concern)),
+            # Answers since changed, and why a concern was withdrawn, are the practice's working:
+            # the client reads the concern as it stands.
+            "steps": concerns.step_views(concern, taken, concerns.earlier_answers(concern) if staff else None),
+            "staff": staff,
             "can_change": can_change,
             # A refused withdrawal comes back with its reason, whatever the concern's state.
             "withdraw_form": withdraw_form or (forms.WithdrawConcernForm() if can_change else None),
@@ -371,6 +374,7 @@ def concern_change(request: SignedInRequest, pk: str) -> HttpResponse:
         concerns.concern_change_step(actor=user, concern=concern, step=request.POST.get("step", ""))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+        return _render_concern(request, concern, status=400)
     else:
         messages.success(
             request, "Change the answer below. The earlier answer is kept, and the steps after it are open again."

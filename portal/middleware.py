@@ -156,8 +156,13 @@ class BackToTheFormMiddleware:
         ):
             return response
         page = urlsplit(referer)
-        if not page.netloc or page.path.startswith("/accounts/"):
-            return response
         back = page.path + (f"?{page.query}" if page.query else "")
+        if (
+            not page.netloc
+            or not page.path.startswith("/")
+            or page.path.startswith(("//", "/accounts/"))
+            or not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})
+        ):
+            return response
         response["Location"] = f"{login}?{urlencode({REDIRECT_FIELD_NAME: back})}"
         return response

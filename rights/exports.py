@@ -397,7 +397,7 @@ def client_contents(client: Any, *, progress: Reading | None = None) -> Contents
         ]
         concerns = Concern.objects.filter(
             engagement__in=engagements, kind=Concern.Kind.BREAKING_CONFIDENTIALITY
-        ).exclude(serious_danger=True, state=Concern.State.OPEN)
+        ).exclude(serious_danger=True, state__in=[Concern.State.OPEN, Concern.State.WITHDRAWN])
         for concern in concerns.select_related("engagement").order_by("created_at"):
             items.append(
                 {

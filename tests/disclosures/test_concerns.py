@@ -366,6 +366,34 @@ class TestWithdrawing:
         page = world.http("coach").get(reverse("disclosures:concern_detail", args=[concern.pk])).content.decode()
         assert "I misheard: it was a film plot." in page and "Change this answer" not in page
 
+    def test_a_withdrawn_concern_of_serious_danger_stays_hidden_from_the_client(self, world: World) -> None:
+        concern = start(world, serious_danger=True, text="ZEBRA heard in the session")
+        concerns.concern_withdraw(actor=world.people["coach"], concern=concern, reason="Raised on the wrong client.")
+        assert world.http("client").get(reverse("disclosures:concern_detail", args=[concern.pk])).status_code == 404
+        assert world.api("client").get(f"/api/v1/concerns/{concern.pk}/").status_code == 404
+        assert world.http("coach").get(reverse("disclosures:concern_detail", args=[concern.pk])).status_code == 200
+
+    def test_the_client_reads_a_concern_as_it_stands(self, world: World) -> None:
+        """Answers since changed and why it was withdrawn are the practice's working."""
+        concern = start(world)
+        take(world, concern, "verify", "FIRST-ANSWER the client confirmed")
+        concerns.concern_change_step(actor=world.people["coach"], concern=concern, step="verify")
+        take(world, concern, "verify", "SECOND-ANSWER the client confirmed")
+        concerns.concern_withdraw(actor=world.people["coach"], concern=concern, reason="WITHDRAWN-BECAUSE settled")
+        client = world.http("client").get(reverse("disclosures:concern_detail", args=[concern.pk])).content.decode()
+        assert "SECOND-ANSWER" in client and "FIRST-ANSWER" not in client and "WITHDRAWN-BECAUSE" not in client
+        assert world.api("client").get(f"/api/v1/concerns/{concern.pk}/").json()["withdrawal_reason"] is None
+        coach = world.http("coach").get(reverse("disclosures:concern_detail", args=[concern.pk])).content.decode()
+        assert "FIRST-ANSWER" in coach and "WITHDRAWN-BECAUSE" in coach
+        assert world.api("coach").get(f"/api/v1/concerns/{concern.pk}/").json()["withdrawal_reason"] == (
+            "WITHDRAWN-BECAUSE settled"
+        )
+
+    def test_a_refused_change_answers_400_and_says_why(self, world: World) -> None:
+        concern = start(world)
+        refused = world.http("coach").post(reverse("disclosures:concern_change", args=[concern.pk]), {"step": "review"})
+        assert refused.status_code == 400 and "Only a step already taken" in refused.content.decode()
+
     def test_the_page_keeps_the_text_of_a_refused_withdrawal(self, world: World) -> None:
         concern = danger_up_to_disclosure(world)
         take(world, concern, "disclosure", "")

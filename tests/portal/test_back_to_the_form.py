@@ -34,6 +34,7 @@ def test_the_sign_in_leads_back_to_the_page_the_form_was_on() -> None:
         None,
         "http://elsewhere.example/concerns/abc/",
         "http://testserver/accounts/login/",
+        "http://testserver//elsewhere.example/x",
     ],
 )
 def test_without_a_page_of_ours_it_leads_to_the_address_sent_to(referer: str | None) -> None:
