@@ -39,6 +39,16 @@ def model_for_label(label: str) -> type[models.Model]:
         raise LookupError(f"No kind of record is labelled {label!r}.") from None
 
 
+def kind_name(label: str, *, plural: bool = True) -> str:
+    """A kind of record (its label, "engagements.agreementterm") as a person reads it: "agreement
+    terms", or "agreement term"; a label no model answers to stays as it is."""
+    try:
+        meta = model_for_label(label)._meta
+    except (LookupError, ValueError):
+        return label
+    return str(meta.verbose_name_plural if plural else meta.verbose_name)
+
+
 def pk_batches(queryset: models.QuerySet[Any, Any], size: int) -> Iterator[list[Any]]:
     """The rows of ``queryset`` a batch at a time, in primary-key order: each batch is a query of
     its own, starting after the last row of the one before, so a long pass holds no cursor and a

@@ -119,4 +119,28 @@ def audit_log(request: SignedInRequest) -> HttpResponse:
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     report = audit_verify_chain() if request.GET.get("verify") == "1" else None
     finance_only = access.role_of(user) != Role.ADMIN
-    return render(request, "portal/audit_log.html", {"page": page, "report": report, "finance_only": finance_only})
+    rows = _audit_rows(list(page.object_list))
+    return render(
+        request, "portal/audit_log.html", {"page": page, "rows": rows, "report": report, "finance_only": finance_only}
+    )
+
+
+def _audit_rows(events: list[Any]) -> list[tuple[Any, str, str]]:
+    """Each event with who acted, by name (one query for the page), and the kind of record in words."""
+    from confidentiality.models import User
+    from confidentiality.records import kind_name
+
+    names = {
+        pk: name or email
+        for pk, name, email in User.objects.filter(pk__in={e.actor_id for e in events if e.actor_id}).values_list(
+            "pk", "display_name", "email"
+        )
+    }
+    return [
+        (
+            event,
+            "The system" if event.actor_id is None else names.get(event.actor_id, "A person since removed"),
+            kind_name(event.object_type, plural=False) if event.object_type else "",
+        )
+        for event in events
+    ]

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 import access
-from confidentiality.records import model_for_label
+from confidentiality.records import kind_name
 from people.models import PolicyDocument
 from retention import services
 from retention.models import DeletionReceipt, LegalHold, RetentionSweep
@@ -44,17 +44,8 @@ def _as_of(request: HttpRequest) -> datetime.date:
     return day
 
 
-def _kind_name(kind: str) -> str:
-    """A record kind (app_label.model) as the administrator reads it: "agreement terms"."""
-
-    try:
-        return str(model_for_label(kind)._meta.verbose_name_plural)
-    except (LookupError, ValueError):
-        return kind
-
-
 def _kinds_named(deleted: dict[str, int]) -> list[tuple[str, int]]:
-    return [(_kind_name(kind), count) for kind, count in deleted.items()]
+    return [(kind_name(kind), count) for kind, count in deleted.items()]
 
 
 def _held_record(scope: str, pk: Any) -> Any:
@@ -123,13 +114,13 @@ def overview(request: SignedInRequest) -> HttpResponse:
             "bars": [(_month(m["month"]), m["count"]) for m in forecast["timeline"]],
             "peak": peak,
             "rules": RULES,
-            "kept": sorted((_kind_name(kind).capitalize(), why) for kind, why in KEPT.items()),
+            "kept": sorted((kind_name(kind).capitalize(), why) for kind, why in KEPT.items()),
             "holds": _holds_named(),
             "released": LegalHold.objects.filter(released_at__isnull=False)[:20],
             "dry_run": "as_of" in request.GET,
             "sweeps": [(sweep, _kinds_named(sweep.deleted)) for sweep in RetentionSweep.objects.all()[:10]],
             "last_sweep": last_sweep,
-            "receipts": [(receipt, _kind_name(receipt.kind)) for receipt in receipts],
+            "receipts": [(receipt, kind_name(receipt.kind)) for receipt in receipts],
             "policies_due": services.policies_due(as_of),
             **closing,
         },
