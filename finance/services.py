@@ -192,6 +192,13 @@ def invoice_issue(*, actor: User, invoice: Invoice, issued_on: datetime.date | N
         raise ValidationError("This invoice has already been issued.")
     if not locked.lines.exists():
         raise ValidationError("An invoice needs at least one line.")
+    supplier = supplier_snapshot()
+    if not supplier["vat_number"] and locked.lines.filter(tax_rate__gt=0).exists():
+        # Only a VAT-registered business may charge VAT, and its invoice must give the number.
+        raise ValidationError(
+            "This invoice charges VAT and the practice has no VAT number: record the VAT number on the "
+            "Practice page, or set the VAT rate of every line to 0."
+        )
     today = timezone.localdate()
     issued_on = issued_on or today
     if issued_on > today:
@@ -208,7 +215,7 @@ def invoice_issue(*, actor: User, invoice: Invoice, issued_on: datetime.date | N
     locked.state = Invoice.State.UNPAID
     locked.organisation_name = locked.organisation.name
     locked.organisation_address = locked.organisation.address
-    locked.supplier = supplier_snapshot()
+    locked.supplier = supplier
     locked.engagement_reference = locked.engagement.reference if locked.engagement else ""
     locked.issued_at = timezone.now()
     locked.issued_by = actor if actor is not None else _system_user()

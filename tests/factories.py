@@ -173,3 +173,11 @@ def disclosure_without_consent(
     )
     concerns.concern_record_step(actor=coach, concern=concern, step="minimum", text=what)
     return concerns.concern_record_step(actor=coach, concern=concern, step="disclosure", document=document)
+
+
+def vat_registered(vat_number: str = "GB123456789") -> None:
+    """The practice records its VAT number, as one must before an invoice may charge VAT."""
+    from confidentiality.practice import current_practice, practice_update
+
+    if not current_practice().vat_number:
+        practice_update(actor=None, vat_number=vat_number)

@@ -41,7 +41,7 @@ from finance import services as finance
 from reports.models import SponsorReport
 from tests.browser.conftest import assert_accessible
 from tests.browser.keyboard import PHONE, check_skip_link, pick, press_and_wait, sign_in, staff, tab_to, tick
-from tests.factories import ClientFactory, EngagementFactory, OrganisationFactory, UserFactory
+from tests.factories import ClientFactory, EngagementFactory, OrganisationFactory, UserFactory, vat_registered
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -347,6 +347,7 @@ def test_a_coach_asks_colleagues_for_feedback_by_category_and_shares_a_summary(
 
 def test_a_sponsor_sees_what_the_organisation_owes(live_server: Any, page: Any) -> None:
     admin = UserFactory(role=Role.ADMIN)
+    vat_registered()
     organisation = OrganisationFactory(name="Northwind Trading")
     sponsor = UserFactory(
         role=Role.SPONSOR, email="sponsor@example.org", organisation=organisation, display_name="Omar Sponsor"

@@ -41,7 +41,7 @@ from rights.models import SubjectAccessRequest
 from rights.tasks import subject_access_export_task
 from tests.browser.conftest import assert_accessible
 from tests.browser.keyboard import check_skip_link, choose, press_and_wait, sign_in, staff, tab_to, tick
-from tests.factories import ClientFactory, EngagementFactory, OrganisationFactory, UserFactory
+from tests.factories import ClientFactory, EngagementFactory, OrganisationFactory, UserFactory, vat_registered
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -347,6 +347,7 @@ def invoice(admin: Any, organisation: Any, price: str, issued_on: datetime.date,
 
 def test_the_auditor_reviews_a_year_and_exports_it(live_server: Any, page: Any) -> None:
     admin = UserFactory(role=Role.ADMIN, email="admin@example.org")
+    vat_registered()
     auditor, secret = staff(Role.AUDITOR, email="auditor@example.org", display_name="Ravi Auditor")
     northwind = OrganisationFactory(name="Northwind Trading")
     harbour = OrganisationFactory(name="Harbour Health Trust")

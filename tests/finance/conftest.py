@@ -14,6 +14,7 @@ from django.utils import timezone
 from finance import services
 from finance.models import Audit, CreditNote, Invoice, Payment
 from tests.conftest import BuiltOnce, World, build_world
+from tests.factories import vat_registered
 
 
 def make_invoice(
@@ -45,6 +46,8 @@ def make_invoice(
     )
     if not issue:
         return draft
+    if Decimal(tax_rate):
+        vat_registered()
     return services.invoice_issue(actor=admin, invoice=draft, issued_on=issued_on)
 
 

@@ -78,3 +78,19 @@ def test_a_practice_without_a_vat_number_issues_an_invoice_not_a_vat_invoice(wor
     invoice = make_invoice(world.people["admin"], world.organisation, tax_rate="0")
     text = pdf_text(world.http("admin").get(reverse("finance:invoice_pdf", args=[invoice.pk])).content)
     assert f"Invoice {invoice.reference}" in text and "VAT invoice" not in text and "VAT number" not in text
+
+
+def test_an_invoice_charging_vat_is_refused_until_the_practice_records_its_vat_number(world: World) -> None:
+    from django.core.exceptions import ValidationError
+
+    from finance import services
+
+    the_practice(world, vat_number="")
+    draft = make_invoice(world.people["admin"], world.organisation, tax_rate="20", issue=False)
+    with pytest.raises(ValidationError, match="charges VAT and the practice has no VAT number"):
+        services.invoice_issue(actor=world.people["admin"], invoice=draft)
+    draft.refresh_from_db()
+    assert draft.state == Invoice.State.DRAFT and draft.number is None
+    the_practice(world)  # records GB123456789
+    issued = services.invoice_issue(actor=world.people["admin"], invoice=draft)
+    assert issued.supplier["vat_number"] == "GB123456789"

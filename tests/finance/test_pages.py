@@ -17,6 +17,7 @@ from django.urls import reverse
 from finance import services
 from finance.models import Invoice
 from tests.conftest import World
+from tests.factories import vat_registered
 from tests.finance.conftest import make_invoice
 
 
@@ -157,6 +158,7 @@ class TestTheCsvIsThePage:
 @pytest.mark.django_db
 class TestTheAdministratorsForms:
     def test_draft_issue_pay_credit_through_the_pages(self, world: World) -> None:
+        vat_registered()
         http = world.http("admin")
         form = {
             "organisation": str(world.organisation.pk),

@@ -14,6 +14,7 @@ from django.utils import timezone
 from finance import services
 from finance.models import CreditNote, Invoice, InvoiceLine, NumberSeries, Payment
 from tests.conftest import World
+from tests.factories import vat_registered
 from tests.finance.conftest import Books, make_invoice
 
 
@@ -49,6 +50,7 @@ class TestNumbering:
     def test_an_invoice_cannot_be_dated_in_the_future_or_issued_twice(self, world: World) -> None:
         admin = world.people["admin"]
         draft = make_invoice(admin, world.organisation, issue=False)
+        vat_registered()
         with pytest.raises(ValidationError, match="future"):
             services.invoice_issue(
                 actor=admin, invoice=draft, issued_on=timezone.localdate() + datetime.timedelta(days=1)

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from finance import money, selectors, services
 from finance.selectors import FinanceFilter
 from tests.conftest import World
+from tests.factories import vat_registered
 
 lines = st.lists(
     st.tuples(
@@ -42,6 +43,7 @@ class Rollback(Exception):
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(plan=books)
 def test_outstanding_is_invoiced_less_paid_less_credited(world: World, plan: list[Any]) -> None:
+    vat_registered()
     admin = world.people["admin"]
     expected: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: money.ZERO))
     try:

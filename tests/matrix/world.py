@@ -378,8 +378,10 @@ def _complaints_and_breaches(world: MatrixWorld, side: str, coach: Any, client_u
 
 def _money(world: MatrixWorld, side: str) -> None:
     from finance import services
+    from tests.factories import vat_registered
 
     o, admin = world.objects, world.people["admin"]
+    vat_registered()  # its invoices charge VAT
 
     def lines(what: str) -> list[Any]:
         return [

@@ -30,6 +30,7 @@ from reports import services as report_services
 from rights import services as sar
 from rights.models import SubjectAccessExport, SubjectAccessRequest
 from tests.conftest import BuiltOnce, World, build_world
+from tests.factories import vat_registered
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -585,6 +586,11 @@ class TestClientCopy:
 
 @pytest.mark.django_db
 class TestOrganisationCopy:
+    @pytest.fixture(autouse=True)
+    def _vat_registered(self, db: Any) -> None:
+        """The copy's invoices charge VAT: the practice is registered for it."""
+        vat_registered()
+
     def test_it_holds_the_organisations_own_information_and_no_clients_confidential_material(
         self, world: World, held: Held
     ) -> None:
