@@ -27,6 +27,7 @@ import access
 from complaints.models import Breach, Complaint, ComplaintResponse
 from confidentiality.audit import audit_record
 from confidentiality.crypto import data_key_create, load_data_keys
+from confidentiality.dates import day
 from confidentiality.models import User
 from confidentiality.notify import about as notice_about
 from confidentiality.notify import notify, resolve
@@ -180,7 +181,7 @@ def complaint_lodge(*, actor: User, about: str, body: str, engagement: Any = Non
     notify(
         users=_admins(),
         text=f"A client lodged a complaint ({complaint.reference}). Acknowledge it by "
-        f"{timezone.localtime(complaint.acknowledge_by):%d %b %Y}.",
+        f"{day(timezone.localtime(complaint.acknowledge_by))}.",
         link=reverse("complaints:complaint_detail", args=[complaint.pk]),
         about=notice_about("complaint.acknowledge", complaint),
     )

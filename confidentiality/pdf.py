@@ -16,6 +16,8 @@ from urllib.parse import unquote, urlparse
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from confidentiality.dates import moment
+
 logger = logging.getLogger(__name__)
 
 
@@ -57,7 +59,7 @@ def render_pdf(template: str, context: dict[str, Any], *, reader: Any = None) ->
     if reader is not None:
         context = {
             **context,
-            "watermark": f"{reader.display_name or reader.email} · {timezone.localtime():%d %b %Y %H:%M}",
+            "watermark": f"{reader.display_name or reader.email} · {moment(timezone.now())}",
         }
     html = render_to_string(template, context)
     base = (Path(settings.BASE_DIR) / "static").as_uri() + "/"

@@ -5,19 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
+from confidentiality.dates import day
 from consent.models import ConsentRecord
 from disclosures.models import Concern, RecipientKind
 
 
 class _DocumentChoice(forms.ModelChoiceField):  # type: ignore[type-arg]  # Django's ModelChoiceField is generic only in django-stubs, not at runtime
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.original_name} ({obj.created_at:%d %b %Y})"
+        return f"{obj.original_name} ({day(timezone.localtime(obj.created_at))})"
 
 
 class _ConsentChoice(forms.ModelChoiceField):  # type: ignore[type-arg]  # Django's ModelChoiceField is generic only in django-stubs, not at runtime
     def label_from_instance(self, obj: Any) -> str:
-        return f"Consent to a disclosure given {obj.given_at:%d %b %Y}"
+        return f"Consent to a disclosure given {day(timezone.localtime(obj.given_at))}"
 
 
 class _PersonChoice(forms.ModelChoiceField):  # type: ignore[type-arg]  # Django's ModelChoiceField is generic only in django-stubs, not at runtime

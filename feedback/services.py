@@ -32,6 +32,7 @@ from django.utils import timezone
 
 import access
 from confidentiality.audit import audit_engagement_event
+from confidentiality.dates import day_in_words
 from confidentiality.notify import notify
 from confidentiality.outbox import HIDE_RECIPIENTS_HEADER
 from consent.models import FeedbackAnonymity
@@ -173,7 +174,7 @@ def feedback_request_create(
             "Coaching practice: a request for your feedback",
             "A coach at our practice has asked for your feedback. The page behind this link says who "
             "will see what you write, and how it is protected, before you answer.\n\n"
-            f"{link_for(token)}\n\nThe link works once, until {timezone.localtime(expires_at):%d %B %Y}.\n",
+            f"{link_for(token)}\n\nThe link works once, until {day_in_words(timezone.localtime(expires_at))}.\n",
             settings.DEFAULT_FROM_EMAIL,
             [new.email],
             headers={HIDE_RECIPIENTS_HEADER: "a person asked for feedback"},

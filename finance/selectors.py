@@ -22,6 +22,7 @@ from django.http import Http404
 from django.utils import timezone
 
 import access
+from confidentiality.dates import day
 from finance import money
 from finance.models import Audit, CreditNote, Invoice, Payment
 
@@ -99,11 +100,11 @@ class FinanceFilter:
     @property
     def period_label(self) -> str:
         if self.date_from and self.date_to:
-            return f"{self.date_from:%d %b %Y} to {self.date_to:%d %b %Y}"
+            return f"{day(self.date_from)} to {day(self.date_to)}"
         if self.date_from:
-            return f"from {self.date_from:%d %b %Y}"
+            return f"from {day(self.date_from)}"
         if self.date_to:
-            return f"up to {self.date_to:%d %b %Y}"
+            return f"up to {day(self.date_to)}"
         return "all dates"
 
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 import access
 from confidentiality.audit import audit_record
+from confidentiality.dates import day_in_words
 from confidentiality.practice import supplier_snapshot
 from confidentiality.roles import Role
 from finance import money
@@ -207,7 +208,7 @@ def invoice_issue(*, actor: User, invoice: Invoice, issued_on: datetime.date | N
     latest = Invoice.objects.filter(number__isnull=False).aggregate(latest=Max("issued_on"))["latest"]
     if latest is not None and issued_on < latest:
         raise ValidationError(
-            {"issued_on": f"The last invoice was issued on {latest:%d %B %Y}; this one cannot be dated earlier."}
+            {"issued_on": f"The last invoice was issued on {day_in_words(latest)}; this one cannot be dated earlier."}
         )
     locked.number = number
     locked.issued_on = issued_on
@@ -364,7 +365,7 @@ def credit_note_issue(
     latest = CreditNote.objects.aggregate(latest=Max("issued_on"))["latest"]
     if latest is not None and issued_on < latest:
         raise ValidationError(
-            {"issued_on": f"The last credit note was dated {latest:%d %B %Y}; this one cannot be dated earlier."}
+            {"issued_on": f"The last credit note was dated {day_in_words(latest)}; this one cannot be dated earlier."}
         )
     credit = CreditNote(
         number=number,

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from confidentiality.dates import day
 from finance import money
 from finance.models import CreditNote, Invoice, Payment
 from finance.selectors import balance_of
@@ -40,7 +41,7 @@ def _text(value: Any) -> str:
     if isinstance(value, Decimal):
         return money.display(value)
     if isinstance(value, datetime.date):
-        return f"{value:%d %b %Y}"
+        return day(value)
     return str(value)
 
 

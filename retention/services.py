@@ -13,6 +13,7 @@ from django.utils import timezone
 
 import access
 from confidentiality.audit import audit_record
+from confidentiality.dates import day_in_words
 from confidentiality.notify import notify
 from people.models import PolicyDocument
 from retention.models import LegalHold
@@ -146,8 +147,8 @@ def warn_week_ahead(as_of: datetime.date, days: int) -> int:
         day = as_of + datetime.timedelta(days=days)
         notify(
             users=access.administrators(),
-            text=f"{count} record{'s' if count != 1 else ''} will be deleted on {day:%d %B %Y} unless a legal hold "
-            "is placed.",
+            text=f"{count} record{'s' if count != 1 else ''} will be deleted on {day_in_words(day)} unless a "
+            "legal hold is placed.",
             link=reverse("retention:overview"),
         )
     return count

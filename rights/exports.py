@@ -37,6 +37,7 @@ from django.utils import timezone
 
 import access
 from confidentiality.crypto import DecryptionError, decrypt_blob, encrypt_blob, load_data_keys
+from confidentiality.dates import day, moment
 
 if TYPE_CHECKING:
     from confidentiality.models import User
@@ -738,9 +739,9 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, datetime.datetime):
-        return f"{timezone.localtime(value):%d %b %Y %H:%M}"
+        return moment(value)
     if isinstance(value, datetime.date):
-        return f"{value:%d %b %Y}"
+        return day(value)
     return str(value)
 
 
@@ -927,8 +928,8 @@ def build(request: Any, export: Any, *, blob_name: str, progress: Progress) -> B
                 README.format(
                     about=about,
                     reference=request.reference,
-                    received=f"{request.received_on:%d %b %Y}",
-                    generated=f"{timezone.localtime(generated_at):%d %b %Y %H:%M}",
+                    received=day(request.received_on),
+                    generated=moment(generated_at),
                 ).encode(),
             )
             add("information.json", json.dumps(document, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False).encode())

@@ -31,6 +31,7 @@ from django.utils import timezone
 import access
 from confidentiality.audit import audit_record
 from confidentiality.crypto import data_key_create, data_key_destroy
+from confidentiality.dates import day, moment
 from confidentiality.notify import about, notify, resolve
 from confidentiality.roles import Role
 from rights import exports
@@ -202,7 +203,7 @@ def subject_access_request_open(
     if existing is not None:
         raise ValidationError(
             f"Request {existing.reference} for the same information is still open (answer due by "
-            f"{existing.deadline_on:%d %b %Y}); it will include everything held when the copy is made."
+            f"{day(existing.deadline_on)}); it will include everything held when the copy is made."
         )
     due = due_date(received_on)
     request = SubjectAccessRequest(
@@ -229,7 +230,7 @@ def subject_access_request_open(
     else:
         notify(
             users=_admins(),
-            text=f"Subject-access request {request.reference} received: answer due by {due:%d %b %Y}.",
+            text=f"Subject-access request {request.reference} received: answer due by {day(due)}.",
             link=_link(request),
             about=about("subject_access.answer", request),
         )
@@ -261,8 +262,7 @@ def subject_access_extend(
     today = timezone.localdate()
     if today > locked.due_on:
         raise ValidationError(
-            f"An extension must be notified within one month of receipt, by {locked.due_on:%d %b %Y}. "
-            "That date has passed."
+            f"An extension must be notified within one month of receipt, by {day(locked.due_on)}. That date has passed."
         )
     now = timezone.now()
     locked.extension_months = months
@@ -287,7 +287,7 @@ def subject_access_extend(
     notify(
         users=[locked.requester],
         text=f"The practice needs more time for your request {locked.reference}: it is now due by "
-        f"{locked.deadline_on:%d %b %Y}. Sign in to read why.",
+        f"{day(locked.deadline_on)}. Sign in to read why.",
         link=_link(locked),
     )
     return _refresh(request, locked)
@@ -473,7 +473,7 @@ def subject_access_release(*, actor: User, request: SubjectAccessRequest) -> Sub
     notify(
         users=[locked.requester],
         text=f"Your copy for request {locked.reference} is ready. Download it by "
-        f"{timezone.localtime(export.expires_at):%d %b %Y %H:%M}; it is deleted after that.",
+        f"{moment(export.expires_at)}; it is deleted after that.",
         link=_link(locked),
         about=about("subject_access.download", locked),
     )

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 import access
 from confidentiality.crypto import load_data_keys
+from confidentiality.dates import day
 from confidentiality.forms import act_on, errors_to_form
 from confidentiality.roles import Role
 from engagements.selectors import audit_client_reads
@@ -125,7 +126,7 @@ def request_new(request: SignedInRequest) -> HttpResponse:
         return redirect("subject_access:list")
     messages.success(
         request,
-        f"Your request {opened.reference} is received. The practice will answer by {opened.deadline_on:%d %b %Y}.",
+        f"Your request {opened.reference} is received. The practice will answer by {day(opened.deadline_on)}.",
     )
     return redirect("subject_access:detail", pk=opened.pk)
 

@@ -38,10 +38,10 @@ def table_rows(page: str, caption: str) -> list[list[str]]:
 
 
 def plain(text: str) -> str:
-    """'1,234.50' → '1234.50'; '05 Mar 2025' → '2025-03-05': the page's form of a value, as in the CSV."""
+    """'1,234.50' → '1234.50'; '5 Mar 2025' → '2025-03-05': the page's form of a value, as in the CSV."""
     if re.fullmatch(r"-?[\d,]+\.\d\d", text):
         return text.replace(",", "")
-    if re.fullmatch(r"\d\d \w{3} \d{4}", text):
+    if re.fullmatch(r"\d\d? \w{3} \d{4}", text):
         return datetime.datetime.strptime(text, "%d %b %Y").date().isoformat()
     if text[:1] in ("=", "+", "-", "@"):
         return "'" + text  # the export defuses what a spreadsheet would run as a formula
