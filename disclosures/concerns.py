@@ -303,10 +303,19 @@ def step_views(concern: Concern, taken: Taken, earlier: dict[str, list[ConcernSt
 def changeable(concern: Concern) -> bool:
     """Answers may be changed, and the concern withdrawn, while it is open and nothing has been
     disclosed under it or waits for its second approval."""
-    return (
-        concern.state == Concern.State.OPEN
-        and not concern.disclosures.exclude(state=Disclosure.State.DECLINED).exists()
-    )
+    return _unchangeable_because(concern) is None
+
+
+def _unchangeable_because(concern: Concern) -> str | None:
+    """Why the concern's answers stand as they are, or None while they may still change."""
+    if concern.state != Concern.State.OPEN:
+        return "This concern is no longer open."
+    disclosed = concern.disclosures.exclude(state=Disclosure.State.DECLINED).first()
+    if disclosed is None:
+        return None
+    if disclosed.state == Disclosure.State.MADE:
+        return "A disclosure was made under this concern: its answers stand as they were."
+    return "The disclosure waits for its second approval: it must be approved or declined before anything changes."
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -536,15 +545,9 @@ def concern_skip_step(*, actor: User, concern: Concern, step: str, reason: str) 
 
 
 def _require_changeable(concern: Concern) -> None:
-    if concern.state != Concern.State.OPEN:
-        raise ValidationError("This concern is no longer open.")
-    disclosed = concern.disclosures.exclude(state=Disclosure.State.DECLINED).first()
-    if disclosed is not None and disclosed.state == Disclosure.State.MADE:
-        raise ValidationError("A disclosure was made under this concern: its answers stand as they were.")
-    if disclosed is not None:
-        raise ValidationError(
-            "The disclosure waits for its second approval: it must be approved or declined before anything changes."
-        )
+    because = _unchangeable_because(concern)
+    if because is not None:
+        raise ValidationError(because)
 
 
 @transaction.atomic

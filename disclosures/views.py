@@ -243,9 +243,12 @@ def concern_start(request: SignedInRequest, pk: str) -> HttpResponse:
     return render(request, "disclosures/concern_start.html", {"engagement": engagement, "form": form})
 
 
-def _step_form(concern: Concern, step: concerns.Step, data: Any = None) -> forms.ConcernStepForm:
-    """The step's form; a step whose answer was taken back to be changed starts from that answer."""
-    earlier = None if data is not None else concerns.earlier_answers(concern).get(step.key, [None])[0]
+def _step_form(
+    concern: Concern, step: concerns.Step, data: Any = None, earlier_answers: dict[str, list[Any]] | None = None
+) -> forms.ConcernStepForm:
+    """The step's form; a step whose answer was taken back to be changed starts from that answer
+    (``earlier_answers``, the concern's, as the page read them)."""
+    earlier = None if data is not None else (earlier_answers or {}).get(step.key, [None])[0]
     initial = (
         {
             "text": earlier.text,
@@ -284,6 +287,7 @@ def _render_concern(
 ) -> HttpResponse:
     user: User = request.user
     taken = concerns.taken_steps(concern)
+    earlier = concerns.earlier_answers(concern)
     load_data_keys([concern.engagement.data_key_id])
     with transaction.atomic():
         audit_engagement_event(user, "concern.read", concern.engagement, concern, steps=len(taken))
@@ -291,7 +295,7 @@ def _render_concern(
     pending = concerns.pending_disclosure(concern)
     current = concerns.next_step(concern, taken) if concern.state == Concern.State.OPEN else None
     if can_work and current is not None and pending is None:
-        step_form = step_form or _step_form(concern, current)
+        step_form = step_form or _step_form(concern, current, earlier_answers=earlier)
         if concern.serious_danger and current.skippable_in_danger:
             skip_form = skip_form or forms.SkipStepForm()
     else:
@@ -306,7 +310,7 @@ def _render_concern(
             "engagement": concern.engagement,
             # Answers since changed, and why a concern was withdrawn, are the practice's working:
             # the client reads the concern as it stands.
-            "steps": concerns.step_views(concern, taken, concerns.earlier_answers(concern) if staff else None),
+            "steps": concerns.step_views(concern, taken, earlier if staff else None),
             "staff": staff,
             "can_change": can_change,
             # A refused withdrawal comes back with its reason, whatever the concern's state.

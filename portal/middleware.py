@@ -157,10 +157,10 @@ class BackToTheFormMiddleware:
             return response
         page = urlsplit(referer)
         back = page.path + (f"?{page.query}" if page.query else "")
+        # The page itself must be a path of this site: "//host/..." names another site.
         if (
             not page.netloc
-            or not page.path.startswith("/")
-            or page.path.startswith(("//", "/accounts/"))
+            or page.path.startswith("/accounts/")
             or not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})
         ):
             return response

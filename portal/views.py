@@ -130,12 +130,8 @@ def _audit_rows(events: list[Any]) -> list[tuple[Any, str, str]]:
     from confidentiality.models import User
     from confidentiality.records import kind_name
 
-    names = {
-        pk: name or email
-        for pk, name, email in User.objects.filter(pk__in={e.actor_id for e in events if e.actor_id}).values_list(
-            "pk", "display_name", "email"
-        )
-    }
+    actors = User.objects.filter(pk__in={e.actor_id for e in events if e.actor_id}).only("display_name", "email")
+    names = {person.pk: str(person) for person in actors}  # as every page names a person
     return [
         (
             event,
