@@ -84,6 +84,10 @@ def hold_new(request: SignedInRequest, scope: str, pk: Any) -> HttpResponse:
     if hold is not None:
         messages.success(request, "Hold placed. Nothing under it will be deleted until it is released.")
         return redirect("retention:overview")
+    if scope == "client":  # the page names the client: a read of their file, as on the clients list
+        from engagements.selectors import audit_client_reads
+
+        audit_client_reads(user=user, clients=[record])
     status = 400 if request.method == "POST" else 200
     return render(
         request,
@@ -96,7 +100,7 @@ def hold_new(request: SignedInRequest, scope: str, pk: Any) -> HttpResponse:
 @login_required
 @require_http_methods(["GET"])
 def overview(request: SignedInRequest) -> HttpResponse:
-    _admin(request)
+    user = _admin(request)
     as_of = _as_of(request)
     forecast = preview(as_of)
     peak = max([m["count"] for m in forecast["timeline"]] + [1])
@@ -115,7 +119,7 @@ def overview(request: SignedInRequest) -> HttpResponse:
             "peak": peak,
             "rules": RULES,
             "kept": sorted((kind_name(kind).capitalize(), why) for kind, why in KEPT.items()),
-            "holds": _holds_named(),
+            "holds": _holds_named(user),
             "released": LegalHold.objects.filter(released_at__isnull=False)[:20],
             "dry_run": "as_of" in request.GET,
             "sweeps": [(sweep, _kinds_named(sweep.deleted)) for sweep in RetentionSweep.objects.all()[:10]],
@@ -132,16 +136,20 @@ def _month(iso_month: str) -> datetime.date:
     return datetime.date.fromisoformat(f"{iso_month}-01")
 
 
-def _holds_named() -> list[tuple[LegalHold, str]]:
-    """The holds in force, each with what it holds named as the administrator knows it."""
+def _holds_named(user: User) -> list[tuple[LegalHold, str]]:
+    """The holds in force, each with what it holds named as the administrator knows it (a client's
+    name read is audited, as on the clients list)."""
     from confidentiality.crypto import load_data_keys
+    from engagements.selectors import audit_client_reads
 
     holds = list(
         LegalHold.objects.filter(released_at__isnull=True).select_related(
             "placed_by", "engagement", "client", "organisation"
         )
     )
-    load_data_keys(hold.client.data_key_id for hold in holds if hold.client is not None)
+    clients = [hold.client for hold in holds if hold.client is not None]
+    load_data_keys(client.data_key_id for client in clients)
+    audit_client_reads(user=user, clients=clients)
     named = []
     for hold in holds:
         record = getattr(hold, hold.scope)

@@ -545,6 +545,20 @@ class TestWhoMay:
             assert http.get(wrong).status_code == 404
         assert "manage.py" not in overview
 
+    def test_naming_a_held_client_is_a_read_of_their_file(self, world: World) -> None:
+        http, client = world.http("admin"), world.client_record
+
+        def reads() -> int:
+            return AuditEvent.objects.filter(action="client.read", object_id=str(client.pk)).count()
+
+        before = reads()
+        placing = f"/retention/holds/new/client/{client.pk}/"
+        assert client.full_name in http.get(placing).content.decode()
+        assert reads() == before + 1
+        http.post(placing, {"case_reference": "Tribunal claim", "reason": "Evidence"})
+        assert client.full_name in http.get("/retention/").content.decode()
+        assert reads() == before + 2
+
     def test_the_page_names_months_and_kinds_of_record_in_words(self, world: World) -> None:
         page = world.http("admin").get("/retention/").content.decode()
         month = timezone.localdate().strftime("%B %Y")
