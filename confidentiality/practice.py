@@ -4,10 +4,12 @@ Until the administrator records them, the name is PRACTICE_NAME's and the rest i
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -39,6 +41,32 @@ _VAT = re.compile(r"^GB(\d{9}|\d{12}|GD\d{3}|HA\d{3})$")
 def current_practice() -> Practice:
     found = Practice.objects.filter(pk=1).first()
     return found if found is not None else Practice(pk=1, name=settings.PRACTICE_NAME)
+
+
+# Every page's header names the practice. A cache read instead of a query per page: the page
+# budgets (at most 15 queries) have no room for it. The cache is shared by all processes (Redis,
+# or the embedded file cache), so forgetting the name on a change reaches every process; the
+# timeout bounds how long a change made outside ``practice_update`` (a restore) goes unseen.
+_NAME_TIMEOUT = 300
+
+
+def _name_key() -> str:
+    # The setting names the practice until the administrator records it: a changed setting is a new key.
+    return "practice:name:" + hashlib.sha256(settings.PRACTICE_NAME.encode()).hexdigest()[:16]
+
+
+def practice_name() -> str:
+    name = cache.get(_name_key())
+    if not isinstance(name, str):
+        name = current_practice().name
+        cache.set(_name_key(), name, _NAME_TIMEOUT)
+    return name
+
+
+def forget_practice_name() -> None:
+    """Now, and again when the change commits (a page read in between would cache the old name)."""
+    cache.delete(_name_key())
+    transaction.on_commit(lambda: cache.delete(_name_key()))
 
 
 def normalise_vat_number(value: str) -> str:
@@ -74,6 +102,7 @@ def practice_update(*, actor: User | None, **values: Any) -> Practice:
     practice.full_clean()
     practice.updated_at = timezone.now()
     practice.save()
+    forget_practice_name()
     audit_record(actor=actor, action="practice.details_changed", obj=practice, detail={"fields": changed})
     return practice
 

@@ -105,7 +105,9 @@ DEMO_ADDRESSES = {
 def _demo_practice() -> None:
     """The practice's own details, as an administrator would record them on day one."""
     from confidentiality.models import Practice
+    from confidentiality.practice import forget_practice_name
 
+    forget_practice_name()
     Practice.objects.get_or_create(
         pk=1,
         defaults={
@@ -181,6 +183,7 @@ def seed_demo(*, scale: int = 0, issue_tokens: bool = False) -> dict[str, Any]:
     _seed_daily_work(engagements, people, today)
     _seed_reports(engagements, people)
     _seed_disclosures(engagements)
+    _seed_concerns(engagements["ENG-2026-001"], people)
     _seed_feedback(engagements, people)
     _seed_complaints(engagements, people)
     from finance.demo import seed_finance
@@ -588,6 +591,48 @@ def _seed_disclosures(engagements: dict[str, Any]) -> None:
     for report in engagements["ENG-2026-001"].reports.filter(state="released").select_related("created_by"):
         if not Disclosure.objects.filter(report=report).exists():
             disclosure_record_for_report(actor=report.created_by, report=report)
+
+
+def _seed_concerns(engagement: Any, people: dict[str, User]) -> None:
+    """Maya's concerns on ENG-2026-001, so the demo shows what policy 004 asks: one open, whose
+    second answer she corrected (the first is kept, superseded); one she withdrew, with her reason;
+    and one of serious danger, which opens with "call 999 first" and asks for the decision next."""
+    from disclosures.concerns import concern_change_step, concern_record_step, concern_start, concern_withdraw
+    from disclosures.models import Concern
+
+    if Concern.objects.filter(engagement=engagement).exists():
+        return
+    coach, kind = people["coach"], Concern.Kind.BREAKING_CONFIDENTIALITY
+    concern = concern_start(
+        actor=coach,
+        engagement=engagement,
+        kind=kind,
+        supervisor=people["other_coach"],
+        text="Sam said a colleague signs off the loading-bay safety checks without doing them.",
+    )
+    concern_record_step(actor=coach, concern=concern, step="verify", text="Sam confirmed it was last week.")
+    concern_change_step(actor=coach, concern=concern, step="verify")
+    concern_record_step(
+        actor=coach,
+        concern=concern,
+        step="verify",
+        text="Sam confirmed it happened twice this month, the last time on Friday.",
+    )
+    mistaken = concern_start(
+        actor=coach, engagement=engagement, kind=kind, text="Sam mentioned a shortfall in the petty cash."
+    )
+    concern_withdraw(
+        actor=coach,
+        concern=mistaken,
+        reason="Sam had misremembered: the shortfall was found and corrected by the finance team.",
+    )
+    concern_start(
+        actor=coach,
+        engagement=engagement,
+        kind=kind,
+        serious_danger=True,
+        text="Sam said a driver on the night shift is working while unfit to drive.",
+    )
 
 
 def _seed_scale(

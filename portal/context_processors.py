@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 import access
+from confidentiality.practice import practice_name
 from confidentiality.roles import Role
 
 if TYPE_CHECKING:
@@ -59,4 +60,4 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             }.get(role, "Subject-access requests")
             items.append((subject_access_label, reverse("subject_access:list")))
         items.append(("My account", reverse("account_settings")))
-    return {"nav_items": items, "nav_role": role.label if role else "", "Role": Role}
+    return {"nav_items": items, "nav_role": role.label if role else "", "Role": Role, "practice_name": practice_name()}

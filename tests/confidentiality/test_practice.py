@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -65,3 +67,27 @@ def test_only_the_administrator_sees_the_page_and_its_menu_link(world: World) ->
         assert world.http(persona).get(reverse("practice_settings")).status_code == 404
     assert 'href="/practice/"' in world.http("admin").get(reverse("dashboard")).content.decode()
     assert 'href="/practice/"' not in world.http("coach").get(reverse("dashboard")).content.decode()
+
+
+class TestTheHeader:
+    """Every page's header names the practice, without a query per page (issue 17: the practice's
+    name on what people see)."""
+
+    def test_it_names_the_practice_and_follows_a_change_at_once(self, world: World) -> None:
+        http = world.http("admin")
+        assert '<a class="brand" href="/">Coaching practice</a>' in http.get(reverse("dashboard")).content.decode()
+        http.post(reverse("practice_settings"), DETAILS)
+        page = http.get(reverse("dashboard")).content.decode()
+        assert '<a class="brand" href="/">Lindqvist Coaching Ltd</a>' in page
+        assert re.search(r"<title>[^<]* · Lindqvist Coaching Ltd</title>", page)
+
+    def test_it_reads_the_name_from_the_cache_not_the_database(self, world: World) -> None:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        http = world.http("coach")
+        http.get(reverse("dashboard"))
+        with CaptureQueriesContext(connection) as captured:
+            page = http.get(reverse("dashboard"))
+        assert page.status_code == 200
+        assert not [q for q in captured.captured_queries if "confidentiality_practice" in q["sql"]]

@@ -72,3 +72,32 @@ def test_the_demo_shows_the_gates_and_what_is_waiting() -> None:
     assert Complaint.objects.filter(about=Complaint.About.BILLING).exists()
     seed_demo()  # idempotent, as make run runs it on every start
     assert Engagement.objects.filter(reference__startswith="ENG-202").count() == len(states)
+
+
+def test_the_demo_shows_a_corrected_a_withdrawn_and_a_serious_danger_concern() -> None:
+    """Policy 004's path as a new practice meets it: the coach's concerns page lists an open
+    concern with a corrected answer (the earlier one kept), a withdrawn one with its reason, and
+    one of serious danger that opens with what to do now; the client sees none of the open ones."""
+    from disclosures.models import Concern, ConcernStep
+    from engagements.models import Engagement
+
+    seed_demo()
+    seed_demo()  # idempotent
+    engagement = Engagement.objects.get(reference="ENG-2026-001")
+    concerns = Concern.objects.filter(engagement=engagement)
+    assert sorted(concerns.values_list("state", "serious_danger")) == [
+        ("open", False),
+        ("open", True),
+        ("withdrawn", False),
+    ]
+    assert ConcernStep.objects.filter(concern__in=concerns, superseded_at__isnull=False).count() == 1
+    coach = login(HttpClient(), User.objects.get(email="maya.coach@practice.example"))
+    corrected = concerns.get(state="open", serious_danger=False)
+    page = coach.get(f"/concerns/{corrected.pk}/").content.decode()
+    assert "twice this month" in page and "last week" in page  # the answer and the earlier one
+    danger = concerns.get(serious_danger=True)
+    assert "call 999 first" in coach.get(f"/concerns/{danger.pk}/").content.decode()
+    withdrawn = concerns.get(state="withdrawn")
+    assert "misremembered" in coach.get(f"/concerns/{withdrawn.pk}/").content.decode()
+    client = login(HttpClient(), User.objects.get(email="sam@client.example"))
+    assert "night shift" not in client.get(f"/engagements/{engagement.pk}/").content.decode()
