@@ -131,8 +131,9 @@ class BreachUpdateForm(forms.Form):
         label="The regulator's reference", max_length=REFERENCE_MAX_CHARS, required=False
     )
     outcome = forms.CharField(label="Outcome", widget=_textarea(3), max_length=BREACH_TEXT_MAX_CHARS, required=False)
+    cause = forms.ChoiceField(label="What caused it", choices=Breach.Cause.choices)
     disciplinary_follow_up = forms.CharField(
-        label="Disciplinary follow-up (policy 002)",
+        label="Disciplinary follow-up (policy 002: required when a member of staff caused it)",
         widget=_textarea(3),
         max_length=BREACH_TEXT_MAX_CHARS,
         required=False,

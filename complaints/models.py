@@ -139,6 +139,12 @@ class Breach(models.Model):
         OPEN = "open", "Open"
         CLOSED = "closed", "Closed"
 
+    class Cause(models.TextChoices):
+        UNKNOWN = "unknown", "Not established yet"
+        STAFF = "staff", "A member of staff, an associate or a volunteer"
+        SYSTEM = "system", "A system or process of the practice"
+        THIRD_PARTY = "third_party", "A supplier or someone outside the practice"
+
     class Notification(models.TextChoices):
         UNDECIDED = "undecided", "Not decided yet"
         REQUIRED = "required", "Must be notified to the regulator"
@@ -164,6 +170,9 @@ class Breach(models.Model):
     regulator_notified_at = models.DateTimeField(null=True, blank=True)
     regulator_reference = models.CharField(max_length=80, blank=True)
     outcome = EncryptedTextField(key_from="self", blank=True)
+    # Policy 002: "any breach of confidentiality will be dealt with through the company's staff and
+    # volunteer disciplinary procedures". Established before a confirmed breach closes.
+    cause = models.CharField(max_length=20, choices=Cause.choices, default=Cause.UNKNOWN)
     disciplinary_follow_up = EncryptedTextField(key_from="self", blank=True)
     complaint = models.ForeignKey(Complaint, null=True, blank=True, on_delete=models.SET_NULL, related_name="breaches")
     closed_at = models.DateTimeField(null=True, blank=True)

@@ -332,6 +332,7 @@ UPDATABLE_FIELDS = frozenset(
         "discovered_at",
         "people_affected_count",
         "notification",
+        "cause",
         "regulator_notified_at",
         "regulator_reference",
     }
@@ -439,6 +440,8 @@ def breach_update(*, actor: User, breach: Breach, expected_version: int, changes
         clean["people_affected_count"] = _count(changes["people_affected_count"])
     if "notification" in changes:
         clean["notification"] = _choice(changes["notification"], "notification", Breach.Notification, "a decision")
+    if "cause" in changes:
+        clean["cause"] = _choice(changes["cause"], "cause", Breach.Cause, "what caused it")
     if "regulator_reference" in changes:
         clean["regulator_reference"] = _text(
             changes["regulator_reference"],
@@ -505,7 +508,8 @@ def breach_confirm(*, actor: User, breach: Breach, expected_version: int) -> Bre
 def breach_close(*, actor: User, breach: Breach, expected_version: int) -> Breach:
     """Close a breach once its record is complete. A suspected breach found not to be one closes
     with its outcome alone; a confirmed one needs containment, the decision to notify (and the
-    notification made, or why none was needed) and its outcome."""
+    notification made, or why none was needed), its cause and its outcome; one caused by a member of
+    staff, the disciplinary follow-up as well (policy 002)."""
     locked = _locked_for_change(actor, breach, expected_version)
     load_data_keys([locked.data_key_id])
     missing: dict[str, str] = {}
@@ -521,6 +525,13 @@ def breach_close(*, actor: User, breach: Breach, expected_version: int) -> Breac
         ):
             missing["regulator_notified_at"] = (
                 "Record when the regulator was notified and its reference before closing."
+            )
+        if locked.cause == Breach.Cause.UNKNOWN:
+            missing["cause"] = "Record what caused the breach before closing."
+        elif locked.cause == Breach.Cause.STAFF and not locked.disciplinary_follow_up:
+            missing["disciplinary_follow_up"] = (
+                "A breach caused by a member of staff is dealt with through the disciplinary procedures "
+                "(policy 002): record the follow-up before closing."
             )
     if missing:
         raise ValidationError(missing)

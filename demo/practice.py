@@ -580,6 +580,32 @@ def _seed_complaints(engagements: dict[str, Any], people: dict[str, User]) -> No
             people_affected="One client.",
             people_affected_count=1,
         )
+    admin = people["admin"]
+    if not Breach.objects.filter(reported_by=admin).exists():
+        # Closed last month: a member of staff caused it, so it closed with the disciplinary
+        # follow-up recorded (policy 002).
+        breach = complaint_services.breach_record(
+            actor=admin,
+            discovered_at=timezone.now() - datetime.timedelta(days=40),
+            what_happened="A printed session plan was left on the office printer overnight.",
+            information_involved="One session plan: a client's first name and goals.",
+            people_affected="One client.",
+            people_affected_count=1,
+        )
+        complaint_services.breach_update(
+            actor=admin,
+            breach=breach,
+            expected_version=1,
+            changes={
+                "containment": "The plan was found by the office manager the next morning and shredded.",
+                "notification": Breach.Notification.NOT_REQUIRED,
+                "notification_reason": "Nobody outside the practice entered the office: no risk to the client.",
+                "cause": Breach.Cause.STAFF,
+                "outcome": "Printing now needs the person's card at the printer.",
+                "disciplinary_follow_up": "Discussed with the coach under the staff procedure; a note on file.",
+            },
+        )
+        complaint_services.breach_close(actor=admin, breach=breach, expected_version=2)
 
 
 def _seed_disclosures(engagements: dict[str, Any]) -> None:

@@ -232,6 +232,9 @@ def test_the_administrator_handles_a_breach_report(live_server: Any, page: Any) 
     page.keyboard.type("Deleted unread; no risk to the client's rights.")
     tab_to(page, page.get_by_label("Outcome", exact=True))
     page.keyboard.type("Addresses are now checked before sending.")
+    cause = page.get_by_label("What caused it")
+    choose(page, cause, "A member of staff, an associate or a volunteer")
+    assert cause.input_value() == "staff"
     tab_to(page, page.get_by_role("button", name="Save", exact=True))
     press_and_wait(page, "Enter")
     page.get_by_text("The breach record is saved.").wait_for()
@@ -241,6 +244,17 @@ def test_the_administrator_handles_a_breach_report(live_server: Any, page: Any) 
     assert breach.containment == "The recipient confirmed deletion in writing."
     assert breach.status == "open"
 
+    # A member of staff caused it: policy 002's disciplinary procedures come first.
+    tab_to(page, page.get_by_role("button", name="Close the breach"))
+    press_and_wait(page, "Enter")
+    page.get_by_text("record the follow-up before closing").wait_for()
+    breach.refresh_from_db()
+    assert breach.status == "open"
+    tab_to(page, page.get_by_label(re.compile("^Disciplinary follow-up")))
+    page.keyboard.type("Retrained on checking addresses; noted on file.")
+    tab_to(page, page.get_by_role("button", name="Save", exact=True))
+    press_and_wait(page, "Enter")
+    page.get_by_text("The breach record is saved.").wait_for()
     tab_to(page, page.get_by_role("button", name="Close the breach"))
     press_and_wait(page, "Enter")
     page.get_by_text("The breach is closed.").wait_for()

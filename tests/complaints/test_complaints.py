@@ -238,6 +238,7 @@ class TestJourneysOnPages:
             "regulator_notified_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
             "regulator_reference": "ICO-123456",
             "outcome": "Encryption now enforced on every laptop.",
+            "cause": "system",
             "disciplinary_follow_up": "None: the coach followed procedure.",
         }
         assert http.post(reverse("complaints:breach_detail", args=[breach.pk]), form).status_code == 302
@@ -564,9 +565,12 @@ class TestBadInputChangesNothing(WorldWithRegister):
     @pytest.mark.parametrize(
         ("changes", "missing"),
         [
-            ({}, {"outcome", "containment", "notification"}),
-            ({"outcome": "Done.", "containment": "Recalled."}, {"notification"}),
-            ({"outcome": "Done.", "containment": "Recalled.", "notification": "required"}, {"regulator_notified_at"}),
+            ({}, {"outcome", "containment", "notification", "cause"}),
+            ({"outcome": "Done.", "containment": "Recalled.", "cause": "system"}, {"notification"}),
+            (
+                {"outcome": "Done.", "containment": "Recalled.", "notification": "required", "cause": "system"},
+                {"regulator_notified_at"},
+            ),
         ],
     )
     def test_an_open_breach_closes_only_when_its_record_is_complete(
@@ -598,6 +602,7 @@ class TestBadInputChangesNothing(WorldWithRegister):
                 "containment": "Recalled.",
                 "notification": "not_required",
                 "notification_reason": "No risk: the recipient deleted it.",
+                "cause": "third_party",
             },
         )
         complaint_services.breach_close(actor=admin, breach=breach, expected_version=3)
@@ -735,3 +740,75 @@ class TestConfidentialText:
         fresh_breach = Breach.objects.get(pk=breach.pk)
         assert fresh_breach.what_happened == BREACH_TEXT and fresh_breach.data_key_id not in old_keys
         assert report.by_field["complaints.Complaint.body"] == 1
+
+
+COMPLETE = {
+    "outcome": "Done.",
+    "containment": "Recalled.",
+    "notification": "not_required",
+    "notification_reason": "No risk: the recipient deleted it unread.",
+}
+
+
+@pytest.mark.django_db
+class TestDiscipline:
+    """Policy 002: "any breach of confidentiality will be dealt with through the company's staff and
+    volunteer disciplinary procedures". A breach states its cause before it closes, and one caused
+    by a member of staff closes only with the disciplinary follow-up recorded (issue 22, item 9)."""
+
+    def test_it_refuses_to_close_a_staff_caused_breach_without_the_disciplinary_follow_up(self, world: World) -> None:
+        admin = world.people["admin"]
+        breach = record(world)
+        complaint_services.breach_update(
+            actor=admin, breach=breach, expected_version=1, changes={**COMPLETE, "cause": "staff"}
+        )
+        before = snapshot()
+        with pytest.raises(ValidationError) as caught:
+            complaint_services.breach_close(actor=admin, breach=breach, expected_version=2)
+        assert set(caught.value.message_dict) == {"disciplinary_follow_up"}
+        assert "disciplinary" in caught.value.message_dict["disciplinary_follow_up"][0]
+        assert snapshot() == before
+        complaint_services.breach_update(
+            actor=admin,
+            breach=breach,
+            expected_version=2,
+            changes={"disciplinary_follow_up": "Retraining on addressing e-mails; a written warning."},
+        )
+        complaint_services.breach_close(actor=admin, breach=breach, expected_version=3)
+        assert breach.status == Breach.Status.CLOSED
+
+    def test_it_refuses_to_close_a_breach_whose_cause_is_not_established(self, world: World) -> None:
+        admin = world.people["admin"]
+        breach = record(world)
+        complaint_services.breach_update(actor=admin, breach=breach, expected_version=1, changes=COMPLETE)
+        with pytest.raises(ValidationError) as caught:
+            complaint_services.breach_close(actor=admin, breach=breach, expected_version=2)
+        assert set(caught.value.message_dict) == {"cause"}
+
+    def test_a_breach_from_outside_the_practice_closes_without_discipline(self, world: World) -> None:
+        admin = world.people["admin"]
+        breach = record(world)
+        complaint_services.breach_update(
+            actor=admin, breach=breach, expected_version=1, changes={**COMPLETE, "cause": "third_party"}
+        )
+        complaint_services.breach_close(actor=admin, breach=breach, expected_version=2)
+        assert breach.status == Breach.Status.CLOSED
+
+    def test_the_page_and_the_api_refuse_the_close_and_say_why(self, world: World) -> None:
+        admin = world.people["admin"]
+        breach = record(world)
+        complaint_services.breach_update(
+            actor=admin, breach=breach, expected_version=1, changes={**COMPLETE, "cause": "staff"}
+        )
+        page = world.http("admin").post(
+            reverse("complaints:breach_close", args=[breach.pk]), {"version": "2"}, follow=True
+        )
+        assert "disciplinary procedures" in page.content.decode()
+        api = world.api("admin").post(
+            f"/api/v1/breaches/{breach.pk}/close/", {"version": 2}, content_type="application/json"
+        )
+        assert api.status_code == 400 and "disciplinary_follow_up" in api.json()
+        breach.refresh_from_db()
+        assert breach.status == Breach.Status.OPEN
+        shown = world.api("admin").get(f"/api/v1/breaches/{breach.pk}/").json()
+        assert shown["cause"] == "staff"
