@@ -26,6 +26,12 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
+# The two screens every journey of the issue "a practice can start on Monday" is tried on: a
+# laptop, and a phone (390 px, where the main navigation is behind the Menu button).
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+WIDTHS = {"desktop": DESKTOP, "phone": PHONE}
+
 # Playwright's sync API runs an event loop in this thread; the test's own database work
 # happens before and after it, never concurrently.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -47,7 +53,7 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
     page.set_default_timeout(15000)
     yield page
@@ -71,7 +77,7 @@ def new_page(browser: Any) -> Iterator[Callable[[], Any]]:
     contexts: list[Any] = []
 
     def make() -> Any:
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context = browser.new_context(viewport=DESKTOP)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15000)

@@ -11,10 +11,9 @@ import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from confidentiality.roles import Role
+from tests.browser.conftest import PHONE as PHONE  # re-exported for the keyboard journeys
 from tests.browser.conftest import totp_now
 from tests.factories import PASSWORD, UserFactory
-
-PHONE = {"width": 390, "height": 844}
 
 # What has the focus, and whether it shows: an outline (any style but none) or a box shadow.
 FOCUSED = """() => {

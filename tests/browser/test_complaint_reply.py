@@ -11,13 +11,12 @@ import pytest
 from complaints import services
 from complaints.models import Complaint, ComplaintResponse
 from confidentiality.roles import Role
-from tests.browser.conftest import assert_accessible
-from tests.browser.keyboard import PHONE, sign_in
+from tests.browser.conftest import WIDTHS, assert_accessible
+from tests.browser.keyboard import sign_in
 from tests.factories import ClientFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": PHONE}
 REPLY = "Thank you. The report still went to my manager's deputy, though."
 
 

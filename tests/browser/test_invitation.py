@@ -12,12 +12,11 @@ import pytest
 from django.core import mail
 
 from confidentiality.roles import Role
-from tests.browser.conftest import assert_accessible
-from tests.browser.keyboard import PHONE, sign_in, staff
+from tests.browser.conftest import WIDTHS, assert_accessible
+from tests.browser.keyboard import sign_in, staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": PHONE}
 LINK = re.compile(r"https?://\S+/accounts/password/reset/key/\S+/")
 PASSWORD = "a brand new passphrase 2026"
 

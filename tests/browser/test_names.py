@@ -15,13 +15,11 @@ from pypdf import PdfReader
 from confidentiality.roles import Role
 from confidentiality.services import user_create
 from consent.models import Agreement
-from tests.browser.conftest import assert_accessible
-from tests.browser.keyboard import PHONE, sign_in, staff
+from tests.browser.conftest import WIDTHS, assert_accessible
+from tests.browser.keyboard import sign_in, staff
 from tests.factories import ClientFactory, EngagementFactory, OrganisationFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": PHONE}
 
 
 @pytest.mark.parametrize("width", list(WIDTHS))
