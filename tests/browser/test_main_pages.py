@@ -262,6 +262,13 @@ def test_the_main_page_is_accessible_at_this_width(
     if width == "phone":
         overflow = page.evaluate(OVERFLOW)
         assert overflow["scroll"] <= overflow["inner"] + 1, f"{address} overflows a phone's width: {overflow}"
+        # A table is read without scrolling it sideways: on a phone each row is a card (app.css).
+        scrolling = page.evaluate(
+            """() => [...document.querySelectorAll('.table-wrap')]
+                .filter((e) => e.scrollWidth > e.clientWidth + 1)
+                .map((e) => `${e.getAttribute('aria-label')}: ${e.scrollWidth} > ${e.clientWidth}`)"""
+        )
+        assert not scrolling, f"{address}: a table scrolls sideways on a phone: {scrolling}"
     assert_accessible(page, f"{role}-{name}-{width}")
 
 

@@ -20,8 +20,8 @@ def test_the_log_names_people_and_kinds_of_record(world: World) -> None:
     audit_record(actor=None, action="retention.sweep", detail={})
     page = world.http("admin").get("/audit/").content.decode()
     rows = [
-        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
-        for row in re.findall(r"<tr><td>.*?</tr>", page, re.S)
+        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        for row in re.findall(r"<tr><td[ >].*?</tr>", page, re.S)
     ]
     who = {row[2] for row in rows}
     assert coach.display_name in who and "The system" in who

@@ -410,7 +410,7 @@ class TestPreviewAndCommand:
         closed_on(engagement, add_years(timezone.localdate(), -2) + datetime.timedelta(days=40))
         due = timezone.localdate() + datetime.timedelta(days=40)
         page = world.http("admin").get("/retention/").content.decode()
-        assert f"<td>{due:%B %Y}: 1</td>" in page  # the rule's row names the month it falls due
+        assert re.search(rf"<td[^>]*>{due:%B %Y}: 1</td>", page)  # the rule's row names the month it falls due
         assert "No sweep has run yet." in page
 
         run_sweep()  # deletes nothing: the engagement is not yet due
@@ -423,7 +423,7 @@ class TestPreviewAndCommand:
             run_sweep()
         page = world.http("admin").get("/retention/").content.decode()
         assert "Receipts of the last sweep" in page
-        assert "<td>engagements</td>" in page and "engagements.engagement" not in page  # kinds as people read them
+        assert re.search(r"<td[^>]*>engagements</td>", page) and "engagements.engagement" not in page  # kinds as people read them
         assert engagement.reference not in page
 
     def test_a_bad_or_future_date_is_refused(self, world: World) -> None:
