@@ -343,8 +343,10 @@ def audit_anchor(*, kind: str = "head", email: bool = False) -> Anchor:
     if send:
         from django.core.mail import send_mail
 
+        from confidentiality.practice import practice_subject  # it audits through this module
+
         send_mail(
-            "Coaching practice: today's audit log anchor",
+            practice_subject("today's audit log anchor"),
             (
                 f"On {entry['at']} the practice's audit log stood at event {seq}, with the link\n{link}\n\n"
                 "Keep this message. It lets the practice show later that no event up to this one was "

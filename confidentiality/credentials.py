@@ -158,9 +158,12 @@ def _email_changed(
         # The old address hears of it too: it is where the real person still reads their mail.
         from django.core.mail import send_mail
 
+        from confidentiality.practice import practice_subject
+
+        subject = practice_subject("your sign-in address was changed")
         transaction.on_commit(
             lambda: send_mail(
-                "Coaching practice: your sign-in address was changed",
+                subject,
                 f"The sign-in address of your account was changed. {_NOT_YOU}\n",
                 settings.DEFAULT_FROM_EMAIL,
                 [old],

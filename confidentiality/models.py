@@ -5,6 +5,7 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -307,6 +308,13 @@ class Practice(models.Model):
         default="The Information Commissioner's Office (ico.org.uk, 0303 123 1113)",
     )
     regulator_registration = models.CharField("Registration number with the regulator", max_length=40, blank=True)
+    # Policy 004: when an issue is not resolved the coach should "return to it".
+    concern_reminder_days = models.PositiveSmallIntegerField(
+        "Remind coaches of an open concern after this many days without a step",
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text="From 1 to 90. The coach and the concern's supervisor are reminded, then again at the same interval.",
+    )
     updated_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:

@@ -20,6 +20,7 @@ def notify(*, users: list[Any], text: str, link: str = "", email: bool = True, a
     """Tell each person, on their dashboard and by e-mail. A notice that asks for something names
     it in ``about`` (``"<kind>:<id>"``); ``resolve(about)`` marks it done once that is done."""
     from confidentiality.accounts import account_in_force
+    from confidentiality.practice import practice_subject  # it audits through confidentiality.audit
 
     for user in users:
         # Someone who has left (or whose contract has ended) is told nothing more.
@@ -33,7 +34,7 @@ def notify(*, users: list[Any], text: str, link: str = "", email: bool = True, a
             transaction.on_commit(
                 partial(
                     send_mail,
-                    "Coaching practice: something needs your attention",
+                    practice_subject("something needs your attention"),
                     body,
                     settings.DEFAULT_FROM_EMAIL,
                     [user.email],

@@ -32,6 +32,7 @@ EDITABLE = (
     "data_protection_email",
     "regulator",
     "regulator_registration",
+    "concern_reminder_days",
 )
 # A UK VAT number: GB then 9 or 12 digits, or a government department's (GD) or health
 # authority's (HA) three.
@@ -50,23 +51,28 @@ def current_practice() -> Practice:
 _NAME_TIMEOUT = 300
 
 
-def _name_key() -> str:
+def practice_name_cache_key() -> str:
     # The setting names the practice until the administrator records it: a changed setting is a new key.
     return "practice:name:" + hashlib.sha256(settings.PRACTICE_NAME.encode()).hexdigest()[:16]
 
 
 def practice_name() -> str:
-    name = cache.get(_name_key())
+    name = cache.get(practice_name_cache_key())
     if not isinstance(name, str):
         name = current_practice().name
-        cache.set(_name_key(), name, _NAME_TIMEOUT)
+        cache.set(practice_name_cache_key(), name, _NAME_TIMEOUT)
     return name
+
+
+def practice_subject(text: str) -> str:
+    """An e-mail's subject, in the practice's name."""
+    return f"{practice_name()}: {text}"
 
 
 def forget_practice_name() -> None:
     """Now, and again when the change commits (a page read in between would cache the old name)."""
-    cache.delete(_name_key())
-    transaction.on_commit(lambda: cache.delete(_name_key()))
+    cache.delete(practice_name_cache_key())
+    transaction.on_commit(lambda: cache.delete(practice_name_cache_key()))
 
 
 def normalise_vat_number(value: str) -> str:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -10,7 +11,7 @@ from confidentiality import api, health
 
 # The technical admin site signs in through allauth, so its sessions pass the second factor too.
 admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]
-admin.site.site_header = "Coaching practice: technical administration"
+admin.site.site_header = f"{settings.PRACTICE_NAME}: technical administration"
 # A superuser's own password changes on the account page, which audits it and tells them, like
 # everyone's: the admin site's form would do neither.
 

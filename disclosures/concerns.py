@@ -9,16 +9,20 @@ a second person's approval, and the concern waits with it.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Max, Prefetch, Q
 from django.utils import timezone
 
 import access
 from confidentiality.audit import audit_engagement_event
+from confidentiality.notify import about, notify, resolve
+from confidentiality.roles import Role
 from disclosures.models import Concern, ConcernStep, Disclosure, RecipientKind
 from disclosures.services import CHOOSABLE_BASES, TEXT_MAX_CHARS, disclosure_record
 
@@ -63,13 +67,17 @@ class Step:
     skippable_in_danger: bool = False
     applies: Callable[[Taken], bool] = field(default=_always)
     text_required: bool = True
+    detail_required: bool = False
 
 
 SUPERVISION = Step(
     "supervision",
-    "Supervision or guidance sought",
-    "Policy 004: mentoring or supervision can be requested to review what happened and point in the right direction.",
-    "Who you asked, when, and what they advised",
+    "Supervision: the concern reviewed",
+    "Policy 004: \u201cguidance and surveillance\u201d. Before the concern closes, a supervisor or mentor reviews "
+    "what happened with you and points in the right direction.",
+    "When you met, and the outcome: what they advised",
+    detail_label="Who reviewed it with you, by name and role",
+    detail_required=True,
 )
 
 BREAKING_STEPS = (
@@ -234,10 +242,17 @@ def steps_of(concern: Concern) -> tuple[Step, ...]:
 
 
 def taken_steps(concern: Concern) -> Taken:
-    """The standing record of each step taken (an answer changed since is kept, superseded)."""
+    """The standing record of each step taken (an answer changed since is kept, superseded); from
+    ``STANDING`` when a list prefetched them."""
+    standing = getattr(concern, "standing_steps", None)
+    if standing is not None:
+        return {s.step: s for s in standing}
     return {
         s.step: s for s in concern.steps.filter(superseded_at__isnull=True).select_related("recorded_by", "disclosure")
     }
+
+
+STANDING = Prefetch("steps", queryset=ConcernStep.objects.filter(superseded_at__isnull=True), to_attr="standing_steps")
 
 
 def earlier_answers(concern: Concern) -> dict[str, list[ConcernStep]]:
@@ -433,7 +448,9 @@ def concern_record_step(
     elif current.key == "escalation":
         values["detail"] = _text(detail, label=current.detail_label, field_name="detail")
     elif current.detail_label:
-        values["detail"] = _text(detail, label=current.detail_label, required=False, field_name="detail")
+        values["detail"] = _text(
+            detail, label=current.detail_label, required=current.detail_required, field_name="detail"
+        )
     record = ConcernStep(
         concern=locked, engagement=engagement, step=current.key, text=text, recorded_by=actor, **values
     )
@@ -442,6 +459,7 @@ def concern_record_step(
     audit_engagement_event(
         actor, "concern.step", engagement, locked, step=current.key, outcome=values["outcome"], skipped=False
     )
+    concern_worked_on(locked)
     taken[current.key] = record
     _close_if_done(actor=actor, concern=locked, taken=taken)
     return record
@@ -519,6 +537,7 @@ def concern_disclosure_made(*, actor: User, disclosure: Disclosure) -> ConcernSt
         recorded_at=disclosure.made_at or timezone.now(),
     )
     audit_engagement_event(actor, "concern.step", concern.engagement, concern, step=record.step, skipped=False)
+    concern_worked_on(concern)
     return record
 
 
@@ -539,6 +558,7 @@ def concern_skip_step(*, actor: User, concern: Concern, step: str, reason: str) 
     record.full_clean()
     record.save()
     audit_engagement_event(actor, "concern.step", engagement, locked, step=current.key, skipped=True)
+    concern_worked_on(locked)
     taken[current.key] = record
     _close_if_done(actor=actor, concern=locked, taken=taken)
     return record
@@ -567,6 +587,7 @@ def concern_change_step(*, actor: User, concern: Concern, step: str) -> ConcernS
     now = timezone.now()
     ConcernStep.objects.filter(pk__in=[taken[key].pk for key in later]).update(superseded_at=now)
     audit_engagement_event(actor, "concern.step_change", engagement, locked, step=step, steps_reopened=len(later))
+    concern_worked_on(locked)
     return record
 
 
@@ -584,6 +605,7 @@ def concern_withdraw(*, actor: User, concern: Concern, reason: str) -> Concern:
     locked.withdrawal_reason = reason
     locked.save(update_fields=["state", "closed_at", "withdrawn_by", "withdrawal_reason"])
     audit_engagement_event(actor, "concern.withdraw", engagement, locked)
+    concern_worked_on(locked)
     return locked
 
 
@@ -599,3 +621,87 @@ def concern_link(concern: Concern) -> str:
     from django.urls import reverse
 
     return reverse("disclosures:concern_detail", args=[concern.pk])
+
+
+# --- never left to drift ---------------------------------------------------------------------
+# Policy 004: when an issue is not resolved the coach should "return to it". An open concern is on
+# the dashboards of its coaches and supervisor with the days since its last step, and they are
+# reminded at the interval the practice sets; the reminder is done once anyone takes a step.
+
+
+@dataclass
+class OpenConcern:
+    concern: Concern
+    next_title: str
+    last_step_at: Any
+    days: int
+
+    @property
+    def since(self) -> str:
+        return {0: "today", 1: "yesterday"}.get(self.days, f"{self.days} days ago")
+
+
+DASHBOARD_CONCERNS = 20
+
+
+def open_concerns_for(*, user: User) -> list[OpenConcern]:
+    """The open concerns a coach works on or supervises, the longest waiting first, in two queries
+    whatever their number (the concerns with their last step, then their standing steps)."""
+    if access.role_of(user) != Role.COACH:
+        return []
+    found = (
+        access.concerns_visible_to(user)
+        .filter(state=Concern.State.OPEN)
+        .select_related("engagement")
+        .annotate(last_step_at=Max("steps__recorded_at"))
+        .prefetch_related(STANDING)
+        .order_by("last_step_at")[:DASHBOARD_CONCERNS]
+    )
+    today = timezone.localdate()
+    rows = []
+    for concern in found:
+        step = next_step(concern)
+        last = concern.last_step_at or concern.created_at  # type: ignore[attr-defined]
+        days = (today - timezone.localdate(last)).days
+        rows.append(OpenConcern(concern, step.title if step else "", last, days))
+    return rows
+
+
+def _reminded_about(concern: Concern) -> str:
+    return about("concern", concern)
+
+
+def concern_worked_on(concern: Concern) -> None:
+    """Someone took a step (or changed, withdrew or closed the concern): its reminder is done."""
+    resolve(_reminded_about(concern))
+
+
+def concern_remind(now: Any = None) -> int:
+    """Remind the coach who opened each open concern, and its supervisor, when it has had no step
+    for the practice's interval, and once per interval after that. The nightly task's service; run
+    again the same day, it reminds nobody twice. Returns how many concerns were reminded."""
+    from confidentiality.practice import current_practice
+
+    now = now or timezone.now()
+    days = current_practice().concern_reminder_days
+    cutoff = now - datetime.timedelta(days=days)
+    due = (
+        Concern.objects.filter(state=Concern.State.OPEN)
+        .annotate(last_step_at=Max("steps__recorded_at"))
+        .filter(last_step_at__lte=cutoff)
+        .filter(Q(reminded_at__isnull=True) | Q(reminded_at__lte=cutoff))
+        .select_related("engagement", "opened_by", "supervisor")
+    )
+    reminded = []
+    for concern in due:
+        people = [p for p in (concern.opened_by, concern.supervisor) if p is not None]
+        notify(
+            users=list(dict.fromkeys(people)),
+            text=f"A concern on {concern.engagement.reference} has had no step for {days} days or more. "
+            "Policy 004: return to it.",
+            link=concern_link(concern),
+            about=_reminded_about(concern),
+        )
+        reminded.append(concern.pk)
+    Concern.objects.filter(pk__in=reminded).update(reminded_at=now)
+    return len(reminded)

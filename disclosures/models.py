@@ -166,6 +166,9 @@ class Concern(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     withdrawal_reason = EncryptedTextField(key_from="engagement", null=True, blank=True)
+    reminded_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its coach and supervisor were last reminded that it waits for a step."
+    )
 
     # Its label before it moved app: ciphertexts and the audit chain hold it.
     record_label: ClassVar[str] = "consent.concern"

@@ -35,6 +35,7 @@ from confidentiality.audit import audit_engagement_event
 from confidentiality.dates import day_in_words
 from confidentiality.notify import notify
 from confidentiality.outbox import HIDE_RECIPIENTS_HEADER
+from confidentiality.practice import practice_subject
 from consent.models import FeedbackAnonymity
 from consent.services import current_agreement, require_work_allowed
 from engagements.models import Engagement
@@ -171,7 +172,7 @@ def feedback_request_create(
         # Handed to the outbox (sealed there: the link is a secret) as the request commits. Its page
         # does not show the administrator who was asked: a source is known to the coach alone.
         message = EmailMessage(
-            "Coaching practice: a request for your feedback",
+            practice_subject("a request for your feedback"),
             "A coach at our practice has asked for your feedback. The page behind this link says who "
             "will see what you write, and how it is protected, before you answer.\n\n"
             f"{link_for(token)}\n\nThe link works once, until {day_in_words(timezone.localtime(expires_at))}.\n",

@@ -52,6 +52,10 @@ def dashboard(request: SignedInRequest) -> HttpResponse:
         context["policies_missing"] = missing_kinds(current)
     elif role in (Role.COACH, Role.CLIENT, Role.SPONSOR):
         context["engagements"] = dashboard_engagements_for(user=user)
+        if role == Role.COACH:
+            from disclosures.concerns import open_concerns_for
+
+            context["open_concerns"] = open_concerns_for(user=user)
     elif role == Role.AUDITOR:
         from finance.selectors import audits_of
 

@@ -224,7 +224,13 @@ def test_a_coach_works_a_serious_danger_concern_through_to_the_letter(
     skip_step(coach_page, "Support is arranged after the call; the call could not wait.")
     assert current_step(coach_page).startswith("Review the coaching relationship")
     record_step(coach_page, [("What you and the client concluded", "We continue; Ines wants to.")])
-    record_step(coach_page, [("Who you asked, when, and what they advised", "My supervisor, today: well handled.")])
+    record_step(
+        coach_page,
+        [
+            ("Who reviewed it with you, by name and role", "Tom Achebe, supervising coach"),
+            ("When you met, and the outcome: what they advised", "Today: well handled."),
+        ],
+    )
     coach_page.get_by_text("Every step has been taken; the concern is closed.").wait_for()
     concern.refresh_from_db()
     assert concern.state == Concern.State.CLOSED and concern.closed_at is not None

@@ -25,6 +25,7 @@ DETAILS = {
     "data_protection_email": "privacy@lindqvist.example",
     "regulator": "The Information Commissioner's Office",
     "regulator_registration": "ZA123456",
+    "concern_reminder_days": "7",
 }
 
 
@@ -91,3 +92,46 @@ class TestTheHeader:
             page = http.get(reverse("dashboard"))
         assert page.status_code == 200
         assert not [q for q in captured.captured_queries if "confidentiality_practice" in q["sql"]]
+
+
+class TestTheEmails:
+    """Every e-mail is in the practice's name (issue 17, item 3), not a fixed "Coaching practice"."""
+
+    def test_a_notice_by_e_mail_names_the_practice(
+        self, world: World, django_capture_on_commit_callbacks: object
+    ) -> None:
+        from django.core import mail
+
+        from confidentiality.notify import notify
+        from confidentiality.practice import practice_update
+
+        practice_update(actor=world.people["admin"], name="Lindqvist Coaching Ltd")
+        with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+            notify(users=[world.people["coach"]], text="Something waits for you.", link="/dashboard/")
+        assert [m.subject for m in mail.outbox] == ["Lindqvist Coaching Ltd: something needs your attention"]
+
+    def test_no_code_writes_a_fixed_practice_name_into_a_subject(self) -> None:
+        from pathlib import Path
+
+        root = Path(__file__).resolve().parents[2]
+        fixed = [
+            f"{path.relative_to(root)}:{number}"
+            for folder in (
+                "confidentiality",
+                "engagements",
+                "feedback",
+                "finance",
+                "rights",
+                "reports",
+                "consent",
+                "disclosures",
+                "complaints",
+                "people",
+                "retention",
+                "portal",
+            )
+            for path in (root / folder).rglob("*.py")
+            for number, line in enumerate(path.read_text().splitlines(), 1)
+            if '"Coaching practice:' in line
+        ]
+        assert not fixed, fixed

@@ -36,6 +36,8 @@ def start(world: World, **extra: Any) -> Concern:
 
 
 def take(world: World, concern: Concern, step: str, text: str = "Recorded.", **extra: Any) -> Any:
+    if step == "supervision":
+        extra.setdefault("detail", "Tom Achebe, supervising coach")  # who reviewed it: required
     return concerns.concern_record_step(actor=world.people["coach"], concern=concern, step=step, text=text, **extra)
 
 
@@ -680,7 +682,7 @@ class TestEndpoints:
         post({"step": "method", "text": "By phone today"})
         post({"step": "support", "text": "Helpline"})
         post({"step": "review", "text": "Continue"})
-        closed = post({"step": "supervision", "text": "Supervisor agreed"}).json()
+        closed = post({"step": "supervision", "text": "Supervisor agreed", "detail": "Tom, supervisor"}).json()
         assert closed["state"] == "closed" and closed["next_step"] is None
         statuses = {s["step"]: s["status"] for s in closed["steps"]}
         assert statuses["verify"] == "skipped" and statuses["disclosure"] == "done"

@@ -240,7 +240,10 @@ BODIES: dict[str, Callable[[MatrixWorld, str], Body]] = {
     "POST complaints/<uuid:pk>/respond/": lambda w, k: ("form", {"message": TEXT}),
     "POST complaints/<uuid:pk>/reply/": lambda w, k: ("form", {"message": TEXT}),
     "POST account/": lambda w, k: ("form", {"name": "Matrix token"}),
-    "POST practice/": lambda w, k: ("form", {"name": "Matrix Coaching", "regulator": "The ICO"}),
+    "POST practice/": lambda w, k: (
+        "form",
+        {"name": "Matrix Coaching", "regulator": "The ICO", "concern_reminder_days": "7"},
+    ),
 }
 
 
