@@ -423,7 +423,8 @@ class TestPreviewAndCommand:
             run_sweep()
         page = world.http("admin").get("/retention/").content.decode()
         assert "Receipts of the last sweep" in page
-        assert re.search(r"<td[^>]*>engagements</td>", page) and "engagements.engagement" not in page  # kinds as people read them
+        # Kinds of record as people read them.
+        assert re.search(r"<td[^>]*>engagements</td>", page) and "engagements.engagement" not in page
         assert engagement.reference not in page
 
     def test_a_bad_or_future_date_is_refused(self, world: World) -> None:
