@@ -42,6 +42,8 @@ class DisclosureSerializer(serializers.Serializer[Any]):
     second_approved_by = serializers.CharField(read_only=True, allow_null=True)
     consent = serializers.UUIDField(source="consent_id", read_only=True, allow_null=True)
     document = serializers.UUIDField(source="document_id", read_only=True, allow_null=True)
+    concerns_organisation = serializers.BooleanField(read_only=True)
+    organisation_consent = serializers.UUIDField(source="organisation_consent_id", read_only=True, allow_null=True)
     report = serializers.UUIDField(source="report_id", read_only=True, allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
     made_at = serializers.DateTimeField(read_only=True, allow_null=True)
@@ -58,6 +60,15 @@ class DisclosureWriteSerializer(serializers.Serializer[Any]):
     basis = serializers.ChoiceField(choices=disclosure_services.CHOOSABLE_BASES)
     consent = serializers.UUIDField(required=False, allow_null=True, help_text="For basis client_consent.")
     document = serializers.UUIDField(required=False, allow_null=True, help_text="A document of this engagement.")
+    concerns_organisation = serializers.BooleanField(
+        required=False, default=False, help_text="The information concerns the organisation as well."
+    )
+    organisation_consent = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text="The organisation's written consent, a document of this engagement: needed as well as the "
+        "client's when the information concerns the organisation.",
+    )
     supervisor = serializers.IntegerField(required=False, allow_null=True, help_text="A coach's user id.")
 
 
@@ -79,10 +90,14 @@ def _require_writer(user: User, engagement: Any) -> None:
     raise Http404
 
 
-def _evidence(engagement: Any, data: dict[str, Any]) -> tuple[Any, Any]:
+def _evidence(engagement: Any, data: dict[str, Any]) -> tuple[Any, Any, Any]:
     from engagements.models import Document
 
-    consent = document = None
+    consent = document = organisation_consent = None
+    if data.get("organisation_consent"):
+        organisation_consent = Document.objects.filter(pk=data["organisation_consent"], engagement=engagement).first()
+        if organisation_consent is None:
+            raise serializers.ValidationError({"organisation_consent": "No such document on this engagement."})
     if data.get("consent"):
         consent = ConsentRecord.objects.filter(pk=data["consent"], client_id=engagement.client_id).first()
         if consent is None:
@@ -91,7 +106,7 @@ def _evidence(engagement: Any, data: dict[str, Any]) -> tuple[Any, Any]:
         document = Document.objects.filter(pk=data["document"], engagement=engagement).first()
         if document is None:
             raise serializers.ValidationError({"document": "No such document on this engagement."})
-    return consent, document
+    return consent, document, organisation_consent
 
 
 @extend_schema(tags=["disclosures"])
@@ -117,7 +132,7 @@ class EngagementDisclosures(APIView):
         incoming = DisclosureWriteSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
-        consent, document = _evidence(engagement, data)
+        consent, document, organisation_consent = _evidence(engagement, data)
         made = disclosure_services.disclosure_record(
             actor=request.user,
             engagement=engagement,
@@ -128,6 +143,8 @@ class EngagementDisclosures(APIView):
             basis=data["basis"],
             consent=consent,
             document=document,
+            concerns_organisation=data["concerns_organisation"],
+            organisation_consent=organisation_consent,
             supervisor=_supervisor(request.user, data.get("supervisor")),
         )
         return Response(DisclosureSerializer(made).data, status=status.HTTP_201_CREATED)
@@ -285,7 +302,7 @@ class ConcernStepAction(APIView):
                     actor=request.user, concern=concern, step=data["step"], reason=data.get("text", "")
                 )
                 return
-            consent, document = _evidence(concern.engagement, data)
+            consent, document, _ = _evidence(concern.engagement, data)
             concerns.concern_record_step(
                 actor=request.user,
                 concern=concern,

@@ -38,14 +38,24 @@ class DisclosureForm(forms.Form):
     consent = _ConsentChoice(
         queryset=ConsentRecord.objects.none(), required=False, label="The client's written consent to this disclosure"
     )
+    concerns_organisation = forms.BooleanField(
+        required=False, label="The information concerns the organisation as well"
+    )
+    organisation_consent = _DocumentChoice(
+        queryset=None,
+        required=False,
+        label="The organisation's written consent (a document of this engagement)",
+        help_text="Needed as well as the client's when the information concerns the organisation (policy 001).",
+    )
 
-    def __init__(self, *args: Any, consents: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, consents: Any, documents: Any, **kwargs: Any) -> None:
         from disclosures.services import DIRECT_BASES
 
         super().__init__(*args, **kwargs)
         # Any other basis is a disclosure without the client's consent: it is made through a concern.
         self.fields["basis"].choices = DIRECT_BASES  # type: ignore[attr-defined]
         self.fields["consent"].queryset = consents  # type: ignore[attr-defined]
+        self.fields["organisation_consent"].queryset = documents  # type: ignore[attr-defined]
 
 
 class ConcernStartForm(forms.Form):

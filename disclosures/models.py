@@ -72,6 +72,17 @@ class Disclosure(models.Model):
     document = models.ForeignKey(
         "engagements.Document", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Policy 001: agreed "with the consumer in writing, and other person/organisation involved, in
+    # writing". Information that concerns the organisation too needs its written consent as well.
+    concerns_organisation = models.BooleanField(default=False)
+    organisation_consent = models.ForeignKey(
+        "engagements.Document",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The organisation's written consent, as a document of the engagement.",
+    )
     report = models.ForeignKey(
         "reports.SponsorReport", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

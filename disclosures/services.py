@@ -149,6 +149,27 @@ def _check_evidence(
     return None
 
 
+def _check_organisations_consent(
+    *, engagement: Any, basis: str, concerns_organisation: bool, organisation_consent: Any
+) -> Any:
+    """Policy 001: with the client's consent, information that concerns the organisation as well is
+    disclosed only with the organisation's written consent too. Without consent (through a concern,
+    approved by a second person) neither is asked; a letter given anyway is kept as evidence."""
+    if organisation_consent is not None and organisation_consent.engagement_id != engagement.pk:
+        raise ValidationError(
+            {"organisation_consent": "That document belongs to another engagement: it is not this organisation's consent."}
+        )
+    if concerns_organisation and basis not in NEEDS_SECOND_APPROVAL and organisation_consent is None:
+        raise ValidationError(
+            {
+                "organisation_consent": "This information concerns the organisation too: it is disclosed only with "
+                "the organisation's written consent as well as the client's (policy 001). Upload its letter to "
+                "the engagement's documents and choose it. Nothing was disclosed."
+            }
+        )
+    return organisation_consent
+
+
 def _at_disclosure_step(concern: Any, engagement: Any, basis: str) -> bool:
     """The concern is this engagement's, open, and its next step is the disclosure: a concern about
     something said discloses at its "disclosure" step, one about the organisation's conduct at its
@@ -178,9 +199,13 @@ def disclosure_record(
     report: Any = None,
     supervisor: User | None = None,
     concern: Any = None,
+    concerns_organisation: bool = False,
+    organisation_consent: Any = None,
 ) -> Disclosure:
     """Record a disclosure. On the client's own written word it is made at once and the client is
-    sent the confirmation; on any other basis it waits for a second person's approval."""
+    sent the confirmation; on any other basis it waits for a second person's approval. Information
+    that concerns the organisation as well needs its written consent too, unless it is disclosed
+    without consent, through a concern."""
     if not access.can_write_disclosures(actor, engagement):
         raise PermissionDenied("Only a coach on this engagement records its disclosures.")
     if basis not in Basis.values:
@@ -199,6 +224,12 @@ def disclosure_record(
             }
         )
     consent = _check_evidence(engagement=engagement, basis=basis, consent=consent, document=document, report=report)
+    organisation_consent = _check_organisations_consent(
+        engagement=engagement,
+        basis=basis,
+        concerns_organisation=concerns_organisation,
+        organisation_consent=organisation_consent,
+    )
     if supervisor is not None:
         if not needs_approval:
             supervisor = None  # nothing to approve: the client's own word is the authority
@@ -224,6 +255,8 @@ def disclosure_record(
         document=document,
         report=report,
         supervisor=supervisor,
+        concerns_organisation=concerns_organisation,
+        organisation_consent=organisation_consent,
     )
     if not needs_approval:
         disclosure.made_at = timezone.now()

@@ -49,6 +49,7 @@ def engagement_disclosures(request: SignedInRequest, pk: str) -> HttpResponse:
         form = forms.DisclosureForm(
             request.POST or None,
             consents=disclosure_services.active_disclosure_consents(engagement.client, engagement),
+            documents=_documents(engagement),
         )
     if request.method == "POST":
         if form is None:
@@ -89,6 +90,8 @@ def _record_from_form(request: SignedInRequest, engagement: Any, form: forms.Dis
             reason=data["reason"],
             basis=data["basis"],
             consent=data["consent"],
+            concerns_organisation=data["concerns_organisation"],
+            organisation_consent=data["organisation_consent"],
         )
     except ValidationError as exc:
         errors_to_form(form, exc)
