@@ -661,7 +661,7 @@ def open_concerns_for(*, user: User) -> list[OpenConcern]:
     rows = []
     for concern in found:
         step = next_step(concern)
-        last = concern.last_step_at or concern.created_at  # type: ignore[attr-defined]
+        last = concern.last_step_at or concern.created_at
         days = (today - timezone.localdate(last)).days
         rows.append(OpenConcern(concern, step.title if step else "", last, days))
     return rows

@@ -157,7 +157,10 @@ def _check_organisations_consent(
     approved by a second person) neither is asked; a letter given anyway is kept as evidence."""
     if organisation_consent is not None and organisation_consent.engagement_id != engagement.pk:
         raise ValidationError(
-            {"organisation_consent": "That document belongs to another engagement: it is not this organisation's consent."}
+            {
+                "organisation_consent": "That document belongs to another engagement: "
+                "it is not this organisation's consent."
+            }
         )
     if concerns_organisation and basis not in NEEDS_SECOND_APPROVAL and organisation_consent is None:
         raise ValidationError(

@@ -9,7 +9,7 @@ from celery import shared_task
 logger = logging.getLogger(__name__)
 
 
-@shared_task(ignore_result=True)
+@shared_task(ignore_result=True)  # type: ignore[untyped-decorator]  # Celery ships no type hints
 def concern_remind_task() -> None:
     """Remind coaches and supervisors of open concerns that have had no step for the practice's
     interval (disclosures.concerns.concern_remind)."""
