@@ -51,6 +51,22 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
+@pytest.fixture(params=list(WIDTHS))
+def width(request: pytest.FixtureRequest) -> str:
+    """A test that asks for ``width`` (or ``screen``) runs at a desktop's width and a phone's."""
+    return str(request.param)
+
+
+@pytest.fixture
+def screen(browser: Any, width: str) -> Iterator[Any]:
+    """A page at the test's width, in a context of its own."""
+    context = browser.new_context(viewport=WIDTHS[width], accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport=DESKTOP)

@@ -24,7 +24,7 @@ import pytest
 from confidentiality.models import AuditEvent
 from confidentiality.roles import Role
 from disclosures.models import Concern, ConcernStep, Disclosure
-from tests.browser.conftest import WIDTHS, assert_accessible
+from tests.browser.conftest import assert_accessible
 from tests.browser.keyboard import sign_in, staff
 from tests.factories import ClientFactory, EngagementFactory, OrganisationFactory, UserFactory
 
@@ -34,20 +34,6 @@ HEARD = "Ines said her manager has been signing off safety checks that were neve
 FIRST = "Ines confirmed it: the checks on the third floor, since March."
 SECOND = "Ines confirmed it: the checks on the third and fourth floors, since March."
 WHY = "Raised in error: Ines was describing a case study from her course, not her workplace."
-
-
-@pytest.fixture(params=list(WIDTHS))
-def width(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def screen(browser: Any, width: str) -> Any:
-    context = browser.new_context(viewport=WIDTHS[width])
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    yield page
-    context.close()
 
 
 def practice() -> dict[str, Any]:

@@ -18,25 +18,11 @@ from confidentiality.practice import practice_update
 from confidentiality.roles import Role
 from engagements.models import Organisation
 from finance import services as finance
-from tests.browser.conftest import WIDTHS, assert_accessible
+from tests.browser.conftest import assert_accessible
 from tests.browser.keyboard import sign_in
 from tests.factories import OrganisationFactory, UserFactory, vat_registered
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(params=list(WIDTHS))
-def width(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def screen(browser: Any, width: str) -> Any:
-    context = browser.new_context(viewport=WIDTHS[width], accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    yield page
-    context.close()
 
 
 def test_the_sponsor_downloads_a_vat_invoice_from_the_practice(live_server: Any, screen: Any, width: str) -> None:

@@ -22,7 +22,7 @@ from engagements.models import Engagement
 from engagements.services import engagement_close
 from retention.models import LegalHold
 from retention.schedule import add_years, rule_for
-from tests.browser.conftest import WIDTHS, assert_accessible
+from tests.browser.conftest import assert_accessible
 from tests.browser.keyboard import sign_in, staff
 from tests.factories import ClientFactory, EngagementFactory, OrganisationFactory, UserFactory
 
@@ -31,20 +31,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 MONTH = re.compile(r"^(January|February|March|April|May|June|July|August|September|October|November|December) \d{4}$")
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 CASE = "Tribunal claim 2026/114"
-
-
-@pytest.fixture(params=list(WIDTHS))
-def width(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def screen(browser: Any, width: str) -> Any:
-    context = browser.new_context(viewport=WIDTHS[width])
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    yield page
-    context.close()
 
 
 def practice() -> dict[str, Any]:

@@ -25,27 +25,13 @@ from engagements.models import Note
 from engagements.services import note_create
 from reports import services as report_services
 from reports.models import SponsorReport
-from tests.browser.conftest import WIDTHS, assert_accessible
+from tests.browser.conftest import assert_accessible
 from tests.browser.keyboard import sign_in, staff
 from tests.factories import ClientFactory, EngagementFactory, OrganisationFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 NOTE = "Ines named the fear behind the delay: being seen to fail in front of the board."
-
-
-@pytest.fixture(params=list(WIDTHS))
-def width(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def screen(browser: Any, width: str) -> Any:
-    context = browser.new_context(viewport=WIDTHS[width])
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    yield page
-    context.close()
 
 
 def practice(*, agreed: bool = True) -> dict[str, Any]:
