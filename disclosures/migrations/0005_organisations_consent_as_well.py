@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('disclosures', '0004_concern_reminded_at'),
-        ('engagements', '0009_session_place_and_private_setting'),
+        ('engagements', '0008_organisation_address'),
     ]
 
     operations = [
