@@ -56,11 +56,16 @@ def practice_name_cache_key() -> str:
     return "practice:name:" + hashlib.sha256(settings.PRACTICE_NAME.encode()).hexdigest()[:16]
 
 
-def practice_name() -> str:
+def practice_name(*, may_query: bool = True) -> str:
+    """The practice's name. ``may_query=False`` (a page for someone not signed in: the sign-in page
+    reads nothing from the database) answers from the cache or the setting."""
     name = cache.get(practice_name_cache_key())
-    if not isinstance(name, str):
-        name = current_practice().name
-        cache.set(practice_name_cache_key(), name, _NAME_TIMEOUT)
+    if isinstance(name, str):
+        return name
+    if not may_query:
+        return str(settings.PRACTICE_NAME)
+    name = current_practice().name
+    cache.set(practice_name_cache_key(), name, _NAME_TIMEOUT)
     return name
 
 

@@ -42,6 +42,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append(("Complaints & breaches", reverse("complaints:register")))
         elif access.shows_complaints_link(user):
             items.append(("Complaints", reverse("complaints:complaint_list")))
+        if access.can_manage_testimonials(user):
+            items.append(("Testimonials & case studies", reverse("testimonials:list")))
+        if access.shows_sharings_link(user):
+            items.append(("Sharing between organisations", reverse("disclosures:sharings")))
         finance_label = access.shows_finance_link(user)
         if finance_label is not None:
             finance_page = "finance:invoice_list" if role == Role.SPONSOR else "finance:overview"
@@ -60,4 +64,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             }.get(role, "Subject-access requests")
             items.append((subject_access_label, reverse("subject_access:list")))
         items.append(("My account", reverse("account_settings")))
-    return {"nav_items": items, "nav_role": role.label if role else "", "Role": Role, "practice_name": practice_name()}
+    return {
+        "nav_items": items,
+        "nav_role": role.label if role else "",
+        "Role": Role,
+        "practice_name": practice_name(may_query=role is not None),
+    }

@@ -135,3 +135,20 @@ class TestTheEmails:
             if '"Coaching practice:' in line
         ]
         assert not fixed, fixed
+
+
+def test_the_sign_in_page_reads_nothing_from_the_database_for_the_name(db: object) -> None:
+    """Someone not signed in costs the database nothing: their pages name the practice from the
+    cache, or from the setting while the cache is cold."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from confidentiality.practice import practice_name_cache_key
+
+    cache.delete(practice_name_cache_key())
+    with CaptureQueriesContext(connection) as captured:
+        page = Client().get(reverse("account_login")).content.decode()
+    assert '<a class="brand" href="/">Coaching practice</a>' in page
+    assert not [q for q in captured.captured_queries if "confidentiality_practice" in q["sql"]]
