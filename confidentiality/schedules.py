@@ -26,6 +26,8 @@ SCHEDULES: tuple[Schedule, ...] = (
     # Before the sweep: an engagement nobody closed closes itself after its end date and grace period.
     Schedule("close engagements past their end", "engagements.tasks.close_lapsed_task", crontab="10 1 * * *"),
     Schedule("retention sweep", "retention.tasks.retention_sweep_task", crontab="30 1 * * *"),
+    # After the sweep, whose deletions the totals' triggers take back out: totals equal the records.
+    Schedule("reconcile financial totals", "finance.tasks.monthly_totals_reconcile_task", crontab="0 3 * * *"),
     # Policy 004: an open concern is returned to. In the morning, when coaches read their notices.
     Schedule("remind coaches of open concerns", "disclosures.tasks.concern_remind_task", crontab="0 7 * * *"),
     # Access already ends at the contract's last midnight (the access policy checks the date);

@@ -16,15 +16,17 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import Case, CharField, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
 import access
 from confidentiality.dates import day
+from confidentiality.roles import Role
 from finance import money
-from finance.models import Audit, CreditNote, Invoice, Payment
+from finance.models import Audit, CreditNote, Invoice, MonthlyTotal, Payment
+from finance.totals import MonthOf
 
 if TYPE_CHECKING:
     from confidentiality.models import User
@@ -354,36 +356,139 @@ class Summary:
     currencies: list[CurrencySummary]
 
 
-class MonthOf(TruncMonth):
-    """TruncMonth, with SQLite's own ``strftime`` instead of Django's Python function, which is
-    called once per row (seconds at a million rows)."""
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, Any]:
-        sql, params = compiler.compile(self.lhs)
-        return f"strftime('%%Y-%%m-01', {sql})", params
-
-
-def summary_for(*, user: User, filters: FinanceFilter) -> Summary:
-    """Totals that reconcile, aged debt and income by month: seven grouped queries, whatever the size.
+def summary_for(*, user: User, filters: FinanceFilter, kept_totals: bool = True) -> Summary:
+    """Totals that reconcile, aged debt and income by month, in a handful of grouped queries.
 
     Totals cover the invoices issued in the period (and matching the filters) and everything
     paid or credited against them to date: outstanding = invoiced - paid - credited. The aged
     debt is what is outstanding on the open ones among them, by how long it is overdue today.
     The months show the flows dated in each month: invoices issued, payments received, credits.
+
+    Totals and months come from the monthly totals (``finance.totals``: a few hundred rows,
+    whatever the size of the books) when those can answer: whole months or no dates, any
+    organisation, no state filter, for someone who reads every record. Otherwise (a period that
+    cuts a month, a state, a sponsor) they are summed from the records, as ``kept_totals=False``
+    always does (the tests compare the two). The aged debt is always read from the records: only
+    the open invoices, through the state index, each with its own balance as of today.
     """
     access.require_finance_read(user)
     today = timezone.localdate()
     invoices = (
         access.invoices_visible_to(user).exclude(state=Invoice.State.DRAFT).filter(filters.invoice_q(today=today))
     )
-    payments = access.payments_visible_to(user)
-    credits = access.credit_notes_visible_to(user)
-
     by_currency: dict[str, CurrencySummary] = {}
 
     def summary(currency: str) -> CurrencySummary:
         return by_currency.setdefault(currency, CurrencySummary(currency=currency))
 
+    if kept_totals and _kept_totals_answer(user, filters):
+        months = _totals_from_kept(filters, summary)
+    else:
+        months = _totals_from_records(user, filters, today, invoices, summary)
+
+    # Aged debt: only open invoices (the state index finds them), each with its own outstanding,
+    # computed once and summed in its bucket (a sum per bucket, each with its own FILTER, evaluated
+    # the two balance subqueries five times for every open invoice).
+    bucket = Case(
+        *(When(_aged_q(key, today), then=Value(key)) for key, _label in AGED_BUCKETS),
+        output_field=CharField(),
+    )
+    aged_rows = (
+        invoices.filter(state__in=Invoice.OPEN_STATES)
+        .order_by()
+        .annotate(
+            bucket=bucket,
+            outstanding_pence=money.pence("gross")
+            - Coalesce(_paid_pence(), Value(0))
+            - Coalesce(_credited_pence(), Value(0)),
+        )
+        .values("currency", "bucket")
+        .annotate(count=Count("id"), outstanding=Sum("outstanding_pence"))
+    )
+    aged: dict[str, dict[str, tuple[int, int]]] = {}
+    for row in aged_rows:
+        aged.setdefault(row["currency"], {})[row["bucket"]] = (row["count"], row["outstanding"] or 0)
+    for currency, buckets in aged.items():
+        summary(currency).aged = [
+            AgedBucket(
+                key=key,
+                label=label,
+                count=buckets.get(key, (0, 0))[0],
+                outstanding=money.from_pence(buckets.get(key, (0, 0))[1]),
+            )
+            for key, label in AGED_BUCKETS
+        ]
+
+    for currency, entry in by_currency.items():
+        found = {month: value for (cur, month), value in months.items() if cur == currency}
+        entry.months = [found.get(month) or Month(month=month) for month in _month_range(filters, found)]
+        if not entry.aged:
+            entry.aged = [
+                AgedBucket(key=key, label=label, count=0, outstanding=money.ZERO) for key, label in AGED_BUCKETS
+            ]
+    return Summary(filters=filters, today=today, currencies=sorted(by_currency.values(), key=lambda s: s.currency))
+
+
+def _kept_totals_answer(user: User, filters: FinanceFilter) -> bool:
+    """Whether the monthly totals hold exactly what the filters ask: whole months (or no dates),
+    no state (a state is today's, not the month's), and every record visible to the reader (the
+    administrator, an auditor in their window: the access policy's ``invoices_visible_to``
+    narrows nothing else for them; a sponsor's own organisation is summed from its records)."""
+    if filters.state:
+        return False
+    if filters.date_from and filters.date_from.day != 1:
+        return False
+    if filters.date_to and (filters.date_to + datetime.timedelta(days=1)).day != 1:
+        return False
+    return access.role_of(user) in (Role.ADMIN, Role.AUDITOR)
+
+
+def _totals_from_kept(filters: FinanceFilter, summary: Any) -> dict[tuple[str, datetime.date], Month]:
+    """Totals and months from ``MonthlyTotal``: two grouped queries over its rows in the period."""
+    kept = MonthlyTotal.objects.order_by()
+    if filters.date_from:
+        kept = kept.filter(month__gte=filters.date_from)
+    if filters.date_to:
+        kept = kept.filter(month__lte=filters.date_to)
+    if filters.organisation_id:
+        kept = kept.filter(organisation_id=filters.organisation_id)
+    # A counter taken back to nothing by the retention sweep is no record: it adds no currency.
+    totals = kept.values("currency").annotate(
+        count=Sum("invoice_count"),
+        invoiced=Sum("invoiced_pence"),
+        paid=Sum("paid_pence"),
+        credited=Sum("credited_pence"),
+    )
+    for row in totals:
+        if row["count"] or row["paid"] or row["credited"]:
+            entry = summary(row["currency"])
+            entry.invoice_count = row["count"]
+            entry.invoiced = money.from_pence(row["invoiced"])
+            entry.paid = money.from_pence(row["paid"])
+            entry.credited = money.from_pence(row["credited"])
+    months: dict[tuple[str, datetime.date], Month] = {}
+    flows = kept.values("currency", "month").annotate(
+        invoiced=Sum("invoiced_pence"), received=Sum("received_pence"), credited=Sum("credit_notes_pence")
+    )
+    for row in flows:
+        if row["invoiced"] or row["received"] or row["credited"]:
+            month = _as_date(row["month"])
+            months[(row["currency"], month)] = Month(
+                month=month,
+                invoiced=money.from_pence(row["invoiced"]),
+                received=money.from_pence(row["received"]),
+                credited=money.from_pence(row["credited"]),
+            )
+            summary(row["currency"])
+    return months
+
+
+def _totals_from_records(
+    user: User, filters: FinanceFilter, today: datetime.date, invoices: QuerySet[Invoice], summary: Any
+) -> dict[tuple[str, datetime.date], Month]:
+    """Totals and months summed from the records of the period: what the kept totals hold."""
+    payments = access.payments_visible_to(user)
+    credits = access.credit_notes_visible_to(user)
     for row in invoices.order_by().values("currency").annotate(count=Count("id"), total=money.pence_sum("gross")):
         entry = summary(row["currency"])
         entry.invoice_count = row["count"]
@@ -392,31 +497,6 @@ def summary_for(*, user: User, filters: FinanceFilter) -> Summary:
     for source, amount, attribute in ((payments, "amount", "paid"), (credits, "gross", "credited")):
         for row in source.filter(against).order_by().values("currency").annotate(total=money.pence_sum(amount)):
             setattr(summary(row["currency"]), attribute, money.from_pence(row["total"]))
-
-    # Aged debt: only open invoices (the state index finds them), each with its own outstanding.
-    open_invoices = invoices.filter(state__in=Invoice.OPEN_STATES).annotate(
-        outstanding_pence=money.pence("gross")
-        - Coalesce(_paid_pence(), Value(0))
-        - Coalesce(_credited_pence(), Value(0))
-    )
-    aged_rows = (
-        open_invoices.order_by()
-        .values("currency")
-        .annotate(
-            **{
-                f"aged_{key}": Coalesce(Sum("outstanding_pence", filter=_aged_q(key, today)), Value(0))
-                for key, _label in AGED_BUCKETS
-            },
-            **{f"count_{key}": Count("id", filter=_aged_q(key, today)) for key, _label in AGED_BUCKETS},
-        )
-    )
-    for row in aged_rows:
-        summary(row["currency"]).aged = [
-            AgedBucket(
-                key=key, label=label, count=row[f"count_{key}"], outstanding=money.from_pence(row[f"aged_{key}"])
-            )
-            for key, label in AGED_BUCKETS
-        ]
 
     months: dict[tuple[str, datetime.date], Month] = {}
     flows = (
@@ -446,14 +526,7 @@ def summary_for(*, user: User, filters: FinanceFilter) -> Summary:
             entry_month = months.setdefault((row["currency"], month), Month(month=month))
             setattr(entry_month, attribute, money.from_pence(row["total"]))
             summary(row["currency"])
-    for currency, entry in by_currency.items():
-        found = {month: value for (cur, month), value in months.items() if cur == currency}
-        entry.months = [found.get(month) or Month(month=month) for month in _month_range(filters, found)]
-        if not entry.aged:
-            entry.aged = [
-                AgedBucket(key=key, label=label, count=0, outstanding=money.ZERO) for key, label in AGED_BUCKETS
-            ]
-    return Summary(filters=filters, today=today, currencies=sorted(by_currency.values(), key=lambda s: s.currency))
+    return months
 
 
 def _as_date(value: Any) -> datetime.date:

@@ -23,7 +23,7 @@ from confidentiality.audit import audit_record
 from confidentiality.dates import day_in_words
 from confidentiality.practice import supplier_snapshot
 from confidentiality.roles import Role
-from finance import money
+from finance import money, totals
 from finance.models import Audit, CreditNote, Invoice, InvoiceLine, NumberSeries, Payment
 
 if TYPE_CHECKING:
@@ -235,6 +235,12 @@ def invoice_issue(*, actor: User, invoice: Invoice, issued_on: datetime.date | N
             "issued_by",
         ]
     )
+    totals.add(
+        month=issued_on,
+        organisation_id=locked.organisation_id,
+        currency=locked.currency,
+        amounts={"invoice_count": 1, "invoiced_pence": money.to_pence(locked.gross)},
+    )
     audit_record(
         actor=actor,
         action="finance.invoice.issue",
@@ -285,6 +291,19 @@ def _lock_open_invoice(invoice: Invoice) -> Invoice:
     return locked
 
 
+def _add_against(invoice: Invoice, dated: datetime.date, *, settles: str, flows: str, pence: int) -> None:
+    """A payment or credit note in the monthly totals: what it settles counts in the month its
+    invoice was issued (``settles``), the money itself in the month it is dated (``flows``)."""
+    assert invoice.issued_on is not None  # _lock_open_invoice refused a draft
+    organisation_id, currency = invoice.organisation_id, invoice.currency
+    if totals.month_of(invoice.issued_on) == totals.month_of(dated):
+        both = {settles: pence, flows: pence}
+        totals.add(month=dated, organisation_id=organisation_id, currency=currency, amounts=both)
+        return
+    totals.add(month=invoice.issued_on, organisation_id=organisation_id, currency=currency, amounts={settles: pence})
+    totals.add(month=dated, organisation_id=organisation_id, currency=currency, amounts={flows: pence})
+
+
 @transaction.atomic
 def payment_record(
     *,
@@ -320,6 +339,7 @@ def payment_record(
     payment.full_clean()
     payment.save()
     _settle(locked)
+    _add_against(locked, received_on, settles="paid_pence", flows="received_pence", pence=money.to_pence(amount))
     audit_record(
         actor=actor,
         action="finance.payment.record",
@@ -382,6 +402,7 @@ def credit_note_issue(
     credit.full_clean()
     credit.save()
     _settle(locked)
+    _add_against(locked, issued_on, settles="credited_pence", flows="credit_notes_pence", pence=money.to_pence(gross))
     audit_record(
         actor=actor,
         action="finance.credit_note.issue",
@@ -389,6 +410,39 @@ def credit_note_issue(
         detail={"invoice": locked.number, "number": number, "gross": str(gross), "currency": locked.currency},
     )
     return credit
+
+
+# --- the monthly totals, checked against the records ------------------------------------------
+
+
+def monthly_totals_reconcile(*, actor: User | None = None) -> list[totals.Difference]:
+    """Compare the monthly totals with the records (the nightly task; ``actor=None`` is the system).
+
+    The overview reads the totals, so a difference would show an auditor figures the records do not
+    support: any difference is audited and the administrators are told, with what differs (months,
+    currencies and sums, no names). Nothing is corrected here: a difference means a path wrote
+    records without the services or the triggers, and that needs a person to find it.
+    """
+    found = totals.differences()
+    audit_record(
+        actor=actor,
+        action="finance.totals.reconcile",
+        object_type="finance.monthlytotal",
+        detail={"differences": len(found), "first": [str(d) for d in found[:5]]},
+    )
+    if found:
+        from django.urls import reverse
+
+        from confidentiality.notify import notify
+
+        notify(
+            users=access.administrators(),
+            text=f"The monthly financial totals differ from the records in {len(found)} place"
+            f"{'s' if len(found) != 1 else ''} (first: {found[0]}). The overview's figures cannot be trusted "
+            "until this is found.",
+            link=reverse("finance:overview"),
+        )
+    return found
 
 
 # --- audits: an auditor's window ------------------------------------------------------------

@@ -238,6 +238,19 @@ RULES: list[Rule] = [
         root="axes.accesslog",
         anchor="attempt_time",
         days=_days("RETENTION_SIGN_IN_DAYS"),
+    Rule(
+        key="financial_monthly_totals",
+        title="Monthly financial totals (sums per month, organisation and currency)",
+        root="finance.monthlytotal",
+        anchor="month",
+        years=_years("FINANCE_RETENTION_YEARS"),
+        # The sweep's deletions of the records take them out of the totals (finance migration 0005):
+        # a row goes once nothing counted in it is left.
+        base=lambda: Q(
+            invoice_count=0, invoiced_pence=0, paid_pence=0, credited_pence=0, received_pence=0, credit_notes_pence=0
+        ),
+        note="after the month, once every financial record counted in them is deleted.",
+    ),
         note="after the attempt.",
     ),
     Rule(
