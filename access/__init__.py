@@ -305,13 +305,14 @@ def engagement_file_holds_records(engagement: Engagement) -> bool:
     query, whatever the file's size."""
     from disclosures.models import Concern, Disclosure
     from engagements.models import CoachingSession, Document, Note
-    from feedback.models import FeedbackRequest
+    from feedback.models import FeedbackRequest, UnsolicitedFeedback
     from reports.models import SponsorReport
 
     written = (
         Exists(Note.objects.filter(engagement_id=OuterRef("pk")))
         | Exists(Document.objects.filter(engagement_id=OuterRef("pk")))
         | Exists(FeedbackRequest.objects.filter(engagement_id=OuterRef("pk")))
+        | Exists(UnsolicitedFeedback.objects.filter(engagement_id=OuterRef("pk")))
         | Exists(CoachingSession.objects.filter(engagement_id=OuterRef("pk")))
         | Exists(SponsorReport.objects.filter(engagement_id=OuterRef("pk")))
         | Exists(Disclosure.objects.filter(engagement_id=OuterRef("pk")))
@@ -552,6 +553,47 @@ def feedback_request_get_for(user: User, pk: Any) -> Any:
     return request
 
 
+def unsolicited_feedback_visible_to(user: User, engagement: Engagement) -> QuerySet[Any]:
+    """Feedback nobody asked for (policy 003), gated like requested feedback: the coaches on the
+    engagement read all of it; the client only what the coach has shared, at the anonymity recorded
+    with it; the sponsor, the administrator and everyone else nothing."""
+    from feedback.models import UnsolicitedFeedback
+
+    if can_see_all_feedback(user, engagement):
+        return UnsolicitedFeedback.objects.filter(engagement=engagement)
+    if role_of(user) == Role.CLIENT and has_engagement_access(user, engagement, EngagementAccess.READ_SHARED):
+        return UnsolicitedFeedback.objects.filter(engagement=engagement, shared_at__isnull=False)
+    return UnsolicitedFeedback.objects.none()
+
+
+def unsolicited_feedback_get_for(user: User, pk: Any) -> Any:
+    from django.core.exceptions import ValidationError
+
+    from feedback.models import UnsolicitedFeedback
+
+    try:
+        item = UnsolicitedFeedback.objects.select_related("engagement", "engagement__client").get(pk=pk)
+    except (UnsolicitedFeedback.DoesNotExist, ValidationError, ValueError):
+        raise Http404 from None
+    if not unsolicited_feedback_visible_to(user, item.engagement).filter(pk=item.pk).exists():
+        raise Http404
+    return item
+
+
+def unsolicited_feedback_to_share_for(user: User) -> QuerySet[Any]:
+    """What a coach still has to share, on the engagements they coach that are not closed. Filtered on
+    the membership relation itself (as ``engagements_visible_to``), so it is one query."""
+    from feedback.models import UnsolicitedFeedback
+
+    if role_of(user) != Role.COACH:
+        return UnsolicitedFeedback.objects.none()
+    return UnsolicitedFeedback.objects.filter(
+        shared_at__isnull=True,
+        engagement__members__user=user,
+        engagement__members__kind=Role.COACH.value,
+    ).exclude(engagement__status=_closed_status())
+
+
 # --- retention ------------------------------------------------------------------------
 
 
@@ -643,6 +685,88 @@ def can_withdraw_consent(user: User, consent: Any) -> bool:
 def can_record_consent_anywhere(user: Person | None) -> bool:
     """Whether the consents page exists for this person at all."""
     return role_of(user) in (Role.ADMIN, Role.CLIENT, Role.COACH)
+
+
+# --- the testimonials and case-studies register ----------------------------------------------
+# Policies 001 and 003: nothing about a client is used in marketing without their written consent,
+# and no client list is public. The register is the administrator's (it lists clients); a client
+# reads the items about them, so they can see what rests on their consent; no one else sees any.
+
+
+def can_manage_testimonials(user: Person | None) -> bool:
+    return can(user, Capability.MANAGE_PRACTICE)
+
+
+def testimonials_visible_to(user: User) -> QuerySet[Any]:
+    from testimonials.models import Testimonial
+
+    if can_manage_testimonials(user):
+        return Testimonial.objects.all()
+    if role_of(user) == Role.CLIENT:
+        return Testimonial.objects.filter(client__user=user)
+    return Testimonial.objects.none()
+
+
+def testimonial_get_for(user: User, pk: Any) -> Any:
+    """One item, or 404 when it does not exist or is not the caller's to see."""
+    from django.core.exceptions import ValidationError
+
+    from testimonials.models import Testimonial
+
+    try:
+        return testimonials_visible_to(user).select_related("client", "consent").get(pk=pk)
+    except (Testimonial.DoesNotExist, ValidationError, ValueError):
+        raise Http404 from None
+
+
+# --- sharing between organisations ------------------------------------------------------------
+# Policy 000: information is "only shared by agreement with the organisations involved". The register
+# is the administrator's; a sponsor contact (while active) sees the sharings that concern their own
+# organisation, to give or refuse its permission; no one else sees any, not even that one exists.
+
+
+def can_manage_sharings(user: Person | None) -> bool:
+    return can(user, Capability.MANAGE_PRACTICE)
+
+
+def sharings_visible_to(user: User) -> QuerySet[Any]:
+    from disclosures.models import OrganisationSharing, SharingPermission
+
+    if can_manage_sharings(user):
+        return OrganisationSharing.objects.all()
+    organisation_id = sponsor_organisation_id(user)
+    if organisation_id is not None:
+        concerns_it = SharingPermission.objects.filter(sharing=OuterRef("pk"), organisation_id=organisation_id)
+        return OrganisationSharing.objects.filter(Exists(concerns_it))
+    return OrganisationSharing.objects.none()
+
+
+def shows_sharings_link(user: Person | None) -> bool:
+    return can_manage_sharings(user) or (
+        role_of(user) == Role.SPONSOR and sponsor_organisation_id(cast("User", user)) is not None
+    )
+
+
+def sharing_get_for(user: User, pk: Any) -> Any:
+    """One sharing, or 404 when it does not exist or does not concern the caller's organisation."""
+    from django.core.exceptions import ValidationError
+
+    from disclosures.models import OrganisationSharing
+
+    try:
+        return sharings_visible_to(user).select_related("organisation", "to_organisation").get(pk=pk)
+    except (OrganisationSharing.DoesNotExist, ValidationError, ValueError):
+        raise Http404 from None
+
+
+def sharing_organisation_for(user: User, sharing: Any) -> Any:
+    """The organisation a sponsor contact decides for on this sharing: their own, when it concerns
+    it; else None (the administrator records a permission, never gives one)."""
+    organisation_id = sponsor_organisation_id(user)
+    if organisation_id is None:
+        return None
+    permission = sharing.permissions.filter(organisation_id=organisation_id).select_related("organisation").first()
+    return permission.organisation if permission is not None else None
 
 
 # --- complaints and breaches --------------------------------------------------------------
@@ -1011,6 +1135,8 @@ def finance_organisations_for(user: User) -> QuerySet[Any]:
         return Organisation.objects.order_by("name")
     if role == Role.AUDITOR and finance_access_for(user) >= FinanceAccess.READ:
         # Only organisations named on an issued record: the filter must not become a client list.
+        # One probe per organisation on the (organisation, issued_on, number) index (a draft has
+        # no issued_on), not a scan of every invoice: the choices cost the same at a million.
         from finance.models import Invoice
 
         issued = Invoice.objects.filter(organisation=OuterRef("pk"), issued_on__isnull=False).exclude(
@@ -1130,5 +1256,3 @@ def can_download_subject_access_export(user: User, request: SubjectAccessRequest
             and sponsor_organisations_of(user).filter(pk=request.organisation_id).exists()
         )
     return False
-        # One probe per organisation on the (organisation, issued_on, number) index (a draft has
-        # no issued_on), not a scan of every invoice: the choices cost the same at a million.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,7 +16,7 @@ from confidentiality.api import AccessBeforeBody, StrictModelSerializer
 from confidentiality.pagination import GivenAtCursorPage
 from confidentiality.roles import Role
 from consent import selectors, services
-from consent.models import Agreement, AgreementTemplate, ConsentRecord, InformationCategory
+from consent.models import Agreement, AgreementTemplate, ConsentRecord, InformationCategory, ProfessionalCode
 from consent.text import agreement_text
 
 if TYPE_CHECKING:
@@ -43,8 +43,20 @@ class SignatureSerializer(serializers.Serializer):
         return str(obj.user.display_name or obj.user.email)
 
 
+class CoachCodeSerializer(serializers.Serializer):
+    coach = serializers.SerializerMethodField()
+    code = serializers.CharField(source="code.name")
+    body = serializers.CharField(source="code.body")
+    link = serializers.CharField(source="code.link")
+    text = serializers.CharField(source="code.text")
+
+    def get_coach(self, obj: Any) -> str:
+        return str(obj.coach.display_name or obj.coach.email)
+
+
 class AgreementSerializer(serializers.ModelSerializer):
     terms = TermSerializer(many=True, read_only=True)
+    coach_codes = serializers.SerializerMethodField(help_text="The professional code each coach works under.")
     signatures = SignatureSerializer(many=True, read_only=True)
     text = serializers.SerializerMethodField()
     missing = serializers.SerializerMethodField()
@@ -60,11 +72,17 @@ class AgreementSerializer(serializers.ModelSerializer):
             "signed_at",
             *services.CONTENT_FIELDS,
             "terms",
+            "coach_codes",
             "signatures",
             "text",
             "missing",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(CoachCodeSerializer(many=True))
+    def get_coach_codes(self, obj: Agreement) -> Any:
+        named = obj.coach_codes.select_related("coach", "code").order_by("coach__display_name", "coach_id")
+        return CoachCodeSerializer(named, many=True).data
 
     def get_text(self, obj: Agreement) -> str:
         """The exact text; its SHA-256 is what a signature binds."""
@@ -215,3 +233,32 @@ class CategoryList(AccessBeforeBody, generics.ListCreateAPIView):
 
     def perform_create(self, serializer: Any) -> None:
         serializer.instance = services.information_category_create(actor=self.request.user, **serializer.validated_data)
+
+
+class ProfessionalCodeSerializer(StrictModelSerializer):
+    class Meta:
+        model = ProfessionalCode
+        fields = ["id", "name", "body", "link", "text", "active"]
+        read_only_fields = ["id", "active"]
+
+
+@extend_schema(tags=["agreements"])
+class ProfessionalCodeList(AccessBeforeBody, generics.ListCreateAPIView):
+    """The practice's professional codes still in use (policy 004): read by those who draft agreements,
+    added by the administrator."""
+
+    request: SignedInApiRequest  # IsAuthenticated, the default permission, lets in only people with an account
+
+    serializer_class = ProfessionalCodeSerializer
+    pagination_class = None
+
+    def get_queryset(self) -> Any:
+        if access.role_of(self.request.user) not in (Role.ADMIN, Role.COACH):
+            raise Http404
+        return ProfessionalCode.objects.filter(active=True)
+
+    def create_access(self) -> None:
+        access.require(self.request.user, access.Capability.MANAGE_PRACTICE)
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.instance = services.professional_code_create(actor=self.request.user, **serializer.validated_data)

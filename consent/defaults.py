@@ -36,6 +36,23 @@ SPONSOR_INCLUDES = (
 )
 SPONSOR_EXCLUDES = "What was said in sessions, personal matters, career plans, and any feedback from others."
 
+# Policy 003: "Members of the client's system (e.g. employer) who, as a result of the coaching
+# partnership, learn confidential information about the client, must keep that information
+# confidential unless it is illegal, unethical or otherwise agreed before coaching begins."
+SPONSOR_DUTY = (
+    "Anyone in the organisation who, through the coaching, learns confidential information about the "
+    "client must keep it confidential, unless keeping it would be illegal or unethical, or this agreement "
+    "says otherwise. If it is ever to be shared, the client is told before it is."
+)
+
+# Policy 003: "I expect my clients to respond in non-defensive ways to all feedback from others, even
+# unsolicited and/or anonymous, without second-guessing who might have said it or retaliating …"
+CLIENT_FEEDBACK_RESPONSE = (
+    "When feedback from others is shared with you, even unsolicited or anonymous feedback, you are asked "
+    "to respond in a non-defensive way: not to second-guess who might have said it, and never to retaliate "
+    "for feedback that is hard to accept. This keeps people willing to share feedback with you in future."
+)
+
 # Categories shared by default in the standard template: (key, with whom, by whom, when, form, circumstances)
 SHARED_BY_DEFAULT = {
     "goals": (
@@ -65,15 +82,20 @@ def install(category_model: Any, template_model: Any, term_model: Any) -> Any:
         categories[key], _ = category_model.objects.get_or_create(
             key=key, defaults={"name": name, "description": description, "builtin": True, "position": position}
         )
+    wording = {
+        "introduction": INTRODUCTION,
+        "sponsor_summary_includes": SPONSOR_INCLUDES,
+        "sponsor_summary_excludes": SPONSOR_EXCLUDES,
+        "feedback_anonymity": "by_category",
+        "exceptions": EXCEPTIONS,
+        "sponsor_duty": SPONSOR_DUTY,
+        "client_feedback_response": CLIENT_FEEDBACK_RESPONSE,
+    }
+    # A migration older than a field passes a historical model without it (0002 predates the
+    # sponsor's duty and the client's part; 0006 fills them in).
+    known = {field.name for field in template_model._meta.get_fields()}
     template, created = template_model.objects.get_or_create(
-        name="Standard three-way agreement",
-        defaults={
-            "introduction": INTRODUCTION,
-            "sponsor_summary_includes": SPONSOR_INCLUDES,
-            "sponsor_summary_excludes": SPONSOR_EXCLUDES,
-            "feedback_anonymity": "by_category",
-            "exceptions": EXCEPTIONS,
-        },
+        name="Standard three-way agreement", defaults={k: v for k, v in wording.items() if k in known}
     )
     if created:
         for key, category in categories.items():

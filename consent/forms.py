@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 
-from consent.models import AgreementTemplate, ConsentRecord, FeedbackAnonymity
+from consent.models import AgreementTemplate, ConsentRecord, DangerParty, FeedbackAnonymity, ProfessionalCode
 
 
 class StartAgreementForm(forms.Form):
@@ -26,14 +26,60 @@ class AgreementDraftForm(forms.Form):
         label="When confidentiality may be broken (plain words)", widget=forms.Textarea(attrs={"rows": 4})
     )
     guidelines = forms.CharField(
-        label="Organisation's and professional body's guidelines",
+        label="The partners' confidentiality guidelines the coaching works within",
+        help_text="The client's and the organisation's guidelines, agreements and documents that apply. "
+        "Needed before the agreement goes out for signing.",
         widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+    adviser_name = forms.CharField(
+        label="Adviser on questions of confidentiality",
+        help_text="Someone inside or outside the organisation who can advise the partners (policy 003).",
+        max_length=150,
+        required=False,
+    )
+    adviser_contact = forms.CharField(label="How to reach the adviser", max_length=200, required=False)
+    sponsor_duty = forms.CharField(
+        label="The organisation's duty of confidence", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    client_feedback_response = forms.CharField(
+        label="What is asked of the client when feedback is shared",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+    serious_danger_parties = forms.MultipleChoiceField(
+        label="Who else may be told in serious danger",
+        help_text="Beyond the emergency services, the police, the regulator and the relevant government bodies, "
+        "which policy 001 names: only the parties ticked here.",
+        choices=DangerParty.choices,
+        widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     edit_version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, terms: list[Any], **kwargs: Any) -> None:
+    def clean_serious_danger_parties(self) -> str:
+        return ",".join(self.cleaned_data["serious_danger_parties"])
+
+    def __init__(
+        self, *args: Any, terms: list[Any], coaches: list[tuple[Any, Any]] | None = None, **kwargs: Any
+    ) -> None:
+        """``coaches``: for an agreement, each coach on the engagement with the code it names for them."""
         super().__init__(*args, **kwargs)
+        stored = self.initial.get("serious_danger_parties")
+        if isinstance(stored, str):  # the model keeps them comma-separated
+            self.initial["serious_danger_parties"] = [part for part in stored.split(",") if part]
+        self.coach_ids = []
+        codes = ProfessionalCode.objects.filter(active=True)
+        for coach, code in coaches or []:
+            name = f"coach_{coach.pk}"
+            self.fields[name] = forms.ModelChoiceField(
+                queryset=codes,
+                required=False,
+                initial=code.pk if code is not None and code.active else None,
+                label=f"Professional code {coach.display_name or coach.email} works under",
+                empty_label="Choose from the practice's list",
+            )
+            self.coach_ids.append(coach.pk)
         self.term_rows = []
         for term in terms:
             prefix = f"term_{term.category_id}_"
@@ -60,6 +106,21 @@ class AgreementDraftForm(forms.Form):
                 for name in ("shared", "with_whom", "by_whom", "when", "form", "circumstances")
             }
         return values
+
+    def coach_codes(self) -> dict[int, Any]:
+        return {coach_id: self.cleaned_data.get(f"coach_{coach_id}") for coach_id in self.coach_ids}
+
+
+class ProfessionalCodeForm(forms.Form):
+    name = forms.CharField(label="Name of the code", max_length=150)
+    body = forms.CharField(label="Professional body that keeps it", max_length=150)
+    link = forms.URLField(label="Link to it", max_length=300, required=False, assume_scheme="https")
+    text = forms.CharField(
+        label="Or its text",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text="Where there is no link.",
+    )
 
 
 class SignForm(forms.Form):

@@ -15,6 +15,23 @@ class FeedbackAnonymity(models.TextChoices):
     BY_NAME = "by_name", "By name"
 
 
+class DangerParty(models.TextChoices):
+    """Who may be told in serious danger beyond the bodies policy 001 names (the regulator, a relevant
+    government organisation, and so the emergency services and the police): only a party the
+    agreement names, "where agreed with the consumer or other person/organisation"."""
+
+    GP = "gp", "The client's GP"
+    SAFEGUARDING = "safeguarding_lead", "A safeguarding lead"
+    BOARD = "board_senior_staff", "The organisation's board or senior staff"
+    SPONSOR = "sponsor", "The sponsoring organisation"
+
+
+def danger_parties(value: str) -> list[str]:
+    """The parties a comma-separated ``serious_danger_parties`` names, in the choices' order."""
+    named = {part.strip() for part in (value or "").split(",") if part.strip()}
+    return [key for key in DangerParty.values if key in named]
+
+
 class InformationCategory(models.Model):
     """A kind of information the agreement settles, e.g. 'assessment results' (policy 003)."""
 
@@ -45,11 +62,43 @@ class AgreementContent(models.Model):
     )
     exceptions = models.TextField(help_text="When confidentiality may be broken, in plain words.")
     guidelines = models.TextField(
-        blank=True, help_text="The organisation's and professional body's guidelines that apply."
+        blank=True, help_text="The partners' confidentiality guidelines the coaching works within (policy 003)."
     )
+    # Policy 003: "the stakeholders should identify … an internal/external resource who can advise the
+    # coaching partners regarding questions of confidentiality".
+    adviser_name = models.CharField(max_length=150, blank=True)
+    adviser_contact = models.CharField(max_length=200, blank=True)
+    # Policy 003, in the default wording: the client's system keeps what it learns confidential; the
+    # client responds to feedback without defending or retaliating.
+    sponsor_duty = models.TextField(blank=True)
+    client_feedback_response = models.TextField(blank=True)
+    # Policy 001: in serious danger, anyone beyond the regulator and the relevant government bodies
+    # only "where agreed": the parties named here (DangerParty keys, comma-separated).
+    serious_danger_parties = models.CharField(max_length=200, blank=True)
 
     class Meta:
         abstract = True
+
+
+class ProfessionalCode(models.Model):
+    """A code of ethics a coach of the practice works under, from the practice's list (policy 004:
+    "what are the requirements of the professional body you are a member of").
+
+    A code is never edited, only retired: agreements name it in the text their signatures bind.
+    """
+
+    name = models.CharField(max_length=150, unique=True)
+    body = models.CharField(max_length=150, help_text="The professional body that keeps it.")
+    link = models.URLField(max_length=300, blank=True)
+    text = models.TextField(blank=True, help_text="Its text, where there is no link to it.")
+    active = models.BooleanField(default=True, help_text="Retired codes are kept for the agreements that name them.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.body})"
 
 
 class TermContent(models.Model):
@@ -127,6 +176,20 @@ class AgreementTerm(TermContent):
 
     def __str__(self) -> str:
         return f"{self.agreement}: {self.category}"
+
+
+class AgreementCoachCode(models.Model):
+    """The professional code one coach on the engagement works under, as this version names it."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="coach_codes")
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    code = models.ForeignKey(ProfessionalCode, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agreement", "coach"], name="one_code_per_coach_per_agreement")]
+
+    def __str__(self) -> str:
+        return f"{self.agreement}: {self.code}"
 
 
 class Signature(models.Model):

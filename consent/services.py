@@ -11,13 +11,18 @@ from django.utils import timezone
 
 import access
 from confidentiality.audit import audit_engagement_event, audit_record
+from consent import hooks
 from consent.models import (
     Agreement,
+    AgreementCoachCode,
     AgreementTemplate,
     AgreementTerm,
     ConsentRecord,
+    DangerParty,
     InformationCategory,
+    ProfessionalCode,
     Signature,
+    danger_parties,
 )
 from consent.text import agreement_text
 
@@ -31,6 +36,11 @@ CONTENT_FIELDS = (
     "feedback_anonymity",
     "exceptions",
     "guidelines",
+    "adviser_name",
+    "adviser_contact",
+    "sponsor_duty",
+    "client_feedback_response",
+    "serious_danger_parties",
 )
 TERM_FIELDS = ("shared", "with_whom", "by_whom", "when", "form", "circumstances")
 
@@ -114,6 +124,9 @@ def consent_withdraw(*, actor: User, consent: ConsentRecord) -> ConsentRecord:
         )
     if locked.kind == ConsentRecord.Kind.BASIC_INFORMATION:
         _engagements_follow_consent(actor, locked.client)
+    for hook in hooks.ON_WITHDRAWAL:
+        # What rests on the consent (a testimonial) follows it in this same transaction.
+        hook(actor=actor, consents=withdrawing)
     return locked
 
 
@@ -326,8 +339,73 @@ def agreement_start(*, actor: User, engagement: Any, template: AgreementTemplate
         for category in InformationCategory.objects.exclude(pk__in=covered)
     ]
     AgreementTerm.objects.bulk_create(terms)
+    AgreementCoachCode.objects.bulk_create(
+        AgreementCoachCode(agreement=draft, coach=coach, code=code)
+        for coach, code in _codes_to_propose(engagement, source).items()
+    )
     audit_engagement_event(actor, "agreement.start", engagement, draft, version=version)
     return draft
+
+
+def engagement_coaches(engagement: Any) -> list[Any]:
+    return [m.user for m in engagement.members.filter(kind="coach").select_related("user").order_by("user_id")]
+
+
+def _codes_to_propose(engagement: Any, source: Any) -> dict[Any, ProfessionalCode]:
+    """The code each coach is proposed to work under in a new draft, for them to check: the one the
+    version it is made from names for them, else the one they named last, else the practice's only
+    code when it keeps one. A retired code is never proposed."""
+    active = list(ProfessionalCode.objects.filter(active=True)[:2])
+    proposed = {}
+    for coach in engagement_coaches(engagement):
+        named = AgreementCoachCode.objects.filter(coach=coach, code__active=True).select_related("code")
+        previous = named.filter(agreement=source).first() if isinstance(source, Agreement) else None
+        previous = previous or named.order_by("-agreement__created_at").first()
+        if previous is not None:
+            proposed[coach] = previous.code
+        elif len(active) == 1:
+            proposed[coach] = active[0]
+    return proposed
+
+
+def _name_codes(agreement: Agreement, coach_codes: dict[int, ProfessionalCode | None]) -> None:
+    """Set the code each coach (by user id) works under; None takes the naming away."""
+    coaches = {coach.pk: coach for coach in engagement_coaches(agreement.engagement)}
+    for coach_id, code in coach_codes.items():
+        field = f"coach_{coach_id}"
+        if coach_id not in coaches:
+            raise ValidationError({field: "Only a coach on this engagement names the code they work under."})
+        if code is None:
+            AgreementCoachCode.objects.filter(agreement=agreement, coach_id=coach_id).delete()
+            continue
+        if not ProfessionalCode.objects.filter(pk=code.pk, active=True).exists():
+            raise ValidationError({field: "The practice no longer keeps this code: choose one from its list."})
+        AgreementCoachCode.objects.update_or_create(
+            agreement=agreement, coach=coaches[coach_id], defaults={"code": code}
+        )
+
+
+def agreement_unready(agreement: Agreement) -> dict[str, str]:
+    """What a draft must say before it goes out for signing (policies 003, 004): the partners'
+    confidentiality guidelines, an adviser on confidentiality questions and how to reach them, and
+    the professional code each coach on the engagement works under. Keyed by the draft form's field."""
+    missing = {}
+    if not agreement.guidelines.strip():
+        missing["guidelines"] = "Say which confidentiality guidelines of the partners the coaching works within."
+    if not agreement.adviser_name.strip():
+        missing["adviser_name"] = "Name the adviser on questions of confidentiality."
+    if not agreement.adviser_contact.strip():
+        missing["adviser_contact"] = "Say how the partners reach the adviser."
+    named = set(
+        AgreementCoachCode.objects.filter(agreement=agreement, code__active=True).values_list("coach_id", flat=True)
+    )
+    for coach in engagement_coaches(agreement.engagement):
+        if coach.pk not in named:
+            missing[f"coach_{coach.pk}"] = (
+                f"Name the professional code {coach.display_name or 'this coach'} works under, "
+                "from the practice's list."
+            )
+    return missing
 
 
 @transaction.atomic
@@ -338,8 +416,10 @@ def agreement_update_draft(
     expected_edit_version: int,
     content: dict[str, Any],
     terms: dict[int, dict[str, Any]],
+    coach_codes: dict[int, ProfessionalCode | None] | None = None,
 ) -> Agreement:
-    """Change a draft's wording and terms. ``terms`` maps category id to its fields."""
+    """Change a draft's wording and terms. ``terms`` maps category id to its fields; ``coach_codes``
+    a coach's user id to the professional code they work under."""
     if not access.can_draft_agreement(actor, agreement.engagement):
         raise PermissionDenied("Only the administrator or a coach on this engagement drafts its agreement.")
     locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
@@ -352,6 +432,7 @@ def agreement_update_draft(
     _apply_wording(
         locked, content, terms, new_term=lambda category_id: AgreementTerm(agreement=locked, category_id=category_id)
     )
+    _name_codes(locked, coach_codes or {})
     locked.edit_version += 1
     locked.full_clean()
     locked.save()
@@ -364,6 +445,14 @@ def _apply_wording(holder: Any, content: dict[str, Any], terms: dict[int, dict[s
     for name in CONTENT_FIELDS:
         if name in content:
             setattr(holder, name, content[name])
+    if "serious_danger_parties" in content:
+        named = [part.strip() for part in (content["serious_danger_parties"] or "").split(",") if part.strip()]
+        unknown = sorted(set(named) - set(DangerParty.values))
+        if unknown:
+            raise ValidationError(
+                {"serious_danger_parties": f"Not a party the agreement can name: {', '.join(unknown)}."}
+            )
+        holder.serious_danger_parties = ",".join(danger_parties(",".join(named)))
     if not (holder.exceptions or "").strip():
         raise ValidationError({"exceptions": "Say in plain words when confidentiality may be broken."})
     for category_id, values in terms.items():
@@ -417,6 +506,9 @@ def agreement_send(*, actor: User, agreement: Agreement) -> Agreement:
     locked = Agreement.objects.select_for_update().select_related("engagement__organisation").get(pk=agreement.pk)
     if locked.state != Agreement.State.DRAFT:
         raise ValidationError("This version was already sent.")
+    unready = agreement_unready(locked)
+    if unready:
+        raise ValidationError(unready)
     stepping_aside = Agreement.objects.filter(
         engagement=locked.engagement, state__in=[Agreement.State.SIGNED, Agreement.State.OUT_FOR_SIGNATURE]
     )
@@ -534,3 +626,45 @@ def information_category_create(*, actor: User, name: str, description: str = ""
     category.save()
     audit_record(actor=actor, action="information_category.create", obj=category)
     return category
+
+
+# --- the practice's list of professional codes --------------------------------------------------
+
+
+@transaction.atomic
+def professional_code_create(
+    *, actor: User | None, name: str, body: str, link: str = "", text: str = ""
+) -> ProfessionalCode:
+    """A code of ethics the practice's coaches may work under, with its text or a link to it.
+    ``actor`` None: the system (a management command setting up a practice)."""
+    if actor is not None and not access.can(actor, access.Capability.MANAGE_PRACTICE):
+        raise PermissionDenied("Only the practice administrator keeps the list of professional codes.")
+    name, body, link, text = name.strip(), body.strip(), link.strip(), text.strip()
+    if not name:
+        raise ValidationError({"name": "Name the code."})
+    if not body:
+        raise ValidationError({"body": "Name the professional body that keeps it."})
+    if not (link or text):
+        raise ValidationError({"link": "Give the code's text or a link to it."})
+    if ProfessionalCode.objects.filter(name__iexact=name).exists():
+        raise ValidationError({"name": "The practice already keeps a code of this name."})
+    code = ProfessionalCode(name=name, body=body, link=link, text=text)
+    code.full_clean()
+    code.save()
+    audit_record(actor=actor, action="professional_code.create", obj=code)
+    return code
+
+
+@transaction.atomic
+def professional_code_set_active(*, actor: User, code: ProfessionalCode, active: bool) -> ProfessionalCode:
+    """Retire a code (new drafts cannot name it; agreements that do keep it) or bring it back."""
+    if not access.can(actor, access.Capability.MANAGE_PRACTICE):
+        raise PermissionDenied("Only the practice administrator keeps the list of professional codes.")
+    locked = ProfessionalCode.objects.select_for_update().get(pk=code.pk)
+    if locked.active != active:
+        locked.active = active
+        locked.save(update_fields=["active"])
+        audit_record(
+            actor=actor, action="professional_code.retire" if not active else "professional_code.restore", obj=locked
+        )
+    return locked

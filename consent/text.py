@@ -69,9 +69,45 @@ def agreement_text(agreement: Any) -> AgreementText:
         ("Feedback from others will be reported", FeedbackAnonymity(agreement.feedback_anonymity).label),
         ("When confidentiality may be broken", agreement.exceptions),
         ("Guidelines that apply", agreement.guidelines or "None beyond this agreement."),
+        *_named_since_issue_22(agreement),
     )
     title = (
         f"Confidentiality agreement, version {agreement.version}: {engagement.title} ({engagement.reference}), "
         f"{engagement.organisation.name}"
     )
     return AgreementText(title=title, sections=sections, terms=tuple(terms))
+
+
+def _named_since_issue_22(agreement: Any) -> tuple[tuple[str, str], ...]:
+    """The sections an agreement has only when it says them: the sponsor's duty and the client's part
+    (policy 003), the codes the coaches work under and the adviser (policies 003, 004). An agreement
+    made before they existed says none of them, so its text, and the hash its signatures bind, is
+    unchanged."""
+    sections = []
+    if agreement.sponsor_duty:
+        sections.append(("The organisation's duty of confidence", agreement.sponsor_duty))
+    if agreement.client_feedback_response:
+        sections.append(("When feedback is shared with the client", agreement.client_feedback_response))
+    codes = [
+        f"{named.coach.display_name or named.coach.email}: {named.code.name} ({named.code.body})"
+        + (f", {named.code.link}" if named.code.link else "")
+        + (f"\n{named.code.text}" if named.code.text else "")
+        for named in agreement.coach_codes.select_related("coach", "code").order_by("coach__display_name", "coach_id")
+    ]
+    if codes:
+        sections.append(("Professional codes the coaches work under", "\n".join(codes)))
+    from consent.models import DangerParty, danger_parties
+
+    parties = danger_parties(agreement.serious_danger_parties)
+    if parties:
+        sections.append(
+            (
+                "Who else may be told in serious danger",
+                "Beyond the emergency services, the police, the regulator and the relevant government "
+                "bodies: " + "; ".join(DangerParty(key).label for key in parties) + ".",
+            )
+        )
+    if agreement.adviser_name:
+        adviser = agreement.adviser_name + (f", {agreement.adviser_contact}" if agreement.adviser_contact else "")
+        sections.append(("Adviser on questions of confidentiality", adviser))
+    return tuple(sections)

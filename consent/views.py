@@ -116,7 +116,9 @@ def agreement_edit(request: SignedInRequest, pk: str) -> HttpResponse:
     initial = {name: getattr(agreement, name) for name in services.CONTENT_FIELDS} | {
         "edit_version": agreement.edit_version
     }
-    form = forms.AgreementDraftForm(request.POST or None, initial=initial, terms=terms)
+    named = {c.coach_id: c.code for c in agreement.coach_codes.select_related("code")}
+    coaches = [(coach, named.get(coach.pk)) for coach in services.engagement_coaches(agreement.engagement)]
+    form = forms.AgreementDraftForm(request.POST or None, initial=initial, terms=terms, coaches=coaches)
     if request.method == "POST" and form.is_valid():
         content = {name: form.cleaned_data[name] for name in services.CONTENT_FIELDS}
         try:
@@ -127,6 +129,7 @@ def agreement_edit(request: SignedInRequest, pk: str) -> HttpResponse:
                     expected_edit_version=form.cleaned_data["edit_version"],
                     content=content,
                     terms=form.term_values(),
+                    coach_codes=form.coach_codes(),
                 )
                 if "send" in request.POST:
                     services.agreement_send(actor=user, agreement=updated)
@@ -262,7 +265,15 @@ def template_list(request: SignedInRequest) -> HttpResponse:
     )
     if made is not None:
         return redirect("consent:template_edit", pk=made.pk)
-    return render(request, "consent/template_list.html", {"templates": templates, "form": form})
+    return render(
+        request,
+        "consent/template_list.html",
+        {
+            "templates": templates,
+            "form": form,
+            "can_manage_codes": access.can(user, access.Capability.MANAGE_PRACTICE),
+        },
+    )
 
 
 @login_required
@@ -293,3 +304,38 @@ def template_edit(request: SignedInRequest, pk: str) -> HttpResponse:
         return redirect("consent:templates")
     assert isinstance(template, AgreementTemplate)
     return render(request, "consent/agreement_edit.html", {"form": form, "template": template})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def professional_code_list(request: SignedInRequest) -> HttpResponse:
+    """The professional codes the practice's coaches work under (policy 004); each agreement names one
+    per coach. The administrator adds codes and retires them."""
+    from consent.models import ProfessionalCode
+
+    user: User = request.user
+    access.require(user, access.Capability.MANAGE_PRACTICE)
+    form = forms.ProfessionalCodeForm(request.POST or None)
+    if act_on(form, lambda data: services.professional_code_create(actor=user, **data)):
+        messages.success(request, "Code added. Coaches can name it in their agreements.")
+        return redirect("consent:professional_codes")
+    return render(
+        request, "consent/professional_code_list.html", {"codes": ProfessionalCode.objects.all(), "form": form}
+    )
+
+
+@login_required
+@require_POST
+def professional_code_active(request: SignedInRequest, pk: int) -> HttpResponse:
+    """Retire a code, or bring it back: the form sends ``active`` to bring it back."""
+    from consent.models import ProfessionalCode
+
+    user: User = request.user
+    access.require(user, access.Capability.MANAGE_PRACTICE)
+    code = ProfessionalCode.objects.filter(pk=pk).first()
+    if code is None:
+        raise Http404
+    active = request.POST.get("active") == "1"
+    services.professional_code_set_active(actor=user, code=code, active=active)
+    messages.success(request, f"{code.name} is {'back on' if active else 'retired from'} the practice's list.")
+    return redirect("consent:professional_codes")

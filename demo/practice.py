@@ -171,6 +171,7 @@ def seed_demo(*, scale: int = 0, issue_tokens: bool = False) -> dict[str, Any]:
             ends_on=today + datetime.timedelta(days=days_to_end),
         )
         engagements[reference] = engagement
+    _seed_professional_codes(people["admin"])
     _seed_agreements(engagements, people)
     _seed_paused(engagements["ENG-2026-005"], clients["paused_client"])
     close_lapsed(today)  # as the nightly task does: ENG-2025-011's people are told it closes soon
@@ -185,7 +186,10 @@ def seed_demo(*, scale: int = 0, issue_tokens: bool = False) -> dict[str, Any]:
     _seed_disclosures(engagements)
     _seed_concerns(engagements["ENG-2026-001"], people)
     _seed_feedback(engagements, people)
+    _seed_unsolicited_feedback(engagements, people, today)
     _seed_complaints(engagements, people)
+    _seed_testimonials(clients["client"], people["admin"])
+    _seed_sharing(organisations, people)
     from finance.demo import seed_finance
 
     seed_finance(people=people, organisations=organisations, engagements=engagements)
@@ -356,14 +360,72 @@ def _seed_agreements(engagements: dict[str, Any], people: dict[str, User]) -> No
         _agree(engagements[reference], people[coach_key], [people[key] for key in signers])
 
 
+# The practice's list of professional codes (policy 004), and the one each demo coach works under
+# (by e-mail; anyone else works under the first).
+DEMO_CODES = (
+    ("EMCC Global Code of Ethics", "EMCC Global", "https://www.globalcodeofethics.org/", ""),
+    (
+        "ICF Code of Ethics",
+        "International Coaching Federation",
+        "https://coachingfederation.org/ethics/code-of-ethics",
+        "",
+    ),
+    (
+        "Practice supervision agreement",
+        "Lindqvist & Achebe Coaching",
+        "",
+        "Every coach of the practice takes their confidentiality questions to supervision at least monthly, "
+        "and to the adviser the agreement names in between.",
+    ),
+)
+DEMO_CODE_OF = {"tom.coach@practice.example": "ICF Code of Ethics"}
+# Policy 003: "an internal/external resource who can advise the coaching partners regarding questions
+# of confidentiality".
+DEMO_ADVISER = ("Dr Helen Marsh, the practice's external supervisor", "helen.marsh@supervision.example, 020 7946 0123")
+
+
+def _seed_professional_codes(admin: User) -> None:
+    from consent.models import ProfessionalCode
+    from consent.services import professional_code_create
+
+    for name, body, link, text in DEMO_CODES:
+        if not ProfessionalCode.objects.filter(name=name).exists():
+            professional_code_create(actor=admin, name=name, body=body, link=link, text=text)
+
+
 def _agree(engagement: Any, coach: User, signers: list[User]) -> None:
-    """The standard agreement put out for signing by ``coach`` and signed by ``signers``, in order."""
+    """The standard agreement put out for signing by ``coach`` and signed by ``signers``, in order:
+    naming the organisation's guidelines, the adviser and the code each coach works under."""
     from consent.defaults import install_current
-    from consent.services import agreement_send, agreement_sign, agreement_start, current_agreement, latest_draft
+    from consent.models import ProfessionalCode
+    from consent.services import (
+        agreement_send,
+        agreement_sign,
+        agreement_start,
+        agreement_update_draft,
+        current_agreement,
+        engagement_coaches,
+        latest_draft,
+    )
 
     if current_agreement(engagement) is not None:
         return
     draft = latest_draft(engagement) or agreement_start(actor=coach, engagement=engagement, template=install_current())
+    draft = agreement_update_draft(
+        actor=coach,
+        agreement=draft,
+        expected_edit_version=draft.edit_version,
+        content={
+            "guidelines": f"{engagement.organisation.name}'s information security and data protection policies.",
+            "adviser_name": DEMO_ADVISER[0],
+            "adviser_contact": DEMO_ADVISER[1],
+        },
+        terms={},
+        coach_codes={
+            member.pk: ProfessionalCode.objects.get(name=DEMO_CODE_OF.get(member.email, DEMO_CODES[0][0]))
+            for member in engagement_coaches(engagement)
+        },
+    )
     sent = agreement_send(actor=coach, agreement=draft)
     for signer in signers:
         agreement_sign(actor=signer, agreement=sent, shown_hash=sent.text_hash)
@@ -421,9 +483,21 @@ def _seed_daily_work(engagements: dict[str, Any], people: dict[str, User], today
             held_on=today - datetime.timedelta(days=7),
             duration_minutes=60,
             mode="video",
+            place="Video call: the coach in the practice's closed office, the client in a booked meeting room",
+            setting_private=True,
         )
         note_create(actor=coach, engagement=engagement, body=text, session=session, shared_with_client=shared)
     first = engagements["ENG-2026-001"]
+    if first.sessions.count() < 2:
+        # A phone session Maya has not yet said where it took place: incomplete, and on her dashboard
+        # until she does (policy 002).
+        session_record(
+            actor=people["coach"],
+            engagement=first,
+            held_on=today - datetime.timedelta(days=2),
+            duration_minutes=30,
+            mode="phone",
+        )
     if not first.documents.exists():
         document_upload(
             actor=people["coach"],
@@ -535,6 +609,37 @@ def _seed_feedback(engagements: dict[str, Any], people: dict[str, User]) -> None
     )
 
 
+def _seed_unsolicited_feedback(engagements: dict[str, Any], people: dict[str, User], today: Any) -> None:
+    """Feedback nobody asked for (policy 003): one item the coach shared in summary, and one from a
+    direct report still on the coach's dashboard, due to Sam within the practice's days."""
+    import datetime
+
+    from feedback import services as feedback_services
+
+    first = engagements["ENG-2026-001"]
+    if first.unsolicited_feedback.exists():
+        return
+    coach = people["coach"]
+    shared = feedback_services.unsolicited_feedback_record(
+        actor=coach,
+        engagement=first,
+        source_category="colleague",
+        presentation="summary",
+        text="A colleague told me Sam's updates at the leadership meeting have become clearer and shorter, "
+        "and that people now wait for them.",
+        received_on=today - datetime.timedelta(days=6),
+    )
+    feedback_services.unsolicited_feedback_share(actor=coach, feedback=shared)
+    feedback_services.unsolicited_feedback_record(
+        actor=coach,
+        engagement=first,
+        source_category="direct_report",
+        presentation="verbatim",
+        text="I would like Sam to tell us about changes before they are announced to the whole department.",
+        received_on=today - datetime.timedelta(days=1),
+    )
+
+
 def _seed_complaints(engagements: dict[str, Any], people: dict[str, User]) -> None:
     """A complaint from Sam, acknowledged, with Sam's reply; one from Zoë about an invoice (the
     service, not her information); and a breach a coach reported, waiting to be assessed."""
@@ -606,6 +711,58 @@ def _seed_complaints(engagements: dict[str, Any], people: dict[str, User]) -> No
             },
         )
         complaint_services.breach_close(actor=admin, breach=breach, expected_version=2)
+
+
+def _seed_testimonials(client: Any, admin: User) -> None:
+    """Sam's consent to be quoted, given in the portal, and the testimonial the register rests on it
+    (issue 22, item 2: policies 001 and 003, no testimony without written permission)."""
+    from consent.defaults import PORTAL_CONSENT_WORDING
+    from consent.models import ConsentRecord
+    from consent.services import consent_record
+    from testimonials import services as testimonial_services
+    from testimonials.models import Testimonial
+
+    if Testimonial.objects.filter(client=client).exists():
+        return
+    consent = consent_record(
+        actor=client.user,
+        client=client,
+        kind=ConsentRecord.Kind.TESTIMONIAL,
+        wording=PORTAL_CONSENT_WORDING["testimonial"],
+        method=ConsentRecord.Method.PORTAL,
+    )
+    item = testimonial_services.testimonial_create(
+        actor=admin,
+        client=client,
+        kind=Testimonial.Kind.TESTIMONIAL,
+        text="Six sessions gave me a way to prepare for the conversations I used to avoid. - Sam C.",
+        used_in="The practice's website, About page",
+        consent=consent,
+    )
+    testimonial_services.testimonial_mark_publishable(actor=admin, item=item)
+
+
+def _seed_sharing(organisations: dict[str, Any], people: dict[str, User]) -> None:
+    """Northwind's survey findings shared with Harbour Health, each organisation's written permission
+    given in the portal by its contact first (issue 22, item 3; policy 000: "only shared by agreement
+    with the organisations involved")."""
+    from disclosures import sharing as sharing_services
+    from disclosures.models import OrganisationSharing
+
+    northwind, harbour = organisations["Northwind Trading"], organisations["Harbour Health Trust"]
+    if OrganisationSharing.objects.filter(organisation=northwind, to_organisation=harbour).exists():
+        return
+    sharing = sharing_services.sharing_propose(
+        actor=people["admin"],
+        organisation=northwind,
+        to_organisation=harbour,
+        what="The questions and the overall findings of Northwind's 2026 staff wellbeing survey (no one's "
+        "answers, no team smaller than ten).",
+        why="Harbour Health are designing a similar survey for their staff and asked to learn from Northwind's.",
+    )
+    for contact in ("sponsor", "other_sponsor"):
+        sharing_services.sharing_permission_decide(actor=people[contact], sharing=sharing, give=True)
+    sharing_services.sharing_mark_shared(actor=people["admin"], sharing=sharing)
 
 
 def _seed_disclosures(engagements: dict[str, Any]) -> None:

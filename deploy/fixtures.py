@@ -32,8 +32,15 @@ def build(*, coaches: int, sponsors: int, clients: int, notes: int, admin: bool 
     from confidentiality.roles import Role
     from confidentiality.services import api_token_issue, user_create
     from consent.defaults import install_current
-    from consent.models import ConsentRecord, InformationCategory
-    from consent.services import agreement_send, agreement_sign, agreement_start, consent_record
+    from consent.models import ConsentRecord, InformationCategory, ProfessionalCode
+    from consent.services import (
+        agreement_send,
+        agreement_sign,
+        agreement_start,
+        agreement_template_update,
+        consent_record,
+        professional_code_create,
+    )
     from engagements.services import (
         client_create,
         engagement_create,
@@ -50,6 +57,11 @@ def build(*, coaches: int, sponsors: int, clients: int, notes: int, admin: bool 
     password = "smoke-" + secrets.token_urlsafe(18)
     today = timezone.localdate()
     template = install_current()
+    if not ProfessionalCode.objects.filter(active=True).exists():
+        # The one code every coach works under: each draft proposes it (consent.services._codes_to_propose).
+        professional_code_create(
+            actor=None, name="Smoke Code of Ethics", body="Smoke Coaching Body", link="https://example.org/code"
+        )
     goals = InformationCategory.objects.get(key="goals")
 
     def person(email: str, role: Role, name: str) -> tuple[User, dict[str, Any]]:
@@ -80,6 +92,19 @@ def build(*, coaches: int, sponsors: int, clients: int, notes: int, admin: bool 
         organisations.append(organisation)
         sponsor_users.append(user)
         out["sponsors"].append(entry)
+    if coach_users and not template.adviser_name:
+        # What every agreement names before it goes out for signing (policies 003, 004).
+        template = agreement_template_update(
+            actor=coach_users[0],
+            template=template,
+            expected_edit_version=template.edit_version,
+            content={
+                "guidelines": "Each organisation's information security policy.",
+                "adviser_name": "Smoke Adviser",
+                "adviser_contact": f"adviser@{DOMAIN}",
+            },
+            terms={},
+        )
     for i in range(clients):
         with transaction.atomic():
             c, s = i % coaches, i % sponsors
@@ -115,6 +140,8 @@ def build(*, coaches: int, sponsors: int, clients: int, notes: int, admin: bool 
                 held_on=today - datetime.timedelta(days=7),
                 duration_minutes=60,
                 mode="video",
+                place="Video call from the coach's closed office",
+                setting_private=True,
             )
             note_ids = [
                 str(

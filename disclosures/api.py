@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -17,10 +17,12 @@ import access
 from confidentiality.api import StrictCharField
 from confidentiality.audit import audit_engagement_event
 from confidentiality.crypto import load_data_keys
+from confidentiality.pagination import CursorPage
 from confidentiality.roles import Role
 from consent.models import ConsentRecord
 from disclosures import concerns
 from disclosures import services as disclosure_services
+from disclosures import sharing as sharing_services
 from disclosures.models import Concern, RecipientKind
 
 if TYPE_CHECKING:
@@ -397,3 +399,181 @@ class ConcernApprove(APIView):
             actor=request.user, disclosure=pending, approve=incoming.validated_data["approve"]
         )
         return Response(DisclosureDecisionSerializer(decided).data)
+
+
+# --- sharing between organisations (policy 000) -----------------------------------------------
+
+
+class SharingPermissionSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField(read_only=True)
+    organisation = serializers.UUIDField(source="organisation_id", read_only=True)
+    organisation_name = serializers.CharField(source="organisation.name", read_only=True)
+    state = serializers.CharField(read_only=True)
+    method = serializers.CharField(read_only=True)
+    decided_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+class SharingSummarySerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField(read_only=True)
+    reference = serializers.CharField(read_only=True)
+    organisation = serializers.UUIDField(source="organisation_id", read_only=True)
+    to_organisation = serializers.UUIDField(source="to_organisation_id", read_only=True, allow_null=True)
+    to_outside_body = serializers.CharField(read_only=True)
+    state = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    shared_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    withdrawn_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+class SharingSerializer(SharingSummarySerializer):
+    what = serializers.CharField(read_only=True)
+    why = serializers.CharField(read_only=True)
+    permissions = SharingPermissionSerializer(many=True, read_only=True)
+
+
+class SharingCreateSerializer(serializers.Serializer[Any]):
+    organisation = serializers.UUIDField(help_text="The organisation whose information it is.")
+    to_organisation = serializers.UUIDField(required=False, allow_null=True)
+    to_outside_body = StrictCharField(required=False, allow_blank=True, max_length=200, default="")
+    also_concerns = serializers.ListField(child=serializers.UUIDField(), required=False, default=list)
+    what = StrictCharField(max_length=10_000)
+    why = StrictCharField(max_length=10_000)
+
+
+class SharingDecisionSerializer(serializers.Serializer[Any]):
+    decision = serializers.ChoiceField(choices=["give", "refuse"])
+
+
+class SharingPermissionRecordSerializer(serializers.Serializer[Any]):
+    organisation = serializers.UUIDField()
+    decision = serializers.ChoiceField(choices=["give", "refuse"])
+    evidence = serializers.UUIDField(required=False, allow_null=True, help_text="The organisation's document.")
+
+
+def _organisation(user: User, pk: Any, field: str) -> Any:
+    if pk is None:
+        return None
+    organisation = access.organisations_visible_to(user).filter(pk=pk).first()
+    if organisation is None:
+        raise serializers.ValidationError({field: "No such organisation."})
+    return organisation
+
+
+def _sharing_read(request: SignedInApiRequest, sharing: Any, code: int = status.HTTP_200_OK) -> Response:
+    sharing_services.sharing_read(user=request.user, sharing=sharing)
+    sharing = access.sharing_get_for(request.user, sharing.pk)
+    return Response(SharingSerializer(sharing).data, status=code)
+
+
+def _managed_sharing(request: SignedInApiRequest, pk: str) -> Any:
+    sharing = access.sharing_get_for(request.user, pk)
+    if not access.can_manage_sharings(request.user):
+        raise PermissionDenied("Only the practice administrator can do this.")
+    return sharing
+
+
+@extend_schema(tags=["sharings"])
+class SharingList(generics.ListAPIView[Any]):
+    """The register (the administrator) or the sharings that concern the caller's organisation (a
+    sponsor contact). No text: listing reads nothing. The administrator records one with POST."""
+
+    request: SignedInApiRequest
+
+    serializer_class = SharingSummarySerializer
+    pagination_class = CursorPage
+
+    def get_queryset(self) -> Any:
+        if not access.shows_sharings_link(self.request.user):
+            raise Http404
+        return access.sharings_visible_to(self.request.user)
+
+    @extend_schema(request=SharingCreateSerializer, responses={201: SharingSerializer})
+    def post(self, request: SignedInApiRequest) -> Response:
+        if not access.can_manage_sharings(request.user):
+            raise Http404
+        incoming = SharingCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        sharing = sharing_services.sharing_propose(
+            actor=request.user,
+            organisation=_organisation(request.user, data["organisation"], "organisation"),
+            to_organisation=_organisation(request.user, data.get("to_organisation"), "to_organisation"),
+            to_outside_body=data["to_outside_body"],
+            also_concerns=[_organisation(request.user, pk, "also_concerns") for pk in data["also_concerns"]],
+            what=data["what"],
+            why=data["why"],
+        )
+        return _sharing_read(request, sharing, status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["sharings"])
+class SharingDetail(APIView):
+    """One sharing with what and why, and each organisation's permission. Reading it is audited."""
+
+    @extend_schema(responses=SharingSerializer)
+    def get(self, request: SignedInApiRequest, pk: str) -> Response:
+        return _sharing_read(request, access.sharing_get_for(request.user, pk))
+
+
+@extend_schema(tags=["sharings"])
+class SharingPermissionDecide(APIView):
+    """A sponsor contact gives or refuses their organisation's written permission."""
+
+    @extend_schema(request=SharingDecisionSerializer, responses=SharingSerializer)
+    def post(self, request: SignedInApiRequest, pk: str) -> Response:
+        sharing = access.sharing_get_for(request.user, pk)
+        if access.can_manage_sharings(request.user):
+            raise PermissionDenied("The administrator records an organisation's permission with its document.")
+        incoming = SharingDecisionSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        sharing_services.sharing_permission_decide(
+            actor=request.user, sharing=sharing, give=incoming.validated_data["decision"] == "give"
+        )
+        return _sharing_read(request, sharing)
+
+
+@extend_schema(tags=["sharings"])
+class SharingPermissionRecord(APIView):
+    """The administrator records a permission given (or refused) in writing, on the organisation's document."""
+
+    @extend_schema(request=SharingPermissionRecordSerializer, responses=SharingSerializer)
+    def post(self, request: SignedInApiRequest, pk: str) -> Response:
+        from engagements.models import Document
+
+        sharing = _managed_sharing(request, pk)
+        incoming = SharingPermissionRecordSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        evidence = None
+        if data.get("evidence") is not None:
+            evidence = Document.objects.select_related("engagement").filter(pk=data["evidence"]).first()
+            if evidence is None:
+                raise serializers.ValidationError({"evidence": "No such document."})
+        sharing_services.sharing_permission_record(
+            actor=request.user,
+            sharing=sharing,
+            organisation=_organisation(request.user, data["organisation"], "organisation"),
+            give=data["decision"] == "give",
+            evidence=evidence,
+        )
+        return _sharing_read(request, sharing)
+
+
+@extend_schema(tags=["sharings"])
+class SharingShared(APIView):
+    """Mark it shared; refused (400, naming them) while any organisation's written permission is missing."""
+
+    @extend_schema(request=None, responses=SharingSerializer)
+    def post(self, request: SignedInApiRequest, pk: str) -> Response:
+        sharing = sharing_services.sharing_mark_shared(actor=request.user, sharing=_managed_sharing(request, pk))
+        return _sharing_read(request, sharing)
+
+
+@extend_schema(tags=["sharings"])
+class SharingWithdraw(APIView):
+    """A proposed sharing is not going ahead."""
+
+    @extend_schema(request=None, responses=SharingSerializer)
+    def post(self, request: SignedInApiRequest, pk: str) -> Response:
+        sharing = sharing_services.sharing_withdraw(actor=request.user, sharing=_managed_sharing(request, pk))
+        return _sharing_read(request, sharing)

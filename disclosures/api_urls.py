@@ -16,4 +16,14 @@ urlpatterns = [
     path("concerns/<uuid:pk>/change/", api.ConcernChange.as_view(), name="api_concern_change"),
     path("concerns/<uuid:pk>/withdraw/", api.ConcernWithdraw.as_view(), name="api_concern_withdraw"),
     path("concerns/<uuid:pk>/approve/", api.ConcernApprove.as_view(), name="api_concern_approve"),
+    path("sharings/", api.SharingList.as_view(), name="api_sharings"),
+    path("sharings/<uuid:pk>/", api.SharingDetail.as_view(), name="api_sharing"),
+    path("sharings/<uuid:pk>/permission/", api.SharingPermissionDecide.as_view(), name="api_sharing_permission"),
+    path(
+        "sharings/<uuid:pk>/permission/record/",
+        api.SharingPermissionRecord.as_view(),
+        name="api_sharing_permission_record",
+    ),
+    path("sharings/<uuid:pk>/shared/", api.SharingShared.as_view(), name="api_sharing_shared"),
+    path("sharings/<uuid:pk>/withdraw/", api.SharingWithdraw.as_view(), name="api_sharing_withdraw"),
 ]

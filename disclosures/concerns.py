@@ -24,7 +24,12 @@ from confidentiality.audit import audit_engagement_event
 from confidentiality.notify import about, notify, resolve
 from confidentiality.roles import Role
 from disclosures.models import Concern, ConcernStep, Disclosure, RecipientKind
-from disclosures.services import CHOOSABLE_BASES, TEXT_MAX_CHARS, disclosure_record
+from disclosures.services import (
+    CHOOSABLE_BASES,
+    TEXT_MAX_CHARS,
+    check_serious_danger_recipient,
+    disclosure_record,
+)
 
 if TYPE_CHECKING:
     from confidentiality.models import User
@@ -477,6 +482,8 @@ def _decision(*, concern: Concern, taken: Taken, detail: str, recipient_kind: st
         raise ValidationError(
             {"basis": "This concern was not opened as one of serious danger; choose the basis that applies."}
         )
+    if basis == Basis.SERIOUS_DANGER:
+        check_serious_danger_recipient(concern.engagement, recipient_kind)
     return {
         "detail": _text(detail, label="the recipient, by name or office", field_name="detail"),
         "recipient_kind": recipient_kind,

@@ -10,6 +10,7 @@ from django.utils import timezone
 from confidentiality.dates import day
 from consent.models import ConsentRecord
 from disclosures.models import Concern, RecipientKind
+from engagements.models import Document, Organisation
 
 
 class _DocumentChoice(forms.ModelChoiceField):  # type: ignore[type-arg]  # Django's ModelChoiceField is generic only in django-stubs, not at runtime
@@ -123,3 +124,101 @@ class WithdrawConcernForm(forms.Form):
     reason = forms.CharField(
         label="Why the concern is withdrawn", widget=forms.Textarea(attrs={"rows": 2}), max_length=10_000
     )
+
+
+# --- sharing between organisations ------------------------------------------------------------
+
+
+class _OrganisationChoice(forms.ModelChoiceField):  # type: ignore[type-arg]  # generic only in django-stubs
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
+class SharingForm(forms.Form):
+    organisation = _OrganisationChoice(
+        label="Whose information it is", queryset=Organisation.objects.none(), empty_label="Choose the organisation"
+    )
+    to_organisation = _OrganisationChoice(
+        label="Shared with an organisation of the practice",
+        queryset=Organisation.objects.none(),
+        required=False,
+        empty_label="None: a body outside the practice (name it below)",
+    )
+    to_outside_body = forms.CharField(
+        label="Or shared with a body outside the practice",
+        max_length=200,
+        required=False,
+        help_text="Its name, e.g. 'The county's voluntary sector forum'. Leave empty when the receiving "
+        "organisation is chosen above.",
+    )
+    also_concerns = forms.ModelMultipleChoiceField(
+        label="Other organisations it concerns",
+        queryset=Organisation.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Their written permission is needed too. The organisation whose information it is, and the "
+        "receiving organisation of the practice, are asked in any case.",
+    )
+    what = forms.CharField(
+        label="What is shared",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=10_000,
+        help_text="Encrypted; read by the administrator and the contacts of the organisations it concerns.",
+    )
+    why = forms.CharField(label="Why it is shared", widget=forms.Textarea(attrs={"rows": 4}), max_length=10_000)
+
+    def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("organisation", "to_organisation", "also_concerns"):
+            field: Any = self.fields[name]
+            field.queryset = organisations
+        also: Any = self.fields["also_concerns"]
+        also.label_from_instance = lambda organisation: organisation.name
+
+
+class SharingDecisionForm(forms.Form):
+    """A sponsor contact's decision on the wording shown above it."""
+
+    decision = forms.ChoiceField(
+        label="Your organisation's decision",
+        choices=[("give", "I give this written permission"), ("refuse", "I refuse permission")],
+        widget=forms.RadioSelect,
+    )
+
+
+class _EvidenceChoice(forms.ModelChoiceField):  # type: ignore[type-arg]  # generic only in django-stubs
+    """A document named without its file name: the administrator reads documents' metadata, never what a
+    coach or a client called them (the name may say what is in it)."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        who = "its contact" if obj.supplied_by_organisation else "a coach"
+        uploaded = day(timezone.localtime(obj.created_at))
+        return f"Uploaded by {who} on {obj.engagement.reference}, {uploaded} ({str(obj.pk)[:8]})"
+
+
+class SharingPermissionRecordForm(forms.Form):
+    """The administrator records a permission received outside the portal, on the organisation's document."""
+
+    organisation = _OrganisationChoice(label="The organisation", queryset=Organisation.objects.none())
+    decision = forms.ChoiceField(
+        label="Its decision", choices=[("give", "It gave written permission"), ("refuse", "It refused permission")]
+    )
+    evidence = _EvidenceChoice(
+        label="Its document",
+        queryset=Document.objects.none(),
+        required=False,
+        empty_label="None",
+        help_text="The organisation's letter or e-mail, as a document on one of its engagements. Required for a "
+        "permission.",
+    )
+
+    def __init__(self, *args: Any, organisations: Any, documents: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        organisation_field: Any = self.fields["organisation"]
+        organisation_field.queryset = organisations
+        evidence_field: Any = self.fields["evidence"]
+        evidence_field.queryset = documents
+
+
+class SharingSettleForm(forms.Form):
+    """Mark shared, or withdraw: no fields; a refusal shows above the button."""

@@ -231,3 +231,121 @@ class ConcernStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.step} of {self.concern_id}"
+
+
+def _sharing_reference() -> str:
+    # Names no one and says nothing: notices, e-mails and audit details carry it instead of the text.
+    return f"SHR-{uuid.uuid4().hex[:8].upper()}"
+
+
+class OrganisationSharing(models.Model):
+    """Information of one organisation shared with another, or with a named outside body.
+
+    Policy 000: "We encourage sharing of experience and information for the mutual benefit of
+    organisations but information will only be shared by agreement with the organisations involved."
+    So a sharing is a record (what, from whom, to whom, why) and it is marked shared only once each
+    organisation it concerns has given its written permission (``SharingPermission``, one per
+    organisation: the organisation whose information it is, the receiving one when it is an
+    organisation of the practice, and any other the administrator names).
+
+    Each sharing has a data key of its own: it belongs to no engagement or client, and is kept on its
+    own schedule, so no engagement's or client's key fits it.
+    """
+
+    class State(models.TextChoices):
+        PROPOSED = "proposed", "Proposed: waiting for the organisations' permission"
+        SHARED = "shared", "Shared"
+        WITHDRAWN = "withdrawn", "Withdrawn: not shared"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    reference = models.CharField(max_length=20, unique=True, default=_sharing_reference, editable=False)
+    data_key = models.ForeignKey("confidentiality.DataKey", on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(
+        "engagements.Organisation",
+        on_delete=models.PROTECT,
+        related_name="sharings_of_its_information",
+        help_text="The organisation whose information it is.",
+    )
+    to_organisation = models.ForeignKey(
+        "engagements.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sharings_received",
+        help_text="The receiving organisation, when it is one of the practice's.",
+    )
+    to_outside_body = models.CharField(
+        max_length=200, blank=True, help_text="The receiving body, named, when it is not one of the practice's."
+    )
+    what = EncryptedTextField(key_from="self")
+    why = EncryptedTextField(key_from="self")
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PROPOSED)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    shared_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # When it was shared or withdrawn: the retention clock runs from here.
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "-created_at"]), models.Index(fields=["settled_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(to_organisation__isnull=False) & models.Q(to_outside_body=""))
+                | (models.Q(to_organisation__isnull=True) & ~models.Q(to_outside_body="")),
+                name="sharing_has_exactly_one_recipient",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def recipient_name(self) -> str:
+        return self.to_organisation.name if self.to_organisation is not None else self.to_outside_body
+
+
+class SharingPermission(models.Model):
+    """One organisation's written permission for a sharing that concerns it, or its refusal.
+
+    Written either way: one of its sponsor contacts gave it in the portal, signed in (the exact wording
+    they were shown is kept, under the sharing's key), or the administrator recorded it with a document
+    of the organisation's as evidence (its letter, on one of its engagements)."""
+
+    class State(models.TextChoices):
+        AWAITING = "awaiting", "Waiting for the organisation's permission"
+        GIVEN = "given", "Given in writing"
+        REFUSED = "refused", "Refused"
+
+    class Method(models.TextChoices):
+        PORTAL = "portal", "Given by its contact in the portal"
+        DOCUMENT = "document", "Recorded by the administrator, with the organisation's document"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    sharing = models.ForeignKey(OrganisationSharing, on_delete=models.CASCADE, related_name="permissions")
+    organisation = models.ForeignKey(
+        "engagements.Organisation", on_delete=models.PROTECT, related_name="sharing_permissions"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.AWAITING)
+    method = models.CharField(max_length=10, choices=Method.choices, blank=True)
+    wording = EncryptedTextField(key_from="sharing", blank=True, help_text="The exact wording given or refused.")
+    # When the letter's engagement's files are deleted, the permission stays: it still says it was
+    # recorded on the organisation's document (``method``), without the document.
+    evidence = models.ForeignKey(
+        "engagements.Document", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["organisation__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["sharing", "organisation"], name="one_permission_per_organisation")
+        ]
+        indexes = [models.Index(fields=["organisation", "sharing"])]
+
+    def __str__(self) -> str:
+        return f"Permission of {self.organisation_id} for {self.sharing_id}"

@@ -149,6 +149,32 @@ def _check_evidence(
     return None
 
 
+# Policy 001: in serious danger, to "the International Regulator of Coaching and Mentoring CIC, or
+# relevant government organisation" (the emergency services and the police are such bodies), or
+# "where agreed": anyone else only where the signed agreement names them (consent.DangerParty).
+SERIOUS_DANGER_RECIPIENTS = frozenset(
+    {RecipientKind.EMERGENCY, RecipientKind.POLICE, RecipientKind.REGULATOR, RecipientKind.GOVERNMENT}
+)
+
+
+def check_serious_danger_recipient(engagement: Any, recipient_kind: str) -> None:
+    """Refuse a serious-danger disclosure to anyone the policy does not name and the agreement does not."""
+    if recipient_kind in SERIOUS_DANGER_RECIPIENTS:
+        return
+    from consent.models import Agreement, danger_parties
+
+    signed = Agreement.objects.filter(engagement=engagement, state=Agreement.State.SIGNED).order_by("-version").first()
+    if signed is not None and recipient_kind in danger_parties(signed.serious_danger_parties):
+        return
+    raise ValidationError(
+        {
+            "recipient_kind": "In serious danger the information goes to the emergency services, the police, a "
+            "regulator or a government body (policy 001), or to a party the agreement names, and the agreement "
+            "does not name this one. Nothing was disclosed."
+        }
+    )
+
+
 def _check_organisations_consent(
     *, engagement: Any, basis: str, concerns_organisation: bool, organisation_consent: Any
 ) -> Any:
@@ -227,6 +253,8 @@ def disclosure_record(
             }
         )
     consent = _check_evidence(engagement=engagement, basis=basis, consent=consent, document=document, report=report)
+    if basis == Basis.SERIOUS_DANGER:
+        check_serious_danger_recipient(engagement, recipient_kind)
     organisation_consent = _check_organisations_consent(
         engagement=engagement,
         basis=basis,

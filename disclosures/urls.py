@@ -16,4 +16,11 @@ urlpatterns = [
     path("concerns/<uuid:pk>/step/", views.concern_step, name="concern_step"),
     path("concerns/<uuid:pk>/change/", views.concern_change, name="concern_change"),
     path("concerns/<uuid:pk>/withdraw/", views.concern_withdraw, name="concern_withdraw"),
+    path("sharings/", views.sharing_list, name="sharings"),
+    path("sharings/new/", views.sharing_new, name="sharing_new"),
+    path("sharings/<uuid:pk>/", views.sharing_detail, name="sharing_detail"),
+    path("sharings/<uuid:pk>/permission/", views.sharing_permission, name="sharing_permission"),
+    path("sharings/<uuid:pk>/permission/record/", views.sharing_permission_record, name="sharing_permission_record"),
+    path("sharings/<uuid:pk>/shared/", views.sharing_shared, name="sharing_shared"),
+    path("sharings/<uuid:pk>/withdraw/", views.sharing_withdraw, name="sharing_withdraw"),
 ]

@@ -21,7 +21,9 @@ from confidentiality.forms import act_on, errors_to_form
 from confidentiality.roles import Role
 from disclosures import concerns, forms
 from disclosures import services as disclosure_services
+from disclosures import sharing as sharing_services
 from disclosures.models import Concern, Disclosure
+from engagements.models import Document, Organisation
 
 if TYPE_CHECKING:
     from confidentiality.accounts import SignedInRequest
@@ -401,3 +403,169 @@ def concern_withdraw(request: SignedInRequest, pk: str) -> HttpResponse:
         return redirect("disclosures:concern_detail", pk=concern.pk)
     concern.refresh_from_db()
     return _render_concern(request, concern, withdraw_form=form, status=400)
+
+
+# --- sharing between organisations (policy 000: only by agreement with the organisations involved) ---
+
+
+def _sharing_page(
+    request: SignedInRequest,
+    sharing: Any,
+    *,
+    record_form: Any = None,
+    decision_form: Any = None,
+    settle_form: Any = None,
+    status: int = 200,
+) -> HttpResponse:
+    user: User = request.user
+    manages = access.can_manage_sharings(user)
+    own = None if manages else access.sharing_organisation_for(user, sharing)
+    permissions = list(sharing.permissions.select_related("organisation", "decided_by", "evidence__engagement"))
+    context: dict[str, Any] = {
+        "sharing": sharing_services.sharing_read(user=user, sharing=sharing),
+        "manages": manages,
+        "permissions": permissions,
+        "proposed": sharing.state == sharing.State.PROPOSED,
+        "missing": [p for p in permissions if p.state != p.State.GIVEN],
+        "settle_form": settle_form or forms.SharingSettleForm(),
+    }
+    if manages:
+        organisations = Organisation.objects.filter(sharing_permissions__sharing=sharing)
+        documents = Document.objects.filter(engagement__organisation__in=organisations).select_related("engagement")
+        context["record_form"] = record_form or forms.SharingPermissionRecordForm(
+            organisations=organisations, documents=documents
+        )
+    elif own is not None:
+        context["own"] = own
+        context["own_permission"] = next((p for p in permissions if p.organisation_id == own.pk), None)
+        context["wording"] = sharing_services.permission_wording(sharing, own)
+        context["decision_form"] = decision_form or forms.SharingDecisionForm()
+    return render(request, "disclosures/sharing_detail.html", context, status=status)
+
+
+@login_required
+def sharing_list(request: SignedInRequest) -> HttpResponse:
+    """The administrator's register, or the sharings that concern a sponsor contact's organisation.
+    No text: listing reads nothing confidential."""
+    user: User = request.user
+    if not access.shows_sharings_link(user):
+        raise Http404
+    state = request.GET.get("state", "all")
+    if state not in sharing_services.REGISTER_FILTERS:
+        state = "all"
+    page = Paginator(sharing_services.sharings_for(user=user, state=state), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "disclosures/sharing_list.html",
+        {
+            "page": page,
+            "state": state,
+            "states": sharing_services.REGISTER_FILTERS,
+            "manages": access.can_manage_sharings(user),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sharing_new(request: SignedInRequest) -> HttpResponse:
+    user: User = request.user
+    if not access.can_manage_sharings(user):
+        raise Http404
+    form = forms.SharingForm(request.POST or None, organisations=access.organisations_visible_to(user))
+    sharing = act_on(
+        form,
+        lambda data: sharing_services.sharing_propose(
+            actor=user,
+            organisation=data["organisation"],
+            to_organisation=data["to_organisation"],
+            to_outside_body=data["to_outside_body"],
+            also_concerns=list(data["also_concerns"]),
+            what=data["what"],
+            why=data["why"],
+        ),
+    )
+    if sharing is not None:
+        messages.success(request, f"{sharing.reference} is recorded: each organisation it concerns is asked.")
+        return redirect("disclosures:sharing_detail", pk=sharing.pk)
+    return render(request, "disclosures/sharing_form.html", {"form": form}, status=400 if form.is_bound else 200)
+
+
+@login_required
+def sharing_detail(request: SignedInRequest, pk: str) -> HttpResponse:
+    return _sharing_page(request, access.sharing_get_for(request.user, pk))
+
+
+@login_required
+@require_POST
+def sharing_permission(request: SignedInRequest, pk: str) -> HttpResponse:
+    """A sponsor contact gives or refuses their organisation's written permission."""
+    user: User = request.user
+    sharing = access.sharing_get_for(user, pk)
+    if access.can_manage_sharings(user):
+        raise PermissionDenied("The administrator records an organisation's permission with its document.")
+    form = forms.SharingDecisionForm(request.POST)
+    if act_on(
+        form,
+        lambda data: sharing_services.sharing_permission_decide(
+            actor=user, sharing=sharing, give=data["decision"] == "give"
+        ),
+    ):
+        messages.success(request, "Your organisation's decision is recorded.")
+        return redirect("disclosures:sharing_detail", pk=sharing.pk)
+    return _sharing_page(request, sharing, decision_form=form, status=400)
+
+
+@login_required
+@require_POST
+def sharing_permission_record(request: SignedInRequest, pk: str) -> HttpResponse:
+    """The administrator records a permission received in writing outside the portal."""
+    user: User = request.user
+    sharing = access.sharing_get_for(user, pk)
+    if not access.can_manage_sharings(user):
+        raise PermissionDenied("Only the practice administrator can do this.")
+    form = forms.SharingPermissionRecordForm(
+        request.POST,
+        organisations=Organisation.objects.filter(sharing_permissions__sharing=sharing),
+        documents=Document.objects.filter(
+            engagement__organisation__sharing_permissions__sharing=sharing
+        ).select_related("engagement"),
+    )
+    if act_on(
+        form,
+        lambda data: sharing_services.sharing_permission_record(
+            actor=user,
+            sharing=sharing,
+            organisation=data["organisation"],
+            give=data["decision"] == "give",
+            evidence=data["evidence"],
+        ),
+    ):
+        messages.success(request, "The organisation's decision is recorded.")
+        return redirect("disclosures:sharing_detail", pk=sharing.pk)
+    return _sharing_page(request, sharing, record_form=form, status=400)
+
+
+def _settle(request: SignedInRequest, pk: str, action: Any, done: str) -> HttpResponse:
+    user: User = request.user
+    sharing = access.sharing_get_for(user, pk)
+    if not access.can_manage_sharings(user):
+        raise PermissionDenied("Only the practice administrator can do this.")
+    form = forms.SharingSettleForm(request.POST)
+    if act_on(form, lambda data: action(actor=user, sharing=sharing)):
+        messages.success(request, f"{sharing.reference} {done}.")
+        return redirect("disclosures:sharing_detail", pk=sharing.pk)
+    return _sharing_page(request, sharing, settle_form=form, status=400)
+
+
+@login_required
+@require_POST
+def sharing_shared(request: SignedInRequest, pk: str) -> HttpResponse:
+    """Refused, beside the button, while any organisation's written permission is missing."""
+    return _settle(request, pk, sharing_services.sharing_mark_shared, "is marked shared")
+
+
+@login_required
+@require_POST
+def sharing_withdraw(request: SignedInRequest, pk: str) -> HttpResponse:
+    return _settle(request, pk, sharing_services.sharing_withdraw, "is withdrawn: nothing was shared")

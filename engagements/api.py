@@ -127,10 +127,44 @@ class ClientList(AccessBeforeBody, generics.ListCreateAPIView):
 
 
 class SessionSerializer(serializers.ModelSerializer):
+    place = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
+    setting_private = serializers.BooleanField(required=False, default=False)
+    setting_complete = serializers.BooleanField(
+        read_only=True, help_text="Where it took place is recorded, and that the setting was private (policy 002)."
+    )
+
     class Meta:
         model = CoachingSession
-        fields = ["id", "held_on", "duration_minutes", "mode", "created_at"]
+        fields = [
+            "id",
+            "held_on",
+            "duration_minutes",
+            "mode",
+            "place",
+            "setting_private",
+            "setting_complete",
+            "created_at",
+        ]
         read_only_fields = ["id", "created_at"]
+
+
+class SessionSettingSerializer(serializers.Serializer):
+    place = StrictCharField(max_length=200)
+    setting_private = serializers.BooleanField()
+
+
+@extend_schema(tags=["sessions"])
+class SessionDetail(APIView):
+    """One session. PATCH records where it took place and whether the setting was private: the
+    coaches on its engagement only."""
+
+    @extend_schema(request=SessionSettingSerializer, responses=SessionSerializer)
+    def patch(self, request: SignedInApiRequest, pk: str) -> Response:
+        session = selectors.session_get_for_change(user=request.user, pk=pk)
+        incoming = SessionSettingSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        session = services.session_record_setting(actor=request.user, session=session, **incoming.validated_data)
+        return Response(SessionSerializer(session).data)
 
 
 @extend_schema(tags=["sessions"])

@@ -15,6 +15,7 @@ urlpatterns = [
     path("engagements/<uuid:pk>/sessions/", api.SessionList.as_view(), name="api_sessions"),
     path("engagements/<uuid:pk>/notes/", api.NoteList.as_view(), name="api_notes"),
     path("engagements/<uuid:pk>/documents/", api.DocumentList.as_view(), name="api_documents"),
+    path("sessions/<uuid:pk>/", api.SessionDetail.as_view(), name="api_session"),
     path("notes/<uuid:pk>/", api.NoteDetail.as_view(), name="api_note"),
     path("documents/<uuid:pk>/download/", api.DocumentDownload.as_view(), name="api_download"),
     *router.urls,

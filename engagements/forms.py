@@ -17,6 +17,36 @@ class SessionForm(forms.Form):
     held_on = forms.DateField(label="Date held", widget=DateInput, initial=timezone.localdate)
     duration_minutes = forms.IntegerField(label="Length in minutes", min_value=5, max_value=600, initial=60)
     mode = forms.ChoiceField(label="How", choices=CoachingSession.Mode.choices)
+    place = forms.CharField(
+        label="Where it took place",
+        max_length=200,
+        required=False,
+        help_text="For example the practice's meeting room, or a video call from your closed office. "
+        "Without it the session shows as incomplete.",
+    )
+    setting_private = forms.BooleanField(
+        label="The setting was private: no one could overhear or see the conversation", required=False
+    )
+
+
+SETTING_NOT_PRIVATE = (
+    "Confirm that no one could overhear or see the conversation. If the setting was not private, "
+    "talk it through with the adviser on confidentiality questions the agreement names."
+)
+
+
+class SessionSettingForm(forms.Form):
+    """Completing where an incomplete session took place (policy 002)."""
+
+    place = forms.CharField(
+        label="Where it took place",
+        max_length=200,
+        error_messages={"required": "Say where the session took place (a room, a video call from home)."},
+    )
+    setting_private = forms.BooleanField(
+        label="The setting was private: no one could overhear or see the conversation",
+        error_messages={"required": SETTING_NOT_PRIVATE},
+    )
 
 
 class NoteForm(forms.Form):

@@ -153,6 +153,13 @@ class CoachingSession(models.Model):
     held_on = models.DateField()
     duration_minutes = models.PositiveSmallIntegerField()
     mode = models.CharField(max_length=12, choices=Mode.choices)
+    # Policy 002: "the physical environment in which face to face discussions and telephone
+    # conversations take place does not compromise confidentiality". Sessions recorded before these
+    # existed have neither, and show as incomplete until their coach says.
+    place = models.CharField(max_length=200, blank=True, help_text="Where the session took place.")
+    setting_private = models.BooleanField(
+        default=False, help_text="No one could overhear or see the conversation where it took place."
+    )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -162,6 +169,11 @@ class CoachingSession(models.Model):
 
     def __str__(self) -> str:
         return f"Session on {self.held_on}"
+
+    @property
+    def setting_complete(self) -> bool:
+        """Where it took place is recorded, and that the setting was private."""
+        return bool(self.place.strip()) and self.setting_private
 
 
 class Note(models.Model):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 
 import access
 from confidentiality.crypto import load_data_keys
@@ -82,6 +83,21 @@ def practice_counts_for(*, user: User) -> dict[str, int]:
 
 def sessions_for(*, user: User, engagement: Engagement) -> QuerySet[Any]:
     return access.sessions_visible_to(user, engagement).order_by("-held_on", "-created_at")
+
+
+def session_get_for_change(*, user: User, pk: Any) -> Any:
+    """One session, for a coach on its engagement to complete; 404 for everyone else."""
+    from django.core.exceptions import ValidationError
+
+    from engagements.models import CoachingSession
+
+    try:
+        session = CoachingSession.objects.select_related("engagement").get(pk=pk)
+    except (CoachingSession.DoesNotExist, ValidationError, ValueError):
+        raise Http404 from None
+    if not access.can_write_confidential(user, session.engagement):
+        raise Http404
+    return session
 
 
 def notes_for(*, user: User, engagement: Engagement) -> QuerySet[Any]:

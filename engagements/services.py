@@ -573,8 +573,17 @@ def _require_writer(actor: User, engagement: Engagement, what: str | None) -> No
 
 @transaction.atomic
 def session_record(
-    *, actor: User, engagement: Engagement, held_on: datetime.date, duration_minutes: int, mode: str
+    *,
+    actor: User,
+    engagement: Engagement,
+    held_on: datetime.date,
+    duration_minutes: int,
+    mode: str,
+    place: str = "",
+    setting_private: bool = False,
 ) -> Any:
+    """A session held. Without where it took place and that the setting was private (policy 002) it
+    is recorded all the same, as incomplete, and its coach is asked to complete it."""
     from engagements.models import CoachingSession
 
     _require_writer(actor, engagement, "sessions")
@@ -583,12 +592,66 @@ def session_record(
     if not 5 <= duration_minutes <= 600:
         raise ValidationError({"duration_minutes": "A session lasts between 5 minutes and 10 hours."})
     session = CoachingSession(
-        engagement=engagement, held_on=held_on, duration_minutes=duration_minutes, mode=mode, recorded_by=actor
+        engagement=engagement,
+        held_on=held_on,
+        duration_minutes=duration_minutes,
+        mode=mode,
+        place=place.strip(),
+        setting_private=setting_private,
+        recorded_by=actor,
     )
     session.full_clean()
     session.save()
-    audit_engagement_event(actor, "session.record", engagement, session)
+    # The place stays out of the audit detail: where a client was coached can say who they are.
+    audit_engagement_event(actor, "session.record", engagement, session, setting_complete=session.setting_complete)
+    if not session.setting_complete:
+        _ask_for_the_setting(actor, session)
     return session
+
+
+SESSION_SETTING_ASK = (
+    "The session of {date} on {reference} is incomplete: record where it took place and that the setting was private."
+)
+
+
+def _ask_for_the_setting(actor: User, session: Any) -> None:
+    """The coach who recorded an incomplete session is asked, on their dashboard, to complete it.
+    The notice names the date and the engagement's reference only, never the place."""
+    from django.urls import reverse
+
+    from confidentiality.dates import day
+    from confidentiality.notify import about, notify
+
+    notify(
+        users=[actor],
+        text=SESSION_SETTING_ASK.format(date=day(session.held_on), reference=session.engagement.reference),
+        link=reverse("engagements:session_setting", args=[session.pk]),
+        about=about("session.setting", session),
+        email=False,
+    )
+
+
+@transaction.atomic
+def session_record_setting(*, actor: User, session: Any, place: str, setting_private: bool) -> Any:
+    """Complete (or correct) where a session took place and whether the setting was private."""
+    from confidentiality.notify import about, resolve
+    from engagements.models import CoachingSession
+
+    locked = CoachingSession.objects.select_for_update().select_related("engagement").get(pk=session.pk)
+    _require_writer(actor, locked.engagement, "session records")
+    place = place.strip()
+    if not place:
+        raise ValidationError({"place": "Say where the session took place (a room, a video call from home)."})
+    locked.place = place
+    locked.setting_private = setting_private
+    locked.full_clean()
+    locked.save(update_fields=["place", "setting_private"])
+    audit_engagement_event(
+        actor, "session.setting", locked.engagement, locked, setting_complete=locked.setting_complete
+    )
+    if locked.setting_complete:
+        resolve(about("session.setting", locked))
+    return locked
 
 
 NOTE_MAX_CHARS = 50_000

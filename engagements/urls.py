@@ -17,6 +17,7 @@ urlpatterns = [
     path("<uuid:pk>/documents/", views.document_upload, name="document_upload"),
     path("<uuid:pk>/hard-copies/", views.hard_copy_create, name="hard_copy_create"),
     path("<uuid:pk>/consents/new/", views.consent_create, name="consent_create"),
+    path("sessions/<uuid:pk>/setting/", views.session_setting, name="session_setting"),
     path("notes/<uuid:pk>/", views.note_view, name="note_view"),
     path("notes/<uuid:pk>/edit/", views.note_edit, name="note_edit"),
     path("notes/<uuid:pk>/share/", views.note_share, name="note_share"),

@@ -188,6 +188,22 @@ def session_create(request: SignedInRequest, pk: str) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def session_setting(request: SignedInRequest, pk: str) -> HttpResponse:
+    """Where a session took place and whether the setting was private (policy 002): an incomplete
+    session's coach completes it here."""
+    session = selectors.session_get_for_change(user=request.user, pk=pk)
+    initial = {"place": session.place, "setting_private": session.setting_private}
+    form = forms.SessionSettingForm(request.POST or None, initial=initial)
+    if request.method == "POST" and act_on(
+        form, lambda data: services.session_record_setting(actor=request.user, session=session, **data)
+    ):
+        messages.success(request, "The session's setting is recorded.")
+        return redirect(reverse("engagements:detail", args=[session.engagement_id]) + "#sessions")
+    return render(request, "engagements/session_setting.html", {"session": session, "form": form})
+
+
+@login_required
 @require_POST
 def note_create(request: SignedInRequest, pk: str) -> HttpResponse:
     user: User = request.user

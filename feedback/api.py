@@ -16,7 +16,7 @@ from confidentiality.audit import audit_engagement_event
 from confidentiality.crypto import load_data_keys
 from engagements.services import ConflictError
 from feedback import services as feedback_services
-from feedback.models import FeedbackRequest, FeedbackSourceCategory
+from feedback.models import FeedbackRequest, FeedbackSourceCategory, UnsolicitedFeedback, UnsolicitedSourceCategory
 
 if TYPE_CHECKING:
     from confidentiality.accounts import SignedInApiRequest
@@ -204,3 +204,150 @@ class FeedbackDetail(APIView):
         except ConflictError as exc:
             return Response({"detail": exc.messages[0]}, status=status.HTTP_409_CONFLICT)
         return Response(CoachFeedbackSerializer(fr).data)
+
+
+# --- unsolicited feedback --------------------------------------------------------------------
+
+
+class UnsolicitedCreateSerializer(serializers.Serializer[Any]):
+    source_category = serializers.ChoiceField(choices=UnsolicitedSourceCategory.choices)
+    source_name = StrictCharField(
+        max_length=feedback_services.SOURCE_NAME_MAX_CHARS,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Only where the agreement reports feedback by name; refused otherwise.",
+    )
+    presentation = serializers.ChoiceField(choices=UnsolicitedFeedback.Presentation.choices)
+    text = StrictCharField(max_length=feedback_services.UNSOLICITED_MAX_CHARS)
+    received_on = serializers.DateField()
+
+
+class CoachUnsolicitedSerializer(serializers.Serializer[Any]):
+    """The coach's view: as recorded, with the source's name where one was kept."""
+
+    id = serializers.UUIDField(read_only=True)
+    source_category = serializers.CharField(read_only=True)
+    source_name = serializers.CharField(read_only=True)
+    anonymity = serializers.CharField(read_only=True)
+    presentation = serializers.CharField(read_only=True)
+    text = serializers.CharField(read_only=True)
+    received_on = serializers.DateField(read_only=True)
+    share_by = serializers.DateField(read_only=True)
+    shared_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+class ClientUnsolicitedSerializer(serializers.Serializer[Any]):
+    """The client's view, once shared: the source only as the agreed anonymity allows."""
+
+    id = serializers.UUIDField(read_only=True)
+    given_by = serializers.CharField(read_only=True, help_text="Exactly as much as the agreed anonymity allows.")
+    presentation = serializers.CharField(read_only=True)
+    text = serializers.CharField(read_only=True)
+    received_on = serializers.DateField(read_only=True)
+    shared_at = serializers.DateTimeField(read_only=True)
+
+
+class UnsolicitedListItemSerializer(serializers.Serializer[Any]):
+    """A list entry: no text and no name, so listing reads nothing confidential."""
+
+    id = serializers.UUIDField(read_only=True)
+    given_by = serializers.CharField(read_only=True, help_text="The kind of person, where the client may know it.")
+    presentation = serializers.CharField(read_only=True)
+    received_on = serializers.DateField(read_only=True)
+    share_by = serializers.DateField(read_only=True, allow_null=True)
+    shared_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+def _unsolicited_read(request: SignedInApiRequest, item: UnsolicitedFeedback) -> dict[str, Any]:
+    load_data_keys([item.engagement.data_key_id])
+    if access.can_see_all_feedback(request.user, item.engagement):
+        data = dict(CoachUnsolicitedSerializer(item).data)
+    else:
+        data = dict(
+            ClientUnsolicitedSerializer(
+                {
+                    "id": item.pk,
+                    "given_by": feedback_services.unsolicited_source_label(item),
+                    "presentation": item.presentation,
+                    "text": item.text,
+                    "received_on": item.received_on,
+                    "shared_at": item.shared_at,
+                }
+            ).data
+        )
+    audit_engagement_event(request.user, "feedback.unsolicited.read", item.engagement, item)
+    return data
+
+
+@extend_schema(tags=["feedback"])
+class UnsolicitedFeedbackList(APIView):
+    """Feedback nobody asked for, on one engagement: all of it for its coaches, what was shared for the
+    client, nothing for anyone else. POST (a coach) records one as it arrives."""
+
+    def _engagement(self, request: SignedInApiRequest, pk: str) -> Any:
+        engagement = access.engagement_get_for(request.user, pk)
+        if not access.can_see_feedback_at_all(request.user, engagement):
+            raise NotFound("Not found.")
+        return engagement
+
+    @extend_schema(responses=UnsolicitedListItemSerializer(many=True))
+    def get(self, request: SignedInApiRequest, pk: str) -> Response:
+        engagement = self._engagement(request, pk)
+        is_coach = access.can_see_all_feedback(request.user, engagement)
+        found = access.unsolicited_feedback_visible_to(request.user, engagement).defer("text", "source_name")
+        items = [
+            {
+                "id": item.pk,
+                "given_by": feedback_services.unsolicited_list_label(item, is_coach=is_coach),
+                "presentation": item.presentation,
+                "received_on": item.received_on,
+                "share_by": item.share_by if is_coach else None,
+                "shared_at": item.shared_at,
+            }
+            for item in found[:100]
+        ]
+        return Response(UnsolicitedListItemSerializer(items, many=True).data)
+
+    @extend_schema(request=UnsolicitedCreateSerializer, responses={201: CoachUnsolicitedSerializer})
+    def post(self, request: SignedInApiRequest, pk: str) -> Response:
+        engagement = self._engagement(request, pk)
+        incoming = UnsolicitedCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        item = feedback_services.unsolicited_feedback_record(
+            actor=request.user,
+            engagement=engagement,
+            source_category=data["source_category"],
+            source_name=data["source_name"],
+            presentation=data["presentation"],
+            text=data["text"],
+            received_on=data["received_on"],
+        )
+        return Response(CoachUnsolicitedSerializer(item).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["feedback"])
+class UnsolicitedFeedbackDetail(APIView):
+    """One item: the coach reads it as recorded; the client, once shared, at the agreed anonymity."""
+
+    @extend_schema(
+        responses=PolymorphicProxySerializer(
+            component_name="UnsolicitedFeedbackAsSeen",
+            serializers=[CoachUnsolicitedSerializer, ClientUnsolicitedSerializer],
+            resource_type_field_name=None,
+        )
+    )
+    def get(self, request: SignedInApiRequest, pk: str) -> Response:
+        return Response(_unsolicited_read(request, access.unsolicited_feedback_get_for(request.user, pk)))
+
+
+@extend_schema(tags=["feedback"])
+class UnsolicitedFeedbackShare(APIView):
+    """Share it with the client (a coach on the engagement), once."""
+
+    @extend_schema(request=None, responses=CoachUnsolicitedSerializer)
+    def post(self, request: SignedInApiRequest, pk: str) -> Response:
+        item = access.unsolicited_feedback_get_for(request.user, pk)
+        item = feedback_services.unsolicited_feedback_share(actor=request.user, feedback=item)
+        return Response(CoachUnsolicitedSerializer(item).data)

@@ -92,3 +92,55 @@ class FeedbackSource(models.Model):
 
     def __str__(self) -> str:
         return f"Feedback source {str(self.id)[:8]}"
+
+
+class UnsolicitedSourceCategory(models.TextChoices):
+    """Who unsolicited feedback came from, as a kind of person (policy 003: "identifying the source by
+    category of person or specific name (if allowed and available)")."""
+
+    LINE_MANAGER = "line_manager", "Line manager"
+    SENIOR_LEADER = "senior_leader", "Senior leader"
+    COLLEAGUE = "colleague", "Colleague"
+    DIRECT_REPORT = "direct_report", "Direct report"
+    SPONSOR_CONTACT = "sponsor_contact", "Someone at the sponsoring organisation"
+    CUSTOMER = "customer", "Customer or partner"
+    OTHER = "other", "Someone else who knows the client"
+    UNKNOWN = "unknown", "Not known (anonymous)"
+
+
+class UnsolicitedFeedback(models.Model):
+    """Feedback about the client nobody asked for, recorded by the coach as it arrives.
+
+    Policy 003: "I will promptly share this feedback with my clients verbatim or in summary form". The
+    anonymity is copied from the agreement when it is recorded (what the source was told); a name is
+    kept only where the agreement reports feedback by name. ``share_by`` is fixed when it is recorded,
+    so a later change of the practice's setting does not move a deadline already running.
+    """
+
+    class Presentation(models.TextChoices):
+        VERBATIM = "verbatim", "Word for word"
+        SUMMARY = "summary", "In summary"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="unsolicited_feedback")
+    source_category = models.CharField(max_length=20, choices=UnsolicitedSourceCategory.choices)
+    source_name = EncryptedTextField(key_from="engagement", blank=True)
+    anonymity = models.CharField(max_length=20, choices=FeedbackAnonymity.choices)
+    presentation = models.CharField(max_length=10, choices=Presentation.choices)
+    text = EncryptedTextField(key_from="engagement")
+    received_on = models.DateField()
+    share_by = models.DateField()
+    shared_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_on", "-recorded_at"]
+        indexes = [
+            models.Index(fields=["engagement", "received_on"]),
+            # The coaches' dashboards: what is still to share, soonest due first.
+            models.Index(fields=["share_by"], condition=models.Q(shared_at__isnull=True), name="unsolicited_to_share"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Unsolicited feedback {str(self.id)[:8]}"

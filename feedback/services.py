@@ -40,7 +40,13 @@ from consent.models import FeedbackAnonymity
 from consent.services import current_agreement, require_work_allowed
 from engagements.models import Engagement
 from engagements.services import ConflictError
-from feedback.models import FeedbackRequest, FeedbackSource, FeedbackSourceCategory
+from feedback.models import (
+    FeedbackRequest,
+    FeedbackSource,
+    FeedbackSourceCategory,
+    UnsolicitedFeedback,
+    UnsolicitedSourceCategory,
+)
 
 if TYPE_CHECKING:
     from confidentiality.models import User
@@ -397,3 +403,141 @@ def terms_for(request: FeedbackRequest) -> list[str]:
         "Your answer is stored encrypted and deleted with the coaching files, two years after the coaching ends.",
         "You need not answer. This link works once, and only until it expires.",
     ]
+
+
+# --- unsolicited feedback --------------------------------------------------------------------
+#
+# Policy 003: "From time to time, I may receive unsolicited (unrequested) feedback, often anonymously,
+# from members of the client's systems … I will promptly share this feedback with my clients verbatim
+# or in summary form, identifying the source by category of person or specific name (if allowed and
+# available)." The coach records it as it arrives, under the anonymity the agreement settled; it stays
+# on the coach's dashboard until shared; the client reads it once shared; the sponsor never.
+
+UNSOLICITED_MAX_CHARS = 10_000
+SOURCE_NAME_MAX_CHARS = 200
+# The days the coach has to share it, unless the practice sets ``UNSOLICITED_FEEDBACK_SHARE_DAYS``.
+UNSOLICITED_SHARE_DAYS_DEFAULT = 5
+UNIDENTIFIED_UNSOLICITED = "Someone who gave feedback without being asked"
+
+
+def unsolicited_share_days() -> int:
+    return int(getattr(settings, "UNSOLICITED_FEEDBACK_SHARE_DAYS", UNSOLICITED_SHARE_DAYS_DEFAULT))
+
+
+@transaction.atomic
+def unsolicited_feedback_record(
+    *,
+    actor: User,
+    engagement: Engagement,
+    source_category: str,
+    source_name: str = "",
+    presentation: str,
+    text: str,
+    received_on: datetime.date,
+) -> UnsolicitedFeedback:
+    """Record feedback nobody asked for, as it arrived; it is due to the client ``unsolicited_share_days``
+    after today. A name is kept only where the agreement reports feedback by name: elsewhere it is
+    refused, not dropped, so the coach knows it was not kept."""
+    if not access.can_write_confidential(actor, engagement):
+        raise PermissionDenied("Only a coach on this engagement can record feedback about the client.")
+    require_work_allowed(engagement, "feedback")
+    agreement = current_agreement(engagement)
+    assert agreement is not None  # require_work_allowed passed
+    errors: dict[str, str] = {}
+    if source_category not in UnsolicitedSourceCategory.values:
+        errors["source_category"] = "Choose what kind of person it came from."
+    source_name = (source_name or "").strip()
+    if source_name and agreement.feedback_anonymity != FeedbackAnonymity.BY_NAME:
+        errors["source_name"] = (
+            "The agreement does not allow naming the people feedback comes from, so no name is kept: "
+            "record the kind of person only."
+        )
+    elif len(source_name) > SOURCE_NAME_MAX_CHARS:
+        errors["source_name"] = f"A name has at most {SOURCE_NAME_MAX_CHARS} characters."
+    if presentation not in UnsolicitedFeedback.Presentation.values:
+        errors["presentation"] = "Say whether this is the feedback word for word or your summary of it."
+    text = (text or "").strip()
+    if not text or len(text) > UNSOLICITED_MAX_CHARS:
+        errors["text"] = f"Write the feedback, in up to {UNSOLICITED_MAX_CHARS:,} characters."
+    today = timezone.localdate()
+    if not isinstance(received_on, datetime.date):
+        errors["received_on"] = "Give the day it reached you."
+    elif received_on > today:
+        errors["received_on"] = "The day it reached you cannot be in the future."
+    if errors:
+        raise ValidationError(errors)
+    item = UnsolicitedFeedback(
+        engagement=engagement,
+        source_category=source_category,
+        source_name=source_name,
+        anonymity=agreement.feedback_anonymity,
+        presentation=presentation,
+        text=text,
+        received_on=received_on,
+        share_by=today + datetime.timedelta(days=unsolicited_share_days()),
+        recorded_by=actor,
+    )
+    item.full_clean()
+    item.save(force_insert=True)
+    audit_engagement_event(actor, "feedback.unsolicited.record", engagement, item)
+    return item
+
+
+@transaction.atomic
+def unsolicited_feedback_share(*, actor: User, feedback: UnsolicitedFeedback) -> UnsolicitedFeedback:
+    """Show it to the client, once, at the anonymity it was recorded under; the client is told (no text)."""
+    if not access.can_write_confidential(actor, feedback.engagement):
+        raise PermissionDenied("Only a coach on this engagement can share feedback with the client.")
+    require_work_allowed(feedback.engagement, "shares with the client")
+    locked = UnsolicitedFeedback.objects.select_for_update().select_related("engagement").get(pk=feedback.pk)
+    if locked.shared_at is not None:
+        raise ValidationError("This feedback was already shared with the client.")
+    locked.shared_at = timezone.now()
+    locked.save(update_fields=["shared_at"])
+    audit_engagement_event(actor, "feedback.unsolicited.share", locked.engagement, locked)
+    client_user = locked.engagement.client.user
+    if client_user is not None:
+        notify(
+            users=[client_user],
+            text="Your coach has shared feedback someone gave about you.",
+            link=reverse("feedback:unsolicited_detail", args=[locked.pk]),
+        )
+    return locked
+
+
+def unsolicited_source_label(feedback: UnsolicitedFeedback) -> str:
+    """Who the client is told it came from: exactly the agreed level, never more."""
+    if feedback.anonymity == FeedbackAnonymity.BY_NAME and feedback.source_name:
+        return str(feedback.source_name)
+    if feedback.anonymity in (FeedbackAnonymity.BY_NAME, FeedbackAnonymity.BY_CATEGORY):
+        return feedback.get_source_category_display()
+    return UNIDENTIFIED_UNSOLICITED
+
+
+def unsolicited_list_label(feedback: UnsolicitedFeedback, *, is_coach: bool) -> str:
+    """How an item is named in a list, without decrypting anything: the kind of person, for the
+    coaches, or for the client where the agreement lets the kind be said."""
+    if is_coach or feedback.anonymity != FeedbackAnonymity.UNIDENTIFIED:
+        return feedback.get_source_category_display()
+    return UNIDENTIFIED_UNSOLICITED
+
+
+@dataclass
+class UnsolicitedToShare:
+    feedback: UnsolicitedFeedback
+    overdue: bool
+
+
+DASHBOARD_UNSOLICITED = 50
+
+
+def unsolicited_to_share_for(*, user: User) -> list[UnsolicitedToShare]:
+    """The coach's unshared unsolicited feedback, soonest due first: one query however many."""
+    today = timezone.localdate()
+    found = (
+        access.unsolicited_feedback_to_share_for(user)
+        .select_related("engagement")
+        .defer("text", "source_name")  # the dashboard names it; its words stay on its page
+        .order_by("share_by", "recorded_at")
+    )
+    return [UnsolicitedToShare(item, item.share_by < today) for item in found[:DASHBOARD_UNSOLICITED]]

@@ -16,9 +16,11 @@ from django.views.decorators.http import require_http_methods
 import access
 from confidentiality.audit import audit_engagement_event
 from confidentiality.crypto import load_data_keys
-from consent.services import work_blockers
+from consent.models import FeedbackAnonymity
+from consent.services import current_agreement, work_blockers
 from feedback import services as feedback_services
-from feedback.models import FeedbackRequest, FeedbackSourceCategory
+from feedback.forms import UnsolicitedFeedbackForm
+from feedback.models import FeedbackRequest, FeedbackSourceCategory, UnsolicitedFeedback
 
 if TYPE_CHECKING:
     from confidentiality.accounts import SignedInRequest
@@ -71,8 +73,31 @@ def feedback_list(request: SignedInRequest, pk: str) -> HttpResponse:
                 "Each was e-mailed their own link.",
             )
             return redirect("feedback:feedback_detail", pk=created.pk)
+    return _render_list(request, engagement, form_error=form_error)
+
+
+def _render_list(
+    request: SignedInRequest,
+    engagement: Any,
+    *,
+    form_error: str = "",
+    unsolicited_form: UnsolicitedFeedbackForm | None = None,
+) -> HttpResponse:
+    """The engagement's feedback page: requests, unsolicited feedback and, for its coaches, the forms."""
+    user: User = request.user
+    is_coach = access.can_see_all_feedback(user, engagement)
     rows = feedback_services.feedback_rows_for(user=user, engagement=engagement)
     can_ask = access.can_write_confidential(user, engagement)
+    # One query, and no text: each item's words are on its own page, where reading them is audited.
+    unsolicited = [
+        (item, feedback_services.unsolicited_list_label(item, is_coach=is_coach))
+        for item in access.unsolicited_feedback_visible_to(user, engagement).defer("text", "source_name")
+    ]
+    agreement = current_agreement(engagement) if can_ask else None
+    if can_ask and unsolicited_form is None:
+        unsolicited_form = UnsolicitedFeedbackForm(
+            initial={"received_on": timezone.localdate(), "presentation": UnsolicitedFeedback.Presentation.VERBATIM}
+        )
     return render(
         request,
         "feedback/feedback_list.html",
@@ -87,6 +112,88 @@ def feedback_list(request: SignedInRequest, pk: str) -> HttpResponse:
             "source_rows": range(SOURCE_ROWS),
             "form_error": form_error,
             "posted": request.POST if form_error else {},
+            "unsolicited": unsolicited,
+            "unsolicited_form": unsolicited_form,
+            "names_allowed": agreement is not None and agreement.feedback_anonymity == FeedbackAnonymity.BY_NAME,
+            "today": timezone.localdate(),
+            "share_days": feedback_services.unsolicited_share_days(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def unsolicited_record(request: SignedInRequest, pk: str) -> HttpResponse:
+    """The coach records feedback nobody asked for; a refusal shows the page again with what was typed
+    and each error beside its field."""
+    user: User = request.user
+    engagement = access.engagement_get_for(user, pk)
+    if not access.can_see_all_feedback(user, engagement):
+        raise Http404
+    form = UnsolicitedFeedbackForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            feedback_services.unsolicited_feedback_record(
+                actor=user,
+                engagement=engagement,
+                source_category=data["source_category"],
+                source_name=data["source_name"],
+                presentation=data["presentation"],
+                text=data["text"],
+                received_on=data["received_on"],
+            )
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "Recorded. It is on your dashboard until you share it with the client.")
+            return redirect("feedback:feedback_list", pk=engagement.pk)
+    return _render_list(request, engagement, unsolicited_form=form)
+
+
+def _add_errors(form: UnsolicitedFeedbackForm, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unsolicited_detail(request: SignedInRequest, pk: str) -> HttpResponse:
+    """One item: the coach reads it as recorded and shares it; the client reads it once shared, at the
+    anonymity recorded with it. Every read is audited."""
+    user: User = request.user
+    item = access.unsolicited_feedback_get_for(user, pk)
+    engagement = item.engagement
+    is_coach = access.can_see_all_feedback(user, engagement)
+    if request.method == "POST":
+        if not is_coach:
+            raise Http404
+        try:
+            feedback_services.unsolicited_feedback_share(actor=user, feedback=item)
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as exc:
+            messages.error(request, "Not shared: " + " ".join(exc.messages))
+        else:
+            messages.success(request, "Shared with the client.")
+        return redirect("feedback:unsolicited_detail", pk=item.pk)
+    load_data_keys([engagement.data_key_id])
+    audit_engagement_event(user, "feedback.unsolicited.read", engagement, item)
+    return render(
+        request,
+        "feedback/unsolicited_detail.html",
+        {
+            "item": item,
+            "engagement": engagement,
+            "is_coach": is_coach,
+            "source": feedback_services.unsolicited_source_label(item),
+            "overdue": item.shared_at is None and item.share_by < timezone.localdate(),
+            "can_share": is_coach and item.shared_at is None and access.can_write_confidential(user, engagement),
         },
     )
 

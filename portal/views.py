@@ -56,6 +56,9 @@ def dashboard(request: SignedInRequest) -> HttpResponse:
             from disclosures.concerns import open_concerns_for
 
             context["open_concerns"] = open_concerns_for(user=user)
+            from feedback.services import unsolicited_to_share_for
+
+            context["unsolicited_to_share"] = unsolicited_to_share_for(user=user)
     elif role == Role.AUDITOR:
         from finance.selectors import audits_of
 

@@ -189,7 +189,8 @@ RULES: list[Rule] = [
     ),
     Rule(
         key="client_record",
-        title="A client's personal details, client-wide consents and complaints; their portal login is closed",
+        title="A client's personal details, client-wide consents, complaints and testimonials; their portal "
+        "login is closed",
         root="engagements.client",
         anchor="created_at",
         years=_years("RETENTION_ENGAGEMENT_YEARS"),
@@ -209,6 +210,17 @@ RULES: list[Rule] = [
         note="after the entry is closed: the practice's own record of how it handled a breach.",
     ),
     Rule(
+        # Policy 000: files held in relation to work with an organisation are deleted after two years.
+        key="organisation_sharings",
+        title="Sharings between organisations, with each organisation's permission",
+        root="disclosures.organisationsharing",
+        anchor="settled_at",
+        years=_years("RETENTION_ENGAGEMENT_YEARS"),
+        base=lambda: Q(settled_at__isnull=False),
+        shred_key="data_key_id",
+        note="after it was shared or withdrawn.",
+    ),
+    Rule(
         key="organisation_record",
         title="An organisation's own record, once it has no engagements, contacts or financial records",
         root="engagements.organisation",
@@ -221,8 +233,23 @@ RULES: list[Rule] = [
             "finance.invoice",
             "finance.payment",
             "finance.creditnote",
+            "disclosures.organisationsharing",
+            "disclosures.sharingpermission",
         ),
         note="after it was added, and never while anything of it remains.",
+    ),
+    Rule(
+        key="financial_monthly_totals",
+        title="Monthly financial totals (sums per month, organisation and currency)",
+        root="finance.monthlytotal",
+        anchor="month",
+        years=_years("FINANCE_RETENTION_YEARS"),
+        # The sweep's deletions of the records take them out of the totals (finance migration 0005):
+        # a row goes once nothing counted in it is left.
+        base=lambda: Q(
+            invoice_count=0, invoiced_pence=0, paid_pence=0, credited_pence=0, received_pence=0, credit_notes_pence=0
+        ),
+        note="after the month, once every financial record counted in them is deleted.",
     ),
     Rule(
         key="notices",
@@ -238,19 +265,6 @@ RULES: list[Rule] = [
         root="axes.accesslog",
         anchor="attempt_time",
         days=_days("RETENTION_SIGN_IN_DAYS"),
-    Rule(
-        key="financial_monthly_totals",
-        title="Monthly financial totals (sums per month, organisation and currency)",
-        root="finance.monthlytotal",
-        anchor="month",
-        years=_years("FINANCE_RETENTION_YEARS"),
-        # The sweep's deletions of the records take them out of the totals (finance migration 0005):
-        # a row goes once nothing counted in it is left.
-        base=lambda: Q(
-            invoice_count=0, invoiced_pence=0, paid_pence=0, credited_pence=0, received_pence=0, credit_notes_pence=0
-        ),
-        note="after the month, once every financial record counted in them is deleted.",
-    ),
         note="after the attempt.",
     ),
     Rule(
@@ -305,6 +319,8 @@ KEPT: dict[str, str] = {
     "consent.informationcategory": "Configuration: the kinds of information agreements settle. No personal data.",
     "consent.agreementtemplate": "Configuration: the practice's standard agreement wording. No personal data.",
     "consent.templateterm": "Configuration: a standard agreement's terms. No personal data.",
+    "consent.professionalcode": "Configuration: the professional codes the practice's coaches work under; "
+    "never deleted while an agreement names one (retired instead). No personal data.",
     "engagements.sponsorcontact": "Kept while the person is the organisation's contact; removed by the "
     "administrator when they leave it.",
     "account.emailaddress": "The sign-in address of an account; erased when the account is closed.",

@@ -99,6 +99,7 @@ SHOWN_AUDIT_PREFIXES = (
     "consent.",
     "client.",
     "complaint.",
+    "testimonial.",
     "engagement.",
     "subject_access.",
 )
@@ -169,14 +170,15 @@ def client_contents(client: Any, *, progress: Reading | None = None) -> Contents
     """Everything held on one client (issue 7): identity, engagements, agreements and signatures,
     consents, sessions, notes (private ones too: they are the client's personal data), shared
     documents, reports and their versions, feedback at the agreed anonymity with no source named,
-    disclosures about them, complaints, the access log of their records, and their requests."""
+    disclosures about them, complaints, testimonials and other marketing uses of them, the access log of
+    their records, and their requests."""
     from complaints.models import Complaint
     from confidentiality.models import AuditEvent, User
     from consent.models import Agreement, ConsentRecord, FeedbackAnonymity
     from disclosures.models import Concern, Disclosure
     from engagements.models import CoachingSession, Document, Engagement, Note
     from feedback import services as feedback_services
-    from feedback.models import FeedbackRequest
+    from feedback.models import FeedbackRequest, UnsolicitedFeedback
     from reports.models import SponsorReport
     from rights.models import SubjectAccessRequest
 
@@ -381,6 +383,34 @@ def client_contents(client: Any, *, progress: Reading | None = None) -> Contents
             "As shared with you by your coach, at the anonymity agreed; the people who gave it are not named.",
         )
 
+    def unsolicited_feedback_items() -> Section:
+        rows = UnsolicitedFeedback.objects.filter(engagement__in=engagements, shared_at__isnull=False).select_related(
+            "engagement"
+        )
+        # As the client read it, except that, like requested feedback, the copy names no source:
+        # other people's identities are not the client's data.
+        items = [
+            {
+                "engagement": item.engagement.reference,
+                "from": (
+                    feedback_services.UNIDENTIFIED_UNSOLICITED
+                    if item.anonymity == FeedbackAnonymity.UNIDENTIFIED
+                    else item.get_source_category_display()
+                ),
+                "form": item.get_presentation_display(),
+                "received_by_your_coach_on": item.received_on,
+                "shared_with_you_at": item.shared_at,
+                "text": item.text,
+            }
+            for item in rows.order_by("received_on", "recorded_at")
+        ]
+        return Section(
+            "unsolicited_feedback",
+            "Feedback others gave without being asked",
+            items,
+            "As shared with you by your coach; the people who gave it are not named.",
+        )
+
     def disclosures() -> Section:
         rows = Disclosure.objects.filter(client=client, state=Disclosure.State.MADE).select_related("engagement")
         items = [
@@ -437,6 +467,29 @@ def client_contents(client: Any, *, progress: Reading | None = None) -> Contents
         ]
         return Section("complaints", "Your complaints", items)
 
+    def testimonials() -> Section:
+        # Policies 001, 003: what the practice uses about the client in its marketing, on which consent.
+        from testimonials.models import Testimonial
+
+        rows = Testimonial.objects.filter(client=client).select_related("consent").order_by("created_at")
+        items = [
+            {
+                "reference": t.reference,
+                "kind": t.get_kind_display(),
+                "text": t.text,
+                "used_in": t.used_in,
+                "state": t.get_state_display(),
+                "consent": t.consent.get_kind_display() if t.consent else "",
+                "consent_withdrawn_at": t.consent.withdrawn_at if t.consent else None,
+                "created_at": t.created_at,
+                "publishable_at": t.publishable_at,
+                "flagged_at": t.flagged_at,
+                "removed_at": t.removed_at,
+            }
+            for t in rows
+        ]
+        return Section("testimonials", "Testimonials, case studies and mentions of you in marketing", items)
+
     def access_log() -> Section:
         # Reads and changes of the records the client sees in this copy, and nothing else: the audit
         # trail also holds events the client may not learn of yet (an open serious-danger concern, a
@@ -489,8 +542,10 @@ def client_contents(client: Any, *, progress: Reading | None = None) -> Contents
         documents,
         reports,
         feedback_items,
+        unsolicited_feedback_items,
         disclosures,
         complaints,
+        testimonials,
         access_log,
         requests,
     ]
@@ -621,6 +676,7 @@ def organisation_contents(organisation: Any, *, contact: Any, progress: Reading 
         agreements,
         released_reports,
         documents,
+        lambda: _sharing_section(organisation),
         *_finance_steps(organisation, engagements),
         requests,
     ]
@@ -630,6 +686,44 @@ def organisation_contents(organisation: Any, *, contact: Any, progress: Reading 
         if progress is not None:
             progress(number + 1, len(steps), f"Reading {section.title.lower()}")
     return contents
+
+
+def _sharing_section(organisation: Any) -> Section:
+    """Policy 000: information is "only shared by agreement with the organisations involved". Every
+    sharing that concerns the organisation (its own information, or information shared with it, or
+    otherwise naming it), with what, why, to whom and each organisation's permission."""
+    from disclosures.models import OrganisationSharing
+
+    rows = list(
+        OrganisationSharing.objects.filter(permissions__organisation=organisation)
+        .select_related("organisation", "to_organisation")
+        .prefetch_related("permissions__organisation")
+        .order_by("created_at")
+    )
+    load_data_keys([s.data_key_id for s in rows])
+    items = [
+        {
+            "reference": s.reference,
+            "whose_information": s.organisation.name,
+            "shared_with": s.recipient_name,
+            "what": s.what,
+            "why": s.why,
+            "state": s.get_state_display(),
+            "recorded_at": s.created_at,
+            "shared_at": s.shared_at,
+            "permissions": [
+                {
+                    "organisation": p.organisation.name,
+                    "permission": p.get_state_display(),
+                    "how": p.get_method_display() if p.method else "",
+                    "decided_at": p.decided_at,
+                }
+                for p in s.permissions.all()
+            ],
+        }
+        for s in rows
+    ]
+    return Section("sharings", "Sharing between organisations that concerns the organisation", items)
 
 
 def _finance_steps(organisation: Any, engagements: list[Any]) -> list[Callable[[], Section]]:

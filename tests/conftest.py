@@ -107,6 +107,25 @@ def put_back_migration_data() -> None:
 
     if not (InformationCategory.objects.filter(builtin=True).exists() and AgreementTemplate.objects.exists()):
         install_current()
+    practice_ready_for_agreements()
+
+
+def practice_ready_for_agreements() -> None:
+    """What an agreement needs before it goes out for signing and a practice sets up once (policies
+    003, 004): a professional code its coaches work under, and the standard template naming the
+    partners' guidelines and an adviser. Without them every test that contracts an engagement would
+    have to; the tests of that rule take them away (tests/consent/test_professional_codes.py)."""
+    from consent.models import AgreementTemplate, ProfessionalCode
+
+    if not ProfessionalCode.objects.exists():
+        ProfessionalCode.objects.create(
+            name="Test Code of Ethics", body="Test Coaching Body", link="https://example.org/code-of-ethics"
+        )
+    AgreementTemplate.objects.filter(name="Standard three-way agreement", adviser_name="").update(
+        guidelines="The organisation's information security policy.",
+        adviser_name="Dr Test Adviser",
+        adviser_contact="adviser@example.org",
+    )
 
 
 # The worlds built once for many tests (``built_once``: per module, or per class with ``BuiltOnce``),

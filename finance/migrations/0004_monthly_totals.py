@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('engagements', '0009_session_place_and_private_setting'),
+        ('engagements', '0008_organisation_address'),
         ('finance', '0003_invoice_supplier'),
     ]
 

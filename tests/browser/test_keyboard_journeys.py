@@ -93,7 +93,8 @@ def test_a_coach_records_a_session_writes_notes_and_shares_one(
     arrived(page)
 
     # Record today's session: open the panel with Enter, type the date (month, day, year in the
-    # browser's en-US locale), keep the other defaults, submit.
+    # browser's en-US locale), keep the other defaults, say where it took place and that the setting
+    # was private (policy 002), submit.
     tab_to(page, page.locator("summary", has_text="Record a session"))
     page.keyboard.press("Enter")
     held_on = page.get_by_label("Date held")
@@ -101,6 +102,12 @@ def test_a_coach_records_a_session_writes_notes_and_shares_one(
     today = timezone.localdate()
     page.keyboard.type(today.strftime("%m%d%Y"))
     assert held_on.input_value() == today.isoformat()
+    tab_to(page, page.get_by_label("Where it took place"))
+    page.keyboard.type("The practice's meeting room, door closed")
+    private = page.get_by_label("The setting was private: no one could overhear or see the conversation")
+    tab_to(page, private)
+    page.keyboard.press("Space")
+    assert private.is_checked()
     tab_to(page, page.get_by_role("button", name="Record session"))
     press_and_wait(page, "Enter")
     page.get_by_text("Session recorded.").wait_for()

@@ -101,3 +101,38 @@ def test_the_demo_shows_a_corrected_a_withdrawn_and_a_serious_danger_concern() -
     assert "misremembered" in coach.get(f"/concerns/{withdrawn.pk}/").content.decode()
     client = login(HttpClient(), User.objects.get(email="sam@client.example"))
     assert "night shift" not in client.get(f"/engagements/{engagement.pk}/").content.decode()
+
+
+def test_the_demo_shows_the_codes_the_adviser_and_where_sessions_took_place() -> None:
+    """Issue 22, items 5 to 7: the practice's list of professional codes; an agreement naming the code
+    its coach works under, the organisation's guidelines, the adviser, the sponsor's duty and the
+    client's part; sessions with their place and private setting, and one the coach is asked to complete."""
+    from confidentiality.models import Notice
+    from consent.services import current_agreement
+    from engagements.models import CoachingSession, Engagement
+
+    seed_demo()
+    admin = login(HttpClient(), User.objects.get(email="admin@practice.example"))
+    assert "ICF Code of Ethics" in admin.get("/agreements/codes/").content.decode()
+    engagement = Engagement.objects.get(reference="ENG-2026-001")
+    agreement = current_agreement(engagement)
+    assert agreement is not None
+    page = login(HttpClient(), User.objects.get(email="sam@client.example")).get(f"/agreements/{agreement.pk}/")
+    body = page.content.decode()
+    for shown in (
+        "Maya Lindqvist: EMCC Global Code of Ethics",
+        "Dr Helen Marsh",
+        "Northwind Trading&#x27;s information security",
+        "The organisation&#x27;s duty of confidence",
+        "non-defensive",
+    ):
+        assert shown in body, shown
+    sessions = CoachingSession.objects.filter(engagement=engagement)
+    assert any(s.setting_complete for s in sessions)
+    incomplete = [s for s in sessions if not s.setting_complete]
+    assert incomplete
+    assert Notice.objects.filter(about=f"session.setting:{incomplete[0].pk}", done_at__isnull=True).exists()
+    coach = login(HttpClient(), User.objects.get(email="maya.coach@practice.example"))
+    assert "Incomplete" in coach.get(f"/engagements/sessions/{incomplete[0].pk}/setting/").content.decode()
+    seed_demo()  # idempotent
+    assert CoachingSession.objects.filter(engagement=engagement).count() == sessions.count()

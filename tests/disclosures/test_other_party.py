@@ -111,3 +111,85 @@ class TestTheOrganisationsConsentAsWell:
         text = page.content.decode()
         assert "The client&#x27;s written consent" in text or "The client's written consent" in text
         assert "the organisation&#x27;s written consent" in text or "the organisation's written consent" in text
+
+
+class TestSeriousDangerRecipients:
+    """Policy 001: in serious danger the information "should only be disclosed where agreed with the
+    consumer or other person/organisation; or to the International Regulator of Coaching and
+    Mentoring CIC, or relevant government organisation". The emergency services, the police, a
+    regulator and a government body are always open; anyone else only where the agreement names them."""
+
+    def decide(self, world: World, concern: Any, recipient_kind: str) -> Any:
+        from tests.disclosures.test_concerns import take
+
+        return take(
+            world,
+            concern,
+            "decision",
+            "He said he would hurt a colleague tonight.",
+            outcome="disclose",
+            recipient_kind=recipient_kind,
+            detail="Named recipient",
+            basis="serious_danger",
+        )
+
+    @pytest.mark.parametrize("kind", ["emergency_services", "police", "regulator_ombudsman", "government_body"])
+    def test_the_bodies_the_policy_names_are_always_open(self, world: World, kind: str) -> None:
+        from tests.disclosures.test_concerns import start
+
+        concern = start(world, serious_danger=True)
+        assert self.decide(world, concern, kind).recipient_kind == kind
+
+    @pytest.mark.parametrize("kind", ["gp", "safeguarding_lead", "board_senior_staff", "other"])
+    def test_anyone_else_is_refused_unless_the_agreement_names_them(self, world: World, kind: str) -> None:
+        from disclosures.models import ConcernStep
+        from tests.disclosures.test_concerns import start
+
+        concern = start(world, serious_danger=True)
+        with pytest.raises(ValidationError) as refused:
+            self.decide(world, concern, kind)
+        assert "recipient_kind" in refused.value.message_dict
+        assert "the agreement" in refused.value.message_dict["recipient_kind"][0]
+        assert not ConcernStep.objects.filter(concern=concern, step="decision").exists()
+
+    def test_a_party_the_signed_agreement_names_is_open(self, world: World) -> None:
+        from consent.models import Agreement
+        from tests.disclosures.test_concerns import start
+
+        Agreement.objects.filter(engagement=world.engagement, state="signed").update(
+            serious_danger_parties="gp,safeguarding_lead"
+        )
+        concern = start(world, serious_danger=True)
+        assert self.decide(world, concern, "gp").recipient_kind == "gp"
+
+    def test_the_agreement_lists_them_in_its_text_and_refuses_an_unknown_one(self, world: World) -> None:
+        from consent.models import Agreement
+        from consent.text import agreement_text
+
+        agreement = Agreement.objects.filter(engagement=world.engagement, state="signed").get()
+        agreement.serious_danger_parties = "gp"
+        assert "The client's GP" in agreement_text(agreement).as_plain_text()
+        from consent.models import AgreementTemplate
+        from consent.services import agreement_template_update
+
+        template = AgreementTemplate.objects.first()
+        assert template is not None
+        with pytest.raises(ValidationError) as refused:
+            agreement_template_update(
+                actor=world.people["admin"],
+                template=template,
+                expected_edit_version=template.edit_version,
+                content={"serious_danger_parties": "gp,neighbour"},
+                terms={},
+            )
+        assert "serious_danger_parties" in refused.value.message_dict
+
+    def test_the_draft_page_names_them_with_ticks(self, world: World) -> None:
+        from consent.models import Agreement
+        from consent.services import agreement_start
+
+        agreement_start(actor=world.people["coach"], engagement=world.engagement)
+        draft = Agreement.objects.get(engagement=world.engagement, state="draft")
+        url = reverse("consent:agreement_edit", args=[draft.pk])
+        page = world.http("coach").get(url).content.decode()
+        assert "Who else may be told in serious danger" in page and 'value="gp"' in page

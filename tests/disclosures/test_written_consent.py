@@ -57,7 +57,10 @@ class TestTheBasisIsTheClientsWrittenWord:
     def test_the_same_disclosure_without_consent_waits_for_a_second_approval(self, world: World) -> None:
         from tests.factories import disclosure_without_consent
 
-        disclosure = disclosure_without_consent(world.people["coach"], world.engagement, recipient_kind="other")
+        # As required by law: in serious danger only the bodies policy 001 names (or the agreement's parties).
+        disclosure = disclosure_without_consent(
+            world.people["coach"], world.engagement, recipient_kind="other", basis="legal_requirement"
+        )
         assert disclosure.state == Disclosure.State.AWAITING_APPROVAL
 
     def test_a_coach_cannot_record_a_consent_as_given_in_the_portal(self, world: World) -> None:

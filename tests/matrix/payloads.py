@@ -59,6 +59,16 @@ def _line() -> list[dict[str, str]]:
     return [{"description": TEXT, "quantity": "1", "unit_price": "100.00", "tax_rate": "20"}]
 
 
+def _permission_record(world: MatrixWorld, key: str) -> dict[str, str]:
+    """The organisation's permission, on the letter its contact uploaded to its engagement."""
+    side = key[-1]
+    return {
+        "organisation": str(world.pk(f"organisation{side}")),
+        "decision": "give",
+        "evidence": str(world.pk(f"documentsupplied{side}")),
+    }
+
+
 BODIES: dict[str, Callable[[MatrixWorld, str], Body]] = {
     # --- the API: every write ----------------------------------------------------------------
     "POST /api/v1/agreement-templates/": lambda w, k: ("json", {"name": "Matrix copy", "copy_from": str(w.pk(k))}),
@@ -77,6 +87,20 @@ BODIES: dict[str, Callable[[MatrixWorld, str], Body]] = {
     "POST /api/v1/clients/": lambda w, k: ("json", {"full_name": "Matrix Client"}),
     "POST /api/v1/complaints/": lambda w, k: ("json", {"about": "shared", "body": TEXT}),
     "POST /api/v1/complaints/{id}/responses/": lambda w, k: ("json", {"message": TEXT}),
+    "POST /api/v1/testimonials/": lambda w, k: (
+        "json",
+        {"client": str(w.pk("clientA")), "kind": "testimonial", "text": TEXT, "used_in": "A brochure"},
+    ),
+    "POST /api/v1/testimonials/{id}/publishable/": lambda w, k: (
+        "json",
+        {"consent": str(w.pk(k.replace("testimonial", "consenttestimonial")))},
+    ),
+    "POST /api/v1/sharings/": lambda w, k: (
+        "json",
+        {"organisation": str(w.pk("organisationA")), "to_outside_body": "A forum", "what": TEXT, "why": TEXT},
+    ),
+    "POST /api/v1/sharings/{id}/permission/": lambda w, k: ("json", {"decision": "give"}),
+    "POST /api/v1/sharings/{id}/permission/record/": lambda w, k: ("json", _permission_record(w, k)),
     "POST /api/v1/concerns/": lambda w, k: (
         "json",
         {"engagement": str(w.pk(k)), "kind": "breaking_confidentiality", "text": TEXT},
@@ -119,6 +143,10 @@ BODIES: dict[str, Callable[[MatrixWorld, str], Body]] = {
             "sources": [{"email": "matrix.peer@example.net", "name": "Matrix Peer"}],
         },
     ),
+    "POST /api/v1/engagements/{id}/unsolicited-feedback/": lambda w, k: (
+        "json",
+        {"source_category": "colleague", "presentation": "summary", "text": TEXT, "received_on": _today()},
+    ),
     "POST /api/v1/engagements/{id}/notes/": lambda w, k: ("json", {"body": TEXT}),
     "POST /api/v1/engagements/{id}/reports/": lambda w, k: (
         "json",
@@ -133,6 +161,11 @@ BODIES: dict[str, Callable[[MatrixWorld, str], Body]] = {
         {"version": _version(w, k), "summary": TEXT, "presentation": "summary", "share": True},
     ),
     "POST /api/v1/information-categories/": lambda w, k: ("json", {"name": "Matrix category"}),
+    "POST /api/v1/professional-codes/": lambda w, k: (
+        "json",
+        {"name": "Matrix code", "body": "Matrix body", "link": "https://example.org/matrix-code"},
+    ),
+    "PATCH /api/v1/sessions/{id}/": lambda w, k: ("json", {"place": "Matrix room", "setting_private": True}),
     "POST /api/v1/invoices/": lambda w, k: ("json", {"organisation": str(w.pk(k)), "lines": _line()}),
     "PATCH /api/v1/invoices/{id}/": lambda w, k: (
         "json",
@@ -169,6 +202,10 @@ BODIES: dict[str, Callable[[MatrixWorld, str], Body]] = {
         "form",
         {"held_on": _today(), "duration_minutes": "60", "mode": "video"},
     ),
+    "POST engagements/sessions/<uuid:pk>/setting/": lambda w, k: (
+        "form",
+        {"place": "Matrix room", "setting_private": "on"},
+    ),
     "POST engagements/<uuid:pk>/notes/new/": lambda w, k: ("form", {"body": TEXT}),
     "POST engagements/<uuid:pk>/documents/": lambda w, k: (
         "multipart",
@@ -199,6 +236,10 @@ BODIES: dict[str, Callable[[MatrixWorld, str], Body]] = {
     "POST engagements/feedback/<uuid:pk>/": lambda w, k: (
         "form",
         {"version": str(_version(w, k)), "summary": TEXT, "presentation": "summary", "share": "1"},
+    ),
+    "POST engagements/<uuid:pk>/feedback/unsolicited/": lambda w, k: (
+        "form",
+        {"source_category": "colleague", "presentation": "summary", "text": TEXT, "received_on": _today()},
     ),
     "POST engagements/notes/<uuid:pk>/edit/": lambda w, k: ("form", {"body": TEXT, "version": str(_version(w, k))}),
     "POST engagements/notes/<uuid:pk>/share/": lambda w, k: ("form", {"shared": "1", "version": str(_version(w, k))}),
@@ -239,6 +280,20 @@ BODIES: dict[str, Callable[[MatrixWorld, str], Body]] = {
     "POST complaints/new/": lambda w, k: ("form", {"about": "shared", "body": TEXT}),
     "POST complaints/<uuid:pk>/respond/": lambda w, k: ("form", {"message": TEXT}),
     "POST complaints/<uuid:pk>/reply/": lambda w, k: ("form", {"message": TEXT}),
+    "POST testimonials/new/": lambda w, k: (
+        "form",
+        {"client": str(w.pk("clientA")), "kind": "testimonial", "text": TEXT, "used_in": "A brochure"},
+    ),
+    "POST testimonials/<uuid:pk>/publishable/": lambda w, k: (
+        "form",
+        {"consent": str(w.pk(k.replace("testimonial", "consenttestimonial")))},
+    ),
+    "POST sharings/new/": lambda w, k: (
+        "form",
+        {"organisation": str(w.pk("organisationA")), "to_outside_body": "A forum", "what": TEXT, "why": TEXT},
+    ),
+    "POST sharings/<uuid:pk>/permission/": lambda w, k: ("form", {"decision": "give"}),
+    "POST sharings/<uuid:pk>/permission/record/": lambda w, k: ("form", _permission_record(w, k)),
     "POST account/": lambda w, k: ("form", {"name": "Matrix token"}),
     "POST practice/": lambda w, k: (
         "form",

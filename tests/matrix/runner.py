@@ -40,7 +40,23 @@ MARKER = re.compile(r"QZ-([A-Za-z]+)-([AB])")
 # on every request) and when a token was last used.
 _IGNORED_TABLES = {"django_session"}
 _IGNORED_COLUMNS = {"confidentiality_apitoken": {"last_used_at"}}
-_FINGERPRINT_APPS = ("confidentiality", "engagements", "consent", "retention", "finance", "auth", "guardian", "mfa")
+_FINGERPRINT_APPS = (
+    "confidentiality",
+    "engagements",
+    "consent",
+    "disclosures",
+    "feedback",
+    "reports",
+    "complaints",
+    "rights",
+    "people",
+    "testimonials",
+    "retention",
+    "finance",
+    "auth",
+    "guardian",
+    "mfa",
+)
 
 
 # What the matrix covered in this run, for the summary line (tests/conftest.py prints it).

@@ -87,12 +87,16 @@ AUDIENCE_A: dict[str, frozenset[str]] = {
         "FeedbackSummary": "coach client",
         "FeedbackPendingPrompt": "coach",
         "FeedbackManager": "coach",
+        "UnsolicitedShared": "coach client",  # feedback nobody asked for, shared: never the sponsor
+        "UnsolicitedPending": "coach",  # not shared yet
         "ConsentWording": "coach client admin",
         "DisclosureWhat": "coach client admin",
         "DisclosureReason": "coach client admin",
         "PendingDisclosure": "coach admin",  # not made yet: the client is told once it is
         "Concern": "coach client admin",
         "Complaint": "client admin",
+        "Testimonial": "client admin",  # policies 001, 003: the register is the administrator's
+        "Sharing": "sponsor admin",  # policy 000: the administrator's; the contacts of each organisation it concerns
         "ComplaintResponse": "client admin",
         "Breach": "coach admin",  # the coach who reported it
         "AdminBreach": "admin",  # recorded by the administrator, reported by no coach
@@ -216,6 +220,11 @@ POST     engagements/<uuid:pk>/people/<int:user_id>/remove/             engageme
 POST     engagements/<uuid:pk>/people/<int:user_id>/remove/             engagementB:other_sponsor 404   404   404   404   404   302   404   404   LOG
 POST     engagements/<uuid:pk>/sessions/                                engagementA            302   404   404   404   404   404   404   404   LOG
 POST     engagements/<uuid:pk>/sessions/                                engagementB            404   302   404   404   404   404   404   404   LOG
+# where a session took place and that the setting was private (policy 002): its coaches complete it
+GET      engagements/sessions/<uuid:pk>/setting/                        coachingsessionA       200   404   404   404   404   404   404   404   LOG
+GET      engagements/sessions/<uuid:pk>/setting/                        coachingsessionB       404   200   404   404   404   404   404   404   LOG
+POST     engagements/sessions/<uuid:pk>/setting/                        coachingsessionA       302   404   404   404   404   404   404   404   LOG
+POST     engagements/sessions/<uuid:pk>/setting/                        coachingsessionB       404   302   404   404   404   404   404   404   LOG
 GET      engagements/<uuid:pk>/notes/                                   engagementA            200   404   200   404   404   404   404   404   LOG
 GET      engagements/<uuid:pk>/notes/                                   engagementB            404   200   404   404   404   404   404   404   LOG
 POST     engagements/<uuid:pk>/notes/new/                               engagementA            302   404   404   404   404   404   404   404   LOG
@@ -279,6 +288,14 @@ GET      engagements/feedback/<uuid:pk>/                                feedback
 POST     engagements/feedback/<uuid:pk>/                                feedbacksharedA        302   404   404   404   404   404   404   404   LOG
 POST     engagements/feedback/<uuid:pk>/                                feedbackpendingA       302   404   404   404   404   404   404   404   LOG
 POST     engagements/feedback/<uuid:pk>/                                feedbacksharedB        404   302   404   404   404   404   404   404   LOG
+POST     engagements/<uuid:pk>/feedback/unsolicited/                    engagementA            302   404   404   404   404   404   404   404   LOG
+POST     engagements/<uuid:pk>/feedback/unsolicited/                    engagementB            404   302   404   404   404   404   404   404   LOG
+GET      engagements/feedback/unsolicited/<uuid:pk>/                    unsolicitedsharedA     200   404   200   404   404   404   404   404   LOG
+GET      engagements/feedback/unsolicited/<uuid:pk>/                    unsolicitedpendingA    200   404   404   404   404   404   404   404   LOG
+GET      engagements/feedback/unsolicited/<uuid:pk>/                    unsolicitedsharedB     404   200   404   404   404   404   404   404   LOG
+POST     engagements/feedback/unsolicited/<uuid:pk>/                    unsolicitedpendingA    302   404   404   404   404   404   404   404   LOG
+POST     engagements/feedback/unsolicited/<uuid:pk>/                    unsolicitedsharedA     302   404   404   404   404   404   404   404   LOG
+POST     engagements/feedback/unsolicited/<uuid:pk>/                    unsolicitedpendingB    404   302   404   404   404   404   404   404   LOG
 GET      engagements/clients/                                           -                      404   404   404   404   404   200   404   404   LOG
 GET      engagements/clients/new/                                       -                      404   404   404   404   404   200   404   404   LOG
 POST     engagements/clients/new/                                       -                      404   404   404   404   404   200   404   404   LOG
@@ -375,6 +392,10 @@ GET      consents/                                                      -       
 POST     consents/give/                                                 -                      404   404   302   404   404   404   404   404   LOG
 GET      agreements/categories/                                         -                      404   404   404   404   404   200   404   404   LOG
 POST     agreements/categories/                                         -                      404   404   404   404   404   200   404   404   LOG
+GET      agreements/codes/                                              -                      404   404   404   404   404   200   404   404   LOG
+POST     agreements/codes/                                              -                      404   404   404   404   404   200   404   404   LOG
+POST     agreements/codes/<int:pk>/active/                              professionalcode       404   404   404   404   404   302   404   404   LOG
+POST     agreements/codes/<int:pk>/active/                              missing                404   404   404   404   404   404   404   404   LOG
 GET      agreements/templates/                                          -                      200   200   404   404   404   200   404   404   LOG
 POST     agreements/templates/                                          -                      200   200   404   404   404   200   404   404   LOG
 GET      agreements/templates/<uuid:pk>/                                template               200   200   404   404   404   200   404   404   LOG
@@ -441,6 +462,33 @@ POST     breaches/<uuid:pk>/confirm/                                    breachA 
 POST     breaches/<uuid:pk>/confirm/                                    breachB                404   404   404   404   404   302   404   404   LOG
 POST     breaches/<uuid:pk>/close/                                      breachA                404   404   404   404   404   302   404   404   LOG
 POST     breaches/<uuid:pk>/close/                                      breachB                404   404   404   404   404   302   404   404   LOG
+
+# --- the testimonials register (policies 001, 003): the administrator's; a client reads the items about them ---
+GET      testimonials/                                                  -                      404   404   200   404   404   200   404   404   LOG
+GET      testimonials/new/                                              -                      404   404   404   404   404   200   404   404   LOG
+POST     testimonials/new/                                              -                      404   404   404   404   404   302   404   404   LOG
+GET      testimonials/<uuid:pk>/                                        testimonialA           404   404   200   404   404   200   404   404   LOG
+GET      testimonials/<uuid:pk>/                                        testimonialB           404   404   404   404   404   200   404   404   LOG
+POST     testimonials/<uuid:pk>/publishable/                            testimonialA           404   404   404   404   404   302   404   404   LOG
+POST     testimonials/<uuid:pk>/publishable/                            testimonialB           404   404   404   404   404   302   404   404   LOG
+POST     testimonials/<uuid:pk>/removed/                                testimonialA           404   404   404   404   404   302   404   404   LOG
+POST     testimonials/<uuid:pk>/removed/                                testimonialB           404   404   404   404   404   302   404   404   LOG
+
+# --- sharing between organisations (policy 000): the administrator's; each concerned organisation's contacts read and decide ---
+GET      sharings/                                                      -                      404   404   404   200   200   200   404   404   LOG
+GET      sharings/new/                                                  -                      404   404   404   404   404   200   404   404   LOG
+POST     sharings/new/                                                  -                      404   404   404   404   404   302   404   404   LOG
+GET      sharings/<uuid:pk>/                                            sharingA               404   404   404   200   404   200   404   404   LOG
+GET      sharings/<uuid:pk>/                                            sharingB               404   404   404   404   200   200   404   404   LOG
+GET      sharings/<uuid:pk>/                                            missing                404   404   404   404   404   404   404   404   LOG
+POST     sharings/<uuid:pk>/permission/                                 sharingA               404   404   404   302   404   403   404   404   LOG
+POST     sharings/<uuid:pk>/permission/                                 sharingB               404   404   404   404   302   403   404   404   LOG
+POST     sharings/<uuid:pk>/permission/record/                          sharingA               404   404   404   403   404   302   404   404   LOG
+POST     sharings/<uuid:pk>/permission/record/                          sharingB               404   404   404   404   403   302   404   404   LOG
+POST     sharings/<uuid:pk>/shared/                                     sharingA               404   404   404   403   404   400   404   404   LOG
+POST     sharings/<uuid:pk>/shared/                                     sharingB               404   404   404   404   403   400   404   404   LOG
+POST     sharings/<uuid:pk>/withdraw/                                   sharingA               404   404   404   403   404   302   404   404   LOG
+POST     sharings/<uuid:pk>/withdraw/                                   sharingB               404   404   404   404   403   302   404   404   LOG
 
 # --- finance: sponsors (own organisation) and auditors (in their window) read, 403 on writes; drafts are the administrator's ---
 GET      finance/                                                       -                      404   404   404   200   200   200   200   404   LOG
@@ -582,6 +630,26 @@ GET      /api/v1/complaints/{id}/                                       complain
 GET      /api/v1/complaints/{id}/                                       complaintB             404   404   404   404   404   200   404   404   401
 POST     /api/v1/complaints/{id}/responses/                             complaintA             404   404   404   404   404   201   404   404   401
 POST     /api/v1/complaints/{id}/responses/                             complaintB             404   404   404   404   404   201   404   404   401
+GET      /api/v1/testimonials/                                          -                      404   404   200   404   404   200   404   404   401
+POST     /api/v1/testimonials/                                          -                      404   404   404   404   404   201   404   404   401
+GET      /api/v1/testimonials/{id}/                                     testimonialA           404   404   200   404   404   200   404   404   401
+GET      /api/v1/testimonials/{id}/                                     testimonialB           404   404   404   404   404   200   404   404   401
+POST     /api/v1/testimonials/{id}/publishable/                         testimonialA           404   404   404   404   404   200   404   404   401
+POST     /api/v1/testimonials/{id}/publishable/                         testimonialB           404   404   404   404   404   200   404   404   401
+POST     /api/v1/testimonials/{id}/removed/                             testimonialA           404   404   404   404   404   200   404   404   401
+POST     /api/v1/testimonials/{id}/removed/                             testimonialB           404   404   404   404   404   200   404   404   401
+GET      /api/v1/sharings/                                              -                      404   404   404   200   200   200   404   404   401
+POST     /api/v1/sharings/                                              -                      404   404   404   404   404   201   404   404   401
+GET      /api/v1/sharings/{id}/                                         sharingA               404   404   404   200   404   200   404   404   401
+GET      /api/v1/sharings/{id}/                                         sharingB               404   404   404   404   200   200   404   404   401
+POST     /api/v1/sharings/{id}/permission/                              sharingA               404   404   404   200   404   403   404   404   401
+POST     /api/v1/sharings/{id}/permission/                              sharingB               404   404   404   404   200   403   404   404   401
+POST     /api/v1/sharings/{id}/permission/record/                       sharingA               404   404   404   403   404   200   404   404   401
+POST     /api/v1/sharings/{id}/permission/record/                       sharingB               404   404   404   404   403   200   404   404   401
+POST     /api/v1/sharings/{id}/shared/                                  sharingA               404   404   404   403   404   400   404   404   401
+POST     /api/v1/sharings/{id}/shared/                                  sharingB               404   404   404   404   403   400   404   404   401
+POST     /api/v1/sharings/{id}/withdraw/                                sharingA               404   404   404   403   404   200   404   404   401
+POST     /api/v1/sharings/{id}/withdraw/                                sharingB               404   404   404   404   403   200   404   404   401
 GET      /api/v1/concerns/                                              -                      200   200   200   404   404   200   404   404   401
 POST     /api/v1/concerns/                                              engagementA            201   404   403   404   404   403   404   404   401
 POST     /api/v1/concerns/                                              engagementB            404   201   404   404   404   403   404   404   401
@@ -641,15 +709,29 @@ GET      /api/v1/engagements/{id}/sessions/                             engageme
 GET      /api/v1/engagements/{id}/sessions/                             engagementB            404   200   404   404   404   200   404   404   401
 POST     /api/v1/engagements/{id}/sessions/                             engagementA            201   404   404   404   404   404   404   404   401
 POST     /api/v1/engagements/{id}/sessions/                             engagementB            404   201   404   404   404   404   404   404   401
+PATCH    /api/v1/sessions/{id}/                                         coachingsessionA       200   404   404   404   404   404   404   404   401
+PATCH    /api/v1/sessions/{id}/                                         coachingsessionB       404   200   404   404   404   404   404   404   401
 GET      /api/v1/feedback/{id}/                                         feedbacksharedA        200   404   200   404   404   404   404   404   401
 GET      /api/v1/feedback/{id}/                                         feedbackpendingA       200   404   404   404   404   404   404   404   401
 GET      /api/v1/feedback/{id}/                                         feedbacksharedB        404   200   404   404   404   404   404   404   401
 PATCH    /api/v1/feedback/{id}/                                         feedbacksharedA        200   404   403   404   404   404   404   404   401
 PATCH    /api/v1/feedback/{id}/                                         feedbackpendingA       400   404   404   404   404   404   404   404   401
 PATCH    /api/v1/feedback/{id}/                                         feedbacksharedB        404   200   404   404   404   404   404   404   401
+GET      /api/v1/engagements/{id}/unsolicited-feedback/                 engagementA            200   404   200   404   404   404   404   404   401
+GET      /api/v1/engagements/{id}/unsolicited-feedback/                 engagementB            404   200   404   404   404   404   404   404   401
+POST     /api/v1/engagements/{id}/unsolicited-feedback/                 engagementA            201   404   403   404   404   404   404   404   401
+POST     /api/v1/engagements/{id}/unsolicited-feedback/                 engagementB            404   201   404   404   404   404   404   404   401
+GET      /api/v1/unsolicited-feedback/{id}/                             unsolicitedsharedA     200   404   200   404   404   404   404   404   401
+GET      /api/v1/unsolicited-feedback/{id}/                             unsolicitedpendingA    200   404   404   404   404   404   404   404   401
+GET      /api/v1/unsolicited-feedback/{id}/                             unsolicitedsharedB     404   200   404   404   404   404   404   404   401
+POST     /api/v1/unsolicited-feedback/{id}/share/                       unsolicitedpendingA    200   404   404   404   404   404   404   404   401
+POST     /api/v1/unsolicited-feedback/{id}/share/                       unsolicitedsharedA     400   404   403   404   404   404   404   404   401
+POST     /api/v1/unsolicited-feedback/{id}/share/                       unsolicitedpendingB    404   200   404   404   404   404   404   404   401
 GET      /api/v1/finance/summary/                                       -                      404   404   404   200   200   200   200   404   401
 GET      /api/v1/information-categories/                                -                      200   200   404   404   404   200   404   404   401
 POST     /api/v1/information-categories/                                -                      404   404   404   404   404   201   404   404   401
+GET      /api/v1/professional-codes/                                    -                      200   200   404   404   404   200   404   404   401
+POST     /api/v1/professional-codes/                                    -                      404   404   404   404   404   201   404   404   401
 GET      /api/v1/invoices/                                              -                      404   404   404   200   200   200   200   404   401
 POST     /api/v1/invoices/                                              organisationA          404   404   404   403   403   201   403   404   401
 POST     /api/v1/invoices/                                              organisationB          404   404   404   403   403   201   403   404   401
@@ -812,6 +894,8 @@ POST     engagements/<uuid:pk>/close/                                   engageme
 POST     engagements/<uuid:pk>/people/                                  engagementA            POL   LOG   LOG
 POST     engagements/<uuid:pk>/people/<int:user_id>/remove/             engagementA:sponsor    POL   LOG   LOG
 POST     engagements/<uuid:pk>/sessions/                                engagementA            POL   LOG   LOG
+GET      engagements/sessions/<uuid:pk>/setting/                        coachingsessionA       POL   LOG   LOG
+POST     engagements/sessions/<uuid:pk>/setting/                        coachingsessionA       POL   LOG   LOG
 GET      engagements/<uuid:pk>/notes/                                   engagementA            POL   LOG   LOG
 POST     engagements/<uuid:pk>/notes/new/                               engagementA            POL   LOG   LOG
 POST     engagements/<uuid:pk>/documents/                               engagementA            POL   LOG   LOG
@@ -833,6 +917,9 @@ GET      engagements/<uuid:pk>/feedback/                                engageme
 POST     engagements/<uuid:pk>/feedback/                                engagementA            POL   LOG   LOG
 GET      engagements/feedback/<uuid:pk>/                                feedbacksharedA        POL   LOG   LOG
 POST     engagements/feedback/<uuid:pk>/                                feedbacksharedA        POL   LOG   LOG
+POST     engagements/<uuid:pk>/feedback/unsolicited/                    engagementA            POL   LOG   LOG
+GET      engagements/feedback/unsolicited/<uuid:pk>/                    unsolicitedsharedA     POL   LOG   LOG
+POST     engagements/feedback/unsolicited/<uuid:pk>/                    unsolicitedpendingA    POL   LOG   LOG
 GET      engagements/clients/                                           -                      POL   LOG   LOG
 GET      engagements/clients/new/                                       -                      POL   LOG   LOG
 POST     engagements/clients/new/                                       -                      POL   LOG   LOG
@@ -882,6 +969,9 @@ GET      consents/                                                      -       
 POST     consents/give/                                                 -                      POL   LOG   LOG
 GET      agreements/categories/                                         -                      POL   LOG   LOG
 POST     agreements/categories/                                         -                      POL   LOG   LOG
+GET      agreements/codes/                                              -                      POL   LOG   LOG
+POST     agreements/codes/                                              -                      POL   LOG   LOG
+POST     agreements/codes/<int:pk>/active/                              professionalcode       POL   LOG   LOG
 GET      agreements/templates/                                          -                      POL   LOG   LOG
 POST     agreements/templates/                                          -                      POL   LOG   LOG
 GET      agreements/templates/<uuid:pk>/                                template               POL   LOG   LOG
@@ -920,6 +1010,24 @@ GET      breaches/<uuid:pk>/                                            breachA 
 POST     breaches/<uuid:pk>/                                            breachA                POL   LOG   LOG
 POST     breaches/<uuid:pk>/confirm/                                    breachA                POL   LOG   LOG
 POST     breaches/<uuid:pk>/close/                                      breachA                POL   LOG   LOG
+
+# --- the testimonials register (policies 001, 003) -------------------------------------------------------
+GET      testimonials/                                                  -                      POL   LOG   LOG
+GET      testimonials/new/                                              -                      POL   LOG   LOG
+POST     testimonials/new/                                              -                      POL   LOG   LOG
+GET      testimonials/<uuid:pk>/                                        testimonialA           POL   LOG   LOG
+POST     testimonials/<uuid:pk>/publishable/                            testimonialA           POL   LOG   LOG
+POST     testimonials/<uuid:pk>/removed/                                testimonialA           POL   LOG   LOG
+
+# --- sharing between organisations (policy 000) ----------------------------------------------------------
+GET      sharings/                                                      -                      POL   LOG   LOG
+GET      sharings/new/                                                  -                      POL   LOG   LOG
+POST     sharings/new/                                                  -                      POL   LOG   LOG
+GET      sharings/<uuid:pk>/                                            sharingA               POL   LOG   LOG
+POST     sharings/<uuid:pk>/permission/                                 sharingA               POL   LOG   LOG
+POST     sharings/<uuid:pk>/permission/record/                          sharingA               POL   LOG   LOG
+POST     sharings/<uuid:pk>/shared/                                     sharingA               POL   LOG   LOG
+POST     sharings/<uuid:pk>/withdraw/                                   sharingA               POL   LOG   LOG
 
 # --- finance: sponsors (own organisation) and auditors (in their window) read, 403 on writes; drafts are the administrator's ---
 GET      finance/                                                       -                      POL   LOG   LOG
@@ -1028,6 +1136,18 @@ GET      /api/v1/complaints/                                            -       
 POST     /api/v1/complaints/                                            -                      403   401   401
 GET      /api/v1/complaints/{id}/                                       complaintA             403   401   401
 POST     /api/v1/complaints/{id}/responses/                             complaintA             403   401   401
+GET      /api/v1/testimonials/                                          -                      403   401   401
+POST     /api/v1/testimonials/                                          -                      403   401   401
+GET      /api/v1/testimonials/{id}/                                     testimonialA           403   401   401
+POST     /api/v1/testimonials/{id}/publishable/                         testimonialA           403   401   401
+POST     /api/v1/testimonials/{id}/removed/                             testimonialA           403   401   401
+GET      /api/v1/sharings/                                              -                      403   401   401
+POST     /api/v1/sharings/                                              -                      403   401   401
+GET      /api/v1/sharings/{id}/                                         sharingA               403   401   401
+POST     /api/v1/sharings/{id}/permission/                              sharingA               403   401   401
+POST     /api/v1/sharings/{id}/permission/record/                       sharingA               403   401   401
+POST     /api/v1/sharings/{id}/shared/                                  sharingA               403   401   401
+POST     /api/v1/sharings/{id}/withdraw/                                sharingA               403   401   401
 GET      /api/v1/concerns/                                              -                      403   401   401
 POST     /api/v1/concerns/                                              engagementA            403   401   401
 GET      /api/v1/concerns/{id}/                                         concernA               403   401   401
@@ -1056,11 +1176,18 @@ GET      /api/v1/engagements/{id}/reports/                              engageme
 POST     /api/v1/engagements/{id}/reports/                              engagementA            403   401   401
 GET      /api/v1/engagements/{id}/sessions/                             engagementA            403   401   401
 POST     /api/v1/engagements/{id}/sessions/                             engagementA            403   401   401
+PATCH    /api/v1/sessions/{id}/                                         coachingsessionA       403   401   401
 GET      /api/v1/feedback/{id}/                                         feedbacksharedA        403   401   401
 PATCH    /api/v1/feedback/{id}/                                         feedbacksharedA        403   401   401
+GET      /api/v1/engagements/{id}/unsolicited-feedback/                 engagementA            403   401   401
+POST     /api/v1/engagements/{id}/unsolicited-feedback/                 engagementA            403   401   401
+GET      /api/v1/unsolicited-feedback/{id}/                             unsolicitedsharedA     403   401   401
+POST     /api/v1/unsolicited-feedback/{id}/share/                       unsolicitedpendingA    403   401   401
 GET      /api/v1/finance/summary/                                       -                      403   401   401
 GET      /api/v1/information-categories/                                -                      403   401   401
 POST     /api/v1/information-categories/                                -                      403   401   401
+GET      /api/v1/professional-codes/                                    -                      403   401   401
+POST     /api/v1/professional-codes/                                    -                      403   401   401
 GET      /api/v1/invoices/                                              -                      403   401   401
 POST     /api/v1/invoices/                                              organisationA          403   401   401
 GET      /api/v1/invoices/{id}/                                         invoiceA               403   401   401
@@ -1109,11 +1236,13 @@ POST     engagements/<uuid:pk>/notes/new/                               engageme
 POST     engagements/<uuid:pk>/documents/                               engagementProposed     200   404   404   404   404   404   404   404   LOG
 POST     engagements/<uuid:pk>/reports/                                 engagementProposed     200   404   404   404   404   404   404   404   LOG
 POST     engagements/<uuid:pk>/feedback/                                engagementProposed     200   404   404   404   404   404   404   404   LOG
+POST     engagements/<uuid:pk>/feedback/unsolicited/                    engagementProposed     200   404   404   404   404   404   404   404   LOG
 POST     /api/v1/engagements/{id}/sessions/                             engagementProposed     400   404   404   404   404   404   404   404   401
 POST     /api/v1/engagements/{id}/notes/                                engagementProposed     400   404   403   404   404   404   404   404   401
 POST     /api/v1/engagements/{id}/documents/                            engagementProposed     400   404   404   404   404   404   404   404   401
 POST     /api/v1/engagements/{id}/reports/                              engagementProposed     400   404   403   403   404   403   404   404   401
 POST     /api/v1/engagements/{id}/feedback-requests/                    engagementProposed     400   404   403   404   404   404   404   404   401
+POST     /api/v1/engagements/{id}/unsolicited-feedback/                 engagementProposed     400   404   403   404   404   404   404   404   401
 
 # --- paused: the client withdrew consent to the practice holding their information ----------------------
 GET      engagements/<uuid:pk>/                                         engagementPaused       200   404   404   200   404   200   404   404   LOG
@@ -1122,11 +1251,13 @@ POST     engagements/<uuid:pk>/notes/new/                               engageme
 POST     engagements/<uuid:pk>/documents/                               engagementPaused       200   404   404   404   404   404   404   404   LOG
 POST     engagements/<uuid:pk>/reports/                                 engagementPaused       200   404   404   404   404   404   404   404   LOG
 POST     engagements/<uuid:pk>/feedback/                                engagementPaused       200   404   404   404   404   404   404   404   LOG
+POST     engagements/<uuid:pk>/feedback/unsolicited/                    engagementPaused       200   404   404   404   404   404   404   404   LOG
 POST     /api/v1/engagements/{id}/sessions/                             engagementPaused       400   404   404   404   404   404   404   404   401
 POST     /api/v1/engagements/{id}/notes/                                engagementPaused       400   404   404   404   404   404   404   404   401
 POST     /api/v1/engagements/{id}/documents/                            engagementPaused       400   404   404   404   404   404   404   404   401
 POST     /api/v1/engagements/{id}/reports/                              engagementPaused       400   404   404   403   404   403   404   404   401
 POST     /api/v1/engagements/{id}/feedback-requests/                    engagementPaused       400   404   404   404   404   404   404   404   401
+POST     /api/v1/engagements/{id}/unsolicited-feedback/                 engagementPaused       400   404   404   404   404   404   404   404   401
 
 # --- closed: no new work, and the sponsor no longer has the organisation's document --------------------
 GET      engagements/<uuid:pk>/                                         engagementClosed       200   404   404   200   404   200   404   404   LOG

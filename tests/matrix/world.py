@@ -120,8 +120,11 @@ def _build() -> MatrixWorld:
         _confidential_work(world, side, coach, today)
         _reports(world, side, coach, client_user, goals)
         _feedback(world, side, coach)
+        _unsolicited_feedback(world, side, coach)
         _consent_and_disclosures(world, side, coach, client)
         _complaints_and_breaches(world, side, coach, client_user)
+        _testimonials(world, side, client)
+        _sharings(world, side)
         _money(world, side)
         _holds(world, side)
         _subject_access(world, side, client_user, sponsor)
@@ -181,7 +184,8 @@ def _confidential_work(world: MatrixWorld, side: str, coach: Any, today: datetim
     from engagements import services
 
     o, engagement = world.objects, world.objects[f"engagement{side}"]
-    session = services.session_record(
+    # Recorded without where it took place: incomplete, for its coach to complete (policy 002).
+    session = o[f"coachingsession{side}"] = services.session_record(
         actor=coach,
         engagement=engagement,
         held_on=today - datetime.timedelta(days=3),
@@ -307,6 +311,30 @@ def _feedback(world: MatrixWorld, side: str, coach: Any) -> None:
     world.tokens[f"feedback{side}"] = issued[0][1]
 
 
+def _unsolicited_feedback(world: MatrixWorld, side: str, coach: Any) -> None:
+    """Feedback nobody asked for: one shared with the client, one the coach has still to share."""
+    from feedback import services as feedback_services
+
+    o, engagement = world.objects, world.objects[f"engagement{side}"]
+    shared = feedback_services.unsolicited_feedback_record(
+        actor=coach,
+        engagement=engagement,
+        source_category="colleague",
+        presentation="summary",
+        text=mark("UnsolicitedShared", side) + " talks over people in meetings.",
+        received_on=timezone.localdate(),
+    )
+    o[f"unsolicitedshared{side}"] = feedback_services.unsolicited_feedback_share(actor=coach, feedback=shared)
+    o[f"unsolicitedpending{side}"] = feedback_services.unsolicited_feedback_record(
+        actor=coach,
+        engagement=engagement,
+        source_category="direct_report",
+        presentation="verbatim",
+        text=mark("UnsolicitedPending", side) + " never answers my e-mails.",
+        received_on=timezone.localdate(),
+    )
+
+
 def _consent_and_disclosures(world: MatrixWorld, side: str, coach: Any, client: Any) -> None:
     from consent.models import ConsentRecord
     from consent.services import consent_record
@@ -373,6 +401,44 @@ def _complaints_and_breaches(world: MatrixWorld, side: str, coach: Any, client_u
         information_involved="One session summary.",
         people_affected="One client.",
         people_affected_count=1,
+    )
+
+
+def _testimonials(world: MatrixWorld, side: str, client: Any) -> None:
+    """A draft testimonial in the register, naming the client's consent to be quoted (given in the portal)."""
+    from consent.models import ConsentRecord
+    from consent.services import consent_record
+    from testimonials.services import testimonial_create
+
+    o = world.objects
+    o[f"consenttestimonial{side}"] = consent_record(
+        actor=client.user,
+        client=client,
+        kind=ConsentRecord.Kind.TESTIMONIAL,
+        wording=mark("ConsentWording", side) + " quote me as a testimonial.",
+        method=ConsentRecord.Method.PORTAL,
+    )
+    o[f"testimonial{side}"] = testimonial_create(
+        actor=world.people["admin"],
+        client=client,
+        kind="testimonial",
+        text=mark("Testimonial", side) + " the coaching changed how I lead.",
+        used_in="The practice's website",
+        consent=o[f"consenttestimonial{side}"],
+    )
+
+
+def _sharings(world: MatrixWorld, side: str) -> None:
+    """A sharing of the side's organisation's information with a body outside the practice, proposed:
+    its organisation's written permission not given yet."""
+    from disclosures.sharing import sharing_propose
+
+    world.objects[f"sharing{side}"] = sharing_propose(
+        actor=world.people["admin"],
+        organisation=world.objects[f"organisation{side}"],
+        to_outside_body="The county's voluntary sector forum",
+        what=mark("Sharing", side) + " the staff survey results.",
+        why="To help the forum design its own survey.",
     )
 
 
@@ -464,7 +530,12 @@ def _tokens(world: MatrixWorld, side: str, coach: Any) -> None:
 def _practice_wide(world: MatrixWorld, today: datetime.date) -> None:
     from complaints.services import breach_record
     from consent.defaults import install_current
-    from consent.services import agreement_send, agreement_start, agreement_template_create
+    from consent.services import (
+        agreement_send,
+        agreement_start,
+        agreement_template_create,
+        professional_code_create,
+    )
     from finance import services as finance
 
     o, admin, coach = world.objects, world.people["admin"], world.people["coach"]
@@ -479,6 +550,9 @@ def _practice_wide(world: MatrixWorld, today: datetime.date) -> None:
         people_affected_count=2,
     )
     o["template"] = agreement_template_create(actor=admin, name="Practice copy", source=install_current())
+    o["professionalcode"] = professional_code_create(
+        actor=admin, name="Matrix Code of Ethics", body="Matrix Coaching Body", link="https://example.org/matrix"
+    )
     # Side A's signed agreement being changed (a draft of version 2), and a new engagement's agreement
     # waiting for the client's and the sponsor's signatures.
     o["agreementdraft"] = agreement_start(actor=coach, engagement=o["engagementA"])
