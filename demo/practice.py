@@ -183,7 +183,7 @@ def seed_demo(*, scale: int = 0, issue_tokens: bool = False) -> dict[str, Any]:
     )
     _seed_daily_work(engagements, people, today)
     _seed_reports(engagements, people)
-    _seed_disclosures(engagements)
+    _seed_disclosures(engagements, people)
     _seed_concerns(engagements["ENG-2026-001"], people)
     _seed_feedback(engagements, people)
     _seed_unsolicited_feedback(engagements, people, today)
@@ -382,6 +382,9 @@ DEMO_CODE_OF = {"tom.coach@practice.example": "ICF Code of Ethics"}
 # Policy 003: "an internal/external resource who can advise the coaching partners regarding questions
 # of confidentiality".
 DEMO_ADVISER = ("Dr Helen Marsh, the practice's external supervisor", "helen.marsh@supervision.example, 020 7946 0123")
+# Policy 001: in serious danger, beyond the bodies it names, only a party "agreed with the consumer";
+# Sam's agreement names two.
+DEMO_DANGER_PARTIES = {"ENG-2026-001": "gp,safeguarding_lead"}
 
 
 def _seed_professional_codes(admin: User) -> None:
@@ -419,6 +422,7 @@ def _agree(engagement: Any, coach: User, signers: list[User]) -> None:
             "guidelines": f"{engagement.organisation.name}'s information security and data protection policies.",
             "adviser_name": DEMO_ADVISER[0],
             "adviser_contact": DEMO_ADVISER[1],
+            "serious_danger_parties": DEMO_DANGER_PARTIES.get(engagement.reference, ""),
         },
         terms={},
         coach_codes={
@@ -765,15 +769,51 @@ def _seed_sharing(organisations: dict[str, Any], people: dict[str, User]) -> Non
     sharing_services.sharing_mark_shared(actor=people["admin"], sharing=sharing)
 
 
-def _seed_disclosures(engagements: dict[str, Any]) -> None:
+def _seed_disclosures(engagements: dict[str, Any], people: dict[str, User]) -> None:
     """The released report is in the disclosure register (its release records it); a demo seeded
-    before the register existed gets its entry here."""
-    from disclosures.models import Disclosure
-    from disclosures.services import disclosure_record_for_report
+    before the register existed gets its entry here. And one disclosure on Sam's written consent of
+    information that concerns Northwind too, so made with Northwind's written consent as well
+    (policy 001)."""
+    from consent.models import ConsentRecord
+    from consent.services import consent_record
+    from disclosures.models import Disclosure, RecipientKind
+    from disclosures.services import disclosure_record, disclosure_record_for_report
+    from engagements.services import document_upload
 
-    for report in engagements["ENG-2026-001"].reports.filter(state="released").select_related("created_by"):
+    first = engagements["ENG-2026-001"]
+    for report in first.reports.filter(state="released").select_related("created_by"):
         if not Disclosure.objects.filter(report=report).exists():
             disclosure_record_for_report(actor=report.created_by, report=report)
+    if Disclosure.objects.filter(engagement=first, concerns_organisation=True).exists():
+        return
+    consent = consent_record(
+        actor=people["client"],
+        client=first.client,
+        engagement=first,
+        kind=ConsentRecord.Kind.DISCLOSURE,
+        wording="I agree that my coach tells the Health and Safety Executive's adviser what I said about the "
+        "loading-bay safety checks, and nothing else from our sessions.",
+        method=ConsentRecord.Method.PORTAL,
+    )
+    letter = document_upload(
+        actor=people["sponsor"],
+        engagement=first,
+        name="Northwind consent to disclose - letter.txt",
+        content=b"Northwind Trading agrees that the coach tells the Health and Safety Executive's adviser "
+        b"how the loading-bay safety checks are signed off at the Leeds depot.\n",
+    )
+    disclosure_record(
+        actor=people["coach"],
+        engagement=first,
+        what="How the loading-bay safety checks are signed off at the Leeds depot, as Sam described it.",
+        recipient_kind=RecipientKind.REGULATOR,
+        recipient="The Health and Safety Executive's adviser for Yorkshire",
+        reason="Sam and Northwind both asked for independent advice on the checks.",
+        basis=Disclosure.Basis.CLIENT_CONSENT,
+        consent=consent,
+        concerns_organisation=True,
+        organisation_consent=letter,
+    )
 
 
 def _seed_concerns(engagement: Any, people: dict[str, User]) -> None:

@@ -136,3 +136,24 @@ def test_the_demo_shows_the_codes_the_adviser_and_where_sessions_took_place() ->
     assert "Incomplete" in coach.get(f"/engagements/sessions/{incomplete[0].pk}/setting/").content.decode()
     seed_demo()  # idempotent
     assert CoachingSession.objects.filter(engagement=engagement).count() == sessions.count()
+
+
+def test_the_demo_shows_a_disclosure_on_both_consents_and_the_parties_told_in_serious_danger() -> None:
+    """Issue 22, item 4: Sam's agreement names who else may be told in serious danger, and the
+    register holds a disclosure made on Sam's written consent and Northwind's as well."""
+    from consent.services import current_agreement
+    from disclosures.models import Disclosure
+    from engagements.models import Engagement
+
+    seed_demo()
+    engagement = Engagement.objects.get(reference="ENG-2026-001")
+    agreement = current_agreement(engagement)
+    assert agreement is not None and agreement.serious_danger_parties == "gp,safeguarding_lead"
+    sam = login(HttpClient(), User.objects.get(email="sam@client.example"))
+    body = sam.get(f"/agreements/{agreement.pk}/").content.decode()
+    assert "Who else may be told in serious danger" in body and "The client&#x27;s GP; A safeguarding lead" in body
+    disclosure = Disclosure.objects.get(engagement=engagement, concerns_organisation=True)
+    coach = login(HttpClient(), User.objects.get(email="maya.coach@practice.example"))
+    page = coach.get(f"/disclosures/{disclosure.pk}/").content.decode()
+    assert "The client's written consent, given" in page
+    assert "Yes: the organisation's written consent was needed as well" in page

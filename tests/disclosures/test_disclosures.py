@@ -480,11 +480,19 @@ class TestEndpoints:
 
 @pytest.mark.django_db
 class TestDemo:
-    def test_the_demo_has_one_disclosure_and_stays_idempotent(self) -> None:
+    def test_the_demo_has_its_two_disclosures_and_stays_idempotent(self) -> None:
+        """The released report, and one on the client's written consent of information that concerns
+        the organisation too, made with the organisation's written consent as well (policy 001)."""
         from django.core.management import call_command
 
         call_command("seed_demo", stdout=io.StringIO())
-        disclosure = Disclosure.objects.get()
-        assert disclosure.basis == "client_approval" and disclosure.state == "made"
+        assert sorted(Disclosure.objects.values_list("basis", "state", "concerns_organisation")) == [
+            ("client_approval", "made", False),
+            ("client_consent", "made", True),
+        ]
+        both = Disclosure.objects.get(concerns_organisation=True)
+        assert both.consent is not None and both.consent.method == "portal"
+        assert both.organisation_consent is not None
+        assert both.organisation_consent.uploaded_by.email == "priya@northwind.example"
         call_command("seed_demo", stdout=io.StringIO())
-        assert Disclosure.objects.count() == 1
+        assert Disclosure.objects.count() == 2
