@@ -158,70 +158,101 @@ class Matrix:
     baseline: str  # the fingerprint of the world as built
 
 
-def _queries() -> list[str]:
-    queries = []
+def _queries() -> dict[str, str]:
+    """Per table a person's rows live in, the query that reads every row of it."""
+    queries = {}
     for model in apps.get_models(include_auto_created=True):
         table = model._meta.db_table
         if model._meta.app_label not in _FINGERPRINT_APPS or not model._meta.managed or table in _IGNORED_TABLES:
             continue
-        _TABLES.add(table)
         skip = _IGNORED_COLUMNS.get(table, set())
         columns = ", ".join(
             connection.ops.quote_name(f.column) for f in model._meta.concrete_fields if f.column not in skip
         )
-        queries.append(f"SELECT {columns} FROM {connection.ops.quote_name(table)} ORDER BY 1")  # noqa: S608
-    return sorted(set(queries))
+        queries[table] = f"SELECT {columns} FROM {connection.ops.quote_name(table)} ORDER BY 1"  # noqa: S608
+    return dict(sorted(queries.items()))
 
 
-_QUERIES: list[str] = []
-_TABLES: set[str] = set()
+_QUERIES: dict[str, str] = {}
+# Per fingerprint taken, the digest of each table it read: a request that wrote to two tables is
+# then checked by reading those two again, not every table.
+_DIGESTS: dict[str, dict[str, str]] = {}
+# On PostgreSQL, the tables' ids in the order of ``_QUERIES``.
+_OIDS: list[int] = []
+
+# What rows_written returns: per table (PostgreSQL), or one count for the connection (SQLite).
+Written = tuple[int, ...] | int | None
 
 
-def rows_written() -> int | None:
-    """Rows inserted, updated or deleted so far, rolled back or not: on PostgreSQL in the tables the
-    fingerprint reads, by this transaction (``pg_stat_xact_user_tables``, one query); on SQLite on
-    this connection, in any table (``total_changes``); None where neither is known."""
+def _tables() -> dict[str, str]:
+    if not _QUERIES:
+        _QUERIES.update(_queries())
+    return _QUERIES
+
+
+def rows_written() -> Written:
+    """Rows inserted, updated or deleted so far, rolled back or not: on PostgreSQL per table the
+    fingerprint reads, by this transaction (the statistics functions, one query); on SQLite on this
+    connection, in any table (``total_changes``); None where neither is known."""
     connection.ensure_connection()
     if connection.vendor == "postgresql":
-        if not _QUERIES:
-            _QUERIES.extend(_queries())
+        tables = _tables()
         with connection.cursor() as cursor:
+            if not _OIDS:
+                cursor.execute(
+                    "SELECT c.relname, c.oid FROM pg_class c WHERE c.relname = ANY(%s)"
+                    " AND c.relkind = 'r' AND pg_table_is_visible(c.oid)",
+                    [list(tables)],
+                )
+                oid_of = dict(cursor.fetchall())
+                _OIDS.extend(oid_of[table] for table in tables)
             cursor.execute(
-                "SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_xact_user_tables"
-                " WHERE relname = ANY(%s)",
-                [sorted(_TABLES)],
+                "SELECT pg_stat_get_xact_tuples_inserted(o) + pg_stat_get_xact_tuples_updated(o)"
+                " + pg_stat_get_xact_tuples_deleted(o) FROM unnest(%s::oid[]) WITH ORDINALITY AS t(o, n) ORDER BY n",
+                [_OIDS],
             )
-            return int(cursor.fetchone()[0])
+            return tuple(row[0] for row in cursor.fetchall())
     return getattr(connection.connection, "total_changes", None)
 
 
-def changed_since(written_before: int | None, baseline: str) -> bool:
-    """Whether the world differs from ``baseline``, the fingerprint of every row of every table.
-    If no row was written since ``written_before`` it cannot, and the tables need not be read."""
-    written = rows_written()
+def changed_since(written_before: Written, baseline: str, *, except_reads: bool = False) -> bool:
+    """Whether the world differs from ``baseline``, a fingerprint taken earlier (``except_reads`` as
+    it was taken). Only the tables written since ``written_before`` are read again; if none was
+    written the world cannot differ. With nothing known of the writes, every table is read."""
+    written = rows_written() if written_before is not None else None
     if written is not None and written == written_before:
         return False
-    return fingerprint() != baseline
+    if isinstance(written, tuple) and isinstance(written_before, tuple) and baseline in _DIGESTS:
+        tables = [table for table, now, then in zip(_tables(), written, written_before, strict=True) if now != then]
+        before = _DIGESTS[baseline]
+        return _digests(tables, except_reads=except_reads) != {table: before[table] for table in tables}
+    return fingerprint(except_reads=except_reads) != baseline
+
+
+def _digests(tables: list[str], *, except_reads: bool) -> dict[str, str]:
+    audit = "confidentiality_auditevent"
+    digests = {}
+    with connection.cursor() as cursor:
+        for table in tables:
+            query = _tables()[table]
+            if except_reads and table == audit:
+                query = query.replace(" ORDER BY 1", " WHERE action NOT LIKE '%%.read' ORDER BY 1")
+            elif except_reads and table == "confidentiality_auditchainhead":
+                digests[table] = ""  # the chain's head moves with every event, reads included
+                continue
+            cursor.execute(query)
+            digests[table] = hashlib.sha256(repr(cursor.fetchall()).encode()).hexdigest()
+    return digests
 
 
 def fingerprint(*, except_reads: bool = False) -> str:
     """A digest of every row a person keeps: equal before and after means nothing changed. With
     ``except_reads``, the audit log's records of reads are left out: a refused form shown again
     shows the page it is on, and reading a page is audited."""
-    if not _QUERIES:
-        _QUERIES.extend(_queries())
-    audit = connection.ops.quote_name("confidentiality_auditevent")
-    head = connection.ops.quote_name("confidentiality_auditchainhead")
-    digest = hashlib.sha256()
-    with connection.cursor() as cursor:
-        for query in _QUERIES:
-            if except_reads and f"FROM {audit} " in query:
-                query = query.replace(" ORDER BY 1", " WHERE action NOT LIKE '%%.read' ORDER BY 1")
-            elif except_reads and f"FROM {head} " in query:
-                continue  # the chain's head moves with every event, reads included
-            cursor.execute(query)
-            digest.update(repr(cursor.fetchall()).encode())
-    return digest.hexdigest()
+    digests = _digests(list(_tables()), except_reads=except_reads)
+    result = hashlib.sha256(repr(sorted(digests.items())).encode()).hexdigest()
+    _DIGESTS[result] = digests
+    return result
 
 
 def readable(response: Any) -> str:
@@ -275,7 +306,7 @@ def attempt(
     fingerprint), whether the request changed anything is measured before the rollback. With
     ``nothing_written`` (the world's fingerprint leaving out the records of reads), it is measured
     whatever the answer: a form refused and shown again has read its page and written nothing else."""
-    written = rows_written() if check_unchanged is not None else None
+    written = rows_written() if check_unchanged is not None or nothing_written is not None else None
     with transaction.atomic():
         try:
             response = _send(http, method, path, body, api)
@@ -287,7 +318,7 @@ def attempt(
         # Only a denied request must have changed nothing (an allowed read is audited, a write writes).
         changed = check_unchanged is not None and code in DENIED and changed_since(written, check_unchanged)
         if nothing_written is not None and not changed:
-            changed = fingerprint(except_reads=True) != nothing_written
+            changed = changed_since(written, nothing_written, except_reads=True)
         transaction.set_rollback(True)
     markers = {f"{m.group(1)}-{m.group(2)}" for m in MARKER.finditer(text)}
     return Outcome(code, text, markers, changed, error, content_type=content_type, headers=headers)

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.conf import settings
+from django.utils import timezone
 
 from portal.middleware import _POLICY_EXEMPT
 from tests.matrix import routes
@@ -20,9 +21,11 @@ from tests.matrix.runner import (
     Matrix,
     Outcome,
     attempt,
+    changed_since,
     count_requests,
     fingerprint,
     path_for,
+    rows_written,
     uses_api_client,
 )
 from tests.matrix.table import (
@@ -444,3 +447,24 @@ class TestTheMatrixItself:
         assert fingerprint() == matrix.baseline
         Engagement.objects.filter(pk=matrix.world.pk("engagementA")).update(title="Renamed")
         assert fingerprint() != matrix.baseline
+
+    @pytest.mark.django_db
+    def test_a_write_is_found_by_reading_only_the_tables_written(self, matrix: Matrix) -> None:
+        """``changed_since`` reads again only the tables written since: a token's use (a column left
+        out) changes nothing; a renamed engagement, or a record of a read, does (the latter only
+        where reads count)."""
+        from confidentiality.audit import audit_record
+        from confidentiality.models import ApiToken
+        from engagements.models import Engagement
+
+        nothing_written = fingerprint(except_reads=True)
+        before = rows_written()
+        assert not changed_since(before, matrix.baseline)
+        ApiToken.objects.update(last_used_at=timezone.now())
+        assert not changed_since(before, matrix.baseline)
+        engagement = Engagement.objects.get(pk=matrix.world.pk("engagementA"))
+        audit_record(actor=None, action="engagement.read", obj=engagement)
+        assert changed_since(before, matrix.baseline)
+        assert not changed_since(before, nothing_written, except_reads=True)
+        Engagement.objects.filter(pk=engagement.pk).update(title="Renamed")
+        assert changed_since(before, nothing_written, except_reads=True)
