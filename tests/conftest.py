@@ -429,23 +429,30 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 # the end while the other waits. xdist would otherwise order the files by their number of tests
 # (the migration test, one test of 40 s, came last), so make test passes --no-loadscope-reorder.
 LONGEST_FIRST = (
-    "tests/matrix/test_matrix.py",  # 185
-    "tests/browser/test_main_pages.py",  # 109
-    "tests/browser/test_keyboard_journeys.py",  # 65
-    "tests/browser/test_keyboard_journeys_engagement.py",  # 56
-    "tests/browser/test_typed_work_is_kept.py",  # 52
-    "tests/browser/test_keyboard_journeys_office.py",  # 49
-    "tests/fuzz/test_api_fuzz.py",  # 48
-    "tests/test_migration_from_main.py",  # 43 (36)
-    "tests/confidentiality/test_make_run.py",  # (30)
-    "tests/rights/test_subject_access.py",  # 36
-    "tests/hostile/test_escaping.py",  # 30
-    "tests/browser/test_keyboard_journeys_concern.py",  # 17
-    "tests/confidentiality/test_commands.py",  # 14 (14)
-    "tests/browser/test_keyboard_journeys_report.py",  # 13
-    "tests/complaints/test_complaints.py",  # 13
-    "tests/retention/test_retention.py",  # 11 (13)
-    "tests/confidentiality/test_settings.py",  # 11 (12)
+    "tests/matrix/test_matrix.py",  # 153
+    "tests/browser/test_main_pages.py",  # 100
+    "tests/fuzz/test_api_fuzz.py",  # 66
+    "tests/browser/test_typed_work_is_kept.py",  # 57
+    "tests/browser/test_keyboard_journeys.py",  # 54
+    "tests/test_migration_from_main.py",  # 49 (41)
+    "tests/browser/test_keyboard_journeys_engagement.py",  # 49
+    "tests/browser/test_concern_correction.py",  # 48
+    "tests/browser/test_keyboard_journeys_office.py",  # 43
+    "tests/rights/test_subject_access.py",  # 42
+    "tests/confidentiality/test_make_run.py",  # (38)
+    "tests/hostile/test_escaping.py",  # 35
+    "tests/browser/test_plain_words.py",  # 34
+    "tests/browser/test_keyboard_journeys_concern.py",  # 26
+    "tests/complaints/test_complaints.py",  # 24
+    "tests/browser/test_documents.py",  # 20
+    "tests/browser/test_keyboard_journeys_retention.py",  # 19
+    "tests/browser/test_invitation.py",  # 17
+    "tests/confidentiality/test_commands.py",  # 16 (18)
+    "tests/browser/test_keyboard_journeys_report.py",  # 16
+    "tests/retention/test_retention.py",  # 16
+    "tests/demo/test_demo_pages.py",  # 15
+    "tests/retention/test_backups.py",  # 14
+    "tests/confidentiality/test_settings.py",  # 11 (14)
 )
 
 
