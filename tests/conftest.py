@@ -63,24 +63,28 @@ def _fast_hashing_and_fresh_keys(settings: Any, tmp_path: Path) -> Any:
 
 @pytest.fixture(autouse=True)
 def _audit_triggers_around_flush(request: pytest.FixtureRequest) -> Any:
-    """Transactional tests end by flushing every table; SQLite's append-only triggers
-    refuse that DELETE, so they are lifted for the flush and restored before the next test."""
+    """Transactional tests end by flushing every table; SQLite's append-only triggers refuse that
+    DELETE, so they are lifted for the flush. Every database test on SQLite, whichever kind, meets
+    them again (tests/confidentiality/test_triggers_after_a_flush.py): a test that is not
+    transactional runs in a transaction already open, so there they are made if missing, for it."""
     marker = request.node.get_closest_marker("django_db")
-    if marker is None or not marker.kwargs.get("transaction"):
+    transactional = marker is not None and marker.kwargs.get("transaction")
+    uses_db = marker is not None or "db" in request.fixturenames or "transactional_db" in request.fixturenames
+    if not uses_db:
         yield
         return
     import importlib
 
     from django.db import connection
 
-    request.getfixturevalue("transactional_db")
     migration = importlib.import_module("confidentiality.migrations.0002_audit_append_only")
+    request.getfixturevalue("transactional_db" if transactional else "db")
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
-            for statement in migration.SQLITE_DOWN + migration.SQLITE_UP:
-                cursor.execute(statement)
+            for statement in ([] if not transactional else migration.SQLITE_DOWN) + migration.SQLITE_UP:
+                cursor.execute(statement.replace("CREATE TRIGGER ", "CREATE TRIGGER IF NOT EXISTS ", 1))
     yield
-    if connection.vendor == "sqlite":
+    if transactional and connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             for statement in migration.SQLITE_DOWN:
                 cursor.execute(statement)
