@@ -302,22 +302,27 @@ def tell_of_unreadable(instance: Any, field_name: str, error: DecryptionError) -
         _told_unreadable.add((label, pk, field_name))
     log.error("Stored value %s.%s of %s does not decrypt: %s", label, field_name, pk, error)
     try:
+        from django.db import transaction
+
         from confidentiality.accounts import administrators
         from confidentiality.audit import audit_record
         from confidentiality.models import Notice
         from confidentiality.notify import notify
 
-        audit_record(
-            actor=None, action="record.unreadable", object_type=label, object_id=pk, detail={"field": field_name}
-        )
-        about = f"unreadable:{label}:{pk}"
-        if not Notice.objects.filter(about=about, done_at__isnull=True).exists():
-            notify(
-                users=administrators(),
-                text=f"A stored record ({label} {pk}) cannot be read: its encrypted value does not open. "
-                "Check the keys and the database before anyone edits it.",
-                about=about,
+        # Its own savepoint: a failure here is logged and swallowed, and must not spoil the
+        # caller's transaction (the audit appends without one of their own).
+        with transaction.atomic():
+            audit_record(
+                actor=None, action="record.unreadable", object_type=label, object_id=pk, detail={"field": field_name}
             )
+            about = f"unreadable:{label}:{pk}"
+            if not Notice.objects.filter(about=about, done_at__isnull=True).exists():
+                notify(
+                    users=administrators(),
+                    text=f"A stored record ({label} {pk}) cannot be read: its encrypted value does not open. "
+                    "Check the keys and the database before anyone edits it.",
+                    about=about,
+                )
     except Exception:
         log.exception("Could not record that %s %s cannot be read", label, pk)
 

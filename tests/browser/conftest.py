@@ -25,6 +25,9 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# Full-page screenshots for people to look at; CI, where no one does, leaves them out
+# (BROWSER_SCREENSHOTS=0): they cost it a minute and a half.
+SCREENSHOTS = os.environ.get("BROWSER_SCREENSHOTS", "1") != "0"
 
 # The two screens every journey of the issue "a practice can start on Monday" is tried on: a
 # laptop, and a phone (390 px, where the main navigation is behind the Menu button).
@@ -80,8 +83,9 @@ def assert_accessible(page: Any, name: str) -> None:
     """axe-core: no serious or critical violations; a screenshot kept for people to look at."""
     from axe_playwright_python.sync_playwright import Axe
 
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    if SCREENSHOTS:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     results = Axe().run(page)
     bad = [v for v in results.response["violations"] if v.get("impact") in {"serious", "critical"}]
     assert not bad, f"{name}: " + "; ".join(f"{v['id']}: {v['help']}" for v in bad)
