@@ -315,6 +315,14 @@ class Practice(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(90)],
         help_text="From 1 to 90. The coach and the concern's supervisor are reminded, then again at the same interval.",
     )
+    # Policy 003: unsolicited feedback is shared with the client "promptly".
+    unsolicited_share_days = models.PositiveSmallIntegerField(
+        "Days a coach has to share unsolicited feedback with the client",
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text="From 1 to 60, counted from the day it is recorded. Until it is shared it is on the coach's "
+        "dashboard, marked overdue after this.",
+    )
     updated_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:

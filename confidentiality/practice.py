@@ -33,6 +33,7 @@ EDITABLE = (
     "regulator",
     "regulator_registration",
     "concern_reminder_days",
+    "unsolicited_share_days",
 )
 # A UK VAT number: GB then 9 or 12 digits, or a government department's (GD) or health
 # authority's (HA) three.

@@ -496,9 +496,6 @@ RETENTION_WARNING_DAYS = env_int("RETENTION_WARNING_DAYS", 7, minimum=1, maximum
 RETENTION_JOURNAL = Path(env_str("RETENTION_JOURNAL", str(VAR_DIR / "retention" / "receipts.jsonl")) or "")
 FEEDBACK_LINK_DAYS = env_int("FEEDBACK_LINK_DAYS", 14, minimum=1, maximum=90)
 FEEDBACK_MINIMUM_SOURCES = env_int("FEEDBACK_MINIMUM_SOURCES", 3, minimum=2, maximum=50)
-# Policy 003: unsolicited feedback is shared "promptly": the days the coach has from recording it.
-# (feedback.services.UNSOLICITED_SHARE_DAYS_DEFAULT is the same default; the core imports no app.)
-UNSOLICITED_FEEDBACK_SHARE_DAYS = env_int("UNSOLICITED_FEEDBACK_SHARE_DAYS", 5, minimum=1, maximum=60)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 AUDIT_VERIFY_BATCH = 2000

@@ -415,13 +415,14 @@ def terms_for(request: FeedbackRequest) -> list[str]:
 
 UNSOLICITED_MAX_CHARS = 10_000
 SOURCE_NAME_MAX_CHARS = 200
-# The days the coach has to share it, unless the practice sets ``UNSOLICITED_FEEDBACK_SHARE_DAYS``.
-UNSOLICITED_SHARE_DAYS_DEFAULT = 5
 UNIDENTIFIED_UNSOLICITED = "Someone who gave feedback without being asked"
 
 
 def unsolicited_share_days() -> int:
-    return int(getattr(settings, "UNSOLICITED_FEEDBACK_SHARE_DAYS", UNSOLICITED_SHARE_DAYS_DEFAULT))
+    """The days the coach has to share it, as the practice sets them (Settings)."""
+    from confidentiality.practice import current_practice
+
+    return current_practice().unsolicited_share_days
 
 
 @transaction.atomic

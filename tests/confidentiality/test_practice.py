@@ -26,6 +26,7 @@ DETAILS = {
     "regulator": "The Information Commissioner's Office",
     "regulator_registration": "ZA123456",
     "concern_reminder_days": "7",
+    "unsolicited_share_days": "5",
 }
 
 

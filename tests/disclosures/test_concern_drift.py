@@ -120,7 +120,7 @@ class TestTheReminder:
         http = world.http("admin")
         page = http.get(reverse("practice_settings")).content.decode()
         assert "concern_reminder_days" in page
-        details = {"name": "Lindqvist Coaching", "regulator": "The ICO"}
+        details = {"name": "Lindqvist Coaching", "regulator": "The ICO", "unsolicited_share_days": "5"}
         for bad in ("0", "400", "soon"):
             answer = http.post(reverse("practice_settings"), {**details, "concern_reminder_days": bad})
             field = answer.content.decode().split('id="id_concern_reminder_days"')[1].split("</div>")[0]

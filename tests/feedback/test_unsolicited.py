@@ -75,18 +75,30 @@ class TestRecording:
         event = AuditEvent.objects.get(action="feedback.unsolicited.record")
         assert "budget" not in str(event.detail)
 
-    def test_the_share_deadline_is_the_practice_setting_after_it_was_recorded(
-        self, world: World, settings: Any
-    ) -> None:
-        settings.UNSOLICITED_FEEDBACK_SHARE_DAYS = 3
+    def test_the_share_deadline_is_the_practice_setting_after_it_was_recorded(self, world: World) -> None:
+        from confidentiality.practice import practice_update
+
+        practice_update(actor=world.people["admin"], unsolicited_share_days=3)
         with time_machine.travel(datetime.datetime(2026, 3, 2, 10, tzinfo=datetime.UTC)):
             item = record(world, received_on=datetime.date(2026, 2, 27))
         assert item.share_by == datetime.date(2026, 3, 5)
 
-    def test_the_default_deadline_is_five_days(self) -> None:
-        from django.conf import settings
+    def test_the_default_deadline_is_five_days_and_the_administrator_sets_it_on_the_settings_page(
+        self, world: World
+    ) -> None:
+        from django.urls import reverse
 
-        assert settings.UNSOLICITED_FEEDBACK_SHARE_DAYS == 5
+        from confidentiality.practice import current_practice
+
+        assert current_practice().unsolicited_share_days == 5
+        http = world.http("admin")
+        details = {"name": "Lindqvist Coaching", "regulator": "The ICO", "concern_reminder_days": "7"}
+        for bad in ("0", "61", "soon"):
+            answer = http.post(reverse("practice_settings"), {**details, "unsolicited_share_days": bad})
+            assert answer.status_code == 200 and 'id="id_unsolicited_share_days"' in answer.content.decode()
+            assert current_practice().unsolicited_share_days == 5
+        assert http.post(reverse("practice_settings"), {**details, "unsolicited_share_days": "10"}).status_code == 302
+        assert current_practice().unsolicited_share_days == 10
 
     @pytest.mark.parametrize("persona", ["other_coach", "client", "sponsor", "admin", "auditor", "superuser"])
     def test_only_a_coach_on_the_engagement_records_it(self, world: World, persona: str) -> None:

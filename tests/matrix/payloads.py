@@ -297,7 +297,12 @@ BODIES: dict[str, Callable[[MatrixWorld, str], Body]] = {
     "POST account/": lambda w, k: ("form", {"name": "Matrix token"}),
     "POST practice/": lambda w, k: (
         "form",
-        {"name": "Matrix Coaching", "regulator": "The ICO", "concern_reminder_days": "7"},
+        {
+            "name": "Matrix Coaching",
+            "regulator": "The ICO",
+            "concern_reminder_days": "7",
+            "unsolicited_share_days": "5",
+        },
     ),
 }
 
