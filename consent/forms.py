@@ -15,6 +15,9 @@ class StartAgreementForm(forms.Form):
         self.fields["template"].queryset = templates  # type: ignore[attr-defined]
 
 
+PRIVATE_CLIENT_OMITS = ("sponsor_summary_includes", "sponsor_summary_excludes", "sponsor_duty")
+
+
 class AgreementDraftForm(forms.Form):
     introduction = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     sponsor_summary_includes = forms.CharField(
@@ -61,10 +64,20 @@ class AgreementDraftForm(forms.Form):
         return ",".join(self.cleaned_data["serious_danger_parties"])
 
     def __init__(
-        self, *args: Any, terms: list[Any], coaches: list[tuple[Any, Any]] | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        terms: list[Any],
+        coaches: list[tuple[Any, Any]] | None = None,
+        private: bool = False,
+        **kwargs: Any,
     ) -> None:
-        """``coaches``: for an agreement, each coach on the engagement with the code it names for them."""
+        """``coaches``: for an agreement, each coach on the engagement with the code it names for them.
+        ``private``: a private client's agreement, which no organisation is party to, so it asks nothing
+        about the organisation's report or its duty (its text says the client pays, consent.text)."""
         super().__init__(*args, **kwargs)
+        if private:
+            for name in PRIVATE_CLIENT_OMITS:
+                del self.fields[name]
         stored = self.initial.get("serious_danger_parties")
         if isinstance(stored, str):  # the model keeps them comma-separated
             self.initial["serious_danger_parties"] = [part for part in stored.split(",") if part]

@@ -256,6 +256,12 @@ def required_parties(agreement: Agreement) -> dict[str, list[Any]]:
     return parties
 
 
+def signing_parties(engagement: Any) -> set[str]:
+    """The parties whose signatures complete the agreement: client, sponsor and coach; for a private
+    client, who pays themselves, client and coach (policy 003: "client, payer and coach")."""
+    return {"client", "coach"} if engagement.organisation_id is None else {"client", "sponsor", "coach"}
+
+
 def agreement_missing(engagement: Any) -> list[str]:
     """What still stands between this engagement and holding notes, reports or feedback."""
     agreement = current_agreement(engagement)
@@ -272,7 +278,7 @@ def agreement_missing(engagement: Any) -> list[str]:
             if parties["client"]
             else "The client needs a portal login to sign the agreement."
         )
-    if "sponsor" not in signed:
+    if "sponsor" not in signed and "sponsor" in signing_parties(engagement):
         missing.append(
             "The organisation's sponsor contact must sign the agreement."
             if parties["sponsor"]
@@ -503,7 +509,11 @@ def agreement_send(*, actor: User, agreement: Agreement) -> Agreement:
 
     if not access.can_draft_agreement(actor, agreement.engagement):
         raise PermissionDenied("Only the administrator or a coach on this engagement sends its agreement.")
-    locked = Agreement.objects.select_for_update().select_related("engagement__organisation").get(pk=agreement.pk)
+    locked = (
+        Agreement.objects.select_for_update(of=("self",))
+        .select_related("engagement__organisation")
+        .get(pk=agreement.pk)
+    )
     if locked.state != Agreement.State.DRAFT:
         raise ValidationError("This version was already sent.")
     unready = agreement_unready(locked)
@@ -537,7 +547,11 @@ def agreement_sign(
     """Sign the exact text the person was shown. The coach countersigns after client and sponsor."""
     from confidentiality.notify import about, notify, resolve
 
-    locked = Agreement.objects.select_for_update().select_related("engagement__organisation").get(pk=agreement.pk)
+    locked = (
+        Agreement.objects.select_for_update(of=("self",))
+        .select_related("engagement__organisation")
+        .get(pk=agreement.pk)
+    )
     party = access.agreement_party(actor, locked.engagement)
     if party is None:
         raise PermissionDenied("You are not a party to this agreement.")
@@ -549,8 +563,16 @@ def agreement_sign(
     if locked.signatures.filter(user=actor).exists():
         raise ValidationError("You have already signed this version.")
     signed = set(locked.signatures.values_list("party", flat=True))
-    if party == "coach" and not {"client", "sponsor"} <= signed:
-        raise ValidationError("The coach countersigns after the client and the sponsor have signed.")
+    needed = signing_parties(locked.engagement)
+    first = needed - {"coach"}  # who signs before the coach countersigns
+    if party == "sponsor" and "sponsor" not in needed:
+        raise PermissionDenied("You are not a party to this agreement.")
+    if party == "coach" and not first <= signed:
+        raise ValidationError(
+            "The coach countersigns after the client and the sponsor have signed."
+            if "sponsor" in first
+            else "The coach countersigns after the client has signed."
+        )
     signature = Signature(
         agreement=locked,
         party=party,
@@ -564,15 +586,15 @@ def agreement_sign(
     audit_engagement_event(actor, "agreement.sign", locked.engagement, locked, party=party, version=locked.version)
     waiting = about("agreement.sign", locked)
     resolve(waiting, users=[actor])
-    if not {"client", "sponsor"} <= signed and {"client", "sponsor"} <= signed | {party}:
+    if not first <= signed and first <= signed | {party}:
         notify(
             users=required_parties(locked)["coach"],
-            text=f"The client and the sponsor have signed the agreement for {locked.engagement.reference}: "
-            "it is waiting for your countersignature.",
+            text=f"{'The client and the sponsor have' if 'sponsor' in first else 'The client has'} signed the "
+            f"agreement for {locked.engagement.reference}: it is waiting for your countersignature.",
             link=f"/agreements/{locked.pk}/",
             about=waiting,
         )
-    if {"client", "sponsor", "coach"} <= signed | {party}:
+    if needed <= signed | {party}:
         locked.state = Agreement.State.SIGNED
         locked.signed_at = timezone.now()
         locked.save(update_fields=["state", "signed_at"])

@@ -44,6 +44,15 @@ class AgreementText:
         return hashlib.sha256(self.as_plain_text().encode("utf-8")).hexdigest()
 
 
+# A private client's agreement is between the client and the coach (policy 003: the payer is an
+# "institution or individual"): no organisation is party to it, and none is reported to.
+PRIVATE_CLIENT_TERMS = (
+    "You pay for this coaching yourself, and its invoices come to you. No organisation is party to this "
+    "agreement: no report about the coaching goes to anyone, and nothing is shared with anyone but you, "
+    "except as this agreement says."
+)
+
+
 def agreement_text(agreement: Any) -> AgreementText:
     from consent.models import FeedbackAnonymity
 
@@ -62,10 +71,15 @@ def agreement_text(agreement: Any) -> AgreementText:
             if value
         )
         terms.append(TermText(term.category.name, term.shared, lines))
-    sections = (
-        ("About this agreement", agreement.introduction or "-"),
+    reports: tuple[tuple[str, str], ...] = (
         ("The summary report to the organisation will include", agreement.sponsor_summary_includes or "-"),
         ("It will never include", agreement.sponsor_summary_excludes or "-"),
+    )
+    if engagement.is_private:
+        reports = (("Who pays, and who is told", PRIVATE_CLIENT_TERMS),)
+    sections = (
+        ("About this agreement", agreement.introduction or "-"),
+        *reports,
         ("Feedback from others will be reported", FeedbackAnonymity(agreement.feedback_anonymity).label),
         ("When confidentiality may be broken", agreement.exceptions),
         ("Guidelines that apply", agreement.guidelines or "None beyond this agreement."),
@@ -73,7 +87,7 @@ def agreement_text(agreement: Any) -> AgreementText:
     )
     title = (
         f"Confidentiality agreement, version {agreement.version}: {engagement.title} ({engagement.reference}), "
-        f"{engagement.organisation.name}"
+        f"{engagement.payer_name}"
     )
     return AgreementText(title=title, sections=sections, terms=tuple(terms))
 
@@ -84,7 +98,7 @@ def _named_since_issue_22(agreement: Any) -> tuple[tuple[str, str], ...]:
     made before they existed says none of them, so its text, and the hash its signatures bind, is
     unchanged."""
     sections = []
-    if agreement.sponsor_duty:
+    if agreement.sponsor_duty and not agreement.engagement.is_private:
         sections.append(("The organisation's duty of confidence", agreement.sponsor_duty))
     if agreement.client_feedback_response:
         sections.append(("When feedback is shared with the client", agreement.client_feedback_response))

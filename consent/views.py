@@ -118,9 +118,15 @@ def agreement_edit(request: SignedInRequest, pk: str) -> HttpResponse:
     }
     named = {c.coach_id: c.code for c in agreement.coach_codes.select_related("code")}
     coaches = [(coach, named.get(coach.pk)) for coach in services.engagement_coaches(agreement.engagement)]
-    form = forms.AgreementDraftForm(request.POST or None, initial=initial, terms=terms, coaches=coaches)
+    form = forms.AgreementDraftForm(
+        request.POST or None,
+        initial=initial,
+        terms=terms,
+        coaches=coaches,
+        private=agreement.engagement.is_private,
+    )
     if request.method == "POST" and form.is_valid():
-        content = {name: form.cleaned_data[name] for name in services.CONTENT_FIELDS}
+        content = {name: form.cleaned_data[name] for name in services.CONTENT_FIELDS if name in form.cleaned_data}
         try:
             with transaction.atomic():
                 updated = services.agreement_update_draft(
@@ -137,7 +143,12 @@ def agreement_edit(request: SignedInRequest, pk: str) -> HttpResponse:
             errors_to_form(form, exc)
         else:
             if "send" in request.POST:
-                messages.success(request, "Sent for signing. The client and the sponsor have been told.")
+                messages.success(
+                    request,
+                    "Sent for signing. The client has been told."
+                    if agreement.engagement.is_private
+                    else "Sent for signing. The client and the sponsor have been told.",
+                )
                 return redirect("consent:engagement_agreement", pk=agreement.engagement_id)
             messages.success(request, "Draft saved.")
             return redirect("consent:agreement_edit", pk=agreement.pk)

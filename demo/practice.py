@@ -47,13 +47,16 @@ PEOPLE = (
     DemoPerson("other_client", "zoe@client.example", "Zoë Ñúñez-Øyen", Role.CLIENT),
     # A client who withdrew consent to the practice holding their information: ENG-2026-005 is paused.
     DemoPerson("paused_client", "alex@client.example", "Alex Morgan", Role.CLIENT),
+    # A private client, who pays for their own coaching: ENG-2026-006 has no organisation.
+    DemoPerson("private_client", "ruth@client.example", "Ruth Adeyemi", Role.CLIENT),
     # An associate coach (external contractor) on ENG-2026-003 until their contract ends, who has
     # not accepted the practice's policies yet: signing in shows the page to read and accept them.
     DemoPerson("associate", "jo.associate@practice.example", "Jo Bell", Role.COACH),
 )
 ASSOCIATE_CONTRACT_DAYS = 90
 
-# (reference, title, organisation, client key, coach key, months ago it started, days to its end).
+# (reference, title, organisation (None: a private client, who pays), client key, coach key, months
+# ago it started, days to its end).
 # Each starts as proposed and becomes active when everyone has signed its agreement
 # (_seed_agreements). ENG-2025-011 ended 70 days ago and nobody closed it: it closes itself in 30
 # days, and its coach and the administrator have been told.
@@ -63,6 +66,7 @@ ENGAGEMENTS = (
     ("ENG-2026-003", "New manager programme", "Northwind Trading", "client", "other_coach", 0, 180),
     ("ENG-2026-005", "Leadership coaching", "Harbour Health Trust", "paused_client", "other_coach", 1, 180),
     ("ENG-2025-011", "Executive coaching", "Northwind Trading", "client", "coach", 8, -70),
+    ("ENG-2026-006", "Career coaching", None, "private_client", "coach", 1, 120),
 )
 
 
@@ -150,7 +154,7 @@ def seed_demo(*, scale: int = 0, issue_tokens: bool = False) -> dict[str, Any]:
                 actor=None, organisation=organisation, user=people[spec.key], job_title="Head of People"
             )
     clients: dict[str, Client] = {}
-    for key in ("client", "other_client", "paused_client"):
+    for key in ("client", "other_client", "paused_client", "private_client"):
         user = people[key]
         clients[key] = Client.objects.filter(user=user).first() or _consented_client(
             full_name=user.display_name, contact_email=user.email, user=user
@@ -163,10 +167,10 @@ def seed_demo(*, scale: int = 0, issue_tokens: bool = False) -> dict[str, Any]:
             actor=None,
             reference=reference,
             title=title,
-            organisation=organisations[org_name],
+            organisation=organisations[org_name] if org_name else None,
             client=clients[client_key],
             coaches=[people[coach_key]],
-            sponsors=[sponsors_of[org_name]],
+            sponsors=[sponsors_of[org_name]] if org_name else [],
             starts_on=today - datetime.timedelta(days=30 * months_ago),
             ends_on=today + datetime.timedelta(days=days_to_end),
         )
@@ -347,7 +351,8 @@ def _consented_client(**fields: Any) -> Any:
 
 
 def _seed_agreements(engagements: dict[str, Any], people: dict[str, User]) -> None:
-    """ENG-2026-001, 002 and 005 signed by everyone (so they are active); ENG-2026-003 waiting for
+    """ENG-2026-001, 002, 005 and 006 signed by everyone (so they are active; 006 is a private
+    client's, signed by the client and the coach); ENG-2026-003 waiting for
     the client and sponsor (so it is proposed, and its page says what is missing)."""
     plan = {
         "ENG-2026-001": ("coach", ["client", "sponsor", "coach"]),
@@ -355,6 +360,7 @@ def _seed_agreements(engagements: dict[str, Any], people: dict[str, User]) -> No
         "ENG-2026-003": ("other_coach", []),
         "ENG-2026-005": ("other_coach", ["paused_client", "other_sponsor", "other_coach"]),
         "ENG-2025-011": ("coach", ["client", "sponsor", "coach"]),
+        "ENG-2026-006": ("coach", ["private_client", "coach"]),
     }
     for reference, (coach_key, signers) in plan.items():
         _agree(engagements[reference], people[coach_key], [people[key] for key in signers])
@@ -419,7 +425,9 @@ def _agree(engagement: Any, coach: User, signers: list[User]) -> None:
         agreement=draft,
         expected_edit_version=draft.edit_version,
         content={
-            "guidelines": f"{engagement.organisation.name}'s information security and data protection policies.",
+            "guidelines": f"{engagement.organisation.name}'s information security and data protection policies."
+            if engagement.organisation
+            else "The practice's confidentiality and data protection policies.",
             "adviser_name": DEMO_ADVISER[0],
             "adviser_contact": DEMO_ADVISER[1],
             "serious_danger_parties": DEMO_DANGER_PARTIES.get(engagement.reference, ""),
@@ -466,6 +474,13 @@ DEMO_NOTES = (
         "other_coach",
         "Zoë is weighing a move into policy work. Mapped what she would keep and what she would leave.",
         False,
+    ),
+    (
+        "ENG-2026-006",
+        "coach",
+        "Ruth wants to move from teaching into learning design. First step: talk to two people who made "
+        "that move, and notice what excites her and what worries her.",
+        True,
     ),
 )
 

@@ -373,6 +373,13 @@ def concern_start(
         raise ValidationError({"kind": "Choose what the concern is about."})
     if serious_danger and kind != Kind.BREAKING_CONFIDENTIALITY:
         raise ValidationError({"serious_danger": "Serious danger applies to a concern about something said."})
+    if kind == Kind.ORGANISATION_CONDUCT and engagement.is_private:
+        raise ValidationError(
+            {
+                "kind": "This client pays for their own coaching: no organisation is party to the engagement. "
+                "Raise a concern about something said instead. Nothing was saved."
+            }
+        )
     if supervisor is not None and not access.can_be_supervisor(supervisor, for_user=actor):
         raise ValidationError({"supervisor": "Name another coach of the practice as supervisor."})
     first = STEPS[kind][0]

@@ -175,6 +175,20 @@ def check_serious_danger_recipient(engagement: Any, recipient_kind: str) -> None
     )
 
 
+def _check_private(engagement: Any, *, basis: str, organisation_involved: bool) -> None:
+    """A private client pays for their own coaching: no organisation is party to the engagement, so
+    nothing rests on an organisation's consent or concerns its conduct or its information."""
+    if engagement.is_private and (
+        organisation_involved or basis in (Basis.ORGANISATION_CONSENT, Basis.ORGANISATION_CONDUCT)
+    ):
+        raise ValidationError(
+            {
+                "concerns_organisation": "This client pays for their own coaching: no organisation is party to the "
+                "engagement. Nothing was disclosed."
+            }
+        )
+
+
 def _check_organisations_consent(
     *, engagement: Any, basis: str, concerns_organisation: bool, organisation_consent: Any
 ) -> Any:
@@ -241,6 +255,7 @@ def disclosure_record(
         raise ValidationError({"basis": "Choose the basis of the disclosure."})
     if recipient_kind not in RecipientKind.values:
         raise ValidationError({"recipient_kind": "Choose who receives the information."})
+    _check_private(engagement, basis=basis, organisation_involved=concerns_organisation or bool(organisation_consent))
     what = _clean(what, field="what", label="exactly what is disclosed: the specifics only")
     recipient = _clean(recipient, field="recipient", label="to whom", limit=RECIPIENT_MAX_CHARS)
     reason = _clean(reason, field="reason", label="why it is disclosed")

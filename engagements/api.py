@@ -34,11 +34,24 @@ class OrganisationRefSerializer(serializers.Serializer):
 
 
 class EngagementSerializer(serializers.ModelSerializer):
-    organisation = OrganisationRefSerializer(read_only=True)
+    organisation = OrganisationRefSerializer(
+        read_only=True, allow_null=True, help_text="Null for a private client, who pays for their own coaching."
+    )
+    paid_for_by = serializers.CharField(source="payer_name", read_only=True)
 
     class Meta:
         model = Engagement
-        fields = ["id", "reference", "title", "status", "starts_on", "ends_on", "organisation", "version"]
+        fields = [
+            "id",
+            "reference",
+            "title",
+            "status",
+            "starts_on",
+            "ends_on",
+            "organisation",
+            "paid_for_by",
+            "version",
+        ]
         read_only_fields = fields
 
 

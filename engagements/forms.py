@@ -139,7 +139,14 @@ class ClientForm(forms.Form):
 class EngagementForm(forms.Form):
     reference = forms.CharField(label="Reference", max_length=40, help_text="A code that names no one.")
     title = forms.CharField(label="Title", max_length=200, help_text="A neutral title, e.g. 'Leadership coaching'.")
-    organisation = forms.ModelChoiceField(queryset=Organisation.objects.order_by("name"))
+    organisation = forms.ModelChoiceField(
+        queryset=Organisation.objects.order_by("name"),
+        required=False,
+        label="Organisation",
+        empty_label="None: a private client, who pays for their own coaching",
+        help_text="The organisation that pays. A private client's agreement is between the client and the coach, "
+        "and their invoices go to them.",
+    )
     client = forms.ChoiceField(label="Client")
     coaches = forms.ModelMultipleChoiceField(
         queryset=User.objects.none(), label="Coaches", help_text="Hold Ctrl (⌘ on a Mac) to choose more than one."

@@ -64,6 +64,9 @@ class Client(models.Model):
         return f"Client {str(self.id)[:8]}"
 
 
+PRIVATE_PAYER = "Private client (self-funded)"
+
+
 class Engagement(models.Model):
     class Status(models.TextChoices):
         PROPOSED = "proposed", "Proposed"
@@ -74,7 +77,11 @@ class Engagement(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     reference = models.CharField(max_length=40, unique=True, help_text="A code that names no one, e.g. ENG-2026-014.")
     title = models.CharField(max_length=200, help_text="A neutral title, e.g. 'Leadership coaching'.")
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="engagements")
+    # None for a private client, who pays for their own coaching (policy 003: the payer is an
+    # "institution or individual"): no organisation, no sponsor, no report to anyone but the client.
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="engagements"
+    )
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="engagements")
     data_key = models.ForeignKey("confidentiality.DataKey", on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROPOSED)
@@ -99,6 +106,16 @@ class Engagement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
+
+    @property
+    def is_private(self) -> bool:
+        """The client pays for the coaching themselves: there is no organisation and no sponsor."""
+        return self.organisation_id is None
+
+    @property
+    def payer_name(self) -> str:
+        """Who pays, as the engagement's pages name them."""
+        return PRIVATE_PAYER if self.organisation is None else self.organisation.name
 
 
 class EngagementMember(models.Model):

@@ -187,7 +187,7 @@ def engagement_create(
     actor: User | None,
     reference: str,
     title: str,
-    organisation: Organisation,
+    organisation: Organisation | None,
     client: Client,
     coaches: list[Any],
     sponsors: list[Any],
@@ -200,6 +200,10 @@ def engagement_create(
         raise ValidationError({"ends_on": "The end date is before the start date."})
     if not coaches:
         raise ValidationError({"coaches": "An engagement needs at least one coach."})
+    if organisation is None and sponsors:
+        raise ValidationError(
+            {"sponsors": "A private client pays for their own coaching: choose an organisation, or no sponsor contact."}
+        )
     if status == Engagement.Status.ACTIVE:
         raise ValidationError(
             {"status": "A new engagement starts as proposed: it becomes active when everyone has signed its agreement."}
@@ -270,13 +274,12 @@ def engagement_member_add(*, actor: User | None, engagement: Engagement, user: U
         raise ValidationError(
             f"Only a person with the {_KIND_ROLE[kind].label.lower()} role can join as {kind.label.lower()}."
         )
-    if (
-        kind == EngagementMember.Kind.SPONSOR
-        and not SponsorContact.objects.filter(
-            user=user, organisation_id=engagement.organisation_id, active=True
-        ).exists()
-    ):
-        raise ValidationError("This sponsor contact does not belong to the engagement's organisation.")
+    organisation_id = engagement.organisation_id
+    if kind == EngagementMember.Kind.SPONSOR:
+        if organisation_id is None:
+            raise ValidationError("A private client's engagement has no organisation, so no sponsor contact.")
+        if not SponsorContact.objects.filter(user=user, organisation_id=organisation_id, active=True).exists():
+            raise ValidationError("This sponsor contact does not belong to the engagement's organisation.")
     if kind == EngagementMember.Kind.CLIENT and engagement.client.user_id != user.pk:
         raise ValidationError("Only the engagement's own client can join as client.")
     if EngagementMember.objects.filter(engagement=engagement, user=user).exists():
@@ -432,7 +435,7 @@ def engagement_close(*, actor: User, engagement: Engagement) -> Engagement:
     """Close an engagement: hard copies become due for return (unless the organisation lets the
     practice keep them, policy 000) and the retention clock starts."""
     require_practice_manager(actor)
-    engagement = Engagement.objects.select_for_update().select_related("organisation").get(pk=engagement.pk)
+    engagement = Engagement.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=engagement.pk)
     if engagement.status == Engagement.Status.CLOSED:
         raise ValidationError("This engagement is already closed.")
     return _close(actor, engagement, timezone.now())
@@ -506,7 +509,9 @@ def close_lapsed(today: datetime.date | None = None) -> list[Engagement]:
         if days[engagement.pk] > today:
             continue
         with transaction.atomic():
-            locked = Engagement.objects.select_for_update().select_related("organisation").get(pk=engagement.pk)
+            locked = (
+                Engagement.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=engagement.pk)
+            )
             if locked.status == Engagement.Status.CLOSED or locked.ends_on != engagement.ends_on:
                 continue
             day = timezone.make_aware(datetime.datetime.combine(days[engagement.pk], datetime.time.min))
@@ -528,7 +533,8 @@ def _close(
     resolve(about("engagement.closes_itself", engagement))
     signing_asked_no_more(engagement)
     held = HardCopy.objects.filter(engagement=engagement, state=HardCopy.State.HELD)
-    if engagement.organisation.keep_hard_copies:
+    # A private client's paper goes back to the client; an organisation's, unless it lets us keep it.
+    if engagement.organisation is not None and engagement.organisation.keep_hard_copies:
         returned = 0
         kept = held.update(state=HardCopy.State.KEPT)
     else:

@@ -387,7 +387,9 @@ def hard_copy_return(request: SignedInRequest, pk: str) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, "; ".join(exc.messages))
     else:
-        messages.success(request, "Marked as returned to the organisation.")
+        messages.success(
+            request, f"Marked as returned to {'the client' if copy.engagement.is_private else 'the organisation'}."
+        )
     return _back(copy.engagement, "hard-copies")
 
 

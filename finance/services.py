@@ -113,6 +113,14 @@ def _write_lines(invoice: Invoice, lines: list[InvoiceLine]) -> None:
 
 
 def _check_parties(organisation: Any, engagement: Any) -> None:
+    if engagement is not None and engagement.organisation_id is None:
+        # Issue 21: invoices to a private client, who pays for their own coaching, are not built yet.
+        raise ValidationError(
+            {
+                "engagement": "This engagement is a private client's, who pays for their own coaching: an invoice "
+                "to a person cannot be issued here yet. Nothing was saved."
+            }
+        )
     if engagement is not None and engagement.organisation_id != organisation.pk:
         raise ValidationError({"engagement": "The engagement belongs to another organisation."})
 

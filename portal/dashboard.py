@@ -66,7 +66,7 @@ def dashboard_engagements_for(*, user: User) -> list[Any]:
         if is_coach:
             actions = _coach_next(engagement, today)
         if engagement.hard_copies_due:
-            actions.append("Return hard copies to the organisation")
+            actions.append(f"Return hard copies to the {'client' if engagement.is_private else 'organisation'}")
         engagement.next_actions = actions  # type: ignore[attr-defined]
     return engagements
 
@@ -86,7 +86,7 @@ def _coach_next(engagement: Any, today: Any) -> list[str]:
                 if engagement.client_on_it
                 else "The client needs a portal login to sign the agreement"
             )
-        if not engagement.sponsor_signed:
+        if not engagement.sponsor_signed and not engagement.is_private:
             steps.append(
                 "Waiting for the sponsor to sign the agreement"
                 if engagement.sponsor_on_it

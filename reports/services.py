@@ -167,9 +167,17 @@ def _expect(report: SponsorReport, version_number: int, states: tuple[str, ...],
         raise ValidationError(f"A report that is '{report.get_state_display().lower()}' cannot be {doing}.")
 
 
+PRIVATE_NO_REPORTS = (
+    "This client pays for their own coaching: there is no organisation, so no report is written for one. "
+    "Nothing was saved."
+)
+
+
 @transaction.atomic
 def report_create(*, actor: User, engagement: Engagement, title: str, sections: dict[int, str]) -> SponsorReport:
     _require_coach(actor, engagement)
+    if engagement.is_private:
+        raise ValidationError(PRIVATE_NO_REPORTS)
     require_work_allowed(engagement, "reports")
     if not title.strip():
         raise ValidationError({"title": "Give the report a title, e.g. 'Mid-point summary'."})

@@ -66,6 +66,7 @@ def report_list(request: SignedInRequest, pk: str) -> HttpResponse:
             "is_coach": is_coach,
             "categories": categories,
             "work_waits_for": work_blockers(engagement) if is_coach else [],
+            "private_no_reports": report_services.PRIVATE_NO_REPORTS.removesuffix(" Nothing was saved."),
             **kept,
         },
     )

@@ -125,7 +125,7 @@ class EngagementFactory(factory.Factory):
             kwargs["coaches"] = [UserFactory(role=Role.COACH)]
         engagement = engagement_create(actor=None, **kwargs)
         parties = required_parties_of(engagement)
-        if agreed and parties["client"] and parties["sponsor"]:
+        if agreed and parties["client"] and (parties["sponsor"] or engagement.is_private):
             agree(engagement)
         engagement.refresh_from_db()
         if status != Engagement.Status.ACTIVE and engagement.status != status:

@@ -157,3 +157,22 @@ def test_the_demo_shows_a_disclosure_on_both_consents_and_the_parties_told_in_se
     page = coach.get(f"/disclosures/{disclosure.pk}/").content.decode()
     assert "The client's written consent, given" in page
     assert "Yes: the organisation's written consent was needed as well" in page
+
+
+def test_the_demo_has_a_private_client_whose_agreement_the_client_and_coach_signed() -> None:
+    """Issue 21: Ruth pays for her own coaching. ENG-2026-006 has no organisation; its agreement,
+    signed by Ruth and Maya, says so; Maya's and Ruth's pages name her as the payer."""
+    from consent.services import current_agreement
+    from engagements.models import Engagement
+
+    seed_demo()
+    engagement = Engagement.objects.get(reference="ENG-2026-006")
+    assert engagement.is_private and engagement.status == Engagement.Status.ACTIVE
+    agreement = current_agreement(engagement)
+    assert agreement is not None
+    assert sorted(agreement.signatures.values_list("party", flat=True)) == ["client", "coach"]
+    for email in ("ruth@client.example", "maya.coach@practice.example"):
+        page = login(HttpClient(), User.objects.get(email=email)).get("/dashboard/").content.decode()
+        assert "ENG-2026-006" in page and "Private client (self-funded)" in page, email
+    sponsor = login(HttpClient(), User.objects.get(email="priya@northwind.example"))
+    assert sponsor.get(f"/engagements/{engagement.pk}/").status_code == 404
