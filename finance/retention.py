@@ -17,7 +17,7 @@ import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from finance.models import CreditNote, Invoice, InvoiceLine, Payment
 
@@ -54,16 +54,29 @@ def cutoff(as_of: datetime.date) -> datetime.date:
     return first
 
 
-def due_for_deletion(as_of: datetime.date) -> dict[str, QuerySet[Any]]:
-    """The financial records past the period on ``as_of``, in the order to delete them (credit
-    notes and payments protect their invoice; lines go with it)."""
+def _invoices_due(as_of: datetime.date) -> Q:
+    """Invoices past the period on ``as_of``: issued (or, a draft, made) before the cutoff, and no
+    payment or credit note of theirs within it (they protect their invoice)."""
     before = cutoff(as_of)
     still_kept = Q(pk__in=Payment.objects.filter(received_on__gte=before).values("invoice_id")) | Q(
         pk__in=CreditNote.objects.filter(issued_on__gte=before).values("invoice_id")
     )
-    invoices = Invoice.objects.filter(
-        Q(issued_on__lt=before) | Q(state=Invoice.State.DRAFT, created_at__date__lt=before)
-    ).exclude(still_kept)
+    return (Q(issued_on__lt=before) | Q(state=Invoice.State.DRAFT, created_at__date__lt=before)) & ~still_kept
+
+
+def invoices_due_counts(invoices: QuerySet[Any], days: list[datetime.date]) -> list[int]:
+    """How many of ``invoices`` are past the period on each of ``days``, in one query: one due on an
+    earlier day is due on a later one."""
+    counted = invoices.filter(_invoices_due(max(days))).aggregate(
+        **{f"on_{i}": Count("pk", filter=_invoices_due(day)) for i, day in enumerate(days)}
+    )
+    return [counted[f"on_{i}"] for i in range(len(days))]
+
+
+def due_for_deletion(as_of: datetime.date) -> dict[str, QuerySet[Any]]:
+    """The financial records past the period on ``as_of``, in the order to delete them (credit
+    notes and payments protect their invoice; lines go with it)."""
+    invoices = Invoice.objects.filter(_invoices_due(as_of))
     return {
         "credit_notes": CreditNote.objects.filter(invoice__in=invoices),
         "payments": Payment.objects.filter(invoice__in=invoices),

@@ -42,7 +42,7 @@ def reapply() -> Counter[str]:
                 continue
             back = engine.existing(model, ids_by_kind.get(label(model), ()))
             if rule is not None and back:
-                kept = rule.not_held(model._default_manager.filter(pk__in=back), timezone.localdate())
+                kept = rule.free(model._default_manager.filter(pk__in=back), timezone.localdate())
                 allowed = set(kept.values_list("pk", flat=True))
                 back = [pk for pk in back if pk in allowed]
             if not back:

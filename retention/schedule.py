@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from confidentiality.records import model_for_label
@@ -60,6 +60,9 @@ class Rule:
     days: Callable[[], int] | None = None
     base: Callable[[], Q] = field(default=lambda: Q())
     not_held: Callable[[QuerySet[Any], datetime.date], QuerySet[Any]] = field(default=lambda qs, as_of: qs)
+    # What keeps a record on one day and not on another (a condition on the record), if anything:
+    # counted per day within one query (due_counts).
+    kept_on: Callable[[datetime.date], Any] | None = None
     blocking: tuple[str, ...] = ()
     shred_key: str = ""  # the field naming the record's data key, destroyed with it
     note: str = ""
@@ -92,14 +95,38 @@ class Rule:
     def _anchored(self, up_to: datetime.date) -> Q:
         return Q(**{f"{self.anchor}__lt": start_of_day(up_to + datetime.timedelta(days=1))})
 
-    def due(self, as_of: datetime.date) -> QuerySet[Any]:
-        """Records past their period on ``as_of`` and under no legal hold."""
-        records = self.model._default_manager.filter(self.base(), self._anchored(self.cutoff(as_of)))
+    def _kept_whatever_the_day(self, up_to: datetime.date, as_of: datetime.date) -> QuerySet[Any]:
+        records = self.model._default_manager.filter(self.base(), self._anchored(up_to))
         return self.not_held(records, as_of)
 
-    def held(self, as_of: datetime.date) -> int:
-        records = self.model._default_manager.filter(self.base(), self._anchored(self.cutoff(as_of)))
-        return records.count() - self.not_held(records, as_of).count()
+    def free(self, records: QuerySet[Any], as_of: datetime.date) -> QuerySet[Any]:
+        """Of ``records``, those nothing keeps on ``as_of`` (a hold, paper held, what ``kept_on`` keeps)."""
+        records = self.not_held(records, as_of)
+        return records if self.kept_on is None else records.exclude(self.kept_on(as_of))
+
+    def due(self, as_of: datetime.date) -> QuerySet[Any]:
+        """Records past their period on ``as_of`` and under no legal hold."""
+        return self.free(self.past_period(as_of), as_of)
+
+    def due_counts(self, days: list[datetime.date]) -> list[int]:
+        """``due(day).count()`` for each of ``days``, in one query: a record due on an earlier day
+        is due on a later one but for what ``kept_on`` keeps that day, and what else keeps a record
+        (a hold, paper still held) does not depend on the day."""
+        if not days:
+            return []
+        latest = max(days, key=self.cutoff)
+        counts = {}
+        for i, day in enumerate(days):
+            condition = self._anchored(self.cutoff(day))
+            if self.kept_on is not None:
+                condition &= ~Q(self.kept_on(day))
+            counts[f"on_{i}"] = Count("pk", filter=condition)
+        counted = self._kept_whatever_the_day(self.cutoff(latest), latest).aggregate(**counts)
+        return [counted[f"on_{i}"] for i in range(len(days))]
+
+    def past_period(self, as_of: datetime.date) -> QuerySet[Any]:
+        """Records past their period on ``as_of``, held or not."""
+        return self.model._default_manager.filter(self.base(), self._anchored(self.cutoff(as_of)))
 
     def plan(self) -> Plan:
         return _plan(self.root, self.blocking)
@@ -134,22 +161,28 @@ def _open_subject_access(field: str) -> Any:
 
 
 def _client_not_held(qs: QuerySet[Any], as_of: datetime.date) -> QuerySet[Any]:
-    """No hold, no engagement left, no complaint open or closed within the period, no open
-    subject-access request. (The engagement block is also the plan's; checking it here keeps
-    clients who still have engagements out of every night's batches.)"""
-    from complaints.models import Complaint
+    """No hold, no engagement left, no open subject-access request; and (``_client_complaint``, the
+    rule's ``kept_on``) no complaint open or closed within the period. (The engagement block is also
+    the plan's; checking it here keeps clients who still have engagements out of every night's batches.)"""
     from engagements.models import Engagement
 
-    years = settings.RETENTION_ENGAGEMENT_YEARS
-    recent = Complaint.objects.filter(client=OuterRef("pk")).filter(
-        Q(closed_at__isnull=True)
-        | Q(closed_at__gte=start_of_day(latest_anchor(as_of, years) + datetime.timedelta(days=1)))
-    )
     return (
         qs.exclude(Exists(_active_holds().filter(client=OuterRef("pk"))))
-        .exclude(Exists(recent))
         .exclude(Exists(Engagement.objects.filter(client=OuterRef("pk"))))
         .exclude(_open_subject_access("client"))
+    )
+
+
+def _client_complaint(as_of: datetime.date) -> Exists:
+    """A complaint of the client's open, or closed within the period, on ``as_of``."""
+    from complaints.models import Complaint
+
+    years = settings.RETENTION_ENGAGEMENT_YEARS
+    return Exists(
+        Complaint.objects.filter(client=OuterRef("pk")).filter(
+            Q(closed_at__isnull=True)
+            | Q(closed_at__gte=start_of_day(latest_anchor(as_of, years) + datetime.timedelta(days=1)))
+        )
     )
 
 
@@ -192,6 +225,7 @@ RULES: list[Rule] = [
         title="A client's personal details, client-wide consents, complaints and testimonials; their portal "
         "login is closed",
         root="engagements.client",
+        kept_on=_client_complaint,
         anchor="created_at",
         years=_years("RETENTION_ENGAGEMENT_YEARS"),
         not_held=_client_not_held,

@@ -16,7 +16,7 @@ import datetime
 import logging
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -259,16 +259,28 @@ def _external(as_of: datetime.date) -> list[tuple[str, Any]]:
 
 def _external_due(key: str, as_of: datetime.date, *, held_too: bool = False) -> Any:
     from finance.retention import due_for_deletion
-    from retention.models import LegalHold
 
     assert key == "financial_records"
     invoices = due_for_deletion(as_of)["invoices"]
-    if held_too:
-        return invoices
+    return invoices if held_too else _financial_not_held(invoices)
+
+
+def _financial_not_held(invoices: Any) -> Any:
+    from retention.models import LegalHold
+
     holds = LegalHold.objects.filter(released_at__isnull=True)
     return invoices.exclude(
         organisation_id__in=holds.filter(organisation__isnull=False).values("organisation_id")
     ).exclude(engagement_id__in=holds.filter(engagement__isnull=False).values("engagement_id"))
+
+
+def _external_due_counts(key: str, days: list[datetime.date]) -> list[int]:
+    """``_external_due(key, day).count()`` for each of ``days``, in one query."""
+    from finance.models import Invoice
+    from finance.retention import invoices_due_counts
+
+    assert key == "financial_records"
+    return invoices_due_counts(_financial_not_held(Invoice.objects.all()), days)
 
 
 def run_sweep(
@@ -351,11 +363,13 @@ def _month_starts(as_of: datetime.date, months: int) -> list[datetime.date]:
     return out
 
 
-def _by_month(count_due_on: Any, starts: list[datetime.date]) -> tuple[int, list[dict[str, Any]]]:
-    """How many are due on ``starts[0]``'s day, and how many fall due in each month after: the
-    difference of the cumulative counts at the end of each month."""
+def _by_month(
+    counts_due: Callable[[list[datetime.date]], list[int]], starts: list[datetime.date], as_of: datetime.date
+) -> tuple[int, list[dict[str, Any]]]:
+    """How many are due on ``as_of``, and how many fall due in each month after: the difference of
+    the cumulative counts at the end of each month (``counts_due`` counts them all at once)."""
     ends = [start - datetime.timedelta(days=1) for start in starts[1:]]
-    cumulative = [count_due_on(None)] + [count_due_on(end) for end in ends]
+    cumulative = counts_due([as_of, *ends])
     months = [
         {"month": starts[i].isoformat()[:7], "count": max(cumulative[i + 1] - cumulative[i], 0)}
         for i in range(len(ends))
@@ -371,19 +385,19 @@ def preview(as_of: datetime.date | None = None, months: int = 12) -> dict[str, A
     starts = _month_starts(as_of, months)
     rules: list[dict[str, Any]] = []
     for rule in RULES:
-        due_now, by_month = _by_month(lambda day, rule=rule: rule.due(day or as_of).count(), starts)
+        due_now, by_month = _by_month(rule.due_counts, starts, as_of)
         rules.append(
             {
                 "rule": rule.key,
                 "what": rule.title,
                 "period": f"{rule.period()} {rule.note}".strip(),
                 "due_now": due_now,
-                "held": rule.held(as_of),
+                "held": rule.past_period(as_of).count() - due_now,
                 "by_month": by_month,
             }
         )
     for key, (_root, what, period) in EXTERNAL_RULES.items():
-        due_now, by_month = _by_month(lambda day, key=key: _external_due(key, day or as_of).count(), starts)
+        due_now, by_month = _by_month(partial(_external_due_counts, key), starts, as_of)
         rules.append(
             {
                 "rule": key,
@@ -406,4 +420,4 @@ def due_in(days: int, as_of: datetime.date | None = None) -> int:
     as_of = as_of or timezone.localdate()
     day = as_of + datetime.timedelta(days=days)
     before = day - datetime.timedelta(days=1)
-    return sum(max(rule.due(day).count() - rule.due(before).count(), 0) for rule in RULES)
+    return sum(max(after - earlier, 0) for earlier, after in (rule.due_counts([before, day]) for rule in RULES))

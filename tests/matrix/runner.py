@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.shortcuts import resolve_url
 from django.test import Client as HttpClient
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.conftest import built_once, login
@@ -89,6 +90,7 @@ class Outcome:
     error: str = ""
     content_type: str = ""
     headers: dict[str, str] = field(default_factory=dict)  # the security headers it carried
+    queries: int = 0  # the database queries the request made
 
     @property
     def inline_html(self) -> bool:
@@ -309,19 +311,21 @@ def attempt(
     written = rows_written() if check_unchanged is not None or nothing_written is not None else None
     with transaction.atomic():
         try:
-            response = _send(http, method, path, body, api)
+            with CaptureQueriesContext(connection) as captured:
+                response = _send(http, method, path, body, api)
             code, text, error = status_code(response, policy_gate=policy_gate), readable(response), ""
             content_type = response.get("Content-Type", "")
             headers = {name: response[name] for name in SECURITY_HEADERS if name in response}
         except Exception as exc:  # the client re-raises some failures even when told not to
             code, text, error, content_type, headers = "EXC", "", f"{type(exc).__name__}: {exc}", "", {}
+        queries = len(captured.captured_queries)
         # Only a denied request must have changed nothing (an allowed read is audited, a write writes).
         changed = check_unchanged is not None and code in DENIED and changed_since(written, check_unchanged)
         if nothing_written is not None and not changed:
             changed = changed_since(written, nothing_written, except_reads=True)
         transaction.set_rollback(True)
     markers = {f"{m.group(1)}-{m.group(2)}" for m in MARKER.finditer(text)}
-    return Outcome(code, text, markers, changed, error, content_type=content_type, headers=headers)
+    return Outcome(code, text, markers, changed, error, content_type=content_type, headers=headers, queries=queries)
 
 
 @contextmanager

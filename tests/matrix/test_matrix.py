@@ -5,6 +5,8 @@ accepted the current policy, a coach who was offboarded, an associate whose cont
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
@@ -16,6 +18,7 @@ from django.utils import timezone
 
 from portal.middleware import _POLICY_EXEMPT
 from tests.matrix import routes
+from tests.matrix.budgets import OVER_BUDGET
 from tests.matrix.payloads import body_for
 from tests.matrix.runner import (
     Matrix,
@@ -82,6 +85,31 @@ def problems_with(row: Row, persona: str, outcome: Outcome) -> list[str]:
     return found
 
 
+# Issue 23: a page or a list answers in at most QUERY_BUDGET queries, for whichever persona asks.
+# Those over it today are listed with the most any persona's answer took: none may take more, and a
+# page leaves the list when it meets the budget (MATRIX_QUERIES=file records every row's figure).
+QUERY_BUDGET = 15
+MOST_QUERIES: dict[str, int] = {}
+
+
+def over_budget(row: Row) -> str | None:
+    """What is wrong with the row's queries, if anything: read pages only (a write's queries grow
+    with what it writes, as they must)."""
+    most = MOST_QUERIES.get(row.id)
+    record = os.environ.get("MATRIX_QUERIES")
+    if record and most is not None:
+        with open(record, "a", encoding="utf-8") as out:
+            out.write(json.dumps({"row": row.id, "method": row.method, "queries": most}) + "\n")
+    if row.method != "GET" or most is None:
+        return None
+    allowed = OVER_BUDGET.get(row.id, QUERY_BUDGET)
+    if most > allowed:
+        return f"{row.id}: {most} queries, over its budget of {allowed}"
+    if row.id in OVER_BUDGET and most <= QUERY_BUDGET:
+        return f"{row.id}: {most} queries, within the budget now: take it off OVER_BUDGET"
+    return None
+
+
 def try_row(matrix: Matrix, row: Row, *, nothing_written: str | None = None) -> tuple[dict[str, str], list[str]]:
     """Every persona's answer to one row, and what is wrong with them. With ``nothing_written`` (the
     world's fingerprint leaving out reads), any answer that wrote something is wrong as well."""
@@ -102,6 +130,8 @@ def try_row(matrix: Matrix, row: Row, *, nothing_written: str | None = None) -> 
             nothing_written=nothing_written,
         )
         count_requests(1)
+        if outcome.code == "200":
+            MOST_QUERIES[row.id] = max(MOST_QUERIES.get(row.id, 0), outcome.queries)
         observed[persona] = outcome.code
         problems += problems_with(row, persona, outcome)
         if nothing_written is not None and outcome.changed and outcome.code not in DENIED:
@@ -125,6 +155,7 @@ class TestMatrix:
     def test_it_answers_every_persona_as_the_table_says(self, matrix: Matrix, row: Row) -> None:
         observed, problems = try_row(matrix, row)
         assert observed == row.expected and not problems, describe(row, observed, problems)
+        assert not (budget := over_budget(row)), budget
 
     def test_the_admin_sites_model_pages_open_to_a_superuser_only_and_show_nothing_confidential(
         self, matrix: Matrix
@@ -439,6 +470,25 @@ class TestTheMatrixItself:
     def test_a_markers_audience_mirrors_to_side_b(self) -> None:
         assert audience("SuppliedDocument-B") == {"other_coach", "other_sponsor"}
         assert audience("Complaint-B") == {"admin"}  # side B's client is not a persona
+
+    def test_a_page_over_its_query_budget_fails(self) -> None:
+        """Issue 23: a read page takes at most QUERY_BUDGET queries, or no more than OVER_BUDGET
+        says; one that meets the budget must leave the list; a write is not held to it."""
+        listed = next(r for r in ROWS if r.id == "GET retention/ -")
+        unlisted = next(r for r in ROWS if r.id.startswith("GET dashboard/"))
+        write = next(r for r in ROWS if r.method == "POST")
+        saved = dict(MOST_QUERIES)
+        try:
+            MOST_QUERIES.update({listed.id: OVER_BUDGET[listed.id] + 1, unlisted.id: QUERY_BUDGET + 1, write.id: 99})
+            assert "over its budget of" in (over_budget(listed) or "")
+            assert "over its budget of 15" in (over_budget(unlisted) or "")
+            assert over_budget(write) is None
+            MOST_QUERIES.update({listed.id: QUERY_BUDGET, unlisted.id: QUERY_BUDGET})
+            assert "take it off OVER_BUDGET" in (over_budget(listed) or "")
+            assert over_budget(unlisted) is None
+        finally:
+            MOST_QUERIES.clear()
+            MOST_QUERIES.update(saved)
 
     @pytest.mark.django_db
     def test_the_fingerprint_sees_an_update_that_changes_no_count(self, matrix: Matrix) -> None:

@@ -387,6 +387,37 @@ class TestRestore:
 
 
 @pytest.mark.django_db
+class TestTheForecastInOneQueryARule:
+    """Issue 23: the retention page counted each rule's records twelve times over (150 queries on the
+    access matrix's world); each rule now counts every month at once, with what keeps a record
+    (a hold, paper held) applied once."""
+
+    def test_each_rules_counts_are_its_day_by_day_counts(self, world: World) -> None:
+        for years_ago, days in ((2, -40), (2, 20), (2, 95), (3, 0)):
+            engagement = EngagementFactory(coaches=[world.people["coach"]])
+            closed_on(engagement, add_years(timezone.localdate(), -years_ago) + datetime.timedelta(days=days))
+        held = EngagementFactory(coaches=[world.people["coach"]])
+        closed_on(held, add_years(timezone.localdate(), -2) + datetime.timedelta(days=20))
+        retention_services.hold_place(actor=world.people["admin"], target=held, case_reference="C-1", reason="A claim.")
+        today = timezone.localdate()
+        days = [today + datetime.timedelta(days=n) for n in (0, 30, 61, 92, 400)]
+        for rule in RULES:
+            assert rule.due_counts(days) == [rule.due(day).count() for day in days], rule.key
+        engagements = next(rule for rule in RULES if rule.key == "engagement_files")
+        assert engagements.due_counts(days) == [2, 3, 3, 3, 4]  # the held one never
+        assert sweep_module._external_due_counts("financial_records", days) == [
+            sweep_module._external_due("financial_records", day).count() for day in days
+        ]
+
+    def test_the_page_takes_a_query_per_rule_not_one_per_month(
+        self, world: World, django_assert_max_num_queries: Any
+    ) -> None:
+        http = world.http("admin")
+        http.get("/retention/")  # the session and the practice's name are warm
+        with django_assert_max_num_queries(2 * len(RULES) + 20):  # 12 * len(RULES) before
+            assert http.get("/retention/").status_code == 200
+
+
 class TestPreviewAndCommand:
     def test_dry_run_shows_what_will_go_and_when_and_deletes_nothing(self, world: World) -> None:
         import io
