@@ -1056,6 +1056,8 @@ def finance_access_for(user: User) -> FinanceAccess:
         return FinanceAccess.READ
     if role == Role.SPONSOR and sponsor_organisation_id(user) is not None:
         return FinanceAccess.READ
+    if pays_for_own_coaching(user):
+        return FinanceAccess.READ
     return FinanceAccess.NONE
 
 
@@ -1100,7 +1102,33 @@ def _financial_records_visible_to(user: User, model: type[Invoice] | type[Paymen
     organisation_id = sponsor_organisation_id(user)
     if organisation_id is not None:
         return model.objects.filter(organisation_id=organisation_id)
+    if role == Role.CLIENT:
+        # A private client pays for their own coaching: their own invoices, and what was paid and
+        # credited against them (while their engagement's record is kept).
+        return model.objects.filter(_own_private_records(user, model))
     return model.objects.none()
+
+
+def _own_private_records(user: User, model: type[Invoice] | type[Payment] | type[CreditNote]) -> Q:
+    from finance.models import Invoice
+
+    through = "" if model is Invoice else "invoice__"
+    return Q(organisation__isnull=True, **{f"{through}engagement__client__user": user})
+
+
+def pays_for_own_coaching(user: User) -> bool:
+    """A client with an engagement of their own, that no organisation pays for (a private client)."""
+    from engagements.models import Engagement
+
+    if role_of(user) != Role.CLIENT:
+        return False
+    return Engagement.objects.filter(client__user=user, organisation__isnull=True).exists()
+
+
+def is_payer(user: User) -> bool:
+    """Someone who reads the invoices sent to them and nothing else of the books: a sponsor contact
+    for their organisation, or a private client for themselves."""
+    return role_of(user) in (Role.SPONSOR, Role.CLIENT)
 
 
 def invoices_visible_to(user: User) -> QuerySet[Any]:

@@ -81,8 +81,11 @@ class InvoiceSerializer(serializers.Serializer):
     number = serializers.CharField(source="reference", read_only=True)
     state = serializers.CharField(read_only=True)
     state_text = serializers.SerializerMethodField()
-    organisation = serializers.UUIDField(source="organisation_id", read_only=True)
+    organisation = serializers.UUIDField(
+        source="organisation_id", read_only=True, allow_null=True, help_text="Null: billed to a private client."
+    )
     organisation_name = serializers.SerializerMethodField()
+    billed_to = serializers.SerializerMethodField(help_text="The organisation's name, or the private client's.")
     engagement_reference = serializers.SerializerMethodField()
     currency = serializers.CharField(read_only=True)
     net = MoneyField(read_only=True)
@@ -99,7 +102,10 @@ class InvoiceSerializer(serializers.Serializer):
         return invoice_state_text(obj)
 
     def get_organisation_name(self, obj: Invoice) -> str:
-        return obj.organisation_name or obj.organisation.name
+        return "" if obj.is_private else obj.billed_to
+
+    def get_billed_to(self, obj: Invoice) -> str:
+        return obj.billed_to
 
     def get_engagement_reference(self, obj: Invoice) -> str:
         if obj.engagement_reference or obj.engagement_id is None:
@@ -117,7 +123,9 @@ class InvoiceSerializer(serializers.Serializer):
 
 
 class InvoiceWriteSerializer(serializers.Serializer):
-    organisation = serializers.UUIDField()
+    organisation = serializers.UUIDField(
+        required=False, allow_null=True, help_text="Null or absent: a private client's invoice (give their engagement)."
+    )
     engagement = serializers.UUIDField(required=False, allow_null=True)
     currency = serializers.ChoiceField(choices=Currency.choices, default=Currency.GBP)
     payment_terms_days = serializers.IntegerField(min_value=0, max_value=365, default=30)
@@ -134,9 +142,11 @@ class InvoiceWriteSerializer(serializers.Serializer):
 def _parties(data: dict[str, Any], user: User) -> dict[str, Any]:
     from engagements.models import Organisation
 
-    organisation = Organisation.objects.filter(pk=data["organisation"]).first()
-    if organisation is None:
-        raise serializers.ValidationError({"organisation": "No such organisation."})
+    organisation = None
+    if data.get("organisation"):
+        organisation = Organisation.objects.filter(pk=data["organisation"]).first()
+        if organisation is None:
+            raise serializers.ValidationError({"organisation": "No such organisation."})
     engagement = None
     if data.get("engagement"):
         engagement = access.engagements_visible_to(user).filter(pk=data["engagement"]).first()
@@ -248,7 +258,7 @@ class PaymentSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
     invoice = serializers.UUIDField(source="invoice_id", read_only=True)
     invoice_number = serializers.CharField(source="invoice.reference", read_only=True)
-    organisation = serializers.UUIDField(source="organisation_id", read_only=True)
+    organisation = serializers.UUIDField(source="organisation_id", read_only=True, allow_null=True)
     currency = serializers.CharField(read_only=True)
     amount = MoneyField(read_only=True)
     received_on = serializers.DateField(read_only=True)
@@ -298,7 +308,7 @@ class CreditNoteSerializer(serializers.Serializer):
     number = serializers.CharField(source="reference", read_only=True)
     invoice = serializers.UUIDField(source="invoice_id", read_only=True)
     invoice_number = serializers.CharField(source="invoice.reference", read_only=True)
-    organisation = serializers.UUIDField(source="organisation_id", read_only=True)
+    organisation = serializers.UUIDField(source="organisation_id", read_only=True, allow_null=True)
     currency = serializers.CharField(read_only=True)
     net = MoneyField(read_only=True)
     tax = MoneyField(read_only=True)

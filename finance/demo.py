@@ -1,5 +1,7 @@
 """The demo practice's books: fourteen months of invoices to both organisations, most paid, one
-part paid and overdue, one credited, a draft; and an audit open for the demo auditor today.
+part paid and overdue, one credited, a draft; a private client's monthly invoices (ENG-2026-006,
+Ruth, who pays for her own coaching), paid by card but the last; and an audit open for the demo
+auditor today.
 
 Idempotent: the invoices are made once (when none is issued yet); an audit is opened only when
 the auditor has none open today. Built through the services, as the administrator would.
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
 MONTHS = 14
 SESSION_PRICE = {"Northwind Trading": Decimal("450.00"), "Harbour Health Trust": Decimal("380.00")}
 REFERENCE_OF = {"Northwind Trading": "ENG-2026-001", "Harbour Health Trust": "ENG-2026-002"}
+PRIVATE_REFERENCE, PRIVATE_SESSION_PRICE = "ENG-2026-006", Decimal("95.00")
 
 
 def _month_start(today: datetime.date, months_ago: int) -> datetime.date:
@@ -82,6 +85,12 @@ def _seed_invoices(
             )
             invoice = services.invoice_issue(actor=admin, invoice=draft, issued_on=issued_on)
             _settle_demo(admin, invoice, name, months_ago, today)
+        private = by_reference.get(PRIVATE_REFERENCE)
+        next_month = _month_start(today, months_ago - 1) if months_ago else today + datetime.timedelta(days=1)
+        if private is not None and private.starts_on < next_month:
+            # From the month it started: dated the day it started, or with the others.
+            dated = min(max(issued_on, private.starts_on), today)
+            _invoice_private_client(admin, private, dated, paid=months_ago > 0, today=today)
     services.invoice_create(
         actor=admin,
         organisation=organisations["Northwind Trading"],
@@ -95,6 +104,36 @@ def _seed_invoices(
             )
         ],
     )
+
+
+def _invoice_private_client(
+    admin: User, engagement: Any, issued_on: datetime.date, *, paid: bool, today: datetime.date
+) -> None:
+    """The month's sessions, invoiced to the client herself (no organisation); paid by card a week later."""
+    draft = services.invoice_create(
+        actor=admin,
+        organisation=None,
+        engagement=engagement,
+        payment_terms_days=14,
+        lines=[
+            services.LineInput(
+                description=f"Coaching sessions, {issued_on:%B %Y} ({engagement.reference})",
+                quantity=Decimal(2),
+                unit_price=PRIVATE_SESSION_PRICE,
+                tax_rate=Decimal(20),
+            )
+        ],
+    )
+    invoice = services.invoice_issue(actor=admin, invoice=draft, issued_on=issued_on)
+    if paid:
+        services.payment_record(
+            actor=admin,
+            invoice=invoice,
+            amount=invoice.gross,
+            received_on=min(issued_on + datetime.timedelta(days=7), today),
+            method="card",
+            reference=f"CARD {invoice.reference}",
+        )
 
 
 def _settle_demo(admin: User, invoice: Invoice, name: str, months_ago: int, today: datetime.date) -> None:

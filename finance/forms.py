@@ -68,13 +68,20 @@ class FinanceFilterForm(forms.Form):
 
 
 class InvoiceForm(forms.Form):
-    organisation = forms.ModelChoiceField(label="Organisation invoiced", queryset=Organisation.objects.none())
+    organisation = forms.ModelChoiceField(
+        label="Organisation invoiced",
+        queryset=Organisation.objects.none(),
+        required=False,
+        empty_label="None: a private client, who pays for their own coaching",
+        help_text="For a private client, choose no organisation and their engagement: the invoice goes to them.",
+    )
     engagement = forms.ModelChoiceField(
         label="Engagement (if the invoice is for one)",
         queryset=Engagement.objects.none(),
         required=False,
         empty_label="None",
-        help_text="Only its reference appears on the invoice; the client is never named.",
+        help_text="Only its reference appears on an organisation's invoice; the client is never named there. "
+        "A private client's invoice is addressed to the client.",
     )
     currency = forms.ChoiceField(label="Currency", choices=Currency.choices, initial=Currency.GBP)
     payment_terms_days = forms.IntegerField(
@@ -85,7 +92,9 @@ class InvoiceForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
         self.fields["engagement"].queryset = engagements  # type: ignore[attr-defined]
-        self.fields["engagement"].label_from_instance = lambda e: f"{e.reference}: {e.title}"  # type: ignore[attr-defined]
+        self.fields["engagement"].label_from_instance = (  # type: ignore[attr-defined]
+            lambda e: f"{e.reference}: {e.title}{' (private client)' if e.organisation_id is None else ''}"
+        )
 
 
 class InvoiceLineForm(forms.Form):

@@ -12,19 +12,28 @@ confidential but are open to scrutiny by auditors".
   right with a credit note. Only its settlement ``state`` moves, as payments and credits arrive.
 - Every record has one date the retention sweep reads (``finance.retention``): an invoice's
   ``issued_on``, a payment's ``received_on``, a credit note's ``issued_on``.
-- No client is named anywhere here: an invoice names the organisation and, at most, the
-  reference of the engagement, which names no one.
+- An invoice to an organisation names no client: it names the organisation and, at most, the
+  reference of the engagement, which names no one. A private client, who pays for their own
+  coaching (policy 003: the payer is an "institution or individual"), is invoiced themselves:
+  their invoice, payments and credit notes have no organisation, and the invoice keeps the
+  client's name as it was when issued, sealed (``billed_to_sealed``): encrypted at rest, bound
+  to the invoice, opened only for those who read the invoice.
 """
 
 from __future__ import annotations
 
 import uuid
+from functools import cached_property
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+from confidentiality.crypto import DecryptionError, Unreadable, open_with_kek, seal_with_kek, tell_of_unreadable
+from engagements.models import PRIVATE_PAYER
 
 MONEY_DIGITS = 12  # up to 9,999,999,999.99
 MONEY_PLACES = 2
@@ -67,9 +76,15 @@ class Invoice(models.Model):
     number = models.PositiveBigIntegerField(
         unique=True, null=True, blank=True, help_text="Given when the invoice is issued, in sequence."
     )
-    organisation = models.ForeignKey("engagements.Organisation", on_delete=models.PROTECT, related_name="invoices")
+    # None on a private client's invoice: the client is the customer (``billed_to_sealed``).
+    organisation = models.ForeignKey(
+        "engagements.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="invoices"
+    )
     # The organisation's name as it was when the invoice was issued: the document never changes.
     organisation_name = models.CharField(max_length=200, blank=True)
+    # A private client's name as it was when the invoice was issued, sealed under the key-encryption
+    # key and bound to this invoice (``finance.billing``); kept, like the invoice, for five years.
+    billed_to_sealed = models.TextField(null=True, blank=True)
     # SET_NULL: an engagement's files go two years after it closes, its invoices stay five;
     # the reference is kept on the invoice itself.
     engagement = models.ForeignKey(
@@ -115,6 +130,13 @@ class Invoice(models.Model):
                 condition=Q(state="draft") | Q(number__isnull=False, issued_on__isnull=False, due_on__isnull=False),
                 name="finance_issued_invoice_is_complete",
             ),
+            # An organisation, or (a private client's invoice) an engagement, and once issued the client's name.
+            models.CheckConstraint(
+                condition=Q(organisation__isnull=False, billed_to_sealed__isnull=True)
+                | Q(organisation__isnull=True, state="draft", billed_to_sealed__isnull=True)
+                | Q(organisation__isnull=True, billed_to_sealed__isnull=False),
+                name="finance_invoice_billed_to_someone",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -127,6 +149,33 @@ class Invoice(models.Model):
     @property
     def is_draft(self) -> bool:
         return self.state == self.State.DRAFT
+
+    @property
+    def is_private(self) -> bool:
+        """Billed to a private client, who pays for their own coaching, not to an organisation."""
+        return self.organisation_id is None
+
+    def seal_billed_to(self, name: str) -> None:
+        self.billed_to_sealed = seal_with_kek(name, purpose=_billed_to_purpose(self.pk))
+
+    @cached_property
+    def billed_to(self) -> str:
+        """Who is asked to pay: the organisation (its name as issued), or the private client (their
+        name as issued; a draft names them once issued)."""
+        if not self.is_private:
+            return self.organisation_name or (self.organisation.name if self.organisation else "")
+        if not self.billed_to_sealed:
+            return PRIVATE_PAYER
+        try:
+            return open_with_kek(self.billed_to_sealed, purpose=_billed_to_purpose(self.pk))
+        except DecryptionError as error:
+            tell_of_unreadable(self, "billed_to_sealed", error)
+            return Unreadable(self.billed_to_sealed)
+
+
+def _billed_to_purpose(invoice_id: Any) -> str:
+    # Bound to the invoice: a sealed name copied onto another invoice does not open.
+    return f"finance.invoice.billed_to:{invoice_id}"
 
 
 class InvoiceLine(models.Model):
@@ -165,8 +214,10 @@ class Payment(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
     # Copied from the invoice: lists filter on it without a join, and a legal hold on an
-    # organisation finds its payments directly.
-    organisation = models.ForeignKey("engagements.Organisation", on_delete=models.PROTECT, related_name="+")
+    # organisation finds its payments directly. None for a private client's.
+    organisation = models.ForeignKey(
+        "engagements.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     currency = models.CharField(max_length=3, choices=Currency.choices)
     amount = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
     received_on = models.DateField(help_text="The payment's date; retention counts from it.")
@@ -194,7 +245,9 @@ class CreditNote(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     number = models.PositiveBigIntegerField(unique=True)
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes")
-    organisation = models.ForeignKey("engagements.Organisation", on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(
+        "engagements.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     currency = models.CharField(max_length=3, choices=Currency.choices)
     net = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
     tax = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
@@ -267,8 +320,10 @@ class MonthlyTotal(models.Model):
 
     month = models.DateField(help_text="The month's first day.")
     # An organisation's own record goes only once it has no financial records, when its rows
-    # here hold nothing: they go with it.
-    organisation = models.ForeignKey("engagements.Organisation", on_delete=models.CASCADE, related_name="+")
+    # here hold nothing: they go with it. None: the private clients' books, together.
+    organisation = models.ForeignKey(
+        "engagements.Organisation", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     currency = models.CharField(max_length=3, choices=Currency.choices)
     invoice_count = models.BigIntegerField(default=0)
     invoiced_pence = models.BigIntegerField(default=0)
@@ -290,6 +345,12 @@ class MonthlyTotal(models.Model):
         ordering = ["month", "currency"]
         constraints = [
             models.UniqueConstraint(fields=["month", "organisation", "currency"], name="finance_one_total_a_month"),
+            # NULLs are distinct in a unique index: the private clients' row needs its own.
+            models.UniqueConstraint(
+                fields=["month", "currency"],
+                condition=Q(organisation__isnull=True),
+                name="finance_one_private_total_a_month",
+            ),
         ]
 
     def __str__(self) -> str:

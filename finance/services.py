@@ -20,6 +20,7 @@ from django.utils import timezone
 
 import access
 from confidentiality.audit import audit_record
+from confidentiality.crypto import UNREADABLE_REFUSAL, Unreadable
 from confidentiality.dates import day_in_words
 from confidentiality.practice import supplier_snapshot
 from confidentiality.roles import Role
@@ -113,12 +114,22 @@ def _write_lines(invoice: Invoice, lines: list[InvoiceLine]) -> None:
 
 
 def _check_parties(organisation: Any, engagement: Any) -> None:
+    """An invoice goes to an organisation (for one of its engagements, or none), or to a private
+    client, who pays for their own coaching: then it names their engagement and no organisation."""
     if engagement is not None and engagement.organisation_id is None:
-        # Issue 21: invoices to a private client, who pays for their own coaching, are not built yet.
+        if organisation is not None:
+            raise ValidationError(
+                {
+                    "organisation": "This engagement is a private client's, who pays for their own coaching: the "
+                    "invoice goes to the client. Choose no organisation."
+                }
+            )
+        return
+    if organisation is None:
         raise ValidationError(
             {
-                "engagement": "This engagement is a private client's, who pays for their own coaching: an invoice "
-                "to a person cannot be issued here yet. Nothing was saved."
+                "organisation": "Choose the organisation invoiced, or, for a private client who pays for their own "
+                "coaching, no organisation and their engagement."
             }
         )
     if engagement is not None and engagement.organisation_id != organisation.pk:
@@ -195,10 +206,18 @@ def invoice_issue(*, actor: User, invoice: Invoice, issued_on: datetime.date | N
     """
     _require_writer(actor)
     locked = (
-        Invoice.objects.select_for_update(of=("self",)).select_related("organisation", "engagement").get(pk=invoice.pk)
+        Invoice.objects.select_for_update(of=("self",))
+        .select_related("organisation", "engagement__client")
+        .get(pk=invoice.pk)
     )
     if locked.state != Invoice.State.DRAFT:
         raise ValidationError("This invoice has already been issued.")
+    if locked.is_private and locked.engagement is None:
+        # The private client's engagement was deleted (two years after it closed) while this was a draft.
+        raise ValidationError(
+            "This draft was for a private client whose engagement's records have since been deleted: there is no "
+            "one to invoice. Delete the draft."
+        )
     if not locked.lines.exists():
         raise ValidationError("An invoice needs at least one line.")
     supplier = supplier_snapshot()
@@ -222,8 +241,16 @@ def invoice_issue(*, actor: User, invoice: Invoice, issued_on: datetime.date | N
     locked.issued_on = issued_on
     locked.due_on = issued_on + datetime.timedelta(days=locked.payment_terms_days)
     locked.state = Invoice.State.UNPAID
-    locked.organisation_name = locked.organisation.name
-    locked.organisation_address = locked.organisation.address
+    if locked.organisation is not None:
+        locked.organisation_name = locked.organisation.name
+        locked.organisation_address = locked.organisation.address
+    else:
+        # The client is the customer: their name as it is today, sealed; their address is not held.
+        assert locked.engagement is not None
+        name = locked.engagement.client.full_name
+        if isinstance(name, Unreadable):
+            raise ValidationError(UNREADABLE_REFUSAL)
+        locked.seal_billed_to(name)
     locked.supplier = supplier
     locked.engagement_reference = locked.engagement.reference if locked.engagement else ""
     locked.issued_at = timezone.now()
@@ -237,6 +264,7 @@ def invoice_issue(*, actor: User, invoice: Invoice, issued_on: datetime.date | N
             "state",
             "organisation_name",
             "organisation_address",
+            "billed_to_sealed",
             "supplier",
             "engagement_reference",
             "issued_at",

@@ -24,8 +24,9 @@ class Column:
     header: str
     value: Callable[[Any], Any]
     numeric: bool = False
-    # A sponsor's lists hold their own organisation's records only: its name on every row says nothing.
-    for_sponsor: bool = True
+    # A payer's lists (a sponsor's organisation, a private client) hold their own records only: who
+    # is billed, on every row, says nothing.
+    for_payer: bool = True
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ INVOICE_COLUMNS = (
     Column("Number", lambda i: i.reference),
     Column("Date", lambda i: i.issued_on),
     Column("Due", lambda i: i.due_on),
-    Column("Organisation", lambda i: i.organisation_name, for_sponsor=False),
+    Column("Billed to", lambda i: i.billed_to, for_payer=False),
     Column("Engagement", lambda i: i.engagement_reference),
     Column("Currency", lambda i: i.currency),
     Column("Net", lambda i: i.net, numeric=True),
@@ -87,7 +88,7 @@ INVOICE_COLUMNS = (
 PAYMENT_COLUMNS = (
     Column("Received", lambda p: p.received_on),
     Column("Invoice", lambda p: p.invoice.reference),
-    Column("Organisation", lambda p: p.invoice.organisation_name, for_sponsor=False),
+    Column("Billed to", lambda p: p.invoice.billed_to, for_payer=False),
     Column("Currency", lambda p: p.currency),
     Column("Amount", lambda p: p.amount, numeric=True),
     Column("Method", lambda p: Payment.Method(p.method).label),
@@ -98,7 +99,7 @@ CREDIT_NOTE_COLUMNS = (
     Column("Number", lambda c: c.reference),
     Column("Date", lambda c: c.issued_on),
     Column("Invoice", lambda c: c.invoice.reference),
-    Column("Organisation", lambda c: c.invoice.organisation_name, for_sponsor=False),
+    Column("Billed to", lambda c: c.invoice.billed_to, for_payer=False),
     Column("Currency", lambda c: c.currency),
     Column("Net", lambda c: c.net, numeric=True),
     Column("Tax", lambda c: c.tax, numeric=True),
@@ -113,9 +114,9 @@ TABLES: dict[type, tuple[Column, ...]] = {
 }
 
 
-def columns_for(model: type, *, sponsor: bool) -> tuple[Column, ...]:
+def columns_for(model: type, *, payer: bool) -> tuple[Column, ...]:
     """The columns of a list (page and CSV alike) as this reader sees it."""
-    return tuple(column for column in TABLES[model] if column.for_sponsor or not sponsor)
+    return tuple(column for column in TABLES[model] if column.for_payer or not payer)
 
 
 @dataclass(frozen=True)

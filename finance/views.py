@@ -190,7 +190,7 @@ def _list_page(
 ) -> HttpResponseBase:
     user = _require_read(request)
     form, filters = _filters(request, user)
-    columns = tables.columns_for(model, sponsor=access.role_of(user) == Role.SPONSOR)
+    columns = tables.columns_for(model, payer=access.is_payer(user))
     context: dict[str, Any] = {"form": form, "columns": columns, "querystring": _querystring(request)}
     context["can_write"] = access.can_write_finance(user)
     if filters is None:
@@ -229,8 +229,8 @@ def _list_page(
 
 def _invoice_extra(user: User, filters: selectors.FinanceFilter) -> dict[str, Any]:
     extra: dict[str, Any] = {"drafts": selectors.drafts_for(user=user)}
-    if access.role_of(user) == Role.SPONSOR:
-        # A sponsor's one question: what does my organisation owe? Their organisation's records only.
+    if access.is_payer(user):
+        # A payer's one question: what do we owe? Their organisation's records only, or the private client's own.
         extra["summary"] = selectors.summary_for(user=user, filters=filters)
     return extra
 

@@ -59,6 +59,9 @@ def dashboard(request: SignedInRequest) -> HttpResponse:
             from feedback.services import unsolicited_to_share_for
 
             context["unsolicited_to_share"] = unsolicited_to_share_for(user=user)
+        if role == Role.CLIENT:
+            # A private client, who pays for their own coaching, is sent the invoices.
+            context["pays_own"] = access.pays_for_own_coaching(user)
     elif role == Role.AUDITOR:
         from finance.selectors import audits_of
 

@@ -269,9 +269,12 @@ def _financial_not_held(invoices: Any) -> Any:
     from retention.models import LegalHold
 
     holds = LegalHold.objects.filter(released_at__isnull=True)
-    return invoices.exclude(
-        organisation_id__in=holds.filter(organisation__isnull=False).values("organisation_id")
-    ).exclude(engagement_id__in=holds.filter(engagement__isnull=False).values("engagement_id"))
+    return (
+        invoices.exclude(organisation_id__in=holds.filter(organisation__isnull=False).values("organisation_id"))
+        .exclude(engagement_id__in=holds.filter(engagement__isnull=False).values("engagement_id"))
+        # A hold on a client keeps the invoices of their engagements (a private client's: to them).
+        .exclude(engagement__client_id__in=holds.filter(client__isnull=False).values("client_id"))
+    )
 
 
 def _external_due_counts(key: str, days: list[datetime.date]) -> list[int]:

@@ -1,9 +1,7 @@
 """Private clients (issue 21): a client who pays for their own coaching. Policy 003 names the payer as
 an "institution or individual"; the engagement has no organisation, its agreement is between the
-client and the coach, and no report goes to anyone. Every other rule applies unchanged.
-
-Not built yet: invoices, payments and credit notes to a private client (the finance records still
-name an organisation)."""
+client and the coach, and no report goes to anyone. Every other rule applies unchanged. Their
+invoices, payments and credit notes: tests/finance/test_private_clients.py."""
 
 from __future__ import annotations
 
@@ -245,7 +243,7 @@ class TestNothingGoesToAnOrganisation:
             )
         assert not Concern.objects.filter(engagement=agreed).exists()
 
-    def test_an_invoice_for_it_is_refused_with_a_reason_until_invoices_to_a_person_are_built(
+    def test_an_invoice_for_it_to_an_organisation_is_refused_with_a_reason(
         self, world: World, agreed: Engagement
     ) -> None:
         from decimal import Decimal

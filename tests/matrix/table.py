@@ -104,6 +104,8 @@ AUDIENCE_A: dict[str, frozenset[str]] = {
         "CreditNote": "sponsor admin auditor",
         "PaymentReference": "sponsor admin auditor",
         "DraftInvoice": "admin",
+        "PrivateClientName": "coach admin auditor",  # a private client's: on their invoice (side B's coach)
+        "PrivateInvoice": "admin auditor",  # a private client's invoice: no persona is that client
         "LegalHold": "admin",
         "TokenName": "coach",  # the token's owner
         "AuditPurpose": "admin auditor",
@@ -501,6 +503,7 @@ POST     finance/invoices/new/                                          -       
 GET      finance/invoices/<uuid:pk>/                                    invoiceA               404   404   404   200   404   200   200   404   LOG
 GET      finance/invoices/<uuid:pk>/                                    invoicedraftA          404   404   404   404   404   200   404   404   LOG
 GET      finance/invoices/<uuid:pk>/                                    invoiceB               404   404   404   404   200   200   200   404   LOG
+GET      finance/invoices/<uuid:pk>/                                    invoicePrivate         404   404   404   404   404   200   200   404   LOG
 GET      finance/invoices/<uuid:pk>/edit/                               invoiceA               404   404   404   403   404   302   403   404   LOG
 GET      finance/invoices/<uuid:pk>/edit/                               invoicedraftA          404   404   404   404   404   200   404   404   LOG
 GET      finance/invoices/<uuid:pk>/edit/                               invoiceB               404   404   404   404   403   302   403   404   LOG
@@ -516,12 +519,14 @@ POST     finance/invoices/<uuid:pk>/issue/                              invoiceB
 GET      finance/invoices/<uuid:pk>/pdf/                                invoiceA               404   404   404   200   404   200   200   404   LOG
 GET      finance/invoices/<uuid:pk>/pdf/                                invoicedraftA          404   404   404   404   404   404   404   404   LOG
 GET      finance/invoices/<uuid:pk>/pdf/                                invoiceB               404   404   404   404   200   200   200   404   LOG
+GET      finance/invoices/<uuid:pk>/pdf/                                invoicePrivate         404   404   404   404   404   200   200   404   LOG
 GET      finance/invoices/<uuid:pk>/payments/new/                       invoiceA               404   404   404   403   404   200   403   404   LOG
 GET      finance/invoices/<uuid:pk>/payments/new/                       invoicedraftA          404   404   404   404   404   200   404   404   LOG
 GET      finance/invoices/<uuid:pk>/payments/new/                       invoiceB               404   404   404   404   403   200   403   404   LOG
 POST     finance/invoices/<uuid:pk>/payments/new/                       invoiceA               404   404   404   403   404   200   403   404   LOG
 POST     finance/invoices/<uuid:pk>/payments/new/                       invoicedraftA          404   404   404   404   404   200   404   404   LOG
 POST     finance/invoices/<uuid:pk>/payments/new/                       invoiceB               404   404   404   404   403   200   403   404   LOG
+POST     finance/invoices/<uuid:pk>/payments/new/                       invoicePrivate         404   404   404   404   404   200   403   404   LOG
 GET      finance/invoices/<uuid:pk>/credit-notes/new/                   invoiceA               404   404   404   403   404   200   403   404   LOG
 GET      finance/invoices/<uuid:pk>/credit-notes/new/                   invoicedraftA          404   404   404   404   404   200   404   404   LOG
 GET      finance/invoices/<uuid:pk>/credit-notes/new/                   invoiceB               404   404   404   404   403   200   403   404   LOG
@@ -738,6 +743,7 @@ POST     /api/v1/invoices/                                              organisa
 GET      /api/v1/invoices/{id}/                                         invoiceA               404   404   404   200   404   200   200   404   401
 GET      /api/v1/invoices/{id}/                                         invoicedraftA          404   404   404   404   404   200   404   404   401
 GET      /api/v1/invoices/{id}/                                         invoiceB               404   404   404   404   200   200   200   404   401
+GET      /api/v1/invoices/{id}/                                         invoicePrivate         404   404   404   404   404   200   200   404   401
 PATCH    /api/v1/invoices/{id}/                                         invoiceA               404   404   404   403   404   400   403   404   401
 PATCH    /api/v1/invoices/{id}/                                         invoicedraftA          404   404   404   404   404   200   404   404   401
 PATCH    /api/v1/invoices/{id}/                                         invoiceB               404   404   404   404   403   400   403   404   401

@@ -141,9 +141,38 @@ def _build() -> MatrixWorld:
         reference="ENG-M-P",
     )
     _shut_gates(world, organisations["A"], raw)
+    _private_client(world, raw)
     _practice_wide(world, today)
     _people_and_policies(world, today)
     return world
+
+
+def _private_client(world: MatrixWorld, raw: dict[str, User | None]) -> None:
+    """A private client, who pays for their own coaching (no organisation), coached by side B's
+    coach; no persona is them. Their invoice, part paid, is read by the administrator and the
+    auditor alone: not by either organisation's contacts, nor by another client."""
+    from finance import services
+
+    o, admin = world.objects, raw["admin"]
+    client_user = UserFactory(role=Role.CLIENT, email="private.client@example.org")
+    o["engagementPrivate"] = engagement = EngagementFactory(
+        organisation=None,
+        client=ClientFactory(full_name=mark("PrivateClientName", "B"), user=client_user),
+        coaches=[raw["other_coach"]],
+        sponsors=[],
+        reference="ENG-M-S",
+    )
+    line = services.LineInput(
+        description=mark("PrivateInvoice", "B") + " coaching sessions",
+        quantity=Decimal("1"),
+        unit_price=Decimal("95.00"),
+        tax_rate=Decimal("0"),
+    )
+    invoice = services.invoice_create(actor=admin, organisation=None, engagement=engagement, lines=[line])
+    invoice = services.invoice_issue(actor=admin, invoice=invoice)
+    services.payment_record(actor=admin, invoice=invoice, amount=Decimal("45.00"), received_on=timezone.localdate())
+    invoice.refresh_from_db()
+    o["invoicePrivate"] = invoice
 
 
 def _shut_gates(world: MatrixWorld, organisation: Any, raw: dict[str, User | None]) -> None:
