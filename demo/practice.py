@@ -194,6 +194,7 @@ def seed_demo(*, scale: int = 0, issue_tokens: bool = False) -> dict[str, Any]:
     _seed_complaints(engagements, people)
     _seed_testimonials(clients["client"], people["admin"])
     _seed_sharing(organisations, people)
+    _seed_rights(clients, people)
     from finance.demo import seed_finance
 
     seed_finance(people=people, organisations=organisations, engagements=engagements)
@@ -759,6 +760,56 @@ def _seed_testimonials(client: Any, admin: User) -> None:
         consent=consent,
     )
     testimonial_services.testimonial_mark_publishable(actor=admin, item=item)
+
+
+def _seed_rights(clients: dict[str, Any], people: dict[str, User]) -> None:
+    """A request under each right the register answers with a letter (issue 21): Ruth's correction,
+    her telephone corrected (the earlier value kept) and answered; Sam's erasure and Zoë's
+    restriction still open, on the clock; Alex's objection refused, with its letter."""
+    from rights import services as sar
+    from rights.models import Right, SubjectAccessRequest
+
+    if SubjectAccessRequest.objects.exclude(right=Right.ACCESS).exists():
+        return
+    admin = people["admin"]
+    ruth = clients["private_client"]
+    ruth.phone = "07700 900 417"
+    ruth.save(update_fields=["phone"])
+    correction = sar.subject_access_request_open(
+        actor=people["private_client"],
+        right=Right.RECTIFICATION,
+        details="My telephone number is wrong: it is 07700 900 471, not 07700 900 417.",
+    )
+    sar.rectification_apply(
+        actor=admin,
+        request=correction,
+        corrected={"full_name": ruth.full_name, "contact_email": ruth.contact_email, "phone": "07700 900 471"},
+    )
+    sar.right_answer(
+        actor=admin,
+        request=correction,
+        outcome="We corrected your telephone number to 07700 900 471. Your coach's notes do not record it.",
+    )
+    sar.subject_access_request_open(
+        actor=people["client"],
+        right=Right.ERASURE,
+        details="Please delete the feedback my colleagues gave last spring; I no longer want it kept.",
+    )
+    sar.subject_access_request_open(
+        actor=people["other_client"],
+        right=Right.RESTRICTION,
+        details="Please keep my notes but do not use them while my complaint is looked at.",
+    )
+    objection = sar.subject_access_request_open(
+        actor=people["paused_client"],
+        right=Right.OBJECTION,
+        details="I object to my information being used to send me the practice's newsletter.",
+    )
+    sar.subject_access_refuse(
+        actor=admin,
+        request=objection,
+        reason="The practice sends no newsletter and uses your information for nothing but your coaching.",
+    )
 
 
 def _seed_sharing(organisations: dict[str, Any], people: dict[str, User]) -> None:

@@ -59,9 +59,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append(("Practice settings", reverse("practice_settings")))
         if access.shows_subject_access_link(user):
             subject_access_label = {
-                Role.CLIENT: "Request a copy of my information",
+                Role.CLIENT: "My information and my rights",
                 Role.SPONSOR: "A copy of our information",
-            }.get(role, "Subject-access requests")
+            }.get(role, "Data-protection requests")
             items.append((subject_access_label, reverse("subject_access:list")))
         items.append(("My account", reverse("account_settings")))
     return {

@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 import access
 from confidentiality.pagination import CursorPage
 from rights import services as sar
-from rights.models import SubjectAccessRequest
+from rights.models import Right, SubjectAccessRequest
 from rights.views import streaming_zip
 
 if TYPE_CHECKING:
@@ -41,6 +41,9 @@ class ExportStatusSerializer(serializers.Serializer[Any]):
 class SubjectAccessRequestSerializer(serializers.Serializer[SubjectAccessRequest]):
     id = serializers.UUIDField(read_only=True)
     reference = serializers.CharField(read_only=True)
+    right = serializers.CharField(
+        read_only=True, help_text="access, rectification, erasure, restriction, objection or portability."
+    )
     subject_kind = serializers.CharField(read_only=True)
     client = serializers.UUIDField(source="client_id", read_only=True, allow_null=True)
     organisation = serializers.UUIDField(source="organisation_id", read_only=True, allow_null=True)
@@ -50,7 +53,9 @@ class SubjectAccessRequestSerializer(serializers.Serializer[SubjectAccessRequest
     extension_months = serializers.IntegerField(read_only=True)
     extension_reason = serializers.CharField(read_only=True)
     state = serializers.CharField(read_only=True)
+    state_text = serializers.CharField(read_only=True)
     refusal_reason = serializers.CharField(read_only=True)
+    answered_at = serializers.DateTimeField(read_only=True, allow_null=True)
     released_at = serializers.DateTimeField(read_only=True, allow_null=True)
     overdue = serializers.SerializerMethodField()
     export = serializers.SerializerMethodField()
@@ -73,7 +78,25 @@ class SubjectAccessRequestSerializer(serializers.Serializer[SubjectAccessRequest
         }
 
 
+class RequestDetailSerializer(SubjectAccessRequestSerializer):
+    """One request, with what was asked and answered (encrypted under the client's key, so not in lists)."""
+
+    details = serializers.CharField(read_only=True, allow_null=True, help_text="What the client asked.")
+    outcome = serializers.CharField(read_only=True, allow_null=True, help_text="What the practice did.")
+    corrected = serializers.SerializerMethodField(help_text="The details corrected for a correction request.")
+
+    def get_corrected(self, obj: SubjectAccessRequest) -> list[str]:
+        return sorted({label for label, _value, _when in sar.earlier_values_of(obj)})
+
+
 class OpenSerializer(serializers.Serializer[Any]):
+    right = serializers.ChoiceField(choices=Right.choices, default=Right.ACCESS, help_text="The right exercised.")
+    details = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=sar.DETAILS_MAX_CHARS,
+        help_text="Which information, and why: required for rectification, erasure, restriction and objection.",
+    )
     client = serializers.UUIDField(required=False, help_text="The administrator: the client whose copy it is.")
     organisation = serializers.UUIDField(
         required=False, help_text="A sponsor contact of several organisations, or the administrator: which one."
@@ -139,18 +162,20 @@ class SubjectAccessRequestList(generics.ListAPIView[SubjectAccessRequest]):
                 organisation=organisation,
                 requester=requester,
                 received_on=data.get("received_on"),
+                right=data["right"],
+                details=data.get("details", ""),
             )
         except PermissionDenied:
             raise Http404 from None
-        return Response(SubjectAccessRequestSerializer(opened).data, status=status.HTTP_201_CREATED)
+        return Response(RequestDetailSerializer(opened).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema(tags=["subject access"])
 class SubjectAccessRequestDetail(APIView):
-    @extend_schema(responses=SubjectAccessRequestSerializer)
+    @extend_schema(responses=RequestDetailSerializer)
     def get(self, request: SignedInApiRequest, pk: str) -> Response:
         item = access.subject_access_request_get_for(request.user, pk)
-        return Response(SubjectAccessRequestSerializer(item).data)
+        return Response(RequestDetailSerializer(item).data)
 
 
 @extend_schema(tags=["subject access"])

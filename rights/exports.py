@@ -529,7 +529,7 @@ def client_contents(client: Any, *, progress: Reading | None = None) -> Contents
     def requests() -> Section:
         return Section(
             "subject_access_requests",
-            "Your requests for a copy",
+            "Your requests under your data-protection rights",
             _request_items(SubjectAccessRequest.objects.filter(client=client)),
         )
 
@@ -549,6 +549,8 @@ def client_contents(client: Any, *, progress: Reading | None = None) -> Contents
         testimonials,
         access_log,
         requests,
+        # A private client pays for their own coaching: the invoices to them are theirs.
+        *_finance_steps(None, [e for e in engagements if e.organisation_id is None]),
     ]
     for number, step in enumerate(steps):
         section = step()
@@ -729,18 +731,22 @@ def _sharing_section(organisation: Any) -> Section:
 
 def _finance_steps(organisation: Any, engagements: list[Any]) -> list[Callable[[], Section]]:
     """Invoices (as issued: a draft was never sent) with their lines, payments and credit notes: the
-    organisation's own, and those of ``engagements`` (the ones the copy's contact is on)."""
+    organisation's own, and those of ``engagements`` (the ones the copy's contact is on); with no
+    organisation, a private client's: the invoices to them for ``engagements``, their own."""
     from django.apps import apps
     from django.db.models import Q
 
-    if not apps.is_installed("finance"):
+    if not apps.is_installed("finance") or (organisation is None and not engagements):
         return []
     from finance.models import Invoice
 
     def invoices() -> Section:
+        theirs = Q(engagement__in=engagements)
+        if organisation is not None:
+            theirs |= Q(engagement__isnull=True, engagement_reference="")
         rows = (
             Invoice.objects.filter(organisation=organisation)
-            .filter(Q(engagement__in=engagements) | Q(engagement__isnull=True, engagement_reference=""))
+            .filter(theirs)
             .exclude(state=Invoice.State.DRAFT)
             .prefetch_related("lines", "payments", "credit_notes")
             .order_by("issued_on", "number")
@@ -748,6 +754,7 @@ def _finance_steps(organisation: Any, engagements: list[Any]) -> list[Callable[[
         items = [
             {
                 "reference": i.reference,
+                "billed_to": i.billed_to,
                 "engagement": i.engagement_reference,
                 "issued_on": i.issued_on,
                 "due_on": i.due_on,
@@ -790,9 +797,25 @@ def _finance_steps(organisation: Any, engagements: list[Any]) -> list[Callable[[
 
 
 def _request_items(rows: Any) -> list[dict[str, Any]]:
+    from rights.services import earlier_values_of
+
     return [
         {
             "reference": r.reference,
+            "right": r.get_right_display(),
+            # A client's own: what they asked, the answer, and any detail corrected with its earlier value.
+            **(
+                {
+                    "what_was_asked": r.details or "",
+                    "answer": r.outcome or "",
+                    "details_corrected": [
+                        {"detail": label, "earlier_value": value, "replaced_at": when}
+                        for label, value, when in earlier_values_of(r)
+                    ],
+                }
+                if r.client_id
+                else {}
+            ),
             "received_on": r.received_on,
             "answer_due_on": r.deadline_on,
             "extended_by_months": r.extension_months,

@@ -9,7 +9,41 @@ from django.utils import timezone
 
 from confidentiality.forms import DateInput
 from engagements.models import Organisation
-from rights.services import MAX_EXTENSION_MONTHS, REASON_MAX_CHARS, REFUSAL_MAX_CHARS
+from rights.models import Right
+from rights.services import (
+    DETAILS_MAX_CHARS,
+    MAX_EXTENSION_MONTHS,
+    OUTCOME_MAX_CHARS,
+    REASON_MAX_CHARS,
+    REFUSAL_MAX_CHARS,
+)
+
+
+def _right_field() -> forms.ChoiceField:
+    # Not given: a copy (the request most made, and the form's first choice).
+    return forms.ChoiceField(
+        label="Which right?", choices=Right.choices, widget=forms.RadioSelect, initial=Right.ACCESS, required=False
+    )
+
+
+def _details_field() -> forms.CharField:
+    return forms.CharField(
+        label="What is it about?",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=DETAILS_MAX_CHARS,
+        help_text="For a correction, erasure, restriction or objection: which information, and why. "
+        "Not needed for a copy or for portability.",
+    )
+
+
+class RightForm(forms.Form):
+    """A client asks under one of their other rights (a copy has its own button)."""
+
+    right = forms.ChoiceField(
+        label="Which right?", choices=[c for c in Right.choices if c[0] != Right.ACCESS], widget=forms.RadioSelect
+    )
+    details = _details_field()
 
 
 class OrganisationChoiceForm(forms.Form):
@@ -27,6 +61,9 @@ class OrganisationChoiceForm(forms.Form):
 
 class OnBehalfForm(forms.Form):
     """The administrator records a request that arrived by letter, e-mail or telephone."""
+
+    right = _right_field()
+    details = _details_field()
 
     subject_kind = forms.ChoiceField(
         label="Whose information is asked for?",
@@ -61,6 +98,7 @@ class OnBehalfForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        data["right"] = data.get("right") or Right.ACCESS
         kind = data.get("subject_kind")
         if kind == "client" and not data.get("client_email"):
             self.add_error("client_email", "Give the client's sign-in e-mail.")
@@ -93,4 +131,22 @@ class RefuseForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=REFUSAL_MAX_CHARS,
         help_text="The requester reads this, and is told they may complain about the refusal.",
+    )
+
+
+class CorrectionForm(forms.Form):
+    """The client's details as they should be: the administrator corrects them for a correction request."""
+
+    full_name = forms.CharField(label="Name", max_length=200)
+    contact_email = forms.CharField(label="Contact e-mail", max_length=200, required=False)
+    phone = forms.CharField(label="Telephone", max_length=200, required=False)
+
+
+class AnswerForm(forms.Form):
+    outcome = forms.CharField(
+        label="What the practice did",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=OUTCOME_MAX_CHARS,
+        help_text="The requester reads this in the outcome letter, which also tells them of their right to "
+        "complain to the regulator. Say what was done, what was not and why.",
     )

@@ -15,17 +15,45 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from confidentiality.crypto import EncryptedTextField
+
 
 def _subject_access_reference() -> str:
     return f"SAR-{uuid.uuid4().hex[:8].upper()}"
 
 
+class Right(models.TextChoices):
+    """The rights a person may exercise over their information (UK GDPR articles 15 to 21)."""
+
+    ACCESS = "access", "Access: a copy of my information"
+    RECTIFICATION = "rectification", "Correction: information about me is wrong or incomplete"
+    ERASURE = "erasure", "Erasure: delete my information"
+    RESTRICTION = "restriction", "Restriction: keep my information but stop using it for now"
+    OBJECTION = "objection", "Objection: stop using my information for a purpose"
+    PORTABILITY = "portability", "Portability: my information in a machine-readable file"
+
+
+# Short names, for lists and letters.
+RIGHT_NAMES = {
+    Right.ACCESS: "access",
+    Right.RECTIFICATION: "correction",
+    Right.ERASURE: "erasure",
+    Right.RESTRICTION: "restriction",
+    Right.OBJECTION: "objection",
+    Right.PORTABILITY: "portability",
+}
+
+
 class SubjectAccessRequest(models.Model):
-    """A request for a copy of everything held on a client, or on an organisation.
+    """A request under one of a person's data-protection rights (``right``): first of all a copy of
+    everything held on a client, or on an organisation (access, the only right an organisation
+    has); then correction, erasure, restriction, objection and portability, a client's.
 
     The answer is due one calendar month after the request was received, and may be extended
     by up to two further months if the requester is told why within the first month (UK GDPR
-    art. 12(3)). The copy goes only to the requester: the client, or the organisation's contact.
+    art. 12(3)). The answer goes only to the requester: the client, or the organisation's contact.
+    What a client asks (``details``) and what the practice did (``outcome``) are encrypted under
+    the client's own key; so are a corrected detail's earlier values (``earlier_values``, JSON).
     """
 
     class Subject(models.TextChoices):
@@ -42,6 +70,7 @@ class SubjectAccessRequest(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     reference = models.CharField(max_length=20, unique=True, default=_subject_access_reference, editable=False)
     subject_kind = models.CharField(max_length=12, choices=Subject.choices)
+    right = models.CharField(max_length=14, choices=Right.choices, default=Right.ACCESS)
     client = models.ForeignKey(
         "engagements.Client", null=True, blank=True, on_delete=models.PROTECT, related_name="subject_access_requests"
     )
@@ -77,6 +106,19 @@ class SubjectAccessRequest(models.Model):
     )
     released_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    details = EncryptedTextField(
+        key_from="client", null=True, blank=True, help_text="What the client asks: which information, and why."
+    )
+    outcome = EncryptedTextField(
+        key_from="client", null=True, blank=True, help_text="What the practice did: the outcome letter says it."
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    earlier_values = EncryptedTextField(
+        key_from="client", null=True, blank=True, help_text="A correction's earlier values (JSON: field to value)."
+    )
 
     # Its label before it moved app: ciphertexts and the audit chain hold it.
     record_label: ClassVar[str] = "retention.subjectaccessrequest"
@@ -96,6 +138,11 @@ class SubjectAccessRequest(models.Model):
                 name="subject_access_extension_at_most_two_months",
                 condition=Q(extension_months__lte=2),
             ),
+            # An organisation is no data subject: it asks for a copy only.
+            models.CheckConstraint(
+                name="subject_access_only_a_client_has_the_other_rights",
+                condition=Q(right="access") | Q(subject_kind="client"),
+            ),
         ]
         indexes = [
             models.Index(fields=["state", "deadline_on"]),
@@ -109,6 +156,23 @@ class SubjectAccessRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_SUBJECT_ACCESS_STATES
+
+    @property
+    def right_name(self) -> str:
+        return RIGHT_NAMES[Right(self.right)]
+
+    @property
+    def makes_a_copy(self) -> bool:
+        """Answered with the copy (a ZIP built by a worker, released, downloaded): access."""
+        return self.right == Right.ACCESS
+
+    @property
+    def state_text(self) -> str:
+        if self.state == self.State.COMPLETED and not self.makes_a_copy:
+            return "Completed: the practice has answered"
+        if self.state == self.State.IN_PROGRESS and not self.makes_a_copy:
+            return "In progress"
+        return self.get_state_display()
 
 
 OPEN_SUBJECT_ACCESS_STATES = (

@@ -35,7 +35,7 @@ from confidentiality.dates import day, moment
 from confidentiality.notify import about, notify, resolve
 from confidentiality.roles import Role
 from rights import exports
-from rights.models import OPEN_SUBJECT_ACCESS_STATES, SubjectAccessExport, SubjectAccessRequest
+from rights.models import OPEN_SUBJECT_ACCESS_STATES, Right, SubjectAccessExport, SubjectAccessRequest
 
 if TYPE_CHECKING:
     from confidentiality.models import User
@@ -50,6 +50,18 @@ MAX_EXTENSION_MONTHS = 2
 # How far back the administrator may date a request that arrived by letter or telephone.
 MAX_BACKDATE_DAYS = 90
 DUE_SOON_DAYS = 7
+DETAILS_MAX_CHARS = 4000
+OUTCOME_MAX_CHARS = 4000
+# The rights whose request must say what it is about: which information, and why.
+NEEDS_DETAILS = (Right.RECTIFICATION, Right.ERASURE, Right.RESTRICTION, Right.OBJECTION)
+DETAILS_ASKED = {
+    Right.RECTIFICATION: "Say which information is wrong or incomplete, and what it should say.",
+    Right.ERASURE: "Say which information you want deleted, and why.",
+    Right.RESTRICTION: "Say which information you want kept but not used, and why.",
+    Right.OBJECTION: "Say which use of your information you object to, and why.",
+}
+# The client's details a correction may change, with the label the pages and the letter give them.
+CORRECTABLE = {"full_name": "Name", "contact_email": "Contact e-mail", "phone": "Telephone"}
 
 
 class ExportUnavailable(Exception):
@@ -139,13 +151,17 @@ def subject_access_request_open(
     organisation: Any = None,
     requester: User | None = None,
     received_on: datetime.date | None = None,
+    right: str = Right.ACCESS,
+    details: str = "",
 ) -> SubjectAccessRequest:
     """Open a request: a client for themselves, a sponsor contact for their organisation, or
-    the administrator on behalf of either (dated when it actually arrived)."""
+    the administrator on behalf of either (dated when it actually arrived). ``right``: access
+    (a copy) for anyone; the other rights are a client's, and say what they are about (``details``)."""
     from engagements.models import SponsorContact
 
     role = access.role_of(actor)
     today = timezone.localdate()
+    right, details = _checked_right(right, details, organisation=organisation, role=role)
     if role == Role.CLIENT:
         own = access.client_record_of(actor)
         if own is None or organisation is not None or (client is not None and client.pk != own.pk):
@@ -198,12 +214,19 @@ def subject_access_request_open(
     type(subject_row).objects.select_for_update().filter(pk=subject_row.pk).exists()
     # An organisation's copy is its contact's (it holds the engagements they are on): one open per contact.
     subject = Q(client=client) if client is not None else Q(organisation=organisation, requester=requester)
-    already = SubjectAccessRequest.objects.select_for_update().filter(subject, state__in=OPEN_SUBJECT_ACCESS_STATES)
+    already = SubjectAccessRequest.objects.select_for_update().filter(
+        subject, right=right, state__in=OPEN_SUBJECT_ACCESS_STATES
+    )
     existing = already.first()
-    if existing is not None:
+    if existing is not None and right == Right.ACCESS:
         raise ValidationError(
             f"Request {existing.reference} for the same information is still open (answer due by "
             f"{day(existing.deadline_on)}); it will include everything held when the copy is made."
+        )
+    if existing is not None:
+        raise ValidationError(
+            f"Request {existing.reference} under the same right is still open (answer due by "
+            f"{day(existing.deadline_on)}). Add to it by writing to the practice; it is answered as a whole."
         )
     due = due_date(received_on)
     request = SubjectAccessRequest(
@@ -217,24 +240,171 @@ def subject_access_request_open(
         received_on=received_on,
         due_on=due,
         deadline_on=due,
+        right=right,
+        details=details or None,
     )
     request.full_clean()
     request.save(force_insert=True)
-    _audit(actor, "subject_access.open", request, on_behalf=role == Role.ADMIN)
+    _audit(actor, "subject_access.open", request, on_behalf=role == Role.ADMIN, right=right)
     if role == Role.ADMIN:
         notify(
             users=[requester],
-            text=f"The practice recorded your request {request.reference} for a copy of your information.",
+            text=f"The practice recorded your request {request.reference} "
+            + (
+                "for a copy of your information."
+                if right == Right.ACCESS
+                else f"under your right of {request.right_name}."
+            ),
             link=_link(request),
         )
     else:
+        kind = "Subject-access request" if right == Right.ACCESS else f"Request ({request.right_name})"
         notify(
             users=_admins(),
-            text=f"Subject-access request {request.reference} received: answer due by {day(due)}.",
+            text=f"{kind} {request.reference} received: answer due by {day(due)}.",
             link=_link(request),
             about=about("subject_access.answer", request),
         )
     return request
+
+
+def _checked_right(right: Any, details: Any, *, organisation: Any, role: Role | None) -> tuple[Right, str]:
+    if right not in Right.values:
+        raise ValidationError({"right": "Choose one of the rights listed."})
+    right = Right(right)
+    if right != Right.ACCESS and (organisation is not None or role == Role.SPONSOR):
+        raise ValidationError(
+            {"right": "An organisation may ask for a copy of its information; the other rights are a person's own."}
+        )
+    details = (details or "").strip() if isinstance(details, str) else ""
+    if len(details) > DETAILS_MAX_CHARS:
+        raise ValidationError({"details": f"Say it in up to {DETAILS_MAX_CHARS} characters."})
+    if right in NEEDS_DETAILS and not details:
+        raise ValidationError({"details": DETAILS_ASKED[right]})
+    return right, details
+
+
+# --- answering the other rights ---------------------------------------------------------------
+
+
+@transaction.atomic
+def rectification_apply(*, actor: User, request: SubjectAccessRequest, corrected: dict[str, str]) -> list[str]:
+    """Correct the client's details as their correction request asks: each changed detail's earlier
+    value is kept, encrypted under the client's key, on the request (and in their copy); the audit
+    names the details changed, never a value. Returns the labels of what changed."""
+    import json
+
+    from django.core.validators import validate_email
+
+    from confidentiality.crypto import UNREADABLE_REFUSAL, Unreadable
+    from engagements.models import Client
+
+    _require_runner(actor)
+    locked = _locked(request)
+    if locked.right != Right.RECTIFICATION or not locked.is_open:
+        raise ValidationError("Only an open request for a correction changes a client's details.")
+    assert locked.client_id is not None  # a correction is a client's (the table's constraint)
+    client = Client.objects.select_for_update().get(pk=locked.client_id)
+    changes: dict[str, str] = {}
+    for field in CORRECTABLE:
+        new = (corrected.get(field) or "").strip()
+        current = getattr(client, field)
+        if isinstance(current, Unreadable):
+            raise ValidationError(UNREADABLE_REFUSAL)
+        if new != (current or ""):
+            changes[field] = new
+    if not changes:
+        raise ValidationError("These are the details already held: nothing was changed.")
+    if "full_name" in changes and not changes["full_name"]:
+        raise ValidationError({"full_name": "A client has a name: give the corrected one."})
+    if changes.get("contact_email"):
+        try:
+            validate_email(changes["contact_email"])
+        except ValidationError:
+            raise ValidationError({"contact_email": "Give an e-mail address, such as name@example.org."}) from None
+    if any(len(value) > 200 for value in changes.values()):
+        raise ValidationError("Each detail fits in 200 characters.")
+    earlier = json.loads(locked.earlier_values) if locked.earlier_values else {}
+    now = timezone.now()
+    for field, new in changes.items():
+        earlier.setdefault(field, []).append({"value": getattr(client, field) or "", "replaced_at": now.isoformat()})
+        setattr(client, field, new)
+    client.save(update_fields=list(changes))
+    locked.earlier_values = json.dumps(earlier)
+    locked.state = State.IN_PROGRESS
+    locked.save(update_fields=["earlier_values", "state"])
+    _audit(actor, "rights.rectification.apply", locked, fields=sorted(changes))
+    return [CORRECTABLE[field] for field in changes]
+
+
+def earlier_values_of(request: SubjectAccessRequest) -> list[tuple[str, str, str]]:
+    """(label, earlier value, replaced at) of each correction made for ``request``, oldest first."""
+    import json
+
+    if not request.earlier_values:
+        return []
+    rows = [
+        (CORRECTABLE.get(field, field), entry["value"], entry["replaced_at"])
+        for field, entries in json.loads(request.earlier_values).items()
+        for entry in entries
+    ]
+    return sorted(rows, key=lambda row: row[2])
+
+
+@transaction.atomic
+def right_answer(*, actor: User, request: SubjectAccessRequest, outcome: str) -> SubjectAccessRequest:
+    """Answer a request under a right other than access (access is answered by releasing the copy):
+    what the practice did, which the requester reads in the outcome letter, with their right to
+    complain to the regulator."""
+    _require_runner(actor)
+    locked = _locked(request)
+    if locked.makes_a_copy:
+        raise ValidationError("A request for a copy is answered by releasing the copy.")
+    if not locked.is_open:
+        raise ValidationError("This request is already closed.")
+    outcome = (outcome or "").strip()
+    if not outcome or len(outcome) > OUTCOME_MAX_CHARS:
+        raise ValidationError(
+            {"outcome": f"Say what the practice did (the requester reads it), in up to {OUTCOME_MAX_CHARS} characters."}
+        )
+    locked.state = State.COMPLETED
+    locked.outcome = outcome
+    locked.answered_at = timezone.now()
+    locked.answered_by = actor
+    locked.save(update_fields=["state", "outcome", "answered_at", "answered_by"])
+    _audit(actor, "rights.answer", locked, right=locked.right)
+    resolve(about("subject_access.answer", locked))
+    notify(
+        users=[locked.requester],
+        text=f"The practice has answered your request {locked.reference}. Sign in to read its letter.",
+        link=_link(locked),
+    )
+    return _refresh(request, locked)
+
+
+def letter_context(request: SubjectAccessRequest) -> dict[str, Any]:
+    """What the outcome letter says. The caller loads the client's key and audits the download."""
+    import json
+
+    corrected = []
+    if request.earlier_values and request.client is not None:
+        corrected = [CORRECTABLE[field] for field in json.loads(request.earlier_values) if field in CORRECTABLE]
+    refused = request.state == State.REFUSED
+    return {
+        "sar": request,
+        "to": request.client.full_name
+        if request.client is not None
+        else request.requester.display_name or request.requester.email,
+        "refused": refused,
+        "dated": request.refused_at if refused else request.answered_at,
+        "signed_by": request.refused_by if refused else request.answered_by,
+        "corrected": corrected,
+    }
+
+
+def has_letter(request: SubjectAccessRequest) -> bool:
+    """An outcome letter exists once a request under another right is answered, or any request refused."""
+    return request.state == State.REFUSED or (request.state == State.COMPLETED and not request.makes_a_copy)
 
 
 # --- extension and refusal --------------------------------------------------------------------
@@ -346,6 +516,8 @@ def subject_access_export_start(*, actor: User, request: SubjectAccessRequest) -
     """Queue the copy to be built in the background. Starting again after a failure retries."""
     _require_runner(actor)
     locked = _locked(request)
+    if not locked.makes_a_copy:
+        raise ValidationError(f"A request for {locked.right_name} is answered with a letter, not a copy.")
     if locked.state not in (State.RECEIVED, State.IN_PROGRESS):
         raise ValidationError("The copy of this request is already made, or the request is closed.")
     export = SubjectAccessExport.objects.select_for_update().filter(request=locked).first()

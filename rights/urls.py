@@ -13,5 +13,8 @@ urlpatterns = [
     path("<uuid:pk>/extend/", views.request_extend, name="extend"),
     path("<uuid:pk>/refuse/", views.request_refuse, name="refuse"),
     path("<uuid:pk>/release/", views.request_release, name="release"),
+    path("<uuid:pk>/correct/", views.request_correct, name="correct"),
+    path("<uuid:pk>/answer/", views.request_answer, name="answer"),
+    path("<uuid:pk>/letter/", views.request_letter, name="letter"),
     path("<uuid:pk>/download/", views.request_download, name="download"),
 ]

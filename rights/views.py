@@ -27,8 +27,16 @@ from confidentiality.roles import Role
 from engagements.selectors import audit_client_reads
 from rights import exports
 from rights import services as sar
-from rights.forms import ExtendForm, OnBehalfForm, OrganisationChoiceForm, RefuseForm
-from rights.models import SubjectAccessExport, SubjectAccessRequest
+from rights.forms import (
+    AnswerForm,
+    CorrectionForm,
+    ExtendForm,
+    OnBehalfForm,
+    OrganisationChoiceForm,
+    RefuseForm,
+    RightForm,
+)
+from rights.models import Right, SubjectAccessExport, SubjectAccessRequest
 
 if TYPE_CHECKING:
     from confidentiality.accounts import SignedInRequest
@@ -55,6 +63,12 @@ def request_list(request: SignedInRequest) -> HttpResponse:
         raise Http404
     if access.can_run_subject_access(user):
         return _register(request)
+    return _own_list(request)
+
+
+def _own_list(request: SignedInRequest, right_form: RightForm | None = None, status: int = 200) -> HttpResponse:
+    """A client's or sponsor contact's own requests, and the form to make one."""
+    user: User = request.user
     role = access.role_of(user)
     items = list(sar.requests_for(user=user)[:100])
     organisations = access.sponsor_organisations_of(user) if role == Role.SPONSOR else None
@@ -67,8 +81,10 @@ def request_list(request: SignedInRequest) -> HttpResponse:
             "organisation_form": OrganisationChoiceForm(organisations=organisations)
             if organisations is not None and organisations.count() > 1
             else None,
+            "right_form": None if role == Role.SPONSOR else right_form or RightForm(),
             "download_days": _download_days(),
         },
+        status=status,
     )
 
 
@@ -116,14 +132,25 @@ def request_new(request: SignedInRequest) -> HttpResponse:
         if not form.is_valid():
             raise Http404
         organisation = form.cleaned_data["organisation"]
+    # The copy's own button sends no right; the other rights come with the form.
+    right_form = RightForm(request.POST) if "right" in request.POST else None
+    if right_form is not None and not right_form.is_valid():
+        return _own_list(request, right_form, status=400)
+    asked = right_form.cleaned_data if right_form is not None else {"right": Right.ACCESS, "details": ""}
     try:
-        opened = sar.subject_access_request_open(actor=user, organisation=organisation)
+        opened = sar.subject_access_request_open(
+            actor=user, organisation=organisation, right=asked["right"], details=asked["details"]
+        )
     except PermissionDenied:
         raise Http404 from None
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-        return redirect("subject_access:list")
+        if right_form is None:  # the copy's one button: no form to show the error on
+            for message in exc.messages:
+                messages.error(request, message)
+            return redirect("subject_access:list")
+        # What was typed stays in the form, with the reason beside it.
+        errors_to_form(right_form, exc)
+        return _own_list(request, right_form, status=400)
     messages.success(
         request,
         f"Your request {opened.reference} is received. The practice will answer by {day(opened.deadline_on)}.",
@@ -157,6 +184,8 @@ def _on_behalf(request: SignedInRequest) -> HttpResponse:
                     organisation=organisation,
                     requester=requester,
                     received_on=data["received_on"],
+                    right=data["right"],
+                    details=data["details"],
                 )
             except ValidationError as exc:
                 errors_to_form(form, exc)
@@ -201,8 +230,22 @@ def _detail(request: SignedInRequest, item: SubjectAccessRequest, status: int = 
         "extend_form": forms.get("extend_form") or ExtendForm(),
         "refuse_form": forms.get("refuse_form") or RefuseForm(),
         "download_days": _download_days(),
+        # The other rights: what was asked, the details corrected (earlier values kept), the answer.
+        "earlier_values": sar.earlier_values_of(item),
+        "has_letter": sar.has_letter(item),
+        "can_correct": is_admin and item.is_open and item.right == Right.RECTIFICATION,
+        "can_answer": is_admin and item.is_open and not item.makes_a_copy,
+        "correction_form": forms.get("correction_form") or _correction_form(item),
+        "answer_form": forms.get("answer_form") or AnswerForm(),
     }
     return render(request, "rights/sar_detail.html", context, status=status)
+
+
+def _correction_form(item: SubjectAccessRequest) -> CorrectionForm | None:
+    if item.right != Right.RECTIFICATION or item.client is None:
+        return None
+    client = item.client
+    return CorrectionForm(initial={field: getattr(client, field) for field in sar.CORRECTABLE})
 
 
 @login_required
@@ -268,6 +311,52 @@ def request_refuse(request: SignedInRequest, pk: str) -> HttpResponse:
         messages.success(request, "The request is refused and the requester has been told why.")
         return redirect("subject_access:detail", pk=item.pk)
     return _detail(request, item, status=400, refuse_form=form)
+
+
+@login_required
+@require_POST
+def request_correct(request: SignedInRequest, pk: str) -> HttpResponse:
+    """Correct the client's details for a correction request: the earlier values are kept."""
+    item = _get(request, pk)
+    _require_runner(request)
+    form = CorrectionForm(request.POST)
+    changed = act_on(form, lambda data: sar.rectification_apply(actor=request.user, request=item, corrected=data))
+    if changed:
+        messages.success(
+            request, f"Corrected: {', '.join(changed).lower()}. The earlier values are kept with this request."
+        )
+        return redirect("subject_access:detail", pk=item.pk)
+    return _detail(request, item, status=400, correction_form=form)
+
+
+@login_required
+@require_POST
+def request_answer(request: SignedInRequest, pk: str) -> HttpResponse:
+    item = _get(request, pk)
+    _require_runner(request)
+    form = AnswerForm(request.POST)
+    if act_on(form, lambda data: sar.right_answer(actor=request.user, request=item, outcome=data["outcome"])):
+        messages.success(request, "The request is answered. The requester has been told to read the letter.")
+        return redirect("subject_access:detail", pk=item.pk)
+    return _detail(request, item, status=400, answer_form=form)
+
+
+@login_required
+def request_letter(request: SignedInRequest, pk: str) -> HttpResponse:
+    """The outcome letter (PDF): what was asked, what the practice did or why it refused, and the
+    right to complain to the regulator. The requester's and the administrator's; audited."""
+    from confidentiality.audit import audit_record
+    from confidentiality.downloads import attachment_response
+    from confidentiality.pdf import render_pdf
+
+    item = _get(request, pk)
+    if not sar.has_letter(item):
+        raise Http404
+    if item.client is not None:
+        load_data_keys([item.client.data_key_id])
+    pdf = render_pdf("rights/letter_pdf.html", sar.letter_context(item), reader=request.user)
+    audit_record(actor=request.user, action="rights.letter.download", obj=item)
+    return attachment_response(pdf, content_type="application/pdf", name=f"letter-{item.reference}.pdf")
 
 
 @login_required

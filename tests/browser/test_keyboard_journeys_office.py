@@ -289,7 +289,7 @@ def test_the_administrator_answers_a_subject_access_request_and_the_client_downl
 
     sign_in(page, live_server.url, admin.email, secret)
     page.get_by_role("heading", level=1, name="Practice dashboard").wait_for()
-    tab_to(page, nav(page).get_by_role("link", name="Subject-access requests"))
+    tab_to(page, nav(page).get_by_role("link", name="Data-protection requests"))
     press_and_wait(page, "Enter")
     check_skip_link(page)
     assert "Ines Quartermaine" in page.content()
@@ -329,7 +329,7 @@ def test_the_administrator_answers_a_subject_access_request_and_the_client_downl
     client_page = new_page()
     sign_in(client_page, live_server.url, client.email)
     client_page.get_by_role("heading", level=1, name="My coaching").wait_for()
-    tab_to(client_page, nav(client_page).get_by_role("link", name="Request a copy of my information", exact=True))
+    tab_to(client_page, nav(client_page).get_by_role("link", name="My information and my rights", exact=True))
     press_and_wait(client_page, "Enter")
     tab_to(client_page, client_page.get_by_role("link", name=request.reference, exact=True))
     press_and_wait(client_page, "Enter")

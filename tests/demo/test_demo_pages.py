@@ -176,3 +176,24 @@ def test_the_demo_has_a_private_client_whose_agreement_the_client_and_coach_sign
         assert "ENG-2026-006" in page and "Private client (self-funded)" in page, email
     sponsor = login(HttpClient(), User.objects.get(email="priya@northwind.example"))
     assert sponsor.get(f"/engagements/{engagement.pk}/").status_code == 404
+
+
+def test_the_demo_register_holds_a_request_under_each_right_the_letters_answer() -> None:
+    from rights import services as sar
+    from rights.models import SubjectAccessRequest
+
+    seed_demo()
+    seed_demo()  # once only
+    requests = {r.right: r for r in SubjectAccessRequest.objects.exclude(right="access")}
+    assert set(requests) == {"rectification", "erasure", "restriction", "objection"}
+    correction = requests["rectification"]
+    assert correction.state == "completed" and correction.client.phone == "07700 900 471"
+    assert [(label, value) for label, value, _ in sar.earlier_values_of(correction)] == [("Telephone", "07700 900 417")]
+    assert requests["erasure"].is_open and requests["restriction"].is_open
+    assert requests["objection"].state == "refused" and sar.has_letter(requests["objection"])
+    admin = login(HttpClient(), User.objects.get(email="admin@practice.example"))
+    register = admin.get("/subject-access/").content.decode()
+    assert "Erasure" in register and "Restriction" in register
+    ruth = login(HttpClient(), User.objects.get(email="ruth@client.example"))
+    letter = ruth.get(f"/subject-access/{correction.pk}/letter/")
+    assert letter.status_code == 200 and letter["Content-Type"] == "application/pdf"

@@ -276,6 +276,21 @@ class TestWhoReadsThem:
             assert invoice.reference not in http.get(reverse("finance:invoice_list")).content.decode()
         assert login(HttpClient(), world.people["client"]).get(reverse("finance:invoice_list")).status_code == 404
 
+    def test_their_subject_access_copy_holds_their_invoices_and_payments(self, world: World, private: Any) -> None:
+        from rights.exports import client_contents
+
+        invoice = invoice_private(world, private, unit_price="95.00", quantity="1")
+        services.payment_record(
+            actor=world.people["admin"], invoice=invoice, amount=Decimal("95.00"), received_on=timezone.localdate()
+        )
+        make_invoice(world.people["admin"], world.organisation, engagement=world.engagement)
+        sections = {s.key: s for s in client_contents(private.client).sections}
+        [item] = sections["invoices"].items
+        assert (item["reference"], item["billed_to"], item["gross"]) == (invoice.reference, NAME, Decimal("95.00"))
+        assert [p["amount"] for p in item["payments"]] == [Decimal("95.00")]
+        # A client whose organisation pays is not sent its invoices: they are not in their copy.
+        assert "invoices" not in {s.key for s in client_contents(world.engagement.client).sections}
+
     def test_the_client_only_reads(self, world: World, private: Any) -> None:
         invoice = invoice_private(world, private)
         http = login(HttpClient(), private.client.user)

@@ -104,6 +104,8 @@ AUDIENCE_A: dict[str, frozenset[str]] = {
         "CreditNote": "sponsor admin auditor",
         "PaymentReference": "sponsor admin auditor",
         "DraftInvoice": "admin",
+        "RightDetails": "client admin",  # what a client asked under a right other than access
+        "RightOutcome": "client admin",  # what the practice answered
         "PrivateClientName": "coach admin auditor",  # a private client's: on their invoice (side B's coach)
         "PrivateInvoice": "admin auditor",  # a private client's invoice: no persona is that client
         "LegalHold": "admin",
@@ -352,6 +354,16 @@ GET      subject-access/<uuid:pk>/download/                             sarclien
 GET      subject-access/<uuid:pk>/download/                             sarorganisationA       404   404   404   409   404   404   404   404   LOG
 GET      subject-access/<uuid:pk>/download/                             sarorganisationreleasedA 404   404   404   200   404   404   404   404   LOG
 GET      subject-access/<uuid:pk>/download/                             sarclientB             404   404   404   404   404   404   404   404   LOG
+GET      subject-access/<uuid:pk>/                                      sarcorrectionA         404   404   200   404   404   200   404   404   LOG
+GET      subject-access/<uuid:pk>/                                      sarerasureB            404   404   404   404   404   200   404   404   LOG
+POST     subject-access/<uuid:pk>/correct/                              sarcorrectionA         404   404   404   404   404   400   404   404   LOG
+POST     subject-access/<uuid:pk>/correct/                              sarcorrectionB         404   404   404   404   404   400   404   404   LOG
+POST     subject-access/<uuid:pk>/answer/                               sarcorrectionA         404   404   404   404   404   400   404   404   LOG
+POST     subject-access/<uuid:pk>/answer/                               sarcorrectionB         404   404   404   404   404   400   404   404   LOG
+GET      subject-access/<uuid:pk>/letter/                               sarerasureA            404   404   200   404   404   200   404   404   LOG
+GET      subject-access/<uuid:pk>/letter/                               sarerasureB            404   404   404   404   404   200   404   404   LOG
+GET      subject-access/<uuid:pk>/letter/                               sarcorrectionA         404   404   404   404   404   404   404   404   LOG
+GET      subject-access/<uuid:pk>/letter/                               sarclientA             404   404   404   404   404   404   404   404   LOG
 
 # --- the feedback link: whoever holds a valid link sees the client's name and the question ---------------
 GET      feedback/give/<str:token>/                                     feedbackA              200   200   200   200   200   200   200   200   200   +ClientName,FeedbackPendingPrompt
@@ -802,6 +814,8 @@ GET      /api/v1/subject-access-requests/{id}/                          sarclien
 GET      /api/v1/subject-access-requests/{id}/                          sarorganisationA       404   404   404   200   404   200   404   404   401
 GET      /api/v1/subject-access-requests/{id}/                          sarclientB             404   404   404   404   404   200   404   404   401
 GET      /api/v1/subject-access-requests/{id}/                          sarorganisationreleasedA 404   404   404   200   404   200   404   404   401
+GET      /api/v1/subject-access-requests/{id}/                          sarerasureA            404   404   200   404   404   200   404   404   401
+GET      /api/v1/subject-access-requests/{id}/                          sarcorrectionB         404   404   404   404   404   200   404   404   401
 GET      /api/v1/subject-access-requests/{id}/export/                   sarclientA             404   404   200   404   404   404   404   404   401   +PrivateNote,DraftReport
 GET      /api/v1/subject-access-requests/{id}/export/                   sarorganisationA       404   404   404   409   404   404   404   404   401
 GET      /api/v1/subject-access-requests/{id}/export/                   sarorganisationreleasedA 404   404   404   200   404   404   404   404   401
@@ -956,6 +970,9 @@ POST     subject-access/<uuid:pk>/extend/                               sarclien
 POST     subject-access/<uuid:pk>/refuse/                               sarclientA             POL   LOG   LOG
 POST     subject-access/<uuid:pk>/release/                              sarclientA             POL   LOG   LOG
 GET      subject-access/<uuid:pk>/download/                             sarclientA             POL   LOG   LOG   +DraftReport,PrivateNote
+POST     subject-access/<uuid:pk>/correct/                              sarcorrectionA         POL   LOG   LOG
+POST     subject-access/<uuid:pk>/answer/                               sarcorrectionA         POL   LOG   LOG
+GET      subject-access/<uuid:pk>/letter/                               sarerasureA            POL   LOG   LOG
 
 # --- the feedback link: whoever holds a valid link sees the client's name and the question ---------------
 GET      feedback/give/<str:token>/                                     feedbackA              200   200   LOG   +ClientName,FeedbackPendingPrompt

@@ -968,9 +968,9 @@ class TestPages:
 
     def test_the_nav_offers_the_request_page(self, world: World) -> None:
         for persona, label in (
-            ("client", "Request a copy of my information"),
+            ("client", "My information and my rights"),
             ("sponsor", "A copy of our information"),
-            ("admin", "Subject-access requests"),
+            ("admin", "Data-protection requests"),
         ):
             assert label in world.http(persona).get(reverse("dashboard")).content.decode()
         for persona in ("coach", "auditor"):
