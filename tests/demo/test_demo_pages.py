@@ -3,14 +3,26 @@ suite runs on (CI's SQLite pass included), with what that role came to see and n
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 from django.test import Client as HttpClient
 
 from confidentiality.models import User
 from demo.practice import PEOPLE, seed_demo
-from tests.conftest import login
+from tests.conftest import built_once, login
 
-pytestmark = [pytest.mark.embedded, pytest.mark.django_db]
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The demo practice, seeded once for this module (each test runs in a savepoint of it): seeding
+    takes seconds, and every test here reads the same practice."""
+    with built_once(django_db_blocker, tmp_path_factory.mktemp("demo-media")) as build:
+        yield build(seed_demo)
+
+
+pytestmark = [pytest.mark.embedded, pytest.mark.django_db, pytest.mark.usefixtures("demo")]
 
 # demo person -> (address, what the page must show, what it must not)
 MAIN_PAGES: dict[str, list[tuple[str, str, str | None]]] = {
@@ -24,7 +36,6 @@ MAIN_PAGES: dict[str, list[tuple[str, str, str | None]]] = {
 
 
 def test_each_role_finds_its_main_pages_in_the_demo_practice() -> None:
-    seed_demo()
     emails = {person.key: person.email for person in PEOPLE}
     for role, pages in MAIN_PAGES.items():
         http = login(HttpClient(), User.objects.get(email=emails[role]))
@@ -38,7 +49,6 @@ def test_each_role_finds_its_main_pages_in_the_demo_practice() -> None:
 
 
 def test_the_demo_sponsor_sees_the_organisations_own_document_and_not_the_coachs() -> None:
-    seed_demo()
     from engagements.models import Engagement
 
     engagement = Engagement.objects.get(reference="ENG-2026-001")
@@ -56,7 +66,6 @@ def test_the_demo_shows_the_gates_and_what_is_waiting() -> None:
     from confidentiality.models import Notice
     from engagements.models import Engagement
 
-    seed_demo()
     states = dict(Engagement.objects.filter(reference__startswith="ENG-202").values_list("reference", "status"))
     assert states["ENG-2026-003"] == "proposed" and states["ENG-2026-005"] == "paused"
     assert states["ENG-2026-001"] == states["ENG-2026-002"] == "active"  # signed by everyone
@@ -81,7 +90,6 @@ def test_the_demo_shows_a_corrected_a_withdrawn_and_a_serious_danger_concern() -
     from disclosures.models import Concern, ConcernStep
     from engagements.models import Engagement
 
-    seed_demo()
     seed_demo()  # idempotent
     engagement = Engagement.objects.get(reference="ENG-2026-001")
     concerns = Concern.objects.filter(engagement=engagement)
@@ -111,7 +119,6 @@ def test_the_demo_shows_the_codes_the_adviser_and_where_sessions_took_place() ->
     from consent.services import current_agreement
     from engagements.models import CoachingSession, Engagement
 
-    seed_demo()
     admin = login(HttpClient(), User.objects.get(email="admin@practice.example"))
     assert "ICF Code of Ethics" in admin.get("/agreements/codes/").content.decode()
     engagement = Engagement.objects.get(reference="ENG-2026-001")
@@ -145,7 +152,6 @@ def test_the_demo_shows_a_disclosure_on_both_consents_and_the_parties_told_in_se
     from disclosures.models import Disclosure
     from engagements.models import Engagement
 
-    seed_demo()
     engagement = Engagement.objects.get(reference="ENG-2026-001")
     agreement = current_agreement(engagement)
     assert agreement is not None and agreement.serious_danger_parties == "gp,safeguarding_lead"
@@ -165,7 +171,6 @@ def test_the_demo_has_a_private_client_whose_agreement_the_client_and_coach_sign
     from consent.services import current_agreement
     from engagements.models import Engagement
 
-    seed_demo()
     engagement = Engagement.objects.get(reference="ENG-2026-006")
     assert engagement.is_private and engagement.status == Engagement.Status.ACTIVE
     agreement = current_agreement(engagement)
@@ -182,7 +187,6 @@ def test_the_demo_register_holds_a_request_under_each_right_the_letters_answer()
     from rights import services as sar
     from rights.models import SubjectAccessRequest
 
-    seed_demo()
     seed_demo()  # once only
     requests = {r.right: r for r in SubjectAccessRequest.objects.exclude(right="access")}
     assert set(requests) == {"rectification", "erasure", "restriction", "objection"}
@@ -197,3 +201,18 @@ def test_the_demo_register_holds_a_request_under_each_right_the_letters_answer()
     ruth = login(HttpClient(), User.objects.get(email="ruth@client.example"))
     letter = ruth.get(f"/subject-access/{correction.pk}/letter/")
     assert letter.status_code == 200 and letter["Content-Type"] == "application/pdf"
+
+
+def test_the_demo_invoices_its_private_client_monthly() -> None:
+    """Issue 21: Ruth's invoices go to her (no organisation), paid by card but the latest; she reads
+    them from her dashboard, and the auditor sees who is billed."""
+    from finance.models import CreditNote, Invoice, Payment
+
+    ruths = Invoice.objects.filter(engagement__reference="ENG-2026-006").exclude(state="draft")
+    assert ruths.count() >= 1 and all(i.organisation_id is None and i.billed_to == "Ruth Adeyemi" for i in ruths)
+    assert Payment.objects.filter(invoice__in=ruths).count() == ruths.count() - 1
+    assert not CreditNote.objects.filter(invoice__in=ruths).exists()
+    ruth = login(HttpClient(), User.objects.get(email="ruth@client.example"))
+    assert "Your invoices" in ruth.get("/dashboard/").content.decode()
+    listed = ruth.get("/finance/invoices/").content.decode()
+    assert all(i.reference in listed for i in ruths) and "Northwind" not in listed
