@@ -66,6 +66,9 @@ def request_list(request: SignedInRequest) -> HttpResponse:
     return _own_list(request)
 
 
+RIGHTS_FORM = "other_rights"
+
+
 def _own_list(request: SignedInRequest, right_form: RightForm | None = None, status: int = 200) -> HttpResponse:
     """A client's or sponsor contact's own requests, and the form to make one."""
     user: User = request.user
@@ -132,8 +135,9 @@ def request_new(request: SignedInRequest) -> HttpResponse:
         if not form.is_valid():
             raise Http404
         organisation = form.cleaned_data["organisation"]
-    # The copy's own button sends no right; the other rights come with the form.
-    right_form = RightForm(request.POST) if "right" in request.POST else None
+    # The copy's own button sends nothing; the other rights come with their form (marked, so that a
+    # request sent without choosing a right is refused with what was typed, not taken for a copy).
+    right_form = RightForm(request.POST) if request.POST.get("form") == RIGHTS_FORM else None
     if right_form is not None and not right_form.is_valid():
         return _own_list(request, right_form, status=400)
     asked = right_form.cleaned_data if right_form is not None else {"right": Right.ACCESS, "details": ""}

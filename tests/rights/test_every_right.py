@@ -46,7 +46,9 @@ class TestAsking:
         http = world.http("client")
         page = http.get(reverse("subject_access:list")).content.decode()
         assert "Your other rights" in page and "Correction: information about me is wrong or incomplete" in page
-        response = http.post(reverse("subject_access:new"), {"right": "rectification", "details": WRONG_PHONE})
+        response = http.post(
+            reverse("subject_access:new"), {"form": "other_rights", "right": "rectification", "details": WRONG_PHONE}
+        )
         request = SubjectAccessRequest.objects.get()
         assert response.status_code == 302 and response["Location"] == reverse(
             "subject_access:detail", args=[request.pk]
@@ -64,9 +66,9 @@ class TestAsking:
 
     def test_a_request_without_its_details_is_refused_and_what_was_typed_stays(self, world: World) -> None:
         http = world.http("client")
-        response = http.post(reverse("subject_access:new"), {"right": "erasure", "details": ""})
+        response = http.post(reverse("subject_access:new"), {"form": "other_rights", "right": "erasure", "details": ""})
         assert response.status_code == 400 and "Say which information you want deleted" in response.content.decode()
-        response = http.post(reverse("subject_access:new"), {"right": "", "details": ERASE})
+        response = http.post(reverse("subject_access:new"), {"form": "other_rights", "details": ERASE})
         page = response.content.decode()
         assert response.status_code == 400 and "Okonkwo asked me to" in page
         assert not SubjectAccessRequest.objects.exists()

@@ -1,0 +1,116 @@
+"""The rights beyond a copy (issue 21), in Chromium at desktop and phone width: a client asks for a
+correction of their details; a refusal keeps what they typed; the administrator corrects the
+details (the earlier value shown, kept) and answers; the client reads the answer and downloads the
+outcome letter. A private client reads the invoices sent to them."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from confidentiality.roles import Role
+from engagements.services import engagement_create
+from finance import services as finance
+from rights.models import SubjectAccessRequest
+from tests.browser.conftest import WIDTHS, assert_accessible
+from tests.browser.keyboard import sign_in, staff
+from tests.factories import ClientFactory, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ASKED = "My telephone number is wrong: it ends 4471, not 4417."
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_a_client_asks_for_a_correction_and_reads_the_answer(live_server: Any, browser: Any, width: str) -> None:
+    admin, secret = staff(Role.ADMIN, email="admin@example.org", display_name="Ada Okafor")
+    client_user = UserFactory(role=Role.CLIENT, email="ines@example.org")
+    client = ClientFactory(user=client_user, full_name="Ines Quartermaine", phone="020 7946 4417")
+
+    context = browser.new_context(viewport=WIDTHS[width])
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        sign_in(page, live_server.url, client_user.email)
+        page.goto(f"{live_server.url}/subject-access/")
+        page.get_by_role("heading", level=1, name="My information and my rights").wait_for()
+        # Sent without saying which right: refused, and the words stay in the box.
+        page.get_by_label("What is it about?").fill(ASKED)
+        page.get_by_role("button", name="Send my request").click()
+        page.get_by_role("heading", level=1, name="My information and my rights").wait_for()
+        assert page.get_by_label("What is it about?").input_value() == ASKED
+        assert not SubjectAccessRequest.objects.exists()
+        page.get_by_role("radio", name=re.compile("Correction")).check()
+        page.get_by_role("button", name="Send my request").click()
+        page.get_by_text(re.compile(r"Your request SAR-\w+ is received")).wait_for()
+        request = SubjectAccessRequest.objects.get()
+        assert request.right == "rectification" and request.details == ASKED
+        assert_accessible(page, f"rights-asked-{width}")
+
+        admin_context = browser.new_context(viewport=WIDTHS[width])
+        admin_page = admin_context.new_page()
+        admin_page.set_default_timeout(15000)
+        sign_in(admin_page, live_server.url, admin.email, secret)
+        admin_page.goto(f"{live_server.url}/subject-access/{request.pk}/")
+        admin_page.get_by_text(ASKED).wait_for()
+        admin_page.get_by_label("Telephone").fill("020 7946 4471")
+        admin_page.get_by_role("button", name="Save the corrected details").click()
+        admin_page.get_by_text("Corrected: telephone.").wait_for()
+        assert "020 7946 4417" in admin_page.locator("main").inner_text()  # the earlier value, kept
+        assert_accessible(admin_page, f"rights-corrected-{width}")
+        admin_page.get_by_label("What the practice did").fill("We corrected your telephone number.")
+        admin_page.get_by_role("button", name="Answer and tell the requester").click()
+        admin_page.get_by_text("The request is answered.").wait_for()
+        admin_context.close()
+
+        page.goto(f"{live_server.url}/subject-access/{request.pk}/")
+        page.get_by_text("We corrected your telephone number.").wait_for()
+        with page.expect_download() as download:
+            page.get_by_role("link", name="Download the outcome letter (PDF)").click()
+        assert download.value.suggested_filename == f"letter-{request.reference}.pdf"
+        assert_accessible(page, f"rights-answered-{width}")
+    finally:
+        context.close()
+    client.refresh_from_db()
+    assert client.phone == "020 7946 4471"
+
+
+def test_a_private_client_reads_their_invoice(live_server: Any, browser: Any) -> None:
+    admin = UserFactory(role=Role.ADMIN)
+    coach = UserFactory(role=Role.COACH)
+    client_user = UserFactory(role=Role.CLIENT, email="ruth@example.org")
+    engagement = engagement_create(
+        actor=admin,
+        reference="ENG-P-7",
+        title="Career coaching",
+        organisation=None,
+        client=ClientFactory(user=client_user, full_name="Ruth Adeyemi"),
+        coaches=[coach],
+        sponsors=[],
+        starts_on=datetime.date(2026, 1, 5),
+    )
+    draft = finance.invoice_create(
+        actor=admin,
+        organisation=None,
+        engagement=engagement,
+        lines=[finance.LineInput("Coaching sessions", Decimal(2), Decimal("95.00"), Decimal(0))],
+    )
+    invoice = finance.invoice_issue(actor=admin, invoice=draft)
+
+    context = browser.new_context(viewport=WIDTHS["phone"])
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        sign_in(page, live_server.url, client_user.email)
+        page.get_by_role("link", name="Your invoices").click()
+        page.get_by_role("link", name=invoice.reference).wait_for()
+        assert "190.00" in page.locator("main").inner_text()
+        assert_accessible(page, "private-client-invoices-phone")
+        page.get_by_role("link", name=invoice.reference).click()
+        page.get_by_text("Ruth Adeyemi").first.wait_for()
+    finally:
+        context.close()
