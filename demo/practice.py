@@ -763,9 +763,9 @@ def _seed_testimonials(client: Any, admin: User) -> None:
 
 
 def _seed_rights(clients: dict[str, Any], people: dict[str, User]) -> None:
-    """A request under each right the register answers with a letter (issue 21): Ruth's correction,
-    her telephone corrected (the earlier value kept) and answered; Sam's erasure and Zoë's
-    restriction still open, on the clock; Alex's objection refused, with its letter."""
+    """A request under each right beyond a copy (issue 21): Ruth's correction, her telephone corrected
+    (the earlier value kept) and answered; her portability file made, to check and release; Sam's
+    erasure and Zoë's restriction still open, on the clock; Alex's objection refused, with its letter."""
     from rights import services as sar
     from rights.models import Right, SubjectAccessRequest
 
@@ -790,6 +790,9 @@ def _seed_rights(clients: dict[str, Any], people: dict[str, User]) -> None:
         request=correction,
         outcome="We corrected your telephone number to 07700 900 471. Your coach's notes do not record it.",
     )
+    # Ruth's information as a machine-readable file: made, for Ada to check and release.
+    portable = sar.subject_access_request_open(actor=people["private_client"], right=Right.PORTABILITY)
+    sar.export_build(export_id=sar.subject_access_export_start(actor=admin, request=portable).pk)
     sar.subject_access_request_open(
         actor=people["client"],
         right=Right.ERASURE,

@@ -170,6 +170,7 @@ READ_ACTIONS = {
     "complaint.read": "Your complaint",
     "disclosure.read": "A disclosure about you",
     "disclosure.letter": "The letter about a disclosure",
+    "rights.letter.download": "The answer to your request under your rights",
     "concern.read": "A concern about you",
     "report.read": "A report",
     "report.download": "A report",

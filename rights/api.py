@@ -174,7 +174,12 @@ class SubjectAccessRequestList(generics.ListAPIView[SubjectAccessRequest]):
 class SubjectAccessRequestDetail(APIView):
     @extend_schema(responses=RequestDetailSerializer)
     def get(self, request: SignedInApiRequest, pk: str) -> Response:
+        from engagements.selectors import audit_client_reads
+
         item = access.subject_access_request_get_for(request.user, pk)
+        if item.client is not None and access.can_run_subject_access(request.user):
+            # What the client asked is read here, as on the request's page: it shows in their access log.
+            audit_client_reads(user=request.user, clients=[item.client])
         return Response(RequestDetailSerializer(item).data)
 
 

@@ -1020,6 +1020,8 @@ def build(request: Any, export: Any, *, blob_name: str, progress: Progress) -> B
 
     contents = contents_for(request, progress=reading)
     generated_at = timezone.now()
+    if request.right == "portability":
+        return _build_portable(request, export, contents, generated_at, blob_name=blob_name, progress=progress)
     document = {
         "format": FORMAT,
         "request": {"reference": request.reference, "received_on": request.received_on},
@@ -1066,4 +1068,52 @@ def build(request: Any, export: Any, *, blob_name: str, progress: Progress) -> B
             raise RuntimeError("The storage renamed the export.")
     manifest = contents.manifest()
     manifest["zip_bytes"] = writer.size
+    return Built(blob_name=blob_name, size=writer.size, sha256=writer.sha256, manifest=manifest)
+
+
+def _build_portable(
+    request: Any, export: Any, contents: Contents, generated_at: Any, *, blob_name: str, progress: Progress
+) -> Built:
+    """Portability: the client's own information as one JSON file and its schema (``rights.portability``)."""
+    from rights import portability
+
+    document = portability.document(contents, request, generated_at)
+    progress(60, "Writing the machine-readable file")
+    stamp = timezone.localtime(generated_at).timetuple()[:6]
+    with tempfile.TemporaryFile() as sealed_file:
+        writer = SealingWriter(sealed_file, key_id=export.data_key_id, export_id=export.pk)
+        with zipfile.ZipFile(writer, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for path, data in (
+                (
+                    "README.txt",
+                    portability.README.format(
+                        reference=request.reference,
+                        received=day(request.received_on),
+                        generated=moment(generated_at),
+                        data=portability.DATA_FILE,
+                        schema=portability.SCHEMA_FILE,
+                    ),
+                ),
+                (portability.DATA_FILE, json.dumps(document, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)),
+                (portability.SCHEMA_FILE, json.dumps(portability.schema(), indent=2)),
+            ):
+                archive.writestr(
+                    zipfile.ZipInfo(path, date_time=stamp), data.encode(), compress_type=zipfile.ZIP_DEFLATED
+                )
+        writer.finish()
+        progress(96, "Storing the file")
+        sealed_file.seek(0)
+        stored = default_storage.save(blob_name, File(sealed_file))
+        if stored != blob_name:
+            default_storage.delete(stored)
+            raise RuntimeError("The storage renamed the export.")
+    held = {key: len(items) for key, items in document.items() if isinstance(items, list)}
+    manifest = {
+        "sections": [
+            {"key": s.key, "title": s.title, "count": held[s.key]} for s in contents.sections if s.key in held
+        ],
+        "files": 0,
+        "file_bytes": 0,
+        "zip_bytes": writer.size,
+    }
     return Built(blob_name=blob_name, size=writer.size, sha256=writer.sha256, manifest=manifest)

@@ -163,8 +163,9 @@ class SubjectAccessRequest(models.Model):
 
     @property
     def makes_a_copy(self) -> bool:
-        """Answered with the copy (a ZIP built by a worker, released, downloaded): access."""
-        return self.right == Right.ACCESS
+        """Answered with a file (a ZIP built by a worker, released, downloaded): access, and
+        portability (its JSON file and schema, ``rights.portability``)."""
+        return self.right in (Right.ACCESS, Right.PORTABILITY)
 
     @property
     def state_text(self) -> str:

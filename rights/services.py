@@ -277,6 +277,12 @@ def _checked_right(right: Any, details: Any, *, organisation: Any, role: Role | 
             {"right": "An organisation may ask for a copy of its information; the other rights are a person's own."}
         )
     details = (details or "").strip() if isinstance(details, str) else ""
+    if details and (organisation is not None or role == Role.SPONSOR):
+        # What a person asks is kept encrypted under their own key; an organisation has none, and
+        # its copy needs no explanation.
+        raise ValidationError(
+            {"details": "An organisation's request for a copy needs no details: leave the box empty."}
+        )
     if len(details) > DETAILS_MAX_CHARS:
         raise ValidationError({"details": f"Say it in up to {DETAILS_MAX_CHARS} characters."})
     if right in NEEDS_DETAILS and not details:
@@ -359,7 +365,7 @@ def right_answer(*, actor: User, request: SubjectAccessRequest, outcome: str) ->
     _require_runner(actor)
     locked = _locked(request)
     if locked.makes_a_copy:
-        raise ValidationError("A request for a copy is answered by releasing the copy.")
+        raise ValidationError("A request for a copy, or for portability, is answered by releasing its file.")
     if not locked.is_open:
         raise ValidationError("This request is already closed.")
     outcome = (outcome or "").strip()
@@ -679,6 +685,8 @@ def export_download(*, actor: User, request: SubjectAccessRequest) -> SubjectAcc
 
 
 def download_name(request: SubjectAccessRequest) -> str:
+    if request.right == Right.PORTABILITY:
+        return f"your-data-{request.reference}.zip"
     return f"information-{request.reference}.zip"
 
 

@@ -6,6 +6,7 @@ app_name = "subject_access"
 
 urlpatterns = [
     path("", views.request_list, name="list"),
+    path("portability-schema.json", views.portability_schema, name="portability_schema"),
     path("new/", views.request_new, name="new"),
     path("<uuid:pk>/", views.request_detail, name="detail"),
     path("<uuid:pk>/status/", views.request_status, name="status"),

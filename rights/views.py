@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -53,6 +53,13 @@ def _require_runner(request: SignedInRequest) -> None:
 
 
 # --- lists ----------------------------------------------------------------------------------
+
+
+def portability_schema(request: HttpRequest) -> JsonResponse:
+    """The published schema of a portability file (``rights.portability``): public, it holds no one's data."""
+    from rights.portability import schema
+
+    return JsonResponse(schema(), json_dumps_params={"indent": 2})
 
 
 @login_required
@@ -359,7 +366,7 @@ def request_letter(request: SignedInRequest, pk: str) -> HttpResponse:
     if item.client is not None:
         load_data_keys([item.client.data_key_id])
     pdf = render_pdf("rights/letter_pdf.html", sar.letter_context(item), reader=request.user)
-    audit_record(actor=request.user, action="rights.letter.download", obj=item)
+    audit_record(actor=request.user, action="rights.letter.download", obj=item, client_id=item.client_id)
     return attachment_response(pdf, content_type="application/pdf", name=f"letter-{item.reference}.pdf")
 
 

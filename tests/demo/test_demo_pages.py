@@ -189,7 +189,8 @@ def test_the_demo_register_holds_a_request_under_each_right_the_letters_answer()
 
     seed_demo()  # once only
     requests = {r.right: r for r in SubjectAccessRequest.objects.exclude(right="access")}
-    assert set(requests) == {"rectification", "erasure", "restriction", "objection"}
+    assert set(requests) == {"rectification", "erasure", "restriction", "objection", "portability"}
+    assert requests["portability"].state == "ready" and requests["portability"].export.state == "built"
     correction = requests["rectification"]
     assert correction.state == "completed" and correction.client.phone == "07700 900 471"
     assert [(label, value) for label, value, _ in sar.earlier_values_of(correction)] == [("Telephone", "07700 900 417")]

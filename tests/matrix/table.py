@@ -329,6 +329,7 @@ POST     retention/policies/                                            -       
 
 # --- subject access: a client's own copy, a sponsor's organisation's; the administrator runs them --------
 GET      subject-access/                                                -                      404   404   200   200   200   200   404   404   LOG
+GET      subject-access/portability-schema.json                         -                      200   200   200   200   200   200   200   200   200
 GET      subject-access/new/                                            -                      404   404   302   302   302   200   404   404   LOG
 POST     subject-access/new/                                            -                      404   404   302   302   302   200   404   404   LOG
 GET      subject-access/<uuid:pk>/                                      sarclientA             404   404   200   404   404   200   404   404   LOG
@@ -961,6 +962,7 @@ POST     retention/policies/                                            -       
 
 # --- subject access: a client's own copy, a sponsor's organisation's; the administrator runs them --------
 GET      subject-access/                                                -                      POL   LOG   LOG
+GET      subject-access/portability-schema.json                         -                      POL   200   LOG
 GET      subject-access/new/                                            -                      POL   LOG   LOG
 POST     subject-access/new/                                            -                      POL   LOG   LOG
 GET      subject-access/<uuid:pk>/                                      sarclientA             POL   LOG   LOG

@@ -14,6 +14,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.template.loader import render_to_string
+from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -222,7 +223,7 @@ class TestAnswering:
 
     def test_a_copy_is_answered_by_releasing_it_not_by_a_letter(self, world: World) -> None:
         request = sar.subject_access_request_open(actor=world.people["client"])
-        with pytest.raises(ValidationError, match="answered by releasing the copy"):
+        with pytest.raises(ValidationError, match="answered by releasing its file"):
             sar.right_answer(actor=world.people["admin"], request=request, outcome="Done.")
 
 
@@ -260,3 +261,99 @@ def _practice() -> Any:
     from confidentiality.practice import current_practice
 
     return current_practice()
+
+
+class TestPortability:
+    def test_the_client_gets_their_own_information_as_json_that_its_published_schema_describes(
+        self, world: World
+    ) -> None:
+        import io
+        import zipfile
+
+        from jsonschema import Draft202012Validator
+
+        from engagements.services import note_create
+
+        private = "Coach's own reflection: Quillfeather worries about the Okonkwo merger."
+        note_create(actor=world.people["coach"], engagement=world.engagement, body=private)
+        http = world.http("client")
+        response = http.post(reverse("subject_access:new"), {"form": "other_rights", "right": "portability"})
+        request = SubjectAccessRequest.objects.get()
+        assert response.status_code == 302 and request.right == "portability" and request.makes_a_copy
+        admin = world.people["admin"]
+        export = sar.subject_access_export_start(actor=admin, request=request)
+        assert sar.export_build(export_id=export.pk)
+        request.refresh_from_db()
+        sar.subject_access_release(actor=admin, request=request)
+        download = http.get(reverse("subject_access:download", args=[request.pk]))
+        assert download.status_code == 200
+        assert f'filename="your-data-{request.reference}.zip"' in download["Content-Disposition"]
+        archive = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content)))
+        assert sorted(archive.namelist()) == ["README.txt", "your-data.json", "your-data.schema.json"]
+        data = json.loads(archive.read("your-data.json"))
+        schema = json.loads(archive.read("your-data.schema.json"))
+        Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER).validate(data)
+        assert data["identity"][0]["full_name"] == world.engagement.client.full_name
+        assert [e["reference"] for e in data["engagements"]] == [world.engagement.reference]
+        everything = b"".join(archive.read(name) for name in archive.namelist()).decode()
+        assert "Quillfeather" not in everything and "notes" not in data  # what the coach wrote is not theirs to port
+        published = Client().get(reverse("subject_access:portability_schema"))  # anyone may read it
+        assert published.status_code == 200 and published.json() == schema
+
+    def test_a_document_that_breaks_the_schema_is_caught(self) -> None:
+        from jsonschema import Draft202012Validator
+        from jsonschema import ValidationError as SchemaError
+
+        from rights.portability import schema
+
+        with pytest.raises(SchemaError):
+            Draft202012Validator(schema()).validate({"format": "data-portability/1", "identity": "not a list"})
+
+
+class TestFoundInReview:
+    """What a review of the first version found: each was a fault then."""
+
+    def test_an_organisations_request_with_details_is_refused_not_a_server_error(self, world: World) -> None:
+        api = world.api("sponsor").post(
+            "/api/v1/subject-access-requests/",
+            {"right": "access", "details": "please hurry"},
+            content_type="application/json",
+        )
+        assert api.status_code == 400 and "needs no details" in api.content.decode()
+        page = world.http("admin").post(
+            reverse("subject_access:new"),
+            {
+                "subject_kind": "organisation",
+                "organisation": str(world.organisation.pk),
+                "contact_email": world.people["sponsor"].email,
+                "received_on": world.engagement.starts_on.isoformat(),
+                "right": "access",
+                "details": "Asked by telephone on Monday.",
+            },
+        )
+        body = page.content.decode()
+        assert page.status_code == 400 and "needs no details" in body and "Asked by telephone on Monday." in body
+        assert not SubjectAccessRequest.objects.exists()
+
+    def test_the_administrators_reads_of_a_request_show_in_the_clients_access_log(self, world: World) -> None:
+        request = ask(world, "erasure", ERASE)
+        client_id = world.engagement.client_id
+        before = AuditEvent.objects.filter(client_id=client_id, actor_id=world.people["admin"].pk).count()
+        world.api("admin").get(f"/api/v1/subject-access-requests/{request.pk}/")
+        assert AuditEvent.objects.filter(client_id=client_id, action="client.read").count() > 0
+        sar.right_answer(actor=world.people["admin"], request=request, outcome="We deleted the March feedback.")
+        world.http("admin").get(reverse("subject_access:letter", args=[request.pk]))
+        assert AuditEvent.objects.filter(client_id=client_id, action="rights.letter.download").exists()
+        assert AuditEvent.objects.filter(client_id=client_id, actor_id=world.people["admin"].pk).count() > before
+        log = world.http("client").get(reverse("engagements:access_log")).content.decode()
+        assert "The answer to your request under your rights" in log
+
+    def test_a_stale_answer_is_refused_with_the_reason_and_the_typed_text_kept(self, world: World) -> None:
+        request = ask(world, "erasure", ERASE)
+        sar.right_answer(actor=world.people["admin"], request=request, outcome="We deleted the March feedback.")
+        late = "A second answer, typed in a tab left open since this morning."
+        response = world.http("admin").post(reverse("subject_access:answer", args=[request.pk]), {"outcome": late})
+        body = response.content.decode()
+        assert response.status_code == 400 and "already closed" in body and late in body
+        request.refresh_from_db()
+        assert request.outcome == "We deleted the March feedback."
