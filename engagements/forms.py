@@ -67,6 +67,15 @@ class NoteEditForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
+class NoteCorrectionForm(forms.Form):
+    body = forms.CharField(
+        label="Correction",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5_000,
+        help_text="What was wrong in the note, and what is right. The note itself stays as written.",
+    )
+
+
 class DocumentForm(forms.Form):
     file = forms.FileField(label="File", allow_empty_file=True, error_messages={"required": "Choose a file to upload."})
     shared_with_client = forms.BooleanField(label="Share with the client", required=False)

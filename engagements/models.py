@@ -206,6 +206,8 @@ class Note(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     version = models.PositiveIntegerField(default=1)
+    # When a correction was last appended (``NoteCorrection``): pages mark the note without a query.
+    corrected_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -216,6 +218,27 @@ class Note(models.Model):
 
     def __str__(self) -> str:
         return f"Note {str(self.id)[:8]}"
+
+
+class NoteCorrection(models.Model):
+    """A correction appended to a note (UK GDPR art. 16, the client's right to have wrong information
+    put right): the note's own text stays as written, and the correction says what was wrong and what
+    is right. Encrypted like the note; never changed. A note shared with the client is never rewritten,
+    only corrected; the client reads its corrections with it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="corrections")
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = EncryptedTextField(key_from="engagement")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["note", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Correction {str(self.id)[:8]}"
 
 
 class Document(models.Model):

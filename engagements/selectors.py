@@ -171,6 +171,8 @@ READ_ACTIONS = {
     "disclosure.read": "A disclosure about you",
     "disclosure.letter": "The letter about a disclosure",
     "rights.letter.download": "The answer to your request under your rights",
+    "finance.invoice.read": "An invoice to you",
+    "finance.invoice.download": "An invoice to you",
     "concern.read": "A concern about you",
     "report.read": "A report",
     "report.download": "A report",

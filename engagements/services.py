@@ -705,6 +705,9 @@ def note_update(*, actor: User, note: Any, body: str, expected_version: int) -> 
     _require_writer(actor, note.engagement, "changes to notes")
     body = _clean_note_body(body)
     locked = Note.objects.select_for_update().select_related("engagement").get(pk=note.pk)
+    if locked.shared_with_client:
+        # The client has read it: it is never rewritten, only corrected (the original stays).
+        raise ValidationError(SHARED_IS_CORRECTED)
     if locked.version != expected_version:
         raise ConflictError(
             "This note was changed by someone else since you opened it. Your text is kept below: "
@@ -716,6 +719,43 @@ def note_update(*, actor: User, note: Any, body: str, expected_version: int) -> 
     locked.save(update_fields=["body", "version", "updated_at"])
     audit_engagement_event(actor, "note.update", locked.engagement, locked, version=locked.version)
     return locked
+
+
+SHARED_IS_CORRECTED = (
+    "This note is shared with the client, so it is not rewritten: append a correction to it on the note's "
+    "page, and the original stays with the correction beside it."
+)
+CORRECTION_MAX_CHARS = 5_000
+
+
+@transaction.atomic
+def note_correct(*, actor: User, note: Any, body: str) -> Any:
+    """Append a correction to a note: the note's text stays; the correction says what was wrong and
+    what is right. A coach on the open engagement; the client is told when the note is shared with them."""
+    from confidentiality.notify import notify
+    from engagements.models import Note, NoteCorrection
+
+    _require_writer(actor, note.engagement, None)
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": "Say what was wrong in the note and what is right."})
+    if len(body) > CORRECTION_MAX_CHARS:
+        raise ValidationError({"body": f"A correction has at most {CORRECTION_MAX_CHARS:,} characters."})
+    locked = Note.objects.select_for_update().select_related("engagement__client").get(pk=note.pk)
+    correction = NoteCorrection(note=locked, engagement=locked.engagement, author=actor, body=body)
+    correction.full_clean()
+    correction.save(force_insert=True)
+    locked.corrected_at = correction.created_at
+    locked.save(update_fields=["corrected_at"])
+    audit_engagement_event(actor, "note.correct", locked.engagement, locked, shared=locked.shared_with_client)
+    client_user = locked.engagement.client.user
+    if locked.shared_with_client and client_user is not None:
+        notify(
+            users=[client_user],
+            text=f"Your coach added a correction to a note shared with you ({locked.engagement.reference}).",
+            link=f"/engagements/notes/{locked.pk}/",
+        )
+    return correction
 
 
 @transaction.atomic

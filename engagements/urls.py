@@ -20,6 +20,7 @@ urlpatterns = [
     path("sessions/<uuid:pk>/setting/", views.session_setting, name="session_setting"),
     path("notes/<uuid:pk>/", views.note_view, name="note_view"),
     path("notes/<uuid:pk>/edit/", views.note_edit, name="note_edit"),
+    path("notes/<uuid:pk>/correct/", views.note_correct, name="note_correct"),
     path("notes/<uuid:pk>/share/", views.note_share, name="note_share"),
     path("notes/<uuid:pk>/break-glass/", views.break_glass, name="break_glass"),
     path("documents/<uuid:pk>/download/", views.document_download, name="document_download"),

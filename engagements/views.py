@@ -229,6 +229,9 @@ def note_create(request: SignedInRequest, pk: str) -> HttpResponse:
 def note_edit(request: SignedInRequest, pk: str) -> HttpResponse:
     user: User = request.user
     note = selectors.note_get_for(user=user, pk=pk, for_change=True)
+    if note.shared_with_client and request.method == "GET":
+        messages.info(request, services.SHARED_IS_CORRECTED)
+        return redirect("engagements:note_view", pk=note.pk)
     form = forms.NoteEditForm(request.POST or None, initial={"body": note.body, "version": note.version})
     conflict_current = None
     if request.method == "POST" and form.is_valid():
@@ -293,7 +296,40 @@ def note_view(request: SignedInRequest, pk: str) -> HttpResponse:
     )
     with transaction.atomic():
         services.audit_reads(actor=user, action=action, engagement=note.engagement, objects=[note])
-    return render(request, "engagements/note_view.html", {"note": note, "grant": grant, "engagement": note.engagement})
+    return _note_page(request, note, grant=grant, is_coach=is_coach)
+
+
+def _note_page(
+    request: SignedInRequest, note: Any, *, grant: Any, is_coach: bool, form: Any = None, status: int = 200
+) -> HttpResponse:
+    # The service decides on the correction itself; the page offers it to the note's coach while the
+    # engagement is open (no second permission query: the page stays within its query budget).
+    can_correct = is_coach and note.engagement.status != note.engagement.Status.CLOSED
+    return render(
+        request,
+        "engagements/note_view.html",
+        {
+            "note": note,
+            "grant": grant,
+            "engagement": note.engagement,
+            "corrections": list(note.corrections.select_related("author")) if note.corrected_at else [],
+            "correction_form": (form or forms.NoteCorrectionForm()) if can_correct else None,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def note_correct(request: SignedInRequest, pk: str) -> HttpResponse:
+    """Append a correction to a note (its coach): the note stays as written."""
+    user: User = request.user
+    note = selectors.note_get_for(user=user, pk=pk, for_change=True)
+    form = forms.NoteCorrectionForm(request.POST)
+    if act_on(form, lambda data: services.note_correct(actor=user, note=note, body=data["body"])):
+        messages.success(request, "The correction is added; the note's text stays as written.")
+        return redirect("engagements:note_view", pk=note.pk)
+    return _note_page(request, note, grant=None, is_coach=True, form=form, status=400)
 
 
 @login_required

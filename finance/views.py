@@ -70,7 +70,9 @@ def finance_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRes
 
 
 def _audit_read(user: User, action: str, *, obj: Any = None, object_type: str = "", **detail: Any) -> None:
-    audit_record(actor=user, action=action, obj=obj, object_type=object_type, detail=detail)
+    # A private client's invoice names them: its reading is a read of their file (their access log).
+    client_id = obj.engagement.client_id if isinstance(obj, Invoice) and obj.is_private and obj.engagement else None
+    audit_record(actor=user, action=action, obj=obj, object_type=object_type, client_id=client_id, detail=detail)
 
 
 def _filters(request: SignedInRequest, user: User) -> tuple[FinanceFilterForm, selectors.FinanceFilter | None]:

@@ -282,6 +282,7 @@ def client_contents(client: Any, *, progress: Reading | None = None) -> Contents
         rows = (
             Note.objects.filter(engagement__in=engagements)
             .select_related("engagement", "session", "author")
+            .prefetch_related("corrections__author")
             .order_by("created_at")
         )
         items = [
@@ -293,6 +294,11 @@ def client_contents(client: Any, *, progress: Reading | None = None) -> Contents
                 "last_changed_at": n.updated_at,
                 "shared_with_you": n.shared_with_client,
                 "text": n.body,
+                # Appended later; the text above stays as written.
+                "corrections": [
+                    {"written_by": _person(c.author), "written_at": c.created_at, "text": c.body}
+                    for c in n.corrections.all()
+                ],
             }
             for n in rows.iterator(chunk_size=500)
         ]

@@ -337,3 +337,16 @@ class TestWhoReadsThem:
             content_type="application/json",
         )
         assert refused.status_code == 400 and "Choose the organisation invoiced" in refused.content.decode()
+
+
+def test_reading_a_private_clients_invoice_shows_in_their_access_log(world: World, private: Any) -> None:
+    """It names them: the administrator's and the auditor's reads are reads of their file (found in review)."""
+    from confidentiality.models import AuditEvent
+
+    invoice = invoice_private(world, private)
+    login(HttpClient(), world.people["admin"]).get(reverse("finance:invoice_detail", args=[invoice.pk]))
+    login(HttpClient(), world.people["admin"]).get(reverse("finance:invoice_pdf", args=[invoice.pk]))
+    events = AuditEvent.objects.filter(client_id=private.client_id, action__startswith="finance.invoice.")
+    assert sorted(events.values_list("action", flat=True)) == ["finance.invoice.download", "finance.invoice.read"]
+    log = login(HttpClient(), private.client.user).get(reverse("engagements:access_log")).content.decode()
+    assert "An invoice to you" in log

@@ -241,11 +241,14 @@ GET      engagements/notes/<uuid:pk>/                                   notepriv
 GET      engagements/notes/<uuid:pk>/                                   notesharedA            200   404   200   404   404   404   404   404   LOG
 GET      engagements/notes/<uuid:pk>/                                   noteprivateB           404   200   404   404   404   404   404   404   LOG
 GET      engagements/notes/<uuid:pk>/edit/                              noteprivateA           200   404   404   404   404   404   404   404   LOG
-GET      engagements/notes/<uuid:pk>/edit/                              notesharedA            200   404   404   404   404   404   404   404   LOG
+GET      engagements/notes/<uuid:pk>/edit/                              notesharedA            302   404   404   404   404   404   404   404   LOG
 GET      engagements/notes/<uuid:pk>/edit/                              noteprivateB           404   200   404   404   404   404   404   404   LOG
 POST     engagements/notes/<uuid:pk>/edit/                              noteprivateA           302   404   404   404   404   404   404   404   LOG
-POST     engagements/notes/<uuid:pk>/edit/                              notesharedA            302   404   404   404   404   404   404   404   LOG
+POST     engagements/notes/<uuid:pk>/edit/                              notesharedA            200   404   404   404   404   404   404   404   LOG
 POST     engagements/notes/<uuid:pk>/edit/                              noteprivateB           404   302   404   404   404   404   404   404   LOG
+POST     engagements/notes/<uuid:pk>/correct/                           noteprivateA           400   404   404   404   404   404   404   404   LOG
+POST     engagements/notes/<uuid:pk>/correct/                           notesharedA            400   404   404   404   404   404   404   404   LOG
+POST     engagements/notes/<uuid:pk>/correct/                           noteprivateB           404   400   404   404   404   404   404   404   LOG
 POST     engagements/notes/<uuid:pk>/share/                             noteprivateA           302   404   404   404   404   404   404   404   LOG
 POST     engagements/notes/<uuid:pk>/share/                             notesharedA            302   404   404   404   404   404   404   404   LOG
 POST     engagements/notes/<uuid:pk>/share/                             noteprivateB           404   302   404   404   404   404   404   404   LOG
@@ -775,7 +778,7 @@ GET      /api/v1/notes/{id}/                                            notepriv
 GET      /api/v1/notes/{id}/                                            notesharedA            200   404   200   404   404   404   404   404   401
 GET      /api/v1/notes/{id}/                                            noteprivateB           404   200   404   404   404   404   404   404   401
 PATCH    /api/v1/notes/{id}/                                            noteprivateA           200   404   404   404   404   404   404   404   401
-PATCH    /api/v1/notes/{id}/                                            notesharedA            200   404   404   404   404   404   404   404   401
+PATCH    /api/v1/notes/{id}/                                            notesharedA            400   404   404   404   404   404   404   404   401
 PATCH    /api/v1/notes/{id}/                                            noteprivateB           404   200   404   404   404   404   404   404   401
 GET      /api/v1/organisations/                                         -                      200   200   200   200   200   200   200   200   401
 POST     /api/v1/organisations/                                         -                      404   404   404   404   404   201   404   404   401
@@ -924,6 +927,7 @@ POST     engagements/<uuid:pk>/hard-copies/                             engageme
 GET      engagements/notes/<uuid:pk>/                                   noteprivateA           POL   LOG   LOG
 GET      engagements/notes/<uuid:pk>/edit/                              noteprivateA           POL   LOG   LOG
 POST     engagements/notes/<uuid:pk>/edit/                              noteprivateA           POL   LOG   LOG
+POST     engagements/notes/<uuid:pk>/correct/                           noteprivateA           POL   LOG   LOG
 POST     engagements/notes/<uuid:pk>/share/                             noteprivateA           POL   LOG   LOG
 GET      engagements/notes/<uuid:pk>/break-glass/                       noteprivateA           POL   LOG   LOG
 POST     engagements/notes/<uuid:pk>/break-glass/                       noteprivateA           POL   LOG   LOG
