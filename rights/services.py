@@ -268,6 +268,14 @@ def subject_access_request_open(
     return request
 
 
+def _required_text(value: Any, *, field: str, most: int, asked: str) -> str:
+    """What the requester will read: given, and no longer than ``most`` characters; else refused on ``field``."""
+    text = (value or "").strip() if isinstance(value, str) else ""
+    if not text or len(text) > most:
+        raise ValidationError({field: f"{asked} (the requester reads it), in up to {most} characters."})
+    return text
+
+
 def _checked_right(right: Any, details: Any, *, organisation: Any, role: Role | None) -> tuple[Right, str]:
     if right not in Right.values:
         raise ValidationError({"right": "Choose one of the rights listed."})
@@ -368,11 +376,7 @@ def right_answer(*, actor: User, request: SubjectAccessRequest, outcome: str) ->
         raise ValidationError("A request for a copy, or for portability, is answered by releasing its file.")
     if not locked.is_open:
         raise ValidationError("This request is already closed.")
-    outcome = (outcome or "").strip()
-    if not outcome or len(outcome) > OUTCOME_MAX_CHARS:
-        raise ValidationError(
-            {"outcome": f"Say what the practice did (the requester reads it), in up to {OUTCOME_MAX_CHARS} characters."}
-        )
+    outcome = _required_text(outcome, field="outcome", most=OUTCOME_MAX_CHARS, asked="Say what the practice did")
     locked.state = State.COMPLETED
     locked.outcome = outcome
     locked.answered_at = timezone.now()
@@ -430,11 +434,7 @@ def subject_access_extend(
         raise ValidationError({"months": "Extend by one or two months."})
     if months <= locked.extension_months:
         raise ValidationError({"months": f"The deadline is already extended by {locked.extension_months} month(s)."})
-    reason = (reason or "").strip()
-    if not reason or len(reason) > REASON_MAX_CHARS:
-        raise ValidationError(
-            {"reason": f"Say why more time is needed (the requester reads it), in up to {REASON_MAX_CHARS} characters."}
-        )
+    reason = _required_text(reason, field="reason", most=REASON_MAX_CHARS, asked="Say why more time is needed")
     today = timezone.localdate()
     if today > locked.due_on:
         raise ValidationError(
@@ -476,11 +476,7 @@ def subject_access_refuse(*, actor: User, request: SubjectAccessRequest, reason:
     locked = _locked(request)
     if not locked.is_open:
         raise ValidationError("This request is already closed.")
-    reason = (reason or "").strip()
-    if not reason or len(reason) > REFUSAL_MAX_CHARS:
-        raise ValidationError(
-            {"reason": f"Give the reason the requester will read, in up to {REFUSAL_MAX_CHARS} characters."}
-        )
+    reason = _required_text(reason, field="reason", most=REFUSAL_MAX_CHARS, asked="Give the reason for refusing")
     locked.state = State.REFUSED
     locked.refusal_reason = reason
     locked.refused_at = timezone.now()

@@ -7,6 +7,7 @@ checks its contents page (counts only) and releases it; the requester downloads 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
@@ -295,61 +296,79 @@ def request_start(request: SignedInRequest, pk: str) -> HttpResponse:
     return redirect("subject_access:detail", pk=item.pk)
 
 
+def _administrators_form(
+    request: SignedInRequest,
+    pk: str,
+    form_class: type[Any],
+    form_key: str,
+    action: Callable[[SubjectAccessRequest, dict[str, Any]], Any],
+    done: Callable[[Any], str],
+) -> HttpResponse:
+    """One of the administrator's forms on a request's page: done, back to the page with what was
+    done; refused, the page again with the form as typed and the reason beside it (400)."""
+    item = _get(request, pk)
+    _require_runner(request)
+    form = form_class(request.POST)
+    result = act_on(form, lambda data: action(item, data))
+    if result:
+        messages.success(request, done(result))
+        return redirect("subject_access:detail", pk=item.pk)
+    return _detail(request, item, status=400, **{form_key: form})
+
+
 @login_required
 @require_POST
 def request_extend(request: SignedInRequest, pk: str) -> HttpResponse:
-    item = _get(request, pk)
-    _require_runner(request)
-    form = ExtendForm(request.POST)
-    if act_on(
-        form,
-        lambda data: sar.subject_access_extend(
+    return _administrators_form(
+        request,
+        pk,
+        ExtendForm,
+        "extend_form",
+        lambda item, data: sar.subject_access_extend(
             actor=request.user, request=item, months=data["months"], reason=data["reason"]
         ),
-    ):
-        messages.success(request, "The deadline is extended and the requester has been told why.")
-        return redirect("subject_access:detail", pk=item.pk)
-    return _detail(request, item, status=400, extend_form=form)
+        lambda _: "The deadline is extended and the requester has been told why.",
+    )
 
 
 @login_required
 @require_POST
 def request_refuse(request: SignedInRequest, pk: str) -> HttpResponse:
-    item = _get(request, pk)
-    _require_runner(request)
-    form = RefuseForm(request.POST)
-    if act_on(form, lambda data: sar.subject_access_refuse(actor=request.user, request=item, reason=data["reason"])):
-        messages.success(request, "The request is refused and the requester has been told why.")
-        return redirect("subject_access:detail", pk=item.pk)
-    return _detail(request, item, status=400, refuse_form=form)
+    return _administrators_form(
+        request,
+        pk,
+        RefuseForm,
+        "refuse_form",
+        lambda item, data: sar.subject_access_refuse(actor=request.user, request=item, reason=data["reason"]),
+        lambda _: "The request is refused and the requester has been told why.",
+    )
 
 
 @login_required
 @require_POST
 def request_correct(request: SignedInRequest, pk: str) -> HttpResponse:
     """Correct the client's details for a correction request: the earlier values are kept."""
-    item = _get(request, pk)
-    _require_runner(request)
-    form = CorrectionForm(request.POST)
-    changed = act_on(form, lambda data: sar.rectification_apply(actor=request.user, request=item, corrected=data))
-    if changed:
-        messages.success(
-            request, f"Corrected: {', '.join(changed).lower()}. The earlier values are kept with this request."
-        )
-        return redirect("subject_access:detail", pk=item.pk)
-    return _detail(request, item, status=400, correction_form=form)
+    return _administrators_form(
+        request,
+        pk,
+        CorrectionForm,
+        "correction_form",
+        lambda item, data: sar.rectification_apply(actor=request.user, request=item, corrected=data),
+        lambda changed: f"Corrected: {', '.join(changed).lower()}. The earlier values are kept with this request.",
+    )
 
 
 @login_required
 @require_POST
 def request_answer(request: SignedInRequest, pk: str) -> HttpResponse:
-    item = _get(request, pk)
-    _require_runner(request)
-    form = AnswerForm(request.POST)
-    if act_on(form, lambda data: sar.right_answer(actor=request.user, request=item, outcome=data["outcome"])):
-        messages.success(request, "The request is answered. The requester has been told to read the letter.")
-        return redirect("subject_access:detail", pk=item.pk)
-    return _detail(request, item, status=400, answer_form=form)
+    return _administrators_form(
+        request,
+        pk,
+        AnswerForm,
+        "answer_form",
+        lambda item, data: sar.right_answer(actor=request.user, request=item, outcome=data["outcome"]),
+        lambda _: "The request is answered. The requester has been told to read the letter.",
+    )
 
 
 @login_required
