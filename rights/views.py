@@ -249,8 +249,16 @@ def _detail(request: SignedInRequest, item: SubjectAccessRequest, status: int = 
         "can_answer": is_admin and item.is_open and not item.makes_a_copy,
         "correction_form": forms.get("correction_form") or _correction_form(item),
         "answer_form": forms.get("answer_form") or AnswerForm(),
+        # Before answering an erasure: what would go, and what must stay and why (counts, one query).
+        "erasure": _erasure_preview(item) if is_admin and item.is_open and item.right == Right.ERASURE else None,
     }
     return render(request, "rights/sar_detail.html", context, status=status)
+
+
+def _erasure_preview(item: SubjectAccessRequest) -> Any:
+    from rights.erasure import preview
+
+    return preview(item.client)
 
 
 def _correction_form(item: SubjectAccessRequest) -> CorrectionForm | None:

@@ -357,3 +357,39 @@ class TestFoundInReview:
         assert response.status_code == 400 and "already closed" in body and late in body
         request.refresh_from_db()
         assert request.outcome == "We deleted the March feedback."
+
+
+class TestErasurePreview:
+    def test_the_administrator_sees_what_would_go_and_what_must_stay_and_why(
+        self, world: World, django_assert_num_queries: Any
+    ) -> None:
+        from decimal import Decimal
+
+        from engagements.services import note_create
+        from finance import services as finance
+        from retention.services import hold_place
+        from rights.erasure import preview
+
+        note_create(actor=world.people["coach"], engagement=world.engagement, body="A note about Quillfeather.")
+        draft = finance.invoice_create(
+            actor=world.people["admin"],
+            organisation=world.organisation,
+            engagement=world.engagement,
+            lines=[finance.LineInput("Coaching", Decimal(1), Decimal("100.00"), Decimal(0))],
+        )
+        finance.invoice_issue(actor=world.people["admin"], invoice=draft)
+        client = world.engagement.client
+        hold_place(actor=world.people["admin"], target=client, case_reference="CASE-9", reason="A claim is expected")
+        request = ask(world, "erasure", ERASE)
+        with django_assert_num_queries(1):
+            found = preview(client)
+        goes = {line.what: line.count for line in found.goes}
+        stays = {line.what: line for line in found.stays}
+        assert goes["Notes"] == 1 and goes["Engagements"] == 1
+        assert stays["Invoices, with their payments and credit notes"].count == 1
+        assert "five years" in stays["Invoices, with their payments and credit notes"].why
+        assert stays["Legal holds"].count == 1 and "Engagements still in progress" in stays
+        page = world.http("admin").get(reverse("subject_access:detail", args=[request.pk])).content.decode()
+        assert "Must stay, and why" in page and "Quillfeather" not in page
+        mine = world.http("client").get(reverse("subject_access:detail", args=[request.pk])).content.decode()
+        assert "Must stay, and why" not in mine
