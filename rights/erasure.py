@@ -16,7 +16,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, IntegerField, Max, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 
@@ -58,11 +58,9 @@ def preview(client: Any) -> Preview:
     from finance.models import Invoice
     from finance.retention import kept_until
     from reports.models import SponsorReport
-    from retention.models import LegalHold
     from testimonials.models import Testimonial
 
     through = "engagement__client"
-    holds = LegalHold.objects.filter(released_at__isnull=True)
     row = (
         Client.objects.filter(pk=client.pk)
         .annotate(
@@ -86,8 +84,12 @@ def preview(client: Any) -> Preview:
                 .annotate(last=Max("issued_on"))
                 .values("last")[:1]
             ),
-            n_held=_counted(holds.filter(client__isnull=False), "client")
-            + _counted(holds.filter(engagement__isnull=False), through),
+            # Holds, read through their reverse relations (retention sits above this app): on the
+            # client, and on each of their engagements.
+            n_held=Count("legal_holds", filter=Q(legal_holds__released_at__isnull=True), distinct=True)
+            + _counted(
+                Engagement.objects.filter(legal_holds__isnull=False, legal_holds__released_at__isnull=True), "client"
+            ),
             n_by_law=_counted(
                 Disclosure.objects.filter(
                     basis__in=[Disclosure.Basis.LEGAL_REQUIREMENT, Disclosure.Basis.SERIOUS_DANGER]

@@ -389,6 +389,8 @@ class TestErasurePreview:
         assert stays["Invoices, with their payments and credit notes"].count == 1
         assert "five years" in stays["Invoices, with their payments and credit notes"].why
         assert stays["Legal holds"].count == 1 and "Engagements still in progress" in stays
+        hold_place(actor=world.people["admin"], target=world.engagement, case_reference="CASE-10", reason="A claim too")
+        assert {line.what: line.count for line in preview(client).stays}["Legal holds"] == 2
         page = world.http("admin").get(reverse("subject_access:detail", args=[request.pk])).content.decode()
         assert "Must stay, and why" in page and "Quillfeather" not in page
         mine = world.http("client").get(reverse("subject_access:detail", args=[request.pk])).content.decode()
