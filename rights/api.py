@@ -215,3 +215,58 @@ class SubjectAccessExportView(APIView):
             return Response({"detail": exc.messages}, status=status.HTTP_409_CONFLICT)
         item.refresh_from_db()
         return Response(SubjectAccessRequestSerializer(item).data, status=status.HTTP_202_ACCEPTED)
+
+
+class AnswerSerializer(serializers.Serializer[Any]):
+    outcome = serializers.CharField(
+        max_length=sar.OUTCOME_MAX_CHARS, help_text="What the practice did: the requester reads it in the letter."
+    )
+
+
+class CorrectSerializer(serializers.Serializer[Any]):
+    full_name = serializers.CharField(max_length=200, required=False, help_text="Left out: kept as it is.")
+    contact_email = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text="Left out: kept as it is."
+    )
+    phone = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text="Left out: kept as it is."
+    )
+
+
+def _run(request: SignedInApiRequest, pk: str) -> SubjectAccessRequest:
+    """A request the administrator acts on; 404 for anyone else, the requester included."""
+    item = access.subject_access_request_get_for(request.user, pk)
+    if not access.can_run_subject_access(request.user):
+        raise Http404
+    return item
+
+
+@extend_schema(tags=["subject access"])
+class SubjectAccessAnswerView(APIView):
+    """The administrator answers a request under a right other than access or portability (those are
+    answered with their file): the requester is told, and the outcome letter is ready."""
+
+    @extend_schema(request=AnswerSerializer, responses={200: RequestDetailSerializer})
+    def post(self, request: SignedInApiRequest, pk: str) -> Response:
+        item = _run(request, pk)
+        incoming = AnswerSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        answered = sar.right_answer(actor=request.user, request=item, outcome=incoming.validated_data["outcome"])
+        return Response(RequestDetailSerializer(answered).data)
+
+
+@extend_schema(tags=["subject access"])
+class SubjectAccessCorrectView(APIView):
+    """The administrator corrects the client's details for an open correction request: each earlier
+    value is kept with the request, encrypted; a detail left out is kept as it is."""
+
+    @extend_schema(request=CorrectSerializer, responses={200: RequestDetailSerializer})
+    def post(self, request: SignedInApiRequest, pk: str) -> Response:
+        item = _run(request, pk)
+        incoming = CorrectSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        client = item.client
+        current = {field: getattr(client, field) or "" for field in sar.CORRECTABLE} if client is not None else {}
+        sar.rectification_apply(actor=request.user, request=item, corrected={**current, **incoming.validated_data})
+        item.refresh_from_db()
+        return Response(RequestDetailSerializer(item).data)

@@ -20,4 +20,14 @@ urlpatterns = [
         api.SubjectAccessExportView.as_view(),
         name="api_subject_access_export",
     ),
+    path(
+        "subject-access-requests/<uuid:pk>/answer/",
+        api.SubjectAccessAnswerView.as_view(),
+        name="api_subject_access_answer",
+    ),
+    path(
+        "subject-access-requests/<uuid:pk>/correct/",
+        api.SubjectAccessCorrectView.as_view(),
+        name="api_subject_access_correct",
+    ),
 ]

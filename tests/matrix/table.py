@@ -820,6 +820,10 @@ GET      /api/v1/subject-access-requests/{id}/                          sarclien
 GET      /api/v1/subject-access-requests/{id}/                          sarorganisationreleasedA 404   404   404   200   404   200   404   404   401
 GET      /api/v1/subject-access-requests/{id}/                          sarerasureA            404   404   200   404   404   200   404   404   401
 GET      /api/v1/subject-access-requests/{id}/                          sarcorrectionB         404   404   404   404   404   200   404   404   401
+POST     /api/v1/subject-access-requests/{id}/answer/                   sarcorrectionA         404   404   404   404   404   400   404   404   401
+POST     /api/v1/subject-access-requests/{id}/answer/                   sarcorrectionB         404   404   404   404   404   400   404   404   401
+POST     /api/v1/subject-access-requests/{id}/correct/                  sarcorrectionA         404   404   404   404   404   400   404   404   401
+POST     /api/v1/subject-access-requests/{id}/correct/                  sarcorrectionB         404   404   404   404   404   400   404   404   401
 GET      /api/v1/subject-access-requests/{id}/export/                   sarclientA             404   404   200   404   404   404   404   404   401   +PrivateNote,DraftReport
 GET      /api/v1/subject-access-requests/{id}/export/                   sarorganisationA       404   404   404   409   404   404   404   404   401
 GET      /api/v1/subject-access-requests/{id}/export/                   sarorganisationreleasedA 404   404   404   200   404   404   404   404   401
@@ -1245,6 +1249,8 @@ POST     /api/v1/subject-access-requests/                               -       
 GET      /api/v1/subject-access-requests/{id}/                          sarclientA             403   401   401
 GET      /api/v1/subject-access-requests/{id}/export/                   sarclientA             403   401   401   +DraftReport,PrivateNote
 POST     /api/v1/subject-access-requests/{id}/export/                   sarclientA             403   401   401
+POST     /api/v1/subject-access-requests/{id}/answer/                   sarcorrectionA         403   401   401
+POST     /api/v1/subject-access-requests/{id}/correct/                  sarcorrectionA         403   401   401
 """
 
 GATE_ROWS = parse(GATE_TABLE, GATE_PERSONAS)

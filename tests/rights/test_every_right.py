@@ -250,6 +250,38 @@ class TestTheApi:
         listed = api.get("/api/v1/subject-access-requests/").json()["results"]
         assert [(r["right"], "details" in r) for r in listed] == [("rectification", False)]
 
+    def test_the_administrator_corrects_and_answers_through_the_api(self, world: World) -> None:
+        client = world.engagement.client
+        email = client.contact_email
+        request = ask(world, "rectification")
+        for persona in ("client", "coach", "sponsor"):
+            api = world.api(persona)
+            assert api.post(f"/api/v1/subject-access-requests/{request.pk}/correct/", {"phone": "1"}).status_code == 404
+            assert (
+                api.post(f"/api/v1/subject-access-requests/{request.pk}/answer/", {"outcome": "x"}).status_code == 404
+            )
+        admin = world.api("admin")
+        corrected = admin.post(
+            f"/api/v1/subject-access-requests/{request.pk}/correct/",
+            {"phone": "020 7946 4471"},
+            content_type="application/json",
+        )
+        assert corrected.status_code == 200 and corrected.json()["corrected"] == ["Telephone"]
+        client.refresh_from_db()
+        assert client.phone == "020 7946 4471" and client.contact_email == email  # left out: kept
+        answered = admin.post(
+            f"/api/v1/subject-access-requests/{request.pk}/answer/",
+            {"outcome": "We corrected your telephone number."},
+            content_type="application/json",
+        )
+        assert answered.status_code == 200 and answered.json()["state"] == "completed"
+        again = admin.post(
+            f"/api/v1/subject-access-requests/{request.pk}/answer/",
+            {"outcome": "Twice."},
+            content_type="application/json",
+        )
+        assert again.status_code == 400 and "already closed" in again.content.decode()
+
     def test_a_right_that_is_not_one_is_refused(self, world: World) -> None:
         response = world.api("client").post(
             "/api/v1/subject-access-requests/", {"right": "oblivion"}, content_type="application/json"
