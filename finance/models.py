@@ -83,7 +83,7 @@ class Invoice(models.Model):
     # The organisation's name as it was when the invoice was issued: the document never changes.
     organisation_name = models.CharField(max_length=200, blank=True)
     # A private client's name as it was when the invoice was issued, sealed under the key-encryption
-    # key and bound to this invoice (``finance.billing``); kept, like the invoice, for five years.
+    # key and bound to this invoice (``Invoice.billed_to`` opens it); kept, like the invoice, for five years.
     billed_to_sealed = models.TextField(null=True, blank=True)
     # SET_NULL: an engagement's files go two years after it closes, its invoices stay five;
     # the reference is kept on the invoice itself.

@@ -86,7 +86,7 @@ class RequestDetailSerializer(SubjectAccessRequestSerializer):
     corrected = serializers.SerializerMethodField(help_text="The details corrected for a correction request.")
 
     def get_corrected(self, obj: SubjectAccessRequest) -> list[str]:
-        return sorted({label for label, _value, _when in sar.earlier_values_of(obj)})
+        return sar.corrected_labels(obj)
 
 
 class OpenSerializer(serializers.Serializer[Any]):

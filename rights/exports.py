@@ -26,7 +26,7 @@ import logging
 import struct
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
@@ -166,12 +166,13 @@ def _agreement_item(agreement: Any, *, own_party: str, own_user_ids: set[int]) -
 # --- a client -------------------------------------------------------------------------------
 
 
-def client_contents(client: Any, *, progress: Reading | None = None) -> Contents:
+def client_contents(client: Any, *, progress: Reading | None = None, only: Collection[str] | None = None) -> Contents:
     """Everything held on one client (issue 7): identity, engagements, agreements and signatures,
     consents, sessions, notes (private ones too: they are the client's personal data), shared
     documents, reports and their versions, feedback at the agreed anonymity with no source named,
     disclosures about them, complaints, testimonials and other marketing uses of them, the access log of
-    their records, and their requests."""
+    their records, and their requests. ``only``: the keys of the sections to read (portability reads
+    what the client gave, and nothing it leaves out is read at all)."""
     from complaints.models import Complaint
     from confidentiality.models import AuditEvent, User
     from consent.models import Agreement, ConsentRecord, FeedbackAnonymity
@@ -539,25 +540,26 @@ def client_contents(client: Any, *, progress: Reading | None = None) -> Contents
             _request_items(SubjectAccessRequest.objects.filter(client=client)),
         )
 
-    steps: list[Callable[[], Section]] = [
-        identity,
-        engagement_items,
-        agreements,
-        consents,
-        sessions,
-        notes,
-        documents,
-        reports,
-        feedback_items,
-        unsolicited_feedback_items,
-        disclosures,
-        complaints,
-        testimonials,
-        access_log,
-        requests,
+    keyed: list[tuple[str, Callable[[], Section]]] = [
+        ("identity", identity),
+        ("engagements", engagement_items),
+        ("agreements", agreements),
+        ("consents", consents),
+        ("sessions", sessions),
+        ("notes", notes),
+        ("documents", documents),
+        ("reports", reports),
+        ("feedback", feedback_items),
+        ("unsolicited_feedback", unsolicited_feedback_items),
+        ("disclosures", disclosures),
+        ("complaints", complaints),
+        ("testimonials", testimonials),
+        ("access_log", access_log),
+        ("subject_access_requests", requests),
         # A private client pays for their own coaching: the invoices to them are theirs.
-        *_finance_steps(None, [e for e in engagements if e.organisation_id is None]),
+        *(("invoices", step) for step in _finance_steps(None, [e for e in engagements if e.organisation_id is None])),
     ]
+    steps = [step for key, step in keyed if only is None or key in only]
     for number, step in enumerate(steps):
         section = step()
         contents.sections.append(section)
@@ -835,6 +837,10 @@ def _request_items(rows: Any) -> list[dict[str, Any]]:
 
 
 def contents_for(request: Any, *, progress: Reading | None = None) -> Contents:
+    if request.right == "portability":
+        from rights.portability import SECTIONS
+
+        return client_contents(request.client, progress=progress, only=SECTIONS)
     if request.subject_kind == "client":
         return client_contents(request.client, progress=progress)
     return organisation_contents(request.organisation, contact=request.requester, progress=progress)
@@ -1027,7 +1033,11 @@ def build(request: Any, export: Any, *, blob_name: str, progress: Progress) -> B
     contents = contents_for(request, progress=reading)
     generated_at = timezone.now()
     if request.right == "portability":
-        return _build_portable(request, export, contents, generated_at, blob_name=blob_name, progress=progress)
+        from rights import portability
+
+        progress(60, "Writing the machine-readable file")
+        entries = portability.entries(contents, request, generated_at)
+        return _sealed_zip(export, contents, generated_at, blob_name=blob_name, progress=progress, write=entries)
     document = {
         "format": FORMAT,
         "request": {"reference": request.reference, "received_on": request.received_on},
@@ -1040,6 +1050,41 @@ def build(request: Any, export: Any, *, blob_name: str, progress: Progress) -> B
         "rights/sar_export_pdf.html", pdf_context(contents, request, generated_at), reader=request.requester
     )
     progress(45, "Adding the documents")
+
+    def write(add: Callable[[str, bytes], None]) -> None:
+        nonlocal pdf
+        about = "about you" if request.subject_kind == "client" else f"about {contents.subject_name}"
+        add(
+            "README.txt",
+            README.format(
+                about=about,
+                reference=request.reference,
+                received=day(request.received_on),
+                generated=moment(generated_at),
+            ).encode(),
+        )
+        add("information.json", json.dumps(document, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False).encode())
+        add("information.pdf", pdf)
+        del pdf
+        total = max(1, len(contents.files))
+        for number, entry in enumerate(contents.files):
+            add(entry.path, entry.load())
+            progress(45 + (number + 1) * 50 // total, "Adding the documents")
+
+    return _sealed_zip(export, contents, generated_at, blob_name=blob_name, progress=progress, write=write)
+
+
+def _sealed_zip(
+    export: Any,
+    contents: Contents,
+    generated_at: Any,
+    *,
+    blob_name: str,
+    progress: Progress,
+    write: Callable[[Callable[[str, bytes], None]], None],
+) -> Built:
+    """Write the ZIP (``write`` adds its entries) into the sealing stream, store the sealed copy, and
+    say what it holds (counts only)."""
     stamp = timezone.localtime(generated_at).timetuple()[:6]
     with tempfile.TemporaryFile() as sealed_file:
         writer = SealingWriter(sealed_file, key_id=export.data_key_id, export_id=export.pk)
@@ -1048,23 +1093,7 @@ def build(request: Any, export: Any, *, blob_name: str, progress: Progress) -> B
             def add(path: str, data: bytes) -> None:
                 archive.writestr(zipfile.ZipInfo(path, date_time=stamp), data, compress_type=zipfile.ZIP_DEFLATED)
 
-            about = "about you" if request.subject_kind == "client" else f"about {contents.subject_name}"
-            add(
-                "README.txt",
-                README.format(
-                    about=about,
-                    reference=request.reference,
-                    received=day(request.received_on),
-                    generated=moment(generated_at),
-                ).encode(),
-            )
-            add("information.json", json.dumps(document, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False).encode())
-            add("information.pdf", pdf)
-            del pdf
-            total = max(1, len(contents.files))
-            for number, entry in enumerate(contents.files):
-                add(entry.path, entry.load())
-                progress(45 + (number + 1) * 50 // total, "Adding the documents")
+            write(add)
         writer.finish()
         progress(96, "Storing the copy")
         sealed_file.seek(0)
@@ -1074,52 +1103,4 @@ def build(request: Any, export: Any, *, blob_name: str, progress: Progress) -> B
             raise RuntimeError("The storage renamed the export.")
     manifest = contents.manifest()
     manifest["zip_bytes"] = writer.size
-    return Built(blob_name=blob_name, size=writer.size, sha256=writer.sha256, manifest=manifest)
-
-
-def _build_portable(
-    request: Any, export: Any, contents: Contents, generated_at: Any, *, blob_name: str, progress: Progress
-) -> Built:
-    """Portability: the client's own information as one JSON file and its schema (``rights.portability``)."""
-    from rights import portability
-
-    document = portability.document(contents, request, generated_at)
-    progress(60, "Writing the machine-readable file")
-    stamp = timezone.localtime(generated_at).timetuple()[:6]
-    with tempfile.TemporaryFile() as sealed_file:
-        writer = SealingWriter(sealed_file, key_id=export.data_key_id, export_id=export.pk)
-        with zipfile.ZipFile(writer, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for path, data in (
-                (
-                    "README.txt",
-                    portability.README.format(
-                        reference=request.reference,
-                        received=day(request.received_on),
-                        generated=moment(generated_at),
-                        data=portability.DATA_FILE,
-                        schema=portability.SCHEMA_FILE,
-                    ),
-                ),
-                (portability.DATA_FILE, json.dumps(document, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)),
-                (portability.SCHEMA_FILE, json.dumps(portability.schema(), indent=2)),
-            ):
-                archive.writestr(
-                    zipfile.ZipInfo(path, date_time=stamp), data.encode(), compress_type=zipfile.ZIP_DEFLATED
-                )
-        writer.finish()
-        progress(96, "Storing the file")
-        sealed_file.seek(0)
-        stored = default_storage.save(blob_name, File(sealed_file))
-        if stored != blob_name:
-            default_storage.delete(stored)
-            raise RuntimeError("The storage renamed the export.")
-    held = {key: len(items) for key, items in document.items() if isinstance(items, list)}
-    manifest = {
-        "sections": [
-            {"key": s.key, "title": s.title, "count": held[s.key]} for s in contents.sections if s.key in held
-        ],
-        "files": 0,
-        "file_bytes": 0,
-        "zip_bytes": writer.size,
-    }
     return Built(blob_name=blob_name, size=writer.size, sha256=writer.sha256, manifest=manifest)

@@ -12,6 +12,8 @@ the same ZIP and published at ``/subject-access/portability-schema.json`` for an
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from typing import Any
 
 FORMAT = "data-portability/1"
@@ -82,3 +84,27 @@ def document(contents: Any, request: Any, generated_at: Any) -> dict[str, Any]:
         "request": {"reference": request.reference, "received_on": request.received_on},
         **{key: held.get(key, []) for key in SECTIONS},
     }
+
+
+def entries(contents: Any, request: Any, generated_at: Any) -> Callable[[Callable[[str, bytes], None]], None]:
+    """What the ZIP holds (``exports._sealed_zip`` calls it with the function that adds an entry)."""
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    from confidentiality.dates import day, moment
+
+    def write(add: Callable[[str, bytes], None]) -> None:
+        readme = README.format(
+            reference=request.reference,
+            received=day(request.received_on),
+            generated=moment(generated_at),
+            data=DATA_FILE,
+            schema=SCHEMA_FILE,
+        )
+        add("README.txt", readme.encode())
+        data = json.dumps(
+            document(contents, request, generated_at), cls=DjangoJSONEncoder, indent=2, ensure_ascii=False
+        )
+        add(DATA_FILE, data.encode())
+        add(SCHEMA_FILE, json.dumps(schema(), indent=2).encode())
+
+    return write

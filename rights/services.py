@@ -280,12 +280,13 @@ def _checked_right(right: Any, details: Any, *, organisation: Any, role: Role | 
     if right not in Right.values:
         raise ValidationError({"right": "Choose one of the rights listed."})
     right = Right(right)
-    if right != Right.ACCESS and (organisation is not None or role == Role.SPONSOR):
+    for_organisation = organisation is not None or role == Role.SPONSOR
+    if right != Right.ACCESS and for_organisation:
         raise ValidationError(
             {"right": "An organisation may ask for a copy of its information; the other rights are a person's own."}
         )
     details = (details or "").strip() if isinstance(details, str) else ""
-    if details and (organisation is not None or role == Role.SPONSOR):
+    if details and for_organisation:
         # What a person asks is kept encrypted under their own key; an organisation has none, and
         # its copy needs no explanation.
         raise ValidationError(
@@ -365,6 +366,11 @@ def earlier_values_of(request: SubjectAccessRequest) -> list[tuple[str, str, str
     return sorted(rows, key=lambda row: row[2])
 
 
+def corrected_labels(request: SubjectAccessRequest) -> list[str]:
+    """The details corrected for ``request`` (each once), as the letter and the API name them."""
+    return sorted({label for label, _value, _when in earlier_values_of(request)})
+
+
 @transaction.atomic
 def right_answer(*, actor: User, request: SubjectAccessRequest, outcome: str) -> SubjectAccessRequest:
     """Answer a request under a right other than access (access is answered by releasing the copy):
@@ -394,11 +400,6 @@ def right_answer(*, actor: User, request: SubjectAccessRequest, outcome: str) ->
 
 def letter_context(request: SubjectAccessRequest) -> dict[str, Any]:
     """What the outcome letter says. The caller loads the client's key and audits the download."""
-    import json
-
-    corrected = []
-    if request.earlier_values and request.client is not None:
-        corrected = [CORRECTABLE[field] for field in json.loads(request.earlier_values) if field in CORRECTABLE]
     refused = request.state == State.REFUSED
     return {
         "sar": request,
@@ -408,7 +409,7 @@ def letter_context(request: SubjectAccessRequest) -> dict[str, Any]:
         "refused": refused,
         "dated": request.refused_at if refused else request.answered_at,
         "signed_by": request.refused_by if refused else request.answered_by,
-        "corrected": corrected,
+        "corrected": corrected_labels(request),
     }
 
 
