@@ -54,7 +54,6 @@ class SubjectAccessRequestSerializer(serializers.Serializer[SubjectAccessRequest
     extension_reason = serializers.CharField(read_only=True)
     state = serializers.CharField(read_only=True)
     state_text = serializers.CharField(read_only=True)
-    refusal_reason = serializers.CharField(read_only=True)
     answered_at = serializers.DateTimeField(read_only=True, allow_null=True)
     released_at = serializers.DateTimeField(read_only=True, allow_null=True)
     overdue = serializers.SerializerMethodField()
@@ -83,6 +82,7 @@ class RequestDetailSerializer(SubjectAccessRequestSerializer):
 
     details = serializers.CharField(read_only=True, allow_null=True, help_text="What the client asked.")
     outcome = serializers.CharField(read_only=True, allow_null=True, help_text="What the practice did.")
+    refusal_reason = serializers.CharField(source="refusal_text", read_only=True, help_text="Why it was refused.")
     corrected = serializers.SerializerMethodField(help_text="The details corrected for a correction request.")
 
     def get_corrected(self, obj: SubjectAccessRequest) -> list[str]:

@@ -829,7 +829,7 @@ def _request_items(rows: Any) -> list[dict[str, Any]]:
             "extended_by_months": r.extension_months,
             "extension_reason": r.extension_reason,
             "state": r.get_state_display(),
-            "refusal_reason": r.refusal_reason,
+            "refusal_reason": r.refusal_text,
             "released_at": r.released_at,
         }
         for r in rows.order_by("created_at")

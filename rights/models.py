@@ -99,6 +99,8 @@ class SubjectAccessRequest(models.Model):
     extension_notified_at = models.DateTimeField(null=True, blank=True)
     deadline_on = models.DateField(help_text="The date the answer is due: the due date, or the extended one.")
     state = models.CharField(max_length=12, choices=State.choices, default=State.RECEIVED)
+    # An organisation's refusal reason (an organisation is no data subject and has no key of its own);
+    # a client's is ``refusal``, encrypted under their key: it may repeat what they asked.
     refusal_reason = models.CharField(max_length=1000, blank=True)
     refused_at = models.DateTimeField(null=True, blank=True)
     refused_by = models.ForeignKey(
@@ -118,6 +120,9 @@ class SubjectAccessRequest(models.Model):
     )
     earlier_values = EncryptedTextField(
         key_from="client", null=True, blank=True, help_text="A correction's earlier values (JSON: field to value)."
+    )
+    refusal = EncryptedTextField(
+        key_from="client", null=True, blank=True, help_text="Why a client's request was refused: the letter says it."
     )
 
     # Its label before it moved app: ciphertexts and the audit chain hold it.
@@ -143,6 +148,11 @@ class SubjectAccessRequest(models.Model):
                 name="subject_access_only_a_client_has_the_other_rights",
                 condition=Q(right="access") | Q(subject_kind="client"),
             ),
+            # A client's refusal reason never in plain text: ``refusal`` holds it, encrypted.
+            models.CheckConstraint(
+                name="subject_access_a_clients_refusal_is_encrypted",
+                condition=Q(subject_kind="organisation") | Q(refusal_reason=""),
+            ),
         ]
         indexes = [
             models.Index(fields=["state", "deadline_on"]),
@@ -160,6 +170,13 @@ class SubjectAccessRequest(models.Model):
     @property
     def right_name(self) -> str:
         return RIGHT_NAMES[Right(self.right)]
+
+    @property
+    def refusal_text(self) -> str:
+        """Why the request was refused: a client's, decrypted; an organisation's, as stored."""
+        if self.client_id is not None:
+            return self.refusal or ""
+        return self.refusal_reason
 
     @property
     def makes_a_copy(self) -> bool:

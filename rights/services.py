@@ -479,10 +479,13 @@ def subject_access_refuse(*, actor: User, request: SubjectAccessRequest, reason:
         raise ValidationError("This request is already closed.")
     reason = _required_text(reason, field="reason", most=REFUSAL_MAX_CHARS, asked="Give the reason for refusing")
     locked.state = State.REFUSED
-    locked.refusal_reason = reason
+    if locked.client_id is not None:
+        locked.refusal = reason
+    else:
+        locked.refusal_reason = reason
     locked.refused_at = timezone.now()
     locked.refused_by = actor
-    locked.save(update_fields=["state", "refusal_reason", "refused_at", "refused_by"])
+    locked.save(update_fields=["state", "refusal", "refusal_reason", "refused_at", "refused_by"])
     export = SubjectAccessExport.objects.filter(request=locked).first()
     if export is not None:
         _delete_export(export)

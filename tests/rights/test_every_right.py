@@ -427,3 +427,48 @@ class TestErasurePreview:
         assert "Must stay, and why" in page and "Quillfeather" not in page
         mine = world.http("client").get(reverse("subject_access:detail", args=[request.pk])).content.decode()
         assert "Must stay, and why" not in mine
+
+
+class TestRefusalReasonSealed:
+    """A refusal's reason may repeat the client's own words: it is encrypted under their key, as
+    what they asked is (it was stored in plain text)."""
+
+    def test_it_stores_a_clients_refusal_reason_encrypted_and_reads_it_everywhere(self, world: World) -> None:
+        reason = "Your objection names the feedback Okonkwo gave, which we hold under our contract with you."
+        request = ask(world, "objection", "Stop using the feedback Okonkwo gave.")
+        sar.subject_access_refuse(actor=world.people["admin"], request=request, reason=reason)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT * FROM retention_subjectaccessrequest")
+            stored = " ".join(str(value) for row in cursor.fetchall() for value in row)
+        assert "Okonkwo" not in stored
+        request.refresh_from_db()
+        assert request.refusal_text == reason
+        assert reason in world.http("client").get(reverse("subject_access:detail", args=[request.pk])).content.decode()
+        detail = world.api("admin").get(f"/api/v1/subject-access-requests/{request.pk}/").json()
+        assert detail["refusal_reason"] == reason
+        html = render_to_string("rights/letter_pdf.html", {**sar.letter_context(request), "practice": _practice()})
+        assert reason in html
+
+    def test_an_organisations_refusal_reason_is_kept_as_before(self, world: World) -> None:
+        request = sar.subject_access_request_open(actor=world.people["sponsor"])
+        sar.subject_access_refuse(actor=world.people["admin"], request=request, reason="Identity not confirmed.")
+        request.refresh_from_db()
+        assert request.refusal_text == "Identity not confirmed." and request.refusal is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_encrypts_a_refusal_reason_stored_in_plain_text(world: World) -> None:
+    """rights 0003 both ways: undone, the reason is back in plain text; done again, it is encrypted
+    under the client's key and reads as before."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    reason = "Refused: the feedback Okonkwo gave is held under our contract with you."
+    request = ask(world, "objection", "Stop using the feedback Okonkwo gave.")
+    sar.subject_access_refuse(actor=world.people["admin"], request=request, reason=reason)
+    executor = MigrationExecutor(connection)
+    executor.migrate([("rights", "0002_every_right")])
+    assert raw_column(request, "refusal_reason") == reason
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())  # every app back at its latest
+    assert raw_column(request, "refusal_reason") == "" and "Okonkwo" not in raw_column(request, "refusal")
+    assert SubjectAccessRequest.objects.get(pk=request.pk).refusal_text == reason

@@ -425,7 +425,7 @@ class TestRefusal:
         Notice.objects.all().delete()
         sar.subject_access_refuse(actor=world.people["admin"], request=request, reason="Identity not confirmed.")
         request.refresh_from_db()
-        assert request.state == "refused" and request.refusal_reason == "Identity not confirmed."
+        assert request.state == "refused" and request.refusal_text == "Identity not confirmed."
         assert not SubjectAccessExport.objects.exists() and not DataKey.objects.filter(pk=key_id).exists()
         assert Notice.objects.filter(user=world.people["client"]).count() == 1
         page = world.http("client").get(reverse("subject_access:detail", args=[request.pk])).content.decode()
