@@ -491,6 +491,12 @@ RETENTION_SIGN_IN_DAYS = env_int("RETENTION_SIGN_IN_DAYS", 90, minimum=7, maximu
 RETENTION_BATCH_SIZE = env_int("RETENTION_BATCH_SIZE", 2000, minimum=1, maximum=10000)
 RETENTION_LEASE_SECONDS = env_int("RETENTION_LEASE_SECONDS", 15 * 60, minimum=30, maximum=24 * 3600)
 RETENTION_WARNING_DAYS = env_int("RETENTION_WARNING_DAYS", 7, minimum=1, maximum=60)
+# After an erasure is carried out, the client's own record (name, contact details, sign-in) stays
+# this many days, so they can sign in and read the letter that says what was deleted and kept.
+RETENTION_ERASED_CLIENT_DAYS = env_int("RETENTION_ERASED_CLIENT_DAYS", 30, minimum=0, maximum=365)
+# What carries out an erasure: the rights app answers the request, the retention engine deletes
+# (retention sits above rights, so rights names it here rather than importing it).
+RIGHTS_ERASER = "retention.erasure.erase_client"
 # Receipts are also written here, outside the database, so a restored backup can be swept
 # again (retention_reapply). In production keep it on storage the database backups do not restore.
 RETENTION_JOURNAL = Path(env_str("RETENTION_JOURNAL", str(VAR_DIR / "retention" / "receipts.jsonl")) or "")

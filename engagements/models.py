@@ -56,6 +56,11 @@ class Client(models.Model):
     contact_email = EncryptedTextField(key_from="self", blank=True)
     phone = EncryptedTextField(key_from="self", blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    erased_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the client's erasure was carried out: their own record goes once nothing keeps it.",
+    )
 
     class Meta:
         ordering = ["created_at"]

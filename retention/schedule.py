@@ -234,6 +234,23 @@ RULES: list[Rule] = [
         note="after the later of: their last engagement's files were deleted, their last complaint closed.",
     ),
     Rule(
+        # UK GDPR art. 17: an erasure carried out deletes the engagements it can at once
+        # (retention.erasure); the client's own record follows once nothing keeps it, a few days
+        # later, so that they can still sign in and read the letter saying what went and what stays.
+        key="erased_client_record",
+        title="The personal details of a client whose erasure was carried out, with their client-wide "
+        "consents, complaints and requests; their portal login is closed",
+        root="engagements.client",
+        kept_on=_client_complaint,
+        anchor="erased_at",
+        days=_days("RETENTION_ERASED_CLIENT_DAYS"),
+        base=lambda: Q(erased_at__isnull=False),
+        not_held=_client_not_held,
+        blocking=("engagements.engagement",),
+        shred_key="data_key_id",
+        note="after their erasure was carried out, once nothing else keeps them (time to read the letter).",
+    ),
+    Rule(
         key="breaches",
         title="Closed entries of the breach register",
         root="confidentiality.breach",

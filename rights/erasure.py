@@ -6,8 +6,8 @@ testimonials) and what must stay, with the reason the outcome letter gives the p
 records (five years after their date, policy 000), a legal hold, a disclosure made under a legal
 requirement or in serious danger, an open complaint, and an engagement still in progress.
 
-Not built yet: deleting through the retention engine on approval. Today the administrator answers
-by hand, with the letter.
+Answering the request carries the erasure out (``retention.erasure``, through the retention engine)
+and the letter says what went, what stays and why.
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 import access
 from confidentiality.audit import audit_record
@@ -384,9 +385,15 @@ def right_answer(*, actor: User, request: SubjectAccessRequest, outcome: str) ->
         raise ValidationError("This request is already closed.")
     outcome = _required_text(outcome, field="outcome", most=OUTCOME_MAX_CHARS, asked="Say what the practice did")
     locked.state = State.COMPLETED
-    locked.outcome = outcome
     locked.answered_at = timezone.now()
     locked.answered_by = actor
+    if locked.right == Right.ERASURE:
+        # Answering an erasure carries it out, in this transaction: the answer can never say
+        # "deleted" of what is still there. The letter adds what went, what stays and why.
+        locked.save(update_fields=["state", "answered_at", "answered_by"])
+        carried_out = import_string(settings.RIGHTS_ERASER)(actor=actor, request=locked)
+        outcome = f"{outcome}\n\n{carried_out}"
+    locked.outcome = outcome
     locked.save(update_fields=["state", "outcome", "answered_at", "answered_by"])
     _audit(actor, "rights.answer", locked, right=locked.right)
     resolve(about("subject_access.answer", locked))

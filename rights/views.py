@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -251,6 +252,7 @@ def _detail(request: SignedInRequest, item: SubjectAccessRequest, status: int = 
         "answer_form": forms.get("answer_form") or AnswerForm(),
         # Before answering an erasure: what would go, and what must stay and why (counts, one query).
         "erasure": _erasure_preview(item) if is_admin and item.is_open and item.right == Right.ERASURE else None,
+        "erased_client_days": settings.RETENTION_ERASED_CLIENT_DAYS,
     }
     return render(request, "rights/sar_detail.html", context, status=status)
 
