@@ -234,6 +234,8 @@ def engagement_access_for(user: User, engagement: Engagement) -> frozenset[Engag
     if role is None:
         return frozenset()
     if role == Role.ADMIN:
+        if engagement.restricted:
+            return KEPT_WHILE_RESTRICTED
         return frozenset({EngagementAccess.VIEW, EngagementAccess.READ_RELEASED})
     if role not in (Role.COACH, Role.CLIENT, Role.SPONSOR):
         return frozenset()
@@ -243,6 +245,8 @@ def engagement_access_for(user: User, engagement: Engagement) -> frozenset[Engag
         granted = frozenset(a for a in EngagementAccess if a.value in codenames)
         if role in (Role.CLIENT, Role.SPONSOR) and engagement.status == _closed_status():
             granted &= KEPT_AFTER_CLOSE
+        if engagement.restricted:
+            granted &= KEPT_WHILE_RESTRICTED
         cache[engagement.pk] = granted
     return cache[engagement.pk]
 
@@ -254,6 +258,11 @@ def engagement_access_for(user: User, engagement: Engagement) -> frozenset[Engag
 # a copy of everything: retention/subject_access.py). Working material (shared notes, documents
 # shared with the client, sessions, feedback, reports under review) is no longer theirs to browse.
 KEPT_AFTER_CLOSE = frozenset({EngagementAccess.VIEW, EngagementAccess.READ_RELEASED})
+
+# UK GDPR arts. 18 and 21: while the client's restriction or objection stands, their records are
+# kept and read by no one: the engagement's own record (and the reason, on its page) is all that
+# is left to anyone, coaches included (engagements/restrictions.py).
+KEPT_WHILE_RESTRICTED = frozenset({EngagementAccess.VIEW})
 
 
 def _closed_status() -> str:
@@ -397,7 +406,7 @@ def can_write_confidential(user: User, engagement: Engagement) -> bool:
 def can_see_sessions(user: User, engagement: Engagement) -> bool:
     """Sessions are dates and durations: the coaches, the client and the administrator."""
     if role_of(user) == Role.ADMIN:
-        return True
+        return not engagement.restricted
     return has_engagement_access(user, engagement, EngagementAccess.READ_SHARED)
 
 

@@ -289,6 +289,11 @@ def agreement_missing(engagement: Any) -> list[str]:
     return missing
 
 
+# UK GDPR arts. 18 and 21 (engagements/restrictions.py): the client's records are kept, not used.
+PROCESSING_RESTRICTED = (
+    "Processing of the client's records is paused at their request (a restriction or an objection): "
+    "nothing can be made or read here until the administrator lifts it."
+)
 CONSENT_WITHDRAWN = (
     "The client has withdrawn their consent to the practice holding their information, so the "
     "engagement is paused: nothing more can be recorded or sent until they give it again."
@@ -300,6 +305,8 @@ def work_blockers(engagement: Any) -> list[str]:
     feedback request, release): the agreement signed by everyone (policy 003: agreed before coaching
     starts) and the client's consent to hold their information (policy 002). Empty when work may go on."""
     blockers = []
+    if engagement.restricted:
+        blockers.append(PROCESSING_RESTRICTED)
     if not has_active_consent(engagement.client, ConsentRecord.Kind.BASIC_INFORMATION):
         blockers.append(CONSENT_WITHDRAWN)
     return blockers + agreement_missing(engagement)
@@ -308,8 +315,9 @@ def work_blockers(engagement: Any) -> list[str]:
 def require_work_allowed(engagement: Any, what: str) -> None:
     """Refuse new work of kind ``what`` (e.g. "notes") while anything in ``work_blockers`` stands."""
     blockers = work_blockers(engagement)
-    if CONSENT_WITHDRAWN in blockers:
-        raise ValidationError(CONSENT_WITHDRAWN)
+    for refusal in (PROCESSING_RESTRICTED, CONSENT_WITHDRAWN):
+        if refusal in blockers:
+            raise ValidationError(refusal)
     if blockers:
         raise ValidationError(f"No {what} can be made until everyone has signed the agreement. " + " ".join(blockers))
 

@@ -97,6 +97,12 @@ class Engagement(models.Model):
         default=False,
         help_text="Paused because the client withdrew consent to hold their information; giving it again resumes it.",
     )
+    # Kept with the engagement (not read through the client) so that the access policy decides
+    # from the row it has: ``engagements.restrictions`` writes it for all the client's engagements.
+    restricted = models.BooleanField(
+        default=False,
+        help_text="Processing paused by a restriction or an objection of the client's: kept, read by no one.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     version = models.PositiveIntegerField(default=1, help_text="Bumped on every change, to refuse stale edits.")
 
@@ -311,3 +317,39 @@ class BreakGlassGrant(models.Model):
 
     def __str__(self) -> str:
         return f"Break-glass grant {str(self.id)[:8]}"
+
+
+class ProcessingRestriction(models.Model):
+    """Processing of a client's records paused, under their right to restriction (UK GDPR art. 18)
+    or to object (art. 21), until the administrator lifts it. While it stands the records are kept
+    and read by no one (``access.engagement_access_for``): not the coaches, the sponsor or the
+    administrator. The client still has their own records through a subject-access copy, and a
+    break-glass grant (legal claims, someone's safety: art. 18(2)) still reaches one note."""
+
+    class Right(models.TextChoices):
+        RESTRICTION = "restriction", "Restriction"
+        OBJECTION = "objection", "Objection"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="processing_restrictions")
+    right = models.CharField(max_length=12, choices=Right.choices)
+    request_reference = models.CharField(max_length=20, help_text="The request it answers, e.g. SAR-1A2B3C4D.")
+    reason = EncryptedTextField(key_from="client", help_text="Why processing is paused: the engagement shows it.")
+    placed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    placed_at = models.DateTimeField(default=timezone.now)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lift_reason = EncryptedTextField(key_from="client", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-placed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client"], condition=models.Q(lifted_at__isnull=True), name="one_standing_restriction_a_client"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Restriction {self.request_reference}"

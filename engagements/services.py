@@ -33,6 +33,7 @@ from consent.services import (
     tell_sponsors_of_pause,
 )
 from engagements.models import Client, Engagement, EngagementMember, Organisation, SponsorContact
+from engagements.restrictions import restricted_on_creation
 
 if TYPE_CHECKING:
     from confidentiality.models import User
@@ -218,6 +219,7 @@ def engagement_create(
         starts_on=starts_on,
         ends_on=ends_on,
         status=status,
+        restricted=restricted_on_creation(client),
     )
     engagement.full_clean()
     engagement.save()

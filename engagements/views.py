@@ -21,7 +21,7 @@ from confidentiality.forms import act_on, errors_to_form
 from confidentiality.roles import Role
 from consent import forms as consent_forms
 from consent import services as consent_services
-from engagements import forms, selectors, services
+from engagements import forms, restrictions, selectors, services
 from engagements.models import Engagement
 
 if TYPE_CHECKING:
@@ -111,10 +111,17 @@ def _detail_page(
         "can_change": can_change,
         "closes_itself_on": services.closes_itself_on(engagement) if is_coach or role == Role.ADMIN else None,
         "refused": refused,
+        # Why nothing can be read or made here (arts. 18, 21): the practice and the client read the
+        # reason; a sponsor learns only that the engagement is paused, as for any pause.
+        "restriction": restrictions.standing_restriction(engagement.client)
+        if engagement.restricted and role != Role.SPONSOR
+        else None,
         **offered,
     }
     if notes or documents:
         load_data_keys([engagement.data_key_id])
+    if context["restriction"] is not None:
+        load_data_keys([engagement.client.data_key_id])
     return render(request, "engagements/engagement_detail.html", context)
 
 

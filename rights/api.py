@@ -84,9 +84,16 @@ class RequestDetailSerializer(SubjectAccessRequestSerializer):
     outcome = serializers.CharField(read_only=True, allow_null=True, help_text="What the practice did.")
     refusal_reason = serializers.CharField(source="refusal_text", read_only=True, help_text="Why it was refused.")
     corrected = serializers.SerializerMethodField(help_text="The details corrected for a correction request.")
+    processing_paused = serializers.SerializerMethodField(
+        help_text="Restriction or objection: whether processing of the client's records is paused now."
+    )
 
     def get_corrected(self, obj: SubjectAccessRequest) -> list[str]:
         return sar.corrected_labels(obj)
+
+    def get_processing_paused(self, obj: SubjectAccessRequest) -> bool:
+        restriction = sar.restriction_of(obj)
+        return restriction is not None and restriction.lifted_at is None
 
 
 class OpenSerializer(serializers.Serializer[Any]):
@@ -268,5 +275,42 @@ class SubjectAccessCorrectView(APIView):
         client = item.client
         current = {field: getattr(client, field) or "" for field in sar.CORRECTABLE} if client is not None else {}
         sar.rectification_apply(actor=request.user, request=item, corrected={**current, **incoming.validated_data})
+        item.refresh_from_db()
+        return Response(RequestDetailSerializer(item).data)
+
+
+class RestrictSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(max_length=1000, help_text="Why processing is paused: the engagements show it.")
+
+
+class LiftSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(max_length=1000, help_text="Why processing may start again: the client is told.")
+
+
+@extend_schema(tags=["subject access"])
+class SubjectAccessRestrictView(APIView):
+    """The administrator pauses the processing of the client's records for a restriction or an
+    objection: their engagements are kept and read by no one until it is lifted."""
+
+    @extend_schema(request=RestrictSerializer, responses={200: RequestDetailSerializer})
+    def post(self, request: SignedInApiRequest, pk: str) -> Response:
+        item = _run(request, pk)
+        incoming = RestrictSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        sar.restriction_place(actor=request.user, request=item, reason=incoming.validated_data["reason"])
+        item.refresh_from_db()
+        return Response(RequestDetailSerializer(item).data)
+
+
+@extend_schema(tags=["subject access"])
+class SubjectAccessLiftView(APIView):
+    """The administrator lifts the restriction placed for this request; the client is told why."""
+
+    @extend_schema(request=LiftSerializer, responses={200: RequestDetailSerializer})
+    def post(self, request: SignedInApiRequest, pk: str) -> Response:
+        item = _run(request, pk)
+        incoming = LiftSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        sar.restriction_lift(actor=request.user, request=item, reason=incoming.validated_data["reason"])
         item.refresh_from_db()
         return Response(RequestDetailSerializer(item).data)

@@ -30,4 +30,14 @@ urlpatterns = [
         api.SubjectAccessCorrectView.as_view(),
         name="api_subject_access_correct",
     ),
+    path(
+        "subject-access-requests/<uuid:pk>/restrict/",
+        api.SubjectAccessRestrictView.as_view(),
+        name="api_subject_access_restrict",
+    ),
+    path(
+        "subject-access-requests/<uuid:pk>/lift/",
+        api.SubjectAccessLiftView.as_view(),
+        name="api_subject_access_lift",
+    ),
 ]

@@ -150,3 +150,22 @@ class AnswerForm(forms.Form):
         help_text="The requester reads this in the outcome letter, which also tells them of their right to "
         "complain to the regulator. Say what was done, what was not and why.",
     )
+
+
+class RestrictForm(forms.Form):
+    reason = forms.CharField(
+        label="Why processing is paused",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        help_text="The coaches and the client read this on the engagement's page; a sponsor reads only that it "
+        "is paused.",
+    )
+
+
+class LiftForm(forms.Form):
+    lift_reason = forms.CharField(
+        label="Why processing may start again",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        help_text="The client is told, with this reason.",
+    )

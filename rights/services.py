@@ -405,6 +405,64 @@ def right_answer(*, actor: User, request: SubjectAccessRequest, outcome: str) ->
     return _refresh(request, locked)
 
 
+# --- restriction and objection: processing paused until lifted (arts. 18, 21) ---------------------
+
+PAUSES = (Right.RESTRICTION, Right.OBJECTION)
+
+
+def restriction_of(request: SubjectAccessRequest) -> Any:
+    """The restriction placed for this request, standing or lifted, if any."""
+    from engagements.models import ProcessingRestriction
+
+    if request.right not in PAUSES or request.client_id is None:
+        return None
+    return ProcessingRestriction.objects.filter(
+        client_id=request.client_id, request_reference=request.reference
+    ).first()
+
+
+@transaction.atomic
+def restriction_place(*, actor: User, request: SubjectAccessRequest, reason: str) -> Any:
+    """Pause the processing of the client's records while their restriction (or objection) is
+    considered or stands: every engagement of theirs is kept and read by no one until lifted."""
+    from engagements.restrictions import processing_restrict
+
+    _require_runner(actor)
+    locked = _locked(request)
+    if locked.right not in PAUSES or locked.client is None:
+        raise ValidationError("Processing is paused for a request to restrict it, or an objection.")
+    if restriction_of(locked) is not None:
+        raise ValidationError("Processing was already paused for this request.")
+    restriction = processing_restrict(
+        actor=actor, client=locked.client, right=locked.right, request_reference=locked.reference, reason=reason
+    )
+    notify(
+        users=[locked.requester],
+        text=f"Processing of your information is paused, as you asked ({locked.reference}).",
+        link=_link(locked),
+    )
+    return restriction
+
+
+@transaction.atomic
+def restriction_lift(*, actor: User, request: SubjectAccessRequest, reason: str) -> Any:
+    """Lift it; the client is told, with the reason (art. 18(3))."""
+    from engagements.restrictions import processing_lift
+
+    _require_runner(actor)
+    locked = _locked(request)
+    restriction = restriction_of(locked)
+    if restriction is None:
+        raise ValidationError("Processing was not paused for this request.")
+    lifted = processing_lift(actor=actor, restriction=restriction, reason=reason)
+    notify(
+        users=[locked.requester],
+        text=f"The restriction you asked for ({locked.reference}) is lifted. Sign in to read why.",
+        link=_link(locked),
+    )
+    return lifted
+
+
 def letter_context(request: SubjectAccessRequest) -> dict[str, Any]:
     """What the outcome letter says. The caller loads the client's key and audits the download."""
     refused = request.state == State.REFUSED

@@ -16,6 +16,8 @@ urlpatterns = [
     path("<uuid:pk>/release/", views.request_release, name="release"),
     path("<uuid:pk>/correct/", views.request_correct, name="correct"),
     path("<uuid:pk>/answer/", views.request_answer, name="answer"),
+    path("<uuid:pk>/restrict/", views.request_restrict, name="restrict"),
+    path("<uuid:pk>/lift/", views.request_lift, name="lift"),
     path("<uuid:pk>/letter/", views.request_letter, name="letter"),
     path("<uuid:pk>/download/", views.request_download, name="download"),
 ]

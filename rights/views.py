@@ -33,9 +33,11 @@ from rights.forms import (
     AnswerForm,
     CorrectionForm,
     ExtendForm,
+    LiftForm,
     OnBehalfForm,
     OrganisationChoiceForm,
     RefuseForm,
+    RestrictForm,
     RightForm,
 )
 from rights.models import Right, SubjectAccessExport, SubjectAccessRequest
@@ -218,6 +220,9 @@ def _detail(request: SignedInRequest, item: SubjectAccessRequest, status: int = 
     if is_admin and item.client is not None:
         load_data_keys([item.client.data_key_id])
         audit_client_reads(user=user, clients=[item.client])
+    restriction = sar.restriction_of(item)
+    if restriction is not None and item.client is not None:
+        load_data_keys([item.client.data_key_id])
     now = timezone.now()
     downloadable = (
         access.can_download_subject_access_export(user, item)
@@ -253,6 +258,12 @@ def _detail(request: SignedInRequest, item: SubjectAccessRequest, status: int = 
         # Before answering an erasure: what would go, and what must stay and why (counts, one query).
         "erasure": _erasure_preview(item) if is_admin and item.is_open and item.right == Right.ERASURE else None,
         "erased_client_days": settings.RETENTION_ERASED_CLIENT_DAYS,
+        # Restriction and objection: processing paused until lifted (the client reads it too).
+        "restriction": restriction,
+        "can_restrict": is_admin and item.is_open and item.right in sar.PAUSES and restriction is None,
+        "can_lift": is_admin and restriction is not None and restriction.lifted_at is None,
+        "restrict_form": forms.get("restrict_form") or RestrictForm(),
+        "lift_form": forms.get("lift_form") or LiftForm(),
     }
     return render(request, "rights/sar_detail.html", context, status=status)
 
@@ -378,6 +389,33 @@ def request_answer(request: SignedInRequest, pk: str) -> HttpResponse:
         "answer_form",
         lambda item, data: sar.right_answer(actor=request.user, request=item, outcome=data["outcome"]),
         lambda _: "The request is answered. The requester has been told to read the letter.",
+    )
+
+
+@login_required
+@require_POST
+def request_restrict(request: SignedInRequest, pk: str) -> HttpResponse:
+    """Pause the processing of the client's records for a restriction or an objection."""
+    return _administrators_form(
+        request,
+        pk,
+        RestrictForm,
+        "restrict_form",
+        lambda item, data: sar.restriction_place(actor=request.user, request=item, reason=data["reason"]),
+        lambda _: "Processing of the client's records is paused. Their engagements say why.",
+    )
+
+
+@login_required
+@require_POST
+def request_lift(request: SignedInRequest, pk: str) -> HttpResponse:
+    return _administrators_form(
+        request,
+        pk,
+        LiftForm,
+        "lift_form",
+        lambda item, data: sar.restriction_lift(actor=request.user, request=item, reason=data["lift_reason"]),
+        lambda _: "The restriction is lifted. The client has been told why.",
     )
 
 

@@ -8,12 +8,14 @@ most; an audited read costs three queries (issue 23)."""
 from __future__ import annotations
 
 OVER_BUDGET: dict[str, int] = {
-    "GET retention/ -": 36,
+    # Two queries a retention rule (its counts by month, what holds keep): 36 until the rule for
+    # erased clients' own records joined the schedule (issue 21).
+    "GET retention/ -": 38,
     "GET engagements/<uuid:pk>/ engagementA": 31,
     "GET engagements/<uuid:pk>/ engagementB": 31,
     "GET /api/v1/engagements/{id}/agreement/ engagementA": 27,
     "GET /api/v1/engagements/{id}/agreement/ engagementB": 27,
-    "GET /api/v1/retention/preview/ -": 26,
+    "GET /api/v1/retention/preview/ -": 28,  # 26 before the erased clients' rule (two a rule)
     "GET engagements/reports/<uuid:pk>/ reportdraftA": 24,
     "GET engagements/reports/<uuid:pk>/ reportreleasedA": 24,
     "GET engagements/reports/<uuid:pk>/ reportreleasedB": 24,

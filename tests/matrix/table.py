@@ -359,13 +359,17 @@ GET      subject-access/<uuid:pk>/download/                             sarorgan
 GET      subject-access/<uuid:pk>/download/                             sarorganisationreleasedA 404   404   404   200   404   404   404   404   LOG
 GET      subject-access/<uuid:pk>/download/                             sarclientB             404   404   404   404   404   404   404   404   LOG
 GET      subject-access/<uuid:pk>/                                      sarcorrectionA         404   404   200   404   404   200   404   404   LOG
-GET      subject-access/<uuid:pk>/                                      sarerasureB            404   404   404   404   404   200   404   404   LOG
+GET      subject-access/<uuid:pk>/                                      saransweredB            404   404   404   404   404   200   404   404   LOG
 POST     subject-access/<uuid:pk>/correct/                              sarcorrectionA         404   404   404   404   404   400   404   404   LOG
 POST     subject-access/<uuid:pk>/correct/                              sarcorrectionB         404   404   404   404   404   400   404   404   LOG
 POST     subject-access/<uuid:pk>/answer/                               sarcorrectionA         404   404   404   404   404   400   404   404   LOG
+POST     subject-access/<uuid:pk>/restrict/                             sarcorrectionA         404   404   404   404   404   400   404   404   LOG
+POST     subject-access/<uuid:pk>/lift/                                 sarcorrectionA         404   404   404   404   404   400   404   404   LOG
 POST     subject-access/<uuid:pk>/answer/                               sarcorrectionB         404   404   404   404   404   400   404   404   LOG
-GET      subject-access/<uuid:pk>/letter/                               sarerasureA            404   404   200   404   404   200   404   404   LOG
-GET      subject-access/<uuid:pk>/letter/                               sarerasureB            404   404   404   404   404   200   404   404   LOG
+POST     subject-access/<uuid:pk>/restrict/                             sarcorrectionB         404   404   404   404   404   400   404   404   LOG
+POST     subject-access/<uuid:pk>/lift/                                 sarcorrectionB         404   404   404   404   404   400   404   404   LOG
+GET      subject-access/<uuid:pk>/letter/                               saransweredA            404   404   200   404   404   200   404   404   LOG
+GET      subject-access/<uuid:pk>/letter/                               saransweredB            404   404   404   404   404   200   404   404   LOG
 GET      subject-access/<uuid:pk>/letter/                               sarcorrectionA         404   404   404   404   404   404   404   404   LOG
 GET      subject-access/<uuid:pk>/letter/                               sarclientA             404   404   404   404   404   404   404   404   LOG
 
@@ -818,10 +822,14 @@ GET      /api/v1/subject-access-requests/{id}/                          sarclien
 GET      /api/v1/subject-access-requests/{id}/                          sarorganisationA       404   404   404   200   404   200   404   404   401
 GET      /api/v1/subject-access-requests/{id}/                          sarclientB             404   404   404   404   404   200   404   404   401
 GET      /api/v1/subject-access-requests/{id}/                          sarorganisationreleasedA 404   404   404   200   404   200   404   404   401
-GET      /api/v1/subject-access-requests/{id}/                          sarerasureA            404   404   200   404   404   200   404   404   401
+GET      /api/v1/subject-access-requests/{id}/                          saransweredA            404   404   200   404   404   200   404   404   401
 GET      /api/v1/subject-access-requests/{id}/                          sarcorrectionB         404   404   404   404   404   200   404   404   401
 POST     /api/v1/subject-access-requests/{id}/answer/                   sarcorrectionA         404   404   404   404   404   400   404   404   401
+POST     /api/v1/subject-access-requests/{id}/restrict/                 sarcorrectionA         404   404   404   404   404   400   404   404   401
+POST     /api/v1/subject-access-requests/{id}/lift/                     sarcorrectionA         404   404   404   404   404   400   404   404   401
 POST     /api/v1/subject-access-requests/{id}/answer/                   sarcorrectionB         404   404   404   404   404   400   404   404   401
+POST     /api/v1/subject-access-requests/{id}/restrict/                 sarcorrectionB         404   404   404   404   404   400   404   404   401
+POST     /api/v1/subject-access-requests/{id}/lift/                     sarcorrectionB         404   404   404   404   404   400   404   404   401
 POST     /api/v1/subject-access-requests/{id}/correct/                  sarcorrectionA         404   404   404   404   404   400   404   404   401
 POST     /api/v1/subject-access-requests/{id}/correct/                  sarcorrectionB         404   404   404   404   404   400   404   404   401
 GET      /api/v1/subject-access-requests/{id}/export/                   sarclientA             404   404   200   404   404   404   404   404   401   +PrivateNote,DraftReport
@@ -982,7 +990,9 @@ POST     subject-access/<uuid:pk>/release/                              sarclien
 GET      subject-access/<uuid:pk>/download/                             sarclientA             POL   LOG   LOG   +DraftReport,PrivateNote
 POST     subject-access/<uuid:pk>/correct/                              sarcorrectionA         POL   LOG   LOG
 POST     subject-access/<uuid:pk>/answer/                               sarcorrectionA         POL   LOG   LOG
-GET      subject-access/<uuid:pk>/letter/                               sarerasureA            POL   LOG   LOG
+POST     subject-access/<uuid:pk>/restrict/                             sarcorrectionA         POL   LOG   LOG
+POST     subject-access/<uuid:pk>/lift/                                 sarcorrectionA         POL   LOG   LOG
+GET      subject-access/<uuid:pk>/letter/                               saransweredA            POL   LOG   LOG
 
 # --- the feedback link: whoever holds a valid link sees the client's name and the question ---------------
 GET      feedback/give/<str:token>/                                     feedbackA              200   200   LOG   +ClientName,FeedbackPendingPrompt
@@ -1250,6 +1260,8 @@ GET      /api/v1/subject-access-requests/{id}/                          sarclien
 GET      /api/v1/subject-access-requests/{id}/export/                   sarclientA             403   401   401   +DraftReport,PrivateNote
 POST     /api/v1/subject-access-requests/{id}/export/                   sarclientA             403   401   401
 POST     /api/v1/subject-access-requests/{id}/answer/                   sarcorrectionA         403   401   401
+POST     /api/v1/subject-access-requests/{id}/restrict/                 sarcorrectionA         403   401   401
+POST     /api/v1/subject-access-requests/{id}/lift/                     sarcorrectionA         403   401   401
 POST     /api/v1/subject-access-requests/{id}/correct/                  sarcorrectionA         403   401   401
 """
 

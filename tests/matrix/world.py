@@ -538,15 +538,16 @@ def _subject_access(world: MatrixWorld, side: str, client_user: Any, sponsor: An
     o[f"sarclient{side}"] = released(client_user)
     o[f"sarorganisationreleased{side}"] = released(sponsor)
     o[f"sarorganisation{side}"] = sar.subject_access_request_open(actor=sponsor)
-    # The client's other rights: a correction still open, an erasure answered (its letter ready).
+    # The client's other rights: a correction still open, an objection answered (its letter ready).
+    # (Not an erasure: answering one carries it out, and would delete the world's records.)
     o[f"sarcorrection{side}"] = sar.subject_access_request_open(
         actor=client_user, right="rectification", details=mark("RightDetails", side) + " my telephone is wrong."
     )
-    erasure = sar.subject_access_request_open(
-        actor=client_user, right="erasure", details=mark("RightDetails", side) + " delete my feedback."
+    objection = sar.subject_access_request_open(
+        actor=client_user, right="objection", details=mark("RightDetails", side) + " stop using my feedback."
     )
-    o[f"sarerasure{side}"] = sar.right_answer(
-        actor=world.people["admin"], request=erasure, outcome=mark("RightOutcome", side) + " deleted as asked."
+    o[f"saranswered{side}"] = sar.right_answer(
+        actor=world.people["admin"], request=objection, outcome=mark("RightOutcome", side) + " stopped as asked."
     )
 
 
