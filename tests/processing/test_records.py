@@ -5,10 +5,12 @@ changes nothing, and anyone may read the notice."""
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client as HttpClient
 from django.urls import reverse
@@ -225,15 +227,22 @@ class TestThePrivacyNotice:
         text = world.http("client").get(reverse("dashboard")).content.decode()
         assert text.count(f'href="{reverse("processing:privacy_notice")}"') >= 2
 
-    def test_the_invitation_page_links_to_it(self, world: World) -> None:
-        from confidentiality.invitations import set_password_link
+    def test_the_invitation_and_its_page_link_to_it(
+        self, world: World, django_capture_on_commit_callbacks: Any
+    ) -> None:
+        from confidentiality.invitations import invitation_send
         from confidentiality.roles import Role
         from tests.factories import UserFactory
 
         invited = UserFactory(role=Role.CLIENT, email="invited@example.org")
         invited.set_unusable_password()
         invited.save()
-        link = set_password_link(invited)
-        page = HttpClient().get(urlsplit(link).path, follow=True)
-        text = page.content.decode()
-        assert "Choose your password" in text and reverse("processing:privacy_notice") in text
+        with django_capture_on_commit_callbacks(execute=True):
+            invitation_send(actor=world.people["admin"], user=invited)
+        (message,) = [m for m in mail.outbox if m.to == ["invited@example.org"]]
+        notice = reverse("processing:privacy_notice")
+        assert f"{notice}\n" in message.body
+        link = re.search(r"https?://\S+/accounts/password/reset/key/\S+/", message.body)
+        assert link is not None
+        page = HttpClient().get(urlsplit(link.group(0)).path, follow=True).content.decode()
+        assert "Choose your password" in page and f'href="{notice}"' in page
