@@ -76,6 +76,11 @@ class ActivityRecord:
         return PLAIN_BASIS.get(self.activity.lawful_basis, "")
 
     @property
+    def recipients(self) -> str:
+        """As the notice writes it, in a sentence of its own: without a full stop typed at its end."""
+        return self.activity.recipients.strip().rstrip(".")
+
+    @property
     def plain_condition(self) -> str:
         return PLAIN_CONDITION.get(self.activity.special_category_condition, "")
 
