@@ -611,6 +611,14 @@ def can_manage_retention(user: Person | None) -> bool:
     return can(user, Capability.MANAGE_RETENTION)
 
 
+def can_manage_records_of_processing(user: Person | None) -> bool:
+    """The record of processing (UK GDPR article 30): its activities and processors, and the PDF.
+    The administrator only: it describes the practice's work, not anyone's file, but the auditor's
+    access is to the books alone (their journey: "must not see anything outside finance"). The
+    privacy notice made from it is public: it holds no personal data."""
+    return can(user, Capability.MANAGE_PRACTICE)
+
+
 def can_see_hard_copies(user: User, engagement: Engagement) -> bool:
     return role_of(user) == Role.ADMIN or has_engagement_access(user, engagement, EngagementAccess.READ_CONFIDENTIAL)
 

@@ -83,6 +83,9 @@ def invitation_send(*, actor: User | None, user: User) -> Invitation:
         "days": days,
         "sign_in": f"{settings.SITE_URL}{reverse('account_login')}",
         "is_staff": role in (Role.COACH, Role.ADMIN, Role.AUDITOR),
+        # Articles 13 and 14: told how their information is used when it is first collected. By the
+        # page's name, as the core includes the apps' pages (confidentiality/urls.py).
+        "privacy_notice": f"{settings.SITE_URL}{reverse('processing:privacy_notice')}",
     }
     subject = render_to_string("email/invitation_subject.txt", context).strip()
     text = render_to_string("email/invitation_message.txt", context)

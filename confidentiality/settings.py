@@ -144,6 +144,7 @@ INSTALLED_APPS = [
     "people",
     "rights",
     "retention",
+    "processing",
     # Above them all: the pages and gates around the features (dashboards, account pages, the
     # checks every request passes), and the demo practice.
     "portal",

@@ -29,6 +29,7 @@ urlpatterns = [
     path("engagements/", include("engagements.urls")),
     path("retention/", include("retention.urls")),
     path("subject-access/", include("rights.urls")),
+    path("", include("processing.urls")),
     path("", include("consent.urls")),
     path("", include("reports.urls")),
     path("", include("feedback.urls")),

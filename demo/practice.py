@@ -195,6 +195,11 @@ def seed_demo(*, scale: int = 0, issue_tokens: bool = False) -> dict[str, Any]:
     _seed_testimonials(clients["client"], people["admin"])
     _seed_sharing(organisations, people)
     _seed_rights(clients, people)
+    from processing.services import processing_suggestions_install
+
+    # The records of processing and privacy notice (UK GDPR articles 30, 13 and 14): the suggested
+    # activities, and three processors, one in the UK and two transfers with their safeguards.
+    processing_suggestions_install(actor=people["admin"], with_demo_processors=True)
     from finance.demo import seed_finance
 
     seed_finance(people=people, organisations=organisations, engagements=engagements)

@@ -54,6 +54,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append(("Audit log", reverse("audit_log")))
         if access.can_manage_retention(user):
             items.append(("Retention", reverse("retention:overview")))
+        if access.can_manage_records_of_processing(user):
+            items.append(("Records of processing", reverse("processing:register")))
         if access.can(user, access.Capability.MANAGE_PRACTICE):
             items.append(("E-mail outbox", reverse("outbox")))
             items.append(("Practice settings", reverse("practice_settings")))
@@ -63,6 +65,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                 Role.SPONSOR: "A copy of our information",
             }.get(role, "Data-protection requests")
             items.append((subject_access_label, reverse("subject_access:list")))
+        if role == Role.CLIENT:
+            items.append(("Privacy notice", reverse("processing:privacy_notice")))
         items.append(("My account", reverse("account_settings")))
     return {
         "nav_items": items,

@@ -385,6 +385,9 @@ KEPT: dict[str, str] = {
     "guardian.groupobjectpermission": "Not used, as above.",
     "axes.accessattempt": "Current lockouts; removed when the cool-off ends or the person signs in.",
     "axes.accessattemptexpiration": "Current lockouts' expiry; removed with them.",
+    "processing.processingactivity": "Configuration: the record of processing's activities (purposes, lawful "
+    "bases, categories). No personal data.",
+    "processing.processor": "Configuration: the practice's processors and their transfers. No personal data.",
     "finance.audit": "The record of which auditor was given access to the books, and for which dates.",
     "finance.numberseries": "Configuration: the next invoice and credit-note numbers.",
     "django_celery_beat.periodictask": "Configuration: the schedules.",

@@ -181,3 +181,25 @@ def vat_registered(vat_number: str = "GB123456789") -> None:
 
     if not current_practice().vat_number:
         practice_update(actor=None, vat_number=vat_number)
+
+
+def processor(**fields: Any) -> Any:
+    """A processor recorded by the system, as the administrator would record it."""
+    from processing.services import processor_create
+
+    defaults = {"name": "Northern Hosting Ltd", "service": "Hosts the portal.", "location": "United Kingdom"}
+    return processor_create(actor=None, **{**defaults, **fields})
+
+
+def processing_activity(**fields: Any) -> Any:
+    """A processing activity recorded by the system, as the administrator would record it."""
+    from processing.services import activity_create
+
+    defaults = {
+        "purpose": "Providing coaching",
+        "lawful_basis": "contract",
+        "data_subjects": "Clients",
+        "data_categories": "Names; session notes",
+        "retention_rule": "engagement_files",
+    }
+    return activity_create(actor=None, **{**defaults, **fields})

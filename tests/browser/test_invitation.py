@@ -1,7 +1,7 @@
 """A new client gets in (issue "a practice can start on Monday", item 3), in Chromium at desktop and
 phone width: the administrator adds them with a portal login; the invitation arrives in the
-practice's name; its link lets them choose a password, once; they sign in and see their engagement
-page's door, the dashboard."""
+practice's name; its link lets them read the privacy notice and choose a password, once; they sign
+in and see their engagement page's door, the dashboard."""
 
 from __future__ import annotations
 
@@ -50,6 +50,14 @@ def test_a_client_added_with_a_login_is_invited_and_gets_in(
         home.get_by_role("heading", level=1, name="Choose your password").wait_for()
         assert "/key/" not in home.url or "set-password" in home.url  # the secret leaves the address bar
         assert_accessible(home, f"invitation-choose-password-{width}")
+        # The client's journey: read the privacy notice before choosing a password (it opens beside it).
+        with home.context.expect_page() as opened:
+            home.get_by_role("link", name="our privacy notice").click()
+        notice = opened.value
+        notice.get_by_role("heading", level=1, name="How Lindqvist Coaching uses your information").wait_for()
+        notice.get_by_role("heading", level=2, name="Your rights").wait_for()
+        assert_accessible(notice, f"invitation-privacy-notice-{width}")
+        notice.close()
         home.get_by_label(re.compile(r"^New Password:?$")).fill(PASSWORD)
         home.get_by_label(re.compile(r"^New Password \(again\):?$")).fill(PASSWORD)
         home.get_by_role("button", name="Save my password").click()

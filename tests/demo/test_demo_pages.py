@@ -27,10 +27,11 @@ pytestmark = [pytest.mark.embedded, pytest.mark.django_db, pytest.mark.usefixtur
 # demo person -> (address, what the page must show, what it must not)
 MAIN_PAGES: dict[str, list[tuple[str, str, str | None]]] = {
     "coach": [("/dashboard/", "Your engagements", None), ("/engagements/", "ENG-2026-001", "ENG-2026-002")],
-    "client": [("/dashboard/", "Leadership coaching", "Career transition coaching")],
+    "client": [("/dashboard/", "Leadership coaching", "Career transition coaching")]
+    + [("/privacy/", "Reports to the sponsoring organisation", None)],
     "sponsor": [("/dashboard/", "ENG-2026-001", "ENG-2026-002")],
     "admin": [("/dashboard/", "Practice dashboard", None), ("/retention/", "Retention: what is kept", None)]
-    + [("/people/", "Jo Bell", None)],
+    + [("/people/", "Jo Bell", None), ("/records-of-processing/", "UK International Data Transfer Agreement", None)],
     "auditor": [("/dashboard/", "Audit", "Sam Carter"), ("/finance/", "Finance", "Sam Carter")],
 }
 

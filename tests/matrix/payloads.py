@@ -59,6 +59,20 @@ def _line() -> list[dict[str, str]]:
     return [{"description": TEXT, "quantity": "1", "unit_price": "100.00", "tax_rate": "20"}]
 
 
+def _activity(purpose: str) -> dict[str, str]:
+    return {
+        "purpose": purpose,
+        "lawful_basis": "contract",
+        "data_subjects": "Clients",
+        "data_categories": TEXT,
+        "retention_rule": "engagement_files",
+    }
+
+
+def _processor(name: str) -> dict[str, str]:
+    return {"name": name, "service": TEXT, "location": "Ireland", "outside_uk": "on", "transfer_safeguard": "Adequacy"}
+
+
 def _permission_record(world: MatrixWorld, key: str) -> dict[str, str]:
     """The organisation's permission, on the letter its contact uploaded to its engagement."""
     side = key[-1]
@@ -295,6 +309,10 @@ BODIES: dict[str, Callable[[MatrixWorld, str], Body]] = {
     "POST sharings/<uuid:pk>/permission/": lambda w, k: ("form", {"decision": "give"}),
     "POST sharings/<uuid:pk>/permission/record/": lambda w, k: ("form", _permission_record(w, k)),
     "POST account/": lambda w, k: ("form", {"name": "Matrix token"}),
+    "POST records-of-processing/": lambda w, k: ("form", _activity("Matrix purpose")),
+    "POST records-of-processing/activities/<uuid:pk>/": lambda w, k: ("form", _activity("Providing coaching")),
+    "POST records-of-processing/processors/": lambda w, k: ("form", _processor("Matrix Mail")),
+    "POST records-of-processing/processors/<uuid:pk>/": lambda w, k: ("form", _processor("Matrix Hosting")),
     "POST practice/": lambda w, k: (
         "form",
         {

@@ -206,6 +206,25 @@ POST     outbox/<uuid:pk>/resend/                                       missing 
 GET      practice/                                                      -                      404   404   404   404   404   200   404   404   LOG
 POST     practice/                                                      -                      404   404   404   404   404   302   404   404   LOG
 
+# --- records of processing (the administrator's) and the privacy notice (public: no personal data) -------
+GET      records-of-processing/                                         -                      404   404   404   404   404   200   404   404   LOG
+POST     records-of-processing/                                         -                      404   404   404   404   404   302   404   404   LOG
+GET      records-of-processing/record.pdf                               -                      404   404   404   404   404   200   404   404   LOG
+POST     records-of-processing/suggestions/                             -                      404   404   404   404   404   302   404   404   LOG
+POST     records-of-processing/processors/                              -                      404   404   404   404   404   302   404   404   LOG
+GET      records-of-processing/activities/<uuid:pk>/                    activity               404   404   404   404   404   200   404   404   LOG
+GET      records-of-processing/activities/<uuid:pk>/                    missing                404   404   404   404   404   404   404   404   LOG
+POST     records-of-processing/activities/<uuid:pk>/                    activity               404   404   404   404   404   302   404   404   LOG
+POST     records-of-processing/activities/<uuid:pk>/remove/             activity               404   404   404   404   404   302   404   404   LOG
+POST     records-of-processing/activities/<uuid:pk>/remove/             missing                404   404   404   404   404   404   404   404   LOG
+GET      records-of-processing/processors/<uuid:pk>/                    processor              404   404   404   404   404   200   404   404   LOG
+GET      records-of-processing/processors/<uuid:pk>/                    missing                404   404   404   404   404   404   404   404   LOG
+POST     records-of-processing/processors/<uuid:pk>/                    processor              404   404   404   404   404   302   404   404   LOG
+POST     records-of-processing/processors/<uuid:pk>/remove/             processor              404   404   404   404   404   302   404   404   LOG
+POST     records-of-processing/processors/<uuid:pk>/remove/             missing                404   404   404   404   404   404   404   404   LOG
+GET      privacy/                                                       -                      200   200   200   200   200   200   200   200   200
+GET      privacy/notice.pdf                                             -                      200   200   200   200   200   200   200   200   200
+
 # --- engagements: metadata, people, sessions, notes, documents, hard copies, reports, feedback -----------
 GET      engagements/                                                   -                      200   200   200   200   200   200   200   200   LOG
 GET      engagements/new/                                               -                      404   404   404   404   404   200   404   404   LOG
@@ -918,6 +937,21 @@ GET      outbox/                                                        -       
 POST     outbox/<uuid:pk>/resend/                                       email                  POL   LOG   LOG
 GET      practice/                                                      -                      POL   LOG   LOG
 POST     practice/                                                      -                      POL   LOG   LOG
+
+# --- records of processing (the administrator's) and the privacy notice (public: no personal data) -------
+GET      records-of-processing/                                         -                      POL   LOG   LOG
+POST     records-of-processing/                                         -                      POL   LOG   LOG
+GET      records-of-processing/record.pdf                               -                      POL   LOG   LOG
+POST     records-of-processing/suggestions/                             -                      POL   LOG   LOG
+POST     records-of-processing/processors/                              -                      POL   LOG   LOG
+GET      records-of-processing/activities/<uuid:pk>/                    activity               POL   LOG   LOG
+POST     records-of-processing/activities/<uuid:pk>/                    activity               POL   LOG   LOG
+POST     records-of-processing/activities/<uuid:pk>/remove/             activity               POL   LOG   LOG
+GET      records-of-processing/processors/<uuid:pk>/                    processor              POL   LOG   LOG
+POST     records-of-processing/processors/<uuid:pk>/                    processor              POL   LOG   LOG
+POST     records-of-processing/processors/<uuid:pk>/remove/             processor              POL   LOG   LOG
+GET      privacy/                                                       -                      POL   200   LOG
+GET      privacy/notice.pdf                                             -                      POL   200   LOG
 
 # --- engagements: metadata, people, sessions, notes, documents, hard copies, reports, feedback -----------
 GET      engagements/                                                   -                      POL   LOG   LOG

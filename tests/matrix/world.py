@@ -600,6 +600,20 @@ def _practice_wide(world: MatrixWorld, today: datetime.date) -> None:
         actor=coach,
         agreement=agreement_start(actor=coach, engagement=o["engagementProposed"], template=install_current()),
     )
+    # The records of processing: an activity and a processor no activity names (so it may be removed).
+    from processing.services import activity_create, processor_create
+
+    o["processor"] = processor_create(
+        actor=admin, name="Matrix Hosting", service="Hosts the portal.", location="United Kingdom"
+    )
+    o["activity"] = activity_create(
+        actor=admin,
+        purpose="Providing coaching",
+        lawful_basis="contract",
+        data_subjects="Clients",
+        data_categories="Names; session notes",
+        retention_rule="engagement_files",
+    )
     o["audit"] = finance.audit_open(
         actor=admin,
         auditor=world.people["auditor"],
