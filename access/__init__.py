@@ -855,7 +855,8 @@ def breach_get_for(user: User, pk: Any) -> Any:
     from complaints.models import Breach
 
     try:
-        return breaches_visible_to(user).get(pk=pk)
+        # Its letters' decision and text (UK GDPR art. 34) in the same query: the page shows them.
+        return breaches_visible_to(user).select_related("communication").get(pk=pk)
     except (Breach.DoesNotExist, ValidationError, ValueError):
         raise Http404 from None
 
@@ -894,7 +895,14 @@ def breach_letter_get_for(user: User, pk: Any) -> Any:
     from complaints.models import BreachAffected
 
     try:
-        return breach_letters_visible_to(user).select_related("breach", "client", "organisation").get(pk=pk)
+        # The letter's text and both data keys come in the same query: a letter page costs little.
+        return (
+            breach_letters_visible_to(user)
+            .select_related(
+                "breach__communication", "breach__data_key", "client__data_key", "organisation", "letter_produced_by"
+            )
+            .get(pk=pk)
+        )
     except (BreachAffected.DoesNotExist, ValidationError, ValueError):
         raise Http404 from None
 

@@ -26,7 +26,7 @@ import access
 from complaints.models import Breach, BreachAffected, BreachCommunication
 from complaints.services import BREACH_TEXT_MAX_CHARS, _text
 from confidentiality.audit import audit_record
-from confidentiality.crypto import load_data_keys
+from confidentiality.crypto import load_data_keys, remember_data_keys
 from confidentiality.models import User
 from confidentiality.notify import notify
 from engagements.models import Client, Organisation
@@ -66,11 +66,19 @@ def _communication(breach: Breach) -> BreachCommunication:
 
 
 def communication_of(breach: Breach) -> BreachCommunication | None:
-    """The breach's decision and letter text, if any was recorded (one query; texts still sealed)."""
+    """The breach's decision and letter text, if any was recorded (texts still sealed). No query when
+    the breach was loaded with it (``access.breach_get_for``)."""
+    if Breach.communication.is_cached(breach):
+        return getattr(breach, "communication", None)
     found = BreachCommunication.objects.filter(breach=breach).first()
     if found is not None:
         found.breach = breach
     return found
+
+
+def _remember(breach: Breach, communication: BreachCommunication) -> None:
+    """Give the caller's breach the communication as saved, so it reads no stale version."""
+    breach._state.fields_cache["communication"] = communication
 
 
 def _check_version(communication: BreachCommunication, expected_version: Any) -> None:
@@ -199,6 +207,7 @@ def breach_communication_decide(
         obj=locked,
         detail={"decision": decision, "fields": changed, "version": communication.version},
     )
+    _remember(breach, communication)
     return communication
 
 
@@ -235,6 +244,7 @@ def breach_letter_write(*, actor: User, breach: Breach, expected_version: int, *
         obj=locked,
         detail={"fields": changed, "version": communication.version},
     )
+    _remember(breach, communication)
     return communication
 
 
@@ -348,18 +358,15 @@ def breach_affected_for(*, user: User, breach: Breach) -> list[BreachAffected]:
     return rows
 
 
-@transaction.atomic
 def breach_letter_read(*, user: User, affected: BreachAffected, download: bool = False) -> dict[str, Any]:
     """What a letter says, for its page or its PDF; the read is audited, and the recipient's first
-    read is recorded. The caller got ``affected`` through ``access.breach_letter_get_for``."""
+    read is recorded. The caller got ``affected`` through ``access.breach_letter_get_for``, which
+    loaded the text and the data keys with it."""
     breach = affected.breach
     communication = communication_of(breach)
     if communication is None:  # a produced letter always has its text
         raise Http404
-    keys = [breach.data_key_id]
-    if affected.client is not None:
-        keys.append(affected.client.data_key_id)
-    load_data_keys(keys)
+    remember_data_keys([breach.data_key, affected.client.data_key if affected.client is not None else None])
     if not access.can_handle_breach(user, breach) and affected.first_read_at is None:
         affected.first_read_at = timezone.now()
         BreachAffected.objects.filter(pk=affected.pk, first_read_at__isnull=True).update(
@@ -386,8 +393,8 @@ def letter_context(affected: BreachAffected, communication: BreachCommunication)
 
 def client_choices_for(*, user: User) -> list[tuple[str, str]]:
     """The clients the administrator may name as affected, by name (keys loaded in one query)."""
-    clients = list(access.clients_visible_to(user).order_by("created_at"))
-    load_data_keys(c.data_key_id for c in clients)
+    clients = list(access.clients_visible_to(user).select_related("data_key").order_by("created_at"))
+    remember_data_keys(c.data_key for c in clients)
     return [(str(c.pk), c.full_name) for c in clients]
 
 

@@ -244,14 +244,15 @@ def letter_page_context(user: User, breach: Breach, **forms: Any) -> dict[str, A
     forms (the ones given keep what was typed into them)."""
     from complaints import letters
 
+    if breach.is_open and "affected_form" not in forms:
+        # First: it loads every client's key, the affected clients' among them, in one query.
+        forms["affected_form"] = BreachAffectedForm(
+            clients=letters.client_choices_for(user=user), organisations=access.organisations_visible_to(user)
+        )
     context = letters.breach_letters_page_for(user=user, breach=breach)
     if not breach.is_open:
         return context
     decision, letter = communication_initial(context["communication"])
-    if "affected_form" not in forms:
-        forms["affected_form"] = BreachAffectedForm(
-            clients=letters.client_choices_for(user=user), organisations=access.organisations_visible_to(user)
-        )
     forms.setdefault("communication_form", BreachCommunicationForm(initial=decision))
     forms.setdefault("letter_form", BreachLetterForm(initial=letter))
     return context | forms
