@@ -357,3 +357,85 @@ class TestPages:
         http.get(url)
         with django_assert_max_num_queries(15):
             assert http.get(url).status_code == 200
+
+
+def complete(world: World, breach: Breach) -> None:
+    breach.refresh_from_db()
+    complaint_services.breach_update(
+        actor=world.people["admin"],
+        breach=breach,
+        expected_version=breach.version,
+        changes={
+            "containment": "Wiped remotely.",
+            "notification": "not_required",
+            "notification_reason": "Wiped before anyone could read it.",
+            "cause": "third_party",
+            "outcome": "Letters sent.",
+        },
+    )
+
+
+@pytest.mark.django_db
+class TestClosing:
+    def test_it_closes_only_once_each_person_has_their_letter(self, world: World) -> None:
+        breach, _, _ = ready(world)
+        admin = world.people["admin"]
+        offline = letters.breach_affected_add(actor=admin, breach=breach, client=ClientFactory())
+        complete(world, breach)
+        with pytest.raises(ValidationError) as refused:
+            complaint_services.breach_close(actor=admin, breach=breach, expected_version=breach.version)
+        assert list(refused.value.message_dict) == ["letters"]
+        letters.breach_letters_produce(actor=admin, breach=breach)
+        with pytest.raises(ValidationError, match="sent to their portal or posted"):
+            complaint_services.breach_close(actor=admin, breach=breach, expected_version=breach.version)
+        offline.refresh_from_db()
+        letters.breach_letter_mark_posted(actor=admin, affected=offline)
+        complaint_services.breach_close(actor=admin, breach=breach, expected_version=breach.version)
+        assert breach.status == Breach.Status.CLOSED
+        with pytest.raises(ValidationError, match="closed"):
+            letters.breach_letter_mark_posted(actor=admin, affected=offline)
+
+    def test_it_needs_someone_to_write_to_when_the_decision_is_to_tell(self, world: World) -> None:
+        breach = record(world)
+        decide(world, breach)
+        complete(world, breach)
+        with pytest.raises(ValidationError, match="name them"):
+            complaint_services.breach_close(actor=world.people["admin"], breach=breach, expected_version=breach.version)
+
+
+@pytest.mark.django_db
+class TestEndpoints:
+    def test_the_administrator_decides_and_produces_through_the_api(
+        self, world: World, django_capture_on_commit_callbacks: Any
+    ) -> None:
+        breach = record(world)
+        admin = world.people["admin"]
+        letters.breach_affected_add(actor=admin, breach=breach, client=world.client_record)
+        write(world, breach)
+        api, url = world.api("admin"), f"/api/v1/breaches/{breach.pk}/letters/"
+        before = api.get(url).json()
+        assert before["decision"] == "undecided" and before["nature"] == NATURE
+        assert before["affected"][0]["kind"] == "client" and before["affected"][0]["letter_produced_at"] is None
+        refused = api.post(url + "produce/", {}, content_type="application/json")
+        assert refused.status_code == 400 and "decision" in refused.json()
+        decided = api.post(
+            url + "decision/",
+            {"version": before["version"], "decision": "tell", "reason": REASON},
+            content_type="application/json",
+        )
+        assert decided.status_code == 200 and decided.json()["decision"] == "tell"
+        stale = api.post(
+            url + "decision/",
+            {"version": before["version"], "decision": "measures", "reason": "x"},
+            content_type="application/json",
+        )
+        assert stale.status_code == 409
+        with django_capture_on_commit_callbacks(execute=True):
+            produced = api.post(url + "produce/", {}, content_type="application/json")
+        assert produced.json() == {"sent": 1, "to_post": 0}
+        assert api.get(url).json()["affected"][0]["state"] == "Sent to their portal"
+
+    @pytest.mark.parametrize("persona", ["coach", "client", "sponsor", "auditor", "superuser"])
+    def test_it_answers_404_to_everyone_else(self, world: World, persona: str) -> None:
+        breach = record(world, "coach")
+        assert world.api(persona).get(f"/api/v1/breaches/{breach.pk}/letters/").status_code == 404

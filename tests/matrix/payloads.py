@@ -91,6 +91,10 @@ BODIES: dict[str, Callable[[MatrixWorld, str], Body]] = {
     "PATCH /api/v1/breaches/{id}/": lambda w, k: ("json", {"version": _version(w, k), "containment": TEXT}),
     "POST /api/v1/breaches/{id}/confirm/": lambda w, k: ("json", {"version": _version(w, k)}),
     "POST /api/v1/breaches/{id}/close/": lambda w, k: ("json", {"version": _version(w, k)}),
+    "POST /api/v1/breaches/{id}/letters/decision/": lambda w, k: (
+        "json",
+        {"version": _communication_version(w, k), "decision": "tell", "reason": TEXT},
+    ),
     "POST /api/v1/clients/": lambda w, k: ("json", {"full_name": "Matrix Client"}),
     "POST /api/v1/complaints/": lambda w, k: ("json", {"about": "shared", "body": TEXT}),
     "POST /api/v1/complaints/{id}/responses/": lambda w, k: ("json", {"message": TEXT}),

@@ -668,6 +668,13 @@ POST     /api/v1/breaches/{id}/close/                                   breachA 
 POST     /api/v1/breaches/{id}/close/                                   breachB                404   404   404   404   404   400   404   404   401
 POST     /api/v1/breaches/{id}/confirm/                                 breachA                404   404   404   404   404   200   404   404   401
 POST     /api/v1/breaches/{id}/confirm/                                 breachB                404   404   404   404   404   200   404   404   401
+GET      /api/v1/breaches/{id}/letters/                                 breachlettersA         404   404   404   404   404   200   404   404   401
+GET      /api/v1/breaches/{id}/letters/                                 breachlettersB         404   404   404   404   404   200   404   404   401
+GET      /api/v1/breaches/{id}/letters/                                 breachA                404   404   404   404   404   200   404   404   401
+POST     /api/v1/breaches/{id}/letters/decision/                        breachlettersA         404   404   404   404   404   200   404   404   401
+POST     /api/v1/breaches/{id}/letters/decision/                        breachlettersB         404   404   404   404   404   200   404   404   401
+POST     /api/v1/breaches/{id}/letters/produce/                         breachlettersA         404   404   404   404   404   400   404   404   401
+POST     /api/v1/breaches/{id}/letters/produce/                         breachlettersB         404   404   404   404   404   400   404   404   401
 GET      /api/v1/clients/                                               -                      404   404   404   404   404   200   404   404   401
 POST     /api/v1/clients/                                               -                      404   404   404   404   404   201   404   404   401
 GET      /api/v1/complaints/                                            -                      404   404   200   404   404   200   404   404   401
@@ -1196,6 +1203,9 @@ GET      /api/v1/breaches/{id}/                                         breachA 
 PATCH    /api/v1/breaches/{id}/                                         breachA                403   401   401
 POST     /api/v1/breaches/{id}/close/                                   breachA                403   401   401
 POST     /api/v1/breaches/{id}/confirm/                                 breachA                403   401   401
+GET      /api/v1/breaches/{id}/letters/                                 breachlettersA         403   401   401
+POST     /api/v1/breaches/{id}/letters/decision/                        breachlettersA         403   401   401
+POST     /api/v1/breaches/{id}/letters/produce/                         breachlettersA         403   401   401
 GET      /api/v1/clients/                                               -                      403   401   401
 POST     /api/v1/clients/                                               -                      403   401   401
 GET      /api/v1/complaints/                                            -                      403   401   401
