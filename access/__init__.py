@@ -872,7 +872,8 @@ def breach_get_for(user: User, pk: Any) -> Any:
     from complaints.models import Breach
 
     try:
-        return breaches_visible_to(user).get(pk=pk)
+        # Its letters' decision and text (UK GDPR art. 34) in the same query: the page shows them.
+        return breaches_visible_to(user).select_related("communication").get(pk=pk)
     except (Breach.DoesNotExist, ValidationError, ValueError):
         raise Http404 from None
 
@@ -880,6 +881,61 @@ def breach_get_for(user: User, pk: Any) -> Any:
 def can_handle_breach(user: User, breach: Any) -> bool:
     """Containment, the decision to notify, the outcome and disciplinary follow-up: the administrator."""
     return role_of(user) == Role.ADMIN
+
+
+# UK GDPR art. 34: the letters to the people a breach affects. The administrator manages them (as
+# the rest of the register); a client reads their own letter, once produced; a sponsor contact the
+# letters to their organisation, while still its contact. Nobody else, the superuser included.
+
+
+def breach_letters_visible_to(user: User) -> QuerySet[Any]:
+    from complaints.models import BreachAffected
+
+    produced = BreachAffected.objects.filter(letter_produced_at__isnull=False)
+    role = role_of(user)
+    if role == Role.ADMIN:
+        return produced
+    if role == Role.CLIENT:
+        client = client_record_of(user)
+        return produced.filter(client=client) if client is not None else BreachAffected.objects.none()
+    if role == Role.SPONSOR:
+        organisation_id = sponsor_organisation_id(user)
+        if organisation_id is not None:
+            return produced.filter(organisation_id=organisation_id)
+    return BreachAffected.objects.none()
+
+
+def breach_letter_get_for(user: User, pk: Any) -> Any:
+    """One produced letter, or 404 when it does not exist or is not the caller's to read."""
+    from django.core.exceptions import ValidationError
+
+    from complaints.models import BreachAffected
+
+    try:
+        # The letter's text and both data keys come in the same query: a letter page costs little.
+        return (
+            breach_letters_visible_to(user)
+            .select_related(
+                "breach__communication", "breach__data_key", "client__data_key", "organisation", "letter_produced_by"
+            )
+            .get(pk=pk)
+        )
+    except (BreachAffected.DoesNotExist, ValidationError, ValueError):
+        raise Http404 from None
+
+
+def breach_affected_get_for(user: User, pk: Any) -> Any:
+    """A person named as affected, for the administrator to act on; 404 for everyone else."""
+    from django.core.exceptions import ValidationError
+
+    from complaints.models import BreachAffected
+
+    if role_of(user) != Role.ADMIN:
+        raise Http404
+    try:
+        return BreachAffected.objects.select_related("breach", "client", "organisation").get(pk=pk)
+    except (BreachAffected.DoesNotExist, ValidationError, ValueError):
+        raise Http404 from None
 
 
 # --- disclosures and concerns -------------------------------------------------------------

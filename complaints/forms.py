@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from complaints.models import Breach, Complaint
+from complaints.models import Breach, BreachCommunication, Complaint
 from complaints.services import BREACH_TEXT_MAX_CHARS, COMPLAINT_MAX_CHARS, REFERENCE_MAX_CHARS
 
 
@@ -152,3 +152,92 @@ def breach_initial(breach: Breach) -> dict[str, Any]:
 
 class VersionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+# --- breach letters (UK GDPR art. 34) ---------------------------------------------------------
+
+
+class BreachAffectedForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Who is affected?",
+        choices=[("client", "A client"), ("organisation", "An organisation")],
+        widget=forms.RadioSelect,
+        initial="client",
+    )
+    client = forms.ChoiceField(label="The client", required=False)
+    organisation = forms.ModelChoiceField(
+        label="The organisation", queryset=Complaint.objects.none(), required=False, empty_label="Choose…"
+    )
+
+    def __init__(self, *args: Any, clients: list[tuple[str, str]], organisations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["client"]
+        field.choices = [("", "Choose…"), *clients]
+        organisation: Any = self.fields["organisation"]
+        organisation.queryset = organisations
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("kind") == "client" and not data.get("client"):
+            self.add_error("client", "Choose the client affected.")
+        if data.get("kind") == "organisation" and not data.get("organisation"):
+            self.add_error("organisation", "Choose the organisation affected.")
+        return data
+
+
+class BreachCommunicationForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    decision = forms.ChoiceField(
+        label="Are the people affected told? (UK GDPR article 34)",
+        choices=BreachCommunication.Decision.choices,
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label="Why",
+        widget=_textarea(3),
+        max_length=BREACH_TEXT_MAX_CHARS,
+        required=False,
+        help_text="Required once decided: the reasoning is kept whatever the decision.",
+    )
+    public_communication = forms.CharField(
+        label="The public communication made instead (when, where, what it said)",
+        widget=_textarea(3),
+        max_length=BREACH_TEXT_MAX_CHARS,
+        required=False,
+    )
+
+
+class BreachLetterForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    nature = forms.CharField(
+        label="What happened, in plain words", widget=_textarea(4), max_length=BREACH_TEXT_MAX_CHARS, required=False
+    )
+    consequences = forms.CharField(
+        label="What it is likely to mean for them",
+        widget=_textarea(3),
+        max_length=BREACH_TEXT_MAX_CHARS,
+        required=False,
+    )
+    measures = forms.CharField(
+        label="What the practice has done and will do",
+        widget=_textarea(3),
+        max_length=BREACH_TEXT_MAX_CHARS,
+        required=False,
+    )
+    advice = forms.CharField(
+        label="What they can do to protect themselves",
+        widget=_textarea(3),
+        max_length=BREACH_TEXT_MAX_CHARS,
+        required=False,
+        help_text="Each letter also gives the practice's and its data-protection contact's details, and their "
+        "right to complain to the practice and to the regulator.",
+    )
+
+
+def communication_initial(communication: BreachCommunication | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The decision form's and the letter form's values as recorded (texts decrypted: keys loaded)."""
+    if communication is None:
+        return {"version": 1, "decision": BreachCommunication.Decision.UNDECIDED}, {"version": 1}
+    decision = {name: getattr(communication, name) for name in ("decision", "reason", "public_communication")}
+    letter = {name: getattr(communication, name) for name in ("nature", "consequences", "measures", "advice")}
+    return decision | {"version": communication.version}, letter | {"version": communication.version}

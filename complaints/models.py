@@ -211,3 +211,123 @@ class Breach(models.Model):
             and self.notification != self.Notification.NOT_REQUIRED
             and self.regulator_notified_at is None
         )
+
+
+class BreachCommunication(models.Model):
+    """Whether the people affected by a breach are told, why, and the letter that tells them.
+
+    UK GDPR art. 34: when a breach is likely to result in a high risk to people's rights and
+    freedoms, they are told "without undue delay", in clear and plain language, unless (34(3)) the
+    data was unintelligible to anyone not authorised (encrypted), measures taken since mean the
+    high risk is no longer likely, or telling each would involve disproportionate effort, when a
+    public communication takes its place. The reasoning is kept whatever the decision (art. 5(2)).
+    The texts may describe what a client said, so they are encrypted under the breach's own key.
+    One row per breach, made when the administrator first records the decision or the letter.
+    """
+
+    class Decision(models.TextChoices):
+        UNDECIDED = "undecided", "Not decided yet"
+        TELL = "tell", "High risk to them: write to each person affected (article 34(1))"
+        NO_HIGH_RISK = "no_high_risk", "Not likely to result in a high risk to them: no letter"
+        ENCRYPTED = (
+            "encrypted",
+            "The information was unintelligible to anyone not authorised, e.g. encrypted (34(3)(a))",
+        )
+        MEASURES = "measures", "Measures taken since mean the high risk is no longer likely (34(3)(b))"
+        DISPROPORTIONATE = (
+            "disproportionate",
+            "Writing to each would involve disproportionate effort: a public communication instead (34(3)(c))",
+        )
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    breach = models.OneToOneField(Breach, on_delete=models.CASCADE, related_name="communication")
+    decision = models.CharField(max_length=20, choices=Decision.choices, default=Decision.UNDECIDED)
+    reason = EncryptedTextField(key_from="breach", blank=True)
+    public_communication = EncryptedTextField(key_from="breach", blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # What the letter says beyond its fixed parts (art. 34(2), 33(3)(b)-(d)), in plain words.
+    nature = EncryptedTextField(key_from="breach", blank=True)
+    consequences = EncryptedTextField(key_from="breach", blank=True)
+    measures = EncryptedTextField(key_from="breach", blank=True)
+    advice = EncryptedTextField(key_from="breach", blank=True)
+    letter_written_at = models.DateTimeField(null=True, blank=True)
+    letter_written_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    version = models.PositiveIntegerField(default=1, help_text="Bumped on every change, to refuse stale edits.")
+
+    def __str__(self) -> str:
+        return f"Communication of {self.breach_id}"
+
+    @property
+    def tells(self) -> bool:
+        return self.decision == self.Decision.TELL
+
+
+class BreachAffected(models.Model):
+    """A client or an organisation affected by a breach, and the state of the letter to them.
+
+    The letter is produced (its text is the breach's communication, fixed from then on), then
+    either sent (an in-app notice and an e-mail pointing to it, for a client with a portal login
+    or an organisation with sponsor contacts who have one) or printed and marked as posted.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    breach = models.ForeignKey(Breach, on_delete=models.CASCADE, related_name="affected")
+    client = models.ForeignKey(
+        "engagements.Client", null=True, blank=True, on_delete=models.PROTECT, related_name="breaches_affecting"
+    )
+    organisation = models.ForeignKey(
+        "engagements.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="breaches_affecting"
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+    added_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    letter_produced_at = models.DateTimeField(null=True, blank=True)
+    letter_produced_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the notice and e-mail went to their portal login(s)."
+    )
+    posted_at = models.DateTimeField(null=True, blank=True)
+    posted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    first_read_at = models.DateTimeField(null=True, blank=True, help_text="When the person first opened it.")
+
+    class Meta:
+        ordering = ["added_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(client__isnull=False) & models.Q(organisation__isnull=True))
+                | (models.Q(client__isnull=True) & models.Q(organisation__isnull=False)),
+                name="breach_affected_client_xor_organisation",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(letter_produced_at__isnull=False)
+                | (models.Q(sent_at__isnull=True) & models.Q(posted_at__isnull=True)),
+                name="breach_affected_letter_produced_before_delivery",
+            ),
+            models.UniqueConstraint(
+                fields=["breach", "client"],
+                condition=models.Q(client__isnull=False),
+                name="breach_affected_client_once",
+            ),
+            models.UniqueConstraint(
+                fields=["breach", "organisation"],
+                condition=models.Q(organisation__isnull=False),
+                name="breach_affected_organisation_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Affected by {self.breach_id}"
+
+    @property
+    def is_client(self) -> bool:
+        return self.client_id is not None
+
+    @property
+    def state(self) -> str:
+        if self.letter_produced_at is None:
+            return "No letter yet"
+        if self.posted_at is not None:
+            return "Posted"
+        if self.sent_at is not None:
+            return "Sent to their portal" if self.is_client else "Sent to the organisation's contacts"
+        return "To post"

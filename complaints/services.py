@@ -18,13 +18,13 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import CharField, F, QuerySet, Value
+from django.db.models import CharField, F, Q, QuerySet, Value
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
 import access
-from complaints.models import Breach, Complaint, ComplaintResponse
+from complaints.models import Breach, BreachAffected, BreachCommunication, Complaint, ComplaintResponse
 from confidentiality.audit import audit_record
 from confidentiality.crypto import data_key_create, load_data_keys
 from confidentiality.dates import day
@@ -533,6 +533,9 @@ def breach_close(*, actor: User, breach: Breach, expected_version: int) -> Breac
                 "A breach caused by a member of staff is dealt with through the disciplinary procedures "
                 "(policy 002): record the follow-up before closing."
             )
+        letters_missing = _letters_missing(locked)
+        if letters_missing:
+            missing["letters"] = letters_missing
     if missing:
         raise ValidationError(missing)
     locked.status = Breach.Status.CLOSED
@@ -543,6 +546,24 @@ def breach_close(*, actor: User, breach: Breach, expected_version: int) -> Breac
     audit_record(actor=actor, action="breach.close", obj=locked, detail={"version": locked.version})
     _refresh(breach, locked)
     return locked
+
+
+def _letters_missing(breach: Breach) -> str:
+    """UK GDPR art. 34: once the decision is to tell the people affected, a breach closes only when
+    each has their letter, sent to their portal or posted."""
+    communication = BreachCommunication.objects.filter(breach=breach).first()
+    if communication is None or not communication.tells:
+        return ""
+    affected = BreachAffected.objects.filter(breach=breach)
+    if not affected.exists():
+        return "The decision is to tell the people affected: name them and write to them before closing."
+    waiting = affected.filter(Q(letter_produced_at__isnull=True) | Q(sent_at__isnull=True, posted_at__isnull=True))
+    if waiting.exists():
+        return (
+            "The decision is to tell the people affected: each must have their letter, sent to their portal "
+            "or posted, before closing."
+        )
+    return ""
 
 
 def breaches_for(*, user: User) -> QuerySet[Breach]:

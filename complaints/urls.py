@@ -1,6 +1,6 @@
 from django.urls import path
 
-from complaints import views
+from complaints import letter_views, views
 
 app_name = "complaints"
 
@@ -17,4 +17,12 @@ urlpatterns = [
     path("breaches/<uuid:pk>/", views.breach_detail, name="breach_detail"),
     path("breaches/<uuid:pk>/confirm/", views.breach_confirm, name="breach_confirm"),
     path("breaches/<uuid:pk>/close/", views.breach_close, name="breach_close"),
+    path("breaches/<uuid:pk>/affected/", letter_views.breach_affected_add, name="breach_affected_add"),
+    path("breaches/affected/<uuid:pk>/remove/", letter_views.breach_affected_remove, name="breach_affected_remove"),
+    path("breaches/<uuid:pk>/communication/", letter_views.breach_communication, name="breach_communication"),
+    path("breaches/<uuid:pk>/letter/", letter_views.breach_letter_text, name="breach_letter_text"),
+    path("breaches/<uuid:pk>/letters/produce/", letter_views.breach_letters_produce, name="breach_letters_produce"),
+    path("breaches/affected/<uuid:pk>/posted/", letter_views.breach_letter_posted, name="breach_letter_posted"),
+    path("breach-letters/<uuid:pk>/", letter_views.breach_letter, name="breach_letter"),
+    path("breach-letters/<uuid:pk>/pdf/", letter_views.breach_letter_pdf, name="breach_letter_pdf"),
 ]

@@ -16,6 +16,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 import access
 from complaints import services as complaint_services
 from complaints.forms import (
+    BreachAffectedForm,
+    BreachCommunicationForm,
+    BreachLetterForm,
     BreachReportForm,
     BreachUpdateForm,
     ComplaintCloseForm,
@@ -24,6 +27,7 @@ from complaints.forms import (
     ComplaintResponseForm,
     VersionForm,
     breach_initial,
+    communication_initial,
 )
 from complaints.models import Breach
 from confidentiality.forms import act_on, errors_to_form
@@ -213,7 +217,9 @@ def breach_new(request: SignedInRequest) -> HttpResponse:
     return render(request, "complaints/breach_form.html", {"form": form, "is_admin": is_admin, "complaint": complaint})
 
 
-def _breach_page(request: SignedInRequest, breach: Breach, form: Any = None, status: int = 200) -> HttpResponse:
+def _breach_page(
+    request: SignedInRequest, breach: Breach, form: Any = None, status: int = 200, **letter_forms: Any
+) -> HttpResponse:
     user: User = request.user
     handling = access.can_handle_breach(user, breach)
     complaint_services.breach_read(user=user, breach=breach)
@@ -228,7 +234,28 @@ def _breach_page(request: SignedInRequest, breach: Breach, form: Any = None, sta
         "clock": complaint_services.clock(deadline[1]) if deadline else None,
         "version_form": VersionForm(initial={"version": breach.version}),
     }
+    if handling:
+        context |= letter_page_context(user, breach, **letter_forms)
     return render(request, "complaints/breach_detail.html", context, status=status)
+
+
+def letter_page_context(user: User, breach: Breach, **forms: Any) -> dict[str, Any]:
+    """The letters' part of the breach's page: who is affected, the decision, the letter, and the
+    forms (the ones given keep what was typed into them)."""
+    from complaints import letters
+
+    if breach.is_open and "affected_form" not in forms:
+        # First: it loads every client's key, the affected clients' among them, in one query.
+        forms["affected_form"] = BreachAffectedForm(
+            clients=letters.client_choices_for(user=user), organisations=access.organisations_visible_to(user)
+        )
+    context = letters.breach_letters_page_for(user=user, breach=breach)
+    if not breach.is_open:
+        return context
+    decision, letter = communication_initial(context["communication"])
+    forms.setdefault("communication_form", BreachCommunicationForm(initial=decision))
+    forms.setdefault("letter_form", BreachLetterForm(initial=letter))
+    return context | forms
 
 
 @login_required

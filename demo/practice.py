@@ -736,6 +736,49 @@ def _seed_complaints(engagements: dict[str, Any], people: dict[str, User]) -> No
             },
         )
         complaint_services.breach_close(actor=admin, breach=breach, expected_version=2)
+    _seed_breach_letter(engagements["ENG-2026-001"].client, admin)
+
+
+def _seed_breach_letter(client: Any, admin: User) -> None:
+    """An open breach that affects Sam, the decision to tell him (UK GDPR art. 34), and his letter:
+    sent to his portal, where he reads and downloads it."""
+    from complaints import letters
+    from complaints import services as complaint_services
+    from complaints.models import BreachAffected
+
+    if BreachAffected.objects.filter(client=client).exists():
+        return
+    breach = complaint_services.breach_record(
+        actor=admin,
+        discovered_at=timezone.now() - datetime.timedelta(hours=30),
+        what_happened="A coach's unlocked tablet was left in a café for an hour; the notes app was open.",
+        information_involved="Session notes of one client: goals and what was said about a change of role.",
+        people_affected="One client.",
+        people_affected_count=1,
+        containment="The tablet was recovered; its sign-in was changed and the notes app now locks itself.",
+    )
+    letters.breach_affected_add(actor=admin, breach=breach, client=client)
+    letters.breach_communication_decide(
+        actor=admin,
+        breach=breach,
+        expected_version=1,
+        decision="tell",
+        reason="Session notes about a change of role could harm the client if read by someone who knows them.",
+    )
+    letters.breach_letter_write(
+        actor=admin,
+        breach=breach,
+        expected_version=2,
+        nature="On a weekday morning a coach's tablet was left unlocked in a café for about an hour, with the "
+        "notes of your sessions open on it.",
+        consequences="We have no sign that anyone read them, but someone may have seen what you said about a "
+        "possible change of role.",
+        measures="We recovered the tablet the same day, changed its sign-in, and made the notes lock themselves "
+        "after a minute. We have reminded every coach of how to keep devices locked.",
+        advice="If anyone mentions what you discussed in coaching, please tell us at once. You do not need to do "
+        "anything else.",
+    )
+    letters.breach_letters_produce(actor=admin, breach=breach)
 
 
 def _seed_testimonials(client: Any, admin: User) -> None:

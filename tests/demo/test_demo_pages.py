@@ -218,3 +218,20 @@ def test_the_demo_invoices_its_private_client_monthly() -> None:
     assert "Your invoices" in ruth.get("/dashboard/").content.decode()
     listed = ruth.get("/finance/invoices/").content.decode()
     assert all(i.reference in listed for i in ruths) and "Northwind" not in listed
+
+
+def test_the_demo_client_is_told_of_a_breach_and_reads_the_letter() -> None:
+    from complaints.models import BreachAffected
+    from confidentiality.models import Notice
+
+    seed_demo()  # once only
+    emails = {person.key: person.email for person in PEOPLE}
+    sam = User.objects.get(email=emails["client"])
+    (letter,) = BreachAffected.objects.filter(client__user=sam)
+    assert letter.sent_at is not None
+    notice = Notice.objects.get(user=sam, link=f"/breach-letters/{letter.pk}/")
+    assert "tablet" not in notice.text  # the notice says a letter is there, never what it says
+    page = login(HttpClient(), sam).get(notice.link)
+    assert page.status_code == 200 and "tablet" in page.content.decode()
+    other = login(HttpClient(), User.objects.get(email=emails["other_client"]))
+    assert other.get(notice.link).status_code == 404

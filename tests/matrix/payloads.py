@@ -42,6 +42,13 @@ def _version(world: MatrixWorld, key: str) -> int:
     return int(getattr(obj, "current_version", None) or obj.version)
 
 
+def _communication_version(world: MatrixWorld, key: str) -> int:
+    from complaints.letters import communication_of
+
+    communication = communication_of(world.objects[key])
+    return communication.version if communication is not None else 1
+
+
 def _agreement_of(world: MatrixWorld, engagement_key: str) -> Any:
     """The agreement a party of the engagement would be shown to sign."""
     if engagement_key == "engagementProposed":
@@ -98,6 +105,10 @@ BODIES: dict[str, Callable[[MatrixWorld, str], Body]] = {
     "PATCH /api/v1/breaches/{id}/": lambda w, k: ("json", {"version": _version(w, k), "containment": TEXT}),
     "POST /api/v1/breaches/{id}/confirm/": lambda w, k: ("json", {"version": _version(w, k)}),
     "POST /api/v1/breaches/{id}/close/": lambda w, k: ("json", {"version": _version(w, k)}),
+    "POST /api/v1/breaches/{id}/letters/decision/": lambda w, k: (
+        "json",
+        {"version": _communication_version(w, k), "decision": "tell", "reason": TEXT},
+    ),
     "POST /api/v1/clients/": lambda w, k: ("json", {"full_name": "Matrix Client"}),
     "POST /api/v1/complaints/": lambda w, k: ("json", {"about": "shared", "body": TEXT}),
     "POST /api/v1/complaints/{id}/responses/": lambda w, k: ("json", {"message": TEXT}),
@@ -292,6 +303,24 @@ BODIES: dict[str, Callable[[MatrixWorld, str], Body]] = {
     "POST concerns/<uuid:pk>/withdraw/": lambda w, k: ("form", {"reason": TEXT}),
     "POST consents/give/": lambda w, k: ("form", {"kind": "testimonial"}),
     "POST complaints/new/": lambda w, k: ("form", {"about": "shared", "body": TEXT}),
+    "POST breaches/<uuid:pk>/affected/": lambda w, k: (
+        "form",
+        {"kind": "organisation", "organisation": str(w.pk("organisationB" if k.endswith("A") else "organisationA"))},
+    ),
+    "POST breaches/<uuid:pk>/communication/": lambda w, k: (
+        "form",
+        {"version": _communication_version(w, k), "decision": "tell", "reason": TEXT},
+    ),
+    "POST breaches/<uuid:pk>/letter/": lambda w, k: (
+        "form",
+        {
+            "version": _communication_version(w, k),
+            "nature": TEXT,
+            "consequences": TEXT,
+            "measures": TEXT,
+            "advice": TEXT,
+        },
+    ),
     "POST complaints/<uuid:pk>/respond/": lambda w, k: ("form", {"message": TEXT}),
     "POST complaints/<uuid:pk>/reply/": lambda w, k: ("form", {"message": TEXT}),
     "POST testimonials/new/": lambda w, k: (

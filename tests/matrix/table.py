@@ -100,6 +100,7 @@ AUDIENCE_A: dict[str, frozenset[str]] = {
         "ComplaintResponse": "client admin",
         "Breach": "coach admin",  # the coach who reported it
         "AdminBreach": "admin",  # recorded by the administrator, reported by no coach
+        "BreachLetter": "client sponsor admin",  # art. 34: the letter to each client and organisation affected
         "Invoice": "sponsor admin auditor",
         "CreditNote": "sponsor admin auditor",
         "PaymentReference": "sponsor admin auditor",
@@ -503,6 +504,30 @@ POST     breaches/<uuid:pk>/confirm/                                    breachA 
 POST     breaches/<uuid:pk>/confirm/                                    breachB                404   404   404   404   404   302   404   404   LOG
 POST     breaches/<uuid:pk>/close/                                      breachA                404   404   404   404   404   302   404   404   LOG
 POST     breaches/<uuid:pk>/close/                                      breachB                404   404   404   404   404   302   404   404   LOG
+# UK GDPR art. 34: the letters to the people a breach affects. The administrator manages them; the client
+# reads their own, a sponsor contact their organisation's (side B's client is no persona); nobody else.
+POST     breaches/<uuid:pk>/affected/                                   breachlettersA         404   404   404   404   404   302   404   404   LOG
+POST     breaches/<uuid:pk>/affected/                                   breachlettersB         404   404   404   404   404   302   404   404   LOG
+POST     breaches/<uuid:pk>/affected/                                   breachA                404   404   404   404   404   302   404   404   LOG
+POST     breaches/affected/<uuid:pk>/remove/                            breachletterclientA    404   404   404   404   404   302   404   404   LOG
+POST     breaches/affected/<uuid:pk>/remove/                            breachletterorgB       404   404   404   404   404   302   404   404   LOG
+POST     breaches/<uuid:pk>/communication/                              breachlettersA         404   404   404   404   404   302   404   404   LOG
+POST     breaches/<uuid:pk>/communication/                              breachlettersB         404   404   404   404   404   302   404   404   LOG
+POST     breaches/<uuid:pk>/letter/                                     breachlettersA         404   404   404   404   404   400   404   404   LOG
+POST     breaches/<uuid:pk>/letter/                                     breachlettersB         404   404   404   404   404   400   404   404   LOG
+POST     breaches/<uuid:pk>/letters/produce/                            breachlettersA         404   404   404   404   404   302   404   404   LOG
+POST     breaches/<uuid:pk>/letters/produce/                            breachlettersB         404   404   404   404   404   302   404   404   LOG
+POST     breaches/affected/<uuid:pk>/posted/                            breachletterclientA    404   404   404   404   404   302   404   404   LOG
+POST     breaches/affected/<uuid:pk>/posted/                            breachletterorgB       404   404   404   404   404   302   404   404   LOG
+GET      breach-letters/<uuid:pk>/                                      breachletterclientA    404   404   200   404   404   200   404   404   LOG
+GET      breach-letters/<uuid:pk>/                                      breachletterorgA       404   404   404   200   404   200   404   404   LOG
+GET      breach-letters/<uuid:pk>/                                      breachletterclientB    404   404   404   404   404   200   404   404   LOG
+GET      breach-letters/<uuid:pk>/                                      breachletterorgB       404   404   404   404   200   200   404   404   LOG
+GET      breach-letters/<uuid:pk>/                                      missing                404   404   404   404   404   404   404   404   LOG
+GET      breach-letters/<uuid:pk>/pdf/                                  breachletterclientA    404   404   200   404   404   200   404   404   LOG
+GET      breach-letters/<uuid:pk>/pdf/                                  breachletterorgA       404   404   404   200   404   200   404   404   LOG
+GET      breach-letters/<uuid:pk>/pdf/                                  breachletterclientB    404   404   404   404   404   200   404   404   LOG
+GET      breach-letters/<uuid:pk>/pdf/                                  breachletterorgB       404   404   404   404   200   200   404   404   LOG
 
 # --- the testimonials register (policies 001, 003): the administrator's; a client reads the items about them ---
 GET      testimonials/                                                  -                      404   404   200   404   404   200   404   404   LOG
@@ -666,6 +691,13 @@ POST     /api/v1/breaches/{id}/close/                                   breachA 
 POST     /api/v1/breaches/{id}/close/                                   breachB                404   404   404   404   404   400   404   404   401
 POST     /api/v1/breaches/{id}/confirm/                                 breachA                404   404   404   404   404   200   404   404   401
 POST     /api/v1/breaches/{id}/confirm/                                 breachB                404   404   404   404   404   200   404   404   401
+GET      /api/v1/breaches/{id}/letters/                                 breachlettersA         404   404   404   404   404   200   404   404   401
+GET      /api/v1/breaches/{id}/letters/                                 breachlettersB         404   404   404   404   404   200   404   404   401
+GET      /api/v1/breaches/{id}/letters/                                 breachA                404   404   404   404   404   200   404   404   401
+POST     /api/v1/breaches/{id}/letters/decision/                        breachlettersA         404   404   404   404   404   200   404   404   401
+POST     /api/v1/breaches/{id}/letters/decision/                        breachlettersB         404   404   404   404   404   200   404   404   401
+POST     /api/v1/breaches/{id}/letters/produce/                         breachlettersA         404   404   404   404   404   400   404   404   401
+POST     /api/v1/breaches/{id}/letters/produce/                         breachlettersB         404   404   404   404   404   400   404   404   401
 GET      /api/v1/clients/                                               -                      404   404   404   404   404   200   404   404   401
 POST     /api/v1/clients/                                               -                      404   404   404   404   404   201   404   404   401
 GET      /api/v1/complaints/                                            -                      404   404   200   404   404   200   404   404   401
@@ -1087,6 +1119,14 @@ GET      breaches/<uuid:pk>/                                            breachA 
 POST     breaches/<uuid:pk>/                                            breachA                POL   LOG   LOG
 POST     breaches/<uuid:pk>/confirm/                                    breachA                POL   LOG   LOG
 POST     breaches/<uuid:pk>/close/                                      breachA                POL   LOG   LOG
+POST     breaches/<uuid:pk>/affected/                                   breachlettersA         POL   LOG   LOG
+POST     breaches/affected/<uuid:pk>/remove/                            breachletterclientA    POL   LOG   LOG
+POST     breaches/<uuid:pk>/communication/                              breachlettersA         POL   LOG   LOG
+POST     breaches/<uuid:pk>/letter/                                     breachlettersA         POL   LOG   LOG
+POST     breaches/<uuid:pk>/letters/produce/                            breachlettersA         POL   LOG   LOG
+POST     breaches/affected/<uuid:pk>/posted/                            breachletterclientA    POL   LOG   LOG
+GET      breach-letters/<uuid:pk>/                                      breachletterclientA    POL   LOG   LOG
+GET      breach-letters/<uuid:pk>/pdf/                                  breachletterclientA    POL   LOG   LOG
 
 # --- the testimonials register (policies 001, 003) -------------------------------------------------------
 GET      testimonials/                                                  -                      POL   LOG   LOG
@@ -1207,6 +1247,9 @@ GET      /api/v1/breaches/{id}/                                         breachA 
 PATCH    /api/v1/breaches/{id}/                                         breachA                403   401   401
 POST     /api/v1/breaches/{id}/close/                                   breachA                403   401   401
 POST     /api/v1/breaches/{id}/confirm/                                 breachA                403   401   401
+GET      /api/v1/breaches/{id}/letters/                                 breachlettersA         403   401   401
+POST     /api/v1/breaches/{id}/letters/decision/                        breachlettersA         403   401   401
+POST     /api/v1/breaches/{id}/letters/produce/                         breachlettersA         403   401   401
 GET      /api/v1/clients/                                               -                      403   401   401
 POST     /api/v1/clients/                                               -                      403   401   401
 GET      /api/v1/complaints/                                            -                      403   401   401

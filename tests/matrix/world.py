@@ -431,6 +431,43 @@ def _complaints_and_breaches(world: MatrixWorld, side: str, coach: Any, client_u
         people_affected="One client.",
         people_affected_count=1,
     )
+    _breach_letters(world, side)
+
+
+def _breach_letters(world: MatrixWorld, side: str) -> None:
+    """A breach the administrator recorded that affects the side's client and organisation, the
+    decision to tell them, and their letters produced: the client's and the sponsor's (through
+    their logins) to read in the portal. The letter's words are the side's alone."""
+    from complaints import letters
+    from complaints import services as complaint_services
+
+    o, admin = world.objects, world.people["admin"]
+    assert admin is not None
+    breach = complaint_services.breach_record(
+        actor=admin,
+        discovered_at=timezone.now() - datetime.timedelta(hours=4),
+        what_happened=mark("AdminBreach", side) + " a bag of files left on a train.",
+        information_involved="Session notes.",
+        people_affected="The client and their organisation.",
+    )
+    client = letters.breach_affected_add(actor=admin, breach=breach, client=o[f"client{side}"])
+    organisation = letters.breach_affected_add(actor=admin, breach=breach, organisation=o[f"organisation{side}"])
+    letters.breach_communication_decide(
+        actor=admin, breach=breach, expected_version=1, decision="tell", reason="Session notes: a high risk."
+    )
+    letters.breach_letter_write(
+        actor=admin,
+        breach=breach,
+        expected_version=2,
+        nature=mark("BreachLetter", side) + " your file was left on a train.",
+        consequences="Someone may have read it.",
+        measures="We recovered the bag.",
+        advice="Tell us if anyone contacts you about it.",
+    )
+    letters.breach_letters_produce(actor=admin, breach=breach)
+    o[f"breachletters{side}"] = breach
+    o[f"breachletterclient{side}"] = client
+    o[f"breachletterorg{side}"] = organisation
 
 
 def _testimonials(world: MatrixWorld, side: str, client: Any) -> None:
