@@ -321,6 +321,45 @@ class NoteDetail(APIView):
         return Response(NoteSerializer(note).data)
 
 
+class NoteCorrectionSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    body = StrictCharField(
+        max_length=services.CORRECTION_MAX_CHARS, help_text="What was wrong in the note, and what is right."
+    )
+    author = serializers.CharField(source="author.display_name", read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+@extend_schema(tags=["notes"])
+class NoteCorrections(APIView):
+    """Corrections appended to a note (its text is never rewritten once shared): those who read the
+    note read them, audited as a read of the note; POST appends one (the note's coach)."""
+
+    @extend_schema(responses=NoteCorrectionSerializer(many=True))
+    def get(self, request: SignedInApiRequest, pk: str) -> Response:
+        note = selectors.note_get_for(user=request.user, pk=pk)
+        load_data_keys([note.engagement.data_key_id])
+        is_coach = access.has_engagement_access(
+            request.user, note.engagement, access.EngagementAccess.READ_CONFIDENTIAL
+        )
+        grant = access.active_break_glass(request.user, note)
+        action = "note.read" if is_coach else ("note.read_break_glass" if grant else "shared.read")
+        data = NoteCorrectionSerializer(note.corrections.select_related("author").order_by("created_at"), many=True)
+        rows = data.data
+        with transaction.atomic():
+            services.audit_reads(actor=request.user, action=action, engagement=note.engagement, objects=[note])
+        return Response(rows)
+
+    @extend_schema(request=NoteCorrectionSerializer, responses={201: NoteCorrectionSerializer})
+    def post(self, request: SignedInApiRequest, pk: str) -> Response:
+        note = selectors.note_get_for(user=request.user, pk=pk, for_change=True)
+        incoming = NoteCorrectionSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        load_data_keys([note.engagement.data_key_id])
+        correction = services.note_correct(actor=request.user, note=note, body=incoming.validated_data["body"])
+        return Response(NoteCorrectionSerializer(correction).data, status=status.HTTP_201_CREATED)
+
+
 class DocumentSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="original_name", read_only=True)
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("engagements/<uuid:pk>/documents/", api.DocumentList.as_view(), name="api_documents"),
     path("sessions/<uuid:pk>/", api.SessionDetail.as_view(), name="api_session"),
     path("notes/<uuid:pk>/", api.NoteDetail.as_view(), name="api_note"),
+    path("notes/<uuid:pk>/corrections/", api.NoteCorrections.as_view(), name="api_note_corrections"),
     path("documents/<uuid:pk>/download/", api.DocumentDownload.as_view(), name="api_download"),
     *router.urls,
 ]

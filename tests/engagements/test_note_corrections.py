@@ -83,3 +83,20 @@ class TestCorrecting:
         notes = {s.key: s for s in client_contents(world.engagement.client).sections}["notes"].items
         [corrected] = [n for n in notes if n["corrections"]]
         assert [c["text"] for c in corrected["corrections"]] == [CORRECTION]
+
+
+class TestTheApi:
+    def test_the_coach_appends_a_correction_and_the_client_reads_it(self, world: World, content: Content) -> None:
+        note = content.shared_note
+        url = f"/api/v1/notes/{note.pk}/corrections/"
+        empty = world.api("coach").post(url, {"body": ""}, content_type="application/json")
+        assert empty.status_code == 400 and not NoteCorrection.objects.exists()
+        made = world.api("coach").post(url, {"body": CORRECTION}, content_type="application/json")
+        assert made.status_code == 201 and made.json()["body"] == CORRECTION
+        assert Note.objects.get(pk=note.pk).body == SHARED_TEXT
+        read = world.api("client").get(url)
+        assert read.status_code == 200 and [c["body"] for c in read.json()] == [CORRECTION]
+        assert AuditEvent.objects.filter(action="shared.read", actor_id=world.people["client"].pk).exists()
+        for persona in ("sponsor", "other_coach", "admin", "auditor"):
+            assert world.api(persona).get(url).status_code == 404, persona
+        assert world.api("client").post(url, {"body": "Mine."}, content_type="application/json").status_code == 404

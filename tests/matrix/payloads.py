@@ -203,6 +203,7 @@ BODIES: dict[str, Callable[[MatrixWorld, str], Body]] = {
     ),
     "POST /api/v1/legal-holds/{id}/release/": lambda w, k: ("json", {"release_reason": TEXT}),
     "PATCH /api/v1/notes/{id}/": lambda w, k: ("json", {"body": TEXT, "version": _version(w, k)}),
+    "POST /api/v1/notes/{id}/corrections/": lambda w, k: ("json", {"body": TEXT}),
     "POST /api/v1/organisations/": lambda w, k: ("json", {"name": "Matrix Organisation"}),
     "POST /api/v1/payments/": lambda w, k: (
         "json",

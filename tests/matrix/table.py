@@ -835,6 +835,11 @@ GET      /api/v1/notes/{id}/                                            notepriv
 PATCH    /api/v1/notes/{id}/                                            noteprivateA           200   404   404   404   404   404   404   404   401
 PATCH    /api/v1/notes/{id}/                                            notesharedA            400   404   404   404   404   404   404   404   401
 PATCH    /api/v1/notes/{id}/                                            noteprivateB           404   200   404   404   404   404   404   404   401
+GET      /api/v1/notes/{id}/corrections/                                noteprivateA           200   404   404   404   404   404   404   404   401
+GET      /api/v1/notes/{id}/corrections/                                notesharedA            200   404   200   404   404   404   404   404   401
+GET      /api/v1/notes/{id}/corrections/                                noteprivateB           404   200   404   404   404   404   404   404   401
+POST     /api/v1/notes/{id}/corrections/                                notesharedA            201   404   404   404   404   404   404   404   401
+POST     /api/v1/notes/{id}/corrections/                                noteprivateB           404   201   404   404   404   404   404   404   401
 GET      /api/v1/organisations/                                         -                      200   200   200   200   200   200   200   200   401
 POST     /api/v1/organisations/                                         -                      404   404   404   404   404   201   404   404   401
 GET      /api/v1/payments/                                              -                      404   404   404   200   200   200   200   404   401
@@ -1320,6 +1325,8 @@ POST     /api/v1/legal-holds/{id}/release/                              holdA   
 GET      /api/v1/me/                                                    -                      200   401   401
 GET      /api/v1/notes/{id}/                                            noteprivateA           403   401   401
 PATCH    /api/v1/notes/{id}/                                            noteprivateA           403   401   401
+GET      /api/v1/notes/{id}/corrections/                                noteprivateA           403   401   401
+POST     /api/v1/notes/{id}/corrections/                                noteprivateA           403   401   401
 GET      /api/v1/organisations/                                         -                      403   401   401
 POST     /api/v1/organisations/                                         -                      403   401   401
 GET      /api/v1/payments/                                              -                      403   401   401
