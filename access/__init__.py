@@ -1345,8 +1345,13 @@ def subject_access_request_get_for(user: User, pk: Any) -> SubjectAccessRequest:
 
 def can_download_subject_access_export(user: User, request: SubjectAccessRequest) -> bool:
     """The client whose copy it is; the organisation's contact named on the request, while still its
-    contact (the copy holds the engagements they are on, so it is theirs alone). Nobody else."""
+    contact (the copy holds the engagements they are on, so it is theirs alone); the administrator,
+    for a client without a sign-in, to post it. Nobody else."""
     role = role_of(user)
+    if role == Role.ADMIN:
+        # A client without a portal sign-in is answered by post: the administrator downloads the
+        # copy to post it (each download audited, like the requester's).
+        return request.subject_kind == "client" and request.requester_id is None
     if role == Role.CLIENT:
         # A check constraint: a request about a client always has its client.
         return request.subject_kind == "client" and request.client.user_id == user.pk  # type: ignore[union-attr]

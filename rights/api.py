@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 import access
 from confidentiality.pagination import CursorPage
 from rights import services as sar
-from rights.models import Right, SubjectAccessRequest
+from rights.models import ReceivedBy, Right, SubjectAccessRequest
 from rights.views import streaming_zip
 
 if TYPE_CHECKING:
@@ -83,6 +83,10 @@ class RequestDetailSerializer(SubjectAccessRequestSerializer):
     details = serializers.CharField(read_only=True, allow_null=True, help_text="What the client asked.")
     outcome = serializers.CharField(read_only=True, allow_null=True, help_text="What the practice did.")
     refusal_reason = serializers.CharField(source="refusal_text", read_only=True, help_text="Why it was refused.")
+    received_by = serializers.CharField(read_only=True)
+    evidence = serializers.CharField(read_only=True, allow_null=True, help_text="How identity was checked.")
+    by_post = serializers.BooleanField(read_only=True, help_text="No portal sign-in: the answer goes by post.")
+    posted_at = serializers.DateTimeField(read_only=True, allow_null=True)
     corrected = serializers.SerializerMethodField(help_text="The details corrected for a correction request.")
     processing_paused = serializers.SerializerMethodField(
         help_text="Restriction or objection: whether processing of the client's records is paused now."
@@ -113,6 +117,18 @@ class OpenSerializer(serializers.Serializer[Any]):
     )
     received_on = serializers.DateField(
         required=False, help_text="The administrator: the day the request arrived (default today)."
+    )
+    received_by = serializers.ChoiceField(
+        choices=[c for c in ReceivedBy.choices if c[0] != ReceivedBy.PORTAL],
+        required=False,
+        help_text="The administrator: how the request arrived (default post).",
+    )
+    evidence = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=sar.EVIDENCE_MAX_CHARS,
+        help_text="The administrator: how identity was checked; required for a client without a portal sign-in, "
+        "who is answered by post.",
     )
 
 
@@ -171,6 +187,8 @@ class SubjectAccessRequestList(generics.ListAPIView[SubjectAccessRequest]):
                 received_on=data.get("received_on"),
                 right=data["right"],
                 details=data.get("details", ""),
+                received_by=data.get("received_by"),
+                evidence=data.get("evidence", ""),
             )
         except PermissionDenied:
             raise Http404 from None

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from confidentiality.forms import DateInput
 from engagements.models import Organisation
-from rights.models import Right
+from rights.models import ReceivedBy, Right
 from rights.services import (
     DETAILS_MAX_CHARS,
     MAX_EXTENSION_MONTHS,
@@ -74,8 +74,10 @@ class OnBehalfForm(forms.Form):
     client_email = forms.EmailField(
         label="The client's portal sign-in e-mail",
         required=False,
-        help_text="The copy is given to the client through their portal sign-in, never by e-mail.",
+        help_text="The copy is given to the client through their portal sign-in, never by e-mail. A client without "
+        "one: open this form from the clients' list.",
     )
+    client_id = forms.UUIDField(required=False, widget=forms.HiddenInput)
     organisation: forms.ModelChoiceField[Organisation] = forms.ModelChoiceField(
         label="The organisation", queryset=Organisation.objects.none(), required=False, empty_label="Choose…"
     )
@@ -89,6 +91,19 @@ class OnBehalfForm(forms.Form):
         widget=DateInput(),
         help_text="The day the request reached the practice: the one-month deadline counts from it.",
     )
+    received_by = forms.ChoiceField(
+        label="How it reached the practice",
+        choices=[c for c in ReceivedBy.choices if c[0] != ReceivedBy.PORTAL],
+        initial=ReceivedBy.POST,
+    )
+    evidence = forms.CharField(
+        label="How you checked it is from them",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed for a client without a portal sign-in, who is answered by post: e.g. the letter's "
+        "signature matched their agreement.",
+    )
 
     def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"received_on": timezone.localdate()})
@@ -100,7 +115,7 @@ class OnBehalfForm(forms.Form):
         data = super().clean() or {}
         data["right"] = data.get("right") or Right.ACCESS
         kind = data.get("subject_kind")
-        if kind == "client" and not data.get("client_email"):
+        if kind == "client" and not data.get("client_email") and not data.get("client_id"):
             self.add_error("client_email", "Give the client's sign-in e-mail.")
         if kind == "organisation":
             if not data.get("organisation"):

@@ -44,6 +44,14 @@ RIGHT_NAMES = {
 }
 
 
+class ReceivedBy(models.TextChoices):
+    PORTAL = "portal", "Through the portal"
+    POST = "post", "By post"
+    TELEPHONE = "telephone", "By telephone"
+    IN_PERSON = "in_person", "In person"
+    EMAIL = "email", "By e-mail"
+
+
 class SubjectAccessRequest(models.Model):
     """A request under one of a person's data-protection rights (``right``): first of all a copy of
     everything held on a client, or on an organisation (access, the only right an organisation
@@ -83,9 +91,12 @@ class SubjectAccessRequest(models.Model):
     )
     requester = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="Who receives the copy: the client, or the organisation's contact who asked.",
+        help_text="Who receives the copy through their sign-in: the client, or the organisation's contact who "
+        "asked. None for a client without a portal sign-in: the administrator posts the answer to them.",
     )
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     received_on = models.DateField()
@@ -121,6 +132,16 @@ class SubjectAccessRequest(models.Model):
     earlier_values = EncryptedTextField(
         key_from="client", null=True, blank=True, help_text="A correction's earlier values (JSON: field to value)."
     )
+    # How the request reached the practice, and (by post, telephone or in person) how the person was
+    # identified: encrypted under the client's key. A client without a sign-in is answered by post.
+    received_by = models.CharField(max_length=10, choices=ReceivedBy.choices, default=ReceivedBy.PORTAL)
+    evidence = EncryptedTextField(
+        key_from="client", null=True, blank=True, help_text="How the request arrived and how identity was checked."
+    )
+    posted_at = models.DateTimeField(null=True, blank=True, help_text="When the answer was posted to the person.")
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     refusal = EncryptedTextField(
         key_from="client", null=True, blank=True, help_text="Why a client's request was refused: the letter says it."
     )
@@ -148,6 +169,11 @@ class SubjectAccessRequest(models.Model):
                 name="subject_access_only_a_client_has_the_other_rights",
                 condition=Q(right="access") | Q(subject_kind="client"),
             ),
+            # Someone always receives the answer: through their sign-in, or a client by post.
+            models.CheckConstraint(
+                name="subject_access_answered_through_a_sign_in_or_by_post",
+                condition=Q(requester__isnull=False) | (Q(subject_kind="client") & ~Q(received_by="portal")),
+            ),
             # A client's refusal reason never in plain text: ``refusal`` holds it, encrypted.
             models.CheckConstraint(
                 name="subject_access_a_clients_refusal_is_encrypted",
@@ -170,6 +196,11 @@ class SubjectAccessRequest(models.Model):
     @property
     def right_name(self) -> str:
         return RIGHT_NAMES[Right(self.right)]
+
+    @property
+    def by_post(self) -> bool:
+        """The person has no sign-in: the administrator downloads the answer and posts it."""
+        return self.requester_id is None
 
     @property
     def refusal_text(self) -> str:

@@ -36,7 +36,7 @@ from confidentiality.dates import day, moment
 from confidentiality.notify import about, notify, resolve
 from confidentiality.roles import Role
 from rights import exports
-from rights.models import OPEN_SUBJECT_ACCESS_STATES, Right, SubjectAccessExport, SubjectAccessRequest
+from rights.models import OPEN_SUBJECT_ACCESS_STATES, ReceivedBy, Right, SubjectAccessExport, SubjectAccessRequest
 
 if TYPE_CHECKING:
     from confidentiality.models import User
@@ -53,6 +53,7 @@ MAX_BACKDATE_DAYS = 90
 DUE_SOON_DAYS = 7
 DETAILS_MAX_CHARS = 4000
 OUTCOME_MAX_CHARS = 4000
+EVIDENCE_MAX_CHARS = 1000
 # The rights whose request must say what it is about: which information, and why.
 NEEDS_DETAILS = (Right.RECTIFICATION, Right.ERASURE, Right.RESTRICTION, Right.OBJECTION)
 DETAILS_ASKED = {
@@ -123,6 +124,21 @@ def _audit(actor: User | None, action: str, request: SubjectAccessRequest, obj: 
     )
 
 
+def _tell_requester(request: SubjectAccessRequest, *, text: str, link: str, about_key: str = "") -> None:
+    """The requester, through their sign-in. A client without one is answered by post: the
+    administrators are asked to post it, until someone marks it posted (``subject_access_mark_posted``)."""
+    if request.requester is not None:
+        notify(users=[request.requester], text=text, link=link, about=about_key)
+        return
+    notify(
+        users=_admins(),
+        text=f"Request {request.reference}: the client has no portal sign-in, so tell them by post (the request's "
+        "page gives the letter or the copy to send), then mark it posted.",
+        link=_link(request),
+        about=about("subject_access.post", request),
+    )
+
+
 def _require_runner(actor: User) -> None:
     if not access.can_run_subject_access(actor):
         raise PermissionDenied("Only the practice administrator can do this.")
@@ -154,6 +170,8 @@ def subject_access_request_open(
     received_on: datetime.date | None = None,
     right: str = Right.ACCESS,
     details: str = "",
+    received_by: str | None = None,
+    evidence: str = "",
 ) -> SubjectAccessRequest:
     """Open a request: a client for themselves, a sponsor contact for their organisation, or
     the administrator on behalf of either (dated when it actually arrived). ``right``: access
@@ -187,15 +205,27 @@ def subject_access_request_open(
             raise ValidationError({"received_on": "The request cannot have been received in the future."})
         if received_on < today - datetime.timedelta(days=MAX_BACKDATE_DAYS):
             raise ValidationError({"received_on": f"Record a request within {MAX_BACKDATE_DAYS} days of receiving it."})
+        # What the administrator records arrived otherwise than through the portal.
+        received_by = received_by or ReceivedBy.POST
+        if received_by not in ReceivedBy.values or received_by == ReceivedBy.PORTAL:
+            raise ValidationError({"received_by": "Say how the request reached the practice."})
         if client is not None:
-            # Policy 003: nothing confidential leaves by e-mail; the copy is downloaded behind
-            # the client's own sign-in, so a client without one cannot receive it yet.
-            if client.user is None or not client.user.is_active:
-                raise ValidationError(
-                    "This client has no portal sign-in, and the copy can only be given through one. "
-                    "Give them a portal account first."
+            # Policy 003: nothing confidential leaves by e-mail. A client with a sign-in receives the
+            # answer behind it; one without is answered by post, once the practice has checked who
+            # asked (the evidence says how).
+            if client.user is not None and client.user.is_active:
+                requester = client.user
+            else:
+                requester = None
+                evidence = _required_text(
+                    evidence,
+                    field="evidence",
+                    most=EVIDENCE_MAX_CHARS,
+                    asked="This client has no portal sign-in, so the answer goes by post: say how the request "
+                    "arrived and how you checked it is from them",
                 )
-            requester = client.user
+            if evidence and len(evidence) > EVIDENCE_MAX_CHARS:
+                raise ValidationError({"evidence": f"At most {EVIDENCE_MAX_CHARS} characters."})
         else:
             if (
                 requester is None
@@ -243,13 +273,22 @@ def subject_access_request_open(
         deadline_on=due,
         right=right,
         details=details or None,
+        received_by=received_by if role == Role.ADMIN and received_by else ReceivedBy.PORTAL,
+        evidence=(evidence or "").strip() or None if client is not None and role == Role.ADMIN else None,
     )
     request.full_clean()
     request.save(force_insert=True)
-    _audit(actor, "subject_access.open", request, on_behalf=role == Role.ADMIN, right=right)
+    _audit(
+        actor,
+        "subject_access.open",
+        request,
+        on_behalf=role == Role.ADMIN,
+        right=right,
+        received_by=request.received_by,
+    )
     if role == Role.ADMIN:
-        notify(
-            users=[requester],
+        _tell_requester(
+            request,
             text=f"The practice recorded your request {request.reference} "
             + (
                 "for a copy of your information."
@@ -397,8 +436,8 @@ def right_answer(*, actor: User, request: SubjectAccessRequest, outcome: str) ->
     locked.save(update_fields=["state", "outcome", "answered_at", "answered_by"])
     _audit(actor, "rights.answer", locked, right=locked.right)
     resolve(about("subject_access.answer", locked))
-    notify(
-        users=[locked.requester],
+    _tell_requester(
+        locked,
         text=f"The practice has answered your request {locked.reference}. Sign in to read its letter.",
         link=_link(locked),
     )
@@ -436,8 +475,8 @@ def restriction_place(*, actor: User, request: SubjectAccessRequest, reason: str
     restriction = processing_restrict(
         actor=actor, client=locked.client, right=locked.right, request_reference=locked.reference, reason=reason
     )
-    notify(
-        users=[locked.requester],
+    _tell_requester(
+        locked,
         text=f"Processing of your information is paused, as you asked ({locked.reference}).",
         link=_link(locked),
     )
@@ -455,12 +494,31 @@ def restriction_lift(*, actor: User, request: SubjectAccessRequest, reason: str)
     if restriction is None:
         raise ValidationError("Processing was not paused for this request.")
     lifted = processing_lift(actor=actor, restriction=restriction, reason=reason)
-    notify(
-        users=[locked.requester],
+    _tell_requester(
+        locked,
         text=f"The restriction you asked for ({locked.reference}) is lifted. Sign in to read why.",
         link=_link(locked),
     )
     return lifted
+
+
+@transaction.atomic
+def subject_access_mark_posted(*, actor: User, request: SubjectAccessRequest) -> SubjectAccessRequest:
+    """The answer to a client without a portal sign-in went by post: the letter, or the copy."""
+    _require_runner(actor)
+    locked = _locked(request)
+    if not locked.by_post:
+        raise ValidationError("This requester receives the answer through their sign-in.")
+    if locked.is_open:
+        raise ValidationError("The request is not answered yet: there is nothing to post.")
+    if locked.posted_at is not None:
+        raise ValidationError("The answer was already marked posted.")
+    locked.posted_at = timezone.now()
+    locked.posted_by = actor
+    locked.save(update_fields=["posted_at", "posted_by"])
+    _audit(actor, "subject_access.posted", locked)
+    resolve(about("subject_access.post", locked))
+    return _refresh(request, locked)
 
 
 def letter_context(request: SubjectAccessRequest) -> dict[str, Any]:
@@ -468,9 +526,10 @@ def letter_context(request: SubjectAccessRequest) -> dict[str, Any]:
     refused = request.state == State.REFUSED
     return {
         "sar": request,
+        # An organisation's request always has its contact (a check constraint).
         "to": request.client.full_name
         if request.client is not None
-        else request.requester.display_name or request.requester.email,
+        else request.requester.display_name or request.requester.email,  # type: ignore[union-attr]
         "refused": refused,
         "dated": request.refused_at if refused else request.answered_at,
         "signed_by": request.refused_by if refused else request.answered_by,
@@ -526,8 +585,8 @@ def subject_access_extend(
     )
     _audit(actor, "subject_access.extend", locked, months=months)
     # A link only: the reason is read behind sign-in (policy 003).
-    notify(
-        users=[locked.requester],
+    _tell_requester(
+        locked,
         text=f"The practice needs more time for your request {locked.reference}: it is now due by "
         f"{day(locked.deadline_on)}. Sign in to read why.",
         link=_link(locked),
@@ -557,8 +616,8 @@ def subject_access_refuse(*, actor: User, request: SubjectAccessRequest, reason:
     _audit(actor, "subject_access.refuse", locked)
     resolve(about("subject_access.answer", locked))
     resolve(about("subject_access.release", locked))
-    notify(
-        users=[locked.requester],
+    _tell_requester(
+        locked,
         text=f"The practice has answered your request {locked.reference}. Sign in to read the answer.",
         link=_link(locked),
     )
@@ -713,12 +772,12 @@ def subject_access_release(*, actor: User, request: SubjectAccessRequest) -> Sub
     _audit(actor, "subject_access.release", locked, obj=export)
     resolve(about("subject_access.answer", locked))
     resolve(about("subject_access.release", locked))
-    notify(
-        users=[locked.requester],
+    _tell_requester(
+        locked,
         text=f"Your copy for request {locked.reference} is ready. Download it by "
         f"{moment(export.expires_at)}; it is deleted after that.",
         link=_link(locked),
-        about=about("subject_access.download", locked),
+        about_key=about("subject_access.download", locked),
     )
     return _refresh(request, locked)
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("<uuid:pk>/answer/", views.request_answer, name="answer"),
     path("<uuid:pk>/restrict/", views.request_restrict, name="restrict"),
     path("<uuid:pk>/lift/", views.request_lift, name="lift"),
+    path("<uuid:pk>/posted/", views.request_posted, name="posted"),
     path("<uuid:pk>/letter/", views.request_letter, name="letter"),
     path("<uuid:pk>/download/", views.request_download, name="download"),
 ]

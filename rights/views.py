@@ -178,14 +178,26 @@ def _on_behalf(request: SignedInRequest) -> HttpResponse:
     from engagements.models import Client
 
     user: User = request.user
-    form = OnBehalfForm(request.POST or None, organisations=access.organisations_visible_to(user))
+    # From the clients' list, for a client without a sign-in: the client is named by id.
+    initial_client = request.GET.get("client", "")
+    form = OnBehalfForm(
+        request.POST or None,
+        organisations=access.organisations_visible_to(user),
+        initial={"received_on": timezone.localdate(), "client_id": initial_client},
+    )
+    named = _named_client(form.data.get("client_id") or initial_client)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         client = organisation = requester = None
         if data["subject_kind"] == "client":
-            client = Client.objects.filter(user__email=data["client_email"].strip().lower()).first()
-            if client is None:
-                form.add_error("client_email", "No client signs in with this e-mail address.")
+            if data.get("client_id"):
+                client = named
+                if client is None:
+                    form.add_error("client_email", "This client is no longer on the practice's records.")
+            else:
+                client = Client.objects.filter(user__email=data["client_email"].strip().lower()).first()
+                if client is None:
+                    form.add_error("client_email", "No client signs in with this e-mail address.")
         else:
             organisation = data["organisation"]
             requester = User.objects.filter(email=data["contact_email"].strip().lower()).first()
@@ -201,13 +213,32 @@ def _on_behalf(request: SignedInRequest) -> HttpResponse:
                     received_on=data["received_on"],
                     right=data["right"],
                     details=data["details"],
+                    received_by=data["received_by"],
+                    evidence=data["evidence"],
                 )
             except ValidationError as exc:
                 errors_to_form(form, exc)
             else:
-                messages.success(request, f"Request {opened.reference} recorded. The requester has been told.")
+                told = "the answer goes by post" if opened.by_post else "the requester has been told"
+                messages.success(request, f"Request {opened.reference} recorded: {told}.")
                 return redirect("subject_access:detail", pk=opened.pk)
-    return render(request, "rights/sar_new.html", {"form": form}, status=400 if form.errors else 200)
+    return render(request, "rights/sar_new.html", {"form": form, "named": named}, status=400 if form.errors else 200)
+
+
+def _named_client(value: Any) -> Any:
+    """The client a request is recorded for, named by id (the clients' list links here), or None."""
+    import uuid
+
+    from engagements.models import Client
+
+    try:
+        pk = uuid.UUID(str(value))
+    except ValueError:
+        return None
+    client = Client.objects.filter(pk=pk).first()
+    if client is not None:
+        load_data_keys([client.data_key_id])
+    return client
 
 
 # --- one request ----------------------------------------------------------------------------
@@ -417,6 +448,22 @@ def request_lift(request: SignedInRequest, pk: str) -> HttpResponse:
         lambda item, data: sar.restriction_lift(actor=request.user, request=item, reason=data["lift_reason"]),
         lambda _: "The restriction is lifted. The client has been told why.",
     )
+
+
+@login_required
+@require_POST
+def request_posted(request: SignedInRequest, pk: str) -> HttpResponse:
+    """The answer to a client without a sign-in was posted."""
+    item = _get(request, pk)
+    _require_runner(request)
+    try:
+        sar.subject_access_mark_posted(actor=request.user, request=item)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return _detail(request, item, status=400)
+    messages.success(request, "Marked posted.")
+    return redirect("subject_access:detail", pk=item.pk)
 
 
 @login_required

@@ -385,6 +385,7 @@ POST     subject-access/<uuid:pk>/correct/                              sarcorre
 POST     subject-access/<uuid:pk>/answer/                               sarcorrectionA         404   404   404   404   404   400   404   404   LOG
 POST     subject-access/<uuid:pk>/restrict/                             sarcorrectionA         404   404   404   404   404   400   404   404   LOG
 POST     subject-access/<uuid:pk>/lift/                                 sarcorrectionA         404   404   404   404   404   400   404   404   LOG
+POST     subject-access/<uuid:pk>/posted/                               sarcorrectionA         404   404   404   404   404   400   404   404   LOG
 POST     subject-access/<uuid:pk>/answer/                               sarcorrectionB         404   404   404   404   404   400   404   404   LOG
 POST     subject-access/<uuid:pk>/restrict/                             sarcorrectionB         404   404   404   404   404   400   404   404   LOG
 POST     subject-access/<uuid:pk>/lift/                                 sarcorrectionB         404   404   404   404   404   400   404   404   LOG
@@ -1063,6 +1064,7 @@ POST     subject-access/<uuid:pk>/correct/                              sarcorre
 POST     subject-access/<uuid:pk>/answer/                               sarcorrectionA         POL   LOG   LOG
 POST     subject-access/<uuid:pk>/restrict/                             sarcorrectionA         POL   LOG   LOG
 POST     subject-access/<uuid:pk>/lift/                                 sarcorrectionA         POL   LOG   LOG
+POST     subject-access/<uuid:pk>/posted/                               sarcorrectionA         POL   LOG   LOG
 GET      subject-access/<uuid:pk>/letter/                               saransweredA            POL   LOG   LOG
 
 # --- the feedback link: whoever holds a valid link sees the client's name and the question ---------------
