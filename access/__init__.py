@@ -260,8 +260,10 @@ def engagement_access_for(user: User, engagement: Engagement) -> frozenset[Engag
 KEPT_AFTER_CLOSE = frozenset({EngagementAccess.VIEW, EngagementAccess.READ_RELEASED})
 
 # UK GDPR arts. 18 and 21: while the client's restriction or objection stands, their records are
-# kept and read by no one: the engagement's own record (and the reason, on its page) is all that
-# is left to anyone, coaches included (engagements/restrictions.py).
+# kept and not used: the engagement's own record (and the reason, on its page) is all that is left
+# to anyone, coaches included (engagements/restrictions.py). What art. 18(2) still allows goes on
+# through its own doors: a concern about someone's safety and the disclosures the law requires
+# (their registers), and a break-glass grant to one note.
 KEPT_WHILE_RESTRICTED = frozenset({EngagementAccess.VIEW})
 
 
@@ -481,7 +483,12 @@ def documents_visible_to(user: User, engagement: Engagement) -> QuerySet[Documen
         return Document.objects.filter(engagement=engagement)
     if role == Role.CLIENT and EngagementAccess.READ_SHARED in granted:
         return Document.objects.filter(engagement=engagement, shared_with_client=True)
-    if role == Role.SPONSOR and EngagementAccess.VIEW in granted and engagement.status != Engagement.Status.CLOSED:
+    if (
+        role == Role.SPONSOR
+        and EngagementAccess.VIEW in granted
+        and engagement.status != Engagement.Status.CLOSED
+        and not engagement.restricted  # the client's restriction or objection pauses it (arts. 18, 21)
+    ):
         return organisation_supplied_documents().filter(engagement=engagement)
     return Document.objects.none()
 

@@ -265,7 +265,8 @@ def _recipients(affected: BreachAffected) -> list[User]:
         user = affected.client.user if affected.client is not None else None
         return [user] if user is not None and account_in_force(user) else []
     organisation_id = affected.organisation_id
-    assert organisation_id is not None  # a check constraint: exactly one of client and organisation
+    if organisation_id is None:  # the record named was deleted since (detached): no one to send to
+        return []
     users = User.objects.filter(
         sponsor_contact__organisation_id=organisation_id, sponsor_contact__active=True, is_active=True
     ).order_by("pk")
@@ -366,6 +367,8 @@ def breach_letter_read(*, user: User, affected: BreachAffected, download: bool =
     communication = communication_of(breach)
     if communication is None:  # a produced letter always has its text
         raise Http404
+    if affected.client_id is None and affected.organisation_id is None:
+        raise Http404  # the person's record was deleted since: the register keeps only that they were told
     remember_data_keys([breach.data_key, affected.client.data_key if affected.client is not None else None])
     if not access.can_handle_breach(user, breach) and affected.first_read_at is None:
         affected.first_read_at = timezone.now()

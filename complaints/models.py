@@ -273,11 +273,14 @@ class BreachAffected(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     breach = models.ForeignKey(Breach, on_delete=models.CASCADE, related_name="affected")
+    # Detached, not deleted, when the client's or organisation's own record goes (retention, an
+    # erasure): the register keeps that someone was told, and when (art. 33(5)). The record is kept
+    # while an open breach names it (retention/schedule.py).
     client = models.ForeignKey(
-        "engagements.Client", null=True, blank=True, on_delete=models.PROTECT, related_name="breaches_affecting"
+        "engagements.Client", null=True, blank=True, on_delete=models.SET_NULL, related_name="breaches_affecting"
     )
     organisation = models.ForeignKey(
-        "engagements.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="breaches_affecting"
+        "engagements.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="breaches_affecting"
     )
     added_at = models.DateTimeField(default=timezone.now)
     added_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
@@ -293,10 +296,10 @@ class BreachAffected(models.Model):
     class Meta:
         ordering = ["added_at"]
         constraints = [
+            # One of the two; neither once the record named has been deleted (detached).
             models.CheckConstraint(
-                condition=(models.Q(client__isnull=False) & models.Q(organisation__isnull=True))
-                | (models.Q(client__isnull=True) & models.Q(organisation__isnull=False)),
-                name="breach_affected_client_xor_organisation",
+                condition=models.Q(client__isnull=True) | models.Q(organisation__isnull=True),
+                name="breach_affected_client_or_organisation",
             ),
             models.CheckConstraint(
                 condition=models.Q(letter_produced_at__isnull=False)

@@ -437,6 +437,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two choice sets share the field name "decision": each gets a name of its own.
+    "ENUM_NAME_OVERRIDES": {
+        "BreachLetterDecisionEnum": "complaints.models.BreachCommunication.Decision",
+        "SharingDecisionEnum": ["give", "refuse"],
+    },
 }
 
 # Celery: the broker only wakes workers; job rows in the database are the truth.

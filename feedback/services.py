@@ -351,9 +351,10 @@ def source_for_token(token: str, *, for_update: bool = False) -> FeedbackSource 
         return None
     if source.engagement.status == Engagement.Status.CLOSED:
         return None
-    if source.engagement.paused_for_consent:
-        # The client withdrew consent to the practice holding their information: nothing more about
-        # them is taken in, so the link stops working until they give it again.
+    if source.engagement.paused_for_consent or source.engagement.restricted:
+        # The client withdrew consent to the practice holding their information, or restricted or
+        # objected to its use (arts. 18, 21): nothing more about them is taken in, so the link stops
+        # working until they give it again or the restriction is lifted.
         return None
     return source
 

@@ -8,8 +8,10 @@ again after a restore). What it keeps, it keeps for the reasons art. 17(3) allow
 says which:
 
 - engagements still in progress (their records are needed to provide the coaching), under a legal
-  hold or with paper still held (``engagement_files``'s own test), or with a disclosure made under a
-  legal requirement or in serious danger (the practice must be able to show it);
+  hold or with paper still held (``engagement_files``'s own test), with a disclosure made under a
+  legal requirement or in serious danger (the practice must be able to show it), or with a complaint
+  or a concern still open about them (the evidence it is decided on). When they close, or nothing
+  keeps them any more, the sweep finishes the erasure (``erased_client_engagements``);
 - financial records, five years (policy 000): an invoice keeps its figures, detached from the
   engagement it named;
 - the client's own record (name, contact details, sign-in, their requests): it goes by the
@@ -39,6 +41,9 @@ if TYPE_CHECKING:
     from rights.models import SubjectAccessRequest
 
 RULE = "erasure"
+# Kinds an erasure deletes as roots of their own (not through a retention rule): retention_reapply
+# deletes them again after a restore.
+ERASED_ROOTS = ("testimonials.testimonial",)
 
 # What the letter calls each kind of record deleted; others are counted as "other records".
 KIND_NAMES = {
@@ -56,16 +61,26 @@ KIND_NAMES = {
 
 
 def erasable_engagements(client: Any, as_of: datetime.date) -> Any:
-    """The client's engagements an erasure deletes now: closed, nothing holding them, and no
-    disclosure made under the law or in serious danger."""
-    from disclosures.models import Disclosure
+    """The client's engagements an erasure deletes now: closed, nothing holding them, no disclosure
+    made under the law or in serious danger, and no complaint or concern still open about them (their
+    records are the evidence it is decided on: art. 17(3)(e))."""
     from engagements.models import Engagement
 
     closed = Engagement.objects.filter(client=client, status=Engagement.Status.CLOSED)
+    return kept_for_erasure(rule_for("engagement_files").free(closed, as_of))
+
+
+def kept_for_erasure(engagements: Any) -> Any:
+    """Of ``engagements``, those an erasure may delete (see ``erasable_engagements``)."""
+    from complaints.models import Complaint
+    from disclosures.models import Concern, Disclosure
+
     by_law = Disclosure.objects.filter(
         engagement=OuterRef("pk"), basis__in=[Disclosure.Basis.LEGAL_REQUIREMENT, Disclosure.Basis.SERIOUS_DANGER]
     )
-    return rule_for("engagement_files").free(closed, as_of).exclude(Exists(by_law))
+    complaint = Complaint.objects.filter(engagement=OuterRef("pk")).exclude(status=Complaint.Status.CLOSED)
+    concern = Concern.objects.filter(engagement=OuterRef("pk"), state=Concern.State.OPEN)
+    return engagements.exclude(Exists(by_law)).exclude(Exists(complaint)).exclude(Exists(concern))
 
 
 def _in_words(deleted: dict[str, list[str]]) -> str:

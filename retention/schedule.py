@@ -154,6 +154,14 @@ def _engagement_not_held(qs: QuerySet[Any], as_of: datetime.date) -> QuerySet[An
     )
 
 
+def _erasure_not_held(qs: QuerySet[Any], as_of: datetime.date) -> QuerySet[Any]:
+    """What keeps an erased client's engagement: what keeps any (``_engagement_not_held``) and what
+    an erasure must keep (``retention.erasure.kept_for_erasure``)."""
+    from retention.erasure import kept_for_erasure
+
+    return kept_for_erasure(_engagement_not_held(qs, as_of))
+
+
 def _open_subject_access(field: str) -> Any:
     from rights.models import OPEN_SUBJECT_ACCESS_STATES, SubjectAccessRequest
 
@@ -170,7 +178,16 @@ def _client_not_held(qs: QuerySet[Any], as_of: datetime.date) -> QuerySet[Any]:
         qs.exclude(Exists(_active_holds().filter(client=OuterRef("pk"))))
         .exclude(Exists(Engagement.objects.filter(client=OuterRef("pk"))))
         .exclude(_open_subject_access("client"))
+        .exclude(_named_by_an_open_breach("client"))
     )
+
+
+def _named_by_an_open_breach(field: str) -> Any:
+    """Art. 34: a person an open breach names is kept until they have been told and it is closed;
+    then their row in the register is detached, not deleted (complaints.BreachAffected)."""
+    from complaints.models import Breach, BreachAffected
+
+    return Exists(BreachAffected.objects.filter(**{field: OuterRef("pk")}).exclude(breach__status=Breach.Status.CLOSED))
 
 
 def _client_complaint(as_of: datetime.date) -> Exists:
@@ -196,6 +213,7 @@ def _organisation_not_held(qs: QuerySet[Any], as_of: datetime.date) -> QuerySet[
         .exclude(Exists(SponsorContact.objects.filter(organisation=OuterRef("pk"))))
         .exclude(Exists(Invoice.objects.filter(organisation=OuterRef("pk"))))
         .exclude(_open_subject_access("organisation"))
+        .exclude(_named_by_an_open_breach("organisation"))
     )
 
 
@@ -232,6 +250,20 @@ RULES: list[Rule] = [
         blocking=("engagements.engagement",),
         shred_key="data_key_id",
         note="after the later of: their last engagement's files were deleted, their last complaint closed.",
+    ),
+    Rule(
+        # UK GDPR art. 17: what an erasure had to keep (an engagement in progress, held, or with an
+        # open complaint or concern) goes as soon as nothing keeps it, not two years after it closes.
+        key="erased_client_engagements",
+        title="The engagements of a client whose erasure was carried out, once closed and nothing keeps them",
+        root="engagements.engagement",
+        anchor="closed_at",
+        days=lambda: 0,
+        base=lambda: Q(status="closed", client__erased_at__isnull=False),
+        not_held=_erasure_not_held,
+        shred_key="data_key_id",
+        note="after the engagement closes, once no hold, open complaint or concern, or disclosure under the law "
+        "keeps it.",
     ),
     Rule(
         # UK GDPR art. 17: an erasure carried out deletes the engagements it can at once

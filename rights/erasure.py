@@ -52,7 +52,7 @@ def preview(client: Any) -> Preview:
     from complaints.models import Complaint
     from confidentiality.dates import day_in_words
     from consent.models import Agreement, ConsentRecord
-    from disclosures.models import Disclosure
+    from disclosures.models import Concern, Disclosure
     from engagements.models import Client, CoachingSession, Document, Engagement, Note
     from feedback.models import FeedbackRequest, UnsolicitedFeedback
     from finance.models import Invoice
@@ -97,6 +97,7 @@ def preview(client: Any) -> Preview:
                 "client",
             ),
             n_open_complaints=_counted(Complaint.objects.exclude(status=Complaint.Status.CLOSED), "client"),
+            n_open_concerns=_counted(Concern.objects.filter(state=Concern.State.OPEN), through),
         )
         .values()
         .get()
@@ -140,7 +141,21 @@ def preview(client: Any) -> Preview:
             )
         )
     if row["n_open_complaints"]:
-        stays.append(Line("Open complaints", row["n_open_complaints"], "A complaint is kept until it is closed."))
+        stays.append(
+            Line(
+                "Open complaints",
+                row["n_open_complaints"],
+                "A complaint, and the engagement it is about, are kept until it is closed.",
+            )
+        )
+    if row["n_open_concerns"]:
+        stays.append(
+            Line(
+                "Open concerns about someone's safety or the law",
+                row["n_open_concerns"],
+                "A concern, and the engagement it is about, are kept until it is closed.",
+            )
+        )
     if row["n_in_progress"]:
         stays.append(
             Line(

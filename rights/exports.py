@@ -590,6 +590,9 @@ def organisation_contents(organisation: Any, *, contact: Any, progress: Reading 
         ).order_by("starts_on", "reference")
     )
     load_data_keys([e.data_key_id for e in engagements])
+    # A client's restriction or objection (arts. 18, 21) pauses what the organisation may read of
+    # their engagement: it is listed, but its reports and documents stay out of the copy.
+    readable = [e for e in engagements if not e.restricted]
     contents = Contents(
         subject_kind="organisation",
         title=f"Information held about {organisation.name}",
@@ -641,7 +644,7 @@ def organisation_contents(organisation: Any, *, contact: Any, progress: Reading 
 
     def released_reports() -> Section:
         rows = (
-            SponsorReport.objects.filter(engagement__in=engagements, state=SponsorReport.State.RELEASED)
+            SponsorReport.objects.filter(engagement__in=readable, state=SponsorReport.State.RELEASED)
             .select_related("engagement")
             .prefetch_related("versions__sections__category")
             .order_by("released_at")
@@ -663,7 +666,7 @@ def organisation_contents(organisation: Any, *, contact: Any, progress: Reading 
         return Section("released_reports", "Reports released to the organisation", items)
 
     def documents() -> Section:
-        rows = access.organisation_supplied_documents().filter(engagement__in=engagements).select_related("engagement")
+        rows = access.organisation_supplied_documents().filter(engagement__in=readable).select_related("engagement")
         items = []
         for d in rows.order_by("created_at"):
             entry = _document_file(d, "documents")

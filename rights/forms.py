@@ -95,6 +95,7 @@ class OnBehalfForm(forms.Form):
         label="How it reached the practice",
         choices=[c for c in ReceivedBy.choices if c[0] != ReceivedBy.PORTAL],
         initial=ReceivedBy.POST,
+        required=False,
     )
     evidence = forms.CharField(
         label="How you checked it is from them",
@@ -114,6 +115,7 @@ class OnBehalfForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         data["right"] = data.get("right") or Right.ACCESS
+        data["received_by"] = data.get("received_by") or ReceivedBy.POST
         kind = data.get("subject_kind")
         if kind == "client" and not data.get("client_email") and not data.get("client_id"):
             self.add_error("client_email", "Give the client's sign-in e-mail.")

@@ -470,6 +470,8 @@ def restriction_place(*, actor: User, request: SubjectAccessRequest, reason: str
     locked = _locked(request)
     if locked.right not in PAUSES or locked.client is None:
         raise ValidationError("Processing is paused for a request to restrict it, or an objection.")
+    if not locked.is_open:
+        raise ValidationError("This request is already closed: pause processing before answering it.")
     if restriction_of(locked) is not None:
         raise ValidationError("Processing was already paused for this request.")
     restriction = processing_restrict(

@@ -47,14 +47,14 @@ class Migration(migrations.Migration):
                 ('first_read_at', models.DateTimeField(blank=True, help_text='When the person first opened it.', null=True)),
                 ('added_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('breach', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='affected', to='complaints.breach')),
-                ('client', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='breaches_affecting', to='engagements.client')),
+                ('client', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='breaches_affecting', to='engagements.client')),
                 ('letter_produced_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='breaches_affecting', to='engagements.organisation')),
+                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='breaches_affecting', to='engagements.organisation')),
                 ('posted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
                 'ordering': ['added_at'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('client__isnull', False), ('organisation__isnull', True)), models.Q(('client__isnull', True), ('organisation__isnull', False)), _connector='OR'), name='breach_affected_client_xor_organisation'), models.CheckConstraint(condition=models.Q(('letter_produced_at__isnull', False), models.Q(('sent_at__isnull', True), ('posted_at__isnull', True)), _connector='OR'), name='breach_affected_letter_produced_before_delivery'), models.UniqueConstraint(condition=models.Q(('client__isnull', False)), fields=('breach', 'client'), name='breach_affected_client_once'), models.UniqueConstraint(condition=models.Q(('organisation__isnull', False)), fields=('breach', 'organisation'), name='breach_affected_organisation_once')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('client__isnull', True), ('organisation__isnull', True), _connector='OR'), name='breach_affected_client_or_organisation'), models.CheckConstraint(condition=models.Q(('letter_produced_at__isnull', False), models.Q(('sent_at__isnull', True), ('posted_at__isnull', True)), _connector='OR'), name='breach_affected_letter_produced_before_delivery'), models.UniqueConstraint(condition=models.Q(('client__isnull', False)), fields=('breach', 'client'), name='breach_affected_client_once'), models.UniqueConstraint(condition=models.Q(('organisation__isnull', False)), fields=('breach', 'organisation'), name='breach_affected_organisation_once')],
             },
         ),
     ]

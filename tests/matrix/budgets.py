@@ -8,14 +8,14 @@ most; an audited read costs three queries (issue 23)."""
 from __future__ import annotations
 
 OVER_BUDGET: dict[str, int] = {
-    # Two queries a retention rule (its counts by month, what holds keep): 36 until the rule for
-    # erased clients' own records joined the schedule (issue 21).
-    "GET retention/ -": 38,
+    # Two queries a retention rule (its counts by month, what holds keep): 36 until the two rules
+    # that finish an erasure joined the schedule (issue 21). Folding the two into one is issue 23's.
+    "GET retention/ -": 40,
     "GET engagements/<uuid:pk>/ engagementA": 31,
     "GET engagements/<uuid:pk>/ engagementB": 31,
     "GET /api/v1/engagements/{id}/agreement/ engagementA": 27,
     "GET /api/v1/engagements/{id}/agreement/ engagementB": 27,
-    "GET /api/v1/retention/preview/ -": 28,  # 26 before the erased clients' rule (two a rule)
+    "GET /api/v1/retention/preview/ -": 30,  # 26 before the two erasure rules (two a rule)
     "GET engagements/reports/<uuid:pk>/ reportdraftA": 24,
     "GET engagements/reports/<uuid:pk>/ reportreleasedA": 24,
     "GET engagements/reports/<uuid:pk>/ reportreleasedB": 24,

@@ -1328,7 +1328,7 @@ GET      /api/v1/me/                                                    -       
 GET      /api/v1/notes/{id}/                                            noteprivateA           403   401   401
 PATCH    /api/v1/notes/{id}/                                            noteprivateA           403   401   401
 GET      /api/v1/notes/{id}/corrections/                                noteprivateA           403   401   401
-POST     /api/v1/notes/{id}/corrections/                                noteprivateA           403   401   401
+POST     /api/v1/notes/{id}/corrections/                                notesharedA            403   401   401
 GET      /api/v1/organisations/                                         -                      403   401   401
 POST     /api/v1/organisations/                                         -                      403   401   401
 GET      /api/v1/payments/                                              -                      403   401   401

@@ -146,3 +146,90 @@ class TestCarryingOut:
         assert response.status_code == 200, response.content
         assert not Engagement.objects.filter(pk=engagement.pk).exists()
         assert "What we deleted" in response.json()["outcome"]
+
+
+class TestFoundInReview:
+    """What an attacker's review of the first version found: each was a fault then."""
+
+    def test_an_engagement_with_an_open_complaint_stays_with_its_evidence(self, world: World) -> None:
+        from complaints.services import complaint_lodge
+
+        complaint_lodge(
+            actor=world.people["client"], about="shared", body="My notes were shown.", engagement=world.engagement
+        )
+        engagement = closed_on(world.engagement, timezone.localdate())
+        request = answer(world, erasure(world))
+        assert Engagement.objects.filter(pk=engagement.pk).exists()
+        assert "Open complaints (1)" in request.outcome
+
+    def test_an_engagement_with_an_open_concern_stays(self, world: World) -> None:
+        from tests.disclosures.test_concerns import start
+
+        start(world)
+        engagement = closed_on(world.engagement, timezone.localdate())
+        request = answer(world, erasure(world))
+        assert Engagement.objects.filter(pk=engagement.pk).exists()
+        assert "Open concerns about someone's safety or the law (1)" in request.outcome
+
+    def test_what_was_kept_goes_once_it_closes_and_a_restore_cannot_bring_a_testimonial_back(
+        self, world: World, django_capture_on_commit_callbacks: Any
+    ) -> None:
+        from retention.reapply import reapply
+        from testimonials.models import Testimonial
+        from testimonials.services import testimonial_create
+
+        item = testimonial_create(
+            actor=world.people["admin"],
+            client=world.client_record,
+            kind="testimonial",
+            text="Quillfeather changed how I lead.",
+            used_in="Website",
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            answer(world, erasure(world))  # the engagement is in progress: it stays, the testimonial goes
+        assert Engagement.objects.filter(pk=world.engagement.pk).exists()
+        assert not Testimonial.objects.filter(pk=item.pk).exists()
+        # A backup restored: the testimonial row is back, and the journal deletes it again.
+        item.save(force_insert=True)
+        assert Testimonial.objects.filter(pk=item.pk).exists()
+        with django_capture_on_commit_callbacks(execute=True):
+            reapply()
+        assert not Testimonial.objects.filter(pk=item.pk).exists()
+        # The engagement closes: the next sweep finishes the erasure, not two years later.
+        engagement = closed_on(world.engagement, timezone.localdate())
+        run_sweep(as_of=timezone.localdate())
+        assert not Engagement.objects.filter(pk=engagement.pk).exists()
+        assert DeletionReceipt.objects.filter(rule="erased_client_engagements").exists()
+
+
+def test_a_breach_keeps_the_record_it_names_until_closed_and_then_only_that_they_were_told(world: World) -> None:
+    """Art. 33(5), 34: the register keeps that someone was told; their own record waits for an open breach."""
+    from django.utils import timezone as tz
+
+    from complaints import letters
+    from complaints import services as complaint_services
+    from complaints.models import Breach, BreachAffected
+
+    admin = world.people["admin"]
+    breach = complaint_services.breach_record(
+        actor=admin,
+        discovered_at=tz.now() - datetime.timedelta(hours=1),
+        what_happened="A laptop left on a train.",
+        information_involved="Session notes.",
+        people_affected="One client.",
+    )
+    named = letters.breach_affected_add(actor=admin, breach=breach, client=world.client_record)
+    engagement = closed_on(world.engagement, timezone.localdate())
+    answer(world, erasure(world))
+    assert not Engagement.objects.filter(pk=engagement.pk).exists()
+    later = timezone.localdate() + datetime.timedelta(days=40)
+    run_sweep(as_of=later)
+    assert Client.objects.filter(pk=world.client_record.pk).exists()  # the open breach names them
+    Breach.objects.filter(pk=breach.pk).update(status=Breach.Status.CLOSED, closed_at=tz.now())
+    with time_machine.travel(timezone.make_aware(datetime.datetime.combine(later, datetime.time(12)))):
+        run_sweep(as_of=later)
+    assert not Client.objects.filter(pk=world.client_record.pk).exists()
+    kept = BreachAffected.objects.get(pk=named.pk)
+    assert kept.client_id is None and kept.breach_id == breach.pk
+    page = world.http("admin").get(reverse("complaints:breach_detail", args=[breach.pk]))
+    assert page.status_code == 200 and "A record since deleted" in page.content.decode()

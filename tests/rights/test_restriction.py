@@ -5,6 +5,8 @@ the client why."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
@@ -15,6 +17,7 @@ from engagements.models import Engagement, Note, ProcessingRestriction
 from rights import services as sar
 from rights.models import SubjectAccessRequest
 from tests.conftest import World
+from tests.rights.test_subject_access import SUPPLIED_DOC_BYTES, held  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -151,3 +154,55 @@ def test_the_api_pauses_and_lifts(world: World) -> None:
     lifted = api.post(url + "lift/", {"reason": "Checked."}, content_type="application/json")
     assert lifted.status_code == 200 and lifted.json()["processing_paused"] is False
     assert not Engagement.objects.get(pk=world.engagement.pk).restricted
+
+
+class TestFoundInReview:
+    """What an attacker's review of the first version found: each was a side door then."""
+
+    def test_a_sponsor_gets_no_supplied_document_while_it_stands(self, world: World) -> None:
+        supplied = services.document_upload(
+            actor=world.people["sponsor"],
+            engagement=world.engagement,
+            name="competencies.txt",
+            content=b"Northwind competency framework.",
+            supplied_by_organisation=True,
+        )
+        restricted(world)
+        api = world.api("sponsor")
+        listed = api.get(f"/api/v1/engagements/{world.engagement.pk}/documents/")
+        assert "competencies" not in listed.content.decode()
+        assert api.get(f"/api/v1/documents/{supplied.pk}/download/").status_code == 404
+        page = world.http("sponsor").get(reverse("engagements:detail", args=[world.engagement.pk]))
+        assert "competencies" not in page.content.decode()
+
+    def test_the_organisations_copy_leaves_out_what_the_restriction_pauses(self, world: World, held: Any) -> None:  # noqa: F811
+        assert held.released_report is not None
+        restricted(world)
+        request = sar.subject_access_request_open(actor=world.people["sponsor"])
+        export = sar.subject_access_export_start(actor=world.people["admin"], request=request)
+        from rights.exports import contents_for
+
+        contents = contents_for(request)
+        sections = {section.key: section for section in contents.sections}
+        assert sections["released_reports"].items == [] and sections["documents"].items == []
+        assert all(SUPPLIED_DOC_BYTES not in f.load() for f in contents.files)
+        assert export is not None
+
+    def test_a_feedback_link_takes_no_answer_while_it_stands(self, world: World) -> None:
+        from feedback import services as feedback_services
+        from tests.feedback.test_feedback import ask as ask_feedback
+
+        _request, tokens = ask_feedback(world)
+        restricted(world)
+        with pytest.raises(PermissionDenied, match="does not work"):
+            feedback_services.feedback_answer(token=tokens[0], answer="She interrupts in meetings.")
+        from django.test import Client as Browser
+
+        assert Browser().get(reverse("feedback:feedback_give", args=[tokens[0]])).status_code == 404
+
+    def test_a_closed_request_pauses_nothing(self, world: World) -> None:
+        request = asked(world)
+        sar.right_answer(actor=world.people["admin"], request=request, outcome="We looked at it.")
+        response = world.http("admin").post(reverse("subject_access:restrict", args=[request.pk]), {"reason": WHY})
+        assert response.status_code == 400 and "already closed" in response.content.decode()
+        assert not Engagement.objects.get(pk=world.engagement.pk).restricted
