@@ -322,9 +322,10 @@ class BreakGlassGrant(models.Model):
 class ProcessingRestriction(models.Model):
     """Processing of a client's records paused, under their right to restriction (UK GDPR art. 18)
     or to object (art. 21), until the administrator lifts it. While it stands the records are kept
-    and read by no one (``access.engagement_access_for``): not the coaches, the sponsor or the
-    administrator. The client still has their own records through a subject-access copy, and a
-    break-glass grant (legal claims, someone's safety: art. 18(2)) still reaches one note."""
+    and not used (``access.engagement_access_for``): not by the coaches, the sponsor or the
+    administrator. The client still has their own records through a subject-access copy; what art.
+    18(2) allows goes on through its own doors: a concern about someone's safety, a disclosure the law
+    requires, a break-glass grant to one note."""
 
     class Right(models.TextChoices):
         RESTRICTION = "restriction", "Restriction"

@@ -308,7 +308,7 @@ class LiftSerializer(serializers.Serializer[Any]):
 @extend_schema(tags=["subject access"])
 class SubjectAccessRestrictView(APIView):
     """The administrator pauses the processing of the client's records for a restriction or an
-    objection: their engagements are kept and read by no one until it is lifted."""
+    objection: their engagements are kept and not used until it is lifted."""
 
     @extend_schema(request=RestrictSerializer, responses={200: RequestDetailSerializer})
     def post(self, request: SignedInApiRequest, pk: str) -> Response:

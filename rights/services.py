@@ -463,7 +463,7 @@ def restriction_of(request: SubjectAccessRequest) -> Any:
 @transaction.atomic
 def restriction_place(*, actor: User, request: SubjectAccessRequest, reason: str) -> Any:
     """Pause the processing of the client's records while their restriction (or objection) is
-    considered or stands: every engagement of theirs is kept and read by no one until lifted."""
+    considered or stands: every engagement of theirs is kept and not used until lifted."""
     from engagements.restrictions import processing_restrict
 
     _require_runner(actor)

@@ -1,5 +1,5 @@
 """Restriction and objection pause processing (issue 21; UK GDPR arts. 18 and 21): the client's
-records are kept and read by no one (coaches, sponsor, administrator) until lifted, no new work is
+records are kept and not used (not read by coaches, sponsor or administrator) until lifted, no new work is
 made, the engagement shows why (but not to the sponsor), and lifting gives everything back and tells
 the client why."""
 
@@ -69,7 +69,7 @@ class TestPausing:
         # The client reads why on their request.
         request = SubjectAccessRequest.objects.get()
         mine = client.get(reverse("subject_access:detail", args=[request.pk])).content.decode()
-        assert "contests the accuracy" in mine and "read by no one" in mine
+        assert "contests the accuracy" in mine and "not used" in mine
         assert Notice.objects.filter(user=world.people["client"], text__contains="is paused").exists()
 
     def test_no_new_work_is_made(self, world: World) -> None:
