@@ -75,6 +75,7 @@ def processing_restrict(
     if right not in ProcessingRestriction.Right.values:
         raise ValidationError("Processing is paused under the right to restriction or to object.")
     reason = _reason(reason, field="reason", asked="Say why processing is paused: the engagement shows it.")
+    Client.objects.select_for_update().filter(pk=client.pk).exists()  # see restricted_on_creation
     restriction = ProcessingRestriction(
         client=client, right=right, request_reference=request_reference, reason=reason, placed_by=actor
     )
@@ -101,6 +102,7 @@ def processing_restrict(
 @transaction.atomic
 def processing_lift(*, actor: User, restriction: ProcessingRestriction, reason: str) -> ProcessingRestriction:
     _require_admin(actor)
+    Client.objects.select_for_update().filter(pk=restriction.client_id).exists()  # see restricted_on_creation
     locked = ProcessingRestriction.objects.select_for_update().get(pk=restriction.pk)
     if locked.lifted_at is not None:
         raise ValidationError("This restriction was already lifted.")
@@ -117,5 +119,8 @@ def processing_lift(*, actor: User, restriction: ProcessingRestriction, reason: 
 
 
 def restricted_on_creation(client: Client) -> bool:
-    """A new engagement of a client whose processing is paused starts paused too."""
+    """A new engagement of a client whose processing is paused starts paused too. The client's row
+    is locked, as ``processing_restrict`` and ``processing_lift`` lock it: an engagement made at the
+    moment a restriction is placed is either marked by it or sees it (the caller holds the transaction)."""
+    Client.objects.select_for_update().filter(pk=client.pk).exists()
     return ProcessingRestriction.objects.filter(client=client, lifted_at__isnull=True).exists()

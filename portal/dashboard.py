@@ -63,7 +63,10 @@ def dashboard_engagements_for(*, user: User) -> list[Any]:
     is_coach = access.role_of(user) == Role.COACH
     for engagement in engagements:
         actions = []
-        if is_coach:
+        if engagement.restricted:
+            # The client's restriction or objection pauses the work (arts. 18, 21): nothing to do but wait.
+            actions = ["Paused at the client's request: nothing to do until it is lifted"]
+        elif is_coach:
             actions = _coach_next(engagement, today)
         if engagement.hard_copies_due:
             actions.append(f"Return hard copies to the {'client' if engagement.is_private else 'organisation'}")

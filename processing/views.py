@@ -199,8 +199,21 @@ def privacy_notice(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def privacy_notice_pdf(request: HttpRequest) -> HttpResponse:
+    # Public and unauthenticated: drawn once for each version of the notice and kept, so that asking
+    # for it again and again costs a template, not a PDF each time.
+    import hashlib
+
+    from django.core.cache import cache
+    from django.template.loader import render_to_string
+
     from confidentiality.downloads import attachment_response
     from confidentiality.pdf import render_pdf
 
-    pdf = render_pdf("processing/privacy_notice_pdf.html", selectors.privacy_notice())
+    template, context = "processing/privacy_notice_pdf.html", selectors.privacy_notice()
+    version = hashlib.sha256(render_to_string(template, context).encode()).hexdigest()
+    key = f"privacy-notice-pdf:{version}"
+    pdf = cache.get(key)
+    if pdf is None:
+        pdf = render_pdf(template, context)
+        cache.set(key, pdf, timeout=24 * 3600)
     return attachment_response(pdf, content_type="application/pdf", name="privacy-notice.pdf")

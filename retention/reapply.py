@@ -23,6 +23,7 @@ from retention.erasure import ERASED_ROOTS
 from retention.models import DeletionReceipt
 from retention.schedule import EXTERNAL_RULES, RULES, Rule
 from retention.sweep import _shred, delete_records, read_journal
+from retention.withdrawal import WITHDRAWN_ROOTS
 
 
 def reapply() -> Counter[str]:
@@ -38,8 +39,9 @@ def reapply() -> Counter[str]:
         # the next sweep deletes them by age. A record under a legal hold now is left alone.
         roots: list[tuple[Rule | None, Any]] = [(rule, rule.model) for rule in RULES]
         roots += [(None, model_for_label(root)) for root, _what, _period in EXTERNAL_RULES.values()]
-        # What an erasure deletes outside the rules' roots (retention.erasure): testimonials.
-        roots += [(None, model_for_label(root)) for root in ERASED_ROOTS]
+        # What an erasure or a withdrawal deletes outside the rules' roots: testimonials; notes,
+        # sessions and documents filed on the wrong engagement (retention.withdrawal).
+        roots += [(None, model_for_label(root)) for root in (*ERASED_ROOTS, *WITHDRAWN_ROOTS)]
         for rule, model in roots:
             if not _uuid_keyed(model):
                 continue

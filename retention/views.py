@@ -234,3 +234,39 @@ def policies(request: SignedInRequest) -> HttpResponse:
             "today": timezone.localdate(),
         },
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_withdraw(request: SignedInRequest, kind: str, pk: Any) -> HttpResponse:
+    """A coach withdraws their own note, session or document filed on the wrong engagement."""
+    from confidentiality.forms import act_on
+    from engagements.models import EngagementMember
+    from retention.forms import WithdrawForm
+    from retention.withdrawal import KINDS, record_withdraw, withdrawable_get_for
+
+    user: User = request.user
+    record = withdrawable_get_for(user, kind, pk)
+    engagement = record.engagement
+    mine = (
+        access.engagements_visible_to(user)
+        .filter(members__user=user, members__kind=EngagementMember.Kind.COACH)
+        .exclude(pk=engagement.pk)
+    )
+    form = WithdrawForm(request.POST or None, engagements=mine)
+    readers = act_on(
+        form,
+        lambda data: record_withdraw(
+            actor=user, kind=kind, record=record, reason=data["reason"], belongs_to=data["belongs_to"]
+        ),
+    )
+    if readers is not None:
+        told = "" if not readers.anyone else f" {readers.in_words().capitalize()} could read it: the practice is told."
+        messages.success(request, f"The {KINDS[kind].name} is withdrawn and deleted.{told}")
+        return redirect("engagements:detail", pk=engagement.pk)
+    return render(
+        request,
+        "retention/withdraw.html",
+        {"form": form, "kind": KINDS[kind].name, "engagement": engagement},
+        status=400 if request.method == "POST" else 200,
+    )

@@ -376,7 +376,7 @@ def path_for(row: Row, world: MatrixWorld) -> str:
             person = world.people[extra]
             assert person is not None
             values[name] = person.pk
-        elif name in ("action", "scope"):
+        elif name in ("action", "scope", "kind"):
             values[name] = extra
         elif name == "token":
             values[name] = world.tokens.get(key, key)

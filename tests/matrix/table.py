@@ -347,6 +347,17 @@ POST     retention/holds/new/<str:scope>/<uuid:pk>/                     engageme
 POST     retention/holds/new/<str:scope>/<uuid:pk>/                     organisationB:organisation 404   404   404   404   404   302   404   404   LOG
 POST     retention/holds/<uuid:pk>/release/                             holdA                  404   404   404   404   404   302   404   404   LOG
 POST     retention/holds/<uuid:pk>/release/                             holdB                  404   404   404   404   404   302   404   404   LOG
+GET      retention/withdraw/<str:kind>/<uuid:pk>/                       noteprivateA:note      200   404   404   404   404   404   404   404   LOG
+GET      retention/withdraw/<str:kind>/<uuid:pk>/                       notesharedA:note       200   404   404   404   404   404   404   404   LOG
+GET      retention/withdraw/<str:kind>/<uuid:pk>/                       noteprivateB:note      404   200   404   404   404   404   404   404   LOG
+GET      retention/withdraw/<str:kind>/<uuid:pk>/                       documentprivateA:document 200   404   404   404   404   404   404   404   LOG
+GET      retention/withdraw/<str:kind>/<uuid:pk>/                       documentsuppliedA:document 404   404   404   404   404   404   404   404   LOG
+GET      retention/withdraw/<str:kind>/<uuid:pk>/                       coachingsessionA:session 200   404   404   404   404   404   404   404   LOG
+GET      retention/withdraw/<str:kind>/<uuid:pk>/                       noteprivateA:session   404   404   404   404   404   404   404   404   LOG
+POST     retention/withdraw/<str:kind>/<uuid:pk>/                       noteprivateA:note      400   404   404   404   404   404   404   404   LOG
+POST     retention/withdraw/<str:kind>/<uuid:pk>/                       noteprivateB:note      404   400   404   404   404   404   404   404   LOG
+POST     retention/withdraw/<str:kind>/<uuid:pk>/                       documentprivateA:document 400   404   404   404   404   404   404   404   LOG
+POST     retention/withdraw/<str:kind>/<uuid:pk>/                       coachingsessionA:session 400   404   404   404   404   404   404   404   LOG
 GET      retention/policies/                                            -                      404   404   404   404   404   200   404   404   LOG
 POST     retention/policies/                                            -                      404   404   404   404   404   302   404   404   LOG
 
@@ -1042,6 +1053,8 @@ GET      engagements/my-file/who-has-read-it/                           -       
 
 # --- retention and legal holds: the administrator's ------------------------------------------------------
 GET      retention/                                                     -                      POL   LOG   LOG
+GET      retention/withdraw/<str:kind>/<uuid:pk>/                       noteprivateA:note      POL   LOG   LOG
+POST     retention/withdraw/<str:kind>/<uuid:pk>/                       noteprivateA:note      POL   LOG   LOG
 GET      retention/holds/new/<str:scope>/<uuid:pk>/                     engagementA:engagement POL   LOG   LOG
 POST     retention/holds/new/<str:scope>/<uuid:pk>/                     engagementA:engagement POL   LOG   LOG
 POST     retention/holds/<uuid:pk>/release/                             holdA                  POL   LOG   LOG

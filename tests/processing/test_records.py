@@ -223,6 +223,26 @@ class TestThePrivacyNotice:
         pdf = anonymous.get(reverse("processing:privacy_notice_pdf"))
         assert pdf.status_code == 200 and "Providing coaching" in pdf_text(pdf.content)
 
+    def test_its_pdf_is_drawn_once_for_each_version(self, world: World, monkeypatch: Any) -> None:
+        """Public and unauthenticated: asking again and again must not make the server draw a PDF each time."""
+        from confidentiality import pdf as pdf_module
+
+        drawn: list[str] = []
+        real = pdf_module.render_pdf
+
+        def counting(template: str, context: Any, **kwargs: Any) -> bytes:
+            drawn.append(template)
+            return real(template, context, **kwargs)
+
+        monkeypatch.setattr(pdf_module, "render_pdf", counting)
+        processing_activity()
+        anonymous = HttpClient()
+        first = anonymous.get(reverse("processing:privacy_notice_pdf")).content
+        assert anonymous.get(reverse("processing:privacy_notice_pdf")).content == first and len(drawn) == 1
+        processing_activity(purpose="Sending invoices", lawful_basis="legal_obligation")
+        changed = anonymous.get(reverse("processing:privacy_notice_pdf"))
+        assert len(drawn) == 2 and "Sending invoices" in pdf_text(changed.content)
+
     def test_the_client_finds_it_on_their_dashboard_and_in_the_menu(self, world: World) -> None:
         text = world.http("client").get(reverse("dashboard")).content.decode()
         assert text.count(f'href="{reverse("processing:privacy_notice")}"') >= 2

@@ -82,6 +82,9 @@ class TestPausing:
         )
         assert response.status_code == 404
         assert not Note.objects.filter(engagement=engagement).exists()
+        # The coach's dashboard asks for no work on it either.
+        dashboard = world.http("coach").get(reverse("dashboard")).content.decode()
+        assert "Paused at the client&#x27;s request" in dashboard or "Paused at the client's request" in dashboard
 
     def test_an_objection_pauses_it_too_and_a_new_engagement_starts_paused(self, world: World) -> None:
         restricted(world, "objection")

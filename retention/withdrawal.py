@@ -1,0 +1,175 @@
+"""Withdrawing a record filed on the wrong engagement (issue 21, rectification; policy 003).
+
+A coach who put a note, a session or a document on the wrong engagement withdraws it at once, saying
+why. It is deleted as the sweep deletes (retention.engine): with what it owns (a note's corrections and
+break-glass grants, a document's stored file), leaving a receipt in the database and the journal, so
+that ``retention_reapply`` deletes it again should a backup bring it back. Its ciphertext goes with
+the row; the engagement's key stays, since the engagement's other records need it.
+
+Then, since the wrong engagement's people may have read what was never theirs:
+- the client of that engagement is told, if it had been shared with them, that it was withdrawn;
+- the client it was about, when the coach names their engagement, is told where it had been filed
+  and who there could read it (roles, never names);
+- where anyone but its author could read it (another coach on that engagement, its client through
+  sharing), a suspected breach is reported to the administrator's register, naming the engagement's
+  reference and the count of people, never the content. Every step is audited.
+
+Only its author withdraws it, while they are still a coach on the engagement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+
+import access
+from confidentiality.audit import audit_record
+from confidentiality.notify import notify
+from confidentiality.records import record_label
+from retention import engine
+from retention.sweep import _before_delete, _receipts
+
+if TYPE_CHECKING:
+    from confidentiality.models import User
+
+RULE = "withdrawn"
+REASON_MAX_CHARS = 300
+
+
+@dataclass(frozen=True)
+class Kind:
+    model_label: str
+    author_field: str
+    name: str  # as the pages and notices name it
+
+
+KINDS = {
+    "note": Kind("engagements.note", "author", "note"),
+    "session": Kind("engagements.coachingsession", "recorded_by", "session"),
+    "document": Kind("engagements.document", "uploaded_by", "document"),
+}
+# Roots retention_reapply deletes again after a restore.
+WITHDRAWN_ROOTS = tuple(kind.model_label for kind in KINDS.values())
+
+
+def withdrawable_get_for(user: User, kind: str, pk: Any) -> Any:
+    """The record, for its author while a coach on its engagement; 404 for anyone else."""
+    from django.apps import apps
+
+    spec = KINDS.get(kind)
+    if spec is None:
+        raise Http404
+    model = apps.get_model(spec.model_label)
+    try:
+        record = model.objects.select_related("engagement", "engagement__client").get(pk=pk)
+    except (model.DoesNotExist, ValidationError, ValueError):
+        raise Http404 from None
+    if getattr(record, f"{spec.author_field}_id") != user.pk:
+        raise Http404
+    if access.EngagementAccess.READ_CONFIDENTIAL not in access.engagement_access_for(user, record.engagement):
+        raise Http404
+    return record
+
+
+@dataclass(frozen=True)
+class Readers:
+    other_coaches: int
+    client: bool  # the engagement's client could read it (shared with them)
+
+    @property
+    def anyone(self) -> bool:
+        return bool(self.other_coaches or self.client)
+
+    def in_words(self) -> str:
+        parts = []
+        if self.other_coaches:
+            parts.append(f"{self.other_coaches} other coach{'es' if self.other_coaches != 1 else ''}")
+        if self.client:
+            parts.append("the client of that engagement")
+        return " and ".join(parts) or "no one but its author"
+
+
+def readers_of(kind: str, record: Any, author: User) -> Readers:
+    """Who but its author could read it where it was filed (a session is dates and durations only:
+    its client saw when, not what)."""
+    from engagements.models import EngagementMember
+
+    coaches = (
+        EngagementMember.objects.filter(engagement=record.engagement, kind=EngagementMember.Kind.COACH)
+        .exclude(user=author)
+        .count()
+    )
+    shared = kind in ("note", "document") and bool(getattr(record, "shared_with_client", False))
+    return Readers(other_coaches=coaches if kind != "session" else 0, client=shared)
+
+
+@transaction.atomic
+def record_withdraw(*, actor: User, kind: str, record: Any, reason: str, belongs_to: Any = None) -> Readers:
+    """Withdraw ``record`` (see the module's docstring). ``belongs_to``: the engagement it should have
+    been filed on, one of the actor's, whose client is told; optional."""
+    spec = KINDS[kind]
+    record = withdrawable_get_for(actor, kind, record.pk)
+    reason = (reason or "").strip() if isinstance(reason, str) else ""
+    if not reason or len(reason) > REASON_MAX_CHARS:
+        raise ValidationError({"reason": f"Say why it is withdrawn (up to {REASON_MAX_CHARS} characters)."})
+    if belongs_to is not None and (
+        belongs_to.pk == record.engagement_id
+        or access.EngagementAccess.READ_CONFIDENTIAL not in access.engagement_access_for(actor, belongs_to)
+    ):
+        raise ValidationError({"belongs_to": "Choose another engagement of yours, or none."})
+    model = type(record)
+    model.objects.select_for_update().filter(pk=record.pk).exists()
+    engagement = record.engagement
+    from retention.schedule import rule_for
+
+    if not rule_for("engagement_files").not_held(
+        type(engagement).objects.filter(pk=engagement.pk), timezone.localdate()
+    ):
+        raise ValidationError("This engagement is under a legal hold: ask the administrator to withdraw it.")
+    readers = readers_of(kind, record, actor)
+    from retention.sweep import wait_for_batch_in_flight
+
+    wait_for_batch_in_flight()
+    outcome = engine.execute(engine.make_plan(model), [record.pk], before_delete=_before_delete)
+    _receipts(None, RULE, timezone.localdate(), dict(outcome.deleted))
+    audit_record(
+        actor=actor,
+        action="record.withdraw",
+        object_type=record_label(model),
+        object_id=str(record.pk),
+        engagement_id=engagement.pk,
+        client_id=engagement.client_id,
+        detail={"kind": kind, "others_could_read": readers.other_coaches + int(readers.client)},
+    )
+    link = f"/engagements/{engagement.pk}/"
+    if readers.client and engagement.client.user is not None:
+        notify(
+            users=[engagement.client.user],
+            text=f"A {spec.name} shared with you on {engagement.reference} was filed there by mistake and has been "
+            "withdrawn. It was not about you.",
+            link=link,
+        )
+    if belongs_to is not None and readers.anyone and belongs_to.client.user is not None:
+        notify(
+            users=[belongs_to.client.user],
+            text=f"A {spec.name} about you was filed by mistake on another engagement, where {readers.in_words()} "
+            "could read it. It has been withdrawn and deleted, and the practice is looking into it.",
+            link=f"/engagements/{belongs_to.pk}/",
+        )
+    if readers.anyone:
+        from complaints.services import breach_record
+
+        breach_record(
+            actor=actor,
+            discovered_at=timezone.now(),
+            what_happened=f"A {spec.name} was filed on the wrong engagement ({engagement.reference}) and withdrawn "
+            f"by its author. Reason given: {reason}",
+            information_involved=f"One {spec.name} about a client of the practice.",
+            people_affected=f"The client it was about; on {engagement.reference}, {readers.in_words()} could read it.",
+        )
+    return readers
