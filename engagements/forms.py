@@ -135,6 +135,13 @@ class ClientForm(forms.Form):
     full_name = forms.CharField(label="Full name", max_length=200)
     contact_email = forms.EmailField(label="E-mail", required=False)
     phone = forms.CharField(label="Phone", max_length=40, required=False)
+    postal_address = forms.CharField(
+        label="Postal address",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Where letters go, and a private client's invoices.",
+    )
     portal_login = forms.BooleanField(
         label="Give the client a portal login (they are sent an invitation to choose a password)", required=False
     )

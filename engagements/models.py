@@ -55,6 +55,8 @@ class Client(models.Model):
     full_name = EncryptedTextField(key_from="self")
     contact_email = EncryptedTextField(key_from="self", blank=True)
     phone = EncryptedTextField(key_from="self", blank=True)
+    # Where letters and a private client's invoices go: an answer by post, an invoice to pay.
+    postal_address = EncryptedTextField(key_from="self", null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     erased_at = models.DateTimeField(
         null=True,

@@ -124,7 +124,13 @@ def sponsor_contact_add(
 
 @transaction.atomic
 def client_create(
-    *, actor: User | None, full_name: str, contact_email: str = "", phone: str = "", user: User | None = None
+    *,
+    actor: User | None,
+    full_name: str,
+    contact_email: str = "",
+    phone: str = "",
+    postal_address: str = "",
+    user: User | None = None,
 ) -> Client:
     require_practice_manager(actor)
     full_name = full_name.strip()
@@ -138,7 +144,10 @@ def client_create(
         full_name=full_name,
         contact_email=contact_email.strip(),
         phone=phone.strip(),
+        postal_address=postal_address.strip() or None,
     )
+    if len(postal_address) > 500:
+        raise ValidationError({"postal_address": "A postal address has at most 500 characters."})
     client.full_clean()
     client.save()
     audit_record(actor=actor, action="client.create", obj=client, client_id=client.id)

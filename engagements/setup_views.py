@@ -133,6 +133,7 @@ def client_create(request: SignedInRequest) -> HttpResponse:
                     full_name=data["full_name"],
                     contact_email=data["contact_email"],
                     phone=data["phone"],
+                    postal_address=data["postal_address"],
                     user=user,
                 )
                 if data["basic_consent"]:

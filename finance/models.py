@@ -22,6 +22,7 @@ confidential but are open to scrutiny by auditors".
 
 from __future__ import annotations
 
+import json
 import uuid
 from functools import cached_property
 from typing import Any
@@ -155,22 +156,44 @@ class Invoice(models.Model):
         """Billed to a private client, who pays for their own coaching, not to an organisation."""
         return self.organisation_id is None
 
-    def seal_billed_to(self, name: str) -> None:
-        self.billed_to_sealed = seal_with_kek(name, purpose=_billed_to_purpose(self.pk))
+    def seal_billed_to(self, name: str, address: str = "") -> None:
+        """The private client's name, and their postal address when one is held, as issued: one
+        sealed JSON object (an invoice issued before addresses were kept holds the name alone)."""
+        payload = json.dumps({"name": name, "address": address}) if address else name
+        self.billed_to_sealed = seal_with_kek(payload, purpose=_billed_to_purpose(self.pk))
 
     @cached_property
+    def _billed_to_opened(self) -> tuple[str, str]:
+        if not self.billed_to_sealed:
+            return PRIVATE_PAYER, ""
+        try:
+            opened = open_with_kek(self.billed_to_sealed, purpose=_billed_to_purpose(self.pk))
+        except DecryptionError as error:
+            tell_of_unreadable(self, "billed_to_sealed", error)
+            return Unreadable(self.billed_to_sealed), ""
+        if opened.startswith("{"):
+            try:
+                parts = json.loads(opened)
+            except ValueError:
+                return opened, ""
+            if isinstance(parts, dict) and isinstance(parts.get("name"), str):
+                return parts["name"], str(parts.get("address") or "")
+        return opened, ""
+
+    @property
     def billed_to(self) -> str:
         """Who is asked to pay: the organisation (its name as issued), or the private client (their
         name as issued; a draft names them once issued)."""
         if not self.is_private:
             return self.organisation_name or (self.organisation.name if self.organisation else "")
-        if not self.billed_to_sealed:
-            return PRIVATE_PAYER
-        try:
-            return open_with_kek(self.billed_to_sealed, purpose=_billed_to_purpose(self.pk))
-        except DecryptionError as error:
-            tell_of_unreadable(self, "billed_to_sealed", error)
-            return Unreadable(self.billed_to_sealed)
+        return self._billed_to_opened[0]
+
+    @property
+    def billed_to_address(self) -> str:
+        """Where the invoice is sent: the organisation's address, or the private client's as issued."""
+        if not self.is_private:
+            return self.organisation_address or ""
+        return self._billed_to_opened[1]
 
 
 def _billed_to_purpose(invoice_id: Any) -> str:

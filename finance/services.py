@@ -245,12 +245,13 @@ def invoice_issue(*, actor: User, invoice: Invoice, issued_on: datetime.date | N
         locked.organisation_name = locked.organisation.name
         locked.organisation_address = locked.organisation.address
     else:
-        # The client is the customer: their name as it is today, sealed; their address is not held.
+        # The client is the customer: their name and postal address as they are today, sealed.
         assert locked.engagement is not None
-        name = locked.engagement.client.full_name
-        if isinstance(name, Unreadable):
+        client = locked.engagement.client
+        name, address = client.full_name, client.postal_address or ""
+        if isinstance(name, Unreadable) or isinstance(address, Unreadable):
             raise ValidationError(UNREADABLE_REFUSAL)
-        locked.seal_billed_to(name)
+        locked.seal_billed_to(name, address)
     locked.supplier = supplier
     locked.engagement_reference = locked.engagement.reference if locked.engagement else ""
     locked.issued_at = timezone.now()

@@ -256,6 +256,9 @@ class CorrectSerializer(serializers.Serializer[Any]):
     phone = serializers.CharField(
         max_length=200, required=False, allow_blank=True, help_text="Left out: kept as it is."
     )
+    postal_address = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, help_text="Left out: kept as it is."
+    )
 
 
 def _run(request: SignedInApiRequest, pk: str) -> SubjectAccessRequest:

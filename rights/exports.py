@@ -199,6 +199,7 @@ def client_contents(client: Any, *, progress: Reading | None = None, only: Colle
             "full_name": client.full_name,
             "contact_email": client.contact_email,
             "phone": client.phone,
+            "postal_address": client.postal_address or "",
             "recorded_at": client.created_at,
         }
         if client.user is not None:

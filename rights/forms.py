@@ -157,6 +157,9 @@ class CorrectionForm(forms.Form):
     full_name = forms.CharField(label="Name", max_length=200)
     contact_email = forms.CharField(label="Contact e-mail", max_length=200, required=False)
     phone = forms.CharField(label="Telephone", max_length=200, required=False)
+    postal_address = forms.CharField(
+        label="Postal address", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class AnswerForm(forms.Form):

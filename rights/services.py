@@ -63,7 +63,12 @@ DETAILS_ASKED = {
     Right.OBJECTION: "Say which use of your information you object to, and why.",
 }
 # The client's details a correction may change, with the label the pages and the letter give them.
-CORRECTABLE = {"full_name": "Name", "contact_email": "Contact e-mail", "phone": "Telephone"}
+CORRECTABLE = {
+    "full_name": "Name",
+    "contact_email": "Contact e-mail",
+    "phone": "Telephone",
+    "postal_address": "Postal address",
+}
 
 
 class ExportUnavailable(Exception):
@@ -377,8 +382,8 @@ def rectification_apply(*, actor: User, request: SubjectAccessRequest, corrected
             validate_email(changes["contact_email"])
         except ValidationError:
             raise ValidationError({"contact_email": "Give an e-mail address, such as name@example.org."}) from None
-    if any(len(value) > 200 for value in changes.values()):
-        raise ValidationError("Each detail fits in 200 characters.")
+    if any(len(value) > (500 if field == "postal_address" else 200) for field, value in changes.items()):
+        raise ValidationError("Each detail fits in 200 characters, a postal address in 500.")
     earlier = json.loads(locked.earlier_values) if locked.earlier_values else {}
     now = timezone.now()
     for field, new in changes.items():

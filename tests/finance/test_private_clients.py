@@ -76,6 +76,38 @@ class TestTheInvoice:
             sealed, organisation_name = cursor.fetchone()
         assert sealed and NAME not in sealed and "Ruth" not in sealed and organisation_name == ""
 
+    def test_it_goes_to_the_clients_postal_address_as_it_was_when_issued(self, world: World, private: Any) -> None:
+        from pypdf import PdfReader
+
+        client = private.client
+        client.postal_address = "14 Quillfeather Row\nLeeds LS1 4AB"
+        client.save()
+        invoice = invoice_private(world, private)
+        client.postal_address = "2 New Street\nYork"
+        client.save()
+        fresh = Invoice.objects.get(pk=invoice.pk)
+        assert fresh.billed_to == NAME and fresh.billed_to_address == "14 Quillfeather Row\nLeeds LS1 4AB"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT billed_to_sealed FROM finance_invoice WHERE id = %s",
+                [invoice.pk.hex if connection.vendor == "sqlite" else invoice.pk],
+            )
+            assert "Quillfeather" not in cursor.fetchone()[0]
+        pdf = world.http("admin").get(reverse("finance:invoice_pdf", args=[invoice.pk]))
+        import io
+
+        text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+        assert "14 Quillfeather Row" in text and "New Street" not in text
+
+    def test_an_invoice_sealed_before_addresses_were_kept_still_reads(self, world: World, private: Any) -> None:
+        from confidentiality.crypto import seal_with_kek
+
+        invoice = invoice_private(world, private)
+        # As the issue wrote it before (the name alone), in memory: the trigger keeps the row as issued.
+        sealed = seal_with_kek(NAME, purpose=f"finance.invoice.billed_to:{invoice.pk}")
+        earlier = Invoice(pk=invoice.pk, organisation=None, billed_to_sealed=sealed)
+        assert earlier.billed_to == NAME and earlier.billed_to_address == ""
+
     def test_the_name_is_as_it_was_when_issued(self, world: World, private: Any) -> None:
         invoice = invoice_private(world, private)
         client = private.client

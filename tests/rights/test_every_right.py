@@ -474,3 +474,32 @@ def test_the_migration_encrypts_a_refusal_reason_stored_in_plain_text(world: Wor
     executor.migrate(executor.loader.graph.leaf_nodes())  # every app back at its latest
     assert raw_column(request, "refusal_reason") == "" and "Okonkwo" not in raw_column(request, "refusal")
     assert SubjectAccessRequest.objects.get(pk=request.pk).refusal_text == reason
+
+
+def test_a_postal_address_is_kept_and_corrected_like_the_other_details(world: World) -> None:
+    """The client's postal address (where letters and a private client's invoices go) is encrypted
+    under their key and corrected through a correction request, the earlier one kept."""
+    client = world.client_record
+    client.postal_address = "14 Quillfeather Row, Leeds"
+    client.save()
+    assert "Quillfeather" not in raw_client_column(client, "postal_address")
+    request = ask(world, "rectification", "I have moved.")
+    current = {field: getattr(client, field) or "" for field in sar.CORRECTABLE}
+    sar.rectification_apply(
+        actor=world.people["admin"], request=request, corrected={**current, "postal_address": "2 New Street, York"}
+    )
+    client.refresh_from_db()
+    request.refresh_from_db()
+    assert client.postal_address == "2 New Street, York"
+    assert ("Postal address", "14 Quillfeather Row, Leeds") in [
+        (label, value) for label, value, _ in sar.earlier_values_of(request)
+    ]
+
+
+def raw_client_column(client: object, column: str) -> str:
+    with connection.cursor() as cursor:
+        pk = client.pk  # type: ignore[attr-defined]
+        cursor.execute(
+            f"SELECT {column} FROM engagements_client WHERE id = %s", [pk.hex if connection.vendor == "sqlite" else pk]
+        )
+        return str(cursor.fetchone()[0])
