@@ -145,7 +145,8 @@ def run(var_dir: Path) -> None:
         emit("subject_access_export_zip_bytes", export.size, "bytes")
         emit("subject_access_export_document_bytes", export.manifest["file_bytes"], "bytes")
 
-        sar.subject_access_release(actor=admin, request=request)
+        sar.copy_for_review(actor=admin, request=request)
+        sar.subject_access_release(actor=admin, request=request, reviewed=True)
         http = login(HttpClient(), User.objects.get(pk=client_user.pk))
         started = time.perf_counter()
         response = http.get(reverse("subject_access:download", args=[request.pk]))

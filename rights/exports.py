@@ -844,10 +844,38 @@ def contents_for(request: Any, *, progress: Reading | None = None) -> Contents:
     if request.right == "portability":
         from rights.portability import SECTIONS
 
-        return client_contents(request.client, progress=progress, only=SECTIONS)
+        return withheld(client_contents(request.client, progress=progress, only=SECTIONS), request)
     if request.subject_kind == "client":
-        return client_contents(request.client, progress=progress)
+        return withheld(client_contents(request.client, progress=progress), request)
     return organisation_contents(request.organisation, contact=request.requester, progress=progress)
+
+
+WITHHELD = "[withheld]"
+
+
+def withheld(contents: Contents, request: Any) -> Contents:
+    """The copy's text with every phrase the administrator withheld (``Redaction``: a third party's
+    details) replaced, whatever its case, in every section: the JSON and the PDF are made from it."""
+    import re
+
+    phrases = [r.phrase for r in request.redactions.all()] if request.client_id else []
+    phrases = [p for p in phrases if isinstance(p, str) and p]
+    if not phrases:
+        return contents
+    pattern = re.compile("|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)), re.IGNORECASE)
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            return pattern.sub(WITHHELD, value)
+        if isinstance(value, dict):
+            return {key: clean(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [clean(item) for item in value]
+        return value
+
+    for section in contents.sections:
+        section.items = clean(section.items)
+    return contents
 
 
 # --- readable form --------------------------------------------------------------------------

@@ -162,6 +162,20 @@ class CorrectionForm(forms.Form):
     )
 
 
+class RedactForm(forms.Form):
+    phrase = forms.CharField(
+        label="Words to withhold",
+        max_length=200,
+        help_text="A third party's name, address or other detail: withheld wherever it appears in the copy.",
+    )
+    reason = forms.CharField(
+        label="Why the law allows withholding it",
+        max_length=300,
+        help_text="For example: information identifying another person, who has not consented (DPA 2018 sch. 2 "
+        "para. 16). Kept with the request.",
+    )
+
+
 class AnswerForm(forms.Form):
     outcome = forms.CharField(
         label="What the practice did",

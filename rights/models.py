@@ -262,6 +262,11 @@ class SubjectAccessExport(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True, help_text="Set when released: downloads end then.")
+    # The administrator read this copy (its contents, not only its counts) before releasing it.
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     # Its label before it moved app: ciphertexts and the audit chain hold it.
     record_label: ClassVar[str] = "retention.subjectaccessexport"
@@ -273,3 +278,22 @@ class SubjectAccessExport(models.Model):
 
     def __str__(self) -> str:
         return f"Export {str(self.id)[:8]}"
+
+
+class Redaction(models.Model):
+    """A third party's details withheld from a client's copy, where the law allows it (DPA 2018
+    sch. 2 para. 16: information identifying someone else), and why. Every occurrence of the phrase
+    in the copy's text is replaced; kept with the request, the phrase encrypted under the client's key."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    request = models.ForeignKey(SubjectAccessRequest, on_delete=models.CASCADE, related_name="redactions")
+    phrase = EncryptedTextField(key_from="request.client", help_text="What is withheld, wherever it appears.")
+    reason = models.CharField(max_length=300, help_text="Why the law allows withholding it. No client content.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"Redaction {str(self.id)[:8]}"

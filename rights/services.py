@@ -762,14 +762,76 @@ def export_build(*, export_id: Any) -> bool:
     return True
 
 
+# --- reviewing the copy before it is released ----------------------------------------------------
+
+REDACTION_PHRASE_MAX_CHARS = 200
+
+
+def copy_for_review(*, actor: User, request: SubjectAccessRequest) -> dict[str, Any]:
+    """The built copy's contents as the requester will read them (its information.json), for the
+    administrator to read before releasing it; the read is audited in the client's access log."""
+    import io
+    import json
+    import zipfile
+
+    from rights.exports import iter_plaintext
+
+    _require_runner(actor)
+    request = SubjectAccessRequest.objects.select_related("client").get(pk=request.pk)
+    export = export_of(request)
+    if request.state != State.READY or export is None or export.state != SubjectAccessExport.State.BUILT:
+        raise ValidationError("There is no finished copy to read.")
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(iter_plaintext(export))))
+    name = "your-data.json" if request.right == Right.PORTABILITY else "information.json"
+    document = json.loads(archive.read(name))
+    files = [n for n in archive.namelist() if n not in (name, "information.pdf", "README.txt", "your-data.schema.json")]
+    SubjectAccessExport.objects.filter(pk=export.pk).update(reviewed_at=timezone.now(), reviewed_by=actor)
+    _audit(actor, "subject_access.review_read", request, obj=export)
+    return {"document": document, "files": files}
+
+
 @transaction.atomic
-def subject_access_release(*, actor: User, request: SubjectAccessRequest) -> SubjectAccessRequest:
-    """Release the checked copy to the requester, who can download it for the set number of days."""
+def redaction_add(*, actor: User, request: SubjectAccessRequest, phrase: str, reason: str) -> Any:
+    """Withhold a third party's details from a client's copy, with the reason the law allows it; the
+    copy is made again without them, to be read again before it is released."""
+    from rights.models import Redaction
+
+    _require_runner(actor)
+    locked = _locked(request)
+    if not locked.makes_a_copy or locked.client_id is None:
+        raise ValidationError("Details are withheld from a client's copy only.")
+    if locked.state not in (State.IN_PROGRESS, State.READY):
+        raise ValidationError("Details are withheld before the copy is released.")
+    phrase = _required_text(phrase, field="phrase", most=REDACTION_PHRASE_MAX_CHARS, asked="Give the words to withhold")
+    if len(phrase) < 3:
+        raise ValidationError({"phrase": "Give at least three characters: a name, an address, a number."})
+    reason = _required_text(reason, field="reason", most=300, asked="Say why the law allows withholding it")
+    redaction = Redaction(request=locked, phrase=phrase, reason=reason, created_by=actor)
+    redaction.save(force_insert=True)
+    _audit(actor, "subject_access.redact", locked, obj=redaction)
+    export = SubjectAccessExport.objects.select_for_update().filter(request=locked).first()
+    if export is not None and export.state in (SubjectAccessExport.State.BUILT, SubjectAccessExport.State.FAILED):
+        _delete_export(export)
+        locked.state = State.IN_PROGRESS
+        locked.save(update_fields=["state"])
+        subject_access_export_start(actor=actor, request=locked)
+    return redaction
+
+
+@transaction.atomic
+def subject_access_release(*, actor: User, request: SubjectAccessRequest, reviewed: bool) -> SubjectAccessRequest:
+    """Release the checked copy to the requester, who can download it for the set number of days.
+    It must have been read (``copy_for_review`` records who read it, and when), and ``reviewed``:
+    the administrator confirms they withheld what the law allows."""
     _require_runner(actor)
     locked = _locked(request)
     export = SubjectAccessExport.objects.select_for_update().filter(request=locked).first()
     if locked.state != State.READY or export is None or export.state != SubjectAccessExport.State.BUILT:
         raise ValidationError("There is no finished copy to release.")
+    if export.reviewed_at is None or not reviewed:
+        raise ValidationError(
+            "Read the copy first, and withhold what the law allows (someone else's details): then confirm it."
+        )
     now = timezone.now()
     export.expires_at = now + datetime.timedelta(days=settings.SUBJECT_ACCESS_DOWNLOAD_DAYS)
     export.save(update_fields=["expires_at"])

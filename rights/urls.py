@@ -19,6 +19,8 @@ urlpatterns = [
     path("<uuid:pk>/restrict/", views.request_restrict, name="restrict"),
     path("<uuid:pk>/lift/", views.request_lift, name="lift"),
     path("<uuid:pk>/posted/", views.request_posted, name="posted"),
+    path("<uuid:pk>/copy/", views.request_copy, name="copy"),
+    path("<uuid:pk>/redact/", views.request_redact, name="redact"),
     path("<uuid:pk>/letter/", views.request_letter, name="letter"),
     path("<uuid:pk>/download/", views.request_download, name="download"),
 ]

@@ -36,6 +36,7 @@ from rights.forms import (
     LiftForm,
     OnBehalfForm,
     OrganisationChoiceForm,
+    RedactForm,
     RefuseForm,
     RestrictForm,
     RightForm,
@@ -451,6 +452,77 @@ def request_lift(request: SignedInRequest, pk: str) -> HttpResponse:
 
 
 @login_required
+def request_copy(request: SignedInRequest, pk: str) -> HttpResponse:
+    """The copy as the requester will read it, for the administrator to read before releasing it:
+    its text in full (the read goes into the client's access log), what is withheld and why."""
+    item = _get(request, pk)
+    _require_runner(request)
+    if item.client is not None:
+        load_data_keys([item.client.data_key_id])
+    try:
+        copy = sar.copy_for_review(actor=request.user, request=item)
+    except ValidationError:
+        raise Http404 from None
+    return _copy_page(request, item, copy, RedactForm())
+
+
+def _copy_page(
+    request: SignedInRequest, item: SubjectAccessRequest, copy: Any, form: Any, status: int = 200
+) -> HttpResponse:
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    sections = [
+        (key, json.dumps(value, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False))
+        for key, value in copy["document"].items()
+        if key not in ("format", "request", "generated_at", "subject")
+    ]
+    return render(
+        request,
+        "rights/sar_copy.html",
+        {
+            "sar": item,
+            "sections": sections,
+            "files": copy["files"],
+            "redactions": list(item.redactions.select_related("created_by")),
+            "form": form,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def request_redact(request: SignedInRequest, pk: str) -> HttpResponse:
+    """Withhold a third party's details from the copy: it is made again without them."""
+    item = _get(request, pk)
+    _require_runner(request)
+    form = RedactForm(request.POST)
+    if form.is_valid():
+        try:
+            sar.redaction_add(
+                actor=request.user, request=item, phrase=form.cleaned_data["phrase"], reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, "Withheld. The copy is being made again: read it again before releasing it.")
+            return redirect("subject_access:detail", pk=item.pk)
+    # Refused: the copy's page again, with what was typed and the reason beside it.
+    if item.client is not None:
+        load_data_keys([item.client.data_key_id])
+    try:
+        copy = sar.copy_for_review(actor=request.user, request=item)
+    except ValidationError:
+        for message in [str(m) for errors in form.errors.values() for m in errors]:
+            messages.error(request, message)
+        return _detail(request, item, status=400)
+    page: HttpResponse = _copy_page(request, item, copy, form, status=400)
+    return page
+
+
+@login_required
 @require_POST
 def request_posted(request: SignedInRequest, pk: str) -> HttpResponse:
     """The answer to a client without a sign-in was posted."""
@@ -490,7 +562,7 @@ def request_release(request: SignedInRequest, pk: str) -> HttpResponse:
     item = _get(request, pk)
     _require_runner(request)
     try:
-        sar.subject_access_release(actor=request.user, request=item)
+        sar.subject_access_release(actor=request.user, request=item, reviewed=request.POST.get("reviewed") == "on")
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)

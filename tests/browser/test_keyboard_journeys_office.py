@@ -311,8 +311,16 @@ def test_the_administrator_answers_a_subject_access_request_and_the_client_downl
     # The worker builds the copy while the page follows it; the page reloads when it is built.
     assert sar.export_build(export_id=queued[0]) is True
     page.get_by_role("heading", name="Contents of the copy").wait_for(timeout=20000)
-    assert private not in page.content()  # counts, never content, for the administrator
+    assert private not in page.content()  # counts on the request's page
     assert_accessible(page, "keyboard-subject-access-contents")
+    # The administrator reads the copy itself before releasing it (issue 21), and confirms it.
+    tab_to(page, page.get_by_role("link", name="Read the copy, withhold what the law allows, and release it"))
+    press_and_wait(page, "Enter")
+    page.get_by_role("heading", level=1, name="Read the copy before releasing it").wait_for()
+    assert private in page.content()
+    assert_accessible(page, "keyboard-subject-access-read-the-copy")
+    tab_to(page, page.get_by_role("checkbox", name="I have read the copy and withheld what the law allows"))
+    page.keyboard.press("Space")
     tab_to(page, page.get_by_role("button", name="Release the copy to the requester"))
     press_and_wait(page, "Enter")
     page.get_by_text("The copy is released.").wait_for()

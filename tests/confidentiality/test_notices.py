@@ -162,7 +162,8 @@ class TestSubjectAccess:
         assert waiting(admin, "answer due by")
         request = built(world, request)
         assert waiting(admin, "ready for you to check and release")
-        sar.subject_access_release(actor=admin, request=request)
+        sar.copy_for_review(actor=admin, request=request)
+        sar.subject_access_release(actor=admin, request=request, reviewed=True)
         assert not waiting(admin, "answer due by")
         assert not waiting(admin, "ready for you to check and release")
 

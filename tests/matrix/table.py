@@ -397,6 +397,10 @@ POST     subject-access/<uuid:pk>/answer/                               sarcorre
 POST     subject-access/<uuid:pk>/restrict/                             sarcorrectionA         404   404   404   404   404   400   404   404   LOG
 POST     subject-access/<uuid:pk>/lift/                                 sarcorrectionA         404   404   404   404   404   400   404   404   LOG
 POST     subject-access/<uuid:pk>/posted/                               sarcorrectionA         404   404   404   404   404   400   404   404   LOG
+GET      subject-access/<uuid:pk>/copy/                                 sarclientA             404   404   404   404   404   404   404   404   LOG
+GET      subject-access/<uuid:pk>/copy/                                 sarorganisationA       404   404   404   404   404   404   404   404   LOG
+POST     subject-access/<uuid:pk>/redact/                               sarclientA             404   404   404   404   404   400   404   404   LOG
+POST     subject-access/<uuid:pk>/redact/                               sarclientB             404   404   404   404   404   400   404   404   LOG
 POST     subject-access/<uuid:pk>/answer/                               sarcorrectionB         404   404   404   404   404   400   404   404   LOG
 POST     subject-access/<uuid:pk>/restrict/                             sarcorrectionB         404   404   404   404   404   400   404   404   LOG
 POST     subject-access/<uuid:pk>/lift/                                 sarcorrectionB         404   404   404   404   404   400   404   404   LOG
@@ -1078,6 +1082,8 @@ POST     subject-access/<uuid:pk>/answer/                               sarcorre
 POST     subject-access/<uuid:pk>/restrict/                             sarcorrectionA         POL   LOG   LOG
 POST     subject-access/<uuid:pk>/lift/                                 sarcorrectionA         POL   LOG   LOG
 POST     subject-access/<uuid:pk>/posted/                               sarcorrectionA         POL   LOG   LOG
+GET      subject-access/<uuid:pk>/copy/                                 sarclientA             POL   LOG   LOG
+POST     subject-access/<uuid:pk>/redact/                               sarclientA             POL   LOG   LOG
 GET      subject-access/<uuid:pk>/letter/                               saransweredA            POL   LOG   LOG
 
 # --- the feedback link: whoever holds a valid link sees the client's name and the question ---------------

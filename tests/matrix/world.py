@@ -570,7 +570,8 @@ def _subject_access(world: MatrixWorld, side: str, client_user: Any, sponsor: An
         export = sar.subject_access_export_start(actor=admin, request=request)
         assert sar.export_build(export_id=export.pk)
         request.refresh_from_db()
-        return sar.subject_access_release(actor=admin, request=request)
+        sar.copy_for_review(actor=admin, request=request)
+        return sar.subject_access_release(actor=admin, request=request, reviewed=True)
 
     o[f"sarclient{side}"] = released(client_user)
     o[f"sarorganisationreleased{side}"] = released(sponsor)

@@ -318,7 +318,8 @@ class TestPortability:
         export = sar.subject_access_export_start(actor=admin, request=request)
         assert sar.export_build(export_id=export.pk)
         request.refresh_from_db()
-        sar.subject_access_release(actor=admin, request=request)
+        sar.copy_for_review(actor=admin, request=request)
+        sar.subject_access_release(actor=admin, request=request, reviewed=True)
         download = http.get(reverse("subject_access:download", args=[request.pk]))
         assert download.status_code == 200
         assert f'filename="your-data-{request.reference}.zip"' in download["Content-Disposition"]

@@ -170,7 +170,8 @@ def built(world: World, request: SubjectAccessRequest) -> SubjectAccessRequest:
 
 def released(world: World, persona: str = "client") -> SubjectAccessRequest:
     request = built(world, open_for(world, persona))
-    return sar.subject_access_release(actor=world.people["admin"], request=request)
+    sar.copy_for_review(actor=world.people["admin"], request=request)
+    return sar.subject_access_release(actor=world.people["admin"], request=request, reviewed=True)
 
 
 @dataclass
@@ -506,8 +507,9 @@ class TestClientCopy:
         request = built(world, open_for(world, "client"))
         page = world.http("admin").get(reverse("subject_access:detail", args=[request.pk])).content.decode()
         assert "Contents of the copy" in page and "Notes about your coaching" in page
-        assert PRIVATE_NOTE not in page and "Release the copy" in page
-        sar.subject_access_release(actor=world.people["admin"], request=request)
+        assert PRIVATE_NOTE not in page and "Read the copy, withhold what the law allows, and release it" in page
+        sar.copy_for_review(actor=world.people["admin"], request=request)
+        sar.subject_access_release(actor=world.people["admin"], request=request, reviewed=True)
         assert download(world, "admin", request).status_code == 404
 
     def test_it_is_stored_encrypted(self, world: World, held: Held, media_dir: Path) -> None:
@@ -775,7 +777,8 @@ class TestDownloadWindow:
         notice = Notice.objects.filter(user=world.people["admin"], text__contains="not released").get()
         assert request.reference in notice.text
         with pytest.raises(ValidationError):  # nothing to release now
-            sar.subject_access_release(actor=world.people["admin"], request=request)
+            sar.copy_for_review(actor=world.people["admin"], request=request)
+            sar.subject_access_release(actor=world.people["admin"], request=request, reviewed=True)
         again = built(world, request)
         assert again.state == "ready" and SubjectAccessExport.objects.get(request=request).pk != export.pk
 
@@ -918,7 +921,10 @@ class TestApi:
         export = SubjectAccessExport.objects.get(request_id=pk)
         assert world.api("client").get(f"/api/v1/subject-access-requests/{pk}/export/").status_code == 409
         sar.export_build(export_id=export.pk)
-        sar.subject_access_release(actor=world.people["admin"], request=SubjectAccessRequest.objects.get(pk=pk))
+        sar.copy_for_review(actor=world.people["admin"], request=SubjectAccessRequest.objects.get(pk=pk))
+        sar.subject_access_release(
+            actor=world.people["admin"], request=SubjectAccessRequest.objects.get(pk=pk), reviewed=True
+        )
         detail = world.api("client").get(f"/api/v1/subject-access-requests/{pk}/").json()
         assert detail["state"] == "completed" and detail["export"]["expires_at"]
         response = world.api("client").get(f"/api/v1/subject-access-requests/{pk}/export/")
@@ -951,7 +957,8 @@ class TestPages:
             "step": "",
         }
         sar.export_build(export_id=export.pk)
-        sar.subject_access_release(actor=world.people["admin"], request=request)
+        sar.copy_for_review(actor=world.people["admin"], request=request)
+        sar.subject_access_release(actor=world.people["admin"], request=request, reviewed=True)
         page = world.http("client").get(reverse("subject_access:detail", args=[request.pk])).content.decode()
         assert "Download the copy" in page and "<progress" not in page
 

@@ -110,7 +110,8 @@ class TestAnsweringByPost:
         export = sar.subject_access_export_start(actor=world.people["admin"], request=request)
         assert sar.export_build(export_id=export.pk) is True
         request.refresh_from_db()
-        sar.subject_access_release(actor=world.people["admin"], request=request)
+        sar.copy_for_review(actor=world.people["admin"], request=request)
+        sar.subject_access_release(actor=world.people["admin"], request=request, reviewed=True)
         response = world.http("admin").get(reverse("subject_access:download", args=[request.pk]))
         assert response.status_code == 200 and response["Content-Type"] == "application/zip"
         assert AuditEvent.objects.filter(action="subject_access.download", client_id=no_login.pk).exists()
@@ -122,7 +123,8 @@ class TestAnsweringByPost:
         export = sar.subject_access_export_start(actor=world.people["admin"], request=request)
         sar.export_build(export_id=export.pk)
         request.refresh_from_db()
-        sar.subject_access_release(actor=world.people["admin"], request=request)
+        sar.copy_for_review(actor=world.people["admin"], request=request)
+        sar.subject_access_release(actor=world.people["admin"], request=request, reviewed=True)
         assert world.http("admin").get(reverse("subject_access:download", args=[request.pk])).status_code == 404
         assert world.http("admin").post(reverse("subject_access:posted", args=[request.pk])).status_code == 400
 

@@ -1,0 +1,112 @@
+"""A subject-access copy is read before it is released (issue 21): the administrator reads its text
+(the read goes into the client's access log), withholds a third party's details where the law allows
+with the reason kept with the request, the copy is made again without them, and is released only
+once read and confirmed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from confidentiality.models import AuditEvent
+from engagements import services as engagement_services
+from rights import services as sar
+from rights.models import Redaction, SubjectAccessRequest
+from tests.conftest import World
+from tests.rights.test_subject_access import body_of, open_copy
+
+pytestmark = pytest.mark.django_db
+
+THIRD_PARTY = "Ada Brightwater"
+NOTE = f"Shared: {THIRD_PARTY} in finance says the client shouts at the Monday meeting."
+WHY = "Identifies another person who has not consented (DPA 2018 sch. 2 para. 16)."
+
+
+@pytest.fixture(autouse=True)
+def queued(monkeypatch: Any) -> None:
+    from rights.tasks import subject_access_export_task
+
+    monkeypatch.setattr(subject_access_export_task, "delay", lambda export_id: None)
+
+
+def built_copy(world: World) -> SubjectAccessRequest:
+    engagement_services.note_create(
+        actor=world.people["coach"], engagement=world.engagement, body=NOTE, shared_with_client=True
+    )
+    request = sar.subject_access_request_open(actor=world.people["client"])
+    return build(world, request)
+
+
+def build(world: World, request: SubjectAccessRequest) -> SubjectAccessRequest:
+    export = sar.export_of(request) or sar.subject_access_export_start(actor=world.people["admin"], request=request)
+    assert sar.export_build(export_id=export.pk) is True
+    request.refresh_from_db()
+    return request
+
+
+class TestReading:
+    def test_the_administrator_reads_the_text_and_the_read_is_logged(self, world: World) -> None:
+        request = built_copy(world)
+        page = world.http("admin").get(reverse("subject_access:copy", args=[request.pk]))
+        assert page.status_code == 200 and THIRD_PARTY in page.content.decode()
+        assert AuditEvent.objects.filter(
+            action="subject_access.review_read", client_id=world.engagement.client_id
+        ).exists()
+        for persona in ("client", "coach", "sponsor", "auditor", "superuser"):
+            assert world.http(persona).get(reverse("subject_access:copy", args=[request.pk])).status_code == 404
+
+    def test_a_copy_not_read_is_not_released(self, world: World) -> None:
+        request = built_copy(world)
+        with pytest.raises(ValidationError, match="Read the copy first"):
+            sar.subject_access_release(actor=world.people["admin"], request=request, reviewed=True)
+        world.http("admin").get(reverse("subject_access:copy", args=[request.pk]))
+        response = world.http("admin").post(reverse("subject_access:release", args=[request.pk]))
+        assert response.status_code == 302  # back to the request, with the reason: not confirmed
+        assert SubjectAccessRequest.objects.get(pk=request.pk).state == "ready"
+        world.http("admin").post(reverse("subject_access:release", args=[request.pk]), {"reviewed": "on"})
+        assert SubjectAccessRequest.objects.get(pk=request.pk).state == "completed"
+
+
+class TestWithholding:
+    def test_a_third_partys_name_is_withheld_everywhere_and_the_reason_kept(self, world: World) -> None:
+        request = built_copy(world)
+        admin = world.http("admin")
+        admin.get(reverse("subject_access:copy", args=[request.pk]))
+        response = admin.post(
+            reverse("subject_access:redact", args=[request.pk]), {"phrase": "ada brightwater", "reason": WHY}
+        )
+        assert response.status_code == 302
+        redaction = Redaction.objects.get()
+        assert redaction.reason == WHY and redaction.phrase == "ada brightwater"
+        request = SubjectAccessRequest.objects.get(pk=request.pk)
+        assert request.state == "in_progress"  # made again, to be read again
+        request = build(world, request)
+        with pytest.raises(ValidationError, match="Read the copy first"):
+            sar.subject_access_release(actor=world.people["admin"], request=request, reviewed=True)
+        sar.copy_for_review(actor=world.people["admin"], request=request)
+        sar.subject_access_release(actor=world.people["admin"], request=request, reviewed=True)
+        copy = open_copy(body_of(world.http("client").get(reverse("subject_access:download", args=[request.pk]))))
+        assert THIRD_PARTY not in copy.everything and "[withheld] in finance says" in copy.everything
+        assert "Ada" not in str(AuditEvent.objects.filter(action="subject_access.redact").get().detail)
+
+    def test_a_bad_withholding_is_refused_with_what_was_typed_kept(self, world: World) -> None:
+        request = built_copy(world)
+        response = world.http("admin").post(
+            reverse("subject_access:redact", args=[request.pk]), {"phrase": "Ada Brightwater", "reason": ""}
+        )
+        body = response.content.decode()
+        assert response.status_code == 400 and "Ada Brightwater" in body
+        assert not Redaction.objects.exists() and SubjectAccessRequest.objects.get(pk=request.pk).state == "ready"
+
+    def test_nothing_is_withheld_once_released_or_by_anyone_else(self, world: World) -> None:
+        request = built_copy(world)
+        sar.copy_for_review(actor=world.people["admin"], request=request)
+        for persona in ("client", "coach", "sponsor"):
+            url = reverse("subject_access:redact", args=[request.pk])
+            assert world.http(persona).post(url, {"phrase": "Ada", "reason": WHY}).status_code == 404
+        sar.subject_access_release(actor=world.people["admin"], request=request, reviewed=True)
+        with pytest.raises(ValidationError, match="before the copy is released"):
+            sar.redaction_add(actor=world.people["admin"], request=request, phrase="Ada Brightwater", reason=WHY)
