@@ -292,8 +292,8 @@ class Practice:
 
     def release_and_download(self, sar: str, client_index: int) -> int:
         admin = self.admin_browser()
-        page = admin.get(f"/subject-access/{sar}/")
-        admin.submit(page, action="/release/")
+        page = admin.get(f"/subject-access/{sar}/copy/")  # read before release (issue 21)
+        admin.submit(page, {"reviewed": "on"}, action="/release/")
         download = self.clients[client_index].get(f"/subject-access/{sar}/download/")
         return download.status_code if download.content.startswith(b"PK") else -download.status_code
 

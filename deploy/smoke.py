@@ -193,8 +193,10 @@ class Smoke:
             expect(status["export_state"] != "failed", f"the worker failed to make the copy: {status}")
             expect(time.monotonic() < deadline, f"the worker did not make the copy in 120s: {status}")
             time.sleep(1)
-        page = self.admin.get(f"/subject-access/{self.sar_id}/")
-        released = self.admin.submit(page, action="/release/")
+        # The administrator reads the copy before releasing it, and confirms it (issue 21).
+        page = self.admin.get(f"/subject-access/{self.sar_id}/copy/")
+        expect(page.status_code == 200, f"reading the copy answered {page.status_code}")
+        released = self.admin.submit(page, {"reviewed": "on"}, action="/release/")
         expect(released.status_code == 200, f"releasing answered {released.status_code}")
         download = self.client.get(f"/subject-access/{self.sar_id}/download/")
         expect(download.status_code == 200, f"the client's download answered {download.status_code}")

@@ -7,6 +7,7 @@ typed and the reason beside its field, and nothing is written.
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
@@ -212,8 +213,12 @@ def privacy_notice_pdf(request: HttpRequest) -> HttpResponse:
     template, context = "processing/privacy_notice_pdf.html", selectors.privacy_notice()
     version = hashlib.sha256(render_to_string(template, context).encode()).hexdigest()
     key = f"privacy-notice-pdf:{version}"
-    pdf = cache.get(key)
+    try:
+        pdf = cache.get(key)
+    except Exception:  # the cache is down: the notice is still given, drawn this once
+        pdf = None
     if pdf is None:
         pdf = render_pdf(template, context)
-        cache.set(key, pdf, timeout=24 * 3600)
+        with contextlib.suppress(Exception):
+            cache.set(key, pdf, timeout=24 * 3600)
     return attachment_response(pdf, content_type="application/pdf", name="privacy-notice.pdf")

@@ -22,7 +22,7 @@ from retention.engine import label
 from retention.erasure import ERASED_ROOTS
 from retention.models import DeletionReceipt
 from retention.schedule import EXTERNAL_RULES, RULES, Rule
-from retention.sweep import _shred, delete_records, read_journal
+from retention.sweep import _before_delete, _shred, delete_records, read_journal
 from retention.withdrawal import WITHDRAWN_ROOTS
 
 
@@ -55,7 +55,7 @@ def reapply() -> Counter[str]:
             if rule is not None:
                 done, _kept = delete_records(rule, back)
             else:
-                done = dict(engine.execute(engine.make_plan(model), back).deleted)
+                done = dict(engine.execute(engine.make_plan(model), back, before_delete=_before_delete).deleted)
             for kind, ids in done.items():
                 deleted[kind] += len(ids)
         # Data keys are UUIDs too: one that came back from a key backup is destroyed again.

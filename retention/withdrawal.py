@@ -11,8 +11,13 @@ Then, since the wrong engagement's people may have read what was never theirs:
 - the client it was about, when the coach names their engagement, is told where it had been filed
   and who there could read it (roles, never names);
 - where anyone but its author could read it (another coach on that engagement, its client through
-  sharing), a suspected breach is reported to the administrator's register, naming the engagement's
-  reference and the count of people, never the content. Every step is audited.
+  sharing, the administrator through break-glass), a suspected breach is reported to the
+  administrator's register (encrypted under its own key): the engagement's reference, who could read
+  it, and the author's reason; never the record's content. Every step is audited, without the reason.
+
+It is refused where the record must stay as it is: a legal hold or paper held, an open complaint or
+concern or a disclosure under the law on the engagement, a request of the client's still open, or
+another record resting on it (a consent's evidence, a disclosure, a report); the administrator decides.
 
 Only its author withdraws it, while they are still a coach on the engagement.
 """
@@ -80,10 +85,11 @@ def withdrawable_get_for(user: User, kind: str, pk: Any) -> Any:
 class Readers:
     other_coaches: int
     client: bool  # the engagement's client could read it (shared with them)
+    break_glass: bool = False  # the administrator opened it through a break-glass grant
 
     @property
     def anyone(self) -> bool:
-        return bool(self.other_coaches or self.client)
+        return bool(self.other_coaches or self.client or self.break_glass)
 
     def in_words(self) -> str:
         parts = []
@@ -91,7 +97,19 @@ class Readers:
             parts.append(f"{self.other_coaches} other coach{'es' if self.other_coaches != 1 else ''}")
         if self.client:
             parts.append("the client of that engagement")
+        if self.break_glass:
+            parts.append("the administrator, through a break-glass grant")
         return " and ".join(parts) or "no one but its author"
+
+
+# What a record may own and still be withdrawn: what goes with it by nature. Anything else pointing
+# at it (a consent whose evidence a document is, a disclosure, a report) is another record's
+# evidence: the withdrawal is refused and the administrator decides.
+OWNED = {
+    "note": {"engagements.notecorrection", "engagements.breakglassgrant"},
+    "session": set(),
+    "document": set(),
+}
 
 
 def readers_of(kind: str, record: Any, author: User) -> Readers:
@@ -105,7 +123,57 @@ def readers_of(kind: str, record: Any, author: User) -> Readers:
         .count()
     )
     shared = kind in ("note", "document") and bool(getattr(record, "shared_with_client", False))
-    return Readers(other_coaches=coaches if kind != "session" else 0, client=shared)
+    glass = False
+    if kind == "note":
+        from engagements.models import BreakGlassGrant
+
+        glass = BreakGlassGrant.objects.filter(note=record).exclude(granted_to=author).exists()
+    return Readers(other_coaches=coaches if kind != "session" else 0, client=shared, break_glass=glass)
+
+
+def _refuse_if_evidence(kind: str, model: Any, record: Any) -> None:
+    plan = engine.make_plan(model)
+    for step in plan.steps:
+        if step.model is model or record_label(step.model) in OWNED[kind]:
+            continue
+        if step.model._default_manager.filter(**{step.lookup: record.pk}).exists():
+            raise ValidationError(
+                f"This {KINDS[kind].name} is part of another record (for instance a consent's evidence, a "
+                "disclosure or a report), so it cannot be withdrawn here: ask the administrator."
+            )
+    for item in plan.detach:
+        if item.model._default_manager.filter(**{item.lookup: record.pk}).exists() and kind == "document":
+            raise ValidationError(
+                "This document is the evidence of another record, so it cannot be withdrawn here: "
+                "ask the administrator."
+            )
+
+
+def _refuse_if_kept(engagement: Any) -> None:
+    """What keeps a record from deletion keeps it from withdrawal: a hold or paper held, an open
+    complaint or concern on the engagement, a request of the client's still open (DPA 2018 s. 173:
+    nothing asked for is destroyed while the request is answered)."""
+    from retention.erasure import kept_for_erasure
+    from retention.schedule import rule_for
+    from rights.models import OPEN_SUBJECT_ACCESS_STATES, SubjectAccessRequest
+
+    engagements = type(engagement).objects.filter(pk=engagement.pk)
+    if not rule_for("engagement_files").not_held(engagements, timezone.localdate()).exists():
+        raise ValidationError(
+            "This engagement is under a legal hold, or paper of it is still held: ask the administrator to withdraw it."
+        )
+    if not kept_for_erasure(engagements).exists():
+        raise ValidationError(
+            "A complaint, a concern or a disclosure under the law on this engagement needs its records as they are: "
+            "ask the administrator."
+        )
+    if SubjectAccessRequest.objects.filter(
+        client_id=engagement.client_id, state__in=OPEN_SUBJECT_ACCESS_STATES
+    ).exists():
+        raise ValidationError(
+            "The client has a request under their rights open: nothing is deleted until it is answered. "
+            "Ask the administrator."
+        )
 
 
 @transaction.atomic
@@ -123,14 +191,11 @@ def record_withdraw(*, actor: User, kind: str, record: Any, reason: str, belongs
     ):
         raise ValidationError({"belongs_to": "Choose another engagement of yours, or none."})
     model = type(record)
-    model.objects.select_for_update().filter(pk=record.pk).exists()
+    if not model.objects.select_for_update().filter(pk=record.pk).exists():
+        raise Http404  # withdrawn a moment ago, by a second submission of the same form
     engagement = record.engagement
-    from retention.schedule import rule_for
-
-    if not rule_for("engagement_files").not_held(
-        type(engagement).objects.filter(pk=engagement.pk), timezone.localdate()
-    ):
-        raise ValidationError("This engagement is under a legal hold: ask the administrator to withdraw it.")
+    _refuse_if_kept(engagement)
+    _refuse_if_evidence(kind, model, record)
     readers = readers_of(kind, record, actor)
     from retention.sweep import wait_for_batch_in_flight
 
@@ -167,6 +232,8 @@ def record_withdraw(*, actor: User, kind: str, record: Any, reason: str, belongs
         breach_record(
             actor=actor,
             discovered_at=timezone.now(),
+            # The author's reason, which may name the client, is kept here only: the register is the
+            # administrator's, encrypted under the breach's own key.
             what_happened=f"A {spec.name} was filed on the wrong engagement ({engagement.reference}) and withdrawn "
             f"by its author. Reason given: {reason}",
             information_involved=f"One {spec.name} about a client of the practice.",

@@ -859,10 +859,15 @@ def withheld(contents: Contents, request: Any) -> Contents:
     import re
 
     phrases = [r.phrase for r in request.redactions.all()] if request.client_id else []
-    phrases = [p for p in phrases if isinstance(p, str) and p]
+    phrases = [p for p in phrases if isinstance(p, str) and p.strip()]
     if not phrases:
         return contents
-    pattern = re.compile("|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)), re.IGNORECASE)
+
+    def loose(phrase: str) -> str:
+        # Words as typed, whatever the spaces, line breaks or non-breaking spaces between them.
+        return r"[\s_\-]+".join(re.escape(word) for word in phrase.split())
+
+    pattern = re.compile("|".join(loose(p) for p in sorted(phrases, key=len, reverse=True)), re.IGNORECASE | re.UNICODE)
 
     def clean(value: Any) -> Any:
         if isinstance(value, str):
@@ -875,6 +880,10 @@ def withheld(contents: Contents, request: Any) -> Contents:
 
     for section in contents.sections:
         section.items = clean(section.items)
+    # A file's name in the ZIP too (the sections name the same path, cleaned the same way). What a
+    # file holds is given as stored: withholding words does not reach inside a document.
+    for entry in contents.files:
+        entry.path = pattern.sub(WITHHELD, entry.path)
     return contents
 
 

@@ -810,7 +810,9 @@ def redaction_add(*, actor: User, request: SubjectAccessRequest, phrase: str, re
     redaction.save(force_insert=True)
     _audit(actor, "subject_access.redact", locked, obj=redaction)
     export = SubjectAccessExport.objects.select_for_update().filter(request=locked).first()
-    if export is not None and export.state in (SubjectAccessExport.State.BUILT, SubjectAccessExport.State.FAILED):
+    if export is not None:
+        # Built, failed, or still being made from the list before this one: made again. A worker
+        # still building finds its job gone when it finishes, and discards what it made.
         _delete_export(export)
         locked.state = State.IN_PROGRESS
         locked.save(update_fields=["state"])

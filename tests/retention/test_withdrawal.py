@@ -159,3 +159,46 @@ class TestRefusals:
         response = withdraw(world, "note", note)
         assert response.status_code == 400 and "legal hold" in response.content.decode()
         assert Note.objects.filter(pk=note.pk).exists()
+
+
+class TestFoundInReview:
+    """What an attacker's review of the first version found: each was a fault then."""
+
+    def test_a_document_another_record_rests_on_is_not_withdrawn(self, world: World) -> None:
+        from consent.models import ConsentRecord
+        from consent.services import consent_record
+
+        scan = services.document_upload(
+            actor=world.people["coach"], engagement=world.engagement, name="consent-scan.pdf", content=b"%PDF-1.4 x"
+        )
+        consent = consent_record(
+            actor=world.people["coach"],
+            client=world.client_record,
+            engagement=world.engagement,
+            kind=ConsentRecord.Kind.DISCLOSURE,
+            wording="I agree that my coach tells my GP.",
+            method=ConsentRecord.Method.PAPER,
+            evidence=scan,
+        )
+        response = withdraw(world, "document", scan)
+        assert response.status_code == 400 and "part of another record" in response.content.decode()
+        assert Document.objects.filter(pk=scan.pk).exists() and ConsentRecord.objects.filter(pk=consent.pk).exists()
+
+    def test_nothing_is_withdrawn_while_the_clients_request_is_open(self, world: World) -> None:
+        from rights import services as sar
+
+        note = services.note_create(actor=world.people["coach"], engagement=world.engagement, body=MISFILED)
+        sar.subject_access_request_open(actor=world.people["client"])
+        response = withdraw(world, "note", note)
+        assert response.status_code == 400 and "request under their rights open" in response.content.decode()
+        assert Note.objects.filter(pk=note.pk).exists()
+
+    def test_a_second_submission_reports_nothing_twice(self, world: World) -> None:
+        from retention.withdrawal import record_withdraw
+
+        note = services.note_create(
+            actor=world.people["coach"], engagement=world.engagement, body=MISFILED, shared_with_client=True
+        )
+        record_withdraw(actor=world.people["coach"], kind="note", record=note, reason=WHY)
+        assert withdraw(world, "note", note).status_code == 404
+        assert Breach.objects.count() == 1 and AuditEvent.objects.filter(action="record.withdraw").count() == 1

@@ -110,3 +110,39 @@ class TestWithholding:
         sar.subject_access_release(actor=world.people["admin"], request=request, reviewed=True)
         with pytest.raises(ValidationError, match="before the copy is released"):
             sar.redaction_add(actor=world.people["admin"], request=request, phrase="Ada Brightwater", reason=WHY)
+
+
+class TestFoundInReview:
+    """What an attacker's review of the first version found: each was a way round it then."""
+
+    def test_line_breaks_odd_spaces_and_file_names_do_not_get_round_it(self, world: World) -> None:
+        coach = world.people["coach"]
+        for body in ("Ada\nBrightwater phoned.", "Ada\u00a0Brightwater wrote.", "ADA   brightwater came."):
+            engagement_services.note_create(
+                actor=coach, engagement=world.engagement, body=body, shared_with_client=True
+            )
+        engagement_services.document_upload(
+            actor=coach,
+            engagement=world.engagement,
+            name="Ada Brightwater reference.txt",
+            content=b"A reference.",
+            shared_with_client=True,
+        )
+        request = built_copy(world)
+        sar.redaction_add(actor=world.people["admin"], request=request, phrase="Ada Brightwater", reason=WHY)
+        request = build(world, SubjectAccessRequest.objects.get(pk=request.pk))
+        sar.copy_for_review(actor=world.people["admin"], request=request)
+        sar.subject_access_release(actor=world.people["admin"], request=request, reviewed=True)
+        copy = open_copy(body_of(world.http("client").get(reverse("subject_access:download", args=[request.pk]))))
+        assert "brightwater" not in copy.everything.lower()
+        assert any(
+            name.endswith("[withheld]-reference.txt") or "[withheld]" in name for name in copy.archive.namelist()
+        )
+
+    def test_a_copy_still_being_made_is_made_again_with_it(self, world: World) -> None:
+        request = sar.subject_access_request_open(actor=world.people["client"])
+        first = sar.subject_access_export_start(actor=world.people["admin"], request=request)
+        sar.redaction_add(actor=world.people["admin"], request=request, phrase="Ada Brightwater", reason=WHY)
+        assert sar.export_build(export_id=first.pk) is False  # its job is gone: nothing it made is kept
+        again = sar.export_of(request)
+        assert again is not None and again.pk != first.pk and again.state == "queued"
