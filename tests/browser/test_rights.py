@@ -114,3 +114,82 @@ def test_a_private_client_reads_their_invoice(live_server: Any, browser: Any) ->
         page.get_by_text("Ruth Adeyemi").first.wait_for()
     finally:
         context.close()
+
+
+def test_the_administrator_pauses_processing_then_carries_out_an_erasure(live_server: Any, browser: Any) -> None:
+    """Restriction: the administrator pauses processing, the coach finds the engagement paused and
+    why, the administrator lifts it. Erasure: the administrator reads what would go and what must
+    stay, answers, and the answer says what was deleted; the client reads it (issue 21)."""
+    from engagements.models import Engagement
+    from engagements.services import engagement_close
+    from rights import services as sar
+
+    admin, secret = staff(Role.ADMIN, email="admin@example.org", display_name="Ada Okafor")
+    coach, coach_secret = staff(Role.COACH, email="coach@example.org", display_name="Maya Fern")
+    client_user = UserFactory(role=Role.CLIENT, email="ines@example.org")
+    client = ClientFactory(user=client_user, full_name="Ines Quartermaine")
+    engagement = engagement_create(
+        actor=admin,
+        reference="ENG-R-1",
+        title="Career coaching",
+        organisation=None,
+        client=client,
+        coaches=[coach],
+        sponsors=[],
+        starts_on=datetime.date.today(),
+    )
+    restriction = sar.subject_access_request_open(
+        actor=client_user, right="restriction", details="Stop using my notes until you check them."
+    )
+    erasure = sar.subject_access_request_open(actor=client_user, right="erasure", details="Delete everything.")
+
+    context = browser.new_context(viewport=WIDTHS["desktop"])
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        sign_in(page, live_server.url, admin.email, secret)
+        page.goto(f"{live_server.url}/subject-access/{restriction.pk}/")
+        page.get_by_label("Why processing is paused").fill("The client contests the notes of March.")
+        page.get_by_role("button", name="Pause processing").click()
+        page.get_by_text("Processing of the client's records is paused.").wait_for()
+        assert_accessible(page, "rights-restricted")
+        assert Engagement.objects.get(pk=engagement.pk).restricted
+
+        coach_context = browser.new_context(viewport=WIDTHS["desktop"])
+        coach_page = coach_context.new_page()
+        coach_page.set_default_timeout(15000)
+        sign_in(coach_page, live_server.url, coach.email, coach_secret)
+        coach_page.goto(f"{live_server.url}/engagements/{engagement.pk}/")
+        coach_page.get_by_text("Processing is paused.").wait_for()
+        assert "contests the notes of March" in coach_page.locator("main").inner_text()
+        assert_accessible(coach_page, "rights-restricted-engagement")
+        coach_context.close()
+
+        page.goto(f"{live_server.url}/subject-access/{restriction.pk}/")
+        page.get_by_label("Why processing may start again").fill("The notes were checked with the client.")
+        page.get_by_role("button", name="Lift and tell the client").click()
+        page.get_by_text("The restriction is lifted.").wait_for()
+        assert not Engagement.objects.get(pk=engagement.pk).restricted
+
+        engagement_close(actor=admin, engagement=Engagement.objects.get(pk=engagement.pk))
+        page.goto(f"{live_server.url}/subject-access/{erasure.pk}/")
+        page.get_by_role("heading", name="What erasure would delete, and what must stay").wait_for()
+        assert_accessible(page, "rights-erasure-preview")
+        page.get_by_label("What the practice did").fill("We erased your information as the law allows.")
+        page.get_by_role("button", name="Erase, answer and tell the requester").click()
+        page.get_by_text("The request is answered.").wait_for()
+        assert not Engagement.objects.filter(pk=engagement.pk).exists()
+    finally:
+        context.close()
+
+    client_context = browser.new_context(viewport=WIDTHS["phone"])
+    client_page = client_context.new_page()
+    client_page.set_default_timeout(15000)
+    try:
+        sign_in(client_page, live_server.url, client_user.email)
+        client_page.goto(f"{live_server.url}/subject-access/{erasure.pk}/")
+        client_page.get_by_text(re.compile("What we deleted on")).wait_for()
+        assert "1 engagements" in client_page.locator("main").inner_text()
+        assert_accessible(client_page, "rights-erasure-answered")
+    finally:
+        client_context.close()
