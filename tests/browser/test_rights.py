@@ -193,3 +193,49 @@ def test_the_administrator_pauses_processing_then_carries_out_an_erasure(live_se
         assert_accessible(client_page, "rights-erasure-answered")
     finally:
         client_context.close()
+
+
+def test_a_client_without_a_sign_in_is_answered_by_post(live_server: Any, browser: Any) -> None:
+    """People without a login (issue 21): the administrator records a correction a client without a
+    portal sign-in sent by post, from the clients' list, says how their identity was checked, answers,
+    downloads the letter and marks it posted; the address to post it to is on the page."""
+    admin, secret = staff(Role.ADMIN, email="admin@example.org", display_name="Ada Okafor")
+    client = ClientFactory(full_name="Ottoline Featherstonehaugh", user=None, postal_address="14 Row Lane\nLeeds")
+
+    context = browser.new_context(viewport=WIDTHS["desktop"])
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        sign_in(page, live_server.url, admin.email, secret)
+        page.goto(f"{live_server.url}/engagements/clients/")
+        page.get_by_role("link", name="Record a request from Ottoline Featherstonehaugh").click()
+        page.get_by_text(re.compile("who has no portal sign-in")).wait_for()
+        assert_accessible(page, "rights-on-behalf-no-login")
+        page.get_by_role("radio", name=re.compile("Correction")).check()
+        page.get_by_label("What is it about?").fill("My surname is spelt Featherstonehaugh, with an h.")
+        page.get_by_label("How it reached the practice").select_option("post")
+        page.get_by_role("button", name="Record the request").click()
+        page.get_by_text(re.compile("How you checked it is from them|how you checked")).first.wait_for()
+        assert not SubjectAccessRequest.objects.exists()
+        assert page.get_by_label("What is it about?").input_value().startswith("My surname")  # kept
+        page.get_by_label("How you checked it is from them").fill("Signed letter; the signature matches.")
+        page.get_by_role("button", name="Record the request").click()
+        page.get_by_text(re.compile("the answer goes by post")).wait_for()
+        request = SubjectAccessRequest.objects.get()
+        assert request.by_post and request.client_id == client.pk
+
+        page.get_by_label("What the practice did").fill("Your name was already spelt as you asked.")
+        page.get_by_role("button", name="Answer and tell the requester").click()
+        page.get_by_text("The request is answered.").wait_for()
+        page.get_by_role("heading", name="Post the answer").wait_for()
+        assert "14 Row Lane" in page.locator("main").inner_text()
+        assert_accessible(page, "rights-post-the-answer")
+        with page.expect_download() as download:
+            page.get_by_role("link", name=re.compile("outcome letter")).click()
+        assert download.value.suggested_filename == f"letter-{request.reference}.pdf"
+        page.get_by_role("button", name="Mark it posted").click()
+        page.get_by_text("Marked posted.").wait_for()
+        request.refresh_from_db()
+        assert request.posted_at is not None
+    finally:
+        context.close()
