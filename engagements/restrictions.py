@@ -123,4 +123,4 @@ def restricted_on_creation(client: Client) -> bool:
     is locked, as ``processing_restrict`` and ``processing_lift`` lock it: an engagement made at the
     moment a restriction is placed is either marked by it or sees it (the caller holds the transaction)."""
     Client.objects.select_for_update().filter(pk=client.pk).exists()
-    return ProcessingRestriction.objects.filter(client=client, lifted_at__isnull=True).exists()
+    return standing_restriction(client) is not None

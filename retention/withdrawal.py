@@ -35,7 +35,7 @@ from django.utils import timezone
 import access
 from confidentiality.audit import audit_record
 from confidentiality.notify import notify
-from confidentiality.records import record_label
+from confidentiality.records import model_for_label, record_label
 from retention import engine
 from retention.sweep import _before_delete, _receipts
 
@@ -64,12 +64,10 @@ WITHDRAWN_ROOTS = tuple(kind.model_label for kind in KINDS.values())
 
 def withdrawable_get_for(user: User, kind: str, pk: Any) -> Any:
     """The record, for its author while a coach on its engagement; 404 for anyone else."""
-    from django.apps import apps
-
     spec = KINDS.get(kind)
     if spec is None:
         raise Http404
-    model = apps.get_model(spec.model_label)
+    model: Any = model_for_label(spec.model_label)
     try:
         record = model.objects.select_related("engagement", "engagement__client").get(pk=pk)
     except (model.DoesNotExist, ValidationError, ValueError):
@@ -131,22 +129,24 @@ def readers_of(kind: str, record: Any, author: User) -> Readers:
     return Readers(other_coaches=coaches if kind != "session" else 0, client=shared, break_glass=glass)
 
 
-def _refuse_if_evidence(kind: str, model: Any, record: Any) -> None:
-    plan = engine.make_plan(model)
+def _refuse_if_evidence(kind: str, plan: engine.Plan, record: Any) -> None:
+    """Refused where ``plan`` (the record's deletion) would take or detach another record's evidence."""
     for step in plan.steps:
-        if step.model is model or record_label(step.model) in OWNED[kind]:
+        if step.model is plan.root or record_label(step.model) in OWNED[kind]:
             continue
         if step.model._default_manager.filter(**{step.lookup: record.pk}).exists():
             raise ValidationError(
                 f"This {KINDS[kind].name} is part of another record (for instance a consent's evidence, a "
                 "disclosure or a report), so it cannot be withdrawn here: ask the administrator."
             )
-    for item in plan.detach:
-        if item.model._default_manager.filter(**{item.lookup: record.pk}).exists() and kind == "document":
-            raise ValidationError(
-                "This document is the evidence of another record, so it cannot be withdrawn here: "
-                "ask the administrator."
-            )
+    # A session's notes are detached and stay; a document detached from what names it as evidence
+    # would leave that record without its evidence.
+    if kind == "document" and any(
+        item.model._default_manager.filter(**{item.lookup: record.pk}).exists() for item in plan.detach
+    ):
+        raise ValidationError(
+            "This document is the evidence of another record, so it cannot be withdrawn here: ask the administrator."
+        )
 
 
 def _refuse_if_kept(engagement: Any) -> None:
@@ -195,12 +195,13 @@ def record_withdraw(*, actor: User, kind: str, record: Any, reason: str, belongs
         raise Http404  # withdrawn a moment ago, by a second submission of the same form
     engagement = record.engagement
     _refuse_if_kept(engagement)
-    _refuse_if_evidence(kind, model, record)
+    plan = engine.make_plan(model)
+    _refuse_if_evidence(kind, plan, record)
     readers = readers_of(kind, record, actor)
     from retention.sweep import wait_for_batch_in_flight
 
     wait_for_batch_in_flight()
-    outcome = engine.execute(engine.make_plan(model), [record.pk], before_delete=_before_delete)
+    outcome = engine.execute(plan, [record.pk], before_delete=_before_delete)
     _receipts(None, RULE, timezone.localdate(), dict(outcome.deleted))
     audit_record(
         actor=actor,

@@ -185,6 +185,7 @@ def subject_access_request_open(
 
     role = access.role_of(actor)
     today = timezone.localdate()
+    how: str = ReceivedBy.PORTAL  # the administrator says otherwise, below
     right, details = _checked_right(right, details, organisation=organisation, role=role)
     if role == Role.CLIENT:
         own = access.client_record_of(actor)
@@ -211,13 +212,14 @@ def subject_access_request_open(
         if received_on < today - datetime.timedelta(days=MAX_BACKDATE_DAYS):
             raise ValidationError({"received_on": f"Record a request within {MAX_BACKDATE_DAYS} days of receiving it."})
         # What the administrator records arrived otherwise than through the portal.
-        received_by = received_by or ReceivedBy.POST
-        if received_by not in ReceivedBy.values or received_by == ReceivedBy.PORTAL:
+        how = received_by or ReceivedBy.POST
+        if how not in ReceivedBy.values or how == ReceivedBy.PORTAL:
             raise ValidationError({"received_by": "Say how the request reached the practice."})
         if client is not None:
             # Policy 003: nothing confidential leaves by e-mail. A client with a sign-in receives the
             # answer behind it; one without is answered by post, once the practice has checked who
             # asked (the evidence says how).
+            evidence = (evidence or "").strip() if isinstance(evidence, str) else ""
             if client.user is not None and client.user.is_active:
                 requester = client.user
             else:
@@ -229,7 +231,7 @@ def subject_access_request_open(
                     asked="This client has no portal sign-in, so the answer goes by post: say how the request "
                     "arrived and how you checked it is from them",
                 )
-            if evidence and len(evidence) > EVIDENCE_MAX_CHARS:
+            if len(evidence) > EVIDENCE_MAX_CHARS:
                 raise ValidationError({"evidence": f"At most {EVIDENCE_MAX_CHARS} characters."})
         else:
             if (
@@ -278,8 +280,9 @@ def subject_access_request_open(
         deadline_on=due,
         right=right,
         details=details or None,
-        received_by=received_by if role == Role.ADMIN and received_by else ReceivedBy.PORTAL,
-        evidence=(evidence or "").strip() or None if client is not None and role == Role.ADMIN else None,
+        received_by=how,
+        # Only the administrator records how identity was checked, and only for a client.
+        evidence=evidence or None if role == Role.ADMIN and client is not None else None,
     )
     request.full_clean()
     request.save(force_insert=True)
@@ -767,6 +770,15 @@ def export_build(*, export_id: Any) -> bool:
 REDACTION_PHRASE_MAX_CHARS = 200
 
 
+def _finished_copy(
+    request: SubjectAccessRequest, export: SubjectAccessExport | None, *, to: str
+) -> SubjectAccessExport:
+    """The copy, built and waiting for the administrator to read it, then release it; else refused."""
+    if request.state != State.READY or export is None or export.state != SubjectAccessExport.State.BUILT:
+        raise ValidationError(f"There is no finished copy to {to}.")
+    return export
+
+
 def copy_for_review(*, actor: User, request: SubjectAccessRequest) -> dict[str, Any]:
     """The built copy's contents as the requester will read them (its information.json), for the
     administrator to read before releasing it; the read is audited in the client's access log."""
@@ -778,9 +790,7 @@ def copy_for_review(*, actor: User, request: SubjectAccessRequest) -> dict[str, 
 
     _require_runner(actor)
     request = SubjectAccessRequest.objects.select_related("client").get(pk=request.pk)
-    export = export_of(request)
-    if request.state != State.READY or export is None or export.state != SubjectAccessExport.State.BUILT:
-        raise ValidationError("There is no finished copy to read.")
+    export = _finished_copy(request, export_of(request), to="read")
     archive = zipfile.ZipFile(io.BytesIO(b"".join(iter_plaintext(export))))
     name = "your-data.json" if request.right == Right.PORTABILITY else "information.json"
     document = json.loads(archive.read(name))
@@ -827,9 +837,9 @@ def subject_access_release(*, actor: User, request: SubjectAccessRequest, review
     the administrator confirms they withheld what the law allows."""
     _require_runner(actor)
     locked = _locked(request)
-    export = SubjectAccessExport.objects.select_for_update().filter(request=locked).first()
-    if locked.state != State.READY or export is None or export.state != SubjectAccessExport.State.BUILT:
-        raise ValidationError("There is no finished copy to release.")
+    export = _finished_copy(
+        locked, SubjectAccessExport.objects.select_for_update().filter(request=locked).first(), to="release"
+    )
     if export.reviewed_at is None or not reviewed:
         raise ValidationError(
             "Read the copy first, and withhold what the law allows (someone else's details): then confirm it."

@@ -249,12 +249,11 @@ def _detail(request: SignedInRequest, item: SubjectAccessRequest, status: int = 
     user: User = request.user
     is_admin = access.can_run_subject_access(user)
     export = sar.export_of(item)
-    if is_admin and item.client is not None:
-        load_data_keys([item.client.data_key_id])
-        audit_client_reads(user=user, clients=[item.client])
     restriction = sar.restriction_of(item)
-    if restriction is not None and item.client is not None:
-        load_data_keys([item.client.data_key_id])
+    if item.client is not None and (is_admin or restriction is not None):
+        load_data_keys([item.client.data_key_id])  # the restriction's reason is the client's to read too
+    if is_admin and item.client is not None:
+        audit_client_reads(user=user, clients=[item.client])
     now = timezone.now()
     downloadable = (
         access.can_download_subject_access_export(user, item)
