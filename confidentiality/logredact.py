@@ -1,7 +1,8 @@
 """Secrets that travel in a URL path never reach a log line.
 
-Two links carry a secret in their path, because the person opening them is not signed in: a
-feedback link (``/feedback/give/<token>/``) and a password-reset link
+Three links carry a secret in their path, because the person opening them is not signed in: a
+feedback link (``/feedback/give/<token>/``), a link to collect the answer to a request
+(``/subject-access/collect/<token>/``) and a password-reset link
 (``/accounts/password/reset/key/<uid>-<key>/``). Whatever logs a request line, a path or a
 referring page (gunicorn's access log, Django's error log) writes ``[redacted]`` in their place.
 Django's handlers take ``RedactSecretPaths`` (``settings.LOGGING``); gunicorn takes
@@ -17,7 +18,7 @@ from typing import Any
 from gunicorn import glogging
 
 SECRET_IN_PATH = re.compile(
-    r"(?P<before>/feedback/give/|/accounts/password/reset/key/[0-9A-Za-z]+-)(?!set-password/)[^/\s\"?#]+"
+    r"(?P<before>/feedback/give/|/subject-access/collect/|/accounts/password/reset/key/[0-9A-Za-z]+-)(?!set-password/)[^/\s\"?#]+"
 )
 
 

@@ -526,6 +526,9 @@ SUBJECT_ACCESS_DOWNLOAD_DAYS = env_int("SUBJECT_ACCESS_DOWNLOAD_DAYS", 7, minimu
 # A copy made but not released within this many days is deleted (it grows stale, and it is a
 # second copy of everything held); the administrator makes it again when ready to release.
 SUBJECT_ACCESS_UNRELEASED_DAYS = env_int("SUBJECT_ACCESS_UNRELEASED_DAYS", 14, minimum=1, maximum=60)
+# A client without a sign-in may be sent a single-use link to download the answer (rights/links.py):
+# it works for this many days (and never beyond the copy's own download period).
+RIGHTS_ANSWER_LINK_DAYS = env_int("RIGHTS_ANSWER_LINK_DAYS", 7, minimum=1, maximum=30)
 DEMO_TOOLS_ENABLED = not PRODUCTION
 
 LOGGING = {

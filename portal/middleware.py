@@ -102,6 +102,7 @@ _POLICY_EXEMPT = (
     "/healthz",
     "/api/",  # the API answers 403 with its own message (confidentiality.permissions)
     "/feedback/give/",  # people without an account
+    "/subject-access/collect/",
 )
 
 

@@ -335,3 +335,40 @@ class SubjectAccessLiftView(APIView):
         sar.restriction_lift(actor=request.user, request=item, reason=incoming.validated_data["reason"])
         item.refresh_from_db()
         return Response(RequestDetailSerializer(item).data)
+
+
+@extend_schema(tags=["subject access"])
+class SubjectAccessPostedView(APIView):
+    """The answer to a client without a portal sign-in went by post: the letter, or the copy."""
+
+    @extend_schema(request=None, responses={200: RequestDetailSerializer})
+    def post(self, request: SignedInApiRequest, pk: str) -> Response:
+        item = _run(request, pk)
+        sar.subject_access_mark_posted(actor=request.user, request=item)
+        item.refresh_from_db()
+        return Response(RequestDetailSerializer(item).data)
+
+
+class SentLinkSerializer(serializers.Serializer[Any]):
+    collection_code = serializers.CharField(
+        help_text="Shown this once, never stored or e-mailed: give it to the client by telephone, post or in person."
+    )
+    expires_at = serializers.DateTimeField()
+
+
+@extend_schema(tags=["subject access"])
+class SubjectAccessSendLinkView(APIView):
+    """E-mail a client without a portal sign-in a single-use link to download the answer (the letter,
+    or the released copy) from the address on file. The link alone opens nothing: the download asks
+    for the collection code returned here, once. A new link ends the earlier one."""
+
+    @extend_schema(request=None, responses={201: SentLinkSerializer})
+    def post(self, request: SignedInApiRequest, pk: str) -> Response:
+        from rights import links
+
+        item = _run(request, pk)
+        sent = links.answer_link_send(actor=request.user, request=item)
+        body = SentLinkSerializer(
+            {"collection_code": links.pretty_code(sent.code), "expires_at": sent.link.expires_at}
+        ).data
+        return Response(body, status=201, headers={"Cache-Control": "no-store"})

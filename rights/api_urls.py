@@ -40,4 +40,14 @@ urlpatterns = [
         api.SubjectAccessLiftView.as_view(),
         name="api_subject_access_lift",
     ),
+    path(
+        "subject-access-requests/<uuid:pk>/posted/",
+        api.SubjectAccessPostedView.as_view(),
+        name="api_subject_access_posted",
+    ),
+    path(
+        "subject-access-requests/<uuid:pk>/send-link/",
+        api.SubjectAccessSendLinkView.as_view(),
+        name="api_subject_access_send_link",
+    ),
 ]

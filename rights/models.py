@@ -297,3 +297,32 @@ class Redaction(models.Model):
 
     def __str__(self) -> str:
         return f"Redaction {str(self.id)[:8]}"
+
+
+class AnswerLink(models.Model):
+    """A single-use link, sent by e-mail to the address on file of a client without a portal
+    sign-in, to download the answer (the outcome letter, or the released copy) once (``rights/links.py``).
+
+    Policy 003 shares confidential information electronically only where access to it can be
+    controlled: the link alone does not open it. The download also asks for a collection code the
+    practice gives the person another way (telephone, post, in person), never in the e-mail; a few
+    wrong codes spend the link. Neither the link nor the code is stored: only their hashes."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    request = models.ForeignKey(SubjectAccessRequest, on_delete=models.CASCADE, related_name="answer_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    code_hash = models.CharField(max_length=200)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    failed_codes = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True, help_text="When the answer was downloaded through it.")
+    # Replaced by a newer link, or spent by too many wrong codes: it no longer works.
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_because = models.CharField(max_length=80, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Answer link {str(self.id)[:8]}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rights import views
+from rights import link_views, views
 
 app_name = "subject_access"
 
@@ -23,4 +23,8 @@ urlpatterns = [
     path("<uuid:pk>/redact/", views.request_redact, name="redact"),
     path("<uuid:pk>/letter/", views.request_letter, name="letter"),
     path("<uuid:pk>/download/", views.request_download, name="download"),
+    path("<uuid:pk>/send-link/", link_views.send_link, name="send_link"),
+    # A client without a sign-in collects the answer: the e-mailed link, then the code (rights/links.py).
+    path("collect/<str:token>/", link_views.collect_link, name="collect_link"),
+    path("collect/", link_views.collect, name="collect"),
 ]

@@ -295,8 +295,24 @@ def _detail(request: SignedInRequest, item: SubjectAccessRequest, status: int = 
         "can_lift": is_admin and restriction is not None and restriction.lifted_at is None,
         "restrict_form": forms.get("restrict_form") or RestrictForm(),
         "lift_form": forms.get("lift_form") or LiftForm(),
+        # A client without a sign-in: the answer posted, or collected through a single-use link.
+        **(_link_context(item, forms.get("collection_code", "")) if is_admin and item.by_post else {}),
     }
     return render(request, "rights/sar_detail.html", context, status=status)
+
+
+def _link_context(item: SubjectAccessRequest, code: str) -> dict[str, Any]:
+    from rights import links
+
+    answer_link = links.latest_link(item)
+    return {
+        "answer_link": answer_link,
+        "collected": answer_link is not None and answer_link.used_at is not None,
+        "link_refused": links.why_not(item),
+        "collection_code": code,
+        "code_attempts": links.CODE_ATTEMPTS,
+        "link_days": settings.RIGHTS_ANSWER_LINK_DAYS,
+    }
 
 
 def _erasure_preview(item: SubjectAccessRequest) -> Any:

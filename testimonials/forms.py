@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from confidentiality.crypto import remember_data_keys
 from confidentiality.dates import day
 from consent.models import ConsentRecord
 from testimonials.models import Testimonial
@@ -22,7 +23,14 @@ class _ConsentChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
     (the client's own, of the right kind) is the service's to say, beside this field."""
 
     def label_from_instance(self, obj: Any) -> str:
+        remember_data_keys([obj.client.data_key])  # loaded with the list: no query per consent
         return f"{obj.client.full_name}: {_consent_label(obj)}"
+
+
+def _client_name(client: Any) -> str:
+    """Opened with the client's key, loaded with the list: one query, however many clients."""
+    remember_data_keys([client.data_key])
+    return str(client.full_name)
 
 
 class TestimonialForm(forms.Form):
@@ -51,7 +59,7 @@ class TestimonialForm(forms.Form):
         super().__init__(*args, **kwargs)
         client_field: Any = self.fields["client"]
         client_field.queryset = clients
-        client_field.label_from_instance = lambda c: c.full_name
+        client_field.label_from_instance = _client_name
         consent_field: Any = self.fields["consent"]
         consent_field.queryset = consents
 

@@ -92,7 +92,7 @@ def consents_for(client: Any = None) -> QuerySet[ConsentRecord]:
     live = ConsentRecord.objects.filter(kind__in=set(CONSENT_KIND.values()), withdrawn_at__isnull=True)
     if client is not None:
         live = live.filter(client=client)
-    return live.select_related("client").order_by("-given_at")
+    return live.select_related("client__data_key").order_by("-given_at")
 
 
 @transaction.atomic

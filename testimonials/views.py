@@ -52,7 +52,9 @@ def testimonial_new(request: SignedInRequest) -> HttpResponse:
     if not access.can_manage_testimonials(user):
         raise Http404
     form = TestimonialForm(
-        request.POST or None, clients=access.clients_visible_to(user), consents=services.consents_for()
+        request.POST or None,
+        clients=access.clients_visible_to(user).select_related("data_key"),
+        consents=services.consents_for(),
     )
     item = act_on(
         form,

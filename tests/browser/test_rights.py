@@ -227,7 +227,7 @@ def test_a_client_without_a_sign_in_is_answered_by_post(live_server: Any, browse
         page.get_by_label("What the practice did").fill("Your name was already spelt as you asked.")
         page.get_by_role("button", name="Answer and tell the requester").click()
         page.get_by_text("The request is answered.").wait_for()
-        page.get_by_role("heading", name="Post the answer").wait_for()
+        page.get_by_role("heading", name="Send the answer").wait_for()
         assert "14 Row Lane" in page.locator("main").inner_text()
         assert_accessible(page, "rights-post-the-answer")
         with page.expect_download() as download:
@@ -238,4 +238,70 @@ def test_a_client_without_a_sign_in_is_answered_by_post(live_server: Any, browse
         request.refresh_from_db()
         assert request.posted_at is not None
     finally:
+        context.close()
+
+
+def test_a_client_without_a_sign_in_collects_the_answer_with_a_link_and_a_code(live_server: Any, browser: Any) -> None:
+    """The answer by a single-use link (issue 21): the administrator e-mails it to the address on file
+    and reads the collection code once; the client, at phone width, opens the link (its secret leaves
+    the address bar), mistypes the code (told, tries left), types it and downloads the letter; the
+    link then opens nothing, and the administrator's page says it was downloaded."""
+    from django.core import mail
+
+    from rights import services as sar
+
+    admin, secret = staff(Role.ADMIN, email="admin@example.org", display_name="Ada Okafor")
+    client = ClientFactory(full_name="Ottoline Featherstonehaugh", user=None, contact_email="ottoline@example.net")
+    request = sar.subject_access_request_open(
+        actor=admin,
+        client=client,
+        right="objection",
+        details="Stop sending me surveys.",
+        received_by="telephone",
+        evidence="Called from the number on file.",
+    )
+    sar.right_answer(actor=admin, request=request, outcome="We stopped the surveys.")
+
+    context = browser.new_context(viewport=WIDTHS["desktop"])
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    phone = browser.new_context(viewport=WIDTHS["phone"])
+    their = phone.new_page()
+    their.set_default_timeout(15000)
+    try:
+        sign_in(page, live_server.url, admin.email, secret)
+        page.goto(f"{live_server.url}/subject-access/{request.pk}/")
+        page.get_by_role("heading", name="Send the answer").wait_for()
+        page.get_by_role("button", name="E-mail a download link").click()
+        shown = page.get_by_label("Collection code").inner_text()
+        code = re.sub(r"\D", "", shown)
+        assert len(code) == 8
+        assert_accessible(page, "rights-link-sent")
+        (message,) = [m for m in mail.outbox if m.to == ["ottoline@example.net"]]
+        assert code not in message.body and "surveys" not in message.body
+        found = re.search(r"https?://\S+/subject-access/collect/[^/\s]+/", message.body)
+        assert found is not None
+        link = found.group(0).replace("http://testserver", live_server.url)
+        link = re.sub(r"^https?://[^/]+", live_server.url, link)
+
+        their.goto(link)
+        their.get_by_role("heading", level=1, name=re.compile("Download the answer")).wait_for()
+        assert their.url == f"{live_server.url}/subject-access/collect/"  # the secret left the address
+        assert_accessible(their, "rights-link-code")
+        their.get_by_label(re.compile("Collection code")).fill("1234 567" + ("9" if code[-1] != "9" else "8"))
+        their.get_by_role("button", name="Download").click()
+        their.get_by_text(re.compile("4 tries left")).wait_for()
+        assert_accessible(their, "rights-link-wrong-code")
+        their.get_by_label(re.compile("Collection code")).fill(shown)
+        with their.expect_download() as download:
+            their.get_by_role("button", name="Download").click()
+        assert download.value.suggested_filename == f"letter-{request.reference}.pdf"
+        their.goto(link)
+        their.get_by_role("heading", level=1, name="This link does not work").wait_for()
+
+        page.goto(f"{live_server.url}/subject-access/{request.pk}/")
+        page.get_by_role("heading", name="How the answer reached the client").wait_for()
+        assert "downloaded" in page.locator("main").inner_text()
+    finally:
+        phone.close()
         context.close()

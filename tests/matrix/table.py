@@ -108,6 +108,7 @@ AUDIENCE_A: dict[str, frozenset[str]] = {
         "RightDetails": "client admin",  # what a client asked under a right other than access
         "RightOutcome": "client admin",  # what the practice answered
         "PrivateClientName": "coach admin auditor",  # a private client's: on their invoice (side B's coach)
+        "PostedClientName": "admin",  # a client without a sign-in, with no engagement: the administrator alone
         "PrivateInvoice": "admin auditor",  # a private client's invoice: no persona is that client
         "LegalHold": "admin",
         "TokenName": "coach",  # the token's owner
@@ -408,6 +409,13 @@ GET      subject-access/<uuid:pk>/letter/                               saranswe
 GET      subject-access/<uuid:pk>/letter/                               saransweredB            404   404   404   404   404   200   404   404   LOG
 GET      subject-access/<uuid:pk>/letter/                               sarcorrectionA         404   404   404   404   404   404   404   404   LOG
 GET      subject-access/<uuid:pk>/letter/                               sarclientA             404   404   404   404   404   404   404   404   LOG
+GET      subject-access/<uuid:pk>/                                      sarpostA               404   404   404   404   404   200   404   404   LOG
+POST     subject-access/<uuid:pk>/send-link/                            sarpostA               404   404   404   404   404   200   404   404   LOG
+POST     subject-access/<uuid:pk>/send-link/                            sarcorrectionA         404   404   404   404   404   400   404   404   LOG
+GET      subject-access/collect/<str:token>/                            answerlinkA            302   302   302   302   302   302   302   302   302
+GET      subject-access/collect/<str:token>/                            not-a-real-token       404   404   404   404   404   404   404   404   404
+GET      subject-access/collect/                                        -                      404   404   404   404   404   404   404   404   404
+POST     subject-access/collect/                                        -                      404   404   404   404   404   404   404   404   404
 
 # --- the feedback link: whoever holds a valid link sees the client's name and the question ---------------
 GET      feedback/give/<str:token>/                                     feedbackA              200   200   200   200   200   200   200   200   200   +ClientName,FeedbackPendingPrompt
@@ -900,6 +908,10 @@ POST     /api/v1/subject-access-requests/{id}/answer/                   sarcorre
 POST     /api/v1/subject-access-requests/{id}/restrict/                 sarcorrectionA         404   404   404   404   404   400   404   404   401
 POST     /api/v1/subject-access-requests/{id}/lift/                     sarcorrectionA         404   404   404   404   404   400   404   404   401
 POST     /api/v1/subject-access-requests/{id}/answer/                   sarcorrectionB         404   404   404   404   404   400   404   404   401
+POST     /api/v1/subject-access-requests/{id}/send-link/                sarpostA               404   404   404   404   404   201   404   404   401
+POST     /api/v1/subject-access-requests/{id}/send-link/                sarcorrectionA         404   404   404   404   404   400   404   404   401
+POST     /api/v1/subject-access-requests/{id}/posted/                   sarpostA               404   404   404   404   404   200   404   404   401
+POST     /api/v1/subject-access-requests/{id}/posted/                   sarcorrectionA         404   404   404   404   404   400   404   404   401
 POST     /api/v1/subject-access-requests/{id}/restrict/                 sarcorrectionB         404   404   404   404   404   400   404   404   401
 POST     /api/v1/subject-access-requests/{id}/lift/                     sarcorrectionB         404   404   404   404   404   400   404   404   401
 POST     /api/v1/subject-access-requests/{id}/correct/                  sarcorrectionA         404   404   404   404   404   400   404   404   401
@@ -1085,6 +1097,10 @@ POST     subject-access/<uuid:pk>/posted/                               sarcorre
 GET      subject-access/<uuid:pk>/copy/                                 sarclientA             POL   LOG   LOG
 POST     subject-access/<uuid:pk>/redact/                               sarclientA             POL   LOG   LOG
 GET      subject-access/<uuid:pk>/letter/                               saransweredA            POL   LOG   LOG
+POST     subject-access/<uuid:pk>/send-link/                            sarpostA               POL   LOG   LOG
+GET      subject-access/collect/<str:token>/                            answerlinkA            302   302   LOG
+GET      subject-access/collect/                                        -                      404   404   LOG
+POST     subject-access/collect/                                        -                      404   404   LOG
 
 # --- the feedback link: whoever holds a valid link sees the client's name and the question ---------------
 GET      feedback/give/<str:token>/                                     feedbackA              200   200   LOG   +ClientName,FeedbackPendingPrompt
@@ -1368,6 +1384,8 @@ POST     /api/v1/subject-access-requests/{id}/answer/                   sarcorre
 POST     /api/v1/subject-access-requests/{id}/restrict/                 sarcorrectionA         403   401   401
 POST     /api/v1/subject-access-requests/{id}/lift/                     sarcorrectionA         403   401   401
 POST     /api/v1/subject-access-requests/{id}/correct/                  sarcorrectionA         403   401   401
+POST     /api/v1/subject-access-requests/{id}/send-link/                sarpostA               403   401   401
+POST     /api/v1/subject-access-requests/{id}/posted/                   sarpostA               403   401   401
 """
 
 GATE_ROWS = parse(GATE_TABLE, GATE_PERSONAS)

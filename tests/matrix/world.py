@@ -587,6 +587,22 @@ def _subject_access(world: MatrixWorld, side: str, client_user: Any, sponsor: An
     o[f"saranswered{side}"] = sar.right_answer(
         actor=world.people["admin"], request=objection, outcome=mark("RightOutcome", side) + " stopped as asked."
     )
+    # A client without a sign-in, answered: their single-use download link sent (rights/links.py).
+    from rights import links
+
+    by_post = sar.subject_access_request_open(
+        actor=world.people["admin"],
+        client=ClientFactory(full_name=mark("PostedClientName", side), user=None),
+        right="objection",
+        details=mark("RightDetails", side) + " stop using my notes.",
+        received_by="post",
+        evidence="A signed letter.",
+    )
+    o[f"sarpost{side}"] = sar.right_answer(
+        actor=world.people["admin"], request=by_post, outcome=mark("RightOutcome", side) + " stopped."
+    )
+    sent = links.answer_link_send(actor=world.people["admin"], request=o[f"sarpost{side}"])
+    world.tokens[f"answerlink{side}"] = sent.token
 
 
 def _agreements(world: MatrixWorld, side: str, coach: Any) -> None:

@@ -241,3 +241,29 @@ class TestRecords:
 
         # With the client's record, or with the engagement files when its consent was tied to an engagement.
         assert covered_kinds()["testimonials.testimonial"] in {"client_record", "engagement_files"}
+
+
+def test_the_new_item_form_costs_the_same_queries_however_many_clients_and_consents(world: World) -> None:
+    """The client and consent lists open each name with the key loaded with the list: before, each
+    client and each consent cost a query of its own (the access matrix's budget found it)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from confidentiality.crypto import data_key_cache
+    from tests.factories import ClientFactory
+
+    admin = world.http("admin")
+    admin.get(reverse("testimonials:new"))  # warm: the session and the practice
+
+    def queries() -> int:
+        data_key_cache.clear()  # as a fresh worker process would find it
+        with CaptureQueriesContext(connection) as captured:
+            page = admin.get(reverse("testimonials:new"))
+        assert page.status_code == 200
+        return len(captured.captured_queries)
+
+    few = queries()
+    for _ in range(4):
+        consent_of(ClientFactory())
+    many = queries()
+    assert many == few
