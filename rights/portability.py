@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 FORMAT = "data-portability/1"
+SCHEMA_PATH = "/subject-access/portability-schema.json"
 DATA_FILE = "your-data.json"
 SCHEMA_FILE = "your-data.schema.json"
 
@@ -40,12 +41,19 @@ Request {reference}, received {received}; this file was made {generated}.
   {data}          the information you gave the practice, and that your coaching
                           agreement made (UTF-8 JSON; times in UTC)
   {schema}   its description (JSON Schema 2020-12), also published at
-                          /subject-access/portability-schema.json
+                          {schema_url}
 
 What others wrote about you (your coach's notes, reports, feedback) is not in it: ask for a copy
 of your information for that. The file can be downloaded until the date the practice told you;
 after that it is deleted.
 """
+
+
+def schema_url() -> str:
+    """Where the schema is published, in full: the file names it, so it can be checked wherever it goes."""
+    from django.conf import settings
+
+    return f"{settings.SITE_URL}{SCHEMA_PATH}"
 
 
 def schema() -> dict[str, Any]:
@@ -54,12 +62,13 @@ def schema() -> dict[str, Any]:
     record = {"type": "object", "additionalProperties": True}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "/subject-access/portability-schema.json",
+        "$id": schema_url(),
         "title": "Your information, from a coaching practice (portability)",
         "type": "object",
         "required": ["format", "generated_at", "request", *SECTIONS],
         "additionalProperties": False,
         "properties": {
+            "$schema": {"type": "string", "format": "uri", "description": "Where this file's schema is published."},
             "format": {"const": FORMAT, "description": "This file's format and version."},
             "generated_at": {"type": "string", "format": "date-time", "description": "When the file was made (UTC)."},
             "request": {
@@ -79,6 +88,7 @@ def document(contents: Any, request: Any, generated_at: Any) -> dict[str, Any]:
     """``your-data.json``: the portable sections of ``contents`` (a client's ``exports.Contents``)."""
     held = {section.key: section.items for section in contents.sections}
     return {
+        "$schema": schema_url(),
         "format": FORMAT,
         "generated_at": generated_at,
         "request": {"reference": request.reference, "received_on": request.received_on},
@@ -99,6 +109,7 @@ def entries(contents: Any, request: Any, generated_at: Any) -> Callable[[Callabl
             generated=moment(generated_at),
             data=DATA_FILE,
             schema=SCHEMA_FILE,
+            schema_url=schema_url(),
         )
         add("README.txt", readme.encode())
         data = json.dumps(

@@ -261,9 +261,13 @@ def test_a_client_takes_their_data_to_another_service(
         schema = json.loads(archive.read("your-data.schema.json"))
         readme = archive.read("README.txt").decode()
     data = json.loads(raw)
-    # It names its format and its published schema, and is valid against it.
-    assert published_at == SCHEMA_PATH and published == schema and schema["$id"] == SCHEMA_PATH
-    assert SCHEMA_PATH in readme and data["format"] == "data-portability/1"
+    # It names its format and its published schema, in full (it can be checked wherever it goes),
+    # and is valid against it.
+    from django.conf import settings
+
+    assert published_at == SCHEMA_PATH and published == schema
+    assert schema["$id"] == data["$schema"] == f"{settings.SITE_URL}{SCHEMA_PATH}"
+    assert data["$schema"] in readme and data["format"] == "data-portability/1"
     assert not list(Draft202012Validator(published).iter_errors(data))
     # The client's own data, and no one else's; nor what others wrote about her.
     assert data["request"]["reference"] == request.reference
