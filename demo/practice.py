@@ -813,7 +813,8 @@ def _seed_testimonials(client: Any, admin: User) -> None:
 def _seed_rights(clients: dict[str, Any], people: dict[str, User]) -> None:
     """A request under each right beyond a copy (issue 21): Ruth's correction, her telephone corrected
     (the earlier value kept) and answered; her portability file made, to check and release; Sam's
-    erasure and Zoë's restriction still open, on the clock; Alex's objection refused, with its letter."""
+    erasure and Zoë's restriction still open, on the clock, her restriction in force; Walter's correction,
+    by post (he has no sign-in); Alex's objection refused, with its letter."""
     from rights import services as sar
     from rights.models import Right, SubjectAccessRequest
 
@@ -846,10 +847,32 @@ def _seed_rights(clients: dict[str, Any], people: dict[str, User]) -> None:
         right=Right.ERASURE,
         details="Please delete the feedback my colleagues gave last spring; I no longer want it kept.",
     )
-    sar.subject_access_request_open(
+    restriction = sar.subject_access_request_open(
         actor=people["other_client"],
         right=Right.RESTRICTION,
         details="Please keep my notes but do not use them while my complaint is looked at.",
+    )
+    # In force while the complaint is looked at: ENG-2026-002 is kept and not used until Ada lifts it.
+    sar.restriction_place(
+        actor=admin,
+        request=restriction,
+        reason="Zoë asked for her records to be kept but not used while her complaint about an invoice is "
+        "looked at (art. 18(1)).",
+    )
+    # Walter has no portal sign-in: his correction came by post, his identity checked by his
+    # signature. Ada answers it, then posts the letter or e-mails him a single-use download link.
+    walter = _consented_client(
+        full_name="Walter Pryce-Jones",
+        contact_email="walter@home.example",
+        postal_address="3 Mill Row\nHebden Bridge\nHX7 8AA",
+    )
+    sar.subject_access_request_open(
+        actor=admin,
+        client=walter,
+        right=Right.RECTIFICATION,
+        details="My address has changed: it is now 3 Mill Row, Hebden Bridge, HX7 8AA.",
+        received_by="post",
+        evidence="Signed letter of 1 December; the signature matches his coaching agreement of 2025.",
     )
     objection = sar.subject_access_request_open(
         actor=people["paused_client"],

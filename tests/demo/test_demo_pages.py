@@ -189,7 +189,7 @@ def test_the_demo_register_holds_a_request_under_each_right_the_letters_answer()
     from rights.models import SubjectAccessRequest
 
     seed_demo()  # once only
-    requests = {r.right: r for r in SubjectAccessRequest.objects.exclude(right="access")}
+    requests = {r.right: r for r in SubjectAccessRequest.objects.exclude(right="access").filter(requester__isnull=False)}
     assert set(requests) == {"rectification", "erasure", "restriction", "objection", "portability"}
     assert requests["portability"].state == "ready" and requests["portability"].export.state == "built"
     correction = requests["rectification"]
@@ -203,6 +203,27 @@ def test_the_demo_register_holds_a_request_under_each_right_the_letters_answer()
     ruth = login(HttpClient(), User.objects.get(email="ruth@client.example"))
     letter = ruth.get(f"/subject-access/{correction.pk}/letter/")
     assert letter.status_code == 200 and letter["Content-Type"] == "application/pdf"
+
+
+def test_the_demo_has_a_restriction_in_force_and_a_client_without_a_sign_in() -> None:
+    """Issue 21: Zoë's restriction pauses ENG-2026-002 (her coach reads why, and is refused new work);
+    Walter, who has no sign-in, asked by post: Ada answers him by post or by a single-use link."""
+    from engagements.models import Engagement
+    from rights.models import SubjectAccessRequest
+
+    seed_demo()  # once only
+    paused = Engagement.objects.get(reference="ENG-2026-002")
+    assert paused.restricted
+    emails = {person.key: person.email for person in PEOPLE}
+    tom = login(HttpClient(), User.objects.get(email=emails["other_coach"]))
+    page = tom.get(f"/engagements/{paused.pk}/").content.decode()
+    assert "Processing is paused" in page and "complaint about an invoice" in page
+    assert tom.get(f"/engagements/{paused.pk}/notes/").status_code == 404
+    (walter,) = SubjectAccessRequest.objects.filter(requester__isnull=True)
+    assert walter.client.full_name == "Walter Pryce-Jones"
+    assert walter.by_post and walter.received_by == "post" and walter.is_open
+    admin = login(HttpClient(), User.objects.get(email="admin@practice.example"))
+    assert "By post" in admin.get(f"/subject-access/{walter.pk}/").content.decode()
 
 
 def test_the_demo_invoices_its_private_client_monthly() -> None:
