@@ -165,21 +165,37 @@ class BreachAffectedForm(forms.Form):
         initial="client",
     )
     client = forms.ChoiceField(label="The client", required=False)
+    engagement = forms.CharField(
+        label="Or the reference of one of their engagements",
+        required=False,
+        max_length=40,
+        help_text="For example ENG-2026-001: its client is named.",
+    )
     organisation = forms.ModelChoiceField(
         label="The organisation", queryset=Complaint.objects.none(), required=False, empty_label="Choose…"
     )
 
-    def __init__(self, *args: Any, clients: list[tuple[str, str]], organisations: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, clients: list[tuple[str, str]] | None, organisations: Any, **kwargs: Any) -> None:
+        """``clients``: the practice's clients by name, or None where they are too many to list:
+        the client is then named by the reference of one of their engagements."""
         super().__init__(*args, **kwargs)
-        field: Any = self.fields["client"]
-        field.choices = [("", "Choose…"), *clients]
+        if clients is None:
+            del self.fields["client"]
+            engagement: Any = self.fields["engagement"]
+            engagement.label = "The reference of one of the client's engagements"
+        else:
+            field: Any = self.fields["client"]
+            field.choices = [("", "Choose…"), *clients]
         organisation: Any = self.fields["organisation"]
         organisation.queryset = organisations
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("kind") == "client" and not data.get("client"):
-            self.add_error("client", "Choose the client affected.")
+        if data.get("kind") == "client" and not data.get("client") and not data.get("engagement", "").strip():
+            self.add_error(
+                "client" if "client" in self.fields else "engagement",
+                "Choose the client affected, or give the reference of one of their engagements.",
+            )
         if data.get("kind") == "organisation" and not data.get("organisation"):
             self.add_error("organisation", "Choose the organisation affected.")
         return data

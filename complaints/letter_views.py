@@ -78,9 +78,9 @@ def breach_affected_add(request: SignedInRequest, pk: str) -> HttpResponse:
 
     def add(data: dict[str, Any]) -> str:
         if data["kind"] == "client":
-            client = access.clients_visible_to(user).filter(pk=data["client"]).first()
-            if client is None:
-                raise ValidationError({"client": "Choose one of the practice's clients."})
+            client = letters.affected_client_from(
+                user=user, client=data.get("client"), engagement=data.get("engagement")
+            )
             letters.breach_affected_add(actor=user, breach=breach, client=client)
         else:
             letters.breach_affected_add(actor=user, breach=breach, organisation=data["organisation"])

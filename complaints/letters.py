@@ -394,11 +394,40 @@ def letter_context(affected: BreachAffected, communication: BreachCommunication)
     }
 
 
-def client_choices_for(*, user: User) -> list[tuple[str, str]]:
-    """The clients the administrator may name as affected, by name (keys loaded in one query)."""
-    clients = list(access.clients_visible_to(user).select_related("data_key").order_by("created_at"))
+# Beyond this many clients, the breach's page does not list them all by name (each name is opened
+# with its own key): the administrator names a client by one of their engagements' references.
+CLIENT_CHOICES_MAX = 200
+
+
+def client_choices_for(*, user: User) -> list[tuple[str, str]] | None:
+    """The clients the administrator may name as affected, by name (keys loaded in one query); None
+    where there are more than ``CLIENT_CHOICES_MAX``."""
+    visible = access.clients_visible_to(user)
+    if visible[: CLIENT_CHOICES_MAX + 1].count() > CLIENT_CHOICES_MAX:
+        return None
+    clients = list(visible.select_related("data_key").order_by("created_at"))
     remember_data_keys(c.data_key for c in clients)
     return [(str(c.pk), c.full_name) for c in clients]
+
+
+def affected_client_from(*, user: User, client: Any, engagement: Any) -> Any:
+    """The client the administrator named: chosen by id, or by one of their engagements' references."""
+    from engagements.models import Engagement
+
+    visible = access.clients_visible_to(user)
+    reference = engagement.strip() if isinstance(engagement, str) else ""
+    if client:
+        found = visible.filter(pk=client).first()
+    elif reference:
+        owner = Engagement.objects.filter(reference__iexact=reference).values_list("client_id", flat=True).first()
+        found = visible.filter(pk=owner).first() if owner is not None else None
+        if found is None:
+            raise ValidationError({"engagement": f"No engagement has the reference {reference[:40]}."})
+    else:
+        found = None
+    if found is None:
+        raise ValidationError({"client": "Choose one of the practice's clients."})
+    return found
 
 
 def breach_letters_page_for(*, user: User, breach: Breach) -> dict[str, Any]:

@@ -147,6 +147,41 @@ class TestAffectedPeople:
 
 
 @pytest.mark.django_db
+class TestNamingAClientInALargePractice:
+    """Beyond CLIENT_CHOICES_MAX clients, the page lists no names (each opens with its own key): the
+    administrator names a client by one of their engagements' references."""
+
+    def test_past_the_limit_a_client_is_named_by_an_engagements_reference(self, world: World, monkeypatch: Any) -> None:
+        monkeypatch.setattr(letters, "CLIENT_CHOICES_MAX", 1)
+        ClientFactory()
+        breach = record(world)
+        admin = world.http("admin")
+        page = admin.get(reverse("complaints:breach_detail", args=[breach.pk])).content.decode()
+        assert 'name="engagement"' in page and '<select name="client"' not in page
+        named = admin.post(
+            reverse("complaints:breach_affected_add", args=[breach.pk]),
+            {"kind": "client", "engagement": world.engagement.reference.lower()},
+        )
+        assert named.status_code == 302
+        assert [a.client_id for a in BreachAffected.objects.filter(breach=breach)] == [world.client_record.pk]
+
+    def test_an_unknown_reference_is_refused_with_what_was_typed_kept(self, world: World, monkeypatch: Any) -> None:
+        monkeypatch.setattr(letters, "CLIENT_CHOICES_MAX", 1)
+        ClientFactory()
+        breach = record(world)
+        refused = world.http("admin").post(
+            reverse("complaints:breach_affected_add", args=[breach.pk]), {"kind": "client", "engagement": "ENG-NOPE-9"}
+        )
+        body = refused.content.decode()
+        assert refused.status_code == 400 and "No engagement has the reference ENG-NOPE-9" in body
+        assert 'value="ENG-NOPE-9"' in body and not BreachAffected.objects.exists()
+
+    def test_under_the_limit_the_names_are_listed(self, world: World) -> None:
+        breach = record(world)
+        page = world.http("admin").get(reverse("complaints:breach_detail", args=[breach.pk])).content.decode()
+        assert world.client_record.full_name in page and 'name="client"' in page
+
+
 class TestDecision:
     def test_it_keeps_the_reasoning_whatever_the_decision(self, world: World) -> None:
         breach = record(world)
@@ -345,7 +380,9 @@ class TestPages:
         assert "Far too many of them at Quillfeather." in body and "The public communication" in body
         assert not BreachCommunication.objects.exists()
         answer = http.post(reverse("complaints:breach_affected_add", args=[breach.pk]), {"kind": "client"})
-        assert answer.status_code == 400 and "Choose the client affected." in answer.content.decode()
+        assert (
+            answer.status_code == 400 and "Choose the client affected, or give the reference" in answer.content.decode()
+        )
 
     def test_the_breach_page_costs_a_constant_number_of_queries(
         self, world: World, django_assert_max_num_queries: Any
