@@ -189,7 +189,9 @@ def test_the_demo_register_holds_a_request_under_each_right_the_letters_answer()
     from rights.models import SubjectAccessRequest
 
     seed_demo()  # once only
-    requests = {r.right: r for r in SubjectAccessRequest.objects.exclude(right="access").filter(requester__isnull=False)}
+    requests = {
+        r.right: r for r in SubjectAccessRequest.objects.exclude(right="access").filter(requester__isnull=False)
+    }
     assert set(requests) == {"rectification", "erasure", "restriction", "objection", "portability"}
     assert requests["portability"].state == "ready" and requests["portability"].export.state == "built"
     correction = requests["rectification"]
