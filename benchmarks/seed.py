@@ -121,9 +121,10 @@ def grow(practice: Practice, target: int, *, progress: Any = None) -> None:
     """Add engagements (with clients, members, permissions, sessions, notes) up to ``target``."""
     if target < ENGAGEMENTS_PER_COACH:
         raise ValueError(f"The practice needs at least {ENGAGEMENTS_PER_COACH} engagements.")
-    with connection.cursor() as cursor:
-        # Only this seeding connection: the measured requests open their own connections.
-        cursor.execute("PRAGMA cache_size = -262144")
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            # Only this seeding connection: the measured requests open their own connections.
+            cursor.execute("PRAGMA cache_size = -262144")
     _add_organisations(practice, math.ceil(target / ENGAGEMENTS_PER_ORGANISATION))
     _add_coaches(practice, math.ceil(target / ENGAGEMENTS_PER_COACH))
     today = timezone.localdate()
@@ -136,8 +137,9 @@ def grow(practice: Practice, target: int, *, progress: Any = None) -> None:
         if progress is not None:
             progress(end, target)
     # A steady-state database, not one whose last writes all sit in a large write-ahead log.
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def _bulk_users(practice: Practice, role: Role, emails: list[str]) -> list[int]:
