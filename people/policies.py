@@ -143,11 +143,15 @@ class DocumentStatus:
         return [row for row in self.rows if row.acceptance is None]
 
 
-def accepted_every_current(current: list[Any]) -> set[int]:
-    """The ids of the people who have accepted every one of the ``current`` required versions."""
+def accepted_every_current(current: list[Any], *, users: list[int] | None = None) -> set[int]:
+    """The ids of the people (of ``users``, when given) who have accepted every one of the ``current``
+    required versions."""
     ids = [document.pk for document in current]
+    accepted = PolicyAcceptance.objects.filter(document_id__in=ids)
+    if users is not None:
+        accepted = accepted.filter(user_id__in=users)
     return set(
-        PolicyAcceptance.objects.filter(document_id__in=ids)
+        accepted
         .values("user_id")
         .annotate(n=Count("document_id", distinct=True))
         .filter(n=len(ids))

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
 def _manager(request: SignedInRequest) -> User:
     access.require(request.user, access.Capability.MANAGE_PEOPLE)
     return request.user
+
+
+PEOPLE_PER_PAGE = 50
 
 
 @login_required
@@ -54,14 +58,17 @@ def people_list(request: SignedInRequest) -> HttpResponse:
         )
         return redirect("people:person", pk=person.pk)
     current = policies.current_required()
-    staff = people_services.with_roles(people_services.people_for(user=actor))
+    # Fifty a page: the page costs the same whatever the size of the practice.
+    page = Paginator(people_services.people_for(user=actor), PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    staff = people_services.with_roles(page.object_list)
     with_waiting_invitations(staff, lambda person: person.pk)
     return render(
         request,
         "people/people_list.html",
         {
             "staff": staff,
-            "accepted_all": policies.accepted_every_current(current),
+            "page": page,
+            "accepted_all": policies.accepted_every_current(current, users=[person.pk for person in staff]),
             "policies_recorded": bool(current),
             "handovers": list(people_services.open_handovers_for(user=actor)),
             "form": form,
