@@ -402,10 +402,10 @@ CLIENT_CHOICES_MAX = 200
 def client_choices_for(*, user: User) -> list[tuple[str, str]] | None:
     """The clients the administrator may name as affected, by name (keys loaded in one query); None
     where there are more than ``CLIENT_CHOICES_MAX``."""
-    visible = access.clients_visible_to(user)
-    if visible[: CLIENT_CHOICES_MAX + 1].count() > CLIENT_CHOICES_MAX:
+    visible = access.clients_visible_to(user).select_related("data_key").order_by("created_at")
+    clients = list(visible[: CLIENT_CHOICES_MAX + 1])  # one query: the list, and whether it is too long
+    if len(clients) > CLIENT_CHOICES_MAX:
         return None
-    clients = list(visible.select_related("data_key").order_by("created_at"))
     remember_data_keys(c.data_key for c in clients)
     return [(str(c.pk), c.full_name) for c in clients]
 

@@ -26,6 +26,8 @@ SCHEDULES: tuple[Schedule, ...] = (
     # Before the sweep: an engagement nobody closed closes itself after its end date and grace period.
     Schedule("close engagements past their end", "engagements.tasks.close_lapsed_task", crontab="10 1 * * *"),
     Schedule("retention sweep", "retention.tasks.retention_sweep_task", crontab="30 1 * * *"),
+    # The retention page reads the forecast counted here (retention/forecast.py), not the records.
+    Schedule("count the retention forecast", "retention.tasks.retention_forecast_task", every_seconds=10 * 60),
     # After the sweep, whose deletions the totals' triggers take back out: totals equal the records.
     Schedule("reconcile financial totals", "finance.tasks.monthly_totals_reconcile_task", crontab="0 3 * * *"),
     # Policy 004: an open concern is returned to. In the morning, when coaches read their notices.

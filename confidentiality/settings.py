@@ -522,6 +522,9 @@ COMPLAINT_RESPONSE_DAYS = env_int("COMPLAINT_RESPONSE_DAYS", 28, minimum=1, maxi
 if COMPLAINT_RESPONSE_DAYS < COMPLAINT_ACKNOWLEDGE_DAYS:
     raise ImproperlyConfigured("COMPLAINT_RESPONSE_DAYS must not be shorter than COMPLAINT_ACKNOWLEDGE_DAYS.")
 # Subject access (policy 002): a released copy can be downloaded for this many days, then it is deleted.
+# The retention page reads a forecast a worker counts every ten minutes (confidentiality/schedules.py);
+# one older than twice this is counted again at the next view (retention/forecast.py).
+RETENTION_FORECAST_MINUTES = 10
 SUBJECT_ACCESS_DOWNLOAD_DAYS = env_int("SUBJECT_ACCESS_DOWNLOAD_DAYS", 7, minimum=1, maximum=30)
 # A copy made but not released within this many days is deleted (it grows stale, and it is a
 # second copy of everything held); the administrator makes it again when ready to release.

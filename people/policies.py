@@ -151,8 +151,7 @@ def accepted_every_current(current: list[Any], *, users: list[int] | None = None
     if users is not None:
         accepted = accepted.filter(user_id__in=users)
     return set(
-        accepted
-        .values("user_id")
+        accepted.values("user_id")
         .annotate(n=Count("document_id", distinct=True))
         .filter(n=len(ids))
         .values_list("user_id", flat=True)

@@ -136,3 +136,21 @@ class SweepLease(models.Model):
 
 # --- subject access (policy 002: "made aware of their right of access to their records";
 # policy 000: "Organisations can access any information held on them by Comas at any time") ---
+
+
+class RetentionForecast(models.Model):
+    """The retention page's forecast (``retention.sweep.preview``), counted once and kept
+    (``retention/forecast.py``): counting it reads every record the schedule covers, seconds at a
+    million engagements, so the page reads the latest count instead, and says when it was made.
+    One row, replaced at each count; never what the sweep itself decides by."""
+
+    as_of = models.DateField(help_text="The day the forecast counts from.")
+    counted_at = models.DateTimeField(default=timezone.now)
+    seconds = models.FloatField(default=0, help_text="How long the count took.")
+    data = models.JSONField(help_text="The forecast, as the API gives it: counts only, never content.")
+
+    class Meta:
+        ordering = ["-counted_at"]
+
+    def __str__(self) -> str:
+        return f"retention forecast as of {self.as_of:%Y-%m-%d}, counted {self.counted_at:%Y-%m-%d %H:%M}"

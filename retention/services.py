@@ -16,6 +16,7 @@ from confidentiality.audit import audit_record
 from confidentiality.dates import day_in_words
 from confidentiality.notify import notify
 from people.models import PolicyDocument
+from retention.forecast import forecast_set_aside
 from retention.models import LegalHold
 from retention.schedule import add_years
 
@@ -61,6 +62,7 @@ def hold_place(*, actor: User, target: Any, case_reference: str, reason: str) ->
     hold.full_clean()
     hold.save()
     audit_record(actor=actor, action="retention.hold_place", obj=hold, detail={"scope": scope, "held": str(target.pk)})
+    forecast_set_aside()
     return hold
 
 
@@ -79,6 +81,7 @@ def hold_release(*, actor: User, hold: LegalHold, reason: str) -> LegalHold:
     locked.release_reason = reason
     locked.save(update_fields=["released_at", "released_by", "release_reason"])
     audit_record(actor=actor, action="retention.hold_release", obj=locked)
+    forecast_set_aside()
     return locked
 
 

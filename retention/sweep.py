@@ -329,6 +329,9 @@ def run_sweep(
     sweep.deleted = dict(result.deleted)
     sweep.save(update_fields=["state", "finished_at", "deleted"])
     audit_record(actor=actor, action="retention.sweep", obj=sweep, detail={"deleted": dict(result.deleted)})
+    from retention.forecast import forecast_set_aside
+
+    forecast_set_aside()  # what it deleted leaves the forecast at the next view
     # The chain's head, with the sweep's deletions in it, outside the database once it commits.
     anchor_after_commit()
     return result

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -17,9 +18,9 @@ import access
 from confidentiality.records import kind_name
 from people.models import PolicyDocument
 from retention import services
+from retention.forecast import forecast_count, forecast_for
 from retention.models import DeletionReceipt, LegalHold, RetentionSweep
 from retention.schedule import KEPT, RULES
-from retention.sweep import preview
 
 if TYPE_CHECKING:
     from confidentiality.accounts import SignedInRequest
@@ -102,7 +103,8 @@ def hold_new(request: SignedInRequest, scope: str, pk: Any) -> HttpResponse:
 def overview(request: SignedInRequest) -> HttpResponse:
     user = _admin(request)
     as_of = _as_of(request)
-    forecast = preview(as_of)
+    dry_run = "as_of" in request.GET
+    forecast, counted_at = forecast_for(as_of if dry_run else None)
     peak = max([m["count"] for m in forecast["timeline"]] + [1])
     for rule in forecast["rules"]:
         rule["falling"] = [(_month(m["month"]), m["count"]) for m in rule["by_month"] if m["count"]]
@@ -121,7 +123,9 @@ def overview(request: SignedInRequest) -> HttpResponse:
             "kept": sorted((kind_name(kind).capitalize(), why) for kind, why in KEPT.items()),
             "holds": _holds_named(user),
             "released": LegalHold.objects.filter(released_at__isnull=False)[:20],
-            "dry_run": "as_of" in request.GET,
+            "dry_run": dry_run,
+            "counted_at": counted_at,
+            "forecast_minutes": settings.RETENTION_FORECAST_MINUTES,
             "sweeps": [(sweep, _kinds_named(sweep.deleted)) for sweep in RetentionSweep.objects.all()[:10]],
             "last_sweep": last_sweep,
             "receipts": [(receipt, kind_name(receipt.kind)) for receipt in receipts],
@@ -129,6 +133,16 @@ def overview(request: SignedInRequest) -> HttpResponse:
             **closing,
         },
     )
+
+
+@login_required
+@require_POST
+def forecast_recount(request: SignedInRequest) -> HttpResponse:
+    """Count the forecast again now, from the records (retention/forecast.py)."""
+    _admin(request)
+    kept = forecast_count()
+    messages.success(request, f"Counted again, in {kept.seconds:.1f} seconds.")
+    return redirect("retention:overview")
 
 
 def _month(iso_month: str) -> datetime.date:

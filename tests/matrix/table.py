@@ -339,6 +339,7 @@ GET      engagements/my-file/who-has-read-it/                           -       
 
 # --- retention and legal holds: the administrator's ------------------------------------------------------
 GET      retention/                                                     -                      404   404   404   404   404   200   404   404   LOG
+POST     retention/forecast/recount/                                    -                      404   404   404   404   404   302   404   404   LOG
 GET      retention/holds/new/<str:scope>/<uuid:pk>/                     engagementA:engagement 404   404   404   404   404   200   404   404   LOG
 GET      retention/holds/new/<str:scope>/<uuid:pk>/                     clientA:client         404   404   404   404   404   200   404   404   LOG
 GET      retention/holds/new/<str:scope>/<uuid:pk>/                     organisationB:organisation 404   404   404   404   404   200   404   404   LOG
@@ -1069,6 +1070,7 @@ GET      engagements/my-file/who-has-read-it/                           -       
 
 # --- retention and legal holds: the administrator's ------------------------------------------------------
 GET      retention/                                                     -                      POL   LOG   LOG
+POST     retention/forecast/recount/                                    -                      POL   LOG   LOG
 GET      retention/withdraw/<str:kind>/<uuid:pk>/                       noteprivateA:note      POL   LOG   LOG
 POST     retention/withdraw/<str:kind>/<uuid:pk>/                       noteprivateA:note      POL   LOG   LOG
 GET      retention/holds/new/<str:scope>/<uuid:pk>/                     engagementA:engagement POL   LOG   LOG

@@ -144,6 +144,10 @@ def _build() -> MatrixWorld:
     _private_client(world, raw)
     _practice_wide(world, today)
     _people_and_policies(world, today)
+    # As the worker does every ten minutes: the retention page reads this count (retention/forecast.py).
+    from retention.forecast import forecast_count
+
+    forecast_count()
     return world
 
 

@@ -204,6 +204,8 @@ EXEMPT_ROUTES = {
     "policies/<uuid:pk>/accept/": "accepting one",
     "policies/status/": "who has accepted (the administrator's): names and dates, no records",
     "feedback/give/<str:token>/": "a feedback giver's link: people without an account",
+    "subject-access/collect/<str:token>/": "a client without a sign-in collects an answer: the link",
+    "subject-access/collect/": "a client without a sign-in collects an answer: the code asked",
     "healthz": "the load balancer's health check",
 }
 EXEMPT_FAMILIES = ("accounts/",)  # allauth: signing in and out, passwords, the second factor
