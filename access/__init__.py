@@ -40,7 +40,7 @@ from confidentiality.accounts import role_of as role_of
 from confidentiality.roles import STAFF_ROLES, Role
 
 if TYPE_CHECKING:
-    from complaints.models import Breach, Complaint
+    from complaints.models import Breach, Complaint, ComplaintResponse
     from confidentiality.accounts import Person
     from confidentiality.models import User
     from engagements.models import Client, CoachingSession, Document, Engagement, Note
@@ -839,13 +839,45 @@ def complaint_get_for(user: User, pk: Any) -> Complaint:
     from complaints.models import Complaint
 
     try:
-        return complaints_visible_to(user).select_related("client", "engagement").get(pk=pk)
+        return complaints_visible_to(user).select_related("client__user", "engagement", "lodged_by").get(pk=pk)
     except (Complaint.DoesNotExist, ValidationError, ValueError):
         raise Http404 from None
 
 
 def can_respond_to_complaint(user: User, complaint: Any) -> bool:
     return role_of(user) == Role.ADMIN
+
+
+def can_reply_to_complaint(user: User, complaint: Any) -> bool:
+    """The client the complaint is about, through their own sign-in; not whoever recorded it (the
+    administrator records one on a client's behalf, and must not answer the practice as them)."""
+    record = client_record_of(user)
+    return record is not None and complaint.client_id == record.pk
+
+
+def can_record_complaint_on_behalf(user: Person | None) -> bool:
+    """Issue 21: a complaint that arrived by post, telephone, in person or e-mail is recorded by the
+    administrator, who checks who sent it; no one else speaks for a client."""
+    return role_of(user) == Role.ADMIN
+
+
+def can_post_complaint_letters(user: Person | None) -> bool:
+    """The letters to a client without a sign-in: printed, posted and marked by the administrator."""
+    return role_of(user) == Role.ADMIN
+
+
+def complaint_letter_get_for(user: User, pk: Any) -> ComplaintResponse:
+    """A response of the practice that goes by post (its letter), or 404: the administrator's only."""
+    from django.core.exceptions import ValidationError
+
+    from complaints.models import ComplaintResponse
+
+    if not can_post_complaint_letters(user):
+        raise Http404
+    try:
+        return ComplaintResponse.objects.select_related("complaint__client", "author").get(pk=pk, by_post=True)
+    except (ComplaintResponse.DoesNotExist, ValidationError, ValueError):
+        raise Http404 from None
 
 
 def complaint_engagements_for(user: User) -> QuerySet[Engagement]:

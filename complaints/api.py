@@ -16,9 +16,10 @@ from rest_framework.views import APIView
 
 import access
 from complaints import services as complaint_services
-from complaints.models import Breach, Complaint
-from complaints.services import BREACH_TEXT_MAX_CHARS, COMPLAINT_MAX_CHARS, REFERENCE_MAX_CHARS
+from complaints.models import Breach, Complaint, ComplaintResponse
+from complaints.services import BREACH_TEXT_MAX_CHARS, COMPLAINT_MAX_CHARS, EVIDENCE_MAX_CHARS, REFERENCE_MAX_CHARS
 from confidentiality.api import StrictCharField
+from confidentiality.models import ReceivedBy
 from confidentiality.pagination import CursorPage
 from engagements.services import ConflictError
 
@@ -60,7 +61,8 @@ class ComplaintSummarySerializer(serializers.Serializer[Complaint]):
     engagement = serializers.UUIDField(source="engagement_id", read_only=True, allow_null=True)
     status = serializers.CharField(read_only=True)
     outcome = serializers.CharField(read_only=True)
-    lodged_at = serializers.DateTimeField(read_only=True)
+    lodged_at = serializers.DateTimeField(read_only=True, help_text="When it reached the practice.")
+    received_by = serializers.CharField(read_only=True, help_text="'portal', or how the administrator received it.")
     acknowledge_by = serializers.DateTimeField(read_only=True)
     respond_by = serializers.DateTimeField(read_only=True)
     acknowledged_at = serializers.DateTimeField(read_only=True, allow_null=True)
@@ -77,6 +79,8 @@ class ComplaintResponseSerializer(serializers.Serializer[Any]):
     kind = serializers.CharField(read_only=True)
     body = serializers.CharField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
+    by_post = serializers.BooleanField(read_only=True, help_text="A letter to post: the client had no sign-in.")
+    posted_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
 
 class ComplaintSerializer(ComplaintSummarySerializer):
@@ -92,6 +96,27 @@ class ComplaintLodgeSerializer(serializers.Serializer[Any]):
     about = serializers.ChoiceField(choices=Complaint.About.choices)
     body = StrictCharField(max_length=COMPLAINT_MAX_CHARS)
     engagement = serializers.UUIDField(required=False, allow_null=True)
+    client = serializers.UUIDField(
+        required=False, help_text="The administrator, recording a complaint on a client's behalf: the client."
+    )
+    received_by = serializers.ChoiceField(
+        choices=[c for c in ReceivedBy.choices if c[0] != ReceivedBy.PORTAL],
+        required=False,
+        help_text="The administrator: how the complaint reached the practice.",
+    )
+    evidence = StrictCharField(
+        required=False,
+        allow_blank=True,
+        max_length=EVIDENCE_MAX_CHARS,
+        help_text="The administrator: how the person's identity was checked; required for a client without a "
+        "portal sign-in, who is answered by post.",
+    )
+    received_on = serializers.DateField(
+        required=False, help_text="The administrator: the day it reached the practice (default today)."
+    )
+
+
+ON_BEHALF_FIELDS = ("client", "received_by", "evidence", "received_on")
 
 
 def _read_complaint(request: SignedInApiRequest, complaint: Complaint, code: int = status.HTTP_200_OK) -> Response:
@@ -116,10 +141,17 @@ class ComplaintList(generics.ListAPIView[Complaint]):
 
     @extend_schema(request=ComplaintLodgeSerializer, responses={201: ComplaintSerializer})
     def post(self, request: SignedInApiRequest) -> Response:
+        if access.can_record_complaint_on_behalf(request.user):
+            return self._record_on_behalf(request)
         if not access.can_lodge_complaint(request.user):
             raise Http404
         incoming = ComplaintLodgeSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
+        given = sorted(name for name in ON_BEHALF_FIELDS if name in incoming.validated_data)
+        if given:
+            raise serializers.ValidationError(
+                {name: "Only the practice administrator records a complaint on someone's behalf." for name in given}
+            )
         engagement = None
         engagement_id = incoming.validated_data.get("engagement")
         if engagement_id is not None:
@@ -130,6 +162,34 @@ class ComplaintList(generics.ListAPIView[Complaint]):
             actor=request.user,
             about=incoming.validated_data["about"],
             body=incoming.validated_data["body"],
+            engagement=engagement,
+        )
+        return _read_complaint(request, complaint, status.HTTP_201_CREATED)
+
+    def _record_on_behalf(self, request: SignedInApiRequest) -> Response:
+        """The administrator records a complaint that arrived by post, telephone, in person or e-mail."""
+        incoming = ComplaintLodgeSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        missing = {name: "This field is required." for name in ("client", "received_by") if name not in data}
+        if missing:
+            raise serializers.ValidationError(missing)
+        client = access.clients_visible_to(request.user).filter(pk=data["client"]).first()
+        if client is None:
+            raise serializers.ValidationError({"client": "Choose one of the practice's clients."})
+        engagement = None
+        if data.get("engagement") is not None:
+            engagement = client.engagements.filter(pk=data["engagement"]).first()
+            if engagement is None:
+                raise serializers.ValidationError({"engagement": "Choose one of this client's engagements, or none."})
+        complaint = complaint_services.complaint_record_on_behalf(
+            actor=request.user,
+            client=client,
+            about=data["about"],
+            body=data["body"],
+            received_by=data["received_by"],
+            evidence=data.get("evidence", ""),
+            received_on=data.get("received_on"),
             engagement=engagement,
         )
         return _read_complaint(request, complaint, status.HTTP_201_CREATED)
@@ -172,6 +232,18 @@ class ComplaintRespond(APIView):
                 actor=request.user, complaint=complaint, message=incoming.validated_data["message"]
             )
         return _read_complaint(request, complaint, status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["complaints"])
+class ComplaintLetterPosted(APIView):
+    """The administrator posted the letter of a response to a client without a portal sign-in
+    (400 when it is already marked posted)."""
+
+    @extend_schema(request=None, responses={200: ComplaintResponseSerializer})
+    def post(self, request: SignedInApiRequest, pk: str) -> Response:
+        response: ComplaintResponse = access.complaint_letter_get_for(request.user, pk)
+        complaint_services.complaint_letter_mark_posted(actor=request.user, response=response)
+        return Response(ComplaintResponseSerializer(response).data)
 
 
 # --- breaches -------------------------------------------------------------------------------

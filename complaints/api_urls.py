@@ -8,6 +8,9 @@ urlpatterns = [
     path("complaints/", api.ComplaintList.as_view(), name="api_complaints"),
     path("complaints/<uuid:pk>/", api.ComplaintDetail.as_view(), name="api_complaint"),
     path("complaints/<uuid:pk>/responses/", api.ComplaintRespond.as_view(), name="api_complaint_respond"),
+    path(
+        "complaints/letters/<uuid:pk>/posted/", api.ComplaintLetterPosted.as_view(), name="api_complaint_letter_posted"
+    ),
     path("breaches/", api.BreachList.as_view(), name="api_breaches"),
     path("breaches/<uuid:pk>/", api.BreachDetail.as_view(), name="api_breach"),
     path("breaches/<uuid:pk>/confirm/", api.BreachConfirm.as_view(), name="api_breach_confirm"),

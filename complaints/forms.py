@@ -8,7 +8,15 @@ from django import forms
 from django.utils import timezone
 
 from complaints.models import Breach, BreachCommunication, Complaint
-from complaints.services import BREACH_TEXT_MAX_CHARS, COMPLAINT_MAX_CHARS, REFERENCE_MAX_CHARS
+from complaints.services import (
+    BREACH_TEXT_MAX_CHARS,
+    COMPLAINT_MAX_CHARS,
+    EVIDENCE_MAX_CHARS,
+    MAX_BACKDATE_DAYS,
+    REFERENCE_MAX_CHARS,
+)
+from confidentiality.forms import DateInput
+from confidentiality.models import ReceivedBy
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -47,6 +55,45 @@ class ComplaintForm(forms.Form):
         field: Any = self.fields["engagement"]
         field.queryset = engagements
         field.label_from_instance = lambda e: f"{e.reference} {e.title}"
+
+
+class ComplaintOnBehalfForm(forms.Form):
+    """The administrator records a complaint that arrived by post, telephone, in person or e-mail."""
+
+    client = forms.ChoiceField(label="Whose complaint is it?")
+    received_on = forms.DateField(
+        label="Received on",
+        widget=DateInput(),
+        help_text=f"The day it reached the practice, within the last {MAX_BACKDATE_DAYS} days: the deadlines to "
+        "acknowledge and to respond count from it.",
+    )
+    received_by = forms.ChoiceField(
+        label="How it reached the practice",
+        choices=[c for c in ReceivedBy.choices if c[0] != ReceivedBy.PORTAL],
+        initial=ReceivedBy.POST,
+    )
+    evidence = forms.CharField(
+        label="How you checked it is from them",
+        required=False,
+        max_length=EVIDENCE_MAX_CHARS,
+        widget=_textarea(2),
+        help_text="Needed for a client without a portal sign-in, who is answered by post: e.g. they called from "
+        "the number on file and confirmed their date of birth. Kept encrypted.",
+    )
+    about = forms.ChoiceField(label="What is the complaint about?", choices=[("", "Choose…"), *Complaint.About.choices])
+    body = forms.CharField(
+        label="The complaint",
+        widget=_textarea(8),
+        max_length=COMPLAINT_MAX_CHARS,
+        help_text="What they said happened and what they would like the practice to do, in their words where you can.",
+    )
+
+    def __init__(self, *args: Any, clients: list[tuple[str, str]], **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("received_on", timezone.localdate())
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["client"]
+        field.choices = [("", "Choose…"), *clients]
 
 
 class ComplaintResponseForm(forms.Form):

@@ -14,7 +14,7 @@ from django.db import models
 from django.utils import timezone
 
 from confidentiality.crypto import EncryptedTextField
-from confidentiality.models import DataKey, User, _breach_reference, _complaint_reference
+from confidentiality.models import DataKey, ReceivedBy, User, _breach_reference, _complaint_reference
 
 
 class Complaint(models.Model):
@@ -24,6 +24,11 @@ class Complaint(models.Model):
     confidentiality has been breached". The text is encrypted under the client's own key, not
     an engagement's: a complaint may outlive an engagement's two-year files and must still be
     answerable, and it goes (crypto-shredded) with the client's own personal details.
+
+    A client lodges one through the portal; the administrator records one that arrived by post,
+    telephone, in person or e-mail on the client's behalf (``lodged_by`` is then the administrator,
+    ``received_by`` says how it came, ``evidence`` how the person's identity was checked), dated
+    when it was received: the deadlines count from then.
     """
 
     class Status(models.TextChoices):
@@ -60,6 +65,10 @@ class Complaint(models.Model):
         "engagements.Engagement", null=True, blank=True, on_delete=models.SET_NULL, related_name="complaints"
     )
     lodged_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    received_by = models.CharField(max_length=10, choices=ReceivedBy.choices, default=ReceivedBy.PORTAL)
+    evidence = EncryptedTextField(
+        key_from="client", null=True, blank=True, help_text="How the person's identity was checked."
+    )
     about = models.CharField(max_length=20, choices=About.choices)
     body = EncryptedTextField(key_from="client")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
@@ -86,6 +95,11 @@ class Complaint(models.Model):
         return self.reference
 
     @property
+    def on_behalf(self) -> bool:
+        """Recorded by the administrator from a letter, a call, a visit or an e-mail."""
+        return self.received_by != ReceivedBy.PORTAL
+
+    @property
     def about_information(self) -> bool:
         """A data-protection complaint (how information was handled), not one about the service."""
         return self.about in self.ABOUT_INFORMATION
@@ -96,7 +110,11 @@ class Complaint(models.Model):
 
 
 class ComplaintResponse(models.Model):
-    """What the practice tells the client about their complaint; the client reads every one."""
+    """What the practice tells the client about their complaint; the client reads every one.
+
+    A client without a portal sign-in when the practice writes receives it by post (``by_post``):
+    the administrator prints the letter and marks it posted (when, and who).
+    """
 
     class Kind(models.TextChoices):
         ACKNOWLEDGEMENT = "acknowledgement", "Acknowledgement"
@@ -110,6 +128,9 @@ class ComplaintResponse(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     body = EncryptedTextField(key_from="complaint.client")
     created_at = models.DateTimeField(default=timezone.now)
+    by_post = models.BooleanField(default=False, help_text="The client had no portal sign-in: it goes by post.")
+    posted_at = models.DateTimeField(null=True, blank=True, help_text="When the letter was posted.")
+    posted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     # Its label before it moved app: ciphertexts and the audit chain hold it.
     record_label: ClassVar[str] = "confidentiality.complaintresponse"
@@ -118,6 +139,17 @@ class ComplaintResponse(models.Model):
         db_table = "confidentiality_complaintresponse"
         ordering = ["created_at"]
         indexes = [models.Index(fields=["complaint", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(posted_at__isnull=True) | models.Q(by_post=True),
+                name="complaint_response_posted_only_by_post",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(posted_at__isnull=True, posted_by__isnull=True)
+                | models.Q(posted_at__isnull=False, posted_by__isnull=False),
+                name="complaint_response_posted_with_who",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.complaint_id}"
@@ -125,6 +157,11 @@ class ComplaintResponse(models.Model):
     @property
     def from_client(self) -> bool:
         return self.kind == self.Kind.CLIENT_REPLY
+
+    @property
+    def to_post(self) -> bool:
+        """A letter waiting to be posted."""
+        return self.by_post and self.posted_at is None
 
 
 class Breach(models.Model):

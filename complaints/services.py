@@ -7,6 +7,12 @@ through the company's staff and volunteer disciplinary procedures".
 Every service takes the acting user, asks the access policy, validates everything before it
 writes anything (a bad input changes nothing), and audits in the same transaction. Audit
 details, notices and errors carry references and field names, never the text.
+
+People without a portal sign-in (issue 21): the administrator records a complaint that arrived by
+post, telephone, in person or e-mail on the client's behalf, saying how the person's identity was
+checked (required when they have no sign-in: the answers go to them by post). The practice's
+responses to such a client are letters: the administrators are asked to post each one, download it
+as a PDF and mark it posted. Policy 003: nothing confidential is sent by e-mail.
 """
 
 from __future__ import annotations
@@ -28,12 +34,16 @@ from complaints.models import Breach, BreachAffected, BreachCommunication, Compl
 from confidentiality.audit import audit_record
 from confidentiality.crypto import data_key_create, load_data_keys
 from confidentiality.dates import day
-from confidentiality.models import User
+from confidentiality.models import ReceivedBy, User
 from confidentiality.notify import about as notice_about
 from confidentiality.notify import notify, resolve
 from engagements.services import ConflictError
 
 COMPLAINT_MAX_CHARS = 10_000
+EVIDENCE_MAX_CHARS = 1000
+# How far back the administrator may date a complaint that arrived by letter or telephone (as for a
+# request under a right): further back is a typing mistake, or a complaint already answered late.
+MAX_BACKDATE_DAYS = 90
 BREACH_TEXT_MAX_CHARS = 10_000
 REFERENCE_MAX_CHARS = 80
 # A clock a few minutes fast must not refuse a discovery time of "now".
@@ -188,6 +198,98 @@ def complaint_lodge(*, actor: User, about: str, body: str, engagement: Any = Non
     return complaint
 
 
+def has_sign_in(client: Any) -> bool:
+    """Whether the client reads the practice's answers through a portal sign-in of their own."""
+    from confidentiality.accounts import account_in_force
+
+    user = client.user
+    return user is not None and account_in_force(user)
+
+
+def _received_at(received_on: object) -> datetime.datetime:
+    """When a complaint recorded on someone's behalf was received: now when it arrived today, else
+    the start of that day in the practice's time zone (the earlier moment: the deadlines never run
+    later than the client is owed)."""
+    today = timezone.localdate()
+    if received_on is None or received_on == "":
+        return timezone.now()
+    if not isinstance(received_on, datetime.date) or isinstance(received_on, datetime.datetime):
+        raise ValidationError({"received_on": "The day it was received must be a date."})
+    if received_on > today:
+        raise ValidationError({"received_on": "The complaint cannot have been received in the future."})
+    if received_on < today - datetime.timedelta(days=MAX_BACKDATE_DAYS):
+        raise ValidationError({"received_on": f"Record a complaint within {MAX_BACKDATE_DAYS} days of receiving it."})
+    if received_on == today:
+        return timezone.now()
+    return timezone.make_aware(datetime.datetime.combine(received_on, datetime.time.min))
+
+
+@transaction.atomic
+def complaint_record_on_behalf(
+    *,
+    actor: User,
+    client: Any,
+    about: str,
+    body: str,
+    received_by: str,
+    evidence: str = "",
+    received_on: datetime.date | None = None,
+    engagement: Any = None,
+) -> Complaint:
+    """The administrator records a complaint that reached the practice by post, telephone, in person
+    or e-mail, for a client with or without a portal sign-in. One without is answered by post, once
+    the practice has checked who complained: ``evidence`` says how (encrypted under their key)."""
+    if not access.can_record_complaint_on_behalf(actor):
+        raise Http404
+    if client is None or not access.clients_visible_to(actor).filter(pk=client.pk).exists():
+        raise ValidationError({"client": "Choose one of the practice's clients."})
+    about = _choice(about, "about", Complaint.About, "what the complaint is about")
+    body = _text(body, "body", "The complaint", max_chars=COMPLAINT_MAX_CHARS)
+    if received_by not in ReceivedBy.values or received_by == ReceivedBy.PORTAL:
+        raise ValidationError({"received_by": "Say how the complaint reached the practice."})
+    lodged_at = _received_at(received_on)
+    signed_in = has_sign_in(client)
+    evidence = _text(
+        evidence, "evidence", "How you checked it is from them", required=False, max_chars=EVIDENCE_MAX_CHARS
+    )
+    if not evidence and not signed_in:
+        raise ValidationError(
+            {
+                "evidence": "This client has no portal sign-in, so the practice's answers go to them by post: "
+                "say how you checked the complaint is from them."
+            }
+        )
+    if engagement is not None and engagement.client_id != client.pk:
+        raise ValidationError({"engagement": "Choose one of this client's engagements, or none."})
+    complaint = Complaint(
+        client=client,
+        engagement=engagement,
+        lodged_by=actor,
+        received_by=received_by,
+        evidence=evidence or None,
+        about=about,
+        body=body,
+        lodged_at=lodged_at,
+        acknowledge_by=lodged_at + datetime.timedelta(days=settings.COMPLAINT_ACKNOWLEDGE_DAYS),
+        respond_by=lodged_at + datetime.timedelta(days=settings.COMPLAINT_RESPONSE_DAYS),
+    )
+    complaint.full_clean()
+    complaint.save()
+    _audit_complaint(
+        actor,
+        "complaint.record",
+        complaint,
+        on_behalf=True,
+        about=about,
+        received_by=received_by,
+        by_post=not signed_in,
+        reference=complaint.reference,
+    )
+    if signed_in:
+        _tell_client(complaint, "The practice recorded your complaint")
+    return complaint
+
+
 def _locked_open_complaint(complaint: Complaint) -> Complaint:
     locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if locked.status == Complaint.Status.CLOSED:
@@ -213,8 +315,10 @@ def complaint_respond(*, actor: User, complaint: Complaint, message: str) -> Com
     response = _add_response(actor, locked, kind, message, now)
     resolve(notice_about("complaint.acknowledge", locked))  # acknowledged, by whoever wrote first
     resolve(notice_about("complaint.reply", locked))  # and the client's reply is answered
-    _audit_complaint(actor, "complaint.respond", locked, kind=kind.value, response=str(response.pk))
-    _tell_client(locked, "The practice responded to your complaint")
+    _audit_complaint(
+        actor, "complaint.respond", locked, kind=kind.value, response=str(response.pk), by_post=response.by_post
+    )
+    _deliver(locked, response, "The practice responded to your complaint")
     _refresh(complaint, locked)
     return response
 
@@ -224,7 +328,7 @@ def complaint_reply(*, actor: User, complaint: Complaint, message: str) -> Compl
     """The client answers the practice. A reply to a closed complaint opens it again: the client is
     not satisfied with the final response, and the practice must look at it again. The
     administrators are told (a notice that clears once the practice responds)."""
-    if complaint.lodged_by_id != actor.pk:
+    if not access.can_reply_to_complaint(actor, complaint):
         raise Http404
     message = _text(message, "message", "Your reply", max_chars=COMPLAINT_MAX_CHARS)
     locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
@@ -266,14 +370,20 @@ def complaint_close(*, actor: User, complaint: Complaint, outcome: str, message:
     locked.save(update_fields=["status", "outcome", "acknowledged_at", "closed_at"])
     resolve(notice_about("complaint.acknowledge", locked))
     resolve(notice_about("complaint.reply", locked))
-    _audit_complaint(actor, "complaint.close", locked, outcome=outcome, response=str(response.pk))
-    _tell_client(locked, "The practice sent its final response to your complaint")
+    _audit_complaint(
+        actor, "complaint.close", locked, outcome=outcome, response=str(response.pk), by_post=response.by_post
+    )
+    _deliver(locked, response, "The practice sent its final response to your complaint")
     _refresh(complaint, locked)
     return locked
 
 
 def _add_response(actor: User, complaint: Complaint, kind: str, message: str, now: Any) -> ComplaintResponse:
-    response = ComplaintResponse(complaint=complaint, author=actor, kind=kind, body=message, created_at=now)
+    # The practice's words to a client without a sign-in are a letter to post; fixed when written.
+    by_post = kind != ComplaintResponse.Kind.CLIENT_REPLY and not has_sign_in(complaint.client)
+    response = ComplaintResponse(
+        complaint=complaint, author=actor, kind=kind, body=message, created_at=now, by_post=by_post
+    )
     response.full_clean()
     response.save()
     return response
@@ -287,6 +397,75 @@ def _tell_client(complaint: Complaint, text: str) -> None:
             text=f"{text} ({complaint.reference}).",
             link=reverse("complaints:complaint_detail", args=[complaint.pk]),
         )
+
+
+def _deliver(complaint: Complaint, response: ComplaintResponse, text: str) -> None:
+    """Through the client's sign-in, or (none) by post: the administrators are asked to post the
+    letter, until someone marks it posted. The notice names the reference, never the words."""
+    if not response.by_post:
+        _tell_client(complaint, text)
+        return
+    what = "final response" if response.kind == ComplaintResponse.Kind.FINAL else "response"
+    notify(
+        users=_admins(),
+        text=f"Complaint {complaint.reference}: the client has no portal sign-in, so post them the practice's "
+        f"{what} (download the letter from the complaint's page), then mark it posted.",
+        link=reverse("complaints:complaint_detail", args=[complaint.pk]) + f"#letter-{response.pk}",
+        about=notice_about("complaint.post", response),
+    )
+
+
+@transaction.atomic
+def complaint_letter_mark_posted(*, actor: User, response: ComplaintResponse) -> ComplaintResponse:
+    """The administrator printed the letter of a response to a client without a sign-in and posted it."""
+    if not access.can_post_complaint_letters(actor):
+        raise Http404
+    locked = ComplaintResponse.objects.select_for_update().select_related("complaint").get(pk=response.pk)
+    if not locked.by_post:
+        raise ValidationError("This response reached the client through their portal sign-in: nothing to post.")
+    if locked.posted_at is not None:
+        raise ValidationError("This letter is already marked posted.")
+    locked.posted_at = timezone.now()
+    locked.posted_by = actor
+    locked.save(update_fields=["posted_at", "posted_by"])
+    _audit_complaint(actor, "complaint.letter.post", locked.complaint, response=str(locked.pk))
+    resolve(notice_about("complaint.post", locked))
+    _refresh(response, locked)
+    return locked
+
+
+def complaint_letter_read(*, user: User, response: ComplaintResponse) -> dict[str, Any]:
+    """What the letter of a response to post says, for its PDF; the download is audited. The caller
+    got ``response`` through ``access.complaint_letter_get_for``."""
+    from confidentiality.practice import current_practice
+
+    complaint = response.complaint
+    load_data_keys([complaint.client.data_key_id])
+    _audit_complaint(user, "complaint.letter.download", complaint, response=str(response.pk))
+    return {
+        "practice": current_practice(),
+        "complaint": complaint,
+        "response": response,
+        "final": response.kind == ComplaintResponse.Kind.FINAL,
+        "acknowledgement": response.kind == ComplaintResponse.Kind.ACKNOWLEDGEMENT,
+        "to": complaint.client.full_name,
+        "address": complaint.client.postal_address or "",
+        "dated": response.created_at,
+        "signed_by": response.author,
+    }
+
+
+def client_choices_for(*, user: User) -> list[tuple[str, str]]:
+    """The clients a complaint may be recorded for, by name, saying who has no sign-in (keys loaded
+    in one query)."""
+    from confidentiality.crypto import remember_data_keys
+
+    clients = list(access.clients_visible_to(user).select_related("data_key", "user").order_by("created_at"))
+    remember_data_keys(c.data_key for c in clients)
+    return [
+        (str(c.pk), c.full_name if has_sign_in(c) else f"{c.full_name} (no portal sign-in: answered by post)")
+        for c in clients
+    ]
 
 
 def _refresh(stale: Any, fresh: Any) -> None:
@@ -303,7 +482,7 @@ def complaints_for(*, user: User) -> QuerySet[Complaint]:
 def complaint_read(*, user: User, complaint: Complaint) -> list[ComplaintResponse]:
     """Open a complaint's text and its responses, and audit that it was read."""
     load_data_keys([complaint.client.data_key_id])
-    responses = list(complaint.responses.select_related("author").order_by("created_at"))
+    responses = list(complaint.responses.select_related("author", "posted_by").order_by("created_at"))
     for item in responses:
         item.complaint = complaint  # the key path, without a query per response
     _audit_complaint(user, "complaint.read", complaint, responses=len(responses))

@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 import access
@@ -23,6 +25,7 @@ from complaints.forms import (
     BreachUpdateForm,
     ComplaintCloseForm,
     ComplaintForm,
+    ComplaintOnBehalfForm,
     ComplaintReplyForm,
     ComplaintResponseForm,
     VersionForm,
@@ -71,6 +74,57 @@ def complaint_lodge(request: SignedInRequest) -> HttpResponse:
     return render(request, "complaints/complaint_form.html", {"form": form})
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def complaint_record(request: SignedInRequest) -> HttpResponse:
+    """The administrator records a complaint that arrived by post, telephone, in person or e-mail, on
+    the client's behalf; the clients' list links here with the client named (``?client=``)."""
+    user: User = request.user
+    if not access.can_record_complaint_on_behalf(user):
+        raise Http404
+    clients = complaint_services.client_choices_for(user=user)
+    form = ComplaintOnBehalfForm(request.POST or None, clients=clients, initial={"client": request.GET.get("client")})
+    named = access.clients_visible_to(user).filter(pk=_uuid_or_none(form["client"].value())).first()
+
+    def record(data: dict[str, Any]) -> Any:
+        client = access.clients_visible_to(user).filter(pk=data["client"]).first()
+        if client is None:
+            raise ValidationError({"client": "Choose one of the practice's clients."})
+        return complaint_services.complaint_record_on_behalf(
+            actor=user,
+            client=client,
+            about=data["about"],
+            body=data["body"],
+            received_by=data["received_by"],
+            evidence=data["evidence"],
+            received_on=data["received_on"],
+        )
+
+    complaint = act_on(form, record)
+    if complaint is not None:
+        if complaint_services.has_sign_in(complaint.client):
+            told = "the client has been told through their portal"
+        else:
+            told = "the practice's answers go to them by post"
+        messages.success(request, f"Complaint {complaint.reference} recorded on the client's behalf: {told}.")
+        return redirect("complaints:complaint_detail", pk=complaint.pk)
+    context = {
+        "form": form,
+        "named": named,
+        "named_has_sign_in": named is not None and complaint_services.has_sign_in(named),
+    }
+    return render(request, "complaints/complaint_record.html", context, status=400 if form.errors else 200)
+
+
+def _uuid_or_none(value: Any) -> Any:
+    import uuid
+
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
 def _complaint_page(request: SignedInRequest, complaint: Any, **forms: Any) -> HttpResponse:
     user: User = request.user
     can_respond = access.can_respond_to_complaint(user, complaint)
@@ -84,7 +138,9 @@ def _complaint_page(request: SignedInRequest, complaint: Any, **forms: Any) -> H
         "clock": complaint_services.clock(deadline[1]) if deadline else None,
         "respond_form": forms.get("respond_form") or ComplaintResponseForm(),
         "close_form": forms.get("close_form") or ComplaintCloseForm(),
-        "can_reply": complaint.lodged_by_id == user.pk,
+        "can_reply": access.can_reply_to_complaint(user, complaint),
+        "can_post": access.can_post_complaint_letters(user),
+        "signed_in": complaint_services.has_sign_in(complaint.client),
         "reply_form": forms.get("reply_form") or ComplaintReplyForm(),
         "is_admin": access.can_see_register(user),
         "breaches": list(complaint.breaches.only("id", "reference", "status")) if access.can_see_register(user) else [],
@@ -105,11 +161,17 @@ def complaint_respond(request: SignedInRequest, pk: str) -> HttpResponse:
     if not access.can_respond_to_complaint(user, complaint):
         raise Http404
     form = ComplaintResponseForm(request.POST)
-    if act_on(
+    response = act_on(
         form,
         lambda data: complaint_services.complaint_respond(actor=user, complaint=complaint, message=data["message"]),
-    ):
-        messages.success(request, "Your response is sent. The client was told it is there to read.")
+    )
+    if response is not None:
+        if response.by_post:
+            messages.success(
+                request, "Your response is saved as a letter to post: download it, post it, then mark it posted."
+            )
+        else:
+            messages.success(request, "Your response is sent. The client was told it is there to read.")
         return redirect("complaints:complaint_detail", pk=complaint.pk)
     return _complaint_page(request, complaint, respond_form=form, status=400)
 
@@ -119,7 +181,7 @@ def complaint_respond(request: SignedInRequest, pk: str) -> HttpResponse:
 def complaint_reply(request: SignedInRequest, pk: str) -> HttpResponse:
     user: User = request.user
     complaint = access.complaint_get_for(user, pk)
-    if complaint.lodged_by_id != user.pk:
+    if not access.can_reply_to_complaint(user, complaint):
         raise Http404
     form = ComplaintReplyForm(request.POST)
     if act_on(
@@ -145,9 +207,44 @@ def complaint_close(request: SignedInRequest, pk: str) -> HttpResponse:
             actor=user, complaint=complaint, outcome=data["outcome"], message=data["message"]
         ),
     ):
-        messages.success(request, "The complaint is closed and the client has the final response.")
+        if complaint_services.has_sign_in(complaint.client):
+            messages.success(request, "The complaint is closed and the client has the final response.")
+        else:
+            messages.success(
+                request, "The complaint is closed. The final response is a letter to post, then mark it posted."
+            )
         return redirect("complaints:complaint_detail", pk=complaint.pk)
     return _complaint_page(request, complaint, close_form=form, status=400)
+
+
+@login_required
+def complaint_letter_pdf(request: SignedInRequest, pk: str) -> HttpResponse:
+    """The letter of a response to a client without a sign-in, to print and post: on the practice's
+    letterhead, watermarked with the reader and the time; the download is audited."""
+    from confidentiality.downloads import attachment_response
+    from confidentiality.pdf import render_pdf
+
+    response = access.complaint_letter_get_for(request.user, pk)
+    context = complaint_services.complaint_letter_read(user=request.user, response=response)
+    pdf = render_pdf("complaints/complaint_letter_pdf.html", context, reader=request.user)
+    name = f"letter-{response.complaint.reference}-{timezone.localtime(response.created_at):%Y%m%d-%H%M}.pdf"
+    return attachment_response(pdf, content_type="application/pdf", name=name)
+
+
+@login_required
+@require_POST
+def complaint_letter_posted(request: SignedInRequest, pk: str) -> HttpResponse:
+    """The administrator posted the letter."""
+    user: User = request.user
+    response = access.complaint_letter_get_for(user, pk)
+    try:
+        complaint_services.complaint_letter_mark_posted(actor=user, response=response)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return _complaint_page(request, response.complaint, status=400)
+    messages.success(request, "The letter is marked posted.")
+    return redirect(reverse("complaints:complaint_detail", args=[response.complaint_id]) + f"#letter-{response.pk}")
 
 
 # --- the register ---------------------------------------------------------------------------

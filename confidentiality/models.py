@@ -278,6 +278,17 @@ def _breach_reference() -> str:
     return _short_reference("BR")
 
 
+class ReceivedBy(models.TextChoices):
+    """How something a person sent reached the practice: through their portal sign-in, or otherwise,
+    when the administrator records it on their behalf (a request under a right, a complaint)."""
+
+    PORTAL = "portal", "Through the portal"
+    POST = "post", "By post"
+    TELEPHONE = "telephone", "By telephone"
+    IN_PERSON = "in_person", "In person"
+    EMAIL = "email", "By e-mail"
+
+
 # --- people who join and leave (policies 002, 000, 001) -----------------------------------
 
 

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from confidentiality.crypto import EncryptedTextField
+from confidentiality.models import ReceivedBy as ReceivedBy  # shared with complaints
 
 
 def _subject_access_reference() -> str:
@@ -42,14 +43,6 @@ RIGHT_NAMES = {
     Right.OBJECTION: "objection",
     Right.PORTABILITY: "portability",
 }
-
-
-class ReceivedBy(models.TextChoices):
-    PORTAL = "portal", "Through the portal"
-    POST = "post", "By post"
-    TELEPHONE = "telephone", "By telephone"
-    IN_PERSON = "in_person", "In person"
-    EMAIL = "email", "By e-mail"
 
 
 class SubjectAccessRequest(models.Model):

@@ -110,7 +110,12 @@ BODIES: dict[str, Callable[[MatrixWorld, str], Body]] = {
         {"version": _communication_version(w, k), "decision": "tell", "reason": TEXT},
     ),
     "POST /api/v1/clients/": lambda w, k: ("json", {"full_name": "Matrix Client"}),
-    "POST /api/v1/complaints/": lambda w, k: ("json", {"about": "shared", "body": TEXT}),
+    "POST /api/v1/complaints/": lambda w, k: (
+        "json",
+        {"about": "shared", "body": TEXT}
+        if k == "-"
+        else {"about": "shared", "body": TEXT, "client": str(w.pk(k)), "received_by": "telephone", "evidence": TEXT},
+    ),
     "POST /api/v1/complaints/{id}/responses/": lambda w, k: ("json", {"message": TEXT}),
     "POST /api/v1/testimonials/": lambda w, k: (
         "json",
@@ -304,6 +309,17 @@ BODIES: dict[str, Callable[[MatrixWorld, str], Body]] = {
     "POST concerns/<uuid:pk>/withdraw/": lambda w, k: ("form", {"reason": TEXT}),
     "POST consents/give/": lambda w, k: ("form", {"kind": "testimonial"}),
     "POST complaints/new/": lambda w, k: ("form", {"about": "shared", "body": TEXT}),
+    "POST complaints/record/": lambda w, k: (
+        "form",
+        {
+            "client": str(w.pk("clientA")),
+            "received_on": _today(),
+            "received_by": "telephone",
+            "evidence": TEXT,
+            "about": "shared",
+            "body": TEXT,
+        },
+    ),
     "POST breaches/<uuid:pk>/affected/": lambda w, k: (
         "form",
         {"kind": "organisation", "organisation": str(w.pk("organisationB" if k.endswith("A") else "organisationA"))},

@@ -109,6 +109,7 @@ AUDIENCE_A: dict[str, frozenset[str]] = {
         "RightOutcome": "client admin",  # what the practice answered
         "PrivateClientName": "coach admin auditor",  # a private client's: on their invoice (side B's coach)
         "PostedClientName": "admin",  # a client without a sign-in, with no engagement: the administrator alone
+        "PostedComplaint": "admin",  # recorded for a client without a sign-in, answered by post
         "PrivateInvoice": "admin auditor",  # a private client's invoice: no persona is that client
         "LegalHold": "admin",
         "TokenName": "coach",  # the token's owner
@@ -516,6 +517,13 @@ POST     complaints/<uuid:pk>/reply/                                    complain
 POST     complaints/<uuid:pk>/reply/                                    complaintB             404   404   404   404   404   404   404   404   LOG
 POST     complaints/<uuid:pk>/close/                                    complaintA             404   404   404   404   404   400   404   404   LOG
 POST     complaints/<uuid:pk>/close/                                    complaintB             404   404   404   404   404   400   404   404   LOG
+GET      complaints/record/                                             -                      404   404   404   404   404   200   404   404   LOG
+POST     complaints/record/                                             -                      404   404   404   404   404   302   404   404   LOG
+GET      complaints/letters/<uuid:pk>/pdf/                              complaintletterA       404   404   404   404   404   200   404   404   LOG
+GET      complaints/letters/<uuid:pk>/pdf/                              complaintletterB       404   404   404   404   404   200   404   404   LOG
+GET      complaints/letters/<uuid:pk>/pdf/                              complaintA             404   404   404   404   404   404   404   404   LOG
+POST     complaints/letters/<uuid:pk>/posted/                           complaintletterA       404   404   404   404   404   302   404   404   LOG
+POST     complaints/letters/<uuid:pk>/posted/                           complaintletterB       404   404   404   404   404   302   404   404   LOG
 GET      register/                                                      -                      404   404   404   404   404   200   404   404   LOG
 GET      breaches/                                                      -                      200   200   404   404   404   302   404   404   LOG
 GET      breaches/new/                                                  -                      200   200   404   404   404   200   404   404   LOG
@@ -726,11 +734,14 @@ POST     /api/v1/breaches/{id}/letters/produce/                         breachle
 GET      /api/v1/clients/                                               -                      404   404   404   404   404   200   404   404   401
 POST     /api/v1/clients/                                               -                      404   404   404   404   404   201   404   404   401
 GET      /api/v1/complaints/                                            -                      404   404   200   404   404   200   404   404   401
-POST     /api/v1/complaints/                                            -                      404   404   201   404   404   404   404   404   401
+POST     /api/v1/complaints/                                            -                      404   404   201   404   404   400   404   404   401
+POST     /api/v1/complaints/                                            clientA                404   404   400   404   404   201   404   404   401
 GET      /api/v1/complaints/{id}/                                       complaintA             404   404   200   404   404   200   404   404   401
 GET      /api/v1/complaints/{id}/                                       complaintB             404   404   404   404   404   200   404   404   401
 POST     /api/v1/complaints/{id}/responses/                             complaintA             404   404   404   404   404   201   404   404   401
 POST     /api/v1/complaints/{id}/responses/                             complaintB             404   404   404   404   404   201   404   404   401
+POST     /api/v1/complaints/letters/{id}/posted/                        complaintletterA       404   404   404   404   404   200   404   404   401
+POST     /api/v1/complaints/letters/{id}/posted/                        complaintletterB       404   404   404   404   404   200   404   404   401
 GET      /api/v1/testimonials/                                          -                      404   404   200   404   404   200   404   404   401
 POST     /api/v1/testimonials/                                          -                      404   404   404   404   404   201   404   404   401
 GET      /api/v1/testimonials/{id}/                                     testimonialA           404   404   200   404   404   200   404   404   401
@@ -1155,6 +1166,10 @@ GET      complaints/<uuid:pk>/                                          complain
 POST     complaints/<uuid:pk>/respond/                                  complaintA             POL   LOG   LOG
 POST     complaints/<uuid:pk>/reply/                                    complaintA             POL   LOG   LOG
 POST     complaints/<uuid:pk>/close/                                    complaintA             POL   LOG   LOG
+GET      complaints/record/                                             -                      POL   LOG   LOG
+POST     complaints/record/                                             -                      POL   LOG   LOG
+GET      complaints/letters/<uuid:pk>/pdf/                              complaintletterA       POL   LOG   LOG
+POST     complaints/letters/<uuid:pk>/posted/                           complaintletterA       POL   LOG   LOG
 GET      register/                                                      -                      POL   LOG   LOG
 GET      breaches/                                                      -                      POL   LOG   LOG
 GET      breaches/new/                                                  -                      POL   LOG   LOG
@@ -1300,6 +1315,7 @@ GET      /api/v1/complaints/                                            -       
 POST     /api/v1/complaints/                                            -                      403   401   401
 GET      /api/v1/complaints/{id}/                                       complaintA             403   401   401
 POST     /api/v1/complaints/{id}/responses/                             complaintA             403   401   401
+POST     /api/v1/complaints/letters/{id}/posted/                        complaintletterA       403   401   401
 GET      /api/v1/testimonials/                                          -                      403   401   401
 POST     /api/v1/testimonials/                                          -                      403   401   401
 GET      /api/v1/testimonials/{id}/                                     testimonialA           403   401   401

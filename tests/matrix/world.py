@@ -427,6 +427,18 @@ def _complaints_and_breaches(world: MatrixWorld, side: str, coach: Any, client_u
         actor=admin, complaint=complaint, message=mark("ComplaintResponse", side) + " we are looking into it."
     )
     o[f"complaint{side}"] = complaint
+    # A complaint the administrator recorded for a client without a sign-in, and the response to post.
+    by_post = complaint_services.complaint_record_on_behalf(
+        actor=admin,
+        client=ClientFactory(full_name=mark("PostedClientName", side), user=None),
+        about="seen",
+        body=mark("PostedComplaint", side) + " my file was left open at reception.",
+        received_by="post",
+        evidence="A signed letter.",
+    )
+    o[f"complaintletter{side}"] = complaint_services.complaint_respond(
+        actor=admin, complaint=by_post, message=mark("PostedComplaint", side) + " we are sorry."
+    )
     o[f"breach{side}"] = complaint_services.breach_record(
         actor=coach,
         discovered_at=timezone.now() - datetime.timedelta(hours=5),
