@@ -397,7 +397,7 @@ KEPT: dict[str, str] = {
     "retention.deletionreceipt": "The proof of deletion: rule, kind, count and ids only.",
     "retention.retentionsweep": "When each sweep ran and how many records it deleted.",
     "retention.sweeplease": "One row: which sweep is running.",
-    "retention.retentionforecast": "One row: the latest count of what falls due, in counts only; replaced at each count.",
+    "retention.retentionforecast": "One row: the latest count of what falls due (counts only); replaced at each count.",
     "retention.legalhold": "The case record of a hold; detached from what it held once that is deleted.",
     "retention.policydocument": "Each version of the practice's policies: the record of what applied when.",
     "consent.informationcategory": "Configuration: the kinds of information agreements settle. No personal data.",

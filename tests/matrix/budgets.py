@@ -3,7 +3,8 @@ matrix row, with the most queries any persona's answer took on the access matrix
 PostgreSQL and SQLite). None may take more; a page leaves the list when it meets the budget. Measured
 with MATRIX_QUERIES=file, which records every row's figure. 40 of the 251 read pages that answer
 someone are here: the engagement's page, the agreement, reports and concerns most (the retention
-page left it when it began to read its kept forecast, retention/forecast.py); an audited read costs three queries (issue 23)."""
+page left it when it began to read its kept forecast, retention/forecast.py); an audited read costs
+three queries (issue 23)."""
 
 from __future__ import annotations
 
