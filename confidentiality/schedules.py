@@ -30,6 +30,7 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule("count the retention forecast", "retention.tasks.retention_forecast_task", every_seconds=10 * 60),
     # After the sweep, whose deletions the totals' triggers take back out: totals equal the records.
     Schedule("reconcile financial totals", "finance.tasks.monthly_totals_reconcile_task", crontab="0 3 * * *"),
+    Schedule("check the practice's counts", "engagements.tasks.practice_counts_reconcile_task", crontab="5 3 * * *"),
     # Policy 004: an open concern is returned to. In the morning, when coaches read their notices.
     Schedule("remind coaches of open concerns", "disclosures.tasks.concern_remind_task", crontab="0 7 * * *"),
     # Access already ends at the contract's last midnight (the access policy checks the date);

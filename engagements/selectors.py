@@ -10,7 +10,7 @@ from django.http import Http404
 import access
 from confidentiality.crypto import load_data_keys
 from confidentiality.roles import Role
-from engagements.models import Client, Engagement, Organisation
+from engagements.models import Client, Engagement
 
 if TYPE_CHECKING:
     from confidentiality.models import User
@@ -64,18 +64,12 @@ def client_list_for(*, user: User) -> QuerySet[Client]:
 
 
 def practice_counts_for(*, user: User) -> dict[str, int]:
+    """Engagements by state, organisations and clients: kept by the database (engagements/counts.py),
+    one query however many there are."""
+    from engagements.counts import practice_counts
+
     access.require(user, access.Capability.MANAGE_PRACTICE)
-    by_status = Engagement.objects.aggregate(
-        proposed=Count("pk", filter=Q(status=Engagement.Status.PROPOSED)),
-        active=Count("pk", filter=Q(status=Engagement.Status.ACTIVE)),
-        paused=Count("pk", filter=Q(status=Engagement.Status.PAUSED)),
-        closed=Count("pk", filter=Q(status=Engagement.Status.CLOSED)),
-    )
-    return {
-        **by_status,
-        "organisations": Organisation.objects.count(),
-        "clients": Client.objects.count(),
-    }
+    return practice_counts()
 
 
 # --- confidential content ---------------------------------------------------------------

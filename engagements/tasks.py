@@ -18,3 +18,22 @@ def close_lapsed_task() -> None:
     closed = close_lapsed()
     if closed:
         logger.info("Closed %s engagements whose end date passed the grace period", len(closed))
+
+
+@shared_task(ignore_result=True)
+def practice_counts_reconcile_task() -> None:
+    """Nightly: the practice's kept counts against the tables (engagements/counts.py); a difference is
+    put right and the administrators are told."""
+    import access
+    from confidentiality.notify import notify
+    from engagements.counts import counts_reconcile
+
+    differ = counts_reconcile()
+    if differ:
+        logger.error("The practice's kept counts differed from the tables for %s", ", ".join(sorted(differ)))
+        notify(
+            users=access.administrators(),
+            text="The dashboard's counts of engagements, clients or organisations differed from the records "
+            f"({', '.join(sorted(differ))}) and have been put right. If it happens again, tell your technical "
+            "support: a database change may have dropped the triggers that keep them.",
+        )

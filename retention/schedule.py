@@ -398,6 +398,7 @@ KEPT: dict[str, str] = {
     "retention.retentionsweep": "When each sweep ran and how many records it deleted.",
     "retention.sweeplease": "One row: which sweep is running.",
     "retention.retentionforecast": "One row: the latest count of what falls due (counts only); replaced at each count.",
+    "engagements.practicecount": "How many engagements, clients and organisations there are (counts only).",
     "retention.legalhold": "The case record of a hold; detached from what it held once that is deleted.",
     "retention.policydocument": "Each version of the practice's policies: the record of what applied when.",
     "consent.informationcategory": "Configuration: the kinds of information agreements settle. No personal data.",
