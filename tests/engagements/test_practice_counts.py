@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 
 from confidentiality.models import Notice
 from engagements.counts import counted, counts_reconcile, practice_counts
