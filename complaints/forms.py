@@ -94,6 +94,8 @@ class ComplaintOnBehalfForm(forms.Form):
         super().__init__(*args, **kwargs)
         field: Any = self.fields["client"]
         field.choices = [("", "Choose…"), *clients]
+        if not clients:
+            field.help_text = "The practice has too many clients to list here: open this form from the Clients page."
 
 
 class ComplaintResponseForm(forms.Form):

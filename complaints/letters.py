@@ -24,7 +24,7 @@ from django.utils import timezone
 
 import access
 from complaints.models import Breach, BreachAffected, BreachCommunication
-from complaints.services import BREACH_TEXT_MAX_CHARS, _text
+from complaints.services import BREACH_TEXT_MAX_CHARS, _text, bounded_clients
 from confidentiality.audit import audit_record
 from confidentiality.crypto import load_data_keys, remember_data_keys
 from confidentiality.models import User
@@ -394,20 +394,12 @@ def letter_context(affected: BreachAffected, communication: BreachCommunication)
     }
 
 
-# Beyond this many clients, the breach's page does not list them all by name (each name is opened
-# with its own key): the administrator names a client by one of their engagements' references.
-CLIENT_CHOICES_MAX = 200
-
-
 def client_choices_for(*, user: User) -> list[tuple[str, str]] | None:
     """The clients the administrator may name as affected, by name (keys loaded in one query); None
-    where there are more than ``CLIENT_CHOICES_MAX``."""
-    visible = access.clients_visible_to(user).select_related("data_key").order_by("created_at")
-    clients = list(visible[: CLIENT_CHOICES_MAX + 1])  # one query: the list, and whether it is too long
-    if len(clients) > CLIENT_CHOICES_MAX:
-        return None
-    remember_data_keys(c.data_key for c in clients)
-    return [(str(c.pk), c.full_name) for c in clients]
+    where there are more than ``CLIENT_CHOICES_MAX``: a client is then named by one of their
+    engagements' references (``affected_client_from``)."""
+    clients = bounded_clients(user)
+    return None if clients is None else [(str(c.pk), c.full_name) for c in clients]
 
 
 def affected_client_from(*, user: User, client: Any, engagement: Any) -> Any:

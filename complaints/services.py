@@ -455,13 +455,33 @@ def complaint_letter_read(*, user: User, response: ComplaintResponse) -> dict[st
     }
 
 
-def client_choices_for(*, user: User) -> list[tuple[str, str]]:
-    """The clients a complaint may be recorded for, by name, saying who has no sign-in (keys loaded
-    in one query)."""
+# Beyond this many clients a page does not list them all by name (each name is opened with its own
+# key, on every view): the client is named another way (from the clients' list, or by an engagement).
+CLIENT_CHOICES_MAX = 200
+
+
+def bounded_clients(user: User, *, named: Any = None) -> list[Any] | None:
+    """The clients ``user`` may choose from, their keys loaded, in one query; None where there are
+    more than ``CLIENT_CHOICES_MAX``. ``named`` (a client's id): only that client, if visible."""
     from confidentiality.crypto import remember_data_keys
 
-    clients = list(access.clients_visible_to(user).select_related("data_key", "user").order_by("created_at"))
+    visible = access.clients_visible_to(user).select_related("data_key", "user").order_by("created_at")
+    if named is not None:
+        visible = visible.filter(pk=named)
+    clients = list(visible[: CLIENT_CHOICES_MAX + 1])
+    if len(clients) > CLIENT_CHOICES_MAX:
+        return None
     remember_data_keys(c.data_key for c in clients)
+    return clients
+
+
+def client_choices_for(*, user: User, named: Any = None) -> list[tuple[str, str]]:
+    """The clients a complaint may be recorded for, by name, saying who has no sign-in; None where
+    there are too many to list (then only the client ``named`` from the clients' list is offered)."""
+    clients = bounded_clients(user)
+    if clients is None:
+        clients = bounded_clients(user, named=named) if named is not None else []
+    assert clients is not None
     return [
         (str(c.pk), c.full_name if has_sign_in(c) else f"{c.full_name} (no portal sign-in: answered by post)")
         for c in clients

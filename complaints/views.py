@@ -82,7 +82,8 @@ def complaint_record(request: SignedInRequest) -> HttpResponse:
     user: User = request.user
     if not access.can_record_complaint_on_behalf(user):
         raise Http404
-    clients = complaint_services.client_choices_for(user=user)
+    asked = _uuid_or_none(request.POST.get("client") or request.GET.get("client"))
+    clients = complaint_services.client_choices_for(user=user, named=asked)
     form = ComplaintOnBehalfForm(request.POST or None, clients=clients, initial={"client": request.GET.get("client")})
     named = access.clients_visible_to(user).filter(pk=_uuid_or_none(form["client"].value())).first()
 

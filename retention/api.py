@@ -111,5 +111,6 @@ class RetentionPreview(APIView):
             raise serializers.ValidationError({"as_of": "Give a date as YYYY-MM-DD."}) from None
         if as_of is not None and not 1900 <= as_of.year <= 9000:
             raise serializers.ValidationError({"as_of": "Give a date between the years 1900 and 9000."})
-        forecast, _ = forecast_for(as_of)  # today's: the latest count (retention/forecast.py)
-        return Response(forecast)
+        # Today's: the latest count (retention/forecast.py), and when it began; a dry run: now (null).
+        forecast, counted_at = forecast_for(as_of)
+        return Response({**forecast, "counted_at": counted_at})

@@ -145,9 +145,13 @@ class RetentionForecast(models.Model):
     One row, replaced at each count; never what the sweep itself decides by."""
 
     as_of = models.DateField(help_text="The day the forecast counts from.")
+    # When the count began (what it holds is the records as they were then); or, for a row without
+    # data, when the count was set aside: a count begun before that is never kept.
     counted_at = models.DateTimeField(default=timezone.now)
     seconds = models.FloatField(default=0, help_text="How long the count took.")
-    data = models.JSONField(help_text="The forecast, as the API gives it: counts only, never content.")
+    data = models.JSONField(
+        null=True, blank=True, help_text="The forecast, as the API gives it: counts only. None: set aside."
+    )
 
     class Meta:
         ordering = ["-counted_at"]

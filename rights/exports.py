@@ -69,6 +69,7 @@ class FileEntry:
     path: str
     size: int
     load: Callable[[], bytes]
+    record_id: str = ""  # the document's id: a whole file may be withheld (``WithheldFile``)
 
 
 @dataclass
@@ -123,7 +124,7 @@ def _document_file(document: Any, folder: str) -> FileEntry:
             blob = handle.read()
         return document_content(document, blob)
 
-    return FileEntry(path=path, size=document.size, load=load)
+    return FileEntry(path=path, size=document.size, load=load, record_id=str(document.id))
 
 
 def _document_item(document: Any, entry: FileEntry) -> dict[str, Any]:
@@ -134,6 +135,7 @@ def _document_item(document: Any, entry: FileEntry) -> dict[str, Any]:
         "size_bytes": document.size,
         "uploaded_at": document.created_at,
         "file": entry.path,
+        "record_id": entry.record_id,
     }
 
 
@@ -858,8 +860,10 @@ def withheld(contents: Contents, request: Any) -> Contents:
     details) replaced, whatever its case, in every section: the JSON and the PDF are made from it."""
     import re
 
-    phrases = [r.phrase for r in request.redactions.all()] if request.client_id else []
-    phrases = [p for p in phrases if isinstance(p, str) and p.strip()]
+    if not request.client_id:
+        return contents
+    _files_withheld(contents, {str(w.document_id): w.reason for w in request.withheld_files.all()})
+    phrases = [p for p in (r.phrase for r in request.redactions.all()) if isinstance(p, str) and p.strip()]
     if not phrases:
         return contents
 
@@ -885,6 +889,20 @@ def withheld(contents: Contents, request: Any) -> Contents:
     for entry in contents.files:
         entry.path = pattern.sub(WITHHELD, entry.path)
     return contents
+
+
+def _files_withheld(contents: Contents, reasons: dict[str, str]) -> None:
+    """Whole files withheld (``WithheldFile``): left out of the ZIP; the copy still lists each, marked
+    withheld, with the reason (the person is told that something was withheld, and why)."""
+    if not reasons:
+        return
+    gone = {entry.path: reasons[entry.record_id] for entry in contents.files if entry.record_id in reasons}
+    contents.files = [entry for entry in contents.files if entry.record_id not in reasons]
+    for section in contents.sections:
+        for item in section.items:
+            if isinstance(item, dict) and item.get("file") in gone:
+                item["withheld"] = f"This file is withheld: {gone[item['file']]}"
+                item["file"] = None
 
 
 # --- readable form --------------------------------------------------------------------------

@@ -176,6 +176,17 @@ class RedactForm(forms.Form):
     )
 
 
+class WithholdFileForm(forms.Form):
+    document = forms.UUIDField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label="Why the law allows withholding this file",
+        max_length=300,
+        help_text="For example: it is mostly about another person, who has not consented (DPA 2018 sch. 2 "
+        "para. 16), or it is legally privileged advice (sch. 2 para. 19). Kept with the request, and told to "
+        "the client in the copy.",
+    )
+
+
 class AnswerForm(forms.Form):
     outcome = forms.CharField(
         label="What the practice did",

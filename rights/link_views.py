@@ -71,6 +71,7 @@ def collect(request: HttpRequest) -> HttpResponseBase:
     token_hash = request.session.get(SESSION_KEY, "")
     link = links.link_by_hash(token_hash)
     if link is None:
+        request.session.pop(SESSION_KEY, None)  # a dead link's hash does not stay
         return _invalid(request)
     error = ""
     if request.method == "POST":

@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -103,6 +104,8 @@ def why_not(request: SubjectAccessRequest) -> str:
         return "This requester receives the answer through their sign-in."
     if request.is_open:
         return "The request is not answered yet: there is nothing to send."
+    if request.posted_at is not None:
+        return "The answer was already posted to them."
     if not sar.has_letter(request) and _released_copy(request) is None:
         return "The copy's download period is over: ask for a new copy to be made, or post it."
     if request.client is None or not (request.client.contact_email or "").strip():
@@ -187,7 +190,11 @@ def link_by_token(token: str) -> AnswerLink | None:
 
 
 def _digits(code: Any) -> str:
-    return "".join(ch for ch in code if ch.isdigit()) if isinstance(code, str) else ""
+    """The code's digits, as ASCII: typed with spaces or dashes, or as another script's digits (full
+    width, as some keyboards type them), the same code is the same code."""
+    if not isinstance(code, str):
+        return ""
+    return "".join(str(unicodedata.decimal(ch)) for ch in code if ch.isdecimal())
 
 
 @transaction.atomic

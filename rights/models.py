@@ -292,6 +292,29 @@ class Redaction(models.Model):
         return f"Redaction {str(self.id)[:8]}"
 
 
+class WithheldFile(models.Model):
+    """A whole file withheld from a client's copy, where the law allows it (a document that is mostly
+    about someone else, or legally privileged), and why. The copy still lists it, marked withheld with
+    the reason, and leaves the file out. Named by the document's id only (its name is encrypted): the
+    document may since have gone, and this stays with the request."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    request = models.ForeignKey(SubjectAccessRequest, on_delete=models.CASCADE, related_name="withheld_files")
+    document_id = models.UUIDField()
+    reason = models.CharField(max_length=300, help_text="Why the law allows withholding it. No client content.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "document_id"], name="withheld_file_once_a_request"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Withheld file {str(self.document_id)[:8]}"
+
+
 class AnswerLink(models.Model):
     """A single-use link, sent by e-mail to the address on file of a client without a portal
     sign-in, to download the answer (the outcome letter, or the released copy) once (``rights/links.py``).

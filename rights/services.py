@@ -782,8 +782,8 @@ def _finished_copy(
 def copy_for_review(*, actor: User, request: SubjectAccessRequest) -> dict[str, Any]:
     """The built copy's contents as the requester will read them (its information.json), for the
     administrator to read before releasing it; the read is audited in the client's access log."""
-    import io
     import json
+    import tempfile
     import zipfile
 
     from rights.exports import iter_plaintext
@@ -791,10 +791,17 @@ def copy_for_review(*, actor: User, request: SubjectAccessRequest) -> dict[str, 
     _require_runner(actor)
     request = SubjectAccessRequest.objects.select_related("client").get(pk=request.pk)
     export = _finished_copy(request, export_of(request), to="read")
-    archive = zipfile.ZipFile(io.BytesIO(b"".join(iter_plaintext(export))))
     name = "your-data.json" if request.right == Right.PORTABILITY else "information.json"
-    document = json.loads(archive.read(name))
-    files = [n for n in archive.namelist() if n not in (name, "information.pdf", "README.txt", "your-data.schema.json")]
+    # The ZIP, documents and all, goes to a temporary file a chunk at a time (it is deleted on
+    # closing): only its text is read into memory, however many files the copy holds.
+    with tempfile.TemporaryFile() as spool:
+        for chunk in iter_plaintext(export):
+            spool.write(chunk)
+        spool.seek(0)
+        with zipfile.ZipFile(spool) as archive:
+            document = json.loads(archive.read(name))
+            skip = (name, "information.pdf", "README.txt", "your-data.schema.json")
+            files = [n for n in archive.namelist() if n not in skip]
     SubjectAccessExport.objects.filter(pk=export.pk).update(reviewed_at=timezone.now(), reviewed_by=actor)
     _audit(actor, "subject_access.review_read", request, obj=export)
     return {"document": document, "files": files}
@@ -807,11 +814,7 @@ def redaction_add(*, actor: User, request: SubjectAccessRequest, phrase: str, re
     from rights.models import Redaction
 
     _require_runner(actor)
-    locked = _locked(request)
-    if not locked.makes_a_copy or locked.client_id is None:
-        raise ValidationError("Details are withheld from a client's copy only.")
-    if locked.state not in (State.IN_PROGRESS, State.READY):
-        raise ValidationError("Details are withheld before the copy is released.")
+    locked = _withholding_from(request)
     phrase = _required_text(phrase, field="phrase", most=REDACTION_PHRASE_MAX_CHARS, asked="Give the words to withhold")
     if len(phrase) < 3:
         raise ValidationError({"phrase": "Give at least three characters: a name, an address, a number."})
@@ -819,6 +822,22 @@ def redaction_add(*, actor: User, request: SubjectAccessRequest, phrase: str, re
     redaction = Redaction(request=locked, phrase=phrase, reason=reason, created_by=actor)
     redaction.save(force_insert=True)
     _audit(actor, "subject_access.redact", locked, obj=redaction)
+    _make_again(actor, locked)
+    return redaction
+
+
+def _withholding_from(request: SubjectAccessRequest) -> SubjectAccessRequest:
+    """The request, locked, while its client's copy may still have something withheld from it."""
+    locked = _locked(request)
+    if not locked.makes_a_copy or locked.client_id is None:
+        raise ValidationError("Details are withheld from a client's copy only.")
+    if locked.state not in (State.IN_PROGRESS, State.READY):
+        raise ValidationError("Details are withheld before the copy is released.")
+    return locked
+
+
+def _make_again(actor: User, locked: SubjectAccessRequest) -> None:
+    """Something was withheld: the copy is made again, to be read again before release."""
     export = SubjectAccessExport.objects.select_for_update().filter(request=locked).first()
     if export is not None:
         # Built, failed, or still being made from the list before this one: made again. A worker
@@ -827,7 +846,32 @@ def redaction_add(*, actor: User, request: SubjectAccessRequest, phrase: str, re
         locked.state = State.IN_PROGRESS
         locked.save(update_fields=["state"])
         subject_access_export_start(actor=actor, request=locked)
-    return redaction
+
+
+@transaction.atomic
+def file_withhold(*, actor: User, request: SubjectAccessRequest, document_id: Any, reason: str) -> Any:
+    """Withhold a whole file from a client's copy, with the reason the law allows it (a document
+    mostly about someone else, legally privileged advice): the copy lists it as withheld, and why,
+    and leaves it out. The copy is made again, to be read again before it is released."""
+    from engagements.models import Document
+    from rights.models import WithheldFile
+
+    _require_runner(actor)
+    locked = _withholding_from(request)
+    try:
+        document_id = uuid.UUID(str(document_id))
+    except ValueError:
+        raise ValidationError({"document": "Choose a file in the copy."}) from None
+    in_copy = Document.objects.filter(pk=document_id, engagement__client=locked.client, shared_with_client=True)
+    if not in_copy.exists():
+        raise ValidationError({"document": "Choose a file in the copy."})
+    if WithheldFile.objects.filter(request=locked, document_id=document_id).exists():
+        raise ValidationError({"document": "This file is already withheld."})
+    reason = _required_text(reason, field="reason", most=300, asked="Say why the law allows withholding it")
+    withheld = WithheldFile.objects.create(request=locked, document_id=document_id, reason=reason, created_by=actor)
+    _audit(actor, "subject_access.withhold_file", locked, obj=withheld, document=str(document_id))
+    _make_again(actor, locked)
+    return withheld
 
 
 @transaction.atomic

@@ -21,6 +21,7 @@ urlpatterns = [
     path("<uuid:pk>/posted/", views.request_posted, name="posted"),
     path("<uuid:pk>/copy/", views.request_copy, name="copy"),
     path("<uuid:pk>/redact/", views.request_redact, name="redact"),
+    path("<uuid:pk>/withhold-file/", views.request_withhold_file, name="withhold_file"),
     path("<uuid:pk>/letter/", views.request_letter, name="letter"),
     path("<uuid:pk>/download/", views.request_download, name="download"),
     path("<uuid:pk>/send-link/", link_views.send_link, name="send_link"),

@@ -40,6 +40,7 @@ from rights.forms import (
     RefuseForm,
     RestrictForm,
     RightForm,
+    WithholdFileForm,
 )
 from rights.models import Right, SubjectAccessExport, SubjectAccessRequest
 
@@ -482,7 +483,12 @@ def request_copy(request: SignedInRequest, pk: str) -> HttpResponse:
 
 
 def _copy_page(
-    request: SignedInRequest, item: SubjectAccessRequest, copy: Any, form: Any, status: int = 200
+    request: SignedInRequest,
+    item: SubjectAccessRequest,
+    copy: Any,
+    form: Any,
+    status: int = 200,
+    file_form: Any = None,
 ) -> HttpResponse:
     import json
 
@@ -493,15 +499,25 @@ def _copy_page(
         for key, value in copy["document"].items()
         if key not in ("format", "request", "generated_at", "subject")
     ]
+    # Each file in the copy, with the document it is (a whole file may be withheld).
+    records = {
+        item["file"]: item.get("record_id", "")
+        for item in copy["document"].get("documents", [])
+        if isinstance(item, dict) and item.get("file")
+    }
+    files = [(name, records.get(name, "")) for name in copy["files"]]
+    failed = file_form if file_form is not None and file_form.errors else None
     return render(
         request,
         "rights/sar_copy.html",
         {
             "sar": item,
             "sections": sections,
-            "files": copy["files"],
+            "files": files,
             "redactions": list(item.redactions.select_related("created_by")),
+            "withheld_files": list(item.withheld_files.select_related("created_by")),
             "form": form,
+            "file_form": failed,
         },
         status=status,
     )
@@ -511,20 +527,46 @@ def _copy_page(
 @require_POST
 def request_redact(request: SignedInRequest, pk: str) -> HttpResponse:
     """Withhold a third party's details from the copy: it is made again without them."""
+    return _withhold(
+        request,
+        pk,
+        RedactForm(request.POST),
+        lambda item, data: sar.redaction_add(
+            actor=request.user, request=item, phrase=data["phrase"], reason=data["reason"]
+        ),
+    )
+
+
+@login_required
+@require_POST
+def request_withhold_file(request: SignedInRequest, pk: str) -> HttpResponse:
+    """Withhold a whole file from the copy, with the reason: it is made again without it."""
+    return _withhold(
+        request,
+        pk,
+        WithholdFileForm(request.POST),
+        lambda item, data: sar.file_withhold(
+            actor=request.user, request=item, document_id=data["document"], reason=data["reason"]
+        ),
+        file=True,
+    )
+
+
+def _withhold(
+    request: SignedInRequest,
+    pk: str,
+    form: Any,
+    action: Callable[[SubjectAccessRequest, dict[str, Any]], Any],
+    *,
+    file: bool = False,
+) -> HttpResponse:
+    """Withhold words or a file: done, back to the request, the copy being made again; refused, the
+    copy's page again with what was typed and the reason beside it (400)."""
     item = _get(request, pk)
     _require_runner(request)
-    form = RedactForm(request.POST)
-    if form.is_valid():
-        try:
-            sar.redaction_add(
-                actor=request.user, request=item, phrase=form.cleaned_data["phrase"], reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, "Withheld. The copy is being made again: read it again before releasing it.")
-            return redirect("subject_access:detail", pk=item.pk)
-    # Refused: the copy's page again, with what was typed and the reason beside it.
+    if act_on(form, lambda data: action(item, data)):
+        messages.success(request, "Withheld. The copy is being made again: read it again before releasing it.")
+        return redirect("subject_access:detail", pk=item.pk)
     if item.client is not None:
         load_data_keys([item.client.data_key_id])
     try:
@@ -533,7 +575,10 @@ def request_redact(request: SignedInRequest, pk: str) -> HttpResponse:
         for message in [str(m) for errors in form.errors.values() for m in errors]:
             messages.error(request, message)
         return _detail(request, item, status=400)
-    page: HttpResponse = _copy_page(request, item, copy, form, status=400)
+    if file:
+        page: HttpResponse = _copy_page(request, item, copy, RedactForm(), status=400, file_form=form)
+    else:
+        page = _copy_page(request, item, copy, form, status=400)
     return page
 
 

@@ -152,7 +152,7 @@ class TestNamingAClientInALargePractice:
     administrator names a client by one of their engagements' references."""
 
     def test_past_the_limit_a_client_is_named_by_an_engagements_reference(self, world: World, monkeypatch: Any) -> None:
-        monkeypatch.setattr(letters, "CLIENT_CHOICES_MAX", 1)
+        monkeypatch.setattr(complaint_services, "CLIENT_CHOICES_MAX", 1)
         ClientFactory()
         breach = record(world)
         admin = world.http("admin")
@@ -166,7 +166,7 @@ class TestNamingAClientInALargePractice:
         assert [a.client_id for a in BreachAffected.objects.filter(breach=breach)] == [world.client_record.pk]
 
     def test_an_unknown_reference_is_refused_with_what_was_typed_kept(self, world: World, monkeypatch: Any) -> None:
-        monkeypatch.setattr(letters, "CLIENT_CHOICES_MAX", 1)
+        monkeypatch.setattr(complaint_services, "CLIENT_CHOICES_MAX", 1)
         ClientFactory()
         breach = record(world)
         refused = world.http("admin").post(

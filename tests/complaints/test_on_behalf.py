@@ -309,3 +309,24 @@ class TestTheApi:
         )
         assert answer.status_code == 400 and "client" in answer.json()
         assert not Complaint.objects.exists()
+
+
+class TestALargePractice:
+    """Found in review: the page opened and listed every client's name on every view. Past
+    CLIENT_CHOICES_MAX it offers only the client named from the clients' list."""
+
+    def test_past_the_limit_only_the_named_client_is_offered(
+        self, world: World, no_login: Client, monkeypatch: Any
+    ) -> None:
+        monkeypatch.setattr(complaint_services, "CLIENT_CHOICES_MAX", 1)
+        ClientFactory(full_name="Perpetua Someone-Else")
+        admin = world.http("admin")
+        page = admin.get(f"{reverse('complaints:complaint_record')}?client={no_login.pk}").content.decode()
+        assert NAME in page and "Perpetua Someone-Else" not in page
+        assert record(world, no_login).status_code == 302
+        bare = admin.get(reverse("complaints:complaint_record")).content.decode()
+        assert "Perpetua Someone-Else" not in bare and "open this form from the Clients page" in bare
+
+    def test_under_the_limit_the_names_are_listed(self, world: World, no_login: Client) -> None:
+        page = world.http("admin").get(reverse("complaints:complaint_record")).content.decode()
+        assert NAME in page and world.client_record.full_name in page

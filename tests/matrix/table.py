@@ -404,6 +404,8 @@ GET      subject-access/<uuid:pk>/copy/                                 sarclien
 GET      subject-access/<uuid:pk>/copy/                                 sarorganisationA       404   404   404   404   404   404   404   404   LOG
 POST     subject-access/<uuid:pk>/redact/                               sarclientA             404   404   404   404   404   400   404   404   LOG
 POST     subject-access/<uuid:pk>/redact/                               sarclientB             404   404   404   404   404   400   404   404   LOG
+POST     subject-access/<uuid:pk>/withhold-file/                        sarclientA             404   404   404   404   404   400   404   404   LOG
+POST     subject-access/<uuid:pk>/withhold-file/                        sarclientB             404   404   404   404   404   400   404   404   LOG
 POST     subject-access/<uuid:pk>/answer/                               sarcorrectionB         404   404   404   404   404   400   404   404   LOG
 POST     subject-access/<uuid:pk>/restrict/                             sarcorrectionB         404   404   404   404   404   400   404   404   LOG
 POST     subject-access/<uuid:pk>/lift/                                 sarcorrectionB         404   404   404   404   404   400   404   404   LOG
@@ -1109,6 +1111,7 @@ POST     subject-access/<uuid:pk>/lift/                                 sarcorre
 POST     subject-access/<uuid:pk>/posted/                               sarcorrectionA         POL   LOG   LOG
 GET      subject-access/<uuid:pk>/copy/                                 sarclientA             POL   LOG   LOG
 POST     subject-access/<uuid:pk>/redact/                               sarclientA             POL   LOG   LOG
+POST     subject-access/<uuid:pk>/withhold-file/                        sarclientA             POL   LOG   LOG
 GET      subject-access/<uuid:pk>/letter/                               saransweredA            POL   LOG   LOG
 POST     subject-access/<uuid:pk>/send-link/                            sarpostA               POL   LOG   LOG
 GET      subject-access/collect/<str:token>/                            answerlinkA            302   302   LOG

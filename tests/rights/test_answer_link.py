@@ -246,3 +246,39 @@ def test_the_api_sends_it_and_marks_a_posted_answer(world: World, no_login: Clie
     assert posted.status_code == 200 and posted.json()["posted_at"]
     again = api.post(f"/api/v1/subject-access-requests/{other.pk}/posted/")
     assert again.status_code == 400
+
+
+class TestFoundInReview:
+    def test_the_right_code_in_full_width_digits_is_the_right_code(self, world: World, no_login: Client) -> None:
+        request = answered(world, no_login)
+        link, code = send(world, request)
+        wide = "".join(chr(0xFF10 + int(d)) for d in code)  # as some keyboards type digits
+        letter = opened(link).post(reverse("subject_access:collect"), {"code": wide})
+        assert letter.status_code == 200 and letter["Content-Type"] == "application/pdf"
+
+    def test_the_letter_does_not_send_a_client_without_a_sign_in_to_a_portal(
+        self, world: World, no_login: Client
+    ) -> None:
+        import io
+
+        from pypdf import PdfReader
+
+        request = answered(world, no_login)
+        link, code = send(world, request)
+        letter = opened(link).post(reverse("subject_access:collect"), {"code": code})
+        text = " ".join(" ".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(letter.content)).pages)
+        assert "your portal" not in text and "we record your complaint for you" in text
+
+    def test_no_link_once_the_answer_was_posted(self, world: World, no_login: Client) -> None:
+        request = answered(world, no_login)
+        sar.subject_access_mark_posted(actor=world.people["admin"], request=request)
+        refused = world.api("admin").post(f"/api/v1/subject-access-requests/{request.pk}/send-link/")
+        assert refused.status_code == 400 and not AnswerLink.objects.exists()
+
+    def test_a_dead_links_hash_leaves_the_session(self, world: World, no_login: Client) -> None:
+        request = answered(world, no_login)
+        link, _ = send(world, request)
+        browser = opened(link)
+        AnswerLink.objects.update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+        assert browser.get(reverse("subject_access:collect")).status_code == 404
+        assert "answer_link" not in browser.session

@@ -146,3 +146,71 @@ class TestFoundInReview:
         assert sar.export_build(export_id=first.pk) is False  # its job is gone: nothing it made is kept
         again = sar.export_of(request)
         assert again is not None and again.pk != first.pk and again.state == "queued"
+
+
+class TestWithholdingAWholeFile:
+    """Issue 21: a whole file withheld where the law allows (mostly about someone else, privileged):
+    the copy lists it as withheld, with the reason, and leaves it out; it is made again and read again."""
+
+    FILE_WHY = "Mostly about another person, who has not consented (DPA 2018 sch. 2 para. 16)."
+
+    def upload(self, world: World, name: str, content: bytes) -> Any:
+        return engagement_services.document_upload(
+            actor=world.people["coach"],
+            engagement=world.engagement,
+            name=name,
+            content=content,
+            shared_with_client=True,
+        )
+
+    def test_the_file_is_left_out_and_listed_as_withheld_with_the_reason(self, world: World) -> None:
+        kept = self.upload(world, "plan.txt", b"The client's own plan.")
+        gone = self.upload(world, "colleague.txt", b"Quillfeather's appraisal of the team.")
+        request = built_copy(world)
+        admin = world.http("admin")
+        page = admin.get(reverse("subject_access:copy", args=[request.pk])).content.decode()
+        assert str(gone.pk) in page and "Withhold this file" in page
+        response = admin.post(
+            reverse("subject_access:withhold_file", args=[request.pk]),
+            {"document": str(gone.pk), "reason": self.FILE_WHY},
+        )
+        assert response.status_code == 302
+        request = build(world, SubjectAccessRequest.objects.get(pk=request.pk))
+        assert request.state == "ready"  # made again: to be read again before release
+        with pytest.raises(ValidationError):
+            sar.subject_access_release(actor=world.people["admin"], request=request, reviewed=True)
+        sar.copy_for_review(actor=world.people["admin"], request=request)
+        sar.subject_access_release(actor=world.people["admin"], request=request, reviewed=True)
+        copy = open_copy(body_of(world.http("client").get(reverse("subject_access:download", args=[request.pk]))))
+        assert "Quillfeather" not in copy.everything and "The client's own plan." in copy.everything
+        listed = {item["record_id"]: item for item in copy.data["documents"]}
+        assert listed[str(gone.pk)]["file"] is None and self.FILE_WHY in listed[str(gone.pk)]["withheld"]
+        assert listed[str(kept.pk)]["file"] in copy.archive.namelist()
+        assert self.FILE_WHY in copy.pdf_text
+        assert AuditEvent.objects.filter(
+            action="subject_access.withhold_file", client_id=world.client_record.pk
+        ).exists()
+
+    def test_a_bad_withholding_is_refused_and_changes_nothing(self, world: World) -> None:
+        gone = self.upload(world, "colleague.txt", b"Appraisal.")
+        other = engagement_services.document_upload(
+            actor=world.people["other_coach"],
+            engagement=world.other_engagement,
+            name="theirs.txt",
+            content=b"x",
+            shared_with_client=True,
+        )
+        request = built_copy(world)
+        admin = world.http("admin")
+        url = reverse("subject_access:withhold_file", args=[request.pk])
+        without = admin.post(url, {"document": str(gone.pk), "reason": ""})
+        assert without.status_code == 400
+        elsewhere = admin.post(url, {"document": str(other.pk), "reason": self.FILE_WHY})
+        assert elsewhere.status_code == 400 and "Choose a file in the copy" in elsewhere.content.decode()
+        too_long = "Privileged " + "x" * 300
+        kept = admin.post(url, {"document": str(gone.pk), "reason": too_long})
+        assert kept.status_code == 400 and too_long in kept.content.decode()  # what was typed is kept
+        for persona in ("coach", "client", "sponsor", "auditor"):
+            assert world.http(persona).post(url, {"document": str(gone.pk), "reason": self.FILE_WHY}).status_code == 404
+        assert not request.withheld_files.exists()
+        assert SubjectAccessRequest.objects.get(pk=request.pk).state == "ready"
