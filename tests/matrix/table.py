@@ -513,6 +513,7 @@ GET      complaints/new/                                                -       
 POST     complaints/new/                                                -                      404   404   302   404   404   404   404   404   LOG
 GET      complaints/<uuid:pk>/                                          complaintA             404   404   200   404   404   200   404   404   LOG
 GET      complaints/<uuid:pk>/                                          complaintB             404   404   404   404   404   200   404   404   LOG
+GET      complaints/<uuid:pk>/                                          complaintonbehalfA     404   404   404   404   404   200   404   404   LOG
 POST     complaints/<uuid:pk>/respond/                                  complaintA             404   404   404   404   404   302   404   404   LOG
 POST     complaints/<uuid:pk>/respond/                                  complaintB             404   404   404   404   404   302   404   404   LOG
 POST     complaints/<uuid:pk>/reply/                                    complaintA             404   404   302   404   404   404   404   404   LOG

@@ -436,6 +436,7 @@ def _complaints_and_breaches(world: MatrixWorld, side: str, coach: Any, client_u
         received_by="post",
         evidence="A signed letter.",
     )
+    o[f"complaintonbehalf{side}"] = by_post
     o[f"complaintletter{side}"] = complaint_services.complaint_respond(
         actor=admin, complaint=by_post, message=mark("PostedComplaint", side) + " we are sorry."
     )
