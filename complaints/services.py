@@ -174,19 +174,9 @@ def complaint_lodge(*, actor: User, about: str, body: str, engagement: Any = Non
     body = _text(body, "body", "Your complaint", max_chars=COMPLAINT_MAX_CHARS)
     if engagement is not None and not access.complaint_engagements_for(actor).filter(pk=engagement.pk).exists():
         raise ValidationError({"engagement": "Choose one of your own engagements, or none."})
-    now = timezone.now()
-    complaint = Complaint(
-        client=client,
-        engagement=engagement,
-        lodged_by=actor,
-        about=about,
-        body=body,
-        lodged_at=now,
-        acknowledge_by=now + datetime.timedelta(days=settings.COMPLAINT_ACKNOWLEDGE_DAYS),
-        respond_by=now + datetime.timedelta(days=settings.COMPLAINT_RESPONSE_DAYS),
+    complaint = _new_complaint(
+        client=client, engagement=engagement, lodged_by=actor, about=about, body=body, lodged_at=timezone.now()
     )
-    complaint.full_clean()
-    complaint.save()
     _audit_complaint(actor, "complaint.lodge", complaint, about=about, reference=complaint.reference)
     notify(
         users=_admins(),
@@ -261,7 +251,7 @@ def complaint_record_on_behalf(
         )
     if engagement is not None and engagement.client_id != client.pk:
         raise ValidationError({"engagement": "Choose one of this client's engagements, or none."})
-    complaint = Complaint(
+    complaint = _new_complaint(
         client=client,
         engagement=engagement,
         lodged_by=actor,
@@ -270,11 +260,7 @@ def complaint_record_on_behalf(
         about=about,
         body=body,
         lodged_at=lodged_at,
-        acknowledge_by=lodged_at + datetime.timedelta(days=settings.COMPLAINT_ACKNOWLEDGE_DAYS),
-        respond_by=lodged_at + datetime.timedelta(days=settings.COMPLAINT_RESPONSE_DAYS),
     )
-    complaint.full_clean()
-    complaint.save()
     _audit_complaint(
         actor,
         "complaint.record",
@@ -287,6 +273,19 @@ def complaint_record_on_behalf(
     )
     if signed_in:
         _tell_client(complaint, "The practice recorded your complaint")
+    return complaint
+
+
+def _new_complaint(*, lodged_at: datetime.datetime, **fields: Any) -> Complaint:
+    """A complaint saved, its deadlines to acknowledge and to respond counted from when it was lodged."""
+    complaint = Complaint(
+        lodged_at=lodged_at,
+        acknowledge_by=lodged_at + datetime.timedelta(days=settings.COMPLAINT_ACKNOWLEDGE_DAYS),
+        respond_by=lodged_at + datetime.timedelta(days=settings.COMPLAINT_RESPONSE_DAYS),
+        **fields,
+    )
+    complaint.full_clean()
+    complaint.save()
     return complaint
 
 
