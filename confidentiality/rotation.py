@@ -140,6 +140,16 @@ def rotate_data_keys(*, batch_size: int | None = None) -> RotationReport:
     return report
 
 
+def rekey_holder(holder: Any) -> RotationReport:
+    """One subject (an engagement, a client) given a fresh data key now: its content re-encrypted,
+    its files too, and the old key destroyed, so that a copy of anything once under the old key (a
+    backup, the journal) no longer opens. Raises DecryptionError, changing nothing, if something of
+    it does not decrypt. (Values are bound to their owner, so no other owner's value is under it.)"""
+    report = RotationReport()
+    _rekey_one(holder, _fields_by_holder().get(type(holder), []), report)
+    return report
+
+
 @transaction.atomic
 def _rekey_one(
     holder: Any, fields: list[tuple[type[models.Model], EncryptedTextField]], report: RotationReport

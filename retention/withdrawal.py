@@ -3,8 +3,10 @@
 A coach who put a note, a session or a document on the wrong engagement withdraws it at once, saying
 why. It is deleted as the sweep deletes (retention.engine): with what it owns (a note's corrections and
 break-glass grants, a document's stored file), leaving a receipt in the database and the journal, so
-that ``retention_reapply`` deletes it again should a backup bring it back. Its ciphertext goes with
-the row; the engagement's key stays, since the engagement's other records need it.
+that ``retention_reapply`` deletes it again should a backup bring it back. Then it is crypto-shredded:
+the engagement's other records (and files) move to a fresh data key and the old key is destroyed, so
+a copy of the withdrawn record's ciphertext (a backup) no longer opens once the key backups of the
+days before have gone, as after the sweep.
 
 Then, since the wrong engagement's people may have read what was never theirs:
 - the client of that engagement is told, if it had been shared with them, that it was withdrawn;
@@ -203,6 +205,11 @@ def record_withdraw(*, actor: User, kind: str, record: Any, reason: str, belongs
     wait_for_batch_in_flight()
     outcome = engine.execute(plan, [record.pk], before_delete=_before_delete)
     _receipts(None, RULE, timezone.localdate(), dict(outcome.deleted))
+    # Crypto-shredding: what stays on the engagement moves to a fresh key and the old key is
+    # destroyed, so the withdrawn record, wherever a copy of it survives (a backup), no longer opens.
+    from confidentiality.rotation import rekey_holder
+
+    rekey_holder(engagement)
     audit_record(
         actor=actor,
         action="record.withdraw",

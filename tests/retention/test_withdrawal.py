@@ -202,3 +202,40 @@ class TestFoundInReview:
         record_withdraw(actor=world.people["coach"], kind="note", record=note, reason=WHY)
         assert withdraw(world, "note", note).status_code == 404
         assert Breach.objects.count() == 1 and AuditEvent.objects.filter(action="record.withdraw").count() == 1
+
+
+class TestCryptoShredding:
+    def test_a_copy_of_the_withdrawn_note_no_longer_opens_and_the_rest_still_does(
+        self, world: World, django_capture_on_commit_callbacks: Any
+    ) -> None:
+        """Issue 21: the content is crypto-shredded, not only deleted: the engagement's key changes and
+        the old one is destroyed, so the ciphertext a backup kept of the withdrawn note is unreadable."""
+        from django.core.files.storage import default_storage
+        from django.db import connection
+
+        from confidentiality.crypto import data_key_cache, token_key_id
+        from confidentiality.models import DataKey
+        from engagements.models import Engagement
+
+        coach = world.people["coach"]
+        kept = services.note_create(actor=coach, engagement=world.engagement, body="The client's own goals.")
+        note = services.note_create(actor=coach, engagement=world.engagement, body=MISFILED)
+        document = services.document_upload(
+            actor=coach, engagement=world.engagement, name="plan.txt", content=b"The plan.", shared_with_client=False
+        )
+        old_key = world.engagement.data_key_id
+        with connection.cursor() as cursor:  # what a backup holds of the note
+            pk = Note._meta.pk.get_db_prep_value(note.pk, connection)  # type: ignore[union-attr]
+            cursor.execute("SELECT body FROM engagements_note WHERE id = %s", [pk])
+            (backed_up,) = cursor.fetchone()
+        with django_capture_on_commit_callbacks(execute=True):
+            assert withdraw(world, "note", note).status_code == 302
+        engagement = Engagement.objects.get(pk=world.engagement.pk)
+        assert engagement.data_key_id != old_key and not DataKey.objects.filter(pk=old_key).exists()
+        data_key_cache.clear()
+        assert Note.objects.get(pk=kept.pk).body == "The client's own goals."  # the rest still opens
+        stored = Document.objects.get(pk=document.pk)
+        with default_storage.open(stored.blob_name, "rb") as handle:
+            assert services.document_content(stored, handle.read()) == b"The plan."
+        # The copy a backup kept names the old key, which no longer exists anywhere in the database.
+        assert str(token_key_id(backed_up)) == str(old_key)
