@@ -14,6 +14,12 @@ from 127.0.0.1), so the users are started at ``--spawn-rate`` a second; the meas
 number of users with no pause, for ``--health-seconds``: the most the server does per second for
 a request that touches the database, the cache and the broker. Prints one JSON object with every
 response time of each phase summarised (exact percentiles, not locust's rounded ones).
+
+With ``--capacity`` (issue 23) there is no pause and no fixed number of users: the same mix, then
+``--static-path`` (a file whitenoise serves from the same gunicorn), each stepped through
+``--steps`` users by ``deploy.capacity`` until p95 passes ``--p95-target`` or an error appears.
+Each step waits until its users are signed in, lets ``--warmup-seconds`` pass, then measures
+``--step-seconds``, with this process's own processor time (it runs on the server's machine).
 """
 
 from __future__ import annotations
@@ -23,7 +29,9 @@ from gevent import monkey
 monkey.patch_all()  # before anything imports ssl, socket or requests
 
 import argparse  # noqa: E402
+import dataclasses  # noqa: E402
 import json  # noqa: E402
+import os  # noqa: E402
 import random  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -37,6 +45,7 @@ from locust import FastHttpUser, HttpUser, between, constant, events, task  # no
 from locust.clients import HttpSession  # noqa: E402
 from locust.env import Environment  # noqa: E402
 
+from deploy.capacity import Capacity, Step, find_capacity, parse_steps  # noqa: E402
 from deploy.client import forms_of, totp, with_loopback_cookies  # noqa: E402
 
 FIXTURES: dict[str, Any] = {}
@@ -217,6 +226,21 @@ class Health(FastHttpUser):
                 r.failure(f"{r.status_code}")
 
 
+class StaticFile(FastHttpUser):
+    """A file whitenoise serves from the same gunicorn: the least a request there can cost."""
+
+    wait_time = constant(0)
+    path = "/static/css/app.css"
+
+    @task
+    def static_file(self) -> None:
+        with self.client.get(
+            self.path, name="static file", headers={"X-Forwarded-Proto": "https"}, catch_response=True
+        ) as r:
+            if r.status_code != 200:
+                r.failure(f"{r.status_code}")
+
+
 def percentile(ordered: list[float], fraction: float) -> float:
     if not ordered:
         return 0.0
@@ -301,6 +325,118 @@ def _phase(
     return window.summary(measured), ramp.summary(ramp_seconds)
 
 
+def machine_busy_seconds() -> float:
+    """Processor-seconds the whole machine has spent busy since boot (``/proc/stat``), all
+    processors together: the server, its database and Redis, the load generator and any neighbour."""
+    with open("/proc/stat") as stat:
+        fields = [int(x) for x in stat.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _stepped(
+    user_classes: list[Any],
+    host: str,
+    steps: tuple[int, ...],
+    *,
+    spawn_rate: float,
+    warmup: float,
+    seconds: float,
+    p95_target: float,
+    say: Any,
+    signed_in: Any = None,
+) -> Capacity:
+    """One locust runner for the whole stepping: each step adds users to those already working
+    (signed in once), waits for them, warms up, then measures a window of its own."""
+    env = Environment(user_classes=user_classes, host=host, events=events)
+    runner = env.create_local_runner()
+
+    def measure(users: int) -> Step:
+        runner.start(users, spawn_rate=spawn_rate)
+        started = time.monotonic()
+        while runner.user_count < users or (signed_in is not None and signed_in() < users):
+            gevent.sleep(0.2)
+            if time.monotonic() - started > users / spawn_rate + 180:
+                raise RuntimeError(f"only {runner.user_count} of {users} users started")
+        gevent.sleep(warmup)
+        window = Recorder()
+        env.events.request.add_listener(window)
+        window.on = True
+        opened, cpu, busy = time.monotonic(), time.process_time(), machine_busy_seconds()
+        gevent.sleep(seconds)
+        window.on = False
+        measured = time.monotonic() - opened
+        generator_cpu = (time.process_time() - cpu) / measured
+        machine_cpu = (machine_busy_seconds() - busy) / measured
+        env.events.request.remove_listener(window)
+        summary = window.summary(measured)
+        step = Step(
+            users=users,
+            seconds=summary["seconds"],
+            requests=summary["requests"],
+            rps=summary["rps"],
+            p50_ms=summary["p50_ms"],
+            p95_ms=summary["p95_ms"],
+            errors=summary["errors"],
+            generator_cpu=round(generator_cpu, 2),
+            machine_cpu=round(machine_cpu, 2),
+            error_kinds=summary["error_kinds"],
+        )
+        say(
+            f"{users:>4} users: {step.rps:>7.1f} req/s  p50 {step.p50_ms:>6.1f} ms  p95 {step.p95_ms:>7.1f} ms  "
+            f"{step.errors} errors; processors busy {machine_cpu:.2f} (generator {generator_cpu:.2f})"
+        )
+        slowest = sorted(summary["pages"].items(), key=lambda item: -item[1]["p95"])[:3]
+        if len(summary["pages"]) > 1:
+            pages = (f"{name} {page['p95']:.0f} ms (n={page['n']})" for name, page in slowest)
+            say("       slowest p95: " + ", ".join(pages))
+        return step
+
+    try:
+        return find_capacity(steps, measure, p95_target)
+    finally:
+        runner.quit()
+
+
+def capacity(args: argparse.Namespace, say: Any) -> dict[str, Any]:
+    steps = parse_steps(args.steps)
+    for cls in (Coach, Client, Sponsor):
+        cls.wait_time = constant(0)
+    StaticFile.path = args.static_path
+    say(f"capacity of the app's pages: closed loop, {steps[0]}..{steps[-1]} users")
+    app = _stepped(
+        [Coach, Client, Sponsor],
+        args.host,
+        steps,
+        spawn_rate=args.spawn_rate,
+        warmup=args.warmup_seconds,
+        seconds=args.step_seconds,
+        p95_target=args.p95_target,
+        say=say,
+        signed_in=lambda: SIGNED_IN["count"],
+    )
+    say(f"app: {app.rps} req/s ({app.stopped_by(args.p95_target)}); now {args.static_path}")
+    static = _stepped(
+        [StaticFile],
+        args.host,
+        steps,
+        spawn_rate=50,
+        warmup=args.warmup_seconds,
+        seconds=args.step_seconds,
+        p95_target=args.p95_target,
+        say=say,
+    )
+    say(f"static file: {static.rps} req/s ({static.stopped_by(args.p95_target)})")
+    return {
+        name: {
+            "steps": [dataclasses.asdict(s) for s in result.steps],
+            "met": dataclasses.asdict(result.met) if result.met else None,
+            "failed": dataclasses.asdict(result.failed) if result.failed else None,
+        }
+        for name, result in (("app", app), ("static", static))
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", required=True)
@@ -310,6 +446,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spawn-rate", type=float, default=0.4)
     parser.add_argument("--health-seconds", type=float, default=15)
     parser.add_argument("--wait", default="1,3", help="pause between a person's pages, MIN,MAX seconds")
+    parser.add_argument("--capacity", action="store_true", help="closed-loop steps instead (see above)")
+    parser.add_argument("--steps", default="1,2,4,8")
+    parser.add_argument("--step-seconds", type=float, default=15)
+    parser.add_argument("--warmup-seconds", type=float, default=5)
+    parser.add_argument("--p95-target", type=float, default=300)
+    parser.add_argument("--static-path", default="/static/css/app.css")
     args = parser.parse_args(argv)
 
     def say(message: str) -> None:
@@ -319,6 +461,9 @@ def main(argv: list[str] | None = None) -> int:
     ACCOUNTS.update(
         coach=cycle(FIXTURES["coaches"]), client=cycle(FIXTURES["clients"]), sponsor=cycle(FIXTURES["sponsors"])
     )
+    if args.capacity:
+        print(json.dumps(capacity(args, say)), flush=True)
+        return 0
     low, high = (float(x) for x in args.wait.split(","))
     for cls in (Coach, Client, Sponsor):
         cls.wait_time = between(low, high)
