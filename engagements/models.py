@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -110,7 +111,13 @@ class Engagement(models.Model):
 
     class Meta:
         ordering = ["-starts_on", "reference"]
-        indexes = [models.Index(fields=["organisation", "status"]), models.Index(fields=["status", "closed_at"])]
+        indexes = [
+            models.Index(fields=["organisation", "status"]),
+            models.Index(fields=["status", "closed_at"]),
+            # The retention page: open engagements by end date (those that will close themselves),
+            # and those with none, read from an index of open ones only (issue 23).
+            models.Index(fields=["ends_on", "reference"], name="engagement_open_by_end", condition=~Q(status="closed")),
+        ]
         permissions = [
             ("read_confidential", "May read and write private notes and documents"),
             ("read_shared", "May read what is shared with the client"),
