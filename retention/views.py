@@ -171,6 +171,9 @@ def _holds_named(user: User) -> list[tuple[LegalHold, str]]:
     return named
 
 
+WITHOUT_END_DATE_COUNTED = 1000
+
+
 def _closing_themselves(as_of: datetime.date) -> dict[str, Any]:
     """Engagements nobody has closed that will close themselves in the next twelve months (their end
     date plus the grace period), with the day their files then go; and how many open engagements have
@@ -196,7 +199,9 @@ def _closing_themselves(as_of: datetime.date) -> dict[str, Any]:
     return {
         "closing_themselves": rows,
         "closing_grace_days": grace.days,
-        "without_end_date": still_open.filter(ends_on__isnull=True).count(),
+        # Counted up to a bound, so the page costs the same however many there are.
+        "without_end_date": still_open.filter(ends_on__isnull=True)[: WITHOUT_END_DATE_COUNTED + 1].count(),
+        "without_end_date_bound": WITHOUT_END_DATE_COUNTED,
     }
 
 

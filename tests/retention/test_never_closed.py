@@ -149,3 +149,15 @@ class TestWarningAMonthBefore:
         assert "Closes itself" in page and f"{day:%-d %b %Y}" in page
         sponsor_page = world.http("sponsor").get(f"/engagements/{engagement.pk}/").content.decode()
         assert "Closes itself" not in sponsor_page
+
+
+def test_the_retention_page_counts_engagements_without_an_end_date_up_to_a_bound(
+    world: World, monkeypatch: Any
+) -> None:
+    """Issue 23: the count is bounded, so the page costs the same however many there are."""
+    from retention import views
+
+    monkeypatch.setattr(views, "WITHOUT_END_DATE_COUNTED", 1)
+    assert world.engagement.ends_on is None and world.other_engagement.ends_on is None
+    page = world.http("admin").get("/retention/").content.decode()
+    assert "More than 1 open engagements have no end date" in page
