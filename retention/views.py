@@ -200,7 +200,7 @@ def _closing_themselves(as_of: datetime.date) -> dict[str, Any]:
         "closing_themselves": rows,
         "closing_grace_days": grace.days,
         # Counted up to a bound, so the page costs the same however many there are.
-        "without_end_date": still_open.filter(ends_on__isnull=True)[: WITHOUT_END_DATE_COUNTED + 1].count(),
+        "without_end_date": still_open.filter(ends_on__isnull=True).order_by()[: WITHOUT_END_DATE_COUNTED + 1].count(),
         "without_end_date_bound": WITHOUT_END_DATE_COUNTED,
     }
 
