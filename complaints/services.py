@@ -33,7 +33,7 @@ import access
 from complaints.models import Breach, BreachAffected, BreachCommunication, Complaint, ComplaintResponse
 from confidentiality.audit import audit_record
 from confidentiality.crypto import data_key_create, load_data_keys
-from confidentiality.dates import day
+from confidentiality.dates import RECEIVED_BACKDATE_DAYS, day, received_day
 from confidentiality.models import ReceivedBy, User
 from confidentiality.notify import about as notice_about
 from confidentiality.notify import notify, resolve
@@ -41,9 +41,7 @@ from engagements.services import ConflictError
 
 COMPLAINT_MAX_CHARS = 10_000
 EVIDENCE_MAX_CHARS = 1000
-# How far back the administrator may date a complaint that arrived by letter or telephone (as for a
-# request under a right): further back is a typing mistake, or a complaint already answered late.
-MAX_BACKDATE_DAYS = 90
+MAX_BACKDATE_DAYS = RECEIVED_BACKDATE_DAYS
 BREACH_TEXT_MAX_CHARS = 10_000
 REFERENCE_MAX_CHARS = 80
 # A clock a few minutes fast must not refuse a discovery time of "now".
@@ -200,18 +198,10 @@ def _received_at(received_on: object) -> datetime.datetime:
     """When a complaint recorded on someone's behalf was received: now when it arrived today, else
     the start of that day in the practice's time zone (the earlier moment: the deadlines never run
     later than the client is owed)."""
-    today = timezone.localdate()
-    if received_on is None or received_on == "":
+    day_received = received_day(received_on, what="complaint")
+    if day_received == timezone.localdate():
         return timezone.now()
-    if not isinstance(received_on, datetime.date) or isinstance(received_on, datetime.datetime):
-        raise ValidationError({"received_on": "The day it was received must be a date."})
-    if received_on > today:
-        raise ValidationError({"received_on": "The complaint cannot have been received in the future."})
-    if received_on < today - datetime.timedelta(days=MAX_BACKDATE_DAYS):
-        raise ValidationError({"received_on": f"Record a complaint within {MAX_BACKDATE_DAYS} days of receiving it."})
-    if received_on == today:
-        return timezone.now()
-    return timezone.make_aware(datetime.datetime.combine(received_on, datetime.time.min))
+    return timezone.make_aware(datetime.datetime.combine(day_received, datetime.time.min))
 
 
 @transaction.atomic
@@ -475,8 +465,8 @@ def bounded_clients(user: User, *, named: Any = None) -> list[Any] | None:
 
 
 def client_choices_for(*, user: User, named: Any = None) -> list[tuple[str, str]]:
-    """The clients a complaint may be recorded for, by name, saying who has no sign-in; None where
-    there are too many to list (then only the client ``named`` from the clients' list is offered)."""
+    """The clients a complaint may be recorded for, by name, saying who has no sign-in; where there are
+    too many to list, only the client ``named`` from the clients' list (or none)."""
     clients = bounded_clients(user)
     if clients is None:
         clients = bounded_clients(user, named=named) if named is not None else []

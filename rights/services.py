@@ -32,7 +32,7 @@ from django.utils.module_loading import import_string
 import access
 from confidentiality.audit import audit_record
 from confidentiality.crypto import data_key_create, data_key_destroy
-from confidentiality.dates import day, moment
+from confidentiality.dates import RECEIVED_BACKDATE_DAYS, day, moment, received_day
 from confidentiality.notify import about, notify, resolve
 from confidentiality.roles import Role
 from rights import exports
@@ -49,7 +49,7 @@ REASON_MAX_CHARS = 500
 REFUSAL_MAX_CHARS = 1000
 MAX_EXTENSION_MONTHS = 2
 # How far back the administrator may date a request that arrived by letter or telephone.
-MAX_BACKDATE_DAYS = 90
+MAX_BACKDATE_DAYS = RECEIVED_BACKDATE_DAYS
 DUE_SOON_DAYS = 7
 DETAILS_MAX_CHARS = 4000
 OUTCOME_MAX_CHARS = 4000
@@ -206,11 +206,7 @@ def subject_access_request_open(
     elif role == Role.ADMIN:
         if (client is None) == (organisation is None):
             raise ValidationError("Choose either a client or an organisation.")
-        received_on = received_on or today
-        if received_on > today:
-            raise ValidationError({"received_on": "The request cannot have been received in the future."})
-        if received_on < today - datetime.timedelta(days=MAX_BACKDATE_DAYS):
-            raise ValidationError({"received_on": f"Record a request within {MAX_BACKDATE_DAYS} days of receiving it."})
+        received_on = received_day(received_on, what="request")
         # What the administrator records arrived otherwise than through the portal.
         how = received_by or ReceivedBy.POST
         if how not in ReceivedBy.values or how == ReceivedBy.PORTAL:

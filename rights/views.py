@@ -506,7 +506,6 @@ def _copy_page(
         if isinstance(item, dict) and item.get("file")
     }
     files = [(name, records.get(name, "")) for name in copy["files"]]
-    failed = file_form if file_form is not None and file_form.errors else None
     return render(
         request,
         "rights/sar_copy.html",
@@ -517,7 +516,7 @@ def _copy_page(
             "redactions": list(item.redactions.select_related("created_by")),
             "withheld_files": list(item.withheld_files.select_related("created_by")),
             "form": form,
-            "file_form": failed,
+            "file_form": file_form,  # given only when withholding a file was refused
         },
         status=status,
     )
@@ -548,7 +547,6 @@ def request_withhold_file(request: SignedInRequest, pk: str) -> HttpResponse:
         lambda item, data: sar.file_withhold(
             actor=request.user, request=item, document_id=data["document"], reason=data["reason"]
         ),
-        file=True,
     )
 
 
@@ -557,8 +555,6 @@ def _withhold(
     pk: str,
     form: Any,
     action: Callable[[SubjectAccessRequest, dict[str, Any]], Any],
-    *,
-    file: bool = False,
 ) -> HttpResponse:
     """Withhold words or a file: done, back to the request, the copy being made again; refused, the
     copy's page again with what was typed and the reason beside it (400)."""
@@ -575,7 +571,7 @@ def _withhold(
         for message in [str(m) for errors in form.errors.values() for m in errors]:
             messages.error(request, message)
         return _detail(request, item, status=400)
-    if file:
+    if isinstance(form, WithholdFileForm):  # the page's words form stays empty, the file's shows why
         page: HttpResponse = _copy_page(request, item, copy, RedactForm(), status=400, file_form=form)
     else:
         page = _copy_page(request, item, copy, form, status=400)
