@@ -16,7 +16,20 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Case, CharField, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    CharField,
+    Count,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -25,7 +38,7 @@ import access
 from confidentiality.dates import day
 from confidentiality.roles import Role
 from finance import money
-from finance.models import Audit, CreditNote, Invoice, MonthlyTotal, Payment
+from finance.models import Audit, CreditNote, Invoice, MonthlyTotal, OpenDebt, Payment
 from finance.totals import MonthOf
 
 if TYPE_CHECKING:
@@ -299,11 +312,15 @@ AGED_BUCKETS: tuple[tuple[str, str], ...] = (
 
 def _aged_q(bucket: str, today: datetime.date, prefix: str = "") -> Q:
     """Open invoices whose due date puts them in the bucket, as of ``today``."""
+    return Q(**{f"{prefix}state__in": Invoice.OPEN_STATES}) & _due_q(bucket, today, f"{prefix}due_on")
+
+
+def _due_q(bucket: str, today: datetime.date, due: str) -> Q:
+    """The due dates of the bucket, as of ``today``."""
 
     def ago(days: int) -> datetime.date:
         return today - datetime.timedelta(days=days)
 
-    due = f"{prefix}due_on"
     by_bucket = {
         "current": Q(**{f"{due}__gte": today}),
         "days_1_30": Q(**{f"{due}__lt": today, f"{due}__gte": ago(30)}),
@@ -311,7 +328,7 @@ def _aged_q(bucket: str, today: datetime.date, prefix: str = "") -> Q:
         "days_61_90": Q(**{f"{due}__lt": ago(60), f"{due}__gte": ago(90)}),
         "days_over_90": Q(**{f"{due}__lt": ago(90)}),
     }
-    return Q(**{f"{prefix}state__in": Invoice.OPEN_STATES}) & by_bucket[bucket]
+    return by_bucket[bucket]
 
 
 @dataclass
@@ -368,8 +385,8 @@ def summary_for(*, user: User, filters: FinanceFilter, kept_totals: bool = True)
     whatever the size of the books) when those can answer: whole months or no dates, any
     organisation, no state filter, for someone who reads every record. Otherwise (a period that
     cuts a month, a state, a sponsor) they are summed from the records, as ``kept_totals=False``
-    always does (the tests compare the two). The aged debt is always read from the records: only
-    the open invoices, through the state index, each with its own balance as of today.
+    always does (the tests compare the two). The aged debt likewise comes from the kept open debt
+    (``OpenDebt``, by due day), but for one organisation, read from its open invoices.
     """
     access.require_finance_read(user)
     today = timezone.localdate()
@@ -383,31 +400,10 @@ def summary_for(*, user: User, filters: FinanceFilter, kept_totals: bool = True)
 
     if kept_totals and _kept_totals_answer(user, filters):
         months = _totals_from_kept(filters, summary)
+        # The kept open debt has no organisation: an organisation's aged debt is read from its records.
+        aged = _aged_debt(invoices, today) if filters.organisation_id else _aged_debt_from_kept(filters, today)
     else:
-        months = _totals_from_records(user, filters, today, invoices, summary)
-
-    # Aged debt: only open invoices (the state index finds them), each with its own outstanding,
-    # computed once and summed in its bucket (a sum per bucket, each with its own FILTER, evaluated
-    # the two balance subqueries five times for every open invoice).
-    bucket = Case(
-        *(When(_aged_q(key, today), then=Value(key)) for key, _label in AGED_BUCKETS),
-        output_field=CharField(),
-    )
-    aged_rows = (
-        invoices.filter(state__in=Invoice.OPEN_STATES)
-        .order_by()
-        .annotate(
-            bucket=bucket,
-            outstanding_pence=money.pence("gross")
-            - Coalesce(_paid_pence(), Value(0))
-            - Coalesce(_credited_pence(), Value(0)),
-        )
-        .values("currency", "bucket")
-        .annotate(count=Count("id"), outstanding=Sum("outstanding_pence"))
-    )
-    aged: dict[str, dict[str, tuple[int, int]]] = {}
-    for row in aged_rows:
-        aged.setdefault(row["currency"], {})[row["bucket"]] = (row["count"], row["outstanding"] or 0)
+        months, aged = _totals_from_records(user, filters, today, invoices, summary)
     for currency, buckets in aged.items():
         summary(currency).aged = [
             AgedBucket(
@@ -427,6 +423,63 @@ def summary_for(*, user: User, filters: FinanceFilter, kept_totals: bool = True)
                 AgedBucket(key=key, label=label, count=0, outstanding=money.ZERO) for key, label in AGED_BUCKETS
             ]
     return Summary(filters=filters, today=today, currencies=sorted(by_currency.values(), key=lambda s: s.currency))
+
+
+AgedDebt = dict[str, dict[str, tuple[int, int]]]  # currency → bucket → (open invoices, outstanding pence)
+
+
+def _aged_bucket(today: datetime.date) -> Case:
+    """The aged-debt bucket of an open invoice as of ``today``; NULL for any other."""
+    return Case(
+        *(When(_aged_q(key, today), then=Value(key)) for key, _label in AGED_BUCKETS),
+        default=None,
+        output_field=CharField(),
+    )
+
+
+def _outstanding_pence() -> Any:
+    """An invoice's outstanding balance, in hundredths: its two balance subqueries, run for it alone."""
+    return money.pence("gross") - Coalesce(_paid_pence(), Value(0)) - Coalesce(_credited_pence(), Value(0))
+
+
+def _aged_debt(invoices: QuerySet[Invoice], today: datetime.date) -> AgedDebt:
+    """Aged debt: only open invoices (the state index finds them), each with its own outstanding,
+    computed once and summed in its bucket (a sum per bucket, each with its own FILTER, evaluated
+    the two balance subqueries five times for every open invoice)."""
+    rows = (
+        invoices.filter(state__in=Invoice.OPEN_STATES)
+        .order_by()
+        .annotate(bucket=_aged_bucket(today), outstanding_pence=_outstanding_pence())
+        .values("currency", "bucket")
+        .annotate(count=Count("id"), outstanding=Sum("outstanding_pence"))
+    )
+    aged: AgedDebt = {}
+    for row in rows:
+        aged.setdefault(row["currency"], {})[row["bucket"]] = (row["count"], row["outstanding"] or 0)
+    return aged
+
+
+def _aged_debt_from_kept(filters: FinanceFilter, today: datetime.date) -> AgedDebt:
+    """Aged debt from ``OpenDebt``: its rows of the period's months (one a due day and currency),
+    each bucket a range of due days; a few thousand rows at most, whatever the size of the books."""
+    kept = OpenDebt.objects.order_by().filter(open_count__gt=0)
+    if filters.date_from:
+        kept = kept.filter(issued_month__gte=filters.date_from)
+    if filters.date_to:
+        kept = kept.filter(issued_month__lte=filters.date_to)
+    bucket = Case(
+        *(When(_due_q(key, today, "due_on"), then=Value(key)) for key, _label in AGED_BUCKETS),
+        output_field=CharField(),
+    )
+    rows = (
+        kept.annotate(bucket=bucket)
+        .values("currency", "bucket")
+        .annotate(count=Sum("open_count"), outstanding=Sum("outstanding_pence"))
+    )
+    aged: AgedDebt = {}
+    for row in rows:
+        aged.setdefault(row["currency"], {})[row["bucket"]] = (int(row["count"]), int(row["outstanding"] or 0))
+    return aged
 
 
 def _kept_totals_answer(user: User, filters: FinanceFilter) -> bool:
@@ -485,48 +538,74 @@ def _totals_from_kept(filters: FinanceFilter, summary: Any) -> dict[tuple[str, d
 
 def _totals_from_records(
     user: User, filters: FinanceFilter, today: datetime.date, invoices: QuerySet[Invoice], summary: Any
-) -> dict[tuple[str, datetime.date], Month]:
-    """Totals and months summed from the records of the period: what the kept totals hold."""
-    payments = access.payments_visible_to(user)
-    credits = access.credit_notes_visible_to(user)
-    for row in invoices.order_by().values("currency").annotate(count=Count("id"), total=money.pence_sum("gross")):
-        entry = summary(row["currency"])
-        entry.invoice_count = row["count"]
-        entry.invoiced = money.from_pence(row["total"])
-    against = filters.invoice_q("invoice__", today=today)
-    for source, amount, attribute in ((payments, "amount", "paid"), (credits, "gross", "credited")):
-        for row in source.filter(against).order_by().values("currency").annotate(total=money.pence_sum(amount)):
-            setattr(summary(row["currency"]), attribute, money.from_pence(row["total"]))
+) -> tuple[dict[tuple[str, datetime.date], Month], AgedDebt]:
+    """Totals, months and aged debt summed from the records of the period (the totals are what the
+    kept totals hold), in three grouped queries: one over the invoices, one over the payments, one
+    over the credit notes. A payer's list page shows this beside the list, within its query budget.
 
+    The invoices are grouped by month of issue and aged-debt bucket: the totals are the sum of the
+    months, the aged debt the sum of the buckets (an open invoice's balance is computed for it alone).
+    Payments and credit notes are read once for both questions asked of them: what was paid against
+    the period's invoices (``against``), and what was received in the period (``dated``); each row
+    sums each part under its own condition."""
     months: dict[tuple[str, datetime.date], Month] = {}
-    flows = (
-        (invoices, "issued_on", "gross", "invoiced"),
-        (
-            payments.filter(filters.dated_q("received_on"), filters.state_q("invoice__", today=today)),
-            "received_on",
-            "amount",
-            "received",
-        ),
-        (
-            credits.filter(filters.dated_q("issued_on"), filters.state_q("invoice__", today=today)),
-            "issued_on",
-            "gross",
-            "credited",
-        ),
+    aged: AgedDebt = {}
+    open_state = Q(state__in=Invoice.OPEN_STATES)
+    rows = (
+        invoices.order_by()
+        .annotate(month=MonthOf("issued_on"), bucket=_aged_bucket(today))
+        .values("currency", "month", "bucket")
+        .annotate(
+            count=Count("id"),
+            total=money.pence_sum("gross"),
+            outstanding=Sum(
+                Case(When(open_state, then=_outstanding_pence()), default=Value(0), output_field=BigIntegerField())
+            ),
+        )
     )
-    for source, date_field, amount, attribute in flows:
+    for row in rows:
+        entry = summary(row["currency"])
+        entry.invoice_count += row["count"]
+        entry.invoiced += money.from_pence(row["total"])
+        month = _as_date(row["month"])
+        entry_month = months.setdefault((row["currency"], month), Month(month=month))
+        entry_month.invoiced += money.from_pence(row["total"])
+        if row["bucket"] is not None:
+            buckets = aged.setdefault(row["currency"], {})
+            count, outstanding = buckets.get(row["bucket"], (0, 0))
+            buckets[row["bucket"]] = (count + row["count"], outstanding + (row["outstanding"] or 0))
+
+    against = filters.invoice_q("invoice__", today=today)
+    flows = (
+        (access.payments_visible_to(user), "received_on", "amount", "paid", "received"),
+        (access.credit_notes_visible_to(user), "issued_on", "gross", "credited", "credited"),
+    )
+    for source, date_field, amount, settled, flowed in flows:
+        dated = filters.dated_q(date_field) & filters.state_q("invoice__", today=today)
+        # (An empty Q is dropped from an OR, not read as "all": both are empty, or neither is.)
+        either = against | dated if against and dated else Q()
         rows = (
-            source.order_by()
+            source.filter(either)
+            .order_by()
             .annotate(month=MonthOf(date_field))
             .values("currency", "month")
-            .annotate(total=money.pence_sum(amount))
+            .annotate(
+                settled_count=Count("id", filter=against),
+                settled=money.pence_sum(amount, filter=against),
+                flowed_count=Count("id", filter=dated),
+                flowed=money.pence_sum(amount, filter=dated),
+            )
         )
         for row in rows:
-            month = _as_date(row["month"])
-            entry_month = months.setdefault((row["currency"], month), Month(month=month))
-            setattr(entry_month, attribute, money.from_pence(row["total"]))
-            summary(row["currency"])
-    return months
+            if row["settled_count"]:
+                entry = summary(row["currency"])
+                setattr(entry, settled, getattr(entry, settled) + money.from_pence(row["settled"]))
+            if row["flowed_count"]:
+                month = _as_date(row["month"])
+                entry_month = months.setdefault((row["currency"], month), Month(month=month))
+                setattr(entry_month, flowed, money.from_pence(row["flowed"]))
+                summary(row["currency"])
+    return months, aged
 
 
 def _as_date(value: Any) -> datetime.date:

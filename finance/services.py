@@ -278,6 +278,12 @@ def invoice_issue(*, actor: User, invoice: Invoice, issued_on: datetime.date | N
         currency=locked.currency,
         amounts={"invoice_count": 1, "invoiced_pence": money.to_pence(locked.gross)},
     )
+    totals.add_open_debt(
+        issued_on=issued_on,
+        due_on=locked.due_on,
+        currency=locked.currency,
+        amounts={"open_count": 1, "outstanding_pence": money.to_pence(locked.gross)},
+    )
     audit_record(
         actor=actor,
         action="finance.invoice.issue",
@@ -330,9 +336,17 @@ def _lock_open_invoice(invoice: Invoice) -> Invoice:
 
 def _add_against(invoice: Invoice, dated: datetime.date, *, settles: str, flows: str, pence: int) -> None:
     """A payment or credit note in the monthly totals: what it settles counts in the month its
-    invoice was issued (``settles``), the money itself in the month it is dated (``flows``)."""
-    assert invoice.issued_on is not None  # _lock_open_invoice refused a draft
+    invoice was issued (``settles``), the money itself in the month it is dated (``flows``); and in
+    the open debt, which it lessens (by the invoice too, when it settles it: call after ``_settle``)."""
+    assert invoice.issued_on is not None and invoice.due_on is not None  # _lock_open_invoice refused a draft
     organisation_id, currency = invoice.organisation_id, invoice.currency
+    closed = invoice.state not in Invoice.OPEN_STATES
+    totals.add_open_debt(
+        issued_on=invoice.issued_on,
+        due_on=invoice.due_on,
+        currency=currency,
+        amounts={"open_count": -1 if closed else 0, "outstanding_pence": -pence},
+    )
     if totals.month_of(invoice.issued_on) == totals.month_of(dated):
         both = {settles: pence, flows: pence}
         totals.add(month=dated, organisation_id=organisation_id, currency=currency, amounts=both)

@@ -16,6 +16,10 @@ How they stay right:
   the totals (migration 0005), on PostgreSQL and SQLite alike.
 - ``recompute`` sums the records as the totals should hold them (the data migration fills the
   table with it); ``differences`` compares, and the nightly reconciliation reports any.
+
+The open debt (``OpenDebt``: what is outstanding on open invoices, by month of issue, due day and
+currency) is kept the same way, for the overview's aged debt: ``add_open_debt`` from the services,
+delete triggers (migration 0007), ``recompute_open_debt`` and the same ``differences``.
 """
 
 from __future__ import annotations
@@ -28,8 +32,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Model
-from django.db.models.functions import TruncMonth
+from django.db.models import BigIntegerField, Count, F, Model, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, TruncMonth
 
 from finance import money
 
@@ -65,6 +69,88 @@ def add(*, month: datetime.date, organisation_id: Any, currency: str, amounts: d
     except IntegrityError:
         # Created meanwhile by another transaction (now committed): add to theirs.
         MonthlyTotal.objects.filter(**key).update(**increments)
+
+
+def add_open_debt(*, issued_on: datetime.date, due_on: datetime.date, currency: str, amounts: dict[str, int]) -> None:
+    """Add ``amounts`` (``open_count``, ``outstanding_pence``) to one row of the open debt, in the
+    caller's transaction, as ``add`` does."""
+    from finance.models import OpenDebt
+
+    key = {"issued_month": month_of(issued_on), "due_on": due_on, "currency": currency}
+    increments = {name: F(name) + value for name, value in amounts.items()}
+    if OpenDebt.objects.filter(**key).update(**increments):
+        if amounts.get("open_count", 0) < 0:
+            # The last open invoice of the row settled: the row goes, so the table holds open debt only.
+            OpenDebt.objects.filter(**key, open_count=0, outstanding_pence=0).delete()
+        return
+    try:
+        with transaction.atomic():
+            OpenDebt.objects.create(**key, **amounts)
+    except IntegrityError:
+        OpenDebt.objects.filter(**key).update(**increments)
+
+
+OPEN_STATES = ("unpaid", "part_paid")  # Invoice.OPEN_STATES, as the data migration's models have no such name
+DebtKey = tuple[datetime.date, datetime.date, str]  # (month of issue, due day, currency)
+
+
+def recompute_open_debt(
+    invoice_model: type[Model], payment_model: type[Model], credit_note_model: type[Model]
+) -> dict[DebtKey, Counters]:
+    """The open debt as the records say it is: one grouped query over the open invoices, each with
+    its own balance (what was paid and credited against it)."""
+
+    def against(model: type[Model], amount: str) -> Coalesce:
+        total = (
+            model._default_manager.filter(invoice=OuterRef("pk"))
+            .order_by()
+            .values("invoice")
+            .annotate(total=money.pence_sum(amount))
+            .values("total")
+        )
+        return Coalesce(Subquery(total, output_field=BigIntegerField()), Value(0))
+
+    rows = (
+        invoice_model._default_manager.filter(state__in=OPEN_STATES, issued_on__isnull=False)
+        .order_by()
+        .annotate(
+            issued_month=MonthOf("issued_on"),
+            outstanding=money.pence("gross") - against(payment_model, "amount") - against(credit_note_model, "gross"),
+        )
+        .values("issued_month", "due_on", "currency")
+        .annotate(open_count=Count("pk"), outstanding_pence=Sum("outstanding"))
+    )
+    return {
+        (_as_date(row["issued_month"]), _as_date(row["due_on"]), row["currency"]): {
+            "open_count": int(row["open_count"]),
+            "outstanding_pence": int(row["outstanding_pence"] or 0),
+        }
+        for row in rows
+    }
+
+
+def stored_open_debt(debt_model: type[Model] | None = None) -> dict[DebtKey, Counters]:
+    from finance.models import OpenDebt
+
+    model = debt_model or OpenDebt
+    return {
+        (row["issued_month"], row["due_on"], row["currency"]): {name: row[name] for name in OpenDebt.COUNTERS}
+        for row in model._default_manager.values("issued_month", "due_on", "currency", *OpenDebt.COUNTERS)
+    }
+
+
+def fill_open_debt(
+    debt_model: type[Model], invoice_model: type[Model], payment_model: type[Model], credit_model: Any
+) -> int:
+    """Write the recomputed open debt into an empty table (the data migration, the benchmark's seed)."""
+    rows = [
+        debt_model(issued_month=month, due_on=due_on, currency=currency, **counters)
+        for (month, due_on, currency), counters in recompute_open_debt(
+            invoice_model, payment_model, credit_model
+        ).items()
+    ]
+    debt_model._default_manager.bulk_create(rows, batch_size=1000)
+    return len(rows)
 
 
 def recompute(
@@ -113,18 +199,25 @@ class Difference:
     counter: str
     kept: int
     recomputed: int
+    due_on: datetime.date | None = None  # a row of the open debt
 
     def __str__(self) -> str:
-        return f"{self.month:%Y-%m} {self.currency} {self.counter}: kept {self.kept}, records say {self.recomputed}"
+        due = f" due {self.due_on}" if self.due_on else ""
+        return (
+            f"{self.month:%Y-%m}{due} {self.currency} {self.counter}: kept {self.kept}, records say {self.recomputed}"
+        )
 
 
 def differences() -> list[Difference]:
-    """Every counter where the kept totals and the records disagree (an empty row equals no row)."""
-    from finance.models import CreditNote, Invoice, Payment
+    """Every counter where the kept totals (and open debt) and the records disagree (an empty row
+    equals no row)."""
+    from finance.models import CreditNote, Invoice, OpenDebt, Payment
 
     with _one_snapshot():
         kept = stored()
         recomputed = recompute(Invoice, Payment, CreditNote)
+        kept_debt = stored_open_debt()
+        recomputed_debt = recompute_open_debt(Invoice, Payment, CreditNote)
     zero = dict.fromkeys(_counters(), 0)
     found = []
     for key in sorted(set(kept) | set(recomputed), key=lambda k: (k[0], str(k[1]), k[2])):
@@ -132,6 +225,15 @@ def differences() -> list[Difference]:
         for name in _counters():
             if mine[name] != theirs[name]:
                 found.append(Difference(key[0], key[1], key[2], name, mine[name], theirs[name]))
+    no_debt = dict.fromkeys(OpenDebt.COUNTERS, 0)
+    for month, due_on, currency in sorted(set(kept_debt) | set(recomputed_debt)):
+        mine, theirs = (
+            kept_debt.get((month, due_on, currency), no_debt),
+            recomputed_debt.get((month, due_on, currency), no_debt),
+        )
+        for name in OpenDebt.COUNTERS:
+            if mine[name] != theirs[name]:
+                found.append(Difference(month, None, currency, name, mine[name], theirs[name], due_on=due_on))
     return found
 
 

@@ -12,7 +12,10 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from finance import services
 from finance.models import Invoice
@@ -237,3 +240,44 @@ class TestTheAdministratorsForms:
         assert "Your audit is open until" in dashboard
         http.post(reverse("finance:audit_end", args=[Audit.objects.get().pk]))
         assert world.http("auditor").get(reverse("finance:overview")).status_code == 404
+
+
+QUERY_BUDGET = 15  # tests/matrix/test_matrix.py's, for every read page (issue 23)
+
+
+@pytest.mark.django_db
+class TestTheQueryBudget:
+    @pytest.mark.parametrize("persona", ["admin", "auditor", "sponsor"])
+    def test_the_invoice_list_and_overview_cost_the_same_however_many_invoices_and_organisations(
+        self, world: World, books: Any, persona: str
+    ) -> None:
+        """Issue 23: at most 15 queries, the same with three times the organisations and records (a
+        sponsor's summary beside their list is summed from their organisation's records)."""
+        from tests.factories import OrganisationFactory
+
+        http = world.http(persona)
+        today = timezone.localdate()
+        urls = ("/finance/invoices/", "/finance/", "/finance/?format=csv", f"/finance/?year={today.year}")
+
+        def counted() -> dict[str, int]:
+            found = {}
+            for url in urls:
+                http.get(url)  # the session's first visit to a page may differ from the next
+                with CaptureQueriesContext(connection) as queries:
+                    response = http.get(url)
+                    if response.streaming:
+                        b"".join(response.streaming_content)
+                assert response.status_code == 200, url
+                found[url] = len(queries.captured_queries)
+            return found
+
+        before = counted()
+        admin = world.people["admin"]
+        for organisation in [world.organisation, *(OrganisationFactory() for _ in range(3))]:
+            for _ in range(2):
+                invoice = make_invoice(admin, organisation, unit_price="300.00")
+                services.payment_record(actor=admin, invoice=invoice, amount="100.00", received_on=today)
+                services.credit_note_issue(actor=admin, invoice=invoice, net="10.00", tax="0.00", reason="Late")
+        after = counted()
+        assert after == before
+        assert max(after.values()) <= QUERY_BUDGET, after
