@@ -51,6 +51,22 @@ def _anchors_of_the_session(tmp_path_factory: pytest.TempPathFactory) -> None:
     settings.AUDIT_ANCHOR_JOURNAL = tmp_path_factory.mktemp("anchors") / "anchors.jsonl"
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """The tests' PostgreSQL sessions commit without waiting for the disk (``synchronous_commit``
+    off): a crash could lose the last commits of a database that is dropped at the end anyway.
+    Nothing else changes: every commit is still a commit, visible to the other sessions at once
+    and in order, so the tests of concurrency and of what commits see the same database. The
+    browser tests and the migrations commit thousands of times; each waited for a flush (about 7
+    milliseconds on a shared machine)."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        options = database.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
+
+
 @pytest.fixture(autouse=True)
 def _fast_hashing_and_fresh_keys(settings: Any, tmp_path: Path) -> Any:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -428,7 +444,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
 
 # The longest modules first (seconds on PostgreSQL, measured with --durations=0; the SQLite pass's
-# in brackets). Under pytest-xdist (``--dist loadfile``) each process takes the next file when it
+# in brackets; "~" an estimate). Under pytest-xdist (``--dist loadfile``) each process takes the next file when it
 # finishes one, in collection order: a long file collected last leaves one process working alone at
 # the end while the other waits. xdist would otherwise order the files by their number of tests
 # (the migration test, one test of 40 s, came last), so make test passes --no-loadscope-reorder.
@@ -442,6 +458,8 @@ LONGEST_FIRST = (
     "tests/browser/test_keyboard_journeys_engagement.py",  # 49
     "tests/browser/test_concern_correction.py",  # 48
     "tests/browser/test_keyboard_journeys_office.py",  # 43
+    "tests/browser/test_rights_more.py",  # ~50: four journeys of 11 to 13 s
+    "tests/browser/test_rights.py",  # ~45
     "tests/rights/test_subject_access.py",  # 42
     "tests/confidentiality/test_make_run.py",  # (38)
     "tests/hostile/test_escaping.py",  # 35
@@ -449,6 +467,10 @@ LONGEST_FIRST = (
     "tests/browser/test_keyboard_journeys_concern.py",  # 26
     "tests/complaints/test_complaints.py",  # 24
     "tests/browser/test_documents.py",  # 20
+    "tests/browser/test_complaint_on_behalf.py",  # ~15
+    "tests/browser/test_complaint_reply.py",  # ~15
+    "tests/browser/test_offboarding.py",  # ~12
+    "tests/browser/test_names.py",  # ~12
     "tests/browser/test_keyboard_journeys_retention.py",  # 19
     "tests/browser/test_invitation.py",  # 17
     "tests/confidentiality/test_commands.py",  # 16 (18)
@@ -461,9 +483,15 @@ LONGEST_FIRST = (
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Order the modules longest first; the order within each module, and of the rest, stays."""
+    """Order the modules longest first; then the browser tests not listed yet, which take seconds a
+    test; the order within each module, and of the rest, stays."""
     rank = {path: position for position, path in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
+
+    def position(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return rank.get(path, len(rank) + (0 if path.startswith("tests/browser/") else 1))
+
+    items.sort(key=position)
 
 
 def same_page(first: bytes, second: bytes) -> bool:
