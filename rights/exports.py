@@ -11,10 +11,14 @@ what a page would show. Two limits hold all the same:
 - an organisation's copy holds what is held on the organisation, never a client's confidential
   material: no notes, no feedback, no report that was not released, no client's personal details.
 
-The copy is a ZIP (``information.json``, ``information.pdf``, the files) written straight into
-a sealing stream: it is encrypted in chunks as it is written, so no plain copy touches the disk
-and memory stays flat however large it is. Each chunk binds the export, its position and
-whether it is the last, so chunks cannot be reordered, swapped between exports, or cut off.
+The copy is a ZIP (``information.json``, the readable copy, the files) written straight into a
+sealing stream: it is encrypted in chunks as it is written, so no plain copy touches the disk.
+Each chunk binds the export, its position and whether it is the last, so chunks cannot be
+reordered, swapped between exports, or cut off. Memory stays flat however many records the client
+has (issue 23): the long sections are read a batch at a time (``Records``), the JSON is written as
+it is read, the documents go in one at a time, and the readable copy is ``information.pdf`` or, for
+a long copy, numbered volumes (``information-volume-01.pdf`` onwards, ``render_volumes``), each
+rendered, written and dropped before the next.
 """
 
 from __future__ import annotations
@@ -1118,13 +1122,15 @@ def render_volumes(
         numbers = sorted(set(where[index]))
         held_in = f"volume {numbers[0]}" if len(numbers) == 1 else f"volumes {numbers[0]} to {numbers[-1]}"
         sections.append({"title": s.title, "count": len(s.items), "where": held_in})
+    one_line = [_one_line(s) for s in contents.sections]
     walking: dict[int, Iterator[dict[str, Any]]] = {}
     for number, parts in enumerate(plan, start=1):
         shown = []
         for part in parts:
             section = contents.sections[part.section]
-            records = walking.setdefault(part.section, iter(section.items))
-            items = list(islice(records, part.count))
+            if part.section not in walking:
+                walking[part.section] = iter(section.items)
+            items = list(islice(walking[part.section], part.count))
             size = len(section.items)
             shown_part: dict[str, Any] = {
                 "number": part.section + 1,
@@ -1132,9 +1138,8 @@ def render_volumes(
                 "note": section.note if part.first == 0 else "",
                 "count": size,
                 "span": "" if part.count == size else _span(part.first, part.count, size),
-                "empty": not size,
             }
-            if items and _one_line(section):
+            if items and one_line[part.section]:
                 shown_part["columns"] = " · ".join(_label(k) for k in items[0])
                 shown_part["lines"] = [" · ".join(_text(v) for v in item.values()) for item in items]
             else:

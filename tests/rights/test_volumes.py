@@ -128,7 +128,13 @@ class TestEveryRecordOnce:
         readme = copy.archive.read("README.txt").decode()
         for name in copy.names:
             assert f"{name}: " in readme
-        assert f"records 1 to 5 of {NOTES}" in readme or "Notes about your coaching (records 1 to" in readme
+        # The notes' parts, volume after volume, from the first record to the last with none missed.
+        spans = [
+            (int(first), int(last))
+            for first, last in re.findall(rf"Notes about your coaching \(records (\d+) to (\d+) of {NOTES}\)", readme)
+        ]
+        assert len(spans) > 2 and spans[0][0] == 1 and spans[-1][1] == NOTES
+        assert all(last + 1 == first for (_, last), (first, _) in zip(spans, spans[1:], strict=False))
         for number, text in enumerate(copy.texts, start=1):
             assert f"volume {number} of {len(copy.names)}" in text
             assert f"Notes about your coaching ({NOTES}): volumes" in text  # every volume's contents
