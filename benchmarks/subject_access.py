@@ -62,7 +62,6 @@ import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 from benchmarks import output
@@ -260,6 +259,7 @@ def _child(args: argparse.Namespace) -> dict[str, Any]:
 def _download(request_id: uuid.UUID) -> dict[str, Any]:
     from django.test import Client as HttpClient
     from django.urls import reverse
+    from pypdf import PdfReader
 
     from rights.models import SubjectAccessRequest
     from tests.conftest import login
@@ -281,10 +281,13 @@ def _download(request_id: uuid.UUID) -> dict[str, Any]:
         # Checked after the measure: reading the copy back is not the download's memory.
         with zipfile.ZipFile(copy) as archive:
             data = json.loads(archive.read("information.json"))
-            pdf = archive.read("information.pdf")
+            volumes = [n for n in archive.namelist() if n.startswith("information") and n.endswith(".pdf")]
+            pdf_bytes = pdf_pages = 0
+            for name in volumes:
+                pdf = archive.read(name)
+                pdf_bytes += len(pdf)
+                pdf_pages += len(PdfReader(io.BytesIO(pdf)).pages)
             files = sum(1 for n in archive.namelist() if n.startswith("documents/"))
-    from pypdf import PdfReader
-
     return {
         "status": response.status_code,
         "seconds": seconds,
@@ -295,8 +298,9 @@ def _download(request_id: uuid.UUID) -> dict[str, Any]:
         "documents": len(data["documents"]),
         "access_log": len(data["access_log"]),
         "files": files,
-        "pdf_bytes": len(pdf),
-        "pdf_pages": len(PdfReader(io.BytesIO(pdf)).pages),
+        "pdf_bytes": pdf_bytes,
+        "pdf_pages": pdf_pages,
+        "pdf_volumes": len(volumes),
     }
 
 
@@ -337,7 +341,8 @@ class _Steps:
             for stat in stats[:limit]
         ]
 
-    def wrap(self, owner: Any, attribute: str, name: str, *, top: bool = False) -> None:
+    def wrap(self, owner: Any, attribute: str, name: str, *, top: bool = False, generator: bool = False) -> None:
+        """``generator``: the step lasts while what the function returns is walked."""
         original = getattr(owner, attribute)
 
         def wrapped(*args: Any, **kwargs: Any) -> Any:
@@ -347,7 +352,13 @@ class _Steps:
                     self.top(name)
                 return result
 
-        setattr(owner, attribute, wrapped)
+        def walked(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            with self.step(name):
+                yield from original(*args, **kwargs)
+                if top:
+                    self.top(name)
+
+        setattr(owner, attribute, walked if generator else wrapped)
 
 
 def _trace(build: Callable[[], bool]) -> dict[str, Any]:
@@ -360,15 +371,12 @@ def _trace(build: Callable[[], bool]) -> dict[str, Any]:
 
     steps = _Steps()
     steps.wrap(exports, "contents_for", "reading the records", top=True)
-    steps.wrap(pdf, "render_pdf", "the readable copy (PDF)")
-    steps.wrap(pdf, "render_to_string", "  its HTML (Django template)")
-    steps.wrap(weasyprint.HTML, "render", "  WeasyPrint's layout", top=True)
-    steps.wrap(weasyprint.document.Document, "write_pdf", "  WeasyPrint writing the PDF")
+    steps.wrap(pdf, "render_pdf", "  a volume of the readable copy (PDF)")
+    steps.wrap(pdf, "render_to_string", "    its HTML (Django template)")
+    steps.wrap(weasyprint.HTML, "render", "    WeasyPrint's layout", top=True)
+    steps.wrap(weasyprint.document.Document, "write_pdf", "    WeasyPrint writing the PDF")
     steps.wrap(exports, "_sealed_zip", "the ZIP, sealed and stored")
-    # The exports module's json alone (Django and the audit trail write JSON too).
-    only_here = SimpleNamespace(dumps=json.dumps)
-    steps.wrap(only_here, "dumps", "  the JSON, as one string", top=True)
-    setattr(exports, "json", only_here)  # noqa: B010 - mypy does not see the module's own import
+    steps.wrap(exports, "json_chunks", "  the JSON, written as it is read", generator=True)
     tracemalloc.start()
     with steps.step("the whole build"):
         if not build():
@@ -485,23 +493,35 @@ def run(var_dir: Path, sizes: tuple[tuple[int, int], ...] = SIZES, *, trace: str
 
 def _say_trace(notes: int, trace: dict[str, Any]) -> None:
     say(f"  where the memory goes at {notes:,} notes (tracemalloc: peak over the step's start, kept after it):")
-    for name, peak, kept in sorted(trace["steps"], key=lambda s: _order(s[0])):
-        say(f"    {peak / MB:8.1f} MB peak {kept / MB:8.1f} MB kept  {name}")
+    for name, (peak, kept, times) in sorted(_largest(trace["steps"]).items(), key=lambda s: _order(s[0])):
+        say(
+            f"    {peak / MB:8.1f} MB peak {kept / MB:8.1f} MB kept  {name}"
+            + (f" (the largest of {times})" if times > 1 else "")
+        )
     for name, lines in trace["tops"].items():
         say(f"  the lines holding the most at the end of {name.strip()}:")
         for line in lines:
             say(f"    {line}")
 
 
+def _largest(steps: list[tuple[str, int, int]]) -> dict[str, tuple[int, int, int]]:
+    """A step taken several times (a volume of the PDF): its largest peak, what it kept then, how often."""
+    largest: dict[str, tuple[int, int, int]] = {}
+    for name, peak, kept in steps:
+        before = largest.get(name, (-1, 0, 0))
+        largest[name] = (peak, kept, before[2] + 1) if peak > before[0] else (*before[:2], before[2] + 1)
+    return largest
+
+
 _STEP_ORDER = (
     "the whole build",
     "reading the records",
-    "the readable copy (PDF)",
-    "  its HTML (Django template)",
-    "  WeasyPrint's layout",
-    "  WeasyPrint writing the PDF",
     "the ZIP, sealed and stored",
-    "  the JSON, as one string",
+    "  the JSON, written as it is read",
+    "  a volume of the readable copy (PDF)",
+    "    its HTML (Django template)",
+    "    WeasyPrint's layout",
+    "    WeasyPrint writing the PDF",
 )
 
 
@@ -523,6 +543,7 @@ def _emit_size(notes: int, build: dict[str, Any], *, old_names: bool) -> None:
         ("subject_access_export_document_bytes", build["document_bytes"], "bytes"),
         ("subject_access_export_pdf_bytes", download["pdf_bytes"], "bytes"),
         ("subject_access_export_pdf_pages", download["pdf_pages"], "pages"),
+        ("subject_access_export_pdf_volumes", download["pdf_volumes"], "PDF files (volumes)"),
         ("subject_access_download_seconds", round(download["seconds"], 2), "s"),
         ("subject_access_download_cpu_seconds", round(download["cpu_seconds"], 2), "s of processor time"),
         (
@@ -532,7 +553,7 @@ def _emit_size(notes: int, build: dict[str, Any], *, old_names: bool) -> None:
         ),
     ]
     if "trace" in build:
-        steps = {name.strip(): (peak, kept) for name, peak, kept in build["trace"]["steps"]}
+        steps = {name.strip(): (peak, kept) for name, (peak, kept, _times) in _largest(build["trace"]["steps"]).items()}
         figures.append(
             (
                 "subject_access_export_traced_peak_mb",

@@ -11,22 +11,25 @@ what a page would show. Two limits hold all the same:
 - an organisation's copy holds what is held on the organisation, never a client's confidential
   material: no notes, no feedback, no report that was not released, no client's personal details.
 
-The copy is a ZIP (``information.json``, ``information.pdf``, the files) written straight into
-a sealing stream: it is encrypted in chunks as it is written, so no plain copy touches the disk
-and memory stays flat however large it is. Each chunk binds the export, its position and
-whether it is the last, so chunks cannot be reordered, swapped between exports, or cut off.
+The copy is a ZIP (``information.json``, the readable copy, the files) written straight into a
+sealing stream: it is encrypted in chunks as it is written, so no plain copy touches the disk.
+Each chunk binds the export, its position and whether it is the last, so chunks cannot be
+reordered, swapped between exports, or cut off. Memory stays flat however many records the client
+has (issue 23): the long sections are read a batch at a time (``Records``), the JSON is written as
+it is read, the documents go in one at a time, and the readable copy is ``information.pdf`` or, for
+a long copy, numbered volumes (``information-volume-01.pdf`` onwards, ``render_volumes``), each
+rendered, written and dropped before the next.
 """
 
 from __future__ import annotations
 
 import datetime
 import hashlib
-import json
 import logging
 import struct
 import tempfile
 import zipfile
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
@@ -52,13 +55,53 @@ UNIDENTIFIED_SOURCE = "A person asked for feedback"
 
 Progress = Callable[[int, str], None]  # (percent done, what is being done)
 Reading = Callable[[int, int, str], None]  # (sections read, sections in all, what is being read)
+Add = Callable[[str, bytes | Iterable[bytes]], None]  # (path in the ZIP, its content whole or in pieces)
+
+
+RECORDS_BATCH = 500  # records read, decrypted and held at a time from a long section
+
+
+class Records:
+    """A long section's records (the notes, the access log), read from the database a batch at a
+    time each time they are walked: the JSON and the PDF's volumes each walk them once, so the build
+    holds a batch, not ten thousand notes. The records are pinned when the section is read (the
+    notes' ids, the audit trail's last sequence number), so every walk gives the same ones in the
+    same order and ``len`` is known before the first walk; a record deleted between two walks (an
+    erasure during the build) is left out of the later one rather than read again.
+
+    ``one_line``: the records are short and of the same fields, read one to a line in the PDF."""
+
+    def __init__(
+        self, count: int, batches: Callable[[], Iterator[list[dict[str, Any]]]], *, one_line: bool = False
+    ) -> None:
+        self.count = count
+        self.one_line = one_line
+        self._batches = batches
+        self._cleaners: list[Callable[[Any], Any]] = []
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for batch in self._batches():
+            for item in batch:
+                for clean in self._cleaners:
+                    item = clean(item)
+                yield item
+
+    def clean_with(self, clean: Callable[[Any], Any]) -> None:
+        """Applied to every record as it is read (the words withheld from the copy)."""
+        self._cleaners.append(clean)
+
+    def __repr__(self) -> str:  # never the records' text
+        return f"<Records: {self.count}>"
 
 
 @dataclass
 class Section:
     key: str
     title: str
-    items: list[dict[str, Any]]
+    items: list[dict[str, Any]] | Records
     note: str = ""
 
 
@@ -162,6 +205,39 @@ def _agreement_item(agreement: Any, *, own_party: str, own_user_ids: set[int]) -
         "text_sha256": agreement.text_hash,
         "text": agreement_text(agreement).as_plain_text(),
         "signatures": signatures,
+    }
+
+
+def _note_item(n: Any) -> dict[str, Any]:
+    return {
+        "engagement": n.engagement.reference,
+        "session_held_on": n.session.held_on if n.session else None,
+        "written_by": _person(n.author),
+        "written_at": n.created_at,
+        "last_changed_at": n.updated_at,
+        "shared_with_you": n.shared_with_client,
+        "text": n.body,
+        # Appended later; the text above stays as written.
+        "corrections": [
+            {"written_by": _person(c.author), "written_at": c.created_at, "text": c.body} for c in n.corrections.all()
+        ],
+    }
+
+
+def _event_item(e: Any, people: dict[int, Any], own_user_ids: set[int]) -> dict[str, Any]:
+    if e.actor_id is None:
+        who = "The practice's system"
+    elif e.actor_id in own_user_ids:
+        who = "You"
+    else:
+        who = _person(people.get(e.actor_id)) or "A former member of the practice"
+    return {
+        "when": e.created_at,
+        "who": who,
+        "role": e.actor_role or "",
+        "action": e.action,
+        "record": e.object_type,
+        "record_id": e.object_id,
     }
 
 
@@ -283,33 +359,26 @@ def client_contents(client: Any, *, progress: Reading | None = None, only: Colle
         return Section("sessions", "Coaching sessions", items)
 
     def notes() -> Section:
-        rows = (
-            Note.objects.filter(engagement__in=engagements)
-            .select_related("engagement", "session", "author")
-            .prefetch_related("corrections__author")
-            .order_by("created_at")
+        # Pinned by id, oldest first; read a batch at a time (``Records``).
+        ids = list(
+            Note.objects.filter(engagement__in=engagements).order_by("created_at", "pk").values_list("pk", flat=True)
         )
-        items = [
-            {
-                "engagement": n.engagement.reference,
-                "session_held_on": n.session.held_on if n.session else None,
-                "written_by": _person(n.author),
-                "written_at": n.created_at,
-                "last_changed_at": n.updated_at,
-                "shared_with_you": n.shared_with_client,
-                "text": n.body,
-                # Appended later; the text above stays as written.
-                "corrections": [
-                    {"written_by": _person(c.author), "written_at": c.created_at, "text": c.body}
-                    for c in n.corrections.all()
-                ],
-            }
-            for n in rows.iterator(chunk_size=500)
-        ]
+
+        def batches() -> Iterator[list[dict[str, Any]]]:
+            for first in range(0, len(ids), RECORDS_BATCH):
+                pinned = ids[first : first + RECORDS_BATCH]
+                rows = {
+                    n.pk: n
+                    for n in Note.objects.filter(pk__in=pinned)
+                    .select_related("engagement", "session", "author")
+                    .prefetch_related("corrections__author")
+                }
+                yield [_note_item(rows[pk]) for pk in pinned if pk in rows]
+
         return Section(
             "notes",
             "Notes about your coaching",
-            items,
+            Records(len(ids), batches),
             "Every note your coach wrote, including those not shared with you in the portal: they are your "
             "personal data.",
         )
@@ -505,36 +574,35 @@ def client_contents(client: Any, *, progress: Reading | None = None, only: Colle
         # Reads and changes of the records the client sees in this copy, and nothing else: the audit
         # trail also holds events the client may not learn of yet (an open serious-danger concern, a
         # disclosure awaiting approval, feedback not shared, when each source answered).
-        from django.db.models import Q
+        from django.db.models import Count, Max, Q
 
         shown = Q()
         for prefix in SHOWN_AUDIT_PREFIXES:
             shown |= Q(action__startswith=prefix)
-        events = list(
-            AuditEvent.objects.filter(shown, client_id=client.id)
-            .only("created_at", "actor_id", "actor_role", "action", "object_type", "object_id")
-            .order_by("seq")
-        )
-        people = {u.pk: u for u in User.objects.filter(pk__in={e.actor_id for e in events if e.actor_id})}
-        items = []
-        for e in events:
-            if e.actor_id is None:
-                who = "The practice's system"
-            elif e.actor_id in own_user_ids:
-                who = "You"
-            else:
-                who = _person(people.get(e.actor_id)) or "A former member of the practice"
-            items.append(
-                {
-                    "when": e.created_at,
-                    "who": who,
-                    "role": e.actor_role or "",
-                    "action": e.action,
-                    "record": e.object_type,
-                    "record_id": e.object_id,
-                }
-            )
-        return Section("access_log", "Who read or changed your records", items)
+        # Pinned at the last event now (the trail only grows), read in order of the trail a batch
+        # at a time from the index on (client, seq).
+        pinned = AuditEvent.objects.filter(shown, client_id=client.id)
+        held = pinned.aggregate(last=Max("seq"), count=Count("seq"))
+        last, count = held["last"] or 0, held["count"]
+        pinned = pinned.filter(seq__lte=last)
+        people: dict[int, Any] = {}
+
+        def batches() -> Iterator[list[dict[str, Any]]]:
+            after = 0
+            while after < last:
+                events = list(
+                    pinned.filter(seq__gt=after)
+                    .only("seq", "created_at", "actor_id", "actor_role", "action", "object_type", "object_id")
+                    .order_by("seq")[:RECORDS_BATCH]
+                )
+                if not events:
+                    return
+                after = events[-1].seq
+                unknown = {e.actor_id for e in events if e.actor_id and e.actor_id not in people}
+                people.update((u.pk, u) for u in User.objects.filter(pk__in=unknown))
+                yield [_event_item(e, people, own_user_ids) for e in events]
+
+        return Section("access_log", "Who read or changed your records", Records(count, batches, one_line=True))
 
     def requests() -> Section:
         return Section(
@@ -883,7 +951,10 @@ def withheld(contents: Contents, request: Any) -> Contents:
         return value
 
     for section in contents.sections:
-        section.items = clean(section.items)
+        if isinstance(section.items, Records):
+            section.items.clean_with(clean)  # each record as it is read, in the JSON and every volume
+        else:
+            section.items = clean(section.items)
     # A file's name in the ZIP too (the sections name the same path, cleaned the same way). What a
     # file holds is given as stored: withholding words does not reach inside a document.
     for entry in contents.files:
@@ -899,6 +970,8 @@ def _files_withheld(contents: Contents, reasons: dict[str, str]) -> None:
     gone = {entry.path: reasons[entry.record_id] for entry in contents.files if entry.record_id in reasons}
     contents.files = [entry for entry in contents.files if entry.record_id not in reasons]
     for section in contents.sections:
+        if isinstance(section.items, Records):
+            continue  # notes and events: they name no file
         for item in section.items:
             if isinstance(item, dict) and item.get("file") in gone:
                 item["withheld"] = f"This file is withheld: {gone[item['file']]}"
@@ -959,30 +1032,156 @@ def _is_flat(items: list[dict[str, Any]]) -> bool:
     )
 
 
-def pdf_context(contents: Contents, request: Any, generated_at: datetime.datetime) -> dict[str, Any]:
+def _one_line(section: Section) -> bool:
+    if isinstance(section.items, Records):
+        return section.items.one_line and len(section.items) > 1
+    return _is_flat(section.items)
+
+
+# The readable copy is written in volumes, each a PDF of its own rendered, written into the ZIP and
+# dropped before the next: WeasyPrint lays a document out whole, and its memory grows with the
+# boxes in it (226 MB for a thousand notes, 2.5 GB for ten thousand). A volume holds at most
+# VOLUME_RECORDS records, a record on one line (the access log) counting as a sixth of one.
+VOLUME_RECORDS = 250
+LINES_PER_RECORD = 6
+
+
+@dataclass
+class Part:
+    """The records ``first`` to ``first + count`` of one section, in one volume."""
+
+    section: int
+    first: int
+    count: int
+
+
+def volumes_plan(contents: Contents) -> list[list[Part]]:
+    """Which volume holds which records, from the sections' counts alone (before any is rendered,
+    so the first volume can say where everything is). Every record is in exactly one volume, in order."""
+    capacity = VOLUME_RECORDS * LINES_PER_RECORD
+    volumes: list[list[Part]] = [[]]
+    room = capacity
+    for index, section in enumerate(contents.sections):
+        weight = 1 if _one_line(section) else LINES_PER_RECORD
+        total, first = len(section.items), 0
+        if not total:
+            volumes[-1].append(Part(index, 0, 0))  # "None held", where it falls
+        while first < total:
+            if room < weight:
+                volumes.append([])
+                room = capacity
+            take = min(total - first, room // weight)
+            volumes[-1].append(Part(index, first, take))
+            first += take
+            room -= take * weight
+    return volumes
+
+
+def volume_name(number: int, count: int) -> str:
+    """``information.pdf`` when the copy has one volume; else numbered in order, zero-padded so
+    that they sort in order too."""
+    if count == 1:
+        return "information.pdf"
+    return f"information-volume-{number:0{max(2, len(str(count)))}d}.pdf"
+
+
+def _span(first: int, count: int, total: int) -> str:
+    if count == total:
+        return f"{total:,} records" if total != 1 else "1 record"
+    return f"records {first + 1:,} to {first + count:,} of {total:,}"
+
+
+def volumes_index(contents: Contents, plan: list[list[Part]]) -> list[tuple[str, list[str]]]:
+    """Each volume's file name and what it holds, in words (the README and every volume's contents)."""
+    index = []
+    for number, parts in enumerate(plan, start=1):
+        held = [
+            f"{contents.sections[p.section].title} ({_span(p.first, p.count, len(contents.sections[p.section].items))})"
+            for p in parts
+            if p.count or not len(contents.sections[p.section].items)
+        ]
+        index.append((volume_name(number, len(plan)), held))
+    return index
+
+
+def render_volumes(
+    contents: Contents, request: Any, generated_at: datetime.datetime, *, render: Callable[[dict[str, Any]], bytes]
+) -> Iterator[tuple[str, bytes]]:
+    """The readable copy, a volume at a time: (name, PDF). Each section's records are walked once,
+    across the volumes that hold them; only one volume's records are in memory at a time."""
+    from itertools import islice
+
+    plan = volumes_plan(contents)
+    total = len(plan)
+    where: dict[int, list[int]] = {}
+    for number, parts in enumerate(plan, start=1):
+        for part in parts:
+            where.setdefault(part.section, []).append(number)
     sections = []
-    for s in contents.sections:
-        section: dict[str, Any] = {"key": s.key, "title": s.title, "note": s.note, "count": len(s.items)}
-        if _is_flat(s.items):
-            section["columns"] = " · ".join(_label(k) for k in s.items[0])
-            section["lines"] = [" · ".join(_text(v) for v in item.values()) for item in s.items]
-        else:
-            section["items"] = [readable(i) for i in s.items]
-        sections.append(section)
-    return {"contents": contents, "sar": request, "generated_at": generated_at, "sections": sections}
+    for index, s in enumerate(contents.sections):
+        numbers = sorted(set(where[index]))
+        held_in = f"volume {numbers[0]}" if len(numbers) == 1 else f"volumes {numbers[0]} to {numbers[-1]}"
+        sections.append({"title": s.title, "count": len(s.items), "where": held_in})
+    one_line = [_one_line(s) for s in contents.sections]
+    walking: dict[int, Iterator[dict[str, Any]]] = {}
+    for number, parts in enumerate(plan, start=1):
+        shown = []
+        for part in parts:
+            section = contents.sections[part.section]
+            if part.section not in walking:
+                walking[part.section] = iter(section.items)
+            items = list(islice(walking[part.section], part.count))
+            size = len(section.items)
+            shown_part: dict[str, Any] = {
+                "number": part.section + 1,
+                "title": section.title,
+                "note": section.note if part.first == 0 else "",
+                "count": size,
+                "span": "" if part.count == size else _span(part.first, part.count, size),
+            }
+            if items and one_line[part.section]:
+                shown_part["columns"] = " · ".join(_label(k) for k in items[0])
+                shown_part["lines"] = [" · ".join(_text(v) for v in item.values()) for item in items]
+            else:
+                shown_part["items"] = [readable(i) for i in items]
+            shown.append(shown_part)
+            del items
+        context = {
+            "contents": contents,
+            "sar": request,
+            "generated_at": generated_at,
+            "sections": sections,
+            "parts": shown,
+            "volume": number,
+            "volumes": total,
+            "first_name": volume_name(1, total),
+            "last_name": volume_name(total, total),
+        }
+        yield volume_name(number, total), render(context)
+        del context, shown
 
 
 README = """A copy of the information the coaching practice holds {about}.
 
 Request {reference}, received {received}; this copy was made {generated}.
 
-  information.pdf   everything in readable form
+{readable}
   information.json  the same, machine-readable (UTF-8 JSON; times in UTC)
   documents/        the documents themselves, by engagement
 
 The copy can be downloaded until the date the practice told you; after that it is deleted.
 If something is missing or wrong, tell the practice: you may ask for it to be corrected.
 """
+
+
+def readme_volumes(index: list[tuple[str, list[str]]]) -> str:
+    """The README's lines for the readable copy: one file, or the volumes and what each holds."""
+    if len(index) == 1:
+        return "  information.pdf   everything in readable form"
+    lines = [f"  {index[0][0]} to {index[-1][0]}", f"      everything in readable form, in {len(index)} volumes:"]
+    for name, held in index:
+        lines.append(f"      {name}: {'; '.join(held)}")
+    return "\n".join(lines)
 
 
 # --- sealing ----------------------------------------------------------------------------------
@@ -1082,7 +1281,8 @@ def blob_name_for(export: Any, attempt: Any) -> str:
 def build(request: Any, export: Any, *, blob_name: str, progress: Progress) -> Built:
     """Gather the contents, write the ZIP into the sealing stream, store the sealed copy.
 
-    Progress: reading the records up to 20%, the PDF to 45%, the files to 95%, storing to 100%.
+    Progress: reading the records up to 20%, the JSON to 25%, the PDF's volumes to 50%, the files to
+    95%, storing to 100%.
     """
     from confidentiality.pdf import render_pdf
 
@@ -1097,21 +1297,18 @@ def build(request: Any, export: Any, *, blob_name: str, progress: Progress) -> B
         progress(60, "Writing the machine-readable file")
         entries = portability.entries(contents, request, generated_at)
         return _sealed_zip(export, contents, generated_at, blob_name=blob_name, progress=progress, write=entries)
-    document = {
+    head = {
         "format": FORMAT,
         "request": {"reference": request.reference, "received_on": request.received_on},
         "generated_at": generated_at,
         "subject": request.subject_kind,
-        **{s.key: s.items for s in contents.sections},
     }
-    progress(22, "Writing the readable copy (PDF)")
-    pdf = render_pdf(
-        "rights/sar_export_pdf.html", pdf_context(contents, request, generated_at), reader=request.requester
-    )
-    progress(45, "Adding the documents")
+    index = volumes_index(contents, volumes_plan(contents))
 
-    def write(add: Callable[[str, bytes], None]) -> None:
-        nonlocal pdf
+    def render(context: dict[str, Any]) -> bytes:
+        return render_pdf("rights/sar_export_pdf.html", context, reader=request.requester)
+
+    def write(add: Add) -> None:
         about = "about you" if request.subject_kind == "client" else f"about {contents.subject_name}"
         add(
             "README.txt",
@@ -1120,17 +1317,51 @@ def build(request: Any, export: Any, *, blob_name: str, progress: Progress) -> B
                 reference=request.reference,
                 received=day(request.received_on),
                 generated=moment(generated_at),
+                readable=readme_volumes(index),
             ).encode(),
         )
-        add("information.json", json.dumps(document, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False).encode())
-        add("information.pdf", pdf)
-        del pdf
+        progress(22, "Writing the machine-readable copy")
+        add("information.json", json_chunks(head, contents.sections))
+        progress(25, "Writing the readable copy (PDF)")
+        for number, (name, pdf) in enumerate(render_volumes(contents, request, generated_at, render=render), start=1):
+            add(name, pdf)
+            del pdf
+            progress(25 + number * 25 // len(index), "Writing the readable copy (PDF)")
         total = max(1, len(contents.files))
         for number, entry in enumerate(contents.files):
             add(entry.path, entry.load())
-            progress(45 + (number + 1) * 50 // total, "Adding the documents")
+            progress(50 + (number + 1) * 45 // total, "Adding the documents")
 
     return _sealed_zip(export, contents, generated_at, blob_name=blob_name, progress=progress, write=write)
+
+
+JSON_BATCH = 200  # records encoded per piece written into the ZIP
+
+
+def json_chunks(head: dict[str, Any], sections: list[Section]) -> Iterator[bytes]:
+    """``information.json`` a piece at a time, as ``json.dumps(…, indent=2)`` would write it whole:
+    the head's fields, then each section's records, walked once (a long section is read a batch at a
+    time, ``Records``)."""
+    encoder = DjangoJSONEncoder(indent=2, ensure_ascii=False)
+
+    def nested(value: Any, depth: int) -> str:
+        # Indented as if nested ``depth`` deep: JSON strings hold no raw line break to disturb.
+        return encoder.encode(value).replace("\n", "\n" + "  " * depth)
+
+    fields = [f"\n  {encoder.encode(key)}: {nested(value, 1)}" for key, value in head.items()]
+    yield ("{" + ",".join(fields)).encode()
+    for section in sections:
+        pieces = [f",\n  {encoder.encode(section.key)}: ["]
+        written = 0
+        for item in section.items:
+            pieces.append(("," if written else "") + "\n    " + nested(item, 2))
+            written += 1
+            if len(pieces) >= JSON_BATCH:
+                yield "".join(pieces).encode()
+                pieces = []
+        pieces.append("\n  ]" if written else "]")
+        yield "".join(pieces).encode()
+    yield b"\n}"
 
 
 def _sealed_zip(
@@ -1140,7 +1371,7 @@ def _sealed_zip(
     *,
     blob_name: str,
     progress: Progress,
-    write: Callable[[Callable[[str, bytes], None]], None],
+    write: Callable[[Add], None],
 ) -> Built:
     """Write the ZIP (``write`` adds its entries) into the sealing stream, store the sealed copy, and
     say what it holds (counts only)."""
@@ -1149,8 +1380,16 @@ def _sealed_zip(
         writer = SealingWriter(sealed_file, key_id=export.data_key_id, export_id=export.pk)
         with zipfile.ZipFile(writer, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:
 
-            def add(path: str, data: bytes) -> None:
-                archive.writestr(zipfile.ZipInfo(path, date_time=stamp), data, compress_type=zipfile.ZIP_DEFLATED)
+            def add(path: str, data: bytes | Iterable[bytes]) -> None:
+                info = zipfile.ZipInfo(path, date_time=stamp)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                if isinstance(data, bytes):
+                    archive.writestr(info, data)
+                    return
+                # Written as it comes (the JSON): the entry's size is not known ahead.
+                with archive.open(info, "w") as entry:
+                    for piece in data:
+                        entry.write(piece)
 
             write(add)
         writer.finish()

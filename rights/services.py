@@ -31,7 +31,7 @@ from django.utils.module_loading import import_string
 
 import access
 from confidentiality.audit import audit_record
-from confidentiality.crypto import data_key_create, data_key_destroy
+from confidentiality.crypto import data_key_create, data_key_destroy, remember_data_keys
 from confidentiality.dates import RECEIVED_BACKDATE_DAYS, day, moment, received_day
 from confidentiality.notify import about, notify, resolve
 from confidentiality.roles import Role
@@ -796,8 +796,9 @@ def copy_for_review(*, actor: User, request: SubjectAccessRequest) -> dict[str, 
         spool.seek(0)
         with zipfile.ZipFile(spool) as archive:
             document = json.loads(archive.read(name))
-            skip = (name, "information.pdf", "README.txt", "your-data.schema.json")
-            files = [n for n in archive.namelist() if n not in skip]
+            # The copy's own entries (README, JSON, the PDF's volumes) are at the top; the documents
+            # are in folders.
+            files = [n for n in archive.namelist() if "/" in n]
     SubjectAccessExport.objects.filter(pk=export.pk).update(reviewed_at=timezone.now(), reviewed_by=actor)
     _audit(actor, "subject_access.review_read", request, obj=export)
     return {"document": document, "files": files}
@@ -915,7 +916,11 @@ def export_download(*, actor: User, request: SubjectAccessRequest) -> SubjectAcc
 
     if not access.can_download_subject_access_export(actor, request):
         raise Http404
-    export = SubjectAccessExport.objects.filter(request=request).first()
+    try:
+        # Loaded with the request by ``access.subject_access_request_get_for``, with its key.
+        export: SubjectAccessExport | None = request.export
+    except SubjectAccessExport.DoesNotExist:
+        export = None
     if request.state != State.COMPLETED:
         raise ExportUnavailable("The copy has not been released yet.", gone=False)
     if export is None or export.expires_at is None or export.expires_at <= timezone.now():
@@ -926,6 +931,7 @@ def export_download(*, actor: User, request: SubjectAccessRequest) -> SubjectAcc
         )
     _audit(actor, "subject_access.download", request, obj=export, bytes=export.size)
     resolve(about("subject_access.download", request), users=[actor])
+    remember_data_keys([export.data_key])  # the stream decrypts with it: not read a second time
     return export
 
 
