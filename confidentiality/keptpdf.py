@@ -31,7 +31,7 @@ import hashlib
 import uuid
 from typing import Any, ClassVar
 
-from django.db import IntegrityError, models, transaction
+from django.db import models
 from django.utils import timezone
 
 from confidentiality.crypto import DecryptionError, decrypt_blob, encrypt_blob, load_data_keys
@@ -85,12 +85,11 @@ def kept_pdf(
     pdf = bytes(render(html))
     sealed = encrypt_blob(digest + pdf, key_id=key_id, aad=_aad(model, document.pk, audience, engagement, key_id))
     rows = model._default_manager
-    try:
-        with transaction.atomic():
-            if not rows.filter(**lookup).update(key_id=key_id, sealed=sealed, rendered_at=timezone.now()):
-                rows.create(**lookup, key_id=key_id, sealed=sealed)
-    except IntegrityError:
-        pass  # another download kept the same document's copy a moment before: that one stays
+    if kept is not None:
+        rows.filter(pk=kept.pk).update(key_id=key_id, sealed=sealed, rendered_at=timezone.now())
+    else:
+        # If another download kept the same copy a moment before (the unique constraint), that one stays.
+        rows.bulk_create([model(**lookup, key_id=key_id, sealed=sealed)], ignore_conflicts=True)
     return pdf
 
 

@@ -18,7 +18,7 @@ from confidentiality.downloads import attachment_response
 from confidentiality.roles import Role
 from consent.services import work_blockers
 from reports import services as report_services
-from reports.models import ReportComment, SponsorReport
+from reports.models import ReportComment, ReportSection, SponsorReport
 
 if TYPE_CHECKING:
     from confidentiality.accounts import SignedInRequest
@@ -226,14 +226,15 @@ def report_pdf(request: SignedInRequest, pk: str) -> HttpResponse:
     report = report_services.report_get_for(user, pk)
     if report.state != SponsorReport.State.RELEASED or report.approved_version is None:
         raise Http404
-    version = report.versions.get(number=report.approved_version)
     load_data_keys([report.engagement.data_key_id])
-    context = {
-        "report": report,
-        "engagement": report.engagement,
-        "version": version,
-        "sections": version.sections.select_related("category"),
-    }
+    # The released version with its sections in one query: the kept copy's look-up takes the other.
+    sections = list(
+        ReportSection.objects.filter(version__report=report, version__number=report.approved_version).select_related(
+            "category", "version"
+        )
+    )
+    version = sections[0].version if sections else report.versions.get(number=report.approved_version)
+    context = {"report": report, "engagement": report.engagement, "version": version, "sections": sections}
     html = render_html("pdf/report.html", context)
     body = kept_pdf(ReportPdf, document=report, engagement=report.engagement, html=html, render=pdf_from_html)
     watermark = watermark_text(user)
