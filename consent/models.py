@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+from confidentiality.keptpdf import KeptPdf
 
 
 class FeedbackAnonymity(models.TextChoices):
@@ -263,3 +266,23 @@ class ConsentRecord(models.Model):
     @property
     def active(self) -> bool:
         return self.withdrawn_at is None
+
+
+class AgreementPdf(KeptPdf):
+    """An agreement's PDF, rendered once and kept encrypted (``confidentiality.keptpdf``), one for
+    the sponsor (who is not shown the client's name) and one for everyone else; each download stamps
+    the reader's watermark on it. Deleted with the agreement."""
+
+    kept_for: ClassVar[str] = "agreement"
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = "kept PDF of an agreement"
+        verbose_name_plural = "kept PDFs of agreements"
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "audience"], name="one_kept_pdf_per_agreement_audience")
+        ]
+
+    def __str__(self) -> str:
+        return f"Kept PDF {str(self.id)[:8]}"

@@ -161,22 +161,36 @@ def agreement_edit(request: SignedInRequest, pk: str) -> HttpResponse:
 
 @login_required
 def agreement_pdf(request: SignedInRequest, pk: str) -> HttpResponse:
-    """The agreement as a PDF, watermarked with who downloaded it and when. Audited."""
-    from confidentiality.pdf import render_pdf
+    """The agreement as a PDF, watermarked with who downloaded it and when. Audited. Rendered once
+    and kept encrypted (confidentiality.keptpdf), one for sponsors and one for everyone else (the
+    sponsor is not shown the client's name); each download stamps its watermark."""
+    from confidentiality.keptpdf import kept_pdf
+    from confidentiality.pdf import pdf_from_html, render_html, stamp_watermark, watermark_text
+    from consent.models import AgreementPdf
 
     user: User = request.user
     agreement = selectors.agreement_get_for(user=user, pk=pk)
     if agreement.state == Agreement.State.DRAFT:
         raise Http404
-    pdf = render_pdf(
-        "pdf/agreement.html",
-        {
-            "agreement": agreement,
-            "text": agreement_text(agreement),
-            "signatures": selectors.signatures_named(user=user, agreement=agreement),
-        },
-        reader=user,
+    context = {
+        "agreement": agreement,
+        "text": agreement_text(agreement),
+        "signatures": selectors.signatures_named(user=user, agreement=agreement),
+    }
+    html = render_html("pdf/agreement.html", context)
+    audience = "sponsor" if access.role_of(user) == Role.SPONSOR else ""
+    body = kept_pdf(
+        AgreementPdf,
+        document=agreement,
+        engagement=agreement.engagement,
+        html=html,
+        render=pdf_from_html,
+        audience=audience,
     )
+    watermark = watermark_text(user)
+    pdf = stamp_watermark(body, watermark)
+    if pdf is None:  # a name Helvetica cannot write: the whole PDF from WeasyPrint, as before
+        pdf = pdf_from_html(render_html("pdf/agreement.html", context, watermark=watermark))
     audit_engagement_event(user, "agreement.download", agreement.engagement, agreement)
     return attachment_response(
         pdf, content_type="application/pdf", name=f"agreement-{agreement.engagement.reference}-v{agreement.version}.pdf"

@@ -14,6 +14,7 @@ from django.db import models
 from django.utils import timezone
 
 from confidentiality.crypto import EncryptedTextField
+from confidentiality.keptpdf import KeptPdf
 from engagements.models import Engagement
 
 
@@ -118,3 +119,20 @@ class ReportComment(models.Model):
 
     def __str__(self) -> str:
         return f"Comment {str(self.id)[:8]}"
+
+
+class ReportPdf(KeptPdf):
+    """The released report's PDF, rendered once and kept encrypted (``confidentiality.keptpdf``):
+    each download stamps the reader's watermark on it. Deleted with the report."""
+
+    kept_for: ClassVar[str] = "report"
+
+    report = models.ForeignKey(SponsorReport, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = "kept PDF of a report"
+        verbose_name_plural = "kept PDFs of reports"
+        constraints = [models.UniqueConstraint(fields=["report", "audience"], name="one_kept_pdf_per_report_audience")]
+
+    def __str__(self) -> str:
+        return f"Kept PDF {str(self.id)[:8]}"

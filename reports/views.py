@@ -18,7 +18,7 @@ from confidentiality.downloads import attachment_response
 from confidentiality.roles import Role
 from consent.services import work_blockers
 from reports import services as report_services
-from reports.models import ReportComment, SponsorReport
+from reports.models import ReportComment, ReportSection, SponsorReport
 
 if TYPE_CHECKING:
     from confidentiality.accounts import SignedInRequest
@@ -216,24 +216,30 @@ def report_action(request: SignedInRequest, pk: str, action: str) -> HttpRespons
 
 @login_required
 def report_pdf(request: SignedInRequest, pk: str) -> HttpResponse:
-    """The released report, watermarked on every page with the recipient and the time. Audited."""
-    from confidentiality.pdf import render_pdf
+    """The released report, watermarked on every page with the recipient and the time. Audited.
+    Rendered once and kept encrypted (confidentiality.keptpdf); each download stamps its watermark."""
+    from confidentiality.keptpdf import kept_pdf
+    from confidentiality.pdf import pdf_from_html, render_html, stamp_watermark, watermark_text
+    from reports.models import ReportPdf
 
     user: User = request.user
     report = report_services.report_get_for(user, pk)
     if report.state != SponsorReport.State.RELEASED or report.approved_version is None:
         raise Http404
-    version = report.versions.get(number=report.approved_version)
     load_data_keys([report.engagement.data_key_id])
-    pdf = render_pdf(
-        "pdf/report.html",
-        {
-            "report": report,
-            "engagement": report.engagement,
-            "version": version,
-            "sections": version.sections.select_related("category"),
-        },
-        reader=user,
+    # The released version with its sections in one query: the kept copy's look-up takes the other.
+    sections = list(
+        ReportSection.objects.filter(version__report=report, version__number=report.approved_version).select_related(
+            "category", "version"
+        )
     )
+    version = sections[0].version if sections else report.versions.get(number=report.approved_version)
+    context = {"report": report, "engagement": report.engagement, "version": version, "sections": sections}
+    html = render_html("pdf/report.html", context)
+    body = kept_pdf(ReportPdf, document=report, engagement=report.engagement, html=html, render=pdf_from_html)
+    watermark = watermark_text(user)
+    pdf = stamp_watermark(body, watermark)
+    if pdf is None:  # a name Helvetica cannot write: the whole PDF from WeasyPrint, as before
+        pdf = pdf_from_html(render_html("pdf/report.html", context, watermark=watermark))
     audit_engagement_event(user, "report.download", report.engagement, report)
     return attachment_response(pdf, content_type="application/pdf", name=f"report-{report.engagement.reference}.pdf")

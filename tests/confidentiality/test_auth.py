@@ -155,6 +155,38 @@ class TestSessions:
         with time_machine.travel(start + datetime.timedelta(minutes=29 + 31), tick=False):
             assert http.get(reverse("dashboard")).status_code == 302
 
+    def test_a_page_within_a_minute_of_the_last_push_writes_no_session(self, world: World) -> None:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        start = timezone.now()
+        http = world.http("client")
+
+        def session_writes() -> int:
+            with CaptureQueriesContext(connection) as queries:
+                assert http.get(reverse("dashboard")).status_code == 200
+            return sum('UPDATE "django_session"' in q["sql"] for q in queries.captured_queries)
+
+        with time_machine.travel(start, tick=False):
+            assert session_writes() == 1  # the first page pushes the expiry on
+            assert session_writes() == 0  # the next, the same second, writes nothing
+        with time_machine.travel(start + datetime.timedelta(seconds=59), tick=False):
+            assert session_writes() == 0
+        with time_machine.travel(start + datetime.timedelta(seconds=60), tick=False):
+            assert session_writes() == 1
+
+    def test_an_idle_session_never_outlives_thirty_minutes_after_its_last_page(self, world: World) -> None:
+        start = timezone.now()
+        http = world.http("client")
+        with time_machine.travel(start, tick=False):
+            assert http.get(reverse("dashboard")).status_code == 200
+        with time_machine.travel(start + datetime.timedelta(seconds=30), tick=False):
+            assert http.get(reverse("dashboard")).status_code == 200  # not pushed on: under a minute
+        with time_machine.travel(start + datetime.timedelta(minutes=29, seconds=59), tick=False):
+            assert http.get(reverse("dashboard")).status_code == 200  # pushed on
+        with time_machine.travel(start + datetime.timedelta(minutes=59, seconds=59), tick=False):
+            assert http.get(reverse("dashboard")).status_code == 302  # 30 minutes after the last push
+
     def test_deactivating_a_person_ends_their_session_at_once(self, world: World) -> None:
         http = world.http("coach")
         assert http.get(reverse("dashboard")).status_code == 200

@@ -203,6 +203,55 @@ class TestPdf:
         assert "Omar Sponsor" in flat  # the watermark names who downloaded it
         assert AuditEvent.objects.filter(action="agreement.download").exists()
 
+    def test_it_renders_once_for_sponsors_and_once_for_everyone_else(self, fresh: dict[str, Any]) -> None:
+        from unittest import mock
+
+        from django.test import Client as HttpClient
+        from weasyprint import HTML
+
+        from consent.models import AgreementPdf
+        from tests.conftest import login
+
+        agreement = send(fresh)
+        sign_all(fresh, agreement)
+        url = reverse("consent:agreement_pdf", args=[agreement.pk])
+
+        def text_for(persona: str) -> str:
+            response = login(HttpClient(), fresh[persona]).get(url)
+            assert response.status_code == 200
+            return " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages).split())
+
+        with mock.patch.object(HTML, "write_pdf", autospec=True, side_effect=HTML.write_pdf) as renders:
+            by_sponsor, by_coach = text_for("sponsor"), text_for("coach")
+            assert renders.call_count == 2
+            again_sponsor, again_coach = text_for("sponsor"), text_for("coach")
+            assert renders.call_count == 2  # neither rendered again
+        for text in (by_sponsor, again_sponsor):
+            assert "Client The client" in text and "Ines Client" not in text and "Omar Sponsor" in text
+        for text in (by_coach, again_coach):
+            assert "Ines Client" in text and "Cora Coach" in text
+        assert AuditEvent.objects.filter(action="agreement.download").count() == 4  # every download
+        assert AuditEvent.objects.filter(action="client.read", actor_id=fresh["coach"].pk).count() >= 2
+        kept = list(AgreementPdf.objects.filter(agreement=agreement))
+        assert sorted(k.audience for k in kept) == ["", "sponsor"]
+        assert all(k.key_id == fresh["engagement"].data_key_id and b"%PDF" not in bytes(k.sealed) for k in kept)
+
+    def test_a_rotation_of_the_engagement_key_discards_its_copies(self, fresh: dict[str, Any]) -> None:
+        from django.test import Client as HttpClient
+
+        from confidentiality.rotation import rekey_holder
+        from consent.models import AgreementPdf
+        from tests.conftest import login
+
+        agreement = send(fresh)
+        sign_all(fresh, agreement)
+        url = reverse("consent:agreement_pdf", args=[agreement.pk])
+        assert login(HttpClient(), fresh["sponsor"]).get(url).status_code == 200
+        assert AgreementPdf.objects.filter(agreement=agreement).count() == 1
+        rekey_holder(fresh["engagement"])
+        assert not AgreementPdf.objects.filter(agreement=agreement).exists()
+        assert login(HttpClient(), fresh["sponsor"]).get(url).status_code == 200
+
     def test_the_renderer_fetches_no_local_file(self, tmp_path: Any, caplog: Any) -> None:
         from confidentiality.pdf import safe_url_fetcher_class
 
