@@ -241,14 +241,42 @@ def engagement_access_for(user: User, engagement: Engagement) -> frozenset[Engag
         return frozenset()
     cache: dict[Any, frozenset[EngagementAccess]] = user.__dict__.setdefault("_engagement_access_cache", {})
     if engagement.pk not in cache:
-        codenames = set(get_user_perms(user, engagement))
-        granted = frozenset(a for a in EngagementAccess if a.value in codenames)
-        if role in (Role.CLIENT, Role.SPONSOR) and engagement.status == _closed_status():
-            granted &= KEPT_AFTER_CLOSE
-        if engagement.restricted:
-            granted &= KEPT_WHILE_RESTRICTED
-        cache[engagement.pk] = granted
+        _remember_access(user, role, engagement, set(get_user_perms(user, engagement)))
     return cache[engagement.pk]
+
+
+def _remember_access(user: User, role: Role, engagement: Engagement, codenames: set[str]) -> None:
+    """What the user's permission rows on the engagement (``codenames``) let them do, as the rules
+    below narrow it, cached for the request."""
+    granted = frozenset(a for a in EngagementAccess if a.value in codenames)
+    if role in (Role.CLIENT, Role.SPONSOR) and engagement.status == _closed_status():
+        granted &= KEPT_AFTER_CLOSE
+    if engagement.restricted:
+        granted &= KEPT_WHILE_RESTRICTED
+    user.__dict__.setdefault("_engagement_access_cache", {})[engagement.pk] = granted
+
+
+def _with_permission_rows(user: User, engagements: QuerySet[Engagement]) -> QuerySet[Engagement]:
+    """The engagements, each with whether the user holds each EngagementAccess permission row on it
+    (``_may_<codename>``): the rows ``get_user_perms`` reads, in the same query as the engagement."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from engagements.models import Engagement, EngagementUserObjectPermission
+
+    engagement_type = ContentType.objects.get_for_model(Engagement)
+    return engagements.annotate(
+        **{
+            f"_may_{access.value}": Exists(
+                EngagementUserObjectPermission.objects.filter(
+                    user=user,
+                    content_object=OuterRef("pk"),
+                    permission__content_type=engagement_type,
+                    permission__codename=access.value,
+                )
+            )
+            for access in EngagementAccess
+        }
+    )
 
 
 # Policy 001: confidentiality "does not stop when the relationship with the consumer comes to an
@@ -287,10 +315,17 @@ def engagement_get_for(user: User, pk: Any, access: EngagementAccess = Engagemen
 
     from engagements.models import Engagement
 
+    role = role_of(user)
+    # A member's permission rows come with the engagement: one query where there were two (issue 23).
+    members_rows = role in (Role.COACH, Role.CLIENT, Role.SPONSOR)
+    found = engagements_visible_to(user).select_related("organisation", "client")
     try:
-        engagement = engagements_visible_to(user).select_related("organisation", "client").get(pk=pk)
+        engagement = (_with_permission_rows(user, found) if members_rows else found).get(pk=pk)
     except (ValidationError, ValueError, Engagement.DoesNotExist):
         raise Http404 from None
+    if members_rows and role is not None:
+        codenames = {a.value for a in EngagementAccess if getattr(engagement, f"_may_{a.value}")}
+        _remember_access(user, role, engagement, codenames)
     if access != EngagementAccess.VIEW and not has_engagement_access(user, engagement, access):
         raise Http404
     return engagement
@@ -704,6 +739,15 @@ def can_withdraw_consent(user: User, consent: Any) -> bool:
     if role_of(user) == Role.COACH:
         return consents_visible_to(user).filter(pk=consent.pk).exists()
     return can_record_consent(user, consent.client)
+
+
+def can_record_consent_on(user: User, engagement: Engagement) -> bool:
+    """``can_record_consent`` for the engagement's client, asked on the engagement's page: a coach
+    holding the engagement's confidential access is one of its coaches (membership and permissions
+    are written together), so they coach this client and no query is needed."""
+    if role_of(user) == Role.COACH and has_engagement_access(user, engagement, EngagementAccess.READ_CONFIDENTIAL):
+        return True
+    return can_record_consent(user, engagement.client)
 
 
 def can_record_consent_anywhere(user: Person | None) -> bool:

@@ -170,6 +170,8 @@ MIDDLEWARE = [
     "portal.middleware.NoStoreMiddleware",
     # Redis down: sign-in answers 503 with a clear message instead of a server error.
     "confidentiality.unavailable.CacheUnavailableMiddleware",
+    # The reads a page records are linked into the audit chain together, before the page leaves.
+    "confidentiality.audit.AuditReadsMiddleware",
     # Axes last: it answers a locked-out login with its own response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -250,9 +252,11 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "account_login"
 
-# Idle sessions end after 30 minutes: every request pushes the expiry forward.
+# Idle sessions end after 30 minutes: a request pushes the expiry forward when it was last written
+# more than a minute ago (confidentiality.sessions: not a write on every page).
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60, minimum=60, maximum=24 * 3600)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ENGINE = "confidentiality.sessions"
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

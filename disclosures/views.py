@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -63,8 +62,7 @@ def engagement_disclosures(request: SignedInRequest, pk: str) -> HttpResponse:
     entries = list(disclosure_services.disclosures_for(user=user, engagement=engagement)[:100])
     if entries:
         load_data_keys([engagement.data_key_id])
-        with transaction.atomic():
-            disclosure_services.audit_disclosure_reads(actor=user, engagement=engagement, disclosures=entries)
+        disclosure_services.audit_disclosure_reads(actor=user, engagement=engagement, disclosures=entries)
     return render(
         request,
         "disclosures/disclosure_list.html",
@@ -140,8 +138,7 @@ def disclosure_detail(request: SignedInRequest, pk: str) -> HttpResponse:
     user: User = request.user
     disclosure = access.disclosure_get_for(user, pk)
     load_data_keys([disclosure.engagement.data_key_id])
-    with transaction.atomic():
-        audit_engagement_event(user, "disclosure.read", disclosure.engagement, disclosure)
+    audit_engagement_event(user, "disclosure.read", disclosure.engagement, disclosure)
     return render(
         request,
         "disclosures/disclosure_detail.html",
@@ -294,8 +291,7 @@ def _render_concern(
     taken = concerns.taken_steps(concern)
     earlier = concerns.earlier_answers(concern)
     load_data_keys([concern.engagement.data_key_id])
-    with transaction.atomic():
-        audit_engagement_event(user, "concern.read", concern.engagement, concern, steps=len(taken))
+    audit_engagement_event(user, "concern.read", concern.engagement, concern, steps=len(taken))
     can_work = access.can_work_on_concern(user, concern) and concern.state == Concern.State.OPEN
     pending = concerns.pending_disclosure(concern)
     current = concerns.next_step(concern, taken) if concern.state == Concern.State.OPEN else None

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -58,18 +57,26 @@ def _detail_page(
     sessions = list(selectors.sessions_for(user=user, engagement=engagement)[:20])
     notes = list(selectors.notes_for(user=user, engagement=engagement)[:5])
     documents = list(selectors.documents_for(user=user, engagement=engagement)[:50])
-    with transaction.atomic():
-        services.audit_reads(
-            actor=user, action="note.read" if is_coach else "shared.read", engagement=engagement, objects=notes
-        )
+    services.audit_reads(
+        actor=user, action="note.read" if is_coach else "shared.read", engagement=engagement, objects=notes
+    )
+    # Every key the page decrypts, unwrapped in one query: the engagement's (notes, documents) and
+    # the client's (their record, the reason for a restriction), which a sponsor is never shown.
+    load_data_keys(
+        ([engagement.data_key_id] if notes or documents else [])
+        + ([engagement.client.data_key_id] if role != Role.SPONSOR else [])
+    )
     reads_agreement = access.can_read_agreements(user, engagement)
-    current = consent_services.current_agreement(engagement) if reads_agreement else None
-    agreement_missing = consent_services.agreement_missing(engagement) if reads_agreement or can_write else None
+    can_change = access.can_change_engagement(user)
+    # The agreement in force is read once for all three uses below (it was read three times).
+    current = consent_services.current_agreement(engagement) if reads_agreement or can_write or can_change else None
+    missing = consent_services.agreement_missing_from(engagement, current)
     # New work needs the agreement in force and the client's consent: until then the page says what
     # is missing instead of offering forms whose every submission would be refused.
     # (The administrator, who runs the engagement, sees it too.)
-    can_change = access.can_change_engagement(user)
-    work_waits_for = consent_services.work_blockers(engagement) if can_write or can_change else []
+    work_waits_for = (
+        consent_services.work_blockers(engagement, agreement_missing_now=missing) if can_write or can_change else []
+    )
     may_work = can_write and not work_waits_for
     can_manage_members = can_change and engagement.status != Engagement.Status.CLOSED
     offered = {
@@ -86,13 +93,14 @@ def _detail_page(
         messages.error(request, what)
     context = {
         "engagement": engagement,
-        "agreement_missing": agreement_missing if reads_agreement else None,
+        "agreement_missing": missing if reads_agreement else None,
         "work_waits_for": work_waits_for,
-        "agreement_to_sign": current is not None
+        "agreement_to_sign": reads_agreement
+        and current is not None
         and current.state == "out_for_signature"
         and access.agreement_party(user, engagement) is not None
         and not current.signatures.filter(user=user).exists(),
-        "can_record_consent": role in (Role.ADMIN, Role.COACH) and access.can_record_consent(user, engagement.client),
+        "can_record_consent": role in (Role.ADMIN, Role.COACH) and access.can_record_consent_on(user, engagement),
         "role": role,
         "is_coach": is_coach,
         "can_write": can_write,
@@ -118,10 +126,6 @@ def _detail_page(
         else None,
         **offered,
     }
-    if notes or documents:
-        load_data_keys([engagement.data_key_id])
-    if context["restriction"] is not None:
-        load_data_keys([engagement.client.data_key_id])
     return render(request, "engagements/engagement_detail.html", context)
 
 
@@ -157,13 +161,12 @@ def note_list(request: SignedInRequest, pk: str) -> HttpResponse:
         raise Http404
     page = Paginator(notes, 25).get_page(request.GET.get("page"))
     is_coach = access.has_engagement_access(user, engagement, access.EngagementAccess.READ_CONFIDENTIAL)
-    with transaction.atomic():
-        services.audit_reads(
-            actor=user,
-            action="note.read" if is_coach else "shared.read",
-            engagement=engagement,
-            objects=list(page.object_list),
-        )
+    services.audit_reads(
+        actor=user,
+        action="note.read" if is_coach else "shared.read",
+        engagement=engagement,
+        objects=list(page.object_list),
+    )
     return render(
         request,
         "engagements/note_list.html",
@@ -260,8 +263,7 @@ def note_edit(request: SignedInRequest, pk: str) -> HttpResponse:
         else:
             messages.success(request, "Note updated.")
             return _back(note.engagement, "notes")
-    with transaction.atomic():
-        services.audit_reads(actor=user, action="note.read", engagement=note.engagement, objects=[note])
+    services.audit_reads(actor=user, action="note.read", engagement=note.engagement, objects=[note])
     return render(
         request,
         "engagements/note_edit.html",
@@ -301,8 +303,7 @@ def note_view(request: SignedInRequest, pk: str) -> HttpResponse:
         if is_coach
         else ("shared.read" if note.shared_with_client and not grant else "note.read_break_glass")
     )
-    with transaction.atomic():
-        services.audit_reads(actor=user, action=action, engagement=note.engagement, objects=[note])
+    services.audit_reads(actor=user, action=action, engagement=note.engagement, objects=[note])
     return _note_page(request, note, grant=grant, is_coach=is_coach)
 
 
