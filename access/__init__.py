@@ -309,8 +309,11 @@ def forget_cached_access(user: User) -> None:
     user.__dict__.pop("_engagement_access_cache", None)
 
 
-def engagement_get_for(user: User, pk: Any, access: EngagementAccess = EngagementAccess.VIEW) -> Engagement:
-    """The engagement, or 404 when it does not exist or is outside the user's need-to-know."""
+def engagement_get_for(
+    user: User, pk: Any, access: EngagementAccess = EngagementAccess.VIEW, *, annotations: dict[str, Any] | None = None
+) -> Engagement:
+    """The engagement, or 404 when it does not exist or is outside the user's need-to-know; with
+    ``annotations``, what a page needs of it besides, in the same query."""
     from django.core.exceptions import ValidationError
 
     from engagements.models import Engagement
@@ -318,7 +321,11 @@ def engagement_get_for(user: User, pk: Any, access: EngagementAccess = Engagemen
     role = role_of(user)
     # A member's permission rows come with the engagement: one query where there were two (issue 23).
     members_rows = role in (Role.COACH, Role.CLIENT, Role.SPONSOR)
-    found = engagements_visible_to(user).select_related("organisation", "client")
+    # The data keys come along (two joins): a page that decrypts the engagement's records or the
+    # client's details unwraps them without a query of its own (crypto.remember_data_keys).
+    found = engagements_visible_to(user).select_related("organisation", "client", "data_key", "client__data_key")
+    if annotations:
+        found = found.annotate(**annotations)
     try:
         engagement = (_with_permission_rows(user, found) if members_rows else found).get(pk=pk)
     except (ValidationError, ValueError, Engagement.DoesNotExist):

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 import access
-from confidentiality.crypto import load_data_keys
+from confidentiality.crypto import load_data_keys, remember_data_keys
 from confidentiality.downloads import attachment_response
 from confidentiality.forms import act_on, errors_to_form
 from confidentiality.roles import Role
@@ -40,7 +40,15 @@ def engagement_list(request: SignedInRequest) -> HttpResponse:
 
 @login_required
 def engagement_detail(request: SignedInRequest, pk: str) -> HttpResponse:
-    return _detail_page(request, selectors.engagement_get_for(user=request.user, pk=pk))
+    return _detail_page(request, _engagement_for_page(request, pk))
+
+
+def _engagement_for_page(request: SignedInRequest, pk: str) -> Engagement:
+    """The engagement, with whether its client consents to holding their information (what new work
+    waits for), in one query."""
+    return selectors.engagement_get_for(
+        user=request.user, pk=pk, annotations={"client_consents": consent_services.engagement_client_consents()}
+    )
 
 
 def _detail_page(
@@ -54,20 +62,26 @@ def _detail_page(
     role = access.role_of(user)
     is_coach = access.EngagementAccess.READ_CONFIDENTIAL in granted
     can_write = access.can_write_confidential(user, engagement)
-    sessions = list(selectors.sessions_for(user=user, engagement=engagement)[:20])
+    can_change = access.can_change_engagement(user)
+    # The sessions are read once: the page lists the latest twenty, and the note form offers them all.
+    all_sessions = list(selectors.sessions_for(user=user, engagement=engagement)) if can_write else None
+    sessions = (
+        all_sessions[:20]
+        if all_sessions is not None
+        else list(selectors.sessions_for(user=user, engagement=engagement)[:20])
+    )
     notes = list(selectors.notes_for(user=user, engagement=engagement)[:5])
     documents = list(selectors.documents_for(user=user, engagement=engagement)[:50])
     services.audit_reads(
         actor=user, action="note.read" if is_coach else "shared.read", engagement=engagement, objects=notes
     )
-    # Every key the page decrypts, unwrapped in one query: the engagement's (notes, documents) and
-    # the client's (their record, the reason for a restriction), which a sponsor is never shown.
-    load_data_keys(
-        ([engagement.data_key_id] if notes or documents else [])
-        + ([engagement.client.data_key_id] if role != Role.SPONSOR else [])
+    # Every key the page decrypts, read with the engagement: its own (notes, documents) and the
+    # client's (their record, the reason for a restriction), which a sponsor is never shown.
+    remember_data_keys(
+        ([engagement.data_key] if notes or documents else [])
+        + ([engagement.client.data_key] if role != Role.SPONSOR else [])
     )
     reads_agreement = access.can_read_agreements(user, engagement)
-    can_change = access.can_change_engagement(user)
     # The agreement in force is read once for all three uses below (it was read three times).
     current = consent_services.current_agreement(engagement) if reads_agreement or can_write or can_change else None
     missing = consent_services.agreement_missing_from(engagement, current)
@@ -75,13 +89,19 @@ def _detail_page(
     # is missing instead of offering forms whose every submission would be refused.
     # (The administrator, who runs the engagement, sees it too.)
     work_waits_for = (
-        consent_services.work_blockers(engagement, agreement_missing_now=missing) if can_write or can_change else []
+        consent_services.work_blockers(
+            engagement, agreement_missing_now=missing, client_consents=getattr(engagement, "client_consents", None)
+        )
+        if can_write or can_change
+        else []
     )
     may_work = can_write and not work_waits_for
     can_manage_members = can_change and engagement.status != Engagement.Status.CLOSED
     offered = {
         "session_form": forms.SessionForm() if may_work else None,
-        "note_form": forms.NoteForm(sessions=selectors.sessions_for(user=user, engagement=engagement))
+        "note_form": forms.NoteForm(
+            sessions=selectors.sessions_for(user=user, engagement=engagement), sessions_read=all_sessions
+        )
         if may_work
         else None,
         "document_form": forms.DocumentForm() if may_work else None,

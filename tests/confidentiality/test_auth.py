@@ -155,6 +155,23 @@ class TestSessions:
         with time_machine.travel(start + datetime.timedelta(minutes=29 + 31), tick=False):
             assert http.get(reverse("dashboard")).status_code == 302
 
+    def test_the_idle_expiry_is_written_at_most_once_a_minute(self, world: World) -> None:
+        """Issue 23: the session row is not written on every page, and the expiry still moves on."""
+        from django.contrib.sessions.models import Session
+
+        start = timezone.now()
+        with time_machine.travel(start, tick=False):
+            http = world.http("client")
+            key = http.session.session_key
+            assert http.get(reverse("dashboard")).status_code == 200
+            written = Session.objects.get(session_key=key).expire_date
+        with time_machine.travel(start + datetime.timedelta(seconds=30), tick=False):
+            assert http.get(reverse("dashboard")).status_code == 200
+            assert Session.objects.get(session_key=key).expire_date == written
+        with time_machine.travel(start + datetime.timedelta(seconds=61), tick=False):
+            assert http.get(reverse("dashboard")).status_code == 200
+            assert Session.objects.get(session_key=key).expire_date > written
+
     def test_deactivating_a_person_ends_their_session_at_once(self, world: World) -> None:
         http = world.http("coach")
         assert http.get(reverse("dashboard")).status_code == 200
