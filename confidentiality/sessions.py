@@ -1,12 +1,13 @@
-"""The session store: Django's database sessions, with the idle timeout pushed forward at most once a
-minute rather than on every request.
+"""The session store: Django's database sessions, with the idle timeout pushed forward by the query
+that reads the session.
 
-``SESSION_SAVE_EVERY_REQUEST`` wrote the session back on every page to move its expiry on: an UPDATE
-in a transaction of its own on each request, whatever the page (issue 23's query budget). Here a
-session whose expiry was written more than ``REFRESH_AFTER`` ago is marked modified as it is loaded,
-and the session middleware writes it (with a new expiry) as before. A session therefore ends between
-29 and 30 idle minutes after its last request, never later than ``SESSION_COOKIE_AGE``: the idle
-rule is kept, at most a minute earlier.
+``SESSION_SAVE_EVERY_REQUEST`` wrote the session back at the end of every page to move its expiry on:
+an UPDATE in a transaction of its own after the SELECT that had read it (issue 23's query budget).
+Here the read is that UPDATE: ``UPDATE … SET expire_date = now + SESSION_COOKIE_AGE WHERE key = …
+AND expire_date > now RETURNING session_data``, one statement, so every request still pushes the
+idle expiry on and an expired session is still not read. A session whose data changed is saved by
+the session middleware as before. A database without ``RETURNING`` (SQLite before 3.35) reads and
+writes back as Django does.
 """
 
 from __future__ import annotations
@@ -16,18 +17,33 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.db import connections, router
 from django.utils import timezone
-
-REFRESH_AFTER = timedelta(seconds=60)
 
 
 class SessionStore(DatabaseSessionStore):
     def load(self) -> dict[str, Any]:
-        found = self._get_session_from_db()  # type: ignore[attr-defined]  # Django's own, unstubbed
+        connection = connections[router.db_for_write(self.model)]
+        if not connection.features.can_return_columns_from_insert:
+            self.modified = True  # written back, with a new expiry, when the request ends
+            data: dict[str, Any] = super().load()
+            return data
+        now = timezone.now()
+        expires = now + timedelta(seconds=settings.SESSION_COOKIE_AGE)
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET expire_date = %s WHERE session_key = %s AND expire_date > %s "  # noqa: S608
+                "RETURNING session_data",
+                [
+                    connection.ops.adapt_datetimefield_value(expires),
+                    self.session_key,
+                    connection.ops.adapt_datetimefield_value(now),
+                ],
+            )
+            found = cursor.fetchone()
         if found is None:
+            self._session_key = None  # as Django does: a missing or expired session starts afresh
             return {}
-        written_ago = timedelta(seconds=settings.SESSION_COOKIE_AGE) - (found.expire_date - timezone.now())
-        if written_ago >= REFRESH_AFTER:
-            self.modified = True
-        data: dict[str, Any] = self.decode(found.session_data)
-        return data
+        loaded: dict[str, Any] = self.decode(found[0])
+        return loaded

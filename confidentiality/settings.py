@@ -252,8 +252,8 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "account_login"
 
-# Idle sessions end after 30 minutes: a request pushes the expiry forward when it was last written
-# more than a minute ago (confidentiality.sessions: not a write on every page).
+# Idle sessions end after 30 minutes: every request pushes the expiry forward, in the query that
+# reads the session (confidentiality.sessions), not in a write of its own at the end of the page.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60, minimum=60, maximum=24 * 3600)
 SESSION_ENGINE = "confidentiality.sessions"
 SESSION_SAVE_EVERY_REQUEST = False
