@@ -63,7 +63,7 @@ def reports_visible_to(user: User, engagement: Engagement) -> QuerySet[SponsorRe
 def report_get_for(user: User, pk: Any) -> SponsorReport:
     try:
         report = SponsorReport.objects.select_related(
-            "engagement__organisation", "engagement__client", "engagement__data_key"
+            "engagement__organisation", "engagement__client__data_key", "engagement__data_key"
         ).get(pk=pk)
     except (SponsorReport.DoesNotExist, ValidationError, ValueError):
         raise Http404 from None

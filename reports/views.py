@@ -88,7 +88,9 @@ def _report_page(
     version = report_services.version_for(user, report)
     is_coach = report_services.is_report_author_side(user, report)
     is_client = access.role_of(user) == Role.CLIENT
-    remember_data_keys([report.engagement.data_key])  # read with the report
+    # Read with the report: the engagement's key (the sections), and the client's, whose name the
+    # coach's buttons say.
+    remember_data_keys([report.engagement.data_key, *([report.engagement.client.data_key] if is_coach else [])])
     sections = list(version.sections.select_related("category")) if version else []
     changes = []
     if is_client and version is not None:
