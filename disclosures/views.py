@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 import access
 from confidentiality.audit import audit_engagement_event, audit_record_many
-from confidentiality.crypto import load_data_keys
+from confidentiality.crypto import load_data_keys, remember_data_keys
 from confidentiality.downloads import attachment_response
 from confidentiality.forms import act_on, errors_to_form
 from confidentiality.roles import Role
@@ -290,7 +290,7 @@ def _render_concern(
     user: User = request.user
     taken = concerns.taken_steps(concern)
     earlier = concerns.earlier_answers(concern)
-    load_data_keys([concern.engagement.data_key_id])
+    remember_data_keys([concern.engagement.data_key])  # read with the concern
     audit_engagement_event(user, "concern.read", concern.engagement, concern, steps=len(taken))
     can_work = access.can_work_on_concern(user, concern) and concern.state == Concern.State.OPEN
     pending = concerns.pending_disclosure(concern)
