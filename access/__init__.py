@@ -241,14 +241,52 @@ def engagement_access_for(user: User, engagement: Engagement) -> frozenset[Engag
         return frozenset()
     cache: dict[Any, frozenset[EngagementAccess]] = user.__dict__.setdefault("_engagement_access_cache", {})
     if engagement.pk not in cache:
-        codenames = set(get_user_perms(user, engagement))
-        granted = frozenset(a for a in EngagementAccess if a.value in codenames)
-        if role in (Role.CLIENT, Role.SPONSOR) and engagement.status == _closed_status():
-            granted &= KEPT_AFTER_CLOSE
-        if engagement.restricted:
-            granted &= KEPT_WHILE_RESTRICTED
-        cache[engagement.pk] = granted
+        _remember_access(user, role, engagement, set(get_user_perms(user, engagement)))
     return cache[engagement.pk]
+
+
+def _remember_access(user: User, role: Role, engagement: Engagement, codenames: set[str]) -> None:
+    """What the user's permission rows on the engagement (``codenames``) let them do, as the rules
+    below narrow it, cached for the request."""
+    granted = frozenset(a for a in EngagementAccess if a.value in codenames)
+    if role in (Role.CLIENT, Role.SPONSOR) and engagement.status == _closed_status():
+        granted &= KEPT_AFTER_CLOSE
+    if engagement.restricted:
+        granted &= KEPT_WHILE_RESTRICTED
+    user.__dict__.setdefault("_engagement_access_cache", {})[engagement.pk] = granted
+
+
+def _with_permission_rows(user: User, engagements: QuerySet[Engagement]) -> QuerySet[Engagement]:
+    """The engagements, each with the EngagementAccess permission rows the user holds on it
+    (``_permission_bits``: bit ``i`` for the ``i``-th EngagementAccess), the rows ``get_user_perms``
+    reads, in the same query as the engagement. One scalar subquery written out: as four ORM
+    ``Exists`` it cost more processor time to build than the query it saved (issue 23)."""
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import IntegerField
+    from django.db.models.expressions import RawSQL
+
+    from engagements.models import Engagement, EngagementUserObjectPermission
+
+    rows, permissions = EngagementUserObjectPermission._meta, Permission._meta
+    quote = _quote_name
+    bits = " ".join(f"WHEN %s THEN {1 << i}" for i, _ in enumerate(EngagementAccess))
+    sql = (
+        f"SELECT COALESCE(SUM(CASE p.{quote('codename')} {bits} ELSE 0 END), 0) "  # noqa: S608 (names, not input)
+        f"FROM {quote(rows.db_table)} r INNER JOIN {quote(permissions.db_table)} p "
+        f"ON p.{quote('id')} = r.{quote(rows.get_field('permission').column)} "
+        f"WHERE r.{quote(rows.get_field('content_object').column)} = {quote(Engagement._meta.db_table)}.{quote('id')} "
+        f"AND r.{quote(rows.get_field('user').column)} = %s AND p.{quote('content_type_id')} = %s"
+    )
+    params = [*(a.value for a in EngagementAccess), user.pk, ContentType.objects.get_for_model(Engagement).pk]
+    # Only table and column names are written into the SQL; every value is a parameter.
+    return engagements.annotate(_permission_bits=RawSQL(sql, params, output_field=IntegerField()))  # noqa: S611
+
+
+def _quote_name(name: str) -> str:
+    from django.db import connection
+
+    return connection.ops.quote_name(name)
 
 
 # Policy 001: confidentiality "does not stop when the relationship with the consumer comes to an
@@ -281,16 +319,31 @@ def forget_cached_access(user: User) -> None:
     user.__dict__.pop("_engagement_access_cache", None)
 
 
-def engagement_get_for(user: User, pk: Any, access: EngagementAccess = EngagementAccess.VIEW) -> Engagement:
-    """The engagement, or 404 when it does not exist or is outside the user's need-to-know."""
+def engagement_get_for(
+    user: User, pk: Any, access: EngagementAccess = EngagementAccess.VIEW, *, annotations: dict[str, Any] | None = None
+) -> Engagement:
+    """The engagement, or 404 when it does not exist or is outside the user's need-to-know; with
+    ``annotations``, what a page needs of it besides, in the same query."""
     from django.core.exceptions import ValidationError
 
     from engagements.models import Engagement
 
+    role = role_of(user)
+    # A member's permission rows come with the engagement: one query where there were two (issue 23).
+    members_rows = role in (Role.COACH, Role.CLIENT, Role.SPONSOR)
+    # The data keys come along (two joins): a page that decrypts the engagement's records or the
+    # client's details unwraps them without a query of its own (crypto.remember_data_keys).
+    found = engagements_visible_to(user).select_related("organisation", "client", "data_key", "client__data_key")
+    if annotations:
+        found = found.annotate(**annotations)
     try:
-        engagement = engagements_visible_to(user).select_related("organisation", "client").get(pk=pk)
+        engagement = (_with_permission_rows(user, found) if members_rows else found).get(pk=pk)
     except (ValidationError, ValueError, Engagement.DoesNotExist):
         raise Http404 from None
+    if members_rows and role is not None:
+        bits = int(getattr(engagement, "_permission_bits", 0) or 0)
+        codenames = {a.value for i, a in enumerate(EngagementAccess) if bits & (1 << i)}
+        _remember_access(user, role, engagement, codenames)
     if access != EngagementAccess.VIEW and not has_engagement_access(user, engagement, access):
         raise Http404
     return engagement
@@ -706,6 +759,15 @@ def can_withdraw_consent(user: User, consent: Any) -> bool:
     return can_record_consent(user, consent.client)
 
 
+def can_record_consent_on(user: User, engagement: Engagement) -> bool:
+    """``can_record_consent`` for the engagement's client, asked on the engagement's page: a coach
+    holding the engagement's confidential access is one of its coaches (membership and permissions
+    are written together), so they coach this client and no query is needed."""
+    if role_of(user) == Role.COACH and has_engagement_access(user, engagement, EngagementAccess.READ_CONFIDENTIAL):
+        return True
+    return can_record_consent(user, engagement.client)
+
+
 def can_record_consent_anywhere(user: Person | None) -> bool:
     """Whether the consents page exists for this person at all."""
     return role_of(user) in (Role.ADMIN, Role.CLIENT, Role.COACH)
@@ -1094,7 +1156,10 @@ def concern_get_for(user: User, pk: Any) -> Any:
     try:
         return (
             concerns_visible_to(user)
-            .select_related("engagement__organisation", "engagement__client", "opened_by", "supervisor")
+            # The engagement's data key comes along: the concern's page decrypts with it.
+            .select_related(
+                "engagement__organisation", "engagement__client", "engagement__data_key", "opened_by", "supervisor"
+            )
             .get(pk=pk)
         )
     except (Concern.DoesNotExist, ValidationError, ValueError):

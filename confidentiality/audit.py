@@ -22,12 +22,15 @@ import json
 import logging
 import threading
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from confidentiality.crypto import parse_key_list
@@ -36,6 +39,8 @@ from confidentiality.models import AuditChainHead, AuditEvent
 from confidentiality.records import record_label
 
 if TYPE_CHECKING:
+    from django.http import HttpRequest, HttpResponse
+
     from confidentiality.models import User
 
 log = logging.getLogger(__name__)
@@ -207,9 +212,51 @@ def _append(
     return events
 
 
-# No savepoint of their own (two queries saved on every audited read): an event is written in the
-# caller's transaction, and a failure here fails it, as it must.
-@transaction.atomic(savepoint=False)
+@dataclass
+class _RequestReads:
+    """The events of one request waiting to be linked, and how many transactions were open when it
+    began (none in production; the test's own in tests)."""
+
+    depth: int
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+_request_reads: ContextVar[_RequestReads | None] = ContextVar("audit_request_reads", default=None)
+
+
+@contextmanager
+def request_reads_linked_together() -> Iterator[None]:
+    """Within it (a request: ``AuditReadsMiddleware``), an event recorded
+    outside any transaction of the request's own (a read: a write is always inside its service's
+    transaction, and its event is linked there, at once, as before) waits, and every waiting event
+    is linked in one append when the block ends: a lock of the head, one INSERT, one UPDATE, however
+    many kinds of record the page read, where each read cost those three before (issue 23).
+
+    The append runs when the view has answered and before its answer leaves the server: if it
+    fails, the block raises and the person gets an error instead of the page, so nothing is read
+    unrecorded. It runs when the view raised as well, so a read stays recorded whatever followed."""
+    waiting = _RequestReads(depth=len(connection.atomic_blocks))
+    token = _request_reads.set(waiting)
+    try:
+        yield
+    finally:
+        _request_reads.reset(token)
+        if waiting.rows:
+            with transaction.atomic(savepoint=False):
+                _append(waiting.rows)
+
+
+def _waits(rows: list[dict[str, Any]]) -> bool:
+    """Keep ``rows`` for the request's one append, if they may wait: inside
+    ``request_reads_linked_together`` and outside any transaction opened since it began (an event
+    inside one must commit or roll back with what it records)."""
+    waiting = _request_reads.get()
+    if waiting is None or len(connection.atomic_blocks) != waiting.depth:
+        return False
+    waiting.rows.extend(rows)
+    return True
+
+
 def audit_record(
     *,
     actor: User | None,
@@ -221,7 +268,9 @@ def audit_record(
     client_id: uuid.UUID | None = None,
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event. Runs inside the caller's transaction, so it commits with the write."""
+    """Append one event, inside the caller's transaction, so it commits with the write. Outside any
+    transaction during a request, it is linked with the request's other reads when the view is done
+    (``request_reads_linked_together``) and the event returned is not saved yet."""
     detail = dict(detail or {})
     _check_detail(detail)
     if obj is not None:
@@ -237,8 +286,25 @@ def audit_record(
         client_id=client_id,
         detail=detail,
     )
-    event: AuditEvent = _append([row])[-1]
+    if _waits([row]):
+        return AuditEvent(**row)
+    # No savepoint of its own (two queries saved on every audited write): a failure here fails the
+    # caller's transaction, as it must.
+    with transaction.atomic(savepoint=False):
+        event: AuditEvent = _append([row])[-1]
     return event
+
+
+class AuditReadsMiddleware:
+    """Each request's reads are linked in one append when its view is done
+    (``request_reads_linked_together``)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with request_reads_linked_together():
+            return self.get_response(request)
 
 
 def audit_engagement_event(
@@ -256,27 +322,28 @@ def audit_engagement_event(
     )
 
 
-@transaction.atomic(savepoint=False)
 def audit_record_many(*, actor: User, action: str, object_type: str, items: list[dict[str, Any]]) -> None:
     """Append one event per item under a single head lock: a page listing fifty records costs a
-    constant three queries, not three per record. Each item gives object_id, client_id, engagement_id."""
+    constant three queries, not three per record (none of its own when they wait for the request's
+    append, as ``audit_record``'s do). Each item gives object_id, client_id, engagement_id."""
     if not items:
         return
     actor_id, actor_role = getattr(actor, "pk", None), _actor_role(actor)
-    _append(
-        [
-            _row(
-                action,
-                actor_id=actor_id,
-                actor_role=actor_role,
-                object_type=object_type,
-                object_id=str(item.get("object_id", "")),
-                engagement_id=item.get("engagement_id"),
-                client_id=item.get("client_id"),
-            )
-            for item in items
-        ]
-    )
+    rows = [
+        _row(
+            action,
+            actor_id=actor_id,
+            actor_role=actor_role,
+            object_type=object_type,
+            object_id=str(item.get("object_id", "")),
+            engagement_id=item.get("engagement_id"),
+            client_id=item.get("client_id"),
+        )
+        for item in items
+    ]
+    if not _waits(rows):
+        with transaction.atomic(savepoint=False):
+            _append(rows)
 
 
 def key_the_chain(event_model: Any, head_model: Any) -> None:

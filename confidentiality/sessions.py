@@ -1,46 +1,49 @@
-"""Idle sessions end ``SESSION_COOKIE_AGE`` after the last request (30 minutes by default).
+"""The session store: Django's database sessions, with the idle timeout pushed forward by the query
+that reads the session.
 
-Django's way, ``SESSION_SAVE_EVERY_REQUEST``, saves the session on every request to push its
-expiry on: every page paid a transaction that updates the session's row (three queries, and a
-commit the database flushes to disk), the most frequent write the application makes. Here the
-expiry is pushed on only when the last push is at least ``refresh_interval()`` old (a thirtieth
-of the idle time: a minute of thirty). A session therefore ends between 29 and 30 minutes after
-its last request: sooner by at most that minute, never later. A session that changes for its own
-reasons (a sign-in, a message) is saved as before, and that save pushes the expiry on as well.
+``SESSION_SAVE_EVERY_REQUEST`` wrote the session back at the end of every page to move its expiry on:
+an UPDATE in a transaction of its own after the SELECT that had read it (issue 23's query budget).
+Here the read is that UPDATE: ``UPDATE … SET expire_date = now + SESSION_COOKIE_AGE WHERE key = …
+AND expire_date > now RETURNING session_data``, one statement, so every request still pushes the
+idle expiry on and an expired session is still not read. A session whose data changed is saved by
+the session middleware as before. A database without ``RETURNING`` (SQLite before 3.35) reads and
+writes back as Django does.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
-
-REFRESHED_AT = "_expiry_refreshed_at"
-
-
-def refresh_interval() -> int:
-    return max(1, settings.SESSION_COOKIE_AGE // 30)
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.db import connections, router
+from django.utils import timezone
 
 
-class SessionExpiryMiddleware:
-    """Marks the session to be saved (so its expiry moves on) when the last save is
-    ``refresh_interval()`` or more ago. After SessionMiddleware, which does the saving."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        session = request.session
-        if session.session_key is not None:
-            refreshed_at = session.get(REFRESHED_AT)  # loads it: an unknown key is then dropped
-            now = int(time.time())
-            stale = not isinstance(refreshed_at, int) or not 0 <= now - refreshed_at < refresh_interval()
-            if session.session_key is not None and stale:
-                session[REFRESHED_AT] = now
-        response = self.get_response(request)
-        if request.session.modified and request.session.session_key is not None:
-            # Saved anyway (a sign-in, a message): the expiry moves on with it.
-            request.session[REFRESHED_AT] = int(time.time())
-        return response
+class SessionStore(DatabaseSessionStore):
+    def load(self) -> dict[str, Any]:
+        connection = connections[router.db_for_write(self.model)]
+        if not connection.features.can_return_columns_from_insert:
+            self.modified = True  # written back, with a new expiry, when the request ends
+            data: dict[str, Any] = super().load()
+            return data
+        now = timezone.now()
+        expires = now + timedelta(seconds=settings.SESSION_COOKIE_AGE)
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET expire_date = %s WHERE session_key = %s AND expire_date > %s "  # noqa: S608
+                "RETURNING session_data",
+                [
+                    connection.ops.adapt_datetimefield_value(expires),
+                    self.session_key,
+                    connection.ops.adapt_datetimefield_value(now),
+                ],
+            )
+            found = cursor.fetchone()
+        if found is None:
+            self._session_key = None  # as Django does: a missing or expired session starts afresh
+            return {}
+        loaded: dict[str, Any] = self.decode(found[0])
+        return loaded

@@ -155,8 +155,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    # Moves an idle session's expiry on, at most once a minute (not a write on every page).
-    "confidentiality.sessions.SessionExpiryMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -172,6 +170,8 @@ MIDDLEWARE = [
     "portal.middleware.NoStoreMiddleware",
     # Redis down: sign-in answers 503 with a clear message instead of a server error.
     "confidentiality.unavailable.CacheUnavailableMiddleware",
+    # The reads a page records are linked into the audit chain together, before the page leaves.
+    "confidentiality.audit.AuditReadsMiddleware",
     # Axes last: it answers a locked-out login with its own response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -252,9 +252,10 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "account_login"
 
-# Idle sessions end after 30 minutes: requests push the expiry forward, at most once a minute
-# (confidentiality.sessions.SessionExpiryMiddleware), so a session ends 29 to 30 minutes after its last.
+# Idle sessions end after 30 minutes: every request pushes the expiry forward, in the query that
+# reads the session (confidentiality.sessions), not in a write of its own at the end of the page.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60, minimum=60, maximum=24 * 3600)
+SESSION_ENGINE = "confidentiality.sessions"
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

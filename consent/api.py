@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
@@ -16,7 +17,15 @@ from confidentiality.api import AccessBeforeBody, StrictModelSerializer
 from confidentiality.pagination import GivenAtCursorPage
 from confidentiality.roles import Role
 from consent import selectors, services
-from consent.models import Agreement, AgreementTemplate, ConsentRecord, InformationCategory, ProfessionalCode
+from consent.models import (
+    Agreement,
+    AgreementTemplate,
+    AgreementTerm,
+    ConsentRecord,
+    InformationCategory,
+    ProfessionalCode,
+    Signature,
+)
 from consent.text import agreement_text
 
 if TYPE_CHECKING:
@@ -89,7 +98,9 @@ class AgreementSerializer(serializers.ModelSerializer):
         return agreement_text(obj).as_plain_text()
 
     def get_missing(self, obj: Agreement) -> list[str]:
-        return services.agreement_missing(obj.engagement)
+        # The agreement is the engagement's current one (the views serialise nothing else): what it
+        # lacks is read from it, not from a second read of the current agreement.
+        return services.agreement_missing_from(obj.engagement, obj)
 
 
 @extend_schema(tags=["agreements"])
@@ -104,6 +115,14 @@ class CurrentAgreement(APIView):
         agreement = services.current_agreement(engagement)
         if agreement is None:
             raise Http404
+        # What the serialiser walks, read once: each term's category and each signer, in a query per
+        # relation, not one per row (issue 23); the engagement is the one just read.
+        agreement.engagement = engagement
+        prefetch_related_objects(
+            [agreement],
+            Prefetch("terms", queryset=AgreementTerm.objects.select_related("category")),
+            Prefetch("signatures", queryset=Signature.objects.select_related("user")),
+        )
         return Response(AgreementSerializer(agreement).data)
 
 

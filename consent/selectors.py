@@ -26,10 +26,12 @@ def agreements_for(*, user: User, engagement: Any) -> QuerySet[Agreement]:
 
 def agreement_get_for(*, user: User, pk: Any) -> Agreement:
     try:
-        agreement = Agreement.objects.select_related("engagement__organisation").get(pk=pk)
+        agreement = Agreement.objects.get(pk=pk)
     except (Agreement.DoesNotExist, ValidationError, ValueError):
         raise Http404 from None
-    access.engagement_get_for(user, agreement.engagement.pk)  # 404 outside need-to-know
+    # 404 outside need-to-know. The engagement read here (its client and their data key with it)
+    # stands in for the agreement's own: the pages that show the client's name read nothing more.
+    agreement.engagement = access.engagement_get_for(user, agreement.engagement_id)
     if not agreements_for(user=user, engagement=agreement.engagement).filter(pk=agreement.pk).exists():
         raise Http404
     return agreement
@@ -60,7 +62,7 @@ def signatures_named(*, user: User, agreement: Agreement) -> list[Any]:
     standing in for one; a sponsor sees "The client", as on the engagement's page. Someone other
     than the client reading that name is a read of the client's file, and audited as one."""
     from confidentiality.audit import audit_record_many
-    from confidentiality.crypto import load_data_keys
+    from confidentiality.crypto import load_data_keys, remember_data_keys
 
     signatures = list(agreement.signatures.select_related("user"))
     client = agreement.engagement.client
@@ -70,7 +72,10 @@ def signatures_named(*, user: User, agreement: Agreement) -> list[Any]:
             # As on the engagement's page, the sponsor is not shown who the client is: no name, no address.
             signature.signer_name = "The client"  # type: ignore[attr-defined]
         elif signature.party == "client" and signature.user_id == client.user_id:
-            load_data_keys([client.data_key_id])
+            if type(client).data_key.is_cached(client):  # read with the engagement (agreement_get_for)
+                remember_data_keys([client.data_key])
+            else:
+                load_data_keys([client.data_key_id])
             signature.signer_name = client.full_name  # type: ignore[attr-defined]
             if user.pk != client.user_id:
                 audit_record_many(

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Exists, F, Max, OuterRef
 from django.utils import timezone
 
 import access
@@ -229,6 +229,16 @@ def has_active_consent(client: Any, kind: str) -> bool:
     return ConsentRecord.objects.filter(client=client, kind=kind, withdrawn_at__isnull=True).exists()
 
 
+def engagement_client_consents() -> Exists:
+    """``has_active_consent`` of an engagement's client to holding their basic information, as an
+    annotation of the engagement: a page that reads the engagement learns it in the same query."""
+    return Exists(
+        ConsentRecord.objects.filter(
+            client=OuterRef("client_id"), kind=ConsentRecord.Kind.BASIC_INFORMATION, withdrawn_at__isnull=True
+        )
+    )
+
+
 # --- agreements --------------------------------------------------------------------------
 
 
@@ -264,7 +274,12 @@ def signing_parties(engagement: Any) -> set[str]:
 
 def agreement_missing(engagement: Any) -> list[str]:
     """What still stands between this engagement and holding notes, reports or feedback."""
-    agreement = current_agreement(engagement)
+    return agreement_missing_from(engagement, current_agreement(engagement))
+
+
+def agreement_missing_from(engagement: Any, agreement: Agreement | None) -> list[str]:
+    """``agreement_missing``, given the engagement's ``current_agreement`` already read (a page that
+    shows the agreement and what it lacks reads it once)."""
     if agreement is None:
         return ["No confidentiality agreement has been put out for signing yet."]
     if agreement.state == Agreement.State.SIGNED:
@@ -300,16 +315,22 @@ CONSENT_WITHDRAWN = (
 )
 
 
-def work_blockers(engagement: Any) -> list[str]:
+def work_blockers(
+    engagement: Any, *, agreement_missing_now: list[str] | None = None, client_consents: bool | None = None
+) -> list[str]:
     """What stands between this engagement and any new work (session, note, document, report,
     feedback request, release): the agreement signed by everyone (policy 003: agreed before coaching
-    starts) and the client's consent to hold their information (policy 002). Empty when work may go on."""
+    starts) and the client's consent to hold their information (policy 002). Empty when work may go on.
+    ``agreement_missing_now`` and ``client_consents`` (``engagement_client_consents``): what the
+    caller has read already."""
     blockers = []
     if engagement.restricted:
         blockers.append(PROCESSING_RESTRICTED)
-    if not has_active_consent(engagement.client, ConsentRecord.Kind.BASIC_INFORMATION):
+    if client_consents is None:
+        client_consents = has_active_consent(engagement.client, ConsentRecord.Kind.BASIC_INFORMATION)
+    if not client_consents:
         blockers.append(CONSENT_WITHDRAWN)
-    return blockers + agreement_missing(engagement)
+    return blockers + (agreement_missing(engagement) if agreement_missing_now is None else agreement_missing_now)
 
 
 def require_work_allowed(engagement: Any, what: str) -> None:

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
@@ -123,8 +122,7 @@ class EngagementDisclosures(APIView):
         entries = list(disclosure_services.disclosures_for(user=request.user, engagement=engagement)[:100])
         load_data_keys([engagement.data_key_id])
         data = DisclosureSerializer(entries, many=True).data
-        with transaction.atomic():
-            disclosure_services.audit_disclosure_reads(actor=request.user, engagement=engagement, disclosures=entries)
+        disclosure_services.audit_disclosure_reads(actor=request.user, engagement=engagement, disclosures=entries)
         return Response(data)
 
     @extend_schema(request=DisclosureWriteSerializer, responses={201: DisclosureSerializer})

@@ -8,14 +8,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 import access
 from confidentiality.audit import audit_engagement_event, audit_record_many
-from confidentiality.crypto import load_data_keys
+from confidentiality.crypto import load_data_keys, remember_data_keys
 from confidentiality.downloads import attachment_response
 from confidentiality.forms import act_on, errors_to_form
 from confidentiality.roles import Role
@@ -63,8 +62,7 @@ def engagement_disclosures(request: SignedInRequest, pk: str) -> HttpResponse:
     entries = list(disclosure_services.disclosures_for(user=user, engagement=engagement)[:100])
     if entries:
         load_data_keys([engagement.data_key_id])
-        with transaction.atomic():
-            disclosure_services.audit_disclosure_reads(actor=user, engagement=engagement, disclosures=entries)
+        disclosure_services.audit_disclosure_reads(actor=user, engagement=engagement, disclosures=entries)
     return render(
         request,
         "disclosures/disclosure_list.html",
@@ -140,8 +138,7 @@ def disclosure_detail(request: SignedInRequest, pk: str) -> HttpResponse:
     user: User = request.user
     disclosure = access.disclosure_get_for(user, pk)
     load_data_keys([disclosure.engagement.data_key_id])
-    with transaction.atomic():
-        audit_engagement_event(user, "disclosure.read", disclosure.engagement, disclosure)
+    audit_engagement_event(user, "disclosure.read", disclosure.engagement, disclosure)
     return render(
         request,
         "disclosures/disclosure_detail.html",
@@ -293,9 +290,8 @@ def _render_concern(
     user: User = request.user
     taken = concerns.taken_steps(concern)
     earlier = concerns.earlier_answers(concern)
-    load_data_keys([concern.engagement.data_key_id])
-    with transaction.atomic():
-        audit_engagement_event(user, "concern.read", concern.engagement, concern, steps=len(taken))
+    remember_data_keys([concern.engagement.data_key])  # read with the concern
+    audit_engagement_event(user, "concern.read", concern.engagement, concern, steps=len(taken))
     can_work = access.can_work_on_concern(user, concern) and concern.state == Concern.State.OPEN
     pending = concerns.pending_disclosure(concern)
     current = concerns.next_step(concern, taken) if concern.state == Concern.State.OPEN else None

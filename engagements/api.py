@@ -248,13 +248,12 @@ class NoteList(AccessBeforeBody, generics.ListCreateAPIView):
         load_data_keys([engagement.data_key_id])
         data = self.get_serializer(page, many=True).data
         is_coach = access.has_engagement_access(request.user, engagement, access.EngagementAccess.READ_CONFIDENTIAL)
-        with transaction.atomic():
-            services.audit_reads(
-                actor=request.user,
-                action="note.read" if is_coach else "shared.read",
-                engagement=engagement,
-                objects=page,
-            )
+        services.audit_reads(
+            actor=request.user,
+            action="note.read" if is_coach else "shared.read",
+            engagement=engagement,
+            objects=page,
+        )
         return self.get_paginated_response(data)
 
     def create_access(self) -> Engagement:
@@ -291,8 +290,7 @@ class NoteDetail(APIView):
         grant = access.active_break_glass(request.user, note)
         action = "note.read" if is_coach else ("note.read_break_glass" if grant else "shared.read")
         data = NoteSerializer(note).data
-        with transaction.atomic():
-            services.audit_reads(actor=request.user, action=action, engagement=note.engagement, objects=[note])
+        services.audit_reads(actor=request.user, action=action, engagement=note.engagement, objects=[note])
         return Response(data)
 
     @extend_schema(request=NoteUpdateSerializer, responses={200: NoteSerializer, 409: OpenApiTypes.OBJECT})
@@ -346,8 +344,7 @@ class NoteCorrections(APIView):
         action = "note.read" if is_coach else ("note.read_break_glass" if grant else "shared.read")
         data = NoteCorrectionSerializer(note.corrections.select_related("author").order_by("created_at"), many=True)
         rows = data.data
-        with transaction.atomic():
-            services.audit_reads(actor=request.user, action=action, engagement=note.engagement, objects=[note])
+        services.audit_reads(actor=request.user, action=action, engagement=note.engagement, objects=[note])
         return Response(rows)
 
     @extend_schema(request=NoteCorrectionSerializer, responses={201: NoteCorrectionSerializer})

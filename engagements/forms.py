@@ -56,10 +56,15 @@ class NoteForm(forms.Form):
     )
     session = forms.ModelChoiceField(queryset=CoachingSession.objects.none(), required=False, label="Session")
 
-    def __init__(self, *args: Any, sessions: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, sessions: Any = None, sessions_read: list[Any] | None = None, **kwargs: Any) -> None:
+        """``sessions``: those a note may be filed under (what a submission is checked against);
+        ``sessions_read``: the same, already read by the page, offered without a query of their own."""
         super().__init__(*args, **kwargs)
+        field = self.fields["session"]
         if sessions is not None:
-            self.fields["session"].queryset = sessions  # type: ignore[attr-defined]
+            field.queryset = sessions  # type: ignore[attr-defined]
+        if sessions_read is not None:
+            field.choices = [("", field.empty_label), *((s.pk, field.label_from_instance(s)) for s in sessions_read)]  # type: ignore[attr-defined]
 
 
 class NoteEditForm(forms.Form):

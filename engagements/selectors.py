@@ -20,8 +20,8 @@ def engagement_list_for(*, user: User) -> QuerySet[Engagement]:
     return access.engagements_visible_to(user).select_related("organisation").order_by("-starts_on", "reference")
 
 
-def engagement_get_for(*, user: User, pk: Any) -> Engagement:
-    return access.engagement_get_for(user, pk)
+def engagement_get_for(*, user: User, pk: Any, annotations: dict[str, Any] | None = None) -> Engagement:
+    return access.engagement_get_for(user, pk, annotations=annotations)
 
 
 def engagement_people_for(*, user: User, engagement: Engagement) -> list[Any]:

@@ -8,14 +8,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 import access
-from confidentiality.crypto import load_data_keys
+from confidentiality.crypto import load_data_keys, remember_data_keys
 from confidentiality.downloads import attachment_response
 from confidentiality.forms import act_on, errors_to_form
 from confidentiality.roles import Role
@@ -41,7 +40,15 @@ def engagement_list(request: SignedInRequest) -> HttpResponse:
 
 @login_required
 def engagement_detail(request: SignedInRequest, pk: str) -> HttpResponse:
-    return _detail_page(request, selectors.engagement_get_for(user=request.user, pk=pk))
+    return _detail_page(request, _engagement_for_page(request, pk))
+
+
+def _engagement_for_page(request: SignedInRequest, pk: str) -> Engagement:
+    """The engagement, with whether its client consents to holding their information (what new work
+    waits for), in one query."""
+    return selectors.engagement_get_for(
+        user=request.user, pk=pk, annotations={"client_consents": consent_services.engagement_client_consents()}
+    )
 
 
 def _detail_page(
@@ -55,26 +62,46 @@ def _detail_page(
     role = access.role_of(user)
     is_coach = access.EngagementAccess.READ_CONFIDENTIAL in granted
     can_write = access.can_write_confidential(user, engagement)
-    sessions = list(selectors.sessions_for(user=user, engagement=engagement)[:20])
+    can_change = access.can_change_engagement(user)
+    # The sessions are read once: the page lists the latest twenty, and the note form offers them all.
+    all_sessions = list(selectors.sessions_for(user=user, engagement=engagement)) if can_write else None
+    sessions = (
+        all_sessions[:20]
+        if all_sessions is not None
+        else list(selectors.sessions_for(user=user, engagement=engagement)[:20])
+    )
     notes = list(selectors.notes_for(user=user, engagement=engagement)[:5])
     documents = list(selectors.documents_for(user=user, engagement=engagement)[:50])
-    with transaction.atomic():
-        services.audit_reads(
-            actor=user, action="note.read" if is_coach else "shared.read", engagement=engagement, objects=notes
-        )
+    services.audit_reads(
+        actor=user, action="note.read" if is_coach else "shared.read", engagement=engagement, objects=notes
+    )
+    # Every key the page decrypts, read with the engagement: its own (notes, documents) and the
+    # client's (their record, the reason for a restriction), which a sponsor is never shown.
+    remember_data_keys(
+        ([engagement.data_key] if notes or documents else [])
+        + ([engagement.client.data_key] if role != Role.SPONSOR else [])
+    )
     reads_agreement = access.can_read_agreements(user, engagement)
-    current = consent_services.current_agreement(engagement) if reads_agreement else None
-    agreement_missing = consent_services.agreement_missing(engagement) if reads_agreement or can_write else None
+    # The agreement in force is read once for all three uses below (it was read three times).
+    current = consent_services.current_agreement(engagement) if reads_agreement or can_write or can_change else None
+    missing = consent_services.agreement_missing_from(engagement, current)
     # New work needs the agreement in force and the client's consent: until then the page says what
     # is missing instead of offering forms whose every submission would be refused.
     # (The administrator, who runs the engagement, sees it too.)
-    can_change = access.can_change_engagement(user)
-    work_waits_for = consent_services.work_blockers(engagement) if can_write or can_change else []
+    work_waits_for = (
+        consent_services.work_blockers(
+            engagement, agreement_missing_now=missing, client_consents=getattr(engagement, "client_consents", None)
+        )
+        if can_write or can_change
+        else []
+    )
     may_work = can_write and not work_waits_for
     can_manage_members = can_change and engagement.status != Engagement.Status.CLOSED
     offered = {
         "session_form": forms.SessionForm() if may_work else None,
-        "note_form": forms.NoteForm(sessions=selectors.sessions_for(user=user, engagement=engagement))
+        "note_form": forms.NoteForm(
+            sessions=selectors.sessions_for(user=user, engagement=engagement), sessions_read=all_sessions
+        )
         if may_work
         else None,
         "document_form": forms.DocumentForm() if may_work else None,
@@ -86,13 +113,14 @@ def _detail_page(
         messages.error(request, what)
     context = {
         "engagement": engagement,
-        "agreement_missing": agreement_missing if reads_agreement else None,
+        "agreement_missing": missing if reads_agreement else None,
         "work_waits_for": work_waits_for,
-        "agreement_to_sign": current is not None
+        "agreement_to_sign": reads_agreement
+        and current is not None
         and current.state == "out_for_signature"
         and access.agreement_party(user, engagement) is not None
         and not current.signatures.filter(user=user).exists(),
-        "can_record_consent": role in (Role.ADMIN, Role.COACH) and access.can_record_consent(user, engagement.client),
+        "can_record_consent": role in (Role.ADMIN, Role.COACH) and access.can_record_consent_on(user, engagement),
         "role": role,
         "is_coach": is_coach,
         "can_write": can_write,
@@ -118,10 +146,6 @@ def _detail_page(
         else None,
         **offered,
     }
-    if notes or documents:
-        load_data_keys([engagement.data_key_id])
-    if context["restriction"] is not None:
-        load_data_keys([engagement.client.data_key_id])
     return render(request, "engagements/engagement_detail.html", context)
 
 
@@ -157,13 +181,12 @@ def note_list(request: SignedInRequest, pk: str) -> HttpResponse:
         raise Http404
     page = Paginator(notes, 25).get_page(request.GET.get("page"))
     is_coach = access.has_engagement_access(user, engagement, access.EngagementAccess.READ_CONFIDENTIAL)
-    with transaction.atomic():
-        services.audit_reads(
-            actor=user,
-            action="note.read" if is_coach else "shared.read",
-            engagement=engagement,
-            objects=list(page.object_list),
-        )
+    services.audit_reads(
+        actor=user,
+        action="note.read" if is_coach else "shared.read",
+        engagement=engagement,
+        objects=list(page.object_list),
+    )
     return render(
         request,
         "engagements/note_list.html",
@@ -260,8 +283,7 @@ def note_edit(request: SignedInRequest, pk: str) -> HttpResponse:
         else:
             messages.success(request, "Note updated.")
             return _back(note.engagement, "notes")
-    with transaction.atomic():
-        services.audit_reads(actor=user, action="note.read", engagement=note.engagement, objects=[note])
+    services.audit_reads(actor=user, action="note.read", engagement=note.engagement, objects=[note])
     return render(
         request,
         "engagements/note_edit.html",
@@ -301,8 +323,7 @@ def note_view(request: SignedInRequest, pk: str) -> HttpResponse:
         if is_coach
         else ("shared.read" if note.shared_with_client and not grant else "note.read_break_glass")
     )
-    with transaction.atomic():
-        services.audit_reads(actor=user, action=action, engagement=note.engagement, objects=[note])
+    services.audit_reads(actor=user, action=action, engagement=note.engagement, objects=[note])
     return _note_page(request, note, grant=grant, is_coach=is_coach)
 
 

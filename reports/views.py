@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 import access
 from confidentiality.audit import audit_engagement_event
-from confidentiality.crypto import load_data_keys
+from confidentiality.crypto import load_data_keys, remember_data_keys
 from confidentiality.downloads import attachment_response
 from confidentiality.roles import Role
 from consent.services import work_blockers
@@ -88,7 +88,9 @@ def _report_page(
     version = report_services.version_for(user, report)
     is_coach = report_services.is_report_author_side(user, report)
     is_client = access.role_of(user) == Role.CLIENT
-    load_data_keys([report.engagement.data_key_id])
+    # Read with the report: the engagement's key (the sections), and the client's, whose name the
+    # coach's buttons say.
+    remember_data_keys([report.engagement.data_key, *([report.engagement.client.data_key] if is_coach else [])])
     sections = list(version.sections.select_related("category")) if version else []
     changes = []
     if is_client and version is not None:

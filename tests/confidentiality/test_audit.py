@@ -128,6 +128,72 @@ class TestBatchAppend:
         assert report.ok and report.checked == 8
 
 
+@pytest.mark.django_db
+class TestRequestReads:
+    """Issue 23: a request's reads are linked together when its view is done, in one append."""
+
+    def read_twice(self) -> None:
+        from confidentiality.audit import audit_record_many
+
+        audit_record(actor=None, action="note.read", object_type="engagements.note", object_id="n-1")
+        audit_record_many(
+            actor=None, action="client.read", object_type="engagements.client", items=[{"object_id": "c-1"}]
+        )
+
+    def test_it_links_every_read_of_a_request_in_one_append(self) -> None:
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as one_read, audit.request_reads_linked_together():
+            audit_record(actor=None, action="note.read", object_type="engagements.note", object_id="n-0")
+        before = AuditEvent.objects.count()
+        with CaptureQueriesContext(connection) as two_reads, audit.request_reads_linked_together():
+            self.read_twice()
+        assert AuditEvent.objects.count() == before + 2
+        assert len(two_reads.captured_queries) == len(one_read.captured_queries) <= 3
+        assert audit_verify_chain(anchor=False).ok
+
+    def test_the_reads_wait_for_the_view_to_be_done(self) -> None:
+        before = AuditEvent.objects.count()
+        with audit.request_reads_linked_together():
+            self.read_twice()
+            assert AuditEvent.objects.count() == before
+        assert list(AuditEvent.objects.order_by("-seq").values_list("object_id", flat=True)[:2]) == ["c-1", "n-1"]
+
+    def test_it_links_a_read_when_the_view_fails(self) -> None:
+        before = AuditEvent.objects.count()
+        with pytest.raises(RuntimeError), audit.request_reads_linked_together():
+            self.read_twice()
+            raise RuntimeError("the page failed after reading")
+        assert AuditEvent.objects.count() == before + 2
+
+    def test_an_event_inside_a_transaction_is_linked_at_once_and_goes_with_its_rollback(self) -> None:
+        before = AuditEvent.objects.count()
+        with audit.request_reads_linked_together():
+            with transaction.atomic():
+                audit_record(actor=None, action="note.create", object_type="engagements.note", object_id="n-2")
+            assert AuditEvent.objects.count() == before + 1
+            with pytest.raises(RuntimeError), transaction.atomic():
+                audit_record(actor=None, action="note.create", object_type="engagements.note", object_id="n-3")
+                raise RuntimeError("the write was refused")
+        assert AuditEvent.objects.count() == before + 1
+        assert not AuditEvent.objects.filter(object_id="n-3").exists()
+
+    def test_a_page_is_not_answered_when_its_reads_cannot_be_linked(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from django.http import HttpResponse
+
+        def broken(*args: object, **kwargs: object) -> list[AuditEvent]:
+            raise DatabaseError("the audit table refused the row")
+
+        def view(request: object) -> HttpResponse:
+            self.read_twice()
+            return HttpResponse("what was read")
+
+        middleware = audit.AuditReadsMiddleware(view)  # type: ignore[arg-type]
+        monkeypatch.setattr(audit, "_append", broken)
+        with pytest.raises(DatabaseError):
+            middleware(object())  # type: ignore[arg-type]
+
+
 def attacker_link(event: AuditEvent) -> str:
     """The link someone who can write to the database can compute: a SHA-256 of the event's fields
     and the link before it (they have the code, not the audit key)."""

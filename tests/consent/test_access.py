@@ -26,6 +26,25 @@ class TestEndpoints:
         assert hashlib.sha256(data["text"].encode()).hexdigest() == data["text_hash"]
         assert data["state"] == "signed" and data["missing"] == []
 
+    def test_the_agreement_costs_fifteen_queries_or_fewer_however_many_terms_and_signatures_it_has(
+        self, world: World
+    ) -> None:
+        """Issue 23: each term's category and each signer are read in one query per relation, not one
+        per row, and what the agreement lacks is read from it, not from a second read."""
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from consent.models import Agreement
+
+        agreement = Agreement.objects.get(engagement=world.engagement, state=Agreement.State.SIGNED)
+        assert agreement.terms.count() >= 3 and agreement.signatures.count() >= 2  # rows that would each cost one
+        api = world.api("coach")
+        path = f"/api/v1/engagements/{world.engagement.pk}/agreement/"
+        api.get(path)
+        with CaptureQueriesContext(connection) as captured:
+            assert api.get(path).status_code == 200
+        assert len(captured.captured_queries) <= 15, [q["sql"][:80] for q in captured.captured_queries]
+
     def test_signing_through_the_api_checks_the_hash(self, world: World) -> None:
         draft = services.agreement_start(actor=world.people["coach"], engagement=world.engagement)
         services.agreement_send(actor=world.people["coach"], agreement=draft)

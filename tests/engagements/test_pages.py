@@ -64,10 +64,48 @@ class TestPages(WorldWithContent):
         for i in range(10):
             services.note_create(actor=world.people["coach"], engagement=world.engagement, body=f"note {i}")
         http = world.http("coach")
-        with django_assert_max_num_queries(36):
+        with django_assert_max_num_queries(15):
             assert http.get(url("detail", world)).status_code == 200
-        with django_assert_max_num_queries(20):
+        with django_assert_max_num_queries(15):
             assert http.get(url("note_list", world)).status_code == 200
+
+    def test_the_engagement_page_costs_the_same_fifteen_queries_or_fewer_however_much_it_holds(
+        self, world: World, content: Content
+    ) -> None:
+        """Issue 23: its audited reads linked in one append, its permission rows, data keys and the
+        client's consent read with the engagement, its agreement and its sessions read once."""
+        import datetime
+
+        from django.utils import timezone
+
+        from engagements import services
+
+        coach = world.people["coach"]
+        for persona in ("coach", "client", "sponsor", "admin"):
+            page_queries(world.http(persona), url("detail", world))  # the test's first request fills caches
+        few = {persona: page_queries(world.http(persona), url("detail", world)) for persona in ("coach", "admin")}
+        for day in range(1, 4):
+            services.session_record(
+                actor=coach,
+                engagement=world.engagement,
+                held_on=timezone.localdate() - datetime.timedelta(days=day),
+                duration_minutes=60,
+                mode="video",
+            )
+        for i in range(10):
+            services.note_create(actor=coach, engagement=world.engagement, body=f"note {i}", shared_with_client=i % 2)
+        services.document_upload(actor=coach, engagement=world.engagement, name="More.txt", content=b"more")
+        many = {persona: page_queries(world.http(persona), url("detail", world)) for persona in ("coach", "admin")}
+        assert few == many and max(many.values()) <= 15, (few, many)
+
+
+def page_queries(http: Any, path: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert http.get(path).status_code == 200
+    return len(captured.captured_queries)
 
 
 @pytest.mark.django_db

@@ -237,6 +237,21 @@ class TestWhoSeesWhat:
         pdf = world.http(persona).get(reverse("reports:report_pdf", args=[report.pk]))
         assert pdf.status_code == expected
 
+    def test_a_released_report_costs_fifteen_queries_or_fewer_for_everyone_who_reads_it(self, world: World) -> None:
+        """Issue 23: whether the report is the person's to read is decided from the report already
+        loaded (a coach of its engagement; a released report), and its data key comes with it."""
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        report = released(world)
+        path = reverse("reports:report_detail", args=[report.pk])
+        for persona in ("coach", "client", "sponsor", "admin"):
+            http = world.http(persona)
+            assert http.get(path).status_code == 200  # signing in and the test's first request fill caches
+            with CaptureQueriesContext(connection) as captured:
+                assert http.get(path).status_code == 200
+            assert len(captured.captured_queries) <= 15, (persona, [q["sql"][:80] for q in captured.captured_queries])
+
     @pytest.mark.parametrize("persona", PERSONAS)
     def test_every_persona_on_a_report_under_review(self, world: World, persona: str) -> None:
         report = to_client(world)
