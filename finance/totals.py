@@ -143,13 +143,13 @@ def fill_open_debt(
     debt_model: type[Model], invoice_model: type[Model], payment_model: type[Model], credit_model: Any
 ) -> int:
     """Write the recomputed open debt into an empty table (the data migration, the benchmark's seed)."""
-    rows = [
-        debt_model(issued_month=month, due_on=due_on, currency=currency, **counters)
-        for (month, due_on, currency), counters in recompute_open_debt(
-            invoice_model, payment_model, credit_model
-        ).items()
-    ]
-    debt_model._default_manager.bulk_create(rows, batch_size=1000)
+    recomputed = recompute_open_debt(invoice_model, payment_model, credit_model)
+    return _write_rows(debt_model, ("issued_month", "due_on", "currency"), recomputed)
+
+
+def _write_rows(model: type[Model], key_fields: tuple[str, ...], recomputed: dict[Any, dict[str, Any]]) -> int:
+    rows = [model(**dict(zip(key_fields, key, strict=True)), **counters) for key, counters in recomputed.items()]
+    model._default_manager.bulk_create(rows, batch_size=1000)
     return len(rows)
 
 
@@ -253,14 +253,8 @@ def _one_snapshot() -> Iterator[None]:
 
 def fill(total_model: type[Model], invoice_model: type[Model], payment_model: type[Model], credit_model: Any) -> int:
     """Write the recomputed totals into an empty table (the data migration, the benchmark's seed)."""
-    rows = [
-        total_model(month=month, organisation_id=organisation_id, currency=currency, **counters)
-        for (month, organisation_id, currency), counters in recompute(
-            invoice_model, payment_model, credit_model
-        ).items()
-    ]
-    total_model._default_manager.bulk_create(rows, batch_size=1000)
-    return len(rows)
+    recomputed = recompute(invoice_model, payment_model, credit_model)
+    return _write_rows(total_model, ("month", "organisation_id", "currency"), recomputed)
 
 
 def _counters() -> tuple[str, ...]:
