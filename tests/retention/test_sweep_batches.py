@@ -63,7 +63,7 @@ def shape(sql: str) -> str:
     sql = re.sub(r"'[^']*'", "?", sql)
     sql = re.sub(r'"s\d+_x\d+"', "savepoint", sql)
     sql = re.sub(r"\b[0-9a-f]{32}\b|\b\d+(\.\d+)?\b", "?", sql)
-    return re.sub(r"\((\?, )*\?\)", "(?…)", sql)
+    return re.sub(r"\((\?(::\w+)?, )*\?(::\w+)?\)", "(?…)", sql)
 
 
 @pytest.mark.django_db
