@@ -3,7 +3,8 @@
 The server is the one at ``BENCH_POSTGRES_URL`` (default ``postgres://postgres@127.0.0.1:5432``,
 trust authentication, a superuser: the seeding turns foreign-key triggers off for its own
 transactions). Every database the benchmark makes is named ``<run prefix>…`` (the prefix holds
-the process id and random letters, so two runs never meet) and all of them are dropped at the
+``BENCH_POSTGRES_PREFIX``, default ``bench``, then the process id and random letters, so two runs
+never meet; people sharing a server each set their own) and all of them are dropped at the
 end, whatever happened. Copies (the smaller size kept for the paired timing, the retention
 copies) are ``CREATE DATABASE … TEMPLATE``, PostgreSQL's file-level copy.
 """
@@ -16,11 +17,14 @@ import time
 from typing import Any
 
 SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
+PREFIX = os.environ.get("BENCH_POSTGRES_PREFIX", "bench")
 ENGINES = ("sqlite", "postgresql")
 
 
 def run_prefix() -> str:
-    return f"bench_{os.getpid()}_{secrets.token_hex(3)}"
+    if not PREFIX.replace("_", "").isalnum():
+        raise ValueError("BENCH_POSTGRES_PREFIX takes letters, digits and underscores only.")
+    return f"{PREFIX}_{os.getpid()}_{secrets.token_hex(3)}"
 
 
 def _maintenance() -> Any:

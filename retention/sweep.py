@@ -72,15 +72,15 @@ def _give_back_lease(holder: uuid.UUID) -> None:
 # --- what happens to special kinds as they are deleted --------------------------------------
 
 
-def _before_delete(model: Any, ids: list[Any]) -> None:
-    """Stored files go with their rows."""
+def _before_delete(model: Any, rows: Any) -> None:
+    """Stored files go with their rows (read only for the kinds that have them)."""
     from django.core.files.storage import default_storage
 
     from engagements.models import Document
     from rights.models import SubjectAccessExport
 
     if model in (Document, SubjectAccessExport):
-        for name in model.objects.filter(pk__in=ids).values_list("blob_name", flat=True):
+        for name in rows.values_list("blob_name", flat=True):
             if name:
                 default_storage.delete(name)
     # An export's data key has no other owner: ``purge_expired_exports`` (at the end of every
@@ -91,9 +91,7 @@ def _shred(key_ids: list[Any]) -> list[str]:
     from confidentiality.crypto import data_key_cache
     from confidentiality.models import DataKey
 
-    keys = DataKey.objects.filter(pk__in=key_ids)
-    found = [str(pk) for pk in keys.values_list("pk", flat=True)]
-    keys._raw_delete(keys.db)
+    found = engine.delete_returning_ids(DataKey.objects.filter(pk__in=key_ids))
     for key_id in key_ids:
         data_key_cache.forget(key_id)
     return found
@@ -208,9 +206,19 @@ class SweepOutcome:
     kept_blocked: Counter[str] = field(default_factory=Counter)
 
 
+def _after(order: tuple[str, ...], last: tuple[Any, ...]) -> Q:
+    """Records after ``last`` in ``order`` (keyset pagination): for ``(anchor, pk)``,
+    ``anchor > x OR (anchor = x AND pk > y)``."""
+    after = Q(**{f"{order[-1]}__gt": last[-1]})
+    for name, value in zip(reversed(order[:-1]), reversed(last[:-1]), strict=True):
+        after = Q(**{f"{name}__gt": value}) | (Q(**{name: value}) & after)
+    return after
+
+
 def _sweep_batches(
     key: str,
     due: Any,
+    order: tuple[str, ...],
     delete: Any,
     as_of: datetime.date,
     sweep: RetentionSweep,
@@ -218,20 +226,24 @@ def _sweep_batches(
     batch_size: int,
     result: SweepOutcome,
 ) -> None:
-    """Delete what ``due`` lists, a batch per transaction, until nothing is left. ``delete(ids)``
-    returns the ids deleted by kind and the ids kept because something still blocks them; those
-    are left out of the following batches."""
-    skip: set[Any] = set()
+    """Delete what ``due`` lists, a batch per transaction, until nothing is left. ``order`` is
+    ``due``'s ordering, ending with the primary key: each batch starts after the last record of
+    the one before (keyset pagination), so what a batch had to keep (``delete(ids)`` returns the
+    ids deleted by kind and the ids kept because something still blocks them) is never chosen
+    again, and neither the query nor the memory grows with how many were kept."""
+    assert order[-1] == "pk"
+    due = due.order_by(*order)
+    last: tuple[Any, ...] | None = None
     while True:
         with transaction.atomic():
             if not _take_lease(holder):
                 raise RuntimeError("The sweep lost its lease to another sweep; it stops here.")
-            batch = due.exclude(pk__in=skip) if skip else due
-            ids = list(batch.values_list("pk", flat=True)[:batch_size])
-            if not ids:
+            batch = due if last is None else due.filter(_after(order, last))
+            rows = list(batch.values_list(*order)[:batch_size])
+            if not rows:
                 return
-            deleted, kept = delete(ids)
-            skip.update(kept)
+            last = rows[-1]
+            deleted, kept = delete([row[-1] for row in rows])
             result.kept_blocked[key] += len(kept)
             _receipts(sweep, key, as_of, deleted)
             for kind, kind_ids in deleted.items():
@@ -304,12 +316,13 @@ def run_sweep(
     try:
         # Financial records first: an organisation's own record waits for them.
         for key, invoices in _external(as_of):
-            batches = invoices.order_by("pk")
-            _sweep_batches(key, batches, _delete_external(invoices.model), as_of, sweep, holder, batch_size, result)
+            delete = _delete_external(invoices.model)
+            _sweep_batches(key, invoices, ("pk",), delete, as_of, sweep, holder, batch_size, result)
         for rule in RULES:
-            due = rule.due(as_of).order_by(rule.anchor, "pk")
             delete = partial(delete_records, rule)
-            _sweep_batches(rule.key, due, delete, as_of, sweep, holder, batch_size, result)
+            _sweep_batches(
+                rule.key, rule.due(as_of), (rule.anchor, "pk"), delete, as_of, sweep, holder, batch_size, result
+            )
         _purge_exports(result)
         _clear_expired_sessions(result)
         # Key backups past their days go, so that what this sweep deleted stops being readable
