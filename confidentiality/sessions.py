@@ -17,12 +17,21 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.db import connections, router
 from django.utils import timezone
 
 
 class SessionStore(DatabaseSessionStore):
+    # Only the session of the request being answered (``SessionMiddleware``) has its idle expiry
+    # pushed on: a session read from elsewhere (the person's list of their sessions, which every
+    # sign-in purges, reads each of them) is read as it is, or it would never go idle.
+    pushes_expiry = False
+
     def load(self) -> dict[str, Any]:
+        if not self.pushes_expiry:
+            plain: dict[str, Any] = super().load()
+            return plain
         connection = connections[router.db_for_write(self.model)]
         if not connection.features.can_return_columns_from_insert:
             self.modified = True  # written back, with a new expiry, when the request ends
@@ -47,3 +56,12 @@ class SessionStore(DatabaseSessionStore):
             return {}
         loaded: dict[str, Any] = self.decode(found[0])
         return loaded
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's, with the request's own session marked as the one whose expiry its pages push on."""
+
+    def process_request(self, request: Any) -> None:
+        super().process_request(request)
+        if isinstance(request.session, SessionStore):
+            request.session.pushes_expiry = True

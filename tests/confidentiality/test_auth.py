@@ -193,3 +193,24 @@ class TestSessions:
         assert "frame-ancestors 'none'" in csp
         assert response["X-Frame-Options"] == "DENY"
         assert response["Referrer-Policy"] == "same-origin"
+
+
+@pytest.mark.django_db
+class TestIdleSessionsElsewhere:
+    def test_listing_a_persons_sessions_does_not_keep_their_idle_sessions_alive(self, world: World) -> None:
+        """Only a page of a session moves its idle expiry on: reading another session (the person's
+        list of their sessions, and every sign-in, which purges it) leaves its expiry where it was."""
+        from allauth.usersessions.models import UserSession
+
+        from people.services import sessions_of
+
+        user = world.people["client"]
+        start = timezone.now()
+        with time_machine.travel(start, tick=False):
+            idle = world.http("client")
+            assert idle.get(reverse("dashboard")).status_code == 200
+            UserSession.objects.create(user=user, session_key=idle.session.session_key, ip="192.0.2.1")
+        with time_machine.travel(start + datetime.timedelta(minutes=20), tick=False):
+            assert [s.session_key for s in sessions_of(user=user)] == [idle.session.session_key]
+        with time_machine.travel(start + datetime.timedelta(minutes=31), tick=False):
+            assert idle.get(reverse("dashboard")).status_code == 302  # idle for 31 minutes: ended
