@@ -34,7 +34,7 @@ from typing import Any, ClassVar
 from django.db import models
 from django.utils import timezone
 
-from confidentiality.crypto import DecryptionError, decrypt_blob, encrypt_blob, load_data_keys
+from confidentiality.crypto import DecryptionError, decrypt_blob, encrypt_blob, load_data_keys, remember_data_keys
 from confidentiality.records import record_label
 
 _DIGEST_BYTES = 32
@@ -69,6 +69,8 @@ def kept_pdf(
     digest = hashlib.sha256(html.encode("utf-8")).digest()
     lookup = {model.kept_for: document, "audience": audience}
     key_id = engagement.data_key_id
+    if type(engagement).data_key.is_cached(engagement):
+        remember_data_keys([engagement.data_key])  # read with the engagement: no query of its own
     kept = model._default_manager.filter(**lookup).only("pk", "key_id", "sealed").first()
     if kept is not None and kept.key_id == key_id:
         try:

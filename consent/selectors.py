@@ -31,8 +31,11 @@ def agreement_get_for(*, user: User, pk: Any) -> Agreement:
         raise Http404 from None
     # 404 outside need-to-know. The engagement read here (its client and their data key with it)
     # stands in for the agreement's own: the pages that show the client's name read nothing more.
-    agreement.engagement = access.engagement_get_for(user, agreement.engagement_id)
-    if not agreements_for(user=user, engagement=agreement.engagement).filter(pk=agreement.pk).exists():
+    agreement.engagement = engagement = access.engagement_get_for(user, agreement.engagement_id)
+    # What agreements_for says of this one version, asked of the row already read (no query).
+    if not access.can_read_agreements(user, engagement):
+        raise Http404
+    if agreement.state == Agreement.State.DRAFT and not access.can_draft_agreement(user, engagement):
         raise Http404
     return agreement
 
