@@ -335,6 +335,17 @@ RULES: list[Rule] = [
         note="after the month, once every financial record counted in them is deleted.",
     ),
     Rule(
+        key="financial_open_debt",
+        title="What is outstanding on open invoices (sums per month of issue, due day and currency)",
+        root="finance.opendebt",
+        anchor="issued_month",
+        years=_years("FINANCE_RETENTION_YEARS"),
+        # A row leaves when its last open invoice is settled or swept (finance.totals, migration
+        # 0007); one with nothing left open that stayed behind goes here.
+        base=lambda: Q(open_count=0, outstanding_pence=0),
+        note="after the month of issue, once no invoice counted in it is open.",
+    ),
+    Rule(
         key="notices",
         title="In-app notices (they say that something happened, never what)",
         root="confidentiality.notice",
