@@ -49,7 +49,7 @@ class TestTheDatabaseDown:
         return http
 
     def test_a_signed_in_page_answers_503_with_a_clear_message(self) -> None:
-        from django.contrib.sessions.backends.db import SessionStore
+        from confidentiality.sessions import SessionStore
         from django.db import OperationalError
 
         http = self.signed_in()
@@ -61,7 +61,7 @@ class TestTheDatabaseDown:
         assert "Briefly unavailable" in body and "server closed the connection" not in body
 
     def test_any_other_error_is_a_plain_500_that_says_nothing_of_it(self) -> None:
-        from django.contrib.sessions.backends.db import SessionStore
+        from confidentiality.sessions import SessionStore
 
         http = self.signed_in()
         with mock.patch.object(SessionStore, "load", side_effect=RuntimeError("a secret detail")):
