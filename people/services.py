@@ -359,6 +359,15 @@ def people_for(*, user: User) -> QuerySet[User]:
     )
 
 
+def staff_count_for(*, user: User) -> int:
+    """How many rows ``people_for`` holds, counted on the membership table alone: one row per person
+    in a staff group, as the list's join gives them, without reading each person's row (issue 23:
+    the people page counted every member of staff through the users' table to show fifty)."""
+    if not access.can_manage_people(user):
+        raise Http404
+    return User.groups.through.objects.filter(group__name__in=[r.value for r in STAFF_ROLES]).count()
+
+
 def with_roles(users: Any) -> list[User]:
     """The people with their role read from prefetched groups: one query for all, not one each."""
     found = list(users.prefetch_related("groups"))
