@@ -29,6 +29,21 @@ def with_id(address: str, pk: uuid.UUID) -> str:
     return address.replace(str(_ANY_ID), str(uuid.UUID(str(pk))), 1)
 
 
+# The same for addresses that take a number (a person's): one no real row has.
+_ANY_NUMBER = 987_654_321_987_654_321
+
+
+@register.simple_tag
+def address_of_each_number(name: str) -> str:
+    """``{% url name number %}`` for every row of a list, reversed once: use with ``with_number``."""
+    return reverse(name, args=[_ANY_NUMBER])
+
+
+@register.filter
+def with_number(address: str, pk: int) -> str:
+    return address.replace(str(_ANY_NUMBER), str(int(pk)), 1)
+
+
 @register.filter
 def day_month_year(value: Any) -> str:
     """``|date:"j M Y"`` of a date (e.g. 3 Mar 2026), without the general formatter's work per row."""

@@ -18,6 +18,15 @@ class TestListFilters:
         django = Template("{% for pk in ids %}{% url 'engagements:detail' pk %}|{% endfor %}")
         assert ours.render(Context({"ids": ids})) == django.render(Context({"ids": ids}))
 
+    def test_each_persons_address_is_the_one_url_gives(self) -> None:
+        ids = [1, 9, 10, 987, 123456789, 2**40]
+        ours = Template(
+            '{% load lists %}{% address_of_each_number "people:person" as person %}'
+            "{% for pk in ids %}{{ person|with_number:pk }}|{% endfor %}"
+        )
+        django = Template("{% for pk in ids %}{% url 'people:person' pk %}|{% endfor %}")
+        assert ours.render(Context({"ids": ids})) == django.render(Context({"ids": ids}))
+
     def test_a_day_is_written_as_the_date_filter_writes_it(self) -> None:
         days = [datetime.date(2024, month, day) for month in range(1, 13) for day in (1, 9, 28)]
         days.append(datetime.date(2024, 2, 29))
