@@ -146,6 +146,16 @@ class _DataKeyCache:
         with self._lock:
             self._items.pop(key_id, None)
 
+    def forget_all(self, key_ids: Iterable[str]) -> None:
+        """``forget`` each of these keys, named by their text (``str(key_id)``), as a sweep has
+        them: the few cached keys are looked for among them, not each id made a UUID."""
+        with self._lock:
+            if not self._items:
+                return
+            wanted = set(key_ids)
+            for key_id in [k for k in self._items if str(k) in wanted]:
+                del self._items[key_id]
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()

@@ -64,6 +64,8 @@ class Plan:
 class Outcome:
     deleted: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     kept: list[str] = field(default_factory=list)  # root ids kept because something blocks them
+    # The deleted roots' values of ``execute``'s ``also`` column, as the database stores them.
+    also: list[Any] = field(default_factory=list)
 
 
 def label(model: type[models.Model]) -> str:
@@ -177,19 +179,20 @@ def _deletes_returning() -> bool:
     return False
 
 
-def _id_as_text(pk_field: Any) -> Callable[[Any], str]:
-    """The text of a primary key as the database returns it, as ``str(instance.pk)`` would be."""
+def _id_text_sql(pk_field: Any) -> str:
+    """SQL giving a primary key's text as ``str(instance.pk)`` would, made by the database: on
+    SQLite a UUID is stored as 32 hex digits, hyphenated here. ``uuid.UUID`` and ``str`` on each
+    of a batch's tens of thousands of ids cost more than the rest of the sweep's Python (issue 23)."""
+    column = connection.ops.quote_name(pk_field.column)
+    if connection.vendor == "postgresql":
+        return f"{column}::text"  # a UUID's canonical text, lower case and hyphenated
     if isinstance(pk_field, models.UUIDField) and not connection.features.has_native_uuid_field:
-        # 32 hex digits (``UUID.hex``): hyphenated directly, where ``uuid.UUID`` and ``str`` on
-        # each of a batch's tens of thousands of ids cost more than the rest of the sweep's Python.
-        def hyphenated(value: Any) -> str:
-            if isinstance(value, str) and len(value) == 32:
-                value = value.lower()
-                return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
-            return str(pk_field.to_python(value))
+        pieces = " || '-' || ".join(f"substr({column}, {start}, {length})" for start, length in _UUID_PIECES)
+        return f"CASE WHEN length({column}) = 32 THEN lower({pieces}) ELSE {column} END"
+    return f"CAST({column} AS TEXT)"
 
-        return hyphenated
-    return str  # a UUID the driver made (PostgreSQL), or an integer
+
+_UUID_PIECES = ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
 
 
 def delete_returning_ids(rows: QuerySet[Any]) -> list[str]:
@@ -197,32 +200,70 @@ def delete_returning_ids(rows: QuerySet[Any]) -> list[str]:
 
     ``DELETE … RETURNING`` where the database has it (PostgreSQL; SQLite since 3.35): the rows
     are found once. Elsewhere, the ids are read first and the same rows deleted after."""
+    return [row[0] for row in delete_returning(rows)]
+
+
+def delete_returning(rows: QuerySet[Any], *, also: str = "") -> list[tuple[Any, ...]]:
+    """``delete_returning_ids``, each id (as text) with the value of column ``also`` as the
+    database stores it (e.g. an engagement's data key, to be destroyed once the engagement is
+    gone): one statement finds, deletes and reports the rows."""
     model = rows.model
     pk_field = model._meta.pk
     assert pk_field is not None
     rows = rows.order_by()
     if not _deletes_returning():
-        ids = list(rows.values_list("pk", flat=True))
-        if ids:
+        names = ("pk", also) if also else ("pk",)
+        found = list(rows.values_list(*names))
+        if found:
             rows._raw_delete(rows.db)
-        return [str(pk) for pk in ids]
+        if also:
+            column = model._meta.get_field(also)
+            db_values = [column.get_db_prep_value(row[1], connection) for row in found]
+            return [(str(row[0]), value) for row, value in zip(found, db_values, strict=True)]
+        return [(str(row[0]),) for row in found]
     query = rows.query.clone()
     query.__class__ = DeleteQuery
     try:
         sql, params = query.get_compiler(rows.db).as_sql()
     except EmptyResultSet:  # e.g. ``pk__in=[]``: nothing to delete
         return []
+    returning = _id_text_sql(pk_field)
+    if also:
+        returning += ", " + connection.ops.quote_name(model._meta.get_field(also).column)
     with connection.cursor() as cursor:
-        cursor.execute(f"{sql} RETURNING {connection.ops.quote_name(pk_field.column)}", params)
-        found = cursor.fetchall()
-    as_text = _id_as_text(pk_field)
-    return [as_text(row[0]) for row in found]
+        cursor.execute(f"{sql} RETURNING {returning}", params)
+        return cursor.fetchall()
 
 
-def execute(plan: Plan, root_ids: list[Any], *, before_delete: BeforeDelete | None = None) -> Outcome:
+def delete_by_stored_ids(model: type[models.Model], stored_ids: list[Any]) -> list[str]:
+    """Delete the rows of ``model`` whose primary keys are ``stored_ids``, as the database stores
+    them (as ``delete_returning`` gave them); their ids as text. No conversion of each id on the
+    way in or out: a batch's thousands of data keys go for the price of the statements."""
+    pk_field = model._meta.pk
+    assert pk_field is not None
+    if not _deletes_returning():
+        ids = [pk_field.to_python(value) for value in stored_ids]
+        manager = model._default_manager
+        return [pk for chunk in _chunks(ids) for pk in delete_returning_ids(manager.filter(pk__in=chunk))]
+    table = connection.ops.quote_name(model._meta.db_table)
+    column = connection.ops.quote_name(pk_field.column)
+    returning = _id_text_sql(pk_field)
+    deleted: list[str] = []
+    with connection.cursor() as cursor:
+        for chunk in _chunks(stored_ids):
+            marks = ", ".join(["%s"] * len(chunk))
+            # The names are the model's own; the ids go as parameters.
+            cursor.execute(f"DELETE FROM {table} WHERE {column} IN ({marks}) RETURNING {returning}", chunk)  # noqa: S608
+            deleted.extend(row[0] for row in cursor.fetchall())
+    return deleted
+
+
+def execute(plan: Plan, root_ids: list[Any], *, before_delete: BeforeDelete | None = None, also: str = "") -> Outcome:
     """Delete the roots and all they own; the caller holds the transaction. Returns what went.
 
-    Each kind is deleted with one statement, which also gives its ids (for the receipt)."""
+    Each kind is deleted with one statement, which also gives its ids (for the receipt), and for
+    the roots the values of their column ``also`` (``Outcome.also``): the data keys of exactly
+    the roots deleted, without a query of their own."""
     outcome = Outcome()
     if not root_ids:
         return outcome
@@ -239,7 +280,12 @@ def execute(plan: Plan, root_ids: list[Any], *, before_delete: BeforeDelete | No
             if before_delete is not None:
                 before_delete(step.model, rows)
             # No per-object signals or cascades: the plan did that work.
-            ids = delete_returning_ids(rows)
+            if also and step.model is plan.root:
+                found = delete_returning(rows, also=also)
+                ids = [row[0] for row in found]
+                outcome.also.extend(row[1] for row in found if row[1] is not None)
+            else:
+                ids = delete_returning_ids(rows)
             if ids:
                 outcome.deleted[label(step.model)].extend(ids)
     return outcome

@@ -97,6 +97,17 @@ def _shred(key_ids: list[Any]) -> list[str]:
     return found
 
 
+def _shred_stored(stored_ids: list[Any]) -> list[str]:
+    """``_shred`` for data key ids as the database stores them (``engine.execute``'s ``also``):
+    neither the ids going in nor those coming back are converted one by one."""
+    from confidentiality.crypto import data_key_cache
+    from confidentiality.models import DataKey
+
+    found = engine.delete_by_stored_ids(DataKey, stored_ids)
+    data_key_cache.forget_all(found)
+    return found
+
+
 def _close_logins(user_ids: list[Any]) -> list[str]:
     """A deleted client's portal login: closed, and their name and e-mail erased."""
     from allauth.account.models import EmailAddress
@@ -174,19 +185,15 @@ def delete_records(rule: Rule, ids: list[Any]) -> tuple[dict[str, list[str]], li
     """Delete these records of ``rule`` with all they own; the caller holds the transaction.
     Returns the ids deleted by kind, and the ids kept because something still blocks them."""
     model = rule.model
-    keys = (
-        list(model._default_manager.filter(pk__in=ids).values_list(rule.shred_key, flat=True)) if rule.shred_key else []
-    )
     logins = []
     if rule.root == "engagements.client":
         logins = list(model._default_manager.filter(pk__in=ids, user__isnull=False).values_list("user_id", flat=True))
-    outcome = engine.execute(rule.plan(), ids, before_delete=_before_delete)
+    # The data keys of the records deleted come back from the records' own DELETE (``also``):
+    # records kept because something blocks them keep theirs.
+    outcome = engine.execute(rule.plan(), ids, before_delete=_before_delete, also=rule.shred_key)
     deleted: dict[str, list[str]] = dict(outcome.deleted)
-    if outcome.kept and keys:
-        kept_keys = set(model._default_manager.filter(pk__in=outcome.kept).values_list(rule.shred_key, flat=True))
-        keys = [k for k in keys if k not in kept_keys]
-    if keys:
-        deleted["confidentiality.datakey"] = _shred(keys)
+    if outcome.also:
+        deleted["confidentiality.datakey"] = _shred_stored(outcome.also)
     if logins:
         kept_logins = set(model._default_manager.filter(pk__in=outcome.kept).values_list("user_id", flat=True))
         closing = [u for u in logins if u not in kept_logins]

@@ -59,6 +59,7 @@ Add = Callable[[str, bytes | Iterable[bytes]], None]  # (path in the ZIP, its co
 
 
 RECORDS_BATCH = 500  # records read, decrypted and held at a time from a long section
+DOCUMENTS_AT_A_TIME = 100  # documents (with their engagement) read at a time to list their files
 
 
 class Records:
@@ -155,17 +156,29 @@ def _person(user: User | None) -> str:
     return user.display_name or user.email
 
 
+@dataclass(frozen=True, slots=True)
+class _StoredFile:
+    """What reading a document's file needs (``document_content`` asks for these two ids): kept
+    for each file until the ZIP is written instead of the document with its engagement, so the
+    copy's memory does not grow with a client's thousand documents (issue 23)."""
+
+    pk: Any
+    engagement_id: Any
+    blob_name: str
+
+
 def _document_file(document: Any, folder: str) -> FileEntry:
     from engagements.documents import clean_name
     from engagements.services import document_content
 
     name = clean_name(document.original_name)
     path = f"{folder}/{document.engagement.reference}/{document.id.hex[:8]}-{name}"
+    stored = _StoredFile(document.pk, document.engagement_id, document.blob_name)
 
     def load() -> bytes:
-        with default_storage.open(document.blob_name, "rb") as handle:
+        with default_storage.open(stored.blob_name, "rb") as handle:
             blob = handle.read()
-        return document_content(document, blob)
+        return document_content(stored, blob)
 
     return FileEntry(path=path, size=document.size, load=load, record_id=str(document.id))
 
@@ -386,7 +399,8 @@ def client_contents(client: Any, *, progress: Reading | None = None, only: Colle
     def documents() -> Section:
         rows = Document.objects.filter(engagement__in=engagements, shared_with_client=True).select_related("engagement")
         items = []
-        for d in rows.order_by("created_at"):
+        # A few at a time: only each file's entry and listing stay, not the documents themselves.
+        for d in rows.order_by("created_at").iterator(chunk_size=DOCUMENTS_AT_A_TIME):
             entry = _document_file(d, "documents")
             contents.files.append(entry)
             items.append(_document_item(d, entry))
@@ -739,7 +753,7 @@ def organisation_contents(organisation: Any, *, contact: Any, progress: Reading 
     def documents() -> Section:
         rows = access.organisation_supplied_documents().filter(engagement__in=readable).select_related("engagement")
         items = []
-        for d in rows.order_by("created_at"):
+        for d in rows.order_by("created_at").iterator(chunk_size=DOCUMENTS_AT_A_TIME):
             entry = _document_file(d, "documents")
             contents.files.append(entry)
             items.append(_document_item(d, entry))

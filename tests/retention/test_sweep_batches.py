@@ -142,3 +142,55 @@ class TestHoldsInABatch:
             i for r in DeletionReceipt.objects.filter(kind="confidentiality.datakey") for i in r.object_ids
         }
         assert receipted_keys == {str(e.data_key_id) for e in gone}
+
+
+@pytest.mark.django_db
+class TestWhatTheDeleteReturns:
+    def test_it_reads_no_data_key_of_a_batch_apart_from_the_delete(self, world: World) -> None:
+        engagements = due_engagements(world, 3, notes=1)
+        statements = sweep_statements()
+        key_reads = [
+            sql
+            for sql in statements
+            if sql.lstrip().upper().startswith("SELECT") and '"engagements_engagement"."data_key_id"' in sql
+        ]
+        assert key_reads == []  # the engagements' DELETE returns their data keys
+        engagement_deletes = [
+            sql
+            for sql in statements
+            if sql.lstrip().upper().startswith("DELETE") and 'FROM "engagements_engagement"' in sql
+        ]
+        assert len(engagement_deletes) == 1 and '"data_key_id"' in engagement_deletes[0].split("RETURNING")[1]
+        assert not DataKey.objects.filter(pk__in=[e.data_key_id for e in engagements]).exists()
+
+    def test_it_names_each_row_in_the_receipts_as_its_primary_key_reads(self, world: World) -> None:
+        from engagements.models import EngagementMember
+
+        (engagement,) = due_engagements(world, 1, notes=2)
+        notes = {str(pk) for pk in Note.objects.filter(engagement=engagement).values_list("pk", flat=True)}
+        members = {
+            str(pk) for pk in EngagementMember.objects.filter(engagement=engagement).values_list("pk", flat=True)
+        }
+        run_sweep(as_of=AS_OF)
+
+        def receipted(kind: str) -> set[str]:
+            return {i for r in DeletionReceipt.objects.filter(kind=kind) for i in r.object_ids}
+
+        assert receipted("engagements.note") == notes  # UUIDs, hyphenated as str() writes them
+        assert receipted("engagements.engagementmember") == members  # integers
+        assert receipted("engagements.engagement") == {str(engagement.pk)}
+        assert receipted("confidentiality.datakey") == {str(engagement.data_key_id)}
+
+    def test_it_forgets_the_destroyed_keys_this_process_had_unwrapped(self, world: World) -> None:
+        from confidentiality.crypto import data_key_cache
+
+        gone, kept = due_engagements(world, 2, notes=1)
+        retention_services.hold_place(
+            actor=world.people["admin"], target=kept, case_reference="Claim 8", reason="Tribunal"
+        )
+        marker: Any = object()
+        data_key_cache.put(gone.data_key_id, marker)
+        data_key_cache.put(kept.data_key_id, marker)
+        run_sweep(as_of=AS_OF)
+        assert data_key_cache.get(gone.data_key_id) is None
+        assert data_key_cache.get(kept.data_key_id) is marker

@@ -587,6 +587,23 @@ class TestClientCopy:
 
 
 @pytest.mark.django_db
+class TestFilesHeldUntilWritten:
+    def test_each_file_waits_to_be_written_without_its_document_or_engagement(self, world: World, held: Held) -> None:
+        """A client with a thousand documents: what waits for the ZIP is each file's ids and name,
+        not the document and its engagement, or the copy's memory grows with the documents."""
+        from django.db import models
+
+        from rights.exports import client_contents
+
+        contents = client_contents(world.client_record)
+        [entry] = [f for f in contents.files if f.record_id == str(held.shared_document.pk)]
+        held_objects = [cell.cell_contents for cell in entry.load.__closure__ or ()]
+        held_objects += [getattr(o, name) for o in held_objects for name in getattr(o, "__slots__", ())]
+        assert not [o for o in held_objects if isinstance(o, models.Model)]
+        assert entry.load() == SHARED_DOC_BYTES
+
+
+@pytest.mark.django_db
 class TestOrganisationCopy:
     @pytest.fixture(autouse=True)
     def _vat_registered(self, db: Any) -> None:
