@@ -49,8 +49,9 @@ class TestTheDatabaseDown:
         return http
 
     def test_a_signed_in_page_answers_503_with_a_clear_message(self) -> None:
-        from confidentiality.sessions import SessionStore
         from django.db import OperationalError
+
+        from confidentiality.sessions import SessionStore
 
         http = self.signed_in()
         down = OperationalError("server closed the connection unexpectedly")
