@@ -98,3 +98,47 @@ def kept_pdf(
 def discard(model: type[KeptPdf], **filters: Any) -> int:
     """Delete the kept copies that match ``filters``; returns how many went."""
     return int(model._default_manager.filter(**filters).delete()[0])
+
+
+def kept_pdf_for_reader(
+    model: type[KeptPdf],
+    *,
+    document: Any,
+    engagement: Any,
+    template: str,
+    context: dict[str, Any],
+    reader: Any,
+    audience: str = "",
+) -> bytes:
+    """``document``'s PDF for ``reader``: the kept copy with their watermark stamped on every page,
+    or, for a name Helvetica cannot write, the whole PDF rendered by WeasyPrint with it, as before."""
+    from confidentiality.pdf import pdf_from_html, render_html, stamp_watermark, watermark_text
+
+    html = render_html(template, context)
+    body = kept_pdf(model, document=document, engagement=engagement, html=html, render=pdf_from_html, audience=audience)
+    watermark = watermark_text(reader)
+    stamped = stamp_watermark(body, watermark)
+    if stamped is None:
+        return pdf_from_html(render_html(template, context, watermark=watermark))
+    return stamped
+
+
+def discard_on_rekey(model: type[KeptPdf], engagement_lookup: str) -> None:
+    """Registers, in ``confidentiality.rotation.FILE_REKEYERS``, that a rotation of an engagement's data
+    key discards ``model``'s copies sealed under the old key (``engagement_lookup``: the filter that
+    names the engagement, e.g. ``report__engagement_id``); the next download renders under the new
+    one. Nothing on disk to remove afterwards. Called from the app's ``ready``, once however often."""
+    from confidentiality import rotation
+
+    if (model, engagement_lookup) in _DISCARDED_ON_REKEY:
+        return
+    _DISCARDED_ON_REKEY.add((model, engagement_lookup))
+
+    def rekey(holder: Any, new_key_id: Any, report: Any) -> list[str]:
+        discard(model, **{engagement_lookup: holder.pk})
+        return []
+
+    rotation.FILE_REKEYERS.append(rekey)
+
+
+_DISCARDED_ON_REKEY: set[tuple[type[KeptPdf], str]] = set()

@@ -164,8 +164,7 @@ def agreement_pdf(request: SignedInRequest, pk: str) -> HttpResponse:
     """The agreement as a PDF, watermarked with who downloaded it and when. Audited. Rendered once
     and kept encrypted (confidentiality.keptpdf), one for sponsors and one for everyone else (the
     sponsor is not shown the client's name); each download stamps its watermark."""
-    from confidentiality.keptpdf import kept_pdf
-    from confidentiality.pdf import pdf_from_html, render_html, stamp_watermark, watermark_text
+    from confidentiality.keptpdf import kept_pdf_for_reader
     from consent.models import AgreementPdf
 
     user: User = request.user
@@ -177,20 +176,15 @@ def agreement_pdf(request: SignedInRequest, pk: str) -> HttpResponse:
         "text": agreement_text(agreement),
         "signatures": selectors.signatures_named(user=user, agreement=agreement),
     }
-    html = render_html("pdf/agreement.html", context)
-    audience = "sponsor" if access.role_of(user) == Role.SPONSOR else ""
-    body = kept_pdf(
+    pdf = kept_pdf_for_reader(
         AgreementPdf,
         document=agreement,
         engagement=agreement.engagement,
-        html=html,
-        render=pdf_from_html,
-        audience=audience,
+        template="pdf/agreement.html",
+        context=context,
+        reader=user,
+        audience="sponsor" if access.role_of(user) == Role.SPONSOR else "",
     )
-    watermark = watermark_text(user)
-    pdf = stamp_watermark(body, watermark)
-    if pdf is None:  # a name Helvetica cannot write: the whole PDF from WeasyPrint, as before
-        pdf = pdf_from_html(render_html("pdf/agreement.html", context, watermark=watermark))
     audit_engagement_event(user, "agreement.download", agreement.engagement, agreement)
     return attachment_response(
         pdf, content_type="application/pdf", name=f"agreement-{agreement.engagement.reference}-v{agreement.version}.pdf"

@@ -1,16 +1,4 @@
-from typing import Any
-
 from django.apps import AppConfig
-
-
-def discard_kept_pdfs_on_rekey(holder: Any, new_key_id: Any, report: Any) -> list[str]:
-    """A rotation of an engagement's data key discards its reports' kept PDFs, sealed under the old
-    key: the next download renders under the new one. Nothing on disk to remove afterwards."""
-    from confidentiality.keptpdf import discard
-    from reports.models import ReportPdf
-
-    discard(ReportPdf, report__engagement_id=holder.pk)
-    return []
 
 
 class ReportsConfig(AppConfig):
@@ -18,7 +6,7 @@ class ReportsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from confidentiality import rotation
+        from confidentiality.keptpdf import discard_on_rekey
+        from reports.models import ReportPdf
 
-        if discard_kept_pdfs_on_rekey not in rotation.FILE_REKEYERS:
-            rotation.FILE_REKEYERS.append(discard_kept_pdfs_on_rekey)
+        discard_on_rekey(ReportPdf, "report__engagement_id")

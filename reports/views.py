@@ -220,8 +220,7 @@ def report_action(request: SignedInRequest, pk: str, action: str) -> HttpRespons
 def report_pdf(request: SignedInRequest, pk: str) -> HttpResponse:
     """The released report, watermarked on every page with the recipient and the time. Audited.
     Rendered once and kept encrypted (confidentiality.keptpdf); each download stamps its watermark."""
-    from confidentiality.keptpdf import kept_pdf
-    from confidentiality.pdf import pdf_from_html, render_html, stamp_watermark, watermark_text
+    from confidentiality.keptpdf import kept_pdf_for_reader
     from reports.models import ReportPdf
 
     user: User = request.user
@@ -237,11 +236,13 @@ def report_pdf(request: SignedInRequest, pk: str) -> HttpResponse:
     )
     version = sections[0].version if sections else report.versions.get(number=report.approved_version)
     context = {"report": report, "engagement": report.engagement, "version": version, "sections": sections}
-    html = render_html("pdf/report.html", context)
-    body = kept_pdf(ReportPdf, document=report, engagement=report.engagement, html=html, render=pdf_from_html)
-    watermark = watermark_text(user)
-    pdf = stamp_watermark(body, watermark)
-    if pdf is None:  # a name Helvetica cannot write: the whole PDF from WeasyPrint, as before
-        pdf = pdf_from_html(render_html("pdf/report.html", context, watermark=watermark))
+    pdf = kept_pdf_for_reader(
+        ReportPdf,
+        document=report,
+        engagement=report.engagement,
+        template="pdf/report.html",
+        context=context,
+        reader=user,
+    )
     audit_engagement_event(user, "report.download", report.engagement, report)
     return attachment_response(pdf, content_type="application/pdf", name=f"report-{report.engagement.reference}.pdf")
